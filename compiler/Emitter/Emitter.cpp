@@ -1,0 +1,44 @@
+//===- Emitter.cpp - write the out/ folder --------------------------------===//
+#include "compiler/Emitter/Emitter.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace llmc {
+
+llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, path + ": cannot create: " + ec.message());
+  os << contents;
+  os.close();
+  if (os.has_error()) {
+    std::string message = os.error().message();
+    os.clear_error();
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   path + ": write failed: " + message);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
+                             const EmitOptions &options, llvm::StringRef directory,
+                             EmitSummary &summary) {
+  auto file = [&](llvm::StringRef name) {
+    llvm::SmallString<256> path(directory);
+    llvm::sys::path::append(path, name);
+    return path;
+  };
+  if (llvm::Error error = writeModelSources(module, options, directory, summary))
+    return error;
+  if (llvm::Error error = writeTokenizerBlob(model.vocabulary, model.config, file("tokenizer.bin")))
+    return error;
+  if (llvm::Error error = writeWeightBlob(module, model.weights, file("weights.bin"),
+                                          options.showProgress, summary))
+    return error;
+  return writeProjectFiles(model, options, directory, summary);
+}
+
+} // namespace llmc

@@ -1,0 +1,67 @@
+//===- Emitter.h - write the out/ folder for a compiled module ------------===//
+//
+// The emitter turns a planned llm module plus the weight table into the files of out/. It reads
+// the IR; it never rewrites it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LLMC_COMPILER_EMITTER_EMITTER_H
+#define LLMC_COMPILER_EMITTER_EMITTER_H
+
+#include "compiler/Importer/ModelConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace llmc {
+
+struct EmitOptions {
+  std::string modelName;         ///< e.g. "stories260K": a file name, never a path
+  std::string sourceDescription; ///< e.g. "llama2.c checkpoint v0"
+  std::string target = "generic";
+  bool showProgress = false;     ///< progress lines on stderr while writing weights
+};
+
+/// What the one-line summary and the manifest report.
+struct EmitSummary {
+  uint64_t weightBytes = 0;      ///< size of weights.bin
+  uint64_t arenaBytes = 0;
+  uint64_t kvCacheBytes = 0;
+  uint64_t parameterCount = 0;
+  std::string modelHash;         ///< hex of the weight table's checksum
+};
+
+/// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,
+/// manifest.json and runtime/ into `directory` (which must exist and be empty).
+llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
+                             const EmitOptions &options, llvm::StringRef directory,
+                             EmitSummary &summary);
+
+//===----------------------------------------------------------------------===//
+// The pieces, each in its own file.
+//===----------------------------------------------------------------------===//
+
+/// weights.bin: the tensors named by the module's llm.weight ops, in that order, as float32.
+/// Streams one tensor at a time from the weight table.
+llvm::Error writeWeightBlob(mlir::ModuleOp module, const WeightStore &weights,
+                            llvm::StringRef path, bool showProgress, EmitSummary &summary);
+
+/// tokenizer.bin from `vocabulary`, or placeholder pieces "<N>" when there is none.
+llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &vocabulary,
+                               const ModelConfig &config, llvm::StringRef path);
+
+/// model.h and model.cpp.
+llvm::Error writeModelSources(mlir::ModuleOp module, const EmitOptions &options,
+                              llvm::StringRef directory, EmitSummary &summary);
+
+/// CMakeLists.txt, the runtime and kernel sources, manifest.json.
+llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
+                              llvm::StringRef directory, const EmitSummary &summary);
+
+/// Writes `contents` to `path`, with an error naming the path on failure.
+llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_EMITTER_EMITTER_H

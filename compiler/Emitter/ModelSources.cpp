@@ -1,0 +1,483 @@
+//===- ModelSources.cpp - model.h and model.cpp ---------------------------===//
+//
+// model.cpp is the graph as straight-line kernel calls: one C++ function per IR function, one
+// statement per op, every shape a constant, every activation a fixed slice of the arena that
+// llm-plan-memory placed. Names come from the ops' locations ("layers.3.q_proj" ->
+// layers_3_q_proj) so the code reads like the model.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Emitter/CppText.h"
+#include "compiler/Emitter/Emitter.h"
+#include "compiler/Transforms/Passes.h"
+#include "dialects/llm/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// The KV cache: one (context, kv_dim) slab per attention layer, keys and values apart.
+struct KVCacheLayout {
+  int64_t contextLength = 0;
+  std::map<int64_t, int64_t> layerOffset; ///< layer -> float offset in key_cache/value_cache
+  std::map<int64_t, int64_t> layerKVDim;
+  int64_t totalFloats = 0;
+};
+
+FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
+  KVCacheLayout layout;
+  auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
+  if (!context) {
+    module.emitError() << "missing '" << kContextLengthAttr << "'";
+    return failure();
+  }
+  layout.contextLength = context.getInt();
+  module.walk([&](llm::AttentionOp op) {
+    int64_t kvDim = op.getNumKvHeads() * op.getHeadDim();
+    layout.layerKVDim.try_emplace(op.getLayer(), kvDim);
+  });
+  for (auto &[layer, kvDim] : layout.layerKVDim) {
+    layout.layerOffset[layer] = layout.totalFloats;
+    layout.totalFloats += layout.contextLength * kvDim;
+  }
+  return layout;
+}
+
+std::string dims(RankedTensorType type, StringRef rows) {
+  std::string text = "(" + rows.str();
+  for (int64_t d : type.getShape().drop_front())
+    text += ", " + std::to_string(d);
+  return text + ")";
+}
+
+std::string weightShape(llm::WeightOp weight) {
+  std::string text = "(";
+  llvm::interleave(
+      weight.getTensorType().getShape(), [&](int64_t d) { text += std::to_string(d); },
+      [&] { text += ", "; });
+  return text + ")";
+}
+
+/// Writes the body of model.cpp.
+class ModelCppWriter {
+public:
+  ModelCppWriter(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv,
+                 raw_ostream &os)
+      : module(module), options(options), kv(kv), os(os) {}
+
+  LogicalResult write() {
+    collectWeights();
+    writePrologue();
+    writeWeightsStruct();
+    writeModelStruct();
+    writeBindWeights();
+    for (auto func : module.getOps<func::FuncOp>())
+      if (failed(writeFunction(func)))
+        return failure();
+    writeApi();
+    return success();
+  }
+
+private:
+  void collectWeights() {
+    for (auto weight : module.getOps<llm::WeightOp>()) {
+      weightMember[weight.getSymName()] = cppIdentifier(weight.getSymName());
+      weights.push_back(weight);
+    }
+  }
+
+  int64_t vocabSize() {
+    auto decode = module.lookupSymbol<func::FuncOp>("decode");
+    return cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
+  }
+
+  int64_t prefillTokens() {
+    auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
+    return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
+  }
+
+  void writePrologue() {
+    int64_t arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
+    os << "// model.cpp - " << options.modelName << " compiled by llmc for the "
+       << options.target << " target.\n"
+       << "//\n"
+       << "// The model's graph as straight-line kernel calls on static shapes. Activations live\n"
+       << "// in one arena whose layout the compiler planned; nothing is allocated per token.\n"
+       << "// Generated file: recompile the model instead of editing it.\n"
+       << "#include \"model.h\"\n\n"
+       << "#include \"kernels_" << options.target << ".h\"\n"
+       << "#include \"runtime/llmrt.h\"\n\n"
+       << "#include <cstring>\n"
+       << "#include <initializer_list>\n\n"
+       << "namespace {\n\n"
+       << "constexpr int kVocabSize = " << vocabSize() << ";\n"
+       << "constexpr int kContextLength = " << kv.contextLength << ";\n"
+       << "constexpr int kPrefillTokens = " << prefillTokens()
+       << ";  // tokens per prefill() call, at most\n"
+       << "constexpr size_t kArenaBytes = " << arenaBytes << ";\n"
+       << "constexpr size_t kKVCacheFloats = " << kv.totalFloats
+       << ";  // per cache (keys, values): sum over layers of context * kv_dim\n\n";
+    writeRopeTables();
+  }
+
+  /// One constant table per distinct set of rotary frequencies.
+  void writeRopeTables() {
+    module.walk([&](llm::RopeOp op) {
+      SmallVector<double> freqs = op.computeInverseFrequencies();
+      std::string key;
+      for (double f : freqs)
+        key += formatFloat(float(f)) + ",";
+      if (ropeTables.count(key)) {
+        ropeTableOf[op] = ropeTables[key];
+        return;
+      }
+      std::string name = ropeTables.empty() ? "kRopeInvFreq"
+                                            : "kRopeInvFreq" + std::to_string(ropeTables.size());
+      ropeTables[key] = name;
+      ropeTableOf[op] = name;
+      os << "// Rotary inverse frequencies: head_dim " << op.getHeadDim() << ", theta "
+         << formatDouble(op.getTheta().convertToDouble()) << ", scaling "
+         << llm::stringifyRopeScalingKind(op.getScaling()) << ".\n"
+         << "const float " << name << "[" << freqs.size() << "] = {";
+      for (size_t i = 0; i < freqs.size(); ++i)
+        os << (i % 6 == 0 ? "\n    " : " ") << formatFloat(float(freqs[i])) << ",";
+      os << "\n};\n\n";
+    });
+  }
+
+  void writeWeightsStruct() {
+    os << "// Pointers into the weight blob, one per tensor, in table order.\n"
+       << "struct Weights {\n";
+    for (llm::WeightOp weight : weights)
+      os << "  const float* " << weightMember[weight.getSymName()] << ";  // "
+         << weightShape(weight) << "\n";
+    os << "};\n\n}  // namespace\n\n";
+  }
+
+  void writeModelStruct() {
+    os << "struct llm_model {\n"
+       << "  llmrt_blob blob;\n"
+       << "  Weights w;\n"
+       << "  unsigned char* arena;  // (kArenaBytes) activations, placed by llm-plan-memory\n"
+       << "  float* key_cache;      // (kKVCacheFloats) per layer: (context, kv_dim)\n"
+       << "  float* value_cache;    // (kKVCacheFloats) per layer: (context, kv_dim)\n"
+       << "  float* logits;         // (kVocabSize) of the last token run\n"
+       << "  int position;          // tokens in the KV cache\n"
+       << "};\n\n";
+  }
+
+  void writeBindWeights() {
+    os << "namespace {\n\n"
+       << "bool bind(llm_model* m, uint32_t index, const char* name,\n"
+       << "          std::initializer_list<uint64_t> dims, const float** out, char* err,\n"
+       << "          size_t err_len) {\n"
+       << "  const void* data = nullptr;\n"
+       << "  llm_status status = llmrt_blob_tensor(&m->blob, index, name, LLMRT_DTYPE_F32,\n"
+       << "                                        dims.begin(), uint32_t(dims.size()), &data,\n"
+       << "                                        err, err_len);\n"
+       << "  *out = static_cast<const float*>(data);\n"
+       << "  return status == LLM_OK;\n"
+       << "}\n\n"
+       << "// Checks that the blob holds the tensors this code was compiled for.\n"
+       << "bool bind_weights(llm_model* m, char* err, size_t err_len) {\n"
+       << "  if (m->blob.header->tensor_count != " << weights.size() << ") {\n"
+       << "    llmrt_format_error(err, err_len, \"weights.bin holds %u tensors, the model needs "
+       << weights.size() << "\",\n"
+       << "                       unsigned(m->blob.header->tensor_count));\n"
+       << "    return false;\n"
+       << "  }\n"
+       << "  return ";
+    for (size_t i = 0; i < weights.size(); ++i) {
+      llm::WeightOp weight = weights[i];
+      std::string dimsList;
+      llvm::interleave(
+          weight.getTensorType().getShape(),
+          [&](int64_t d) { dimsList += std::to_string(d); }, [&] { dimsList += ", "; });
+      os << (i ? " &&\n         " : "") << "bind(m, " << i << ", \"" << weight.getSymName()
+         << "\", {" << dimsList << "}, &m->w." << weightMember[weight.getSymName()]
+         << ", err, err_len)";
+    }
+    os << ";\n}\n\n";
+  }
+
+  /// The C++ expression for an activation value.
+  std::string valueName(Value value) { return valueNames.lookup(value); }
+
+  LogicalResult writeFunction(func::FuncOp func) {
+    valueNames.clear();
+    usedNames.clear();
+    bool isDecode = func.getName() == "decode";
+    std::string rows = isDecode ? "1" : "n";
+    os << "// " << func.getName() << ": " << (isDecode ? "one token" : "n <= kPrefillTokens tokens")
+       << " at positions m->position ..; returns the logits " << "(" << rows
+       << ", kVocabSize) in the arena.\n"
+       << "const float* " << func.getName() << "(llm_model* m, const int32_t* tokens /* ("
+       << rows << ") */" << (isDecode ? "" : ", int n") << ") {\n"
+       << "  unsigned char* arena = m->arena;\n"
+       << "  const int pos = m->position;\n";
+    if (isDecode)
+      os << "  const int n = 1;\n";
+    valueNames[func.getArgument(0)] = "tokens";
+    valueNames[func.getArgument(1)] = "pos";
+    std::string currentLayer;
+    for (Operation &op : func.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        os << "  return " << valueName(ret.getOperand(0)) << ";\n}\n\n";
+        continue;
+      }
+      std::string name = nameOf(op);
+      std::string layer = layerPrefix(name);
+      if (layer != currentLayer && !layer.empty())
+        os << "\n  // " << layer << "\n";
+      currentLayer = layer;
+      if (failed(declareResult(op, name, rows)) || failed(writeCall(op)))
+        return failure();
+    }
+    return success();
+  }
+
+  /// "layers.3.q_proj" -> "layers.3"; "" for names outside a layer.
+  static std::string layerPrefix(StringRef name) {
+    if (!name.starts_with("layers."))
+      return "";
+    size_t dot = name.find('.', 7);
+    return name.substr(0, dot).str();
+  }
+
+  std::string nameOf(Operation &op) {
+    if (auto loc = dyn_cast<NameLoc>(op.getLoc()))
+      return loc.getName().str();
+    return op.getName().stripDialect().str();
+  }
+
+  LogicalResult declareResult(Operation &op, StringRef name, StringRef rows) {
+    if (op.getNumResults() == 0)
+      return success();
+    auto offset = op.getAttrOfType<IntegerAttr>(kArenaOffsetAttr);
+    if (!offset)
+      return op.emitError() << "has no '" << kArenaOffsetAttr << "': run llm-plan-memory first";
+    std::string id = cppIdentifier(name);
+    for (int suffix = 2; !usedNames.insert(id).second; ++suffix)
+      id = cppIdentifier(name) + "_" + std::to_string(suffix);
+    valueNames[op.getResult(0)] = id;
+    auto type = cast<RankedTensorType>(op.getResult(0).getType());
+    os << "  float* " << id << " = reinterpret_cast<float*>(arena + " << offset.getInt()
+       << ");  // " << dims(type, rows) << "\n";
+    return success();
+  }
+
+  std::string weightRef(FlatSymbolRefAttr symbol) {
+    return "m->w." + weightMember[symbol.getValue()];
+  }
+
+  static int64_t columns(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
+
+  LogicalResult writeCall(Operation &op) {
+    std::string out = op.getNumResults() ? valueName(op.getResult(0)) : "";
+    std::string text;
+    llvm::raw_string_ostream call(text);
+    if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
+      call << "llmk_embed_f32(" << weightRef(embed.getTableAttr()) << ", tokens, n, "
+           << columns(embed.getResult()) << ", " << out << ")";
+    } else if (auto norm = dyn_cast<llm::RMSNormOp>(op)) {
+      call << "llmk_rms_norm_f32(" << valueName(norm.getInput()) << ", "
+           << weightRef(norm.getWeightAttr()) << ", n, " << columns(norm.getInput()) << ", "
+           << formatFloat(float(norm.getEps().convertToDouble())) << ", " << out << ")";
+    } else if (auto linear = dyn_cast<llm::LinearOp>(op)) {
+      std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
+      call << "llmk_linear_f32(" << valueName(linear.getInput()) << ", "
+           << weightRef(linear.getWeightAttr()) << ", " << bias << ", n, "
+           << columns(linear.getInput()) << ", " << columns(linear.getResult()) << ", " << out
+           << ")";
+    } else if (auto rope = dyn_cast<llm::RopeOp>(op)) {
+      int64_t headDim = rope.getHeadDim();
+      call << "llmk_rope_f32(" << valueName(rope.getInput()) << ", n, "
+           << columns(rope.getInput()) / headDim << ", " << headDim << ", pos, "
+           << ropeTableOf[rope] << ", " << out << ")";
+    } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
+      int64_t layer = attention.getLayer();
+      int64_t cacheOffset = kv.layerOffset.at(layer);
+      auto scores = op.getAttrOfType<IntegerAttr>(kScoresOffsetAttr);
+      if (!scores)
+        return op.emitError() << "has no '" << kScoresOffsetAttr << "': run llm-plan-memory";
+      call << "llmk_attention_f32(" << valueName(attention.getQuery()) << ", "
+           << valueName(attention.getKey()) << ", " << valueName(attention.getValue())
+           << ", n, pos, " << attention.getNumHeads() << ", " << attention.getNumKvHeads()
+           << ", " << attention.getHeadDim() << ",\n                     m->key_cache + "
+           << cacheOffset << ", m->value_cache + " << cacheOffset
+           << ",\n                     reinterpret_cast<float*>(arena + " << scores.getInt()
+           << "), " << out << ")";
+    } else if (auto swiglu = dyn_cast<llm::SwiGLUOp>(op)) {
+      call << "llmk_swiglu_f32(" << valueName(swiglu.getGate()) << ", "
+           << valueName(swiglu.getUp()) << ", n * " << columns(swiglu.getResult()) << ", "
+           << out << ")";
+    } else if (auto add = dyn_cast<llm::AddOp>(op)) {
+      call << "llmk_add_f32(" << valueName(add.getLhs()) << ", " << valueName(add.getRhs())
+           << ", n * " << columns(add.getResult()) << ", " << out << ")";
+    } else {
+      return op.emitError() << "the " << options.target << " emitter has no kernel for this op";
+    }
+    os << "  " << text << ";\n";
+    return success();
+  }
+
+  void writeApi() {
+    os << R"cpp(}  // namespace
+
+extern "C" {
+
+llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
+  *out_model = nullptr;
+  llm_model* m = static_cast<llm_model*>(llmrt_alloc(sizeof(llm_model)));
+  if (m == nullptr) {
+    llmrt_format_error(err, err_len, "out of memory");
+    return LLM_ERR_NO_MEMORY;
+  }
+  llm_status status = llmrt_blob_load(weights_path, &m->blob, err, err_len);
+  if (status != LLM_OK) {
+    llmrt_free(m);
+    return status;
+  }
+  if (!bind_weights(m, err, err_len)) {
+    llm_close(m);
+    return LLM_ERR_FORMAT;
+  }
+  m->arena = static_cast<unsigned char*>(llmrt_alloc(kArenaBytes));
+  m->key_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
+  m->value_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
+  m->logits = static_cast<float*>(llmrt_alloc(kVocabSize * sizeof(float)));
+  if (!m->arena || !m->key_cache || !m->value_cache || !m->logits) {
+    llm_close(m);
+    llmrt_format_error(err, err_len, "out of memory for the arena and KV cache");
+    return LLM_ERR_NO_MEMORY;
+  }
+  *out_model = m;
+  return LLM_OK;
+}
+
+void llm_close(llm_model* m) {
+  if (m == nullptr) return;
+  llmrt_free(m->logits);
+  llmrt_free(m->value_cache);
+  llmrt_free(m->key_cache);
+  llmrt_free(m->arena);
+  llmrt_blob_free(&m->blob);
+  llmrt_free(m);
+}
+
+int llm_vocab_size(const llm_model*) { return kVocabSize; }
+int llm_context_length(const llm_model*) { return kContextLength; }
+int llm_position(const llm_model* m) { return m->position; }
+void llm_reset(llm_model* m) { m->position = 0; }
+const float* llm_logits(const llm_model* m) { return m->logits; }
+
+static llm_status check_tokens(const llm_model* m, const int32_t* tokens, int n_tokens) {
+  if (tokens == nullptr || n_tokens < 0) return LLM_ERR_ARGUMENT;
+  if (n_tokens > kContextLength - m->position) return LLM_ERR_CONTEXT_FULL;
+  for (int i = 0; i < n_tokens; ++i)
+    if (tokens[i] < 0 || tokens[i] >= kVocabSize) return LLM_ERR_ARGUMENT;
+  return LLM_OK;
+}
+
+llm_status llm_prefill(llm_model* m, const int32_t* tokens, int n_tokens, float* out_logits) {
+  llm_status status = check_tokens(m, tokens, n_tokens);
+  if (status != LLM_OK) return status;
+  for (int done = 0; done < n_tokens;) {
+    int n = n_tokens - done < kPrefillTokens ? n_tokens - done : kPrefillTokens;
+    const float* logits = prefill(m, tokens + done, n);  // (n, kVocabSize)
+    if (out_logits != nullptr)
+      std::memcpy(out_logits + size_t(done) * kVocabSize, logits, sizeof(float) * n * kVocabSize);
+    std::memcpy(m->logits, logits + size_t(n - 1) * kVocabSize, sizeof(float) * kVocabSize);
+    m->position += n;
+    done += n;
+  }
+  return LLM_OK;
+}
+
+llm_status llm_decode(llm_model* m, int32_t token, float* out_logits) {
+  llm_status status = check_tokens(m, &token, 1);
+  if (status != LLM_OK) return status;
+  const float* logits = decode(m, &token);  // (1, kVocabSize)
+  std::memcpy(m->logits, logits, sizeof(float) * kVocabSize);
+  if (out_logits != nullptr) std::memcpy(out_logits, logits, sizeof(float) * kVocabSize);
+  m->position += 1;
+  return LLM_OK;
+}
+
+}  // extern "C"
+)cpp";
+  }
+
+  ModuleOp module;
+  const EmitOptions &options;
+  const KVCacheLayout &kv;
+  raw_ostream &os;
+  std::vector<llm::WeightOp> weights;
+  llvm::StringMap<std::string> weightMember;
+  std::map<std::string, std::string> ropeTables; ///< values key -> table name
+  llvm::DenseMap<Operation *, std::string> ropeTableOf;
+  llvm::DenseMap<Value, std::string> valueNames;
+  llvm::StringSet<> usedNames;
+};
+
+std::string modelHeader(ModuleOp module, const EmitOptions &options) {
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  int64_t vocab = cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
+  int64_t context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr).getInt();
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "/* model.h - the C API of " << options.modelName << ", compiled by llmc for the "
+     << options.target << " target.\n"
+     << " * The functions are declared in runtime/llm.h; this header adds the model's sizes. */\n"
+     << "#ifndef LLM_MODEL_H\n#define LLM_MODEL_H\n\n"
+     << "#include \"runtime/llm.h\"\n\n"
+     << "#define LLM_MODEL_NAME \"" << options.modelName << "\"\n"
+     << "#define LLM_MODEL_TARGET \"" << options.target << "\"\n"
+     << "#define LLM_MODEL_VOCAB_SIZE " << vocab << "\n"
+     << "#define LLM_MODEL_CONTEXT_LENGTH " << context << "\n\n"
+     << "#endif /* LLM_MODEL_H */\n";
+  return text;
+}
+
+} // namespace
+
+llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
+                              llvm::StringRef directory, EmitSummary &summary) {
+  auto failedEmit = [] {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot emit C++ for this module (see the diagnostic above)");
+  };
+  if (!module.lookupSymbol<func::FuncOp>("prefill") ||
+      !module.lookupSymbol<func::FuncOp>("decode") ||
+      !module->getAttrOfType<IntegerAttr>(kArenaBytesAttr)) {
+    module.emitError() << "expects @prefill, @decode and a memory plan (llm-plan-memory)";
+    return failedEmit();
+  }
+  FailureOr<KVCacheLayout> kv = planKVCache(module);
+  if (failed(kv))
+    return failedEmit();
+  std::string source;
+  llvm::raw_string_ostream os(source);
+  if (failed(ModelCppWriter(module, options, *kv, os).write()))
+    return failedEmit();
+  summary.arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
+  summary.kvCacheBytes = 2 * kv->totalFloats * sizeof(float);
+
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "model.cpp");
+  if (llvm::Error error = writeFile(path, source))
+    return error;
+  path = directory;
+  llvm::sys::path::append(path, "model.h");
+  return writeFile(path, modelHeader(module, options));
+}
+
+} // namespace llmc

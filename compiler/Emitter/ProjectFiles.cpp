@@ -1,0 +1,122 @@
+//===- ProjectFiles.cpp - CMakeLists.txt, sources, manifest.json ---------===//
+#include "compiler/Emitter/EmbeddedSources.h"
+#include "compiler/Emitter/Emitter.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace llmc {
+namespace {
+
+constexpr const char *kLlmcVersion = LLMC_VERSION;
+
+/// Where an embedded source goes in out/: runtime/* keeps its folder, a target's kernel files
+/// go to the top. Empty for files this target does not use.
+std::string destinationOf(llvm::StringRef source, llvm::StringRef target) {
+  if (source.starts_with("runtime/"))
+    return source.str();
+  std::string prefix = ("targets/" + target + "/").str();
+  if (source.starts_with(prefix))
+    return source.drop_front(prefix.size()).str();
+  return "";
+}
+
+std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "# " << options.modelName << " compiled by llmc " << kLlmcVersion << " for the "
+     << options.target << " target.\n"
+     << "#\n"
+     << "# Standalone:          cmake -S . -B build && cmake --build build && build/llm-run\n"
+     << "# In a larger project: add_subdirectory(path/to/this/folder) and link `llm_model`;\n"
+     << "#                      model.h is the C API.\n"
+     << "cmake_minimum_required(VERSION 3.16)\n"
+     << "project(llm_model LANGUAGES CXX)\n\n"
+     << "if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR AND NOT CMAKE_BUILD_TYPE)\n"
+     << "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)\n"
+     << "endif()\n\n"
+     << "find_package(Threads REQUIRED)\n\n"
+     << "add_library(llm_model STATIC\n";
+  for (const std::string &source : sources)
+    if (llvm::StringRef(source).ends_with(".cpp") && source != "runtime/llm_run.cpp")
+      os << "  " << source << "\n";
+  os << ")\n"
+     << "target_include_directories(llm_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
+     << "target_compile_features(llm_model PUBLIC cxx_std_17)\n"
+     << "target_link_libraries(llm_model PUBLIC Threads::Threads)\n\n"
+     << "add_executable(llm-run runtime/llm_run.cpp)\n"
+     << "target_link_libraries(llm-run PRIVATE llm_model)\n"
+     << "# llm-run finds weights.bin and tokenizer.bin here unless --weights/--tokenizer say.\n"
+     << "target_compile_definitions(llm-run PRIVATE LLM_MODEL_DIR=\"${CMAKE_CURRENT_SOURCE_DIR}\")\n";
+  return text;
+}
+
+std::string manifest(const ImportedModel &model, const EmitOptions &options,
+                     const EmitSummary &summary) {
+  const ModelConfig &c = model.config;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    json.attribute("llmc_version", kLlmcVersion);
+    json.attribute("model", options.modelName);
+    json.attribute("source_format", model.sourceDescription);
+    json.attribute("model_hash", summary.modelHash);
+    json.attribute("target", options.target);
+    json.attribute("quant", "f32");
+    json.attribute("parameters", int64_t(summary.parameterCount));
+    json.attribute("weight_bytes", int64_t(summary.weightBytes));
+    json.attribute("arena_bytes", int64_t(summary.arenaBytes));
+    json.attribute("kv_cache_bytes", int64_t(summary.kvCacheBytes));
+    json.attributeObject("config", [&] {
+      json.attribute("hidden_size", c.hiddenSize);
+      json.attribute("intermediate_size", c.intermediateSize);
+      json.attribute("num_layers", c.numLayers);
+      json.attribute("num_heads", c.numHeads);
+      json.attribute("num_kv_heads", c.numKVHeads);
+      json.attribute("head_dim", c.headDim);
+      json.attribute("vocab_size", c.vocabSize);
+      json.attribute("max_position_embeddings", c.maxPositions);
+      json.attribute("rms_norm_eps", c.rmsNormEps);
+      json.attribute("rope_theta", c.ropeTheta);
+      json.attribute("tie_word_embeddings", c.tieWordEmbeddings);
+    });
+    json.attribute("tokenizer", model.vocabulary ? "from the model" : "placeholder pieces <N>");
+  });
+  os << "\n";
+  return text;
+}
+
+} // namespace
+
+llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
+                              llvm::StringRef directory, const EmitSummary &summary) {
+  std::vector<std::string> copied;
+  for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
+    std::string destination = destinationOf(kEmbeddedFiles[i].path, options.target);
+    if (destination.empty())
+      continue;
+    llvm::SmallString<256> path(directory);
+    llvm::sys::path::append(path, destination);
+    if (std::error_code ec =
+            llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
+      return llvm::createStringError(ec, path + ": " + ec.message());
+    if (llvm::Error error = writeFile(path, kEmbeddedFiles[i].contents))
+      return error;
+    copied.push_back(destination);
+  }
+  copied.push_back("model.cpp");
+  llvm::sort(copied);
+
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "CMakeLists.txt");
+  if (llvm::Error error = writeFile(path, cmakeLists(options, copied)))
+    return error;
+  path = directory;
+  llvm::sys::path::append(path, "manifest.json");
+  return writeFile(path, manifest(model, options, summary));
+}
+
+} // namespace llmc

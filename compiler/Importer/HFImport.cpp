@@ -1,0 +1,215 @@
+//===- HFImport.cpp - a Hugging Face LlamaForCausalLM folder --------------===//
+//
+// config.json, the safetensors weights (one file or the shards of an index), tokenizer.model.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Importer/HFConfig.h"
+#include "compiler/Importer/Importer.h"
+#include "compiler/Importer/ImporterUtil.h"
+#include "compiler/Importer/LlamaLayout.h"
+#include "compiler/Importer/Safetensors.h"
+#include "compiler/Importer/SentencePiece.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <set>
+
+using namespace llmc;
+using llvm::Error;
+using llvm::StringRef;
+using llvm::Twine;
+
+namespace {
+
+/// "folder/name".
+std::string join(StringRef folder, StringRef name) {
+  llvm::SmallString<256> path(folder);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+
+/// The weight files of a folder, and what its index (if any) says each tensor lives in.
+struct WeightFiles {
+  std::vector<std::string> shards;         ///< paths, in a fixed order
+  std::string indexPath;                   ///< empty without an index
+  llvm::StringMap<std::string> indexedIn;  ///< tensor name -> shard path
+};
+
+/// Reads model.safetensors.index.json: {"metadata": {...}, "weight_map": {tensor: file}}.
+llvm::Expected<WeightFiles> readIndex(StringRef folder, StringRef indexPath) {
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(indexPath);
+  if (!file)
+    return file.takeError();
+  llvm::Expected<llvm::json::Value> json =
+      parseJSON((*file)->getBuffer(), indexPath, "safetensors index");
+  if (!json)
+    return json.takeError();
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Object *weightMap = root ? root->getObject("weight_map") : nullptr;
+  if (!weightMap)
+    return fileError(indexPath, "no 'weight_map' object");
+
+  WeightFiles files;
+  files.indexPath = indexPath.str();
+  std::set<std::string> shards;
+  for (const auto &[tensor, value] : *weightMap) {
+    std::optional<StringRef> shard = value.getAsString();
+    // Shards must be plain file names inside the folder.
+    if (!shard || shard->empty() || llvm::sys::path::is_absolute(*shard) ||
+        shard->contains('/') || shard->contains('\\') || *shard == "." || *shard == "..")
+      return fileError(indexPath, "weight_map entry for '" + StringRef(tensor) +
+                                      "' is not a file name in the folder");
+    std::string path = join(folder, *shard);
+    files.indexedIn[StringRef(tensor)] = path;
+    shards.insert(path);
+  }
+  if (shards.empty())
+    return fileError(indexPath, "'weight_map' is empty");
+  files.shards.assign(shards.begin(), shards.end());
+  return files;
+}
+
+/// Finds the weight files: model.safetensors, else the shards of model.safetensors.index.json.
+llvm::Expected<WeightFiles> findWeightFiles(StringRef folder) {
+  std::string single = join(folder, "model.safetensors");
+  if (llvm::sys::fs::exists(single)) {
+    WeightFiles files;
+    files.shards.push_back(single);
+    return files;
+  }
+  std::string index = join(folder, "model.safetensors.index.json");
+  if (llvm::sys::fs::exists(index))
+    return readIndex(folder, index);
+  if (llvm::sys::fs::exists(join(folder, "pytorch_model.bin")) ||
+      llvm::sys::fs::exists(join(folder, "pytorch_model.bin.index.json")))
+    return fileError(folder, "holds PyTorch .bin weights only; llmc reads safetensors "
+                             "(save the model with safe_serialization=True)");
+  return fileError(folder, "no model.safetensors or model.safetensors.index.json");
+}
+
+/// A source tensor waiting to be added under its canonical name.
+struct PendingTensor {
+  SafetensorsTensor tensor;
+  std::shared_ptr<llvm::MemoryBuffer> file;
+  std::string path;
+};
+
+/// Maps every shard and collects its tensors under their canonical names.
+Error collectTensors(const WeightFiles &files, const ModelConfig &config,
+                     llvm::StringMap<PendingTensor> &pending) {
+  for (const std::string &shard : files.shards) {
+    llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(shard);
+    if (!file)
+      return file.takeError();
+    llvm::Expected<SafetensorsHeader> header =
+        parseSafetensors((*file)->getMemBufferRef(), shard);
+    if (!header)
+      return header.takeError();
+    for (SafetensorsTensor &tensor : header->tensors) {
+      StringRef name = tensor.name;
+      // Older exports save the RoPE frequencies; llmc recomputes them.
+      if (name.starts_with("model.layers.") && name.ends_with(".self_attn.rotary_emb.inv_freq"))
+        continue;
+      std::optional<std::string> canonical = canonicalNameFromHF(name);
+      if (!canonical)
+        return fileError(shard, "unexpected tensor '" + name +
+                                    "' (not a tensor of LlamaForCausalLM)");
+      // A tied model may still save lm_head; the embedding is what counts.
+      if (*canonical == "lm_head" && config.tieWordEmbeddings)
+        continue;
+      auto earlier = pending.find(*canonical);
+      if (earlier != pending.end())
+        return fileError(shard, "tensor '" + name + "' is also in " + earlier->second.path);
+      auto it = files.indexedIn.find(name);
+      if (it != files.indexedIn.end() && it->second != shard)
+        return fileError(shard, "holds tensor '" + name + "' that " + files.indexPath +
+                                    " places in " + it->second);
+      pending[*canonical] = {std::move(tensor), *file, shard};
+    }
+  }
+  // Every tensor the index lists must be where it says.
+  for (const auto &entry : files.indexedIn) {
+    std::optional<std::string> canonical = canonicalNameFromHF(entry.getKey());
+    if (canonical && !pending.count(*canonical) &&
+        !(*canonical == "lm_head" && config.tieWordEmbeddings))
+      return fileError(files.indexPath, "lists tensor '" + entry.getKey() + "' in " +
+                                            entry.getValue() + ", which does not hold it");
+  }
+  return Error::success();
+}
+
+/// "safetensors (bf16)", "safetensors, 2 shards (f16, f32)".
+std::string describe(const WeightFiles &files, const WeightStore &weights) {
+  std::set<std::string> dtypes;
+  for (const WeightTensor &tensor : weights.tensors())
+    dtypes.insert(dtypeName(tensor.dtype).str());
+  std::string text = "safetensors";
+  if (files.shards.size() > 1)
+    text += ", " + std::to_string(files.shards.size()) + " shards";
+  text += " (";
+  for (const std::string &dtype : dtypes)
+    text += (text.back() == '(' ? "" : ", ") + dtype;
+  return text + ")";
+}
+
+} // namespace
+
+llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
+  if (!llvm::sys::fs::is_directory(folder))
+    return fileError(folder, "not a folder");
+  std::string configPath = join(folder, "config.json");
+  if (!llvm::sys::fs::exists(configPath))
+    return fileError(folder, "no config.json (not a Hugging Face model folder)");
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> configFile = mapFile(configPath);
+  if (!configFile)
+    return configFile.takeError();
+
+  ImportedModel model;
+  llvm::Expected<ModelConfig> config = parseHFConfig((*configFile)->getBuffer(), configPath);
+  if (!config)
+    return config.takeError();
+  model.config = *config;
+
+  llvm::Expected<WeightFiles> files = findWeightFiles(folder);
+  if (!files)
+    return files.takeError();
+  llvm::StringMap<PendingTensor> pending;
+  if (Error err = collectTensors(*files, model.config, pending))
+    return std::move(err);
+
+  // Add in canonical order, whatever the shard layout; leftovers (tensors the config does not
+  // imply) go last, sorted, for verifyLlamaWeights to report.
+  std::vector<std::string> order;
+  for (const ExpectedTensor &expected : llamaTensorLayout(model.config))
+    if (pending.count(expected.name))
+      order.push_back(expected.name);
+  std::vector<std::string> leftovers;
+  for (const auto &entry : pending)
+    if (!llvm::is_contained(order, entry.getKey()))
+      leftovers.push_back(entry.getKey().str());
+  llvm::sort(leftovers);
+  order.insert(order.end(), leftovers.begin(), leftovers.end());
+  for (const std::string &name : order) {
+    PendingTensor &p = pending[name];
+    if (Error err = model.weights.addMapped(name, p.tensor.dtype, p.tensor.shape, p.file,
+                                            p.tensor.offset, p.path))
+      return std::move(err);
+  }
+  if (Error err = verifyLlamaWeights(model.config, model.weights, folder,
+                                     [](StringRef name) { return hfNameFromCanonical(name); }))
+    return std::move(err);
+  model.sourceDescription = describe(*files, model.weights);
+
+  std::string tokenizerPath = join(folder, "tokenizer.model");
+  if (llvm::sys::fs::exists(tokenizerPath)) {
+    llvm::Expected<Vocabulary> vocab = readSentencePieceModel(tokenizerPath);
+    if (!vocab)
+      return vocab.takeError();
+    model.vocabulary = std::move(*vocab);
+  }
+  return model;
+}

@@ -1,0 +1,58 @@
+//===- Importer.h - read a model file or folder into config + weights -----===//
+//
+// Each reader validates what it reads and fails with an llvm::Error whose message names the file
+// and the problem; none of them copies tensor data (the WeightStore maps it).
+//
+// Canonical tensor names (the same for every source format; the IR's weight symbols use them):
+//   embed_tokens                      (vocab, hidden)
+//   layers.N.input_norm               (hidden)
+//   layers.N.q_proj                   (n_heads * head_dim, hidden)      + .bias if attention_bias
+//   layers.N.k_proj / v_proj          (n_kv_heads * head_dim, hidden)   + .bias if attention_bias
+//   layers.N.o_proj                   (hidden, n_heads * head_dim)      + .bias if attention_bias
+//   layers.N.post_attention_norm      (hidden)
+//   layers.N.gate_proj / up_proj      (intermediate, hidden)            + .bias if mlp_bias
+//   layers.N.down_proj                (hidden, intermediate)            + .bias if mlp_bias
+//   norm                              (hidden)
+//   lm_head                           (vocab, hidden); absent when tie_word_embeddings
+// q_proj and k_proj rows are in the Hugging Face RoPE layout (rotate-half pairs i, i + head_dim/2);
+// readers of formats with interleaved pairs record a row permutation to get there.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LLMC_COMPILER_IMPORTER_IMPORTER_H
+#define LLMC_COMPILER_IMPORTER_IMPORTER_H
+
+#include "compiler/Importer/ModelConfig.h"
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace llmc {
+
+/// A Hugging Face folder: config.json (LlamaForCausalLM), model.safetensors or the shards named by
+/// model.safetensors.index.json, and tokenizer.model when present.
+llvm::Expected<ImportedModel> importHuggingFaceFolder(llvm::StringRef folder);
+
+/// A llama2.c checkpoint (legacy version 0, or version 1 with its 256-byte header) and, when
+/// tokenizerPath is not empty, its tokenizer.bin.
+llvm::Expected<ImportedModel> importLlama2c(llvm::StringRef checkpointPath,
+                                            llvm::StringRef tokenizerPath);
+
+/// Chooses the reader from what `path` is: a folder -> Hugging Face; a ".gguf" file -> an error
+/// until GGUF import lands; any other file -> llama2.c. For a Hugging Face folder a non-empty
+/// tokenizerPath names a SentencePiece model to use instead of the folder's tokenizer.model.
+llvm::Expected<ImportedModel> importModel(llvm::StringRef path, llvm::StringRef tokenizerPath);
+
+/// Checks that `weights` holds exactly the tensors `config` implies (see the table above), with
+/// the right shapes. The message names the file (the tensor's own sourcePath, else `sourcePath`)
+/// and the first offending tensor; `sourceName`, when given, maps a canonical name to the source
+/// format's name for the message ("layers.3.k_proj" -> "model.layers.3.self_attn.k_proj.weight").
+llvm::Error verifyLlamaWeights(
+    const ModelConfig &config, const WeightStore &weights, llvm::StringRef sourcePath,
+    llvm::function_ref<std::string(llvm::StringRef)> sourceName = nullptr);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_IMPORTER_IMPORTER_H

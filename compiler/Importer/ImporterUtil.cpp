@@ -1,0 +1,71 @@
+//===- ImporterUtil.cpp - helpers shared by the model readers -------------===//
+
+#include "compiler/Importer/ImporterUtil.h"
+
+using namespace llmc;
+using llvm::StringRef;
+
+namespace {
+/// Deepest [ / { nesting accepted in any JSON document we read. Real files need 3 or 4.
+constexpr int kMaxJSONDepth = 64;
+
+/// The deepest nesting of arrays and objects in `text`, skipping string contents; stops early
+/// once `limit` is exceeded.
+int jsonNestingDepth(StringRef text, int limit) {
+  int depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"') {
+      inString = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > limit)
+        return deepest;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+} // namespace
+
+llvm::Error llmc::fileError(StringRef path, const llvm::Twine &message) {
+  return llvm::createStringError(llvm::Twine(path) + ": " + message);
+}
+
+std::string llmc::formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+llvm::Expected<llvm::json::Value> llmc::parseJSON(StringRef text, StringRef path,
+                                                  StringRef what) {
+  if (jsonNestingDepth(text, kMaxJSONDepth) > kMaxJSONDepth)
+    return fileError(path, what + " is not valid JSON: nested more than " +
+                               llvm::Twine(kMaxJSONDepth) + " levels deep");
+  llvm::Expected<llvm::json::Value> value = llvm::json::parse(text);
+  if (!value)
+    return fileError(path, what + " is not valid JSON: " + llvm::toString(value.takeError()));
+  return value;
+}
+
+llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> llmc::mapFile(StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return fileError(path, "cannot open: " + buffer.getError().message());
+  return std::shared_ptr<llvm::MemoryBuffer>(std::move(*buffer));
+}

@@ -1,0 +1,145 @@
+//===- LlamaToIR.cpp - build the llm module for an imported Llama --------===//
+//
+// The Llama decoder, written once in terms of llm ops:
+//   h = embed(tokens)
+//   per layer: h += o_proj(attention(rope(q), rope(k), v)) of rms_norm(h)
+//              h += down_proj(swiglu(gate_proj(x), up_proj(x))), x = rms_norm(h)
+//   logits = lm_head(rms_norm(h))
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Importer/LlamaToIR.h"
+#include "compiler/Transforms/Passes.h"
+#include "dialects/llm/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+llm::RopeScalingKind toScalingKind(RopeScaling::Kind kind) {
+  switch (kind) {
+  case RopeScaling::Kind::None:
+    return llm::RopeScalingKind::none;
+  case RopeScaling::Kind::Linear:
+    return llm::RopeScalingKind::linear;
+  case RopeScaling::Kind::Llama3:
+    return llm::RopeScalingKind::llama3;
+  }
+  llvm_unreachable("unknown rope scaling");
+}
+
+/// Emits the body of one function; `tokens` rows per call.
+class DecoderBuilder {
+public:
+  DecoderBuilder(OpBuilder &builder, const ModelConfig &config, const WeightStore &weights)
+      : b(builder), config(config), weights(weights) {}
+
+  void buildFunction(ModuleOp module, StringRef name, int64_t tokens) {
+    MLIRContext *ctx = b.getContext();
+    auto tokenType = RankedTensorType::get({tokens}, b.getI32Type());
+    auto logitsType = RankedTensorType::get({tokens, config.vocabSize}, b.getF32Type());
+    auto type = b.getFunctionType({tokenType, b.getIndexType()}, {logitsType});
+    b.setInsertionPointToEnd(module.getBody());
+    auto func = b.create<func::FuncOp>(NameLoc::get(b.getStringAttr(name)), name, type);
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    rows = tokens;
+    position = entry->getArgument(1);
+
+    Value hidden = b.create<llm::EmbedOp>(loc("embed"), activation(config.hiddenSize),
+                                          symbol("embed_tokens"), entry->getArgument(0));
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+      hidden = buildLayer(hidden, layer);
+    Value normed = rmsNorm(hidden, "norm", "norm");
+    StringRef head = config.tieWordEmbeddings ? "embed_tokens" : "lm_head";
+    Value logits = linear(normed, head, config.vocabSize, "logits");
+    b.create<func::ReturnOp>(loc("return"), logits);
+    (void)ctx;
+  }
+
+private:
+  Value buildLayer(Value hidden, int64_t layer) {
+    std::string p = "layers." + std::to_string(layer) + ".";
+    int64_t headDim = config.headDim;
+    Value x = rmsNorm(hidden, p + "input_norm", p + "input_norm");
+    Value q = linear(x, p + "q_proj", config.numHeads * headDim, p + "q_proj");
+    Value k = linear(x, p + "k_proj", config.numKVHeads * headDim, p + "k_proj");
+    Value v = linear(x, p + "v_proj", config.numKVHeads * headDim, p + "v_proj");
+    q = rope(q, p + "q_rope");
+    k = rope(k, p + "k_rope");
+    Value attended = b.create<llm::AttentionOp>(
+        loc(p + "attention"), activation(config.numHeads * headDim), q, k, v, position,
+        b.getI64IntegerAttr(layer), b.getI64IntegerAttr(config.numHeads),
+        b.getI64IntegerAttr(config.numKVHeads), b.getI64IntegerAttr(headDim));
+    Value out = linear(attended, p + "o_proj", config.hiddenSize, p + "o_proj");
+    hidden = b.create<llm::AddOp>(loc(p + "attention_residual"), hidden, out);
+
+    x = rmsNorm(hidden, p + "post_attention_norm", p + "post_attention_norm");
+    Value gate = linear(x, p + "gate_proj", config.intermediateSize, p + "gate_proj");
+    Value up = linear(x, p + "up_proj", config.intermediateSize, p + "up_proj");
+    Value act = b.create<llm::SwiGLUOp>(loc(p + "swiglu"), gate, up);
+    Value down = linear(act, p + "down_proj", config.hiddenSize, p + "down_proj");
+    return b.create<llm::AddOp>(loc(p + "mlp_residual"), hidden, down);
+  }
+
+  Value rmsNorm(Value x, StringRef weight, StringRef name) {
+    return b.create<llm::RMSNormOp>(loc(name), x.getType(), x, symbol(weight),
+                                    b.getF64FloatAttr(config.rmsNormEps));
+  }
+
+  Value linear(Value x, StringRef weight, int64_t outFeatures, StringRef name) {
+    std::string biasName = (weight + ".bias").str();
+    FlatSymbolRefAttr bias = weights.contains(biasName) ? symbol(biasName) : nullptr;
+    return b.create<llm::LinearOp>(loc(name), activation(outFeatures), x, symbol(weight), bias);
+  }
+
+  Value rope(Value x, StringRef name) {
+    const RopeScaling &s = config.ropeScaling;
+    return b.create<llm::RopeOp>(
+        loc(name), x.getType(), x, position, b.getI64IntegerAttr(config.headDim),
+        b.getF64FloatAttr(config.ropeTheta),
+        llm::RopeScalingKindAttr::get(b.getContext(), toScalingKind(s.kind)),
+        b.getF64FloatAttr(s.factor), b.getF64FloatAttr(s.lowFreqFactor),
+        b.getF64FloatAttr(s.highFreqFactor), b.getI64IntegerAttr(s.originalMaxPositions));
+  }
+
+  RankedTensorType activation(int64_t columns) {
+    return RankedTensorType::get({rows, columns}, b.getF32Type());
+  }
+  FlatSymbolRefAttr symbol(StringRef name) { return FlatSymbolRefAttr::get(b.getContext(), name); }
+  Location loc(StringRef name) { return NameLoc::get(b.getStringAttr(name)); }
+
+  OpBuilder &b;
+  const ModelConfig &config;
+  const WeightStore &weights;
+  int64_t rows = 0;
+  Value position;
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &config,
+                                       const WeightStore &weights,
+                                       const LlamaToIROptions &options) {
+  context.loadDialect<llm::LLMDialect, func::FuncDialect>();
+  OpBuilder b(&context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(NameLoc::get(b.getStringAttr("model")));
+  int64_t contextLength = options.contextLength > 0 ? options.contextLength : config.maxPositions;
+  (*module)->setAttr(kContextLengthAttr, b.getI64IntegerAttr(contextLength));
+
+  // Every weight the store holds becomes a symbol, in table order; the blob follows that order.
+  b.setInsertionPointToEnd(module->getBody());
+  for (const WeightTensor &tensor : weights.tensors())
+    b.create<llm::WeightOp>(NameLoc::get(b.getStringAttr(tensor.name)), tensor.name,
+                            RankedTensorType::get(tensor.shape, b.getF32Type()));
+
+  DecoderBuilder decoder(b, config, weights);
+  decoder.buildFunction(*module, "prefill", std::min(options.prefillTokens, contextLength));
+  decoder.buildFunction(*module, "decode", 1);
+  return module;
+}
+
+} // namespace llmc

@@ -1,0 +1,71 @@
+//===- ModelConfig.h - the hyper-parameters of a Llama model --------------===//
+//
+// What every importer produces besides the weights, whatever the source format.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LLMC_COMPILER_IMPORTER_MODELCONFIG_H
+#define LLMC_COMPILER_IMPORTER_MODELCONFIG_H
+
+#include "compiler/Weights/WeightStore.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+/// rope_scaling of config.json.
+struct RopeScaling {
+  enum class Kind { None, Linear, Llama3 };
+  Kind kind = Kind::None;
+  double factor = 1.0;
+  double lowFreqFactor = 1.0;       ///< llama3 only
+  double highFreqFactor = 4.0;      ///< llama3 only
+  int64_t originalMaxPositions = 8192; ///< llama3 only
+};
+
+struct ModelConfig {
+  int64_t hiddenSize = 0;
+  int64_t intermediateSize = 0;
+  int64_t numLayers = 0;
+  int64_t numHeads = 0;
+  int64_t numKVHeads = 0;
+  int64_t headDim = 0;            ///< config's head_dim, else hidden_size / num_heads
+  int64_t vocabSize = 0;
+  int64_t maxPositions = 0;       ///< max_position_embeddings (llama2.c: seq_len)
+  double rmsNormEps = 1e-5;
+  double ropeTheta = 10000.0;
+  RopeScaling ropeScaling;
+  bool tieWordEmbeddings = false; ///< lm_head reads embed_tokens
+  bool attentionBias = false;     ///< q/k/v/o projections carry biases
+  bool mlpBias = false;           ///< gate/up/down projections carry biases
+  int64_t bosTokenId = -1;
+  int64_t eosTokenId = -1;
+};
+
+/// A vocabulary to write into tokenizer.bin. Piece text uses ' ' where SentencePiece has U+2581.
+struct Vocabulary {
+  enum class TokenType : uint32_t { Normal = 0, Byte = 1, Control = 2, Unknown = 3 };
+  struct Piece {
+    std::string text;
+    float score = 0;
+    TokenType type = TokenType::Normal;
+  };
+  std::vector<Piece> pieces;
+  int64_t bosId = -1;
+  int64_t eosId = -1;
+  bool addDummyPrefix = true;
+};
+
+/// What an importer hands to the rest of the compiler.
+struct ImportedModel {
+  ModelConfig config;
+  WeightStore weights;
+  std::optional<Vocabulary> vocabulary; ///< none when the source has no tokenizer
+  std::string sourceDescription;        ///< e.g. "llama2.c checkpoint v0", "safetensors (f16)"
+};
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_IMPORTER_MODELCONFIG_H

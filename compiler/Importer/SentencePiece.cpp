@@ -1,0 +1,97 @@
+//===- SentencePiece.cpp - tokenizer.model (a SentencePiece ModelProto) ---===//
+
+#include "compiler/Importer/SentencePiece.h"
+#include "compiler/Importer/ImporterUtil.h"
+
+#include "SentencePieceModel.pb.h"
+
+#include <climits>
+
+using namespace llmc;
+using llvm::StringRef;
+using llvm::Twine;
+
+namespace {
+
+using ProtoPiece = llmc::spm::ModelProto::SentencePiece;
+
+/// SentencePiece's whitespace marker U+2581 (LOWER ONE EIGHTH BLOCK) in UTF-8.
+constexpr StringRef kSpaceMarker = "\xE2\x96\x81";
+
+/// `text` with every U+2581 replaced by ' '.
+std::string unescapeSpaces(StringRef text) {
+  std::string result;
+  result.reserve(text.size());
+  while (!text.empty()) {
+    if (text.consume_front(kSpaceMarker)) {
+      result += ' ';
+    } else {
+      result += text.front();
+      text = text.drop_front();
+    }
+  }
+  return result;
+}
+
+Vocabulary::TokenType tokenType(ProtoPiece::Type type) {
+  switch (type) {
+  case ProtoPiece::UNKNOWN:
+    return Vocabulary::TokenType::Unknown;
+  case ProtoPiece::CONTROL:
+  case ProtoPiece::UNUSED:
+    return Vocabulary::TokenType::Control;
+  case ProtoPiece::BYTE:
+    return Vocabulary::TokenType::Byte;
+  case ProtoPiece::NORMAL:
+  case ProtoPiece::USER_DEFINED:
+    return Vocabulary::TokenType::Normal;
+  }
+  return Vocabulary::TokenType::Normal;
+}
+
+} // namespace
+
+llvm::Expected<Vocabulary> llmc::parseSentencePieceModel(llvm::MemoryBufferRef buffer,
+                                                         StringRef path) {
+  StringRef bytes = buffer.getBuffer();
+  if (bytes.size() > size_t(INT_MAX))
+    return fileError(path, "file is too large for a SentencePiece model");
+  llmc::spm::ModelProto proto;
+  if (!proto.ParseFromArray(bytes.data(), int(bytes.size())))
+    return fileError(path, "not a SentencePiece model (protobuf ModelProto did not parse)");
+  if (proto.pieces_size() == 0)
+    return fileError(path, "SentencePiece model has no pieces");
+
+  Vocabulary vocab;
+  vocab.pieces.reserve(proto.pieces_size());
+  for (const ProtoPiece &p : proto.pieces()) {
+    Vocabulary::Piece piece;
+    piece.text = unescapeSpaces(p.piece());
+    piece.score = p.score();
+    piece.type = tokenType(p.type());
+    vocab.pieces.push_back(std::move(piece));
+  }
+  const llmc::spm::TrainerSpec &trainer = proto.trainer_spec();
+  int64_t count = proto.pieces_size();
+  auto checkId = [&](StringRef what, int64_t id) -> llvm::Error {
+    if (id < -1 || id >= count)
+      return fileError(path, what + " " + Twine(id) + " is not a piece of the " +
+                                 Twine(count) + " in the model");
+    return llvm::Error::success();
+  };
+  if (llvm::Error err = checkId("bos_id", trainer.bos_id()))
+    return std::move(err);
+  if (llvm::Error err = checkId("eos_id", trainer.eos_id()))
+    return std::move(err);
+  vocab.bosId = trainer.bos_id();
+  vocab.eosId = trainer.eos_id();
+  vocab.addDummyPrefix = proto.normalizer_spec().add_dummy_prefix();
+  return vocab;
+}
+
+llvm::Expected<Vocabulary> llmc::readSentencePieceModel(StringRef path) {
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+  if (!file)
+    return file.takeError();
+  return parseSentencePieceModel((*file)->getMemBufferRef(), path);
+}

@@ -1,0 +1,175 @@
+//===- WeightStore.cpp - memory-mapped source tensors and their transforms -===//
+
+#include "compiler/Weights/WeightStore.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Endian.h"
+#include "llvm/Support/SwapByteOrder.h"
+
+#include <cassert>
+#include <cstring>
+
+using namespace llmc;
+using llvm::createStringError;
+using llvm::Error;
+using llvm::StringRef;
+
+StringRef llmc::dtypeName(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return "f32";
+  case DType::F16:
+    return "f16";
+  case DType::BF16:
+    return "bf16";
+  }
+  return "?";
+}
+
+size_t llmc::dtypeSize(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return 4;
+  case DType::F16:
+  case DType::BF16:
+    return 2;
+  }
+  return 0;
+}
+
+int64_t WeightTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+namespace {
+
+/// "[a, b, c]".
+std::string formatShape(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+/// Converts `count` elements of `dtype` at `src` (any alignment, little-endian) to float.
+void convertToF32(DType dtype, const char *src, int64_t count, float *dst) {
+  switch (dtype) {
+  case DType::F32:
+    if (llvm::sys::IsLittleEndianHost) {
+      std::memcpy(dst, src, count * sizeof(float));
+      return;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      uint32_t bits = llvm::support::endian::read32le(src + 4 * i);
+      std::memcpy(&dst[i], &bits, sizeof(float));
+    }
+    return;
+  case DType::F16:
+    for (int64_t i = 0; i < count; ++i)
+      dst[i] = halfToFloat(llvm::support::endian::read16le(src + 2 * i));
+    return;
+  case DType::BF16:
+    for (int64_t i = 0; i < count; ++i)
+      dst[i] = bfloat16ToFloat(llvm::support::endian::read16le(src + 2 * i));
+    return;
+  }
+}
+
+} // namespace
+
+Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t> shape,
+                             std::shared_ptr<llvm::MemoryBuffer> file, uint64_t offset,
+                             StringRef sourcePath) {
+  if (name.empty())
+    return createStringError("%s: tensor with an empty name", sourcePath.str().c_str());
+  if (contains(name))
+    return createStringError("%s: tensor '%s' is defined twice", sourcePath.str().c_str(),
+                             name.str().c_str());
+  if (!file)
+    return createStringError("%s: tensor '%s' has no file", sourcePath.str().c_str(),
+                             name.str().c_str());
+  // Element count and byte size, refusing anything that would overflow.
+  uint64_t bytes = dtypeSize(dtype);
+  for (int64_t d : shape) {
+    if (d < 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
+      return createStringError("%s: tensor '%s' has an invalid shape %s",
+                               sourcePath.str().c_str(), name.str().c_str(),
+                               formatShape(shape).c_str());
+  }
+  uint64_t fileSize = file->getBufferSize();
+  if (bytes > uint64_t(INT64_MAX) || offset > fileSize || bytes > fileSize - offset)
+    return createStringError(
+        "%s: tensor '%s' (%s %s, %llu bytes at offset %llu) lies outside the file (%llu bytes)",
+        sourcePath.str().c_str(), name.str().c_str(), dtypeName(dtype).str().c_str(),
+        formatShape(shape).c_str(), (unsigned long long)bytes, (unsigned long long)offset,
+        (unsigned long long)fileSize);
+
+  WeightTensor tensor;
+  tensor.name = name.str();
+  tensor.dtype = dtype;
+  tensor.shape.assign(shape.begin(), shape.end());
+  tensor.sourcePath = sourcePath.str();
+  tensor.file = std::move(file);
+  tensor.offset = offset;
+  index[name] = table.size();
+  table.push_back(std::move(tensor));
+  return Error::success();
+}
+
+Error WeightStore::permuteRows(StringRef name, std::vector<int64_t> perm) {
+  auto it = index.find(name);
+  if (it == index.end())
+    return createStringError("permuteRows: no tensor '%s'", name.str().c_str());
+  WeightTensor &tensor = table[it->second];
+  if (tensor.shape.empty() || int64_t(perm.size()) != tensor.shape[0])
+    return createStringError("%s: row permutation of %zu entries does not fit tensor '%s' %s",
+                             tensor.sourcePath.c_str(), perm.size(), name.str().c_str(),
+                             formatShape(tensor.shape).c_str());
+  std::vector<bool> seen(perm.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= int64_t(perm.size()) || seen[p])
+      return createStringError("%s: row permutation for tensor '%s' is not a permutation",
+                               tensor.sourcePath.c_str(), name.str().c_str());
+    seen[p] = true;
+  }
+  // Compose with an earlier permutation: result row r = earlier row perm[r] = source row
+  // earlier[perm[r]].
+  if (!tensor.rowPermutation.empty())
+    for (int64_t &p : perm)
+      p = tensor.rowPermutation[p];
+  tensor.rowPermutation = std::move(perm);
+  return Error::success();
+}
+
+const WeightTensor &WeightStore::get(StringRef name) const {
+  auto it = index.find(name);
+  assert(it != index.end() && "WeightStore::get of an unknown tensor");
+  return table[it->second];
+}
+
+Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
+  auto it = index.find(name);
+  if (it == index.end())
+    return createStringError("readF32: no tensor '%s'", name.str().c_str());
+  const WeightTensor &tensor = table[it->second];
+  int64_t count = tensor.numElements();
+  out.resize(count);
+  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  if (tensor.rowPermutation.empty()) {
+    convertToF32(tensor.dtype, src, count, out.data());
+    return Error::success();
+  }
+  int64_t rows = tensor.shape[0];
+  int64_t rowElements = rows ? count / rows : 0;
+  size_t rowBytes = rowElements * dtypeSize(tensor.dtype);
+  for (int64_t r = 0; r < rows; ++r)
+    convertToF32(tensor.dtype, src + tensor.rowPermutation[r] * rowBytes, rowElements,
+                 out.data() + r * rowElements);
+  return Error::success();
+}

@@ -1,0 +1,184 @@
+//===- llmc.cpp - the llmc command line -----------------------------------===//
+//
+//   llmc compile MODEL -o OUT [--target generic] [--tokenizer FILE] [--context N] [--quiet]
+//
+// Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
+// through a staging folder, so a failure leaves no OUT/ behind.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/OutputFolder.h"
+#include "compiler/Importer/Importer.h"
+#include "compiler/Importer/LlamaToIR.h"
+#include "compiler/Pipelines/Pipelines.h"
+#include "dialects/llm/LLMDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace {
+
+cl::SubCommand compileCommand("compile", "Compile a model into a folder of standalone C++");
+
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
+                               cl::sub(compileCommand),
+                               cl::value_desc("Hugging Face folder | llama2.c checkpoint"));
+cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is an llmc output)"),
+                                cl::value_desc("folder"), cl::sub(compileCommand));
+cl::opt<std::string> target("target", cl::desc("Code generation target (default: generic)"),
+                            cl::init("generic"), cl::sub(compileCommand));
+cl::opt<std::string> tokenizerPath(
+    "tokenizer", cl::desc("llama2.c tokenizer.bin for a llama2.c checkpoint"),
+    cl::value_desc("file"), cl::sub(compileCommand));
+cl::opt<int64_t> contextLength(
+    "context", cl::desc("KV-cache length in tokens (default: the model's maximum, at most 4096)"),
+    cl::init(0), cl::sub(compileCommand));
+cl::opt<int64_t> prefillTokens("prefill-tokens",
+                               cl::desc("Tokens per prefill call (default: 16)"), cl::init(16),
+                               cl::sub(compileCommand));
+cl::opt<std::string> emit("emit",
+                          cl::desc("What to produce: out (default), mlir (the imported module), "
+                                   "mlir-planned (after the pipeline)"),
+                          cl::init("out"), cl::sub(compileCommand));
+cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
+                    cl::sub(compileCommand));
+
+/// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
+/// device; --context overrides it.
+constexpr int64_t kDefaultContextCap = 4096;
+
+int fail(const Twine &message) {
+  WithColor::error(errs(), "llmc") << message << "\n";
+  return 1;
+}
+
+int fail(Error error) {
+  std::string message = toString(std::move(error));
+  return fail(message);
+}
+
+std::string humanBytes(uint64_t bytes) {
+  const char *units[] = {"B", "KiB", "MiB", "GiB"};
+  double value = double(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 3) {
+    value /= 1024;
+    ++unit;
+  }
+  std::string text;
+  raw_string_ostream(text) << format(unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  return text;
+}
+
+/// The model's name for generated comments: the file or folder name, never a path.
+std::string modelName(StringRef path) {
+  SmallString<256> clean(path);
+  sys::path::remove_dots(clean, true);
+  while (clean.size() > 1 && sys::path::is_separator(clean.back()))
+    clean.pop_back();
+  StringRef name = sys::path::filename(clean);
+  return sys::path::extension(name) == ".bin" ? sys::path::stem(name).str() : name.str();
+}
+
+int compile() {
+  bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
+  if (!is_contained(llmc::supportedTargets(), target.getValue()))
+    return fail("unknown target '" + target + "' (supported: " +
+                join(llmc::supportedTargets(), ", ") + ")");
+  if (emit != "out" && emit != "mlir" && emit != "mlir-planned")
+    return fail("unknown --emit '" + emit + "' (supported: out, mlir, mlir-planned)");
+  if (prefillTokens <= 0)
+    return fail("--prefill-tokens must be positive");
+  if (contextLength < 0)
+    return fail("--context must be positive");
+
+  // Check the destination before the expensive work, so a bad -o fails at once.
+  std::optional<llmc::OutputFolder> output;
+  if (emit == "out") {
+    if (outputPath.empty())
+      return fail("missing -o OUTPUT folder");
+    Expected<llmc::OutputFolder> folder = llmc::OutputFolder::create(outputPath);
+    if (!folder)
+      return fail(folder.takeError());
+    output.emplace(std::move(*folder));
+  }
+
+  if (progress)
+    errs() << "reading " << modelPath << "\n";
+  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath);
+  if (!model)
+    return fail(model.takeError());
+  if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
+    return fail(std::move(error));
+
+  mlir::MLIRContext context;
+  mlir::ScopedDiagnosticHandler diagnostics(&context, [](mlir::Diagnostic &diag) {
+    WithColor::error(errs(), "llmc") << diag.getLocation() << ": " << diag.str() << "\n";
+    return mlir::success();
+  });
+  llmc::LlamaToIROptions importOptions;
+  importOptions.contextLength =
+      contextLength > 0 ? contextLength
+                        : std::min(model->config.maxPositions, kDefaultContextCap);
+  importOptions.prefillTokens = prefillTokens;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      llmc::buildLlamaModule(context, model->config, model->weights, importOptions);
+  if (failed(mlir::verify(*module)))
+    return fail(modelPath + ": the imported model does not verify (see above)");
+  if (emit == "mlir") {
+    module->print(outs());
+    return 0;
+  }
+
+  mlir::PassManager pm(&context);
+  llmc::buildCompilePipeline(pm, target);
+  if (failed(pm.run(*module)))
+    return fail("the " + target + " pipeline failed (see above)");
+  if (emit == "mlir-planned") {
+    module->print(outs());
+    return 0;
+  }
+
+  llmc::EmitOptions emitOptions;
+  emitOptions.modelName = modelName(modelPath);
+  emitOptions.sourceDescription = model->sourceDescription;
+  emitOptions.target = target;
+  emitOptions.showProgress = progress;
+  llmc::EmitSummary summary;
+  if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
+                                           summary))
+    return fail(std::move(error));
+  if (Error error = output->commit())
+    return fail(std::move(error));
+  if (!quiet)
+    errs() << "llmc: wrote " << outputPath << " (" << target << ", f32): weights "
+           << humanBytes(summary.weightBytes) << ", arena " << humanBytes(summary.arenaBytes)
+           << ", KV cache " << humanBytes(summary.kvCacheBytes) << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](raw_ostream &os) { os << "llmc " << LLMC_VERSION << "\n"; });
+  cl::ParseCommandLineOptions(argc, argv,
+                              "llmc: compile Llama-family models into standalone C++\n\n"
+                              "  llmc compile MODEL -o OUT [--target generic]\n");
+  if (compileCommand)
+    return compile();
+  errs() << "llmc: no command given; try 'llmc compile --help'\n";
+  return 2;
+}

@@ -1,0 +1,207 @@
+"""Drive the llmc compiler, build its out/ folders, run llm-run, compare logits.
+
+    out = tmp / "out"
+    driver.compile("model_dir", out, check=True)
+    build_dir = driver.build(out, cxx="clang++")
+    ids, logits = driver.run(build_dir, tokens=[1, 2, 3], steps=8, out=out)
+    driver.check_close(logits, reference_logits)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def llmc_binary() -> Path:
+    """$LLMC_BIN, else <repo>/build/bin/llmc (may not exist; see `have_llmc`)."""
+    return Path(os.environ.get("LLMC_BIN") or REPO_ROOT / "build" / "bin" / "llmc")
+
+
+def have_llmc() -> bool:
+    b = llmc_binary()
+    return b.is_file() and os.access(b, os.X_OK)
+
+
+def find_cxx(name: str) -> Optional[str]:
+    """The path of a C++ compiler: 'g++' or 'clang++' (falls back to clang++-19)."""
+    candidates = [name] + (["clang++-19", "clang++-18"] if name == "clang++" else [])
+    for c in candidates:
+        path = shutil.which(c)
+        if path:
+            return path
+    return None
+
+
+def compile(model, out, *extra: str, quiet: bool = True, check: bool = False,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """Runs `llmc compile MODEL -o OUT EXTRA...`; raises CompileError when check and it fails."""
+    cmd = [str(llmc_binary()), "compile", os.fspath(model), "-o", os.fspath(out), *extra]
+    if quiet:
+        cmd.append("--quiet")
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise CompileError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}{proc.stdout}")
+    return proc
+
+
+class CompileError(RuntimeError):
+    pass
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def build(out, cxx: str = "g++", build_dir=None, cxx_flags: Optional[str] = None,
+          jobs: int = 2, timeout: float = 600) -> Path:
+    """cmake configure + build of OUT with compiler `cxx`; returns the build folder.
+
+    Quiet: the compiler's output is only shown (inside BuildError) when something fails.
+    """
+    cxx_path = find_cxx(cxx) or cxx
+    build_dir = Path(build_dir) if build_dir else Path(out) / "build"
+    configure = ["cmake", "-S", os.fspath(out), "-B", os.fspath(build_dir),
+                 f"-DCMAKE_CXX_COMPILER={cxx_path}", "-DCMAKE_BUILD_TYPE=Release"]
+    if cxx_flags is not None:
+        configure.append(f"-DCMAKE_CXX_FLAGS={cxx_flags}")
+    for cmd in (configure, ["cmake", "--build", os.fspath(build_dir), "-j", str(jobs)]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise BuildError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stdout}{proc.stderr}")
+    return build_dir
+
+
+def executable(build_dir) -> Path:
+    """llm-run inside a build folder (multi-config generators put it one level deeper)."""
+    build_dir = Path(build_dir)
+    for p in (build_dir / "llm-run", build_dir / "Release" / "llm-run"):
+        if p.is_file():
+            return p
+    found = sorted(build_dir.rglob("llm-run"))
+    if not found:
+        raise FileNotFoundError(f"no llm-run under {build_dir}")
+    return found[0]
+
+
+def run_raw(build_dir, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """llm-run ARGS..., output captured; for tests of failures."""
+    return subprocess.run([str(executable(build_dir)), *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def run(build_dir, tokens: Sequence[int] | str, steps: int, out=None, *, weights=None,
+        tokenizer=None, temperature: float = 0.0, top_p: Optional[float] = None,
+        seed: Optional[int] = None, ignore_eos: bool = True, vocab_size: Optional[int] = None,
+        extra: Sequence[str] = ()) -> tuple[list[int], np.ndarray]:
+    """Runs llm-run on prompt ids `tokens` (or a text: --prompt) for `steps` new tokens, greedy
+    by default.
+
+    Returns (generated ids, logits (rows, vocab)) where rows = n_prompt + len(ids) - 1: one row
+    per token fed to the model. A text prompt needs `vocab_size` to shape the logits (n_prompt is
+    then rows - len(ids) + 1). `out` (the compiled folder) supplies weights.bin and tokenizer.bin
+    unless given explicitly.
+    """
+    if out is not None:
+        weights = weights or Path(out) / "weights.bin"
+        if tokenizer is None and (Path(out) / "tokenizer.bin").is_file():
+            tokenizer = Path(out) / "tokenizer.bin"
+    with tempfile.TemporaryDirectory(prefix="llmc-logits-") as tmp:
+        dump = Path(tmp) / "logits.f32"
+        if isinstance(tokens, str):
+            args = ["--prompt", tokens]
+        else:
+            args = ["--tokens", ",".join(str(int(t)) for t in tokens)]
+        args += ["--steps", str(steps),
+                "--temperature", repr(float(temperature)), "--print-token-ids",
+                "--dump-logits", str(dump), *extra]
+        if weights is not None:
+            args += ["--weights", os.fspath(weights)]
+        if tokenizer is not None:
+            args += ["--tokenizer", os.fspath(tokenizer)]
+        if top_p is not None:
+            args += ["--top-p", repr(float(top_p))]
+        if seed is not None:
+            args += ["--seed", str(seed)]
+        if ignore_eos:
+            args.append("--ignore-eos")
+        proc = run_raw(build_dir, *args)
+        if proc.returncode != 0:
+            raise RuntimeError(f"llm-run {' '.join(args)}\nexit {proc.returncode}\n"
+                               f"{proc.stderr}{proc.stdout}")
+        ids = _parse_ids(proc.stdout)
+        raw = np.fromfile(dump, dtype="<f4")
+    if isinstance(tokens, str):
+        if not vocab_size or raw.size % vocab_size:
+            raise RuntimeError(f"logits dump of {raw.size} floats is not rows of {vocab_size}")
+        return ids, raw.reshape(-1, vocab_size)
+    rows = len(tokens) + len(ids) - 1
+    if rows <= 0 or raw.size % rows:
+        raise RuntimeError(f"logits dump of {raw.size} floats is not {rows} rows")
+    return ids, raw.reshape(rows, -1)
+
+
+def _parse_ids(stdout: str) -> list[int]:
+    """The ids printed by --print-token-ids: every stdout line made only of integers."""
+    ids = []
+    for line in stdout.splitlines():
+        items = line.replace(",", " ").split()
+        if items and all(i.lstrip("-").isdigit() for i in items):
+            ids += [int(i) for i in items]
+    return ids
+
+
+def tolerance(ref: np.ndarray) -> float:
+    """The logits tolerance: max(1e-4 * max|ref|, 1e-4)."""
+    return max(1e-4 * float(np.abs(ref).max()), 1e-4)
+
+
+def check_close(ours: np.ndarray, ref: np.ndarray, what: str = "logits") -> float:
+    """Asserts max|ours - ref| <= tolerance(ref) and equal argmax in every row.
+
+    Returns the max difference. The failure message says where and by how much.
+    """
+    ours, ref = np.asarray(ours, np.float32), np.asarray(ref, np.float32)
+    assert ours.shape == ref.shape, f"{what}: shape {ours.shape} != reference {ref.shape}"
+    assert np.isfinite(ours).all(), f"{what}: non-finite values in rows " \
+        f"{sorted(set(np.nonzero(~np.isfinite(ours))[0].tolist()))[:10]}"
+    diff = np.abs(ours.astype(np.float64) - ref)
+    tol = tolerance(ref)
+    worst = np.unravel_index(int(diff.argmax()), diff.shape)
+    assert diff.max() <= tol, (
+        f"{what}: max |diff| {diff.max():.3g} > tolerance {tol:.3g} at row {worst[0]}, "
+        f"column {worst[1]} (ours {ours[worst]:.6g}, reference {ref[worst]:.6g}); "
+        f"rows over tolerance: {np.nonzero(diff.max(1) > tol)[0].tolist()[:20]}")
+    a, b = ours.argmax(1), ref.argmax(1)
+    bad = np.nonzero(a != b)[0]
+    if bad.size:
+        r = int(bad[0])
+        top2 = np.sort(ref[r])[-2:]
+        raise AssertionError(
+            f"{what}: argmax differs in rows {bad.tolist()[:20]}; row {r}: ours {a[r]}, "
+            f"reference {b[r]} (reference top-2 gap {top2[1] - top2[0]:.3g})")
+    return float(diff.max())
+
+
+def tree_digest(folder) -> dict[str, str]:
+    """{relative path: sha256} of every file under `folder` (symlinks by target text)."""
+    folder = Path(folder)
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder).as_posix()
+        if p.is_symlink():
+            out[rel] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        elif p.is_dir():
+            out[rel + "/"] = "dir"
+    return out

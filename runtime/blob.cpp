@@ -1,0 +1,309 @@
+// blob.cpp - loading and validating weights.bin (layout in blob_format.h).
+//
+// Everything the generated code later trusts is checked here, once, before a single tensor is
+// used: a file that passes cannot make the model read outside its buffers.
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "runtime/llmrt.h"
+
+namespace {
+
+bool host_is_little_endian() {
+  const uint32_t one = 1;
+  unsigned char first;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+// Bytes per element, or 0 for a dtype this runtime does not know.
+uint64_t dtype_size(uint32_t dtype) {
+  switch (dtype) {
+    case LLMRT_DTYPE_F32: return 4;
+    case LLMRT_DTYPE_F16: return 2;
+    case LLMRT_DTYPE_BF16: return 2;
+    default: return 0;
+  }
+}
+
+const char* dtype_name(uint32_t dtype) {
+  switch (dtype) {
+    case LLMRT_DTYPE_F32: return "f32";
+    case LLMRT_DTYPE_F16: return "f16";
+    case LLMRT_DTYPE_BF16: return "bf16";
+    default: return "unknown";
+  }
+}
+
+// "[4, 64]" into buf.
+void format_dims(const uint64_t* dims, uint32_t ndim, char* buf, size_t buf_len) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (uint32_t d = 0; d < ndim && used < buf_len; ++d) {
+    int n = std::snprintf(buf + used, buf_len - used, "%s%llu", d == 0 ? "[" : ", ",
+                          static_cast<unsigned long long>(dims[d]));
+    if (n < 0) break;
+    used += static_cast<size_t>(n);
+  }
+  if (used < buf_len) std::snprintf(buf + used, buf_len - used, "]");
+}
+
+// Checks one table entry on its own: name, dtype, dims, size, alignment and range.
+llm_status check_entry(const char* path, const llmrt_blob_header* header, uint32_t index,
+                       const llmrt_tensor_entry* e, char* err, size_t err_len) {
+  if (std::memchr(e->name, '\0', LLMRT_TENSOR_NAME_BYTES) == nullptr) {
+    llmrt_format_error(err, err_len, "%s: tensor %u has a name that is not NUL-terminated", path,
+                       index);
+    return LLM_ERR_FORMAT;
+  }
+  if (e->name[0] == '\0') {
+    llmrt_format_error(err, err_len, "%s: tensor %u has an empty name", path, index);
+    return LLM_ERR_FORMAT;
+  }
+  uint64_t elem_size = dtype_size(e->dtype);
+  if (elem_size == 0) {
+    llmrt_format_error(err, err_len, "%s: tensor '%s' has unknown dtype %u", path, e->name,
+                       e->dtype);
+    return LLM_ERR_FORMAT;
+  }
+  if (e->ndim < 1 || e->ndim > LLMRT_MAX_DIMS) {
+    llmrt_format_error(err, err_len, "%s: tensor '%s' has ndim %u (must be 1..%u)", path, e->name,
+                       e->ndim, LLMRT_MAX_DIMS);
+    return LLM_ERR_FORMAT;
+  }
+  uint64_t need = elem_size;  // bytes its dims need, checked for overflow
+  for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d) {
+    uint64_t dim = e->dims[d];
+    if (d >= e->ndim) {
+      if (dim != 1) {
+        llmrt_format_error(err, err_len,
+                           "%s: tensor '%s' has ndim %u but dims[%u] = %llu (unused dims must "
+                           "be 1)",
+                           path, e->name, e->ndim, d, static_cast<unsigned long long>(dim));
+        return LLM_ERR_FORMAT;
+      }
+      continue;
+    }
+    if (dim != 0 && need > UINT64_MAX / dim) {
+      llmrt_format_error(err, err_len, "%s: tensor '%s' has dims too large to address", path,
+                         e->name);
+      return LLM_ERR_FORMAT;
+    }
+    need *= dim;
+  }
+  if (e->size != need) {
+    llmrt_format_error(err, err_len, "%s: tensor '%s' size is %llu bytes but its dims need %llu",
+                       path, e->name, static_cast<unsigned long long>(e->size),
+                       static_cast<unsigned long long>(need));
+    return LLM_ERR_FORMAT;
+  }
+  if (e->offset % LLMRT_BLOB_ALIGN != 0) {
+    llmrt_format_error(err, err_len, "%s: tensor '%s' offset %llu is not %llu-byte aligned", path,
+                       e->name, static_cast<unsigned long long>(e->offset),
+                       static_cast<unsigned long long>(LLMRT_BLOB_ALIGN));
+    return LLM_ERR_FORMAT;
+  }
+  uint64_t data_bytes = header->file_size - header->data_offset;
+  if (e->offset > data_bytes || e->size > data_bytes - e->offset) {
+    llmrt_format_error(err, err_len,
+                       "%s: tensor '%s' bytes [%llu, +%llu) lie outside the data region (%llu "
+                       "bytes)",
+                       path, e->name, static_cast<unsigned long long>(e->offset),
+                       static_cast<unsigned long long>(e->size),
+                       static_cast<unsigned long long>(data_bytes));
+    return LLM_ERR_FORMAT;
+  }
+  return LLM_OK;
+}
+
+// No two tensors may share a byte: sort by offset and compare neighbours.
+llm_status check_no_overlap(const char* path, const llmrt_tensor_entry* table, uint32_t count,
+                            char* err, size_t err_len) {
+  if (count < 2) return LLM_OK;
+  uint32_t* order = static_cast<uint32_t*>(llmrt_alloc(sizeof(uint32_t) * count));  // (count)
+  if (order == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory checking the tensor table", path);
+    return LLM_ERR_NO_MEMORY;
+  }
+  for (uint32_t i = 0; i < count; ++i) order[i] = i;
+  std::sort(order, order + count, [table](uint32_t a, uint32_t b) {
+    return table[a].offset < table[b].offset;
+  });
+  llm_status status = LLM_OK;
+  const llmrt_tensor_entry* prev = nullptr;  // the non-empty tensor that ends last so far
+  for (uint32_t i = 0; i < count; ++i) {
+    const llmrt_tensor_entry* e = &table[order[i]];
+    if (e->size == 0) continue;
+    if (prev != nullptr && e->offset < prev->offset + prev->size) {
+      llmrt_format_error(err, err_len, "%s: tensors '%s' and '%s' overlap", path, prev->name,
+                         e->name);
+      status = LLM_ERR_FORMAT;
+      break;
+    }
+    if (prev == nullptr || e->offset + e->size > prev->offset + prev->size) prev = e;
+  }
+  llmrt_free(order);
+  return status;
+}
+
+// Header fields and the table's place and checksum.
+llm_status check_header(const char* path, const unsigned char* data, size_t size, char* err,
+                        size_t err_len) {
+  if (size < sizeof(llmrt_blob_header)) {
+    llmrt_format_error(err, err_len,
+                       "%s: file is %zu bytes, too small for a header (not an llmc weight blob)",
+                       path, size);
+    return LLM_ERR_FORMAT;
+  }
+  const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
+  if (std::memcmp(h->magic, LLMRT_BLOB_MAGIC, sizeof(h->magic)) != 0) {
+    llmrt_format_error(err, err_len, "%s: bad magic (not an llmc weight blob)", path);
+    return LLM_ERR_FORMAT;
+  }
+  if (h->version != LLMRT_BLOB_VERSION) {
+    llmrt_format_error(err, err_len, "%s: unsupported version %u (this runtime reads version %u)",
+                       path, h->version, LLMRT_BLOB_VERSION);
+    return LLM_ERR_FORMAT;
+  }
+  if (h->file_size != size) {
+    llmrt_format_error(err, err_len, "%s: file is %zu bytes but header says %llu", path, size,
+                       static_cast<unsigned long long>(h->file_size));
+    return LLM_ERR_FORMAT;
+  }
+  if (h->table_offset != sizeof(llmrt_blob_header)) {
+    llmrt_format_error(err, err_len, "%s: tensor table at offset %llu, expected %zu", path,
+                       static_cast<unsigned long long>(h->table_offset),
+                       sizeof(llmrt_blob_header));
+    return LLM_ERR_FORMAT;
+  }
+  if (h->table_size != static_cast<uint64_t>(h->tensor_count) * sizeof(llmrt_tensor_entry)) {
+    llmrt_format_error(err, err_len, "%s: tensor table is %llu bytes but %u tensors need %llu",
+                       path, static_cast<unsigned long long>(h->table_size), h->tensor_count,
+                       static_cast<unsigned long long>(h->tensor_count) *
+                           sizeof(llmrt_tensor_entry));
+    return LLM_ERR_FORMAT;
+  }
+  if (h->data_offset % LLMRT_BLOB_ALIGN != 0) {
+    llmrt_format_error(err, err_len, "%s: data offset %llu is not %llu-byte aligned", path,
+                       static_cast<unsigned long long>(h->data_offset),
+                       static_cast<unsigned long long>(LLMRT_BLOB_ALIGN));
+    return LLM_ERR_FORMAT;
+  }
+  // table_size is at most 2^32 * 128, so this sum cannot overflow.
+  if (h->table_offset + h->table_size > h->data_offset || h->data_offset > size) {
+    llmrt_format_error(err, err_len,
+                       "%s: tensor table [%llu, %llu) and data region at %llu do not fit in the "
+                       "file (%zu bytes)",
+                       path, static_cast<unsigned long long>(h->table_offset),
+                       static_cast<unsigned long long>(h->table_offset + h->table_size),
+                       static_cast<unsigned long long>(h->data_offset), size);
+    return LLM_ERR_FORMAT;
+  }
+  if (llmrt_hash64(data + h->table_offset, h->table_size) != h->table_checksum) {
+    llmrt_format_error(err, err_len, "%s: tensor table checksum mismatch (file corrupted)", path);
+    return LLM_ERR_FORMAT;
+  }
+  return LLM_OK;
+}
+
+llm_status validate(const char* path, const unsigned char* data, size_t size, char* err,
+                    size_t err_len) {
+  llm_status status = check_header(path, data, size, err, err_len);
+  if (status != LLM_OK) return status;
+  const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
+  const llmrt_tensor_entry* table =
+      reinterpret_cast<const llmrt_tensor_entry*>(data + h->table_offset);
+  for (uint32_t i = 0; i < h->tensor_count; ++i) {
+    status = check_entry(path, h, i, &table[i], err, err_len);
+    if (status != LLM_OK) return status;
+  }
+  status = check_no_overlap(path, table, h->tensor_count, err, err_len);
+  if (status != LLM_OK) return status;
+  for (uint32_t i = 0; i < h->tensor_count; ++i) {
+    const unsigned char* bytes = data + h->data_offset + table[i].offset;
+    if (llmrt_hash64(bytes, table[i].size) != table[i].checksum) {
+      llmrt_format_error(err, err_len, "%s: checksum mismatch in tensor '%s' (file corrupted)",
+                         path, table[i].name);
+      return LLM_ERR_FORMAT;
+    }
+  }
+  return LLM_OK;
+}
+
+}  // namespace
+
+llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len) {
+  if (out_blob == nullptr || path == nullptr) {
+    llmrt_format_error(err, err_len, "llmrt_blob_load: NULL argument");
+    return LLM_ERR_ARGUMENT;
+  }
+  std::memset(out_blob, 0, sizeof(*out_blob));
+  if (!host_is_little_endian()) {
+    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
+                       path);
+    return LLM_ERR_FORMAT;
+  }
+  unsigned char* data = nullptr;
+  size_t size = 0;
+  llm_status status = llmrt_read_file(path, &data, &size, err, err_len);
+  if (status != LLM_OK) return status;
+  status = validate(path, data, size, err, err_len);
+  if (status != LLM_OK) {
+    llmrt_free(data);
+    return status;
+  }
+  out_blob->data = data;
+  out_blob->size = size;
+  out_blob->header = reinterpret_cast<const llmrt_blob_header*>(data);
+  out_blob->table = reinterpret_cast<const llmrt_tensor_entry*>(data + out_blob->header->table_offset);
+  std::snprintf(out_blob->path, sizeof(out_blob->path), "%s", path);
+  return LLM_OK;
+}
+
+void llmrt_blob_free(llmrt_blob* blob) {
+  if (blob == nullptr) return;
+  llmrt_free(blob->data);
+  std::memset(blob, 0, sizeof(*blob));
+}
+
+llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
+                             uint32_t dtype, const uint64_t* dims, uint32_t ndim,
+                             const void** out_data, char* err, size_t err_len) {
+  *out_data = nullptr;
+  const char* path = blob->path;
+  uint32_t count = blob->header->tensor_count;
+  if (index >= count) {
+    llmrt_format_error(err, err_len,
+                       "%s: the model expects tensor %u '%s' but the file has only %u tensors "
+                       "(weights of a different model?)",
+                       path, index, name, count);
+    return LLM_ERR_FORMAT;
+  }
+  const llmrt_tensor_entry* e = &blob->table[index];
+  if (std::strcmp(e->name, name) != 0) {
+    llmrt_format_error(err, err_len,
+                       "%s: tensor %u is '%s' but the model expects '%s' (weights of a different "
+                       "model?)",
+                       path, index, e->name, name);
+    return LLM_ERR_FORMAT;
+  }
+  if (e->dtype != dtype) {
+    llmrt_format_error(err, err_len, "%s: tensor '%s' has dtype %s but the model expects %s",
+                       path, name, dtype_name(e->dtype), dtype_name(dtype));
+    return LLM_ERR_FORMAT;
+  }
+  bool same = e->ndim == ndim;
+  for (uint32_t d = 0; same && d < ndim; ++d) same = e->dims[d] == dims[d];
+  if (!same) {
+    char have[128];
+    char want[128];
+    format_dims(e->dims, e->ndim, have, sizeof(have));
+    format_dims(dims, ndim <= LLMRT_MAX_DIMS ? ndim : LLMRT_MAX_DIMS, want, sizeof(want));
+    llmrt_format_error(err, err_len, "%s: tensor '%s' has shape %s but the model expects %s", path,
+                       name, have, want);
+    return LLM_ERR_FORMAT;
+  }
+  *out_data = blob->data + blob->header->data_offset + e->offset;
+  return LLM_OK;
+}

@@ -1,0 +1,76 @@
+/* llm.h - the C API of a model compiled by llmc.
+ *
+ * Every generated out/model.h includes this header and adds the model's constants. The functions
+ * llm_open .. llm_decode are defined by the generated model.cpp (they know the model's graph);
+ * llm_generate and the tokenizer functions are defined by the runtime. Usable from C and C++.
+ *
+ *   llm_model* m;
+ *   char err[256];
+ *   if (llm_open("out/weights.bin", &m, err, sizeof err) != LLM_OK) { puts(err); return 1; }
+ *   llm_prefill(m, prompt, n_prompt, NULL);
+ *   const float* logits = llm_logits(m);   // (vocab_size) for the last token
+ */
+#ifndef LLMC_RUNTIME_LLM_H
+#define LLMC_RUNTIME_LLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum llm_status {
+  LLM_OK = 0,
+  LLM_ERR_IO = 1,            /* a file could not be opened or read */
+  LLM_ERR_FORMAT = 2,        /* a file is not a valid blob: magic, version, size, checksum */
+  LLM_ERR_ARGUMENT = 3,      /* a token id out of range, a NULL pointer, ... */
+  LLM_ERR_NO_MEMORY = 4,
+  LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
+} llm_status;
+
+typedef struct llm_model llm_model;
+
+/* Loads and validates weights.bin; allocates the arena and KV cache once. On failure *out_model
+ * is NULL and err (if not NULL) holds a message naming the file and the problem. */
+llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len);
+void llm_close(llm_model* model);
+
+int llm_vocab_size(const llm_model* model);
+int llm_context_length(const llm_model* model);
+int llm_position(const llm_model* model); /* tokens in the KV cache */
+void llm_reset(llm_model* model);         /* forget the KV cache: position 0 */
+
+/* Runs n_tokens tokens at the current position and advances it. If out_logits is not NULL it
+ * receives (n_tokens, vocab_size) logits, one row per token. */
+llm_status llm_prefill(llm_model* model, const int32_t* tokens, int n_tokens, float* out_logits);
+/* One token; out_logits (vocab_size) may be NULL. */
+llm_status llm_decode(llm_model* model, int32_t token, float* out_logits);
+/* Logits of the last token run: (vocab_size). Valid until the next call. */
+const float* llm_logits(const llm_model* model);
+
+/* ---- runtime: sampling and generation -------------------------------------------------- */
+
+typedef struct llm_sampler_params {
+  float temperature; /* 0: greedy (argmax) */
+  float top_p;       /* 1: off */
+  uint64_t seed;
+} llm_sampler_params;
+
+/* Called with each generated token; return non-zero to stop early. */
+typedef int (*llm_token_callback)(int32_t token, void* user_data);
+
+/* Prefills the prompt (n_prompt >= 1), then samples up to max_new_tokens tokens, stopping at
+ * stop_token (pass -1 for none; the stop token itself is neither counted nor passed to on_token).
+ * params NULL means greedy. Each token but the last is fed back with llm_decode. Returns the
+ * number of tokens generated in *out_count, also when it fails part way (e.g. with
+ * LLM_ERR_CONTEXT_FULL). */
+llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, int max_new_tokens,
+                        const llm_sampler_params* params, int32_t stop_token,
+                        llm_token_callback on_token, void* user_data, int* out_count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMC_RUNTIME_LLM_H */

@@ -1,0 +1,117 @@
+// llmrt.h - the runtime's internal API, used by generated model.cpp and by llm-run.
+//
+// C++17 without exceptions or RTTI; the standard library only. Functions return llm_status and
+// write results through out_ parameters; on failure they fill err (may be NULL) with a message
+// that names the file and the problem.
+#ifndef LLMC_RUNTIME_LLMRT_H
+#define LLMC_RUNTIME_LLMRT_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/blob_format.h"
+#include "runtime/llm.h"
+
+// ---- errors and memory ------------------------------------------------------------------------
+
+/// snprintf into err (if not NULL); always NUL-terminates.
+void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/// 64-byte aligned, zero-filled; NULL on failure. Release with llmrt_free.
+void* llmrt_alloc(size_t bytes);
+void llmrt_free(void* ptr);
+
+/// Reads a whole file into a buffer from llmrt_alloc (64-byte aligned, release with llmrt_free).
+/// LLM_ERR_IO if it cannot be opened or read, LLM_ERR_NO_MEMORY if it does not fit in memory.
+llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* out_size, char* err,
+                           size_t err_len);
+
+// ---- weights.bin ------------------------------------------------------------------------------
+
+struct llmrt_blob {
+  unsigned char* data;               // (size) the whole file, 64-byte aligned in memory
+  size_t size;
+  const llmrt_blob_header* header;   // points into data
+  const llmrt_tensor_entry* table;   // (header->tensor_count) points into data
+  char path[256];                    // the file it was loaded from, for messages (may be cut short)
+};
+
+/// Reads the whole file and validates it before anything uses it: magic, version, file size,
+/// table bounds and checksum, every tensor's dtype, dims, size, alignment, range (inside the data
+/// region, no overlap) and checksum.
+llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len);
+void llmrt_blob_free(llmrt_blob* blob);
+
+/// Binds the tensor the generated code expects at table position `index`: checks its name, dtype
+/// and dims (ndim entries) and returns a pointer to its data.
+llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
+                             uint32_t dtype, const uint64_t* dims, uint32_t ndim,
+                             const void** out_data, char* err, size_t err_len);
+
+// ---- tokenizer.bin ----------------------------------------------------------------------------
+
+struct llmrt_tokenizer {
+  unsigned char* data;       // the whole file
+  size_t size;
+  uint32_t vocab_size;
+  int32_t bos_id;            // -1 if none
+  int32_t eos_id;            // -1 if none
+  uint32_t flags;            // LLMRT_TOKENIZER_* bits
+  const char** pieces;       // (vocab_size) pointers into data; not NUL-terminated
+  uint32_t* piece_lengths;   // (vocab_size)
+  uint32_t* types;           // (vocab_size) llmrt_token_type
+  float* scores;             // (vocab_size) merge priority: higher merges first
+  int32_t* sorted_ids;       // (vocab_size) ids sorted by (piece bytes, id), for lookups
+  uint32_t max_token_bytes;  // longest piece, bytes
+  int32_t unk_id;            // first LLMRT_TOKEN_UNKNOWN token, -1 if none
+  int32_t byte_ids[256];     // token "<0xNN>" for each byte NN (byte fallback), -1 if none
+};
+
+llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
+                                size_t err_len);
+void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer);
+
+/// The token whose piece is exactly `piece` (len bytes) and whose type is `type`, or -1.
+/// Binary search over sorted_ids; the lowest such id if several.
+int32_t llmrt_tokenizer_lookup(const llmrt_tokenizer* tokenizer, const char* piece, size_t len,
+                               uint32_t type);
+
+/// The bytes `token` stands for when it follows `prev_token` (llama2.c rules: a control token is
+/// empty, "<0xNN>" is one byte, the leading space of the first piece after BOS is dropped; an
+/// unknown token is its piece text, e.g. "<unk>"; an id out of range is empty).
+/// Sets *out_len; the result is not NUL-terminated and lives as long as the tokenizer (byte
+/// tokens point into a static table).
+const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t prev_token,
+                                   int32_t token, size_t* out_len);
+
+/// SentencePiece-style BPE by scores (as llama2.c): UTF-8 characters to pieces, byte fallback
+/// for characters not in the vocabulary, then greedy merges of the best-scoring adjacent pair
+/// (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are looked up or merged into,
+/// so text never turns into control tokens. With add_bos, BOS comes first and takes no part in
+/// merges. Writes at most max_tokens ids and sets *out_count to the number of ids the text needs;
+/// LLM_ERR_ARGUMENT if they do not fit (or if a byte has no token and there is no <unk>).
+llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
+                                  int32_t* out_tokens, int max_tokens, int* out_count);
+
+// ---- sampling ---------------------------------------------------------------------------------
+
+struct llmrt_sampler {
+  llm_sampler_params params;
+  uint64_t rng_state;
+  int vocab_size;
+  float* probs;       // (vocab_size) scratch, allocated once at init
+  int32_t* indices;   // (vocab_size) scratch for top-p
+};
+
+llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
+                              int vocab_size);
+void llmrt_sampler_free(llmrt_sampler* sampler);
+/// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
+/// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.
+int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
+
+#endif  // LLMC_RUNTIME_LLMRT_H

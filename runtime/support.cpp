@@ -1,0 +1,36 @@
+// support.cpp - error messages and aligned memory for the runtime.
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime/llmrt.h"
+
+void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) {
+  if (err == nullptr || err_len == 0) return;
+  va_list args;
+  va_start(args, fmt);
+  int written = std::vsnprintf(err, err_len, fmt, args);
+  va_end(args);
+  if (written < 0) err[0] = '\0';
+  err[err_len - 1] = '\0';
+}
+
+// Layout of one allocation: [padding][void* original][user bytes...], user bytes 64-byte aligned.
+// calloc keeps large allocations lazily zeroed by the operating system.
+void* llmrt_alloc(size_t bytes) {
+  const size_t align = LLMRT_BLOB_ALIGN;
+  if (bytes > SIZE_MAX - align - sizeof(void*)) return nullptr;
+  void* raw = std::calloc(1, bytes + align + sizeof(void*));
+  if (raw == nullptr) return nullptr;
+  uintptr_t start = reinterpret_cast<uintptr_t>(raw) + sizeof(void*);
+  uintptr_t aligned = (start + align - 1) & ~static_cast<uintptr_t>(align - 1);
+  void** slot = reinterpret_cast<void**>(aligned) - 1;
+  *slot = raw;
+  return reinterpret_cast<void*>(aligned);
+}
+
+void llmrt_free(void* ptr) {
+  if (ptr == nullptr) return;
+  void** slot = static_cast<void**>(ptr) - 1;
+  std::free(*slot);
+}

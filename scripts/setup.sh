@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs what llmc needs to build and test, and nothing that is already there.
+# Used by `make demo` and `make test`; safe to run again. Debian 12 (bookworm).
+#
+#   Debian packages: MLIR/LLVM/clang 19, cmake, ninja, ccache, protobuf, GoogleTest, g++.
+#   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
+#   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
+#   sentencepiece and pytest. lit comes with Debian's llvm-19-tools.
+set -euo pipefail
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+APT_PACKAGES=(
+  cmake ninja-build ccache g++ make git python3 python3-venv python3-pip
+  libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
+  protobuf-compiler libprotobuf-dev libgtest-dev
+)
+PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
+PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  say "Debian packages: all present"
+fi
+
+VENV="${LLMC_VENV:-$HOME/.cache/llmc/venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating the Python environment $VENV"
+  mkdir -p "$(dirname "$VENV")"
+  python3 -m venv --system-site-packages "$VENV"
+fi
+missing=()
+for i in "${!PIP_MODULES[@]}"; do
+  "$VENV/bin/python" -c "import ${PIP_MODULES[$i]}" 2>/dev/null || missing+=("${PIP_PACKAGES[$i]}")
+done
+if ((${#missing[@]})); then
+  say "installing Python packages: ${missing[*]} (torch is large: this takes minutes once)"
+  "$VENV/bin/python" -m pip install -q "${missing[@]}"
+else
+  say "Python packages: all present"
+fi

@@ -1,0 +1,133 @@
+// kernels_generic.cpp - portable float32 kernels; the reference twins of every target's kernels.
+// Semantics follow Hugging Face's LlamaModel in float32 (see kernels_generic.h).
+#include "kernels_generic.h"  // beside this file, here and in out/
+
+#include <cmath>
+#include <cstring>
+
+void llmk_embed_f32(const float* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
+                    int dim, float* out /* (n, dim) */) {
+  for (int i = 0; i < n; ++i) {
+    const float* row = table + static_cast<size_t>(tokens[i]) * dim;
+    std::memcpy(out + static_cast<size_t>(i) * dim, row, sizeof(float) * dim);
+  }
+}
+
+void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
+                       int dim, float eps, float* out /* (n, dim) */) {
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + static_cast<size_t>(i) * dim;
+    float* oi = out + static_cast<size_t>(i) * dim;
+    double sum_sq = 0.0;
+    for (int j = 0; j < dim; ++j) sum_sq += static_cast<double>(xi[j]) * xi[j];
+    float inv_rms = static_cast<float>(1.0 / std::sqrt(sum_sq / dim + eps));
+    for (int j = 0; j < dim; ++j) oi[j] = weight[j] * (xi[j] * inv_rms);
+  }
+}
+
+void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
+                     const float* bias /* (m) or nullptr */, int n, int k, int m,
+                     float* y /* (n, m) */) {
+  // Output feature outermost: each weight row is read once and used for every token.
+  for (int o = 0; o < m; ++o) {
+    const float* wo = w + static_cast<size_t>(o) * k;
+    for (int i = 0; i < n; ++i) {
+      const float* xi = x + static_cast<size_t>(i) * k;
+      double acc = 0.0;
+      for (int j = 0; j < k; ++j) acc += static_cast<double>(xi[j]) * wo[j];
+      if (bias != nullptr) acc += bias[o];
+      y[static_cast<size_t>(i) * m + o] = static_cast<float>(acc);
+    }
+  }
+}
+
+void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads, int head_dim,
+                   int pos0, const float* inv_freq /* (head_dim / 2) */,
+                   float* out /* (n, n_heads * head_dim) */) {
+  const int half = head_dim / 2;
+  const size_t row_size = static_cast<size_t>(n_heads) * head_dim;
+  for (int r = 0; r < n; ++r) {
+    const float pos = static_cast<float>(pos0 + r);
+    for (int h = 0; h < n_heads; ++h) {
+      const float* xh = x + r * row_size + static_cast<size_t>(h) * head_dim;
+      float* oh = out + r * row_size + static_cast<size_t>(h) * head_dim;
+      for (int i = 0; i < half; ++i) {
+        const float angle = pos * inv_freq[i];  // float32, as transformers computes it
+        const float c = std::cos(angle);
+        const float s = std::sin(angle);
+        const float a = xh[i];
+        const float b = xh[i + half];
+        oh[i] = a * c - b * s;
+        oh[i + half] = b * c + a * s;
+      }
+    }
+  }
+}
+
+void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
+                        const float* k /* (n, n_kv_heads * head_dim) */,
+                        const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
+                        int n_heads, int n_kv_heads, int head_dim,
+                        float* key_cache /* (context, n_kv_heads * head_dim) */,
+                        float* value_cache /* (context, n_kv_heads * head_dim) */,
+                        float* scores /* (context) scratch */,
+                        float* out /* (n, n_heads * head_dim) */) {
+  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
+  const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
+  const int group = n_heads / n_kv_heads;  // query heads per KV head
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+
+  // 1. The new keys and values go to their positions in the cache.
+  for (int i = 0; i < n; ++i) {
+    std::memcpy(key_cache + (pos0 + i) * kv_dim, k + i * kv_dim, sizeof(float) * kv_dim);
+    std::memcpy(value_cache + (pos0 + i) * kv_dim, v + i * kv_dim, sizeof(float) * kv_dim);
+  }
+
+  // 2. Token i (at position pos0 + i) attends to positions 0 .. pos0 + i.
+  for (int i = 0; i < n; ++i) {
+    const int n_pos = pos0 + i + 1;
+    for (int h = 0; h < n_heads; ++h) {
+      const float* qh = q + i * q_dim + static_cast<size_t>(h) * head_dim;
+      const size_t kv_off = static_cast<size_t>(h / group) * head_dim;
+      float* oh = out + i * q_dim + static_cast<size_t>(h) * head_dim;
+
+      // scores[t] = (q . k_t) * scale
+      float max_score = -INFINITY;
+      for (int t = 0; t < n_pos; ++t) {
+        const float* kt = key_cache + t * kv_dim + kv_off;
+        double dot = 0.0;
+        for (int j = 0; j < head_dim; ++j) dot += static_cast<double>(qh[j]) * kt[j];
+        scores[t] = static_cast<float>(dot) * scale;
+        if (scores[t] > max_score) max_score = scores[t];
+      }
+      // softmax, stable: subtract the maximum before exp
+      double sum = 0.0;
+      for (int t = 0; t < n_pos; ++t) {
+        scores[t] = std::exp(scores[t] - max_score);
+        sum += scores[t];
+      }
+      for (int t = 0; t < n_pos; ++t) scores[t] = static_cast<float>(scores[t] / sum);
+      // out = sum_t scores[t] * v_t
+      for (int j = 0; j < head_dim; ++j) {
+        double acc = 0.0;
+        for (int t = 0; t < n_pos; ++t) {
+          acc += static_cast<double>(scores[t]) * value_cache[t * kv_dim + kv_off + j];
+        }
+        oh[j] = static_cast<float>(acc);
+      }
+    }
+  }
+}
+
+void llmk_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */, int count,
+                     float* out /* (count) */) {
+  for (int i = 0; i < count; ++i) {
+    const float g = gate[i];
+    out[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void llmk_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
+                  float* out /* (count) */) {
+  for (int i = 0; i < count; ++i) out[i] = a[i] + b[i];
+}

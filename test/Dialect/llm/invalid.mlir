@@ -1,0 +1,157 @@
+// RUN: llmc-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a weight of an unsupported element type is rejected.
+// expected-error @+1 {{element type must be f32, f16 or bf16, got 'i8'}}
+llm.weight @w : tensor<4x4xi8>
+
+// -----
+
+// Tests that embed rejects a table whose row size differs from the result's.
+llm.weight @embed_tokens : tensor<32x8xf32>
+func.func @embed_width(%t: tensor<4xi32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{table @embed_tokens has shape [32, 8] but this op needs [vocab, 16]}}
+  %h = llm.embed @embed_tokens[%t] : tensor<4xi32> -> tensor<4x16xf32>
+  return %h : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that embed needs one result row per token.
+llm.weight @embed_tokens : tensor<32x16xf32>
+func.func @embed_rows(%t: tensor<4xi32>) -> tensor<3x16xf32> {
+  // expected-error @+1 {{result must have one row per token}}
+  %h = llm.embed @embed_tokens[%t] : tensor<4xi32> -> tensor<3x16xf32>
+  return %h : tensor<3x16xf32>
+}
+
+// -----
+
+// Tests that a symbol that is not an llm.weight is rejected.
+func.func @missing(%t: tensor<4xi32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{table @nowhere does not name an llm.weight}}
+  %h = llm.embed @nowhere[%t] : tensor<4xi32> -> tensor<4x16xf32>
+  return %h : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that rms_norm checks its weight's length.
+llm.weight @norm : tensor<8xf32>
+func.func @norm_shape(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{weight @norm has shape [8] but this op needs [16]}}
+  %y = llm.rms_norm %x, @norm {eps = 1.0e-05 : f64} : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that rms_norm rejects a non-positive epsilon.
+llm.weight @norm : tensor<16xf32>
+func.func @norm_eps(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{eps must be positive}}
+  %y = llm.rms_norm %x, @norm {eps = 0.0 : f64} : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that linear checks the weight against (out_features, in_features).
+llm.weight @w : tensor<16x8xf32>
+func.func @linear_shape(%x: tensor<4x16xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{weight @w has shape [16, 8] but this op needs [8, 16]}}
+  %y = llm.linear %x, @w : tensor<4x16xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that linear checks its bias length.
+llm.weight @w : tensor<8x16xf32>
+llm.weight @b : tensor<16xf32>
+func.func @linear_bias(%x: tensor<4x16xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{bias @b has shape [16] but this op needs [8]}}
+  %y = llm.linear %x, @w bias @b : tensor<4x16xf32> -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+// Tests that linear keeps the number of tokens.
+llm.weight @w : tensor<8x16xf32>
+func.func @linear_rows(%x: tensor<4x16xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{input and result must have the same number of tokens (rows)}}
+  %y = llm.linear %x, @w : tensor<4x16xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that rope needs an even head_dim.
+func.func @rope_odd(%x: tensor<4x15xf32>, %p: index) -> tensor<4x15xf32> {
+  // expected-error @+1 {{head_dim must be positive and even, got 5}}
+  %y = llm.rope %x at %p {head_dim = 5 : i64, theta = 1.0e+04 : f64} : tensor<4x15xf32>
+  return %y : tensor<4x15xf32>
+}
+
+// -----
+
+// Tests that rope rows must hold whole heads.
+func.func @rope_rows(%x: tensor<4x12xf32>, %p: index) -> tensor<4x12xf32> {
+  // expected-error @+1 {{row size 12 is not a multiple of head_dim 8}}
+  %y = llm.rope %x at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<4x12xf32>
+  return %y : tensor<4x12xf32>
+}
+
+// -----
+
+// Tests that llama3 scaling needs its original context length.
+func.func @rope_llama3(%x: tensor<4x16xf32>, %p: index) -> tensor<4x16xf32> {
+  // expected-error @+1 {{llama3 scaling needs original_max_positions > 0}}
+  %y = llm.rope %x at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64, scaling = #llm<rope_scaling llama3>, factor = 8.0 : f64} : tensor<4x16xf32>
+  return %y : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that attention needs num_heads to be a multiple of num_kv_heads.
+func.func @gqa_ratio(%q: tensor<4x24xf32>, %kv: tensor<4x16xf32>, %p: index) -> tensor<4x24xf32> {
+  // expected-error @+1 {{num_heads 3 is not a multiple of num_kv_heads 2}}
+  %a = llm.attention %q, %kv, %kv at %p {layer = 0 : i64, num_heads = 3 : i64, num_kv_heads = 2 : i64, head_dim = 8 : i64} : tensor<4x24xf32>, tensor<4x16xf32>, tensor<4x16xf32> -> tensor<4x24xf32>
+  return %a : tensor<4x24xf32>
+}
+
+// -----
+
+// Tests that attention checks the query row size.
+func.func @query_size(%q: tensor<4x16xf32>, %kv: tensor<4x16xf32>, %p: index) -> tensor<4x16xf32> {
+  // expected-error @+1 {{query rows have 16 elements but num_heads * head_dim = 32}}
+  %a = llm.attention %q, %kv, %kv at %p {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 8 : i64} : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x16xf32> -> tensor<4x16xf32>
+  return %a : tensor<4x16xf32>
+}
+
+// -----
+
+// Tests that attention checks the key/value row size.
+func.func @kv_size(%q: tensor<4x32xf32>, %kv: tensor<4x8xf32>, %p: index) -> tensor<4x32xf32> {
+  // expected-error @+1 {{key/value rows have 8 elements but num_kv_heads * head_dim = 16}}
+  %a = llm.attention %q, %kv, %kv at %p {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 8 : i64} : tensor<4x32xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x32xf32>
+  return %a : tensor<4x32xf32>
+}
+
+// -----
+
+// Tests that attention needs as many key rows as query rows.
+func.func @kv_rows(%q: tensor<4x32xf32>, %kv: tensor<2x16xf32>, %p: index) -> tensor<4x32xf32> {
+  // expected-error @+1 {{query, key and value must have the same number of tokens (rows)}}
+  %a = llm.attention %q, %kv, %kv at %p {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 8 : i64} : tensor<4x32xf32>, tensor<2x16xf32>, tensor<2x16xf32> -> tensor<4x32xf32>
+  return %a : tensor<4x32xf32>
+}
+
+// -----
+
+// Tests that activations must have static shapes.
+func.func @dynamic(%a: tensor<?x16xf32>, %p: index) -> tensor<?x16xf32> {
+  // expected-error @+1 {{needs static shapes}}
+  %y = llm.rope %a at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -1,0 +1,272 @@
+//===- HFImportTest.cpp - Hugging Face folders and config.json -----------===//
+
+#include "compiler/Importer/HFConfig.h"
+#include "compiler/Importer/Importer.h"
+#include "compiler/Importer/LlamaLayout.h"
+
+#include "TestUtil.h"
+
+using namespace llmc;
+using namespace llmc::test;
+
+namespace {
+
+llvm::Expected<ModelConfig> parseConfig(llvm::StringRef text) {
+  return parseHFConfig(text, "dir/config.json");
+}
+std::string configError(llvm::StringRef text) {
+  llvm::Expected<ModelConfig> config = parseConfig(text);
+  return errorOf(config);
+}
+
+TEST(HFConfigTest, ReadsTheLlamaKeys) {
+  TinyLlama m;
+  llvm::Expected<ModelConfig> c = parseConfig(tinyLlamaConfig(m));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->hiddenSize, 8);
+  EXPECT_EQ(c->intermediateSize, 12);
+  EXPECT_EQ(c->numLayers, 2);
+  EXPECT_EQ(c->numHeads, 2);
+  EXPECT_EQ(c->numKVHeads, 1);
+  EXPECT_EQ(c->headDim, 4);
+  EXPECT_EQ(c->vocabSize, 10);
+  EXPECT_EQ(c->maxPositions, 64);
+  EXPECT_EQ(c->rmsNormEps, 1e-5);
+  EXPECT_EQ(c->ropeTheta, 500000.0);
+  EXPECT_EQ(c->bosTokenId, 1);
+  EXPECT_EQ(c->eosTokenId, 2); // first of the list
+  EXPECT_FALSE(c->tieWordEmbeddings);
+  EXPECT_FALSE(c->attentionBias);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::None);
+
+  c = parseConfig(R"({"model_type": "llama", "hidden_size": 16, "intermediate_size": 4,
+      "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 3, "head_dim": 8,
+      "tie_word_embeddings": true, "attention_bias": true, "mlp_bias": true,
+      "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                       "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}})");
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->numKVHeads, 4); // defaults to num_attention_heads
+  EXPECT_EQ(c->headDim, 8);
+  EXPECT_EQ(c->rmsNormEps, 1e-6); // LlamaConfig defaults
+  EXPECT_EQ(c->maxPositions, 2048);
+  EXPECT_TRUE(c->tieWordEmbeddings);
+  EXPECT_TRUE(c->attentionBias);
+  EXPECT_TRUE(c->mlpBias);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::Llama3);
+  EXPECT_EQ(c->ropeScaling.factor, 8.0);
+  EXPECT_EQ(c->ropeScaling.originalMaxPositions, 8192);
+
+  c = parseConfig(tinyLlamaConfig(m, R"(, "rope_scaling": {"type": "linear", "factor": 2})"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::Linear);
+  EXPECT_EQ(c->ropeScaling.factor, 2.0);
+  c = parseConfig(tinyLlamaConfig(m, R"(, "rope_scaling": null)"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::None);
+  c = parseConfig(tinyLlamaConfig(m, R"(, "rope_scaling": {"rope_type": "default"})"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+}
+
+TEST(HFConfigTest, Errors) {
+  TinyLlama m;
+  EXPECT_CONTAINS(configError(R"({"architectures": ["MistralForCausalLM"],
+                                  "model_type": "mistral"})"),
+                  "dir/config.json: unsupported architecture 'MistralForCausalLM' "
+                  "(llmc compiles LlamaForCausalLM)");
+  EXPECT_CONTAINS(configError(R"({"model_type": "gpt2"})"), "unsupported architecture 'gpt2'");
+  EXPECT_CONTAINS(configError("{"), "dir/config.json: config is not valid JSON");
+  EXPECT_CONTAINS(configError(R"({"model_type": "llama"})"),
+                  "dir/config.json: missing integer 'hidden_size'");
+  EXPECT_CONTAINS(
+      configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"rope_type": "yarn", "factor": 4})")),
+      "dir/config.json: unsupported rope_scaling type 'yarn'");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"rope_type": "llama3"})")),
+                  "rope_scaling of type 'llama3' needs 'factor'");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"factor": 2})")),
+                  "'rope_scaling' has no 'rope_type'");
+  m.kvHeads = 3;
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m)),
+                  "num_key_value_heads 3 must divide num_attention_heads 2");
+  m = {};
+  m.hidden = 9;
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m)),
+                  "hidden_size 9 is not a multiple of num_attention_heads 2");
+  m = {};
+  m.layers = -1;
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m)), "'num_hidden_layers' must be an integer");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "tie_word_embeddings": 1)")),
+                  "'tie_word_embeddings' must be true or false");
+}
+
+TEST(LlamaLayoutTest, NamesRoundTrip) {
+  for (const char *hf : {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight",
+                         "model.layers.0.self_attn.q_proj.weight",
+                         "model.layers.12.self_attn.o_proj.bias",
+                         "model.layers.3.input_layernorm.weight",
+                         "model.layers.3.post_attention_layernorm.weight",
+                         "model.layers.7.mlp.down_proj.weight", "model.layers.7.mlp.up_proj.bias"}) {
+    std::optional<std::string> canonical = canonicalNameFromHF(hf);
+    ASSERT_TRUE(canonical.has_value()) << hf;
+    EXPECT_EQ(hfNameFromCanonical(*canonical), hf);
+  }
+  EXPECT_EQ(*canonicalNameFromHF("model.layers.3.self_attn.k_proj.weight"), "layers.3.k_proj");
+  EXPECT_EQ(*canonicalNameFromHF("model.layers.3.mlp.gate_proj.bias"), "layers.3.gate_proj.bias");
+  for (const char *bad : {"model.layers.03.mlp.up_proj.weight", "model.layers.x.mlp.up_proj.weight",
+                          "model.layers.1.mlp.up_proj", "model.layers.1.input_layernorm.bias",
+                          "model.layers..mlp.up_proj.weight", "score.weight", ""})
+    EXPECT_FALSE(canonicalNameFromHF(bad).has_value()) << bad;
+}
+
+/// Writes a tiny HF folder: config.json and model.safetensors.
+void writeTinyFolder(const TempDir &dir, const TinyLlama &m, llvm::StringRef dtype,
+                     std::vector<TensorSpec> tensors, llvm::StringRef extraConfig = "") {
+  writeFile(dir.path("config.json"), tinyLlamaConfig(m, extraConfig));
+  writeFile(dir.path("model.safetensors"), makeSafetensors(tensors));
+  (void)dtype;
+}
+
+TEST(HFImportTest, ImportsSingleFile) {
+  TempDir dir;
+  TinyLlama m;
+  std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "BF16", /*withLmHead=*/true);
+  tensors.push_back({"model.layers.1.self_attn.rotary_emb.inv_freq", "F32", {2},
+                     encode("F32", 2, [](int64_t) { return 1.0f; })});
+  writeTinyFolder(dir, m, "BF16", tensors);
+  llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+  ASSERT_TRUE(bool(model)) << errorOf(model);
+  EXPECT_EQ(model->sourceDescription, "safetensors (bf16)");
+  EXPECT_FALSE(model->vocabulary.has_value());
+  const WeightStore &w = model->weights;
+  ASSERT_EQ(w.tensors().size(), 1u + 2 * 9 + 2);
+  EXPECT_EQ(w.tensors()[0].name, "embed_tokens");
+  EXPECT_EQ(w.tensors()[1].name, "layers.0.input_norm");
+  EXPECT_EQ(w.tensors()[2].name, "layers.0.q_proj");
+  EXPECT_EQ(w.tensors().back().name, "lm_head");
+  EXPECT_EQ(w.get("layers.1.k_proj").shape, (std::vector<int64_t>{4, 8}));
+  EXPECT_EQ(w.get("layers.1.k_proj").dtype, DType::BF16);
+  EXPECT_TRUE(w.get("layers.1.k_proj").rowPermutation.empty());
+  // model.layers.1.self_attn.k_proj.weight is tensor 12 of the file: values 12 + (i % 8) / 8.
+  std::vector<float> k;
+  ASSERT_EQ(errorOf(w.readF32("layers.1.k_proj", k)), "");
+  ASSERT_EQ(k.size(), 32u);
+  for (size_t i = 0; i < k.size(); ++i)
+    ASSERT_EQ(k[i], 12.0f + float(i % 8) / 8) << i;
+}
+
+TEST(HFImportTest, TiedModelIgnoresLmHead) {
+  TempDir dir;
+  TinyLlama m;
+  writeTinyFolder(dir, m, "F16", tinyLlamaTensors(m, "F16", /*withLmHead=*/true),
+                  R"(, "tie_word_embeddings": true)");
+  llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+  ASSERT_TRUE(bool(model)) << errorOf(model);
+  EXPECT_FALSE(model->weights.contains("lm_head"));
+  EXPECT_EQ(model->sourceDescription, "safetensors (f16)");
+  std::vector<float> norm;
+  ASSERT_EQ(errorOf(model->weights.readF32("norm", norm)), "");
+  EXPECT_EQ(norm[1], 19.125f); // tensor 19, element 1
+}
+
+TEST(HFImportTest, ImportsShards) {
+  TempDir dir;
+  TinyLlama m;
+  std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", /*withLmHead=*/true);
+  // Shard 1: the first 7 tensors, shard 2: the rest, listed in reverse.
+  std::vector<TensorSpec> first(tensors.begin(), tensors.begin() + 7);
+  std::vector<TensorSpec> second(tensors.rbegin(), tensors.rend() - 7);
+  writeFile(dir.path("config.json"), tinyLlamaConfig(m));
+  writeFile(dir.path("model-00001-of-00002.safetensors"), makeSafetensors(first));
+  writeFile(dir.path("model-00002-of-00002.safetensors"), makeSafetensors(second, ""));
+  std::string index = R"({"metadata": {"total_size": 1}, "weight_map": {)";
+  for (size_t i = 0; i < tensors.size(); ++i)
+    index += (i ? ", \"" : "\"") + tensors[i].name + "\": \"model-0000" + (i < 7 ? "1" : "2") +
+             "-of-00002.safetensors\"";
+  index += "}}";
+  writeFile(dir.path("model.safetensors.index.json"), index);
+  llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+  ASSERT_TRUE(bool(model)) << errorOf(model);
+  EXPECT_EQ(model->sourceDescription, "safetensors, 2 shards (f32)");
+  EXPECT_EQ(model->weights.tensors()[9].name, "layers.0.down_proj");
+  EXPECT_EQ(model->weights.get("layers.0.down_proj").sourcePath,
+            dir.path("model-00002-of-00002.safetensors"));
+
+  // An index that points at a shard that does not hold the tensor.
+  std::string wrong = index;
+  size_t at = wrong.find("model-00001");
+  wrong.replace(at, 11, "model-00002");
+  writeFile(dir.path("model.safetensors.index.json"), wrong);
+  model = importHuggingFaceFolder(dir.path());
+  EXPECT_CONTAINS(errorOf(model), "model-00001-of-00002.safetensors: holds tensor "
+                                  "'model.embed_tokens.weight' that ");
+  writeFile(dir.path("model.safetensors.index.json"),
+            R"({"weight_map": {"model.norm.weight": "../x.safetensors"}})");
+  model = importHuggingFaceFolder(dir.path());
+  EXPECT_CONTAINS(errorOf(model), "model.safetensors.index.json: weight_map entry for "
+                                  "'model.norm.weight' is not a file name in the folder");
+}
+
+TEST(HFImportTest, Errors) {
+  TinyLlama m;
+  {
+    TempDir dir;
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model), dir.path() + ": no config.json (not a Hugging Face model folder)");
+    writeFile(dir.path("config.json"), tinyLlamaConfig(m));
+    model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model),
+              dir.path() + ": no model.safetensors or model.safetensors.index.json");
+    writeFile(dir.path("pytorch_model.bin"), "x");
+    model = importHuggingFaceFolder(dir.path());
+    EXPECT_CONTAINS(errorOf(model), "holds PyTorch .bin weights only");
+  }
+  {
+    TempDir dir;
+    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
+    tensors.erase(tensors.begin() + 12); // model.layers.1.self_attn.k_proj.weight
+    writeTinyFolder(dir, m, "F32", tensors);
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model), dir.path() + ": missing tensor 'layers.1.k_proj' "
+                                           "(model.layers.1.self_attn.k_proj.weight)");
+  }
+  {
+    TempDir dir;
+    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
+    tensors.push_back({"model.layers.0.mlp.experts.weight", "F32", {1}, std::string(4, '\0')});
+    writeTinyFolder(dir, m, "F32", tensors);
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
+                                  ": unexpected tensor 'model.layers.0.mlp.experts.weight' "
+                                  "(not a tensor of LlamaForCausalLM)");
+  }
+  {
+    TempDir dir;
+    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
+    tensors.push_back({"model.layers.0.self_attn.q_proj.bias", "F32", {8}, std::string(32, 0)});
+    writeTinyFolder(dir, m, "F32", tensors);
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
+                                  ": unexpected tensor 'layers.0.q_proj.bias' "
+                                  "(model.layers.0.self_attn.q_proj.bias) that the config "
+                                  "does not imply");
+  }
+  {
+    TempDir dir;
+    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
+    tensors[2] = {"model.layers.0.self_attn.q_proj.weight", "F32", {8, 4},
+                  std::string(128, '\0')};
+    writeTinyFolder(dir, m, "F32", tensors);
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
+                                  ": tensor 'layers.0.q_proj' has shape [8, 4] but the config "
+                                  "implies [8, 8] (model.layers.0.self_attn.q_proj.weight)");
+  }
+  {
+    TempDir dir;
+    writeTinyFolder(dir, m, "F32", tinyLlamaTensors(m, "F32", true));
+    writeFile(dir.path("tokenizer.model"), "\xff\xff\xff");
+    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+    EXPECT_CONTAINS(errorOf(model), dir.path("tokenizer.model") + ": not a SentencePiece model");
+  }
+}
+
+} // namespace

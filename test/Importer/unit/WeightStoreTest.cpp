@@ -1,0 +1,108 @@
+//===- WeightStoreTest.cpp - the weight table and half/bfloat16 ----------===//
+
+#include "compiler/Weights/WeightStore.h"
+
+#include "TestUtil.h"
+
+#include <cmath>
+
+using namespace llmc;
+using namespace llmc::test;
+
+namespace {
+
+uint32_t bitsOf(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  return bits;
+}
+
+std::shared_ptr<llvm::MemoryBuffer> bufferOf(llvm::StringRef bytes) {
+  return llvm::MemoryBuffer::getMemBufferCopy(bytes, "test");
+}
+
+TEST(HalfTest, KnownValues) {
+  EXPECT_EQ(halfToFloat(0x3c00), 1.0f);
+  EXPECT_EQ(halfToFloat(0xc000), -2.0f);
+  EXPECT_EQ(halfToFloat(0x7bff), 65504.0f);
+  EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
+  EXPECT_EQ(halfToFloat(0x03ff), std::ldexp(1023.0f, -24)); // largest subnormal
+  EXPECT_EQ(halfToFloat(0x0400), std::ldexp(1.0f, -14)); // smallest normal
+  EXPECT_EQ(bitsOf(halfToFloat(0x8000)), 0x80000000u);
+  EXPECT_EQ(halfToFloat(0x7c00), INFINITY);
+  EXPECT_EQ(halfToFloat(0xfc00), -INFINITY);
+  EXPECT_TRUE(std::isnan(halfToFloat(0x7e00)));
+  EXPECT_EQ(bfloat16ToFloat(0x3f80), 1.0f);
+  EXPECT_EQ(bfloat16ToFloat(0xc049), -3.140625f);
+  EXPECT_EQ(bfloat16ToFloat(0x0001), std::ldexp(1.0f, -133));
+  EXPECT_TRUE(std::isnan(bfloat16ToFloat(0x7fc0)));
+}
+
+#ifdef __FLT16_MAX__
+TEST(HalfTest, ExhaustiveAgainstCompiler) {
+  for (uint32_t bits = 0; bits < 0x10000; ++bits) {
+    _Float16 h;
+    uint16_t b = uint16_t(bits);
+    std::memcpy(&h, &b, 2);
+    float expected = float(h);
+    float actual = halfToFloat(b);
+    if (std::isnan(expected))
+      EXPECT_TRUE(std::isnan(actual)) << bits;
+    else
+      EXPECT_EQ(bitsOf(actual), bitsOf(expected)) << bits;
+  }
+}
+#endif
+
+TEST(WeightStoreTest, ReadsEveryDTypeWithPermutation) {
+  // Three rows of two values in each dtype.
+  std::string bytes = encode("F32", 6, [](int64_t i) { return float(i); }) +
+                      encode("F16", 6, [](int64_t i) { return float(i) + 0.5f; }) +
+                      encode("BF16", 6, [](int64_t i) { return -float(i); });
+  auto buffer = bufferOf(bytes);
+  WeightStore store;
+  ASSERT_FALSE(errorOf(store.addMapped("a", DType::F32, {3, 2}, buffer, 0, "f")).size());
+  ASSERT_FALSE(errorOf(store.addMapped("b", DType::F16, {3, 2}, buffer, 24, "f")).size());
+  ASSERT_FALSE(errorOf(store.addMapped("c", DType::BF16, {3, 2}, buffer, 36, "f")).size());
+  EXPECT_EQ(store.tensors().size(), 3u);
+  EXPECT_EQ(store.get("b").numBytes(), 12u);
+  EXPECT_EQ(store.get("c").numElements(), 6);
+
+  std::vector<float> out;
+  ASSERT_FALSE(errorOf(store.readF32("a", out)).size());
+  EXPECT_EQ(out, (std::vector<float>{0, 1, 2, 3, 4, 5}));
+  ASSERT_FALSE(errorOf(store.readF32("b", out)).size());
+  EXPECT_EQ(out, (std::vector<float>{0.5, 1.5, 2.5, 3.5, 4.5, 5.5}));
+
+  // result row r = source row perm[r]; a second permutation composes with the first.
+  ASSERT_FALSE(errorOf(store.permuteRows("c", {2, 0, 1})).size());
+  ASSERT_FALSE(errorOf(store.readF32("c", out)).size());
+  EXPECT_EQ(out, (std::vector<float>{-4, -5, -0, -1, -2, -3}));
+  ASSERT_FALSE(errorOf(store.permuteRows("c", {1, 2, 0})).size());
+  ASSERT_FALSE(errorOf(store.readF32("c", out)).size());
+  EXPECT_EQ(out, (std::vector<float>{-0, -1, -2, -3, -4, -5}));
+}
+
+TEST(WeightStoreTest, Errors) {
+  auto buffer = bufferOf(std::string(16, '\0'));
+  WeightStore store;
+  EXPECT_CONTAINS(errorOf(store.addMapped("a", DType::F32, {5}, buffer, 0, "w.bin")),
+                  "w.bin: tensor 'a' (f32 [5], 20 bytes at offset 0) lies outside the file");
+  EXPECT_CONTAINS(errorOf(store.addMapped("a", DType::F32, {1}, buffer, ~0ull, "w.bin")),
+                  "lies outside the file");
+  EXPECT_CONTAINS(errorOf(store.addMapped("a", DType::F32, {-1}, buffer, 0, "w.bin")),
+                  "invalid shape");
+  EXPECT_CONTAINS(
+      errorOf(store.addMapped("a", DType::F32, {1ll << 62, 1ll << 62}, buffer, 0, "w.bin")),
+      "invalid shape");
+  ASSERT_EQ(errorOf(store.addMapped("a", DType::F32, {2, 2}, buffer, 0, "w.bin")), "");
+  EXPECT_CONTAINS(errorOf(store.addMapped("a", DType::F32, {2}, buffer, 0, "w.bin")),
+                  "w.bin: tensor 'a' is defined twice");
+  EXPECT_CONTAINS(errorOf(store.permuteRows("a", {0, 0})), "not a permutation");
+  EXPECT_CONTAINS(errorOf(store.permuteRows("a", {0, 1, 2})), "does not fit");
+  EXPECT_CONTAINS(errorOf(store.permuteRows("b", {0})), "no tensor 'b'");
+  std::vector<float> out;
+  EXPECT_CONTAINS(errorOf(store.readF32("b", out)), "no tensor 'b'");
+}
+
+} // namespace

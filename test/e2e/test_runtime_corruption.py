@@ -1,0 +1,96 @@
+"""llm-run refuses a damaged weights.bin with a message naming it, and never runs on it."""
+
+import shutil
+import struct
+
+import pytest
+
+from conftest import random_prompt
+from llmc import driver
+
+pytestmark = pytest.mark.llmc
+
+HEADER = struct.Struct("<8sIIQQQQQQ")   # llmrt_blob_header (runtime/blob_format.h)
+ENTRY = struct.Struct("<64sII4QQQQ")    # llmrt_tensor_entry
+
+
+def first_tensor_middle(blob: bytes) -> int:
+    """File offset of a byte in the middle of the first tensor's data."""
+    _, _, count, _, table_offset, _, data_offset, _, _ = HEADER.unpack_from(blob, 0)
+    assert count > 0
+    entry = ENTRY.unpack_from(blob, table_offset)
+    offset, size = entry[8], entry[9]
+    return data_offset + offset + size // 2
+
+
+def corrupt(blob: bytes, how: str) -> bytes:
+    b = bytearray(blob)
+    if how == "data_byte":
+        b[first_tensor_middle(blob)] ^= 0x5A
+    elif how == "last_tensor_byte":
+        b[len(b) - 1 - _trailing_padding(blob)] ^= 0x01
+    elif how == "table_byte":
+        b[HEADER.size + 64] ^= 0x01     # first entry's dtype
+    elif how == "truncated":
+        b = b[: len(b) - 1]
+    elif how == "truncated_half":
+        b = b[: len(b) // 2]
+    elif how == "magic":
+        b[0:8] = b"NOTLLMC\0"
+    elif how == "version":
+        struct.pack_into("<I", b, 8, 99)
+    elif how == "extra_bytes":
+        b += b"\0" * 64
+    elif how == "empty":
+        b = bytearray()
+    else:
+        raise ValueError(how)
+    return bytes(b)
+
+
+def _trailing_padding(blob: bytes) -> int:
+    """Bytes after the end of the last tensor's data."""
+    _, _, count, _, table_offset, _, data_offset, _, _ = HEADER.unpack_from(blob, 0)
+    end = max(data_offset + e[8] + e[9] for e in
+              (ENTRY.unpack_from(blob, table_offset + i * ENTRY.size) for i in range(count)))
+    return len(blob) - end
+
+
+def tokenizer_args(out):
+    """The compiled folder's tokenizer, so only weights.bin can be at fault."""
+    tok = out / "tokenizer.bin"
+    return ["--tokenizer", str(tok)] if tok.is_file() else []
+
+
+@pytest.fixture(scope="module")
+def model(workspace):
+    return workspace.compiled("mha"), workspace.built("mha")
+
+
+def test_intact_copy_runs(model, tmp_path):
+    out, build = model
+    shutil.copy(out / "weights.bin", tmp_path / "weights.bin")
+    driver.run(build, random_prompt(256, 4), 2, out=out, weights=tmp_path / "weights.bin")
+
+
+@pytest.mark.parametrize("how", ["data_byte", "last_tensor_byte", "table_byte", "truncated",
+                                 "truncated_half", "magic", "version", "extra_bytes", "empty"])
+def test_corrupt_weights_refused(model, tmp_path, how):
+    out, build = model
+    bad = tmp_path / how / "weights.bin"
+    bad.parent.mkdir()
+    bad.write_bytes(corrupt((out / "weights.bin").read_bytes(), how))
+    proc = driver.run_raw(build, "--weights", str(bad), "--tokens", "1,2,3", "--steps", "2",
+                          "--print-token-ids", *tokenizer_args(out))
+    assert proc.returncode != 0, f"llm-run accepted a weights.bin with {how}: {proc.stdout}"
+    assert "weights.bin" in proc.stderr, proc.stderr
+
+
+def test_other_models_weights_refused(workspace, model, tmp_path):
+    """A weights.bin compiled from another model (different shapes) is refused too."""
+    out, build = model
+    other = tmp_path / "weights.bin"
+    shutil.copy(workspace.compiled("odd_sizes") / "weights.bin", other)
+    proc = driver.run_raw(build, "--weights", str(other), "--tokens", "1,2,3", "--steps", "2",
+                          *tokenizer_args(out))
+    assert proc.returncode != 0 and "weights.bin" in proc.stderr, proc.stderr

@@ -1,0 +1,110 @@
+//===- make_fuzz_seeds.cpp - write the seed corpora of the fuzz targets ---===//
+//
+// Usage: llmc-fuzz-seeds <dir>. Writes <dir>/seeds/{safetensors,llama2c}/ with a few tiny valid
+// inputs and creates empty <dir>/work/{safetensors,llama2c}/ for what libFuzzer finds. Plain C++,
+// so the corpus needs no checked-in binaries and no Python.
+//
+//===----------------------------------------------------------------------===//
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+template <typename T> void append(std::string &out, T value) {
+  char bytes[sizeof(T)];
+  std::memcpy(bytes, &value, sizeof(T)); // little-endian hosts
+  out.append(bytes, sizeof(T));
+}
+
+void write(const fs::path &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+/// A safetensors file with one tensor of each supported dtype.
+std::string safetensors(bool withMetadata) {
+  std::string header = withMetadata ? R"({"__metadata__":{"format":"pt"},)" : "{";
+  header += R"("a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]},)"
+            R"("b":{"dtype":"F16","shape":[3],"data_offsets":[16,22]},)"
+            R"("c":{"dtype":"BF16","shape":[1],"data_offsets":[22,24]}})";
+  std::string file;
+  append<uint64_t>(file, header.size());
+  file += header;
+  for (int i = 0; i < 4; ++i)
+    append<float>(file, float(i));
+  for (uint16_t h : {0x3c00, 0x8001, 0x7c00, 0x3f80})
+    append<uint16_t>(file, h);
+  return file;
+}
+
+/// A tiny llama2.c checkpoint (dim 4, hidden 4, 1 layer, 2 heads, 1 kv head, vocab 3,
+/// seq_len 2), behind the fuzz target's selector byte 0.
+std::string checkpoint(int version, bool shared) {
+  const int32_t dim = 4, hidden = 4, layers = 1, heads = 2, kvHeads = 1, vocab = 3, seq = 2;
+  const int32_t headSize = dim / heads, kvDim = kvHeads * headSize;
+  std::string file(1, '\0');
+  size_t start = file.size();
+  if (version == 1) {
+    append<uint32_t>(file, 0x616b3432);
+    append<int32_t>(file, 1);
+  }
+  for (int32_t v : {dim, hidden, layers, heads, kvHeads,
+                    version == 0 && !shared ? -vocab : vocab, seq})
+    append<int32_t>(file, v);
+  if (version == 1) {
+    file += char(shared);
+    file.resize(start + 256, '\0');
+  }
+  int64_t floats = int64_t(vocab) * dim + 2 * layers * dim + dim +
+                   layers * (2 * dim * dim + 2 * kvDim * dim + 3 * hidden * dim);
+  if (version == 0)
+    floats += int64_t(seq) * headSize; // freq_cis real + imaginary
+  if (!shared)
+    floats += int64_t(vocab) * dim;
+  for (int64_t i = 0; i < floats; ++i)
+    append<float>(file, float(i % 7) - 3);
+  return file;
+}
+
+/// A tokenizer.bin of 3 tokens behind the selector byte 1 and the vocabulary size 3.
+std::string tokenizer() {
+  std::string file("\x01\x03\x00", 3);
+  append<int32_t>(file, 6);
+  for (const char *text : {"<unk>", "<s>", "<0x41>"}) {
+    append<float>(file, -1.0f);
+    append<int32_t>(file, int32_t(std::strlen(text)));
+    file += text;
+  }
+  return file;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s <corpus dir>\n", argv[0]);
+    return 2;
+  }
+  fs::path root(argv[1]);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  for (const char *name : {"safetensors", "llama2c"}) {
+    fs::create_directories(root / "seeds" / name);
+    fs::create_directories(root / "work" / name);
+  }
+  write(root / "seeds/safetensors/plain", safetensors(false));
+  write(root / "seeds/safetensors/metadata", safetensors(true));
+  write(root / "seeds/llama2c/v0-shared", checkpoint(0, true));
+  write(root / "seeds/llama2c/v0-unshared", checkpoint(0, false));
+  write(root / "seeds/llama2c/v1-shared", checkpoint(1, true));
+  write(root / "seeds/llama2c/v1-unshared", checkpoint(1, false));
+  write(root / "seeds/llama2c/tokenizer", tokenizer());
+  return 0;
+}

@@ -1,0 +1,364 @@
+// blob_test.cpp - weights.bin loading: a valid blob loads and binds; every kind of corruption is
+// refused with LLM_ERR_FORMAT and a message naming the file and the problem.
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "runtime/llmrt.h"
+#include "test/runtime/test_util.h"
+
+namespace {
+
+using llmrt_test::temp_path;
+using llmrt_test::write_file;
+
+struct TestTensor {
+  std::string name;
+  uint32_t dtype;
+  std::vector<uint64_t> dims;
+};
+
+uint64_t elem_size(uint32_t dtype) { return dtype == LLMRT_DTYPE_F32 ? 4 : 2; }
+
+uint64_t align_up(uint64_t x) { return (x + LLMRT_BLOB_ALIGN - 1) / LLMRT_BLOB_ALIGN * LLMRT_BLOB_ALIGN; }
+
+// A weights.bin image written the way the compiler writes one, with random tensor bytes, plus
+// accessors to corrupt it.
+struct BlobImage {
+  std::vector<unsigned char> bytes;
+
+  explicit BlobImage(const std::vector<TestTensor>& tensors) {
+    const uint64_t table_size = tensors.size() * sizeof(llmrt_tensor_entry);
+    const uint64_t data_offset = align_up(sizeof(llmrt_blob_header) + table_size);
+    std::vector<llmrt_tensor_entry> table(tensors.size());
+    uint64_t data_size = 0;
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      llmrt_tensor_entry& e = table[i];
+      std::memset(&e, 0, sizeof(e));
+      std::snprintf(e.name, sizeof(e.name), "%s", tensors[i].name.c_str());
+      e.dtype = tensors[i].dtype;
+      e.ndim = static_cast<uint32_t>(tensors[i].dims.size());
+      uint64_t size = elem_size(e.dtype);
+      for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d) {
+        e.dims[d] = d < e.ndim ? tensors[i].dims[d] : 1;
+        size *= e.dims[d];
+      }
+      e.offset = data_size;
+      e.size = size;
+      data_size = align_up(data_size + size);
+    }
+    bytes.assign(data_offset + data_size, 0);
+    std::mt19937 rng(42);
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      unsigned char* p = bytes.data() + data_offset + table[i].offset;
+      for (uint64_t b = 0; b < table[i].size; ++b) p[b] = static_cast<unsigned char>(rng());
+      table[i].checksum = llmrt_hash64(p, table[i].size);
+    }
+    if (!table.empty()) {
+      std::memcpy(bytes.data() + sizeof(llmrt_blob_header), table.data(), table_size);
+    }
+    llmrt_blob_header h;
+    std::memset(&h, 0, sizeof(h));
+    std::memcpy(h.magic, LLMRT_BLOB_MAGIC, sizeof(h.magic));
+    h.version = LLMRT_BLOB_VERSION;
+    h.tensor_count = static_cast<uint32_t>(tensors.size());
+    h.file_size = bytes.size();
+    h.table_offset = sizeof(llmrt_blob_header);
+    h.table_size = table_size;
+    h.data_offset = data_offset;
+    std::memcpy(bytes.data(), &h, sizeof(h));
+    rehash_table();
+  }
+
+  llmrt_blob_header* header() { return reinterpret_cast<llmrt_blob_header*>(bytes.data()); }
+  llmrt_tensor_entry* entry(size_t i) {
+    return reinterpret_cast<llmrt_tensor_entry*>(bytes.data() + sizeof(llmrt_blob_header)) + i;
+  }
+  unsigned char* tensor_data(size_t i) {
+    return bytes.data() + header()->data_offset + entry(i)->offset;
+  }
+  // After editing the table, so that the edit is what the loader trips over.
+  void rehash_table() {
+    header()->table_checksum =
+        llmrt_hash64(bytes.data() + header()->table_offset, header()->table_size);
+  }
+};
+
+std::vector<TestTensor> sample_tensors() {
+  return {
+      {"tok_embeddings", LLMRT_DTYPE_F32, {7, 5}},
+      {"layers.0.q_proj", LLMRT_DTYPE_F32, {5, 5}},
+      {"layers.0.norm", LLMRT_DTYPE_F16, {5}},
+      {"layers.0.mlp", LLMRT_DTYPE_BF16, {2, 3, 4, 3}},
+  };
+}
+
+class BlobTest : public ::testing::Test {
+ protected:
+  // Writes the image and loads it; returns the status, message in err_.
+  llm_status load(const BlobImage& image) {
+    path_ = temp_path("weights.bin");
+    write_file(path_, image.bytes);
+    llm_status s = llmrt_blob_load(path_.c_str(), &blob_, err_, sizeof(err_));
+    return s;
+  }
+  // The load must fail as a format error that names the file and contains `phrase`.
+  void expect_format_error(const BlobImage& image, const char* phrase) {
+    std::memset(err_, 0, sizeof(err_));
+    EXPECT_EQ(load(image), LLM_ERR_FORMAT);
+    EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
+    EXPECT_NE(std::strstr(err_, phrase), nullptr) << "message: " << err_ << "\nwanted: " << phrase;
+    EXPECT_EQ(blob_.data, nullptr);
+  }
+  void TearDown() override {
+    llmrt_blob_free(&blob_);
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+
+  std::string path_;
+  llmrt_blob blob_ = {};
+  char err_[512] = {};
+};
+
+TEST_F(BlobTest, LoadsValidBlobAndBindsTensors) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  EXPECT_EQ(blob_.size, image.bytes.size());
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(blob_.data) % LLMRT_BLOB_ALIGN, 0u);
+  EXPECT_EQ(blob_.header->tensor_count, 4u);
+
+  const uint64_t dims[] = {5, 5};
+  const void* data = nullptr;
+  ASSERT_EQ(llmrt_blob_tensor(&blob_, 1, "layers.0.q_proj", LLMRT_DTYPE_F32, dims, 2, &data, err_,
+                              sizeof(err_)),
+            LLM_OK)
+      << err_;
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % LLMRT_BLOB_ALIGN, 0u);
+  EXPECT_EQ(std::memcmp(data, image.tensor_data(1), 5 * 5 * 4), 0);
+}
+
+TEST_F(BlobTest, LoadsEmptyTable) {
+  BlobImage image({});
+  EXPECT_EQ(load(image), LLM_OK) << err_;
+}
+
+TEST_F(BlobTest, BindingChecksIndexNameDtypeAndShape) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  const uint64_t dims[] = {5, 5};
+  const uint64_t wrong_dims[] = {5, 6};
+  const void* data = nullptr;
+  EXPECT_EQ(llmrt_blob_tensor(&blob_, 9, "x", LLMRT_DTYPE_F32, dims, 2, &data, err_, sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "only 4 tensors"), nullptr) << err_;
+  EXPECT_EQ(llmrt_blob_tensor(&blob_, 1, "layers.0.k_proj", LLMRT_DTYPE_F32, dims, 2, &data, err_,
+                              sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "tensor 1 is 'layers.0.q_proj' but the model expects "
+                              "'layers.0.k_proj'"),
+            nullptr)
+      << err_;
+  EXPECT_EQ(llmrt_blob_tensor(&blob_, 1, "layers.0.q_proj", LLMRT_DTYPE_F16, dims, 2, &data, err_,
+                              sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "has dtype f32 but the model expects f16"), nullptr) << err_;
+  EXPECT_EQ(llmrt_blob_tensor(&blob_, 1, "layers.0.q_proj", LLMRT_DTYPE_F32, wrong_dims, 2, &data,
+                              err_, sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "has shape [5, 5] but the model expects [5, 6]"), nullptr) << err_;
+  EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
+  EXPECT_EQ(llmrt_blob_tensor(&blob_, 1, "layers.0.q_proj", LLMRT_DTYPE_F32, dims, 1, &data, err_,
+                              sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_EQ(data, nullptr);
+}
+
+TEST_F(BlobTest, MissingFileIsIoError) {
+  path_ = temp_path("does-not-exist.bin");
+  EXPECT_EQ(llmrt_blob_load(path_.c_str(), &blob_, err_, sizeof(err_)), LLM_ERR_IO);
+  EXPECT_NE(std::strstr(err_, "cannot open"), nullptr) << err_;
+  EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
+}
+
+TEST_F(BlobTest, RejectsWrongMagic) {
+  BlobImage image(sample_tensors());
+  image.header()->magic[4] = 'X';
+  expect_format_error(image, "bad magic (not an llmc weight blob)");
+}
+
+TEST_F(BlobTest, RejectsTinyFile) {
+  BlobImage image(sample_tensors());
+  image.bytes.resize(10);
+  expect_format_error(image, "too small for a header");
+}
+
+TEST_F(BlobTest, RejectsWrongVersion) {
+  BlobImage image(sample_tensors());
+  image.header()->version = 2;
+  expect_format_error(image, "unsupported version 2");
+}
+
+TEST_F(BlobTest, RejectsTruncatedFile) {
+  BlobImage image(sample_tensors());
+  size_t full = image.bytes.size();
+  image.bytes.resize(full - 100);
+  std::string phrase = "file is " + std::to_string(full - 100) + " bytes but header says " +
+                       std::to_string(full);
+  expect_format_error(image, phrase.c_str());
+}
+
+TEST_F(BlobTest, RejectsTrailingBytes) {
+  BlobImage image(sample_tensors());
+  image.bytes.resize(image.bytes.size() + 64, 0);
+  expect_format_error(image, "but header says");
+}
+
+TEST_F(BlobTest, RejectsBadTableChecksum) {
+  BlobImage image(sample_tensors());
+  image.entry(2)->name[0] = 'L';  // no rehash
+  expect_format_error(image, "tensor table checksum mismatch");
+}
+
+TEST_F(BlobTest, RejectsTableSizeMismatch) {
+  BlobImage image(sample_tensors());
+  image.header()->tensor_count = 3;
+  expect_format_error(image, "tensor table is 512 bytes but 3 tensors need 384");
+}
+
+TEST_F(BlobTest, RejectsTablePastDataOffset) {
+  BlobImage image(sample_tensors());
+  image.header()->data_offset = 512;  // the table ends at 64 + 4 * 128 = 576
+  expect_format_error(image, "do not fit");
+}
+
+TEST_F(BlobTest, RejectsTensorSizeMismatch) {
+  BlobImage image(sample_tensors());
+  image.entry(1)->size -= 4;
+  image.rehash_table();
+  expect_format_error(image, "tensor 'layers.0.q_proj' size is 96 bytes but its dims need 100");
+}
+
+TEST_F(BlobTest, RejectsTensorOutOfRange) {
+  BlobImage image(sample_tensors());
+  image.entry(3)->offset += 1024 * 64;
+  image.rehash_table();
+  expect_format_error(image, "tensor 'layers.0.mlp'");
+  EXPECT_NE(std::strstr(err_, "outside the data region"), nullptr) << err_;
+}
+
+TEST_F(BlobTest, RejectsOffsetOverflow) {
+  BlobImage image(sample_tensors());
+  image.entry(0)->offset = ~uint64_t(0) - 63;  // aligned, and offset + size wraps around
+  image.rehash_table();
+  expect_format_error(image, "outside the data region");
+}
+
+TEST_F(BlobTest, RejectsOverlappingTensors) {
+  BlobImage image(sample_tensors());
+  image.entry(2)->offset = image.entry(1)->offset + 64;  // inside q_proj's 100 bytes
+  image.rehash_table();
+  expect_format_error(image, "tensors 'layers.0.q_proj' and 'layers.0.norm' overlap");
+}
+
+TEST_F(BlobTest, RejectsMisalignedOffset) {
+  BlobImage image(sample_tensors());
+  image.entry(1)->offset += 4;
+  image.rehash_table();
+  expect_format_error(image, "tensor 'layers.0.q_proj' offset");
+  EXPECT_NE(std::strstr(err_, "is not 64-byte aligned"), nullptr) << err_;
+}
+
+TEST_F(BlobTest, RejectsTensorChecksumMismatch) {
+  BlobImage image(sample_tensors());
+  image.tensor_data(1)[17] ^= 0x01;
+  expect_format_error(image, "checksum mismatch in tensor 'layers.0.q_proj'");
+}
+
+TEST_F(BlobTest, RejectsBadDtype) {
+  BlobImage image(sample_tensors());
+  image.entry(0)->dtype = 7;
+  image.rehash_table();
+  expect_format_error(image, "tensor 'tok_embeddings' has unknown dtype 7");
+}
+
+TEST_F(BlobTest, RejectsBadNdim) {
+  BlobImage image(sample_tensors());
+  image.entry(2)->ndim = 0;
+  image.rehash_table();
+  expect_format_error(image, "tensor 'layers.0.norm' has ndim 0 (must be 1..4)");
+  BlobImage image5(sample_tensors());
+  image5.entry(2)->ndim = 5;
+  image5.rehash_table();
+  llmrt_blob_free(&blob_);
+  expect_format_error(image5, "has ndim 5");
+}
+
+TEST_F(BlobTest, RejectsUnusedDimNotOne) {
+  BlobImage image(sample_tensors());
+  image.entry(2)->dims[3] = 2;
+  image.rehash_table();
+  expect_format_error(image, "unused dims must be 1");
+}
+
+TEST_F(BlobTest, RejectsUnterminatedName) {
+  BlobImage image(sample_tensors());
+  std::memset(image.entry(0)->name, 'a', LLMRT_TENSOR_NAME_BYTES);
+  image.rehash_table();
+  expect_format_error(image, "tensor 0 has a name that is not NUL-terminated");
+}
+
+// ---- the checksum ---------------------------------------------------------------------------
+
+TEST(HasherTest, StreamingEqualsOneShotForRandomSplits) {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<unsigned char> data(rng() % 300);
+    for (unsigned char& b : data) b = static_cast<unsigned char>(rng());
+    const uint64_t expected = llmrt_hash64(data.data(), data.size());
+    llmrt_hasher hs;
+    llmrt_hasher_init(&hs);
+    size_t pos = 0;
+    while (pos < data.size()) {
+      size_t n = rng() % 20;  // includes empty updates
+      if (n > data.size() - pos) n = data.size() - pos;
+      llmrt_hasher_update(&hs, data.data() + pos, n);
+      pos += n;
+    }
+    EXPECT_EQ(llmrt_hasher_final(&hs), expected) << "trial " << trial;
+  }
+}
+
+TEST(HasherTest, DetectsChangesAndLength) {
+  unsigned char a[16] = {0};
+  unsigned char b[16] = {0};
+  b[9] = 1;
+  EXPECT_NE(llmrt_hash64(a, 16), llmrt_hash64(b, 16));
+  EXPECT_NE(llmrt_hash64(a, 16), llmrt_hash64(a, 15));  // trailing zero bytes still count
+  EXPECT_NE(llmrt_hash64(a, 0), llmrt_hash64(a, 8));
+}
+
+// ---- memory and messages --------------------------------------------------------------------
+
+TEST(SupportTest, AllocIsAlignedAndZeroed) {
+  for (size_t bytes : {size_t(1), size_t(3), size_t(64), size_t(1000), size_t(1) << 20}) {
+    unsigned char* p = static_cast<unsigned char*>(llmrt_alloc(bytes));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+    for (size_t i = 0; i < bytes; ++i) ASSERT_EQ(p[i], 0) << i;
+    llmrt_free(p);
+  }
+  llmrt_free(nullptr);
+  EXPECT_EQ(llmrt_alloc(~size_t(0) - 8), nullptr);
+}
+
+TEST(SupportTest, FormatErrorTruncatesAndTerminates) {
+  char err[8];
+  llmrt_format_error(err, sizeof(err), "%s: %d", "weights.bin", 42);
+  EXPECT_STREQ(err, "weights");
+  llmrt_format_error(nullptr, 10, "ignored");
+  llmrt_format_error(err, 0, "ignored");
+}
+
+}  // namespace

@@ -1,0 +1,112 @@
+// generate_test.cpp - llm_generate over the fake model: feeding order, stop token, callback,
+// context limit and seeded sampling.
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "runtime/llm.h"
+#include "test/runtime/fake_model.h"
+#include "test/runtime/test_util.h"
+
+namespace {
+
+struct Collected {
+  std::vector<int32_t> tokens;
+  size_t stop_after = 0;  // 0: never stop
+};
+
+int collect(int32_t token, void* user_data) {
+  Collected* c = static_cast<Collected*>(user_data);
+  c->tokens.push_back(token);
+  return c->stop_after != 0 && c->tokens.size() >= c->stop_after;
+}
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = llmrt_test::temp_path("weights.bin");
+    llmrt_test::write_file(path_, {0});
+    char err[256];
+    ASSERT_EQ(llm_open(path_.c_str(), &model_, err, sizeof(err)), LLM_OK) << err;
+    fake_model_fed_tokens().clear();
+  }
+  void TearDown() override {
+    llm_close(model_);
+    std::remove(path_.c_str());
+  }
+  llm_status generate(const std::vector<int32_t>& prompt, int max_new, int32_t stop,
+                      const llm_sampler_params* params = nullptr) {
+    return llm_generate(model_, prompt.data(), static_cast<int>(prompt.size()), max_new, params,
+                        stop, collect, &out_, &count_);
+  }
+
+  std::string path_;
+  llm_model* model_ = nullptr;
+  Collected out_;
+  int count_ = -1;
+};
+
+TEST_F(GenerateTest, GreedyFeedsAllButTheLastToken) {
+  ASSERT_EQ(generate({1}, 5, -1), LLM_OK);
+  EXPECT_EQ(count_, 5);
+  EXPECT_EQ(out_.tokens, (std::vector<int32_t>{4, 5, 0, 1, 4}));
+  EXPECT_EQ(fake_model_fed_tokens(), (std::vector<int32_t>{1, 4, 5, 0, 1}));
+  EXPECT_EQ(llm_position(model_), 5);
+}
+
+TEST_F(GenerateTest, StopsAtStopTokenWithoutReportingIt) {
+  ASSERT_EQ(generate({6, 1}, 10, 0), LLM_OK);
+  EXPECT_EQ(count_, 2);
+  EXPECT_EQ(out_.tokens, (std::vector<int32_t>{4, 5}));
+  EXPECT_EQ(fake_model_fed_tokens(), (std::vector<int32_t>{6, 1, 4, 5}));
+}
+
+TEST_F(GenerateTest, CallbackStopsEarly) {
+  out_.stop_after = 3;
+  ASSERT_EQ(generate({1}, 10, -1), LLM_OK);
+  EXPECT_EQ(count_, 3);
+  EXPECT_EQ(fake_model_fed_tokens(), (std::vector<int32_t>{1, 4, 5}));
+}
+
+TEST_F(GenerateTest, ZeroNewTokensOnlyPrefills) {
+  ASSERT_EQ(generate({1, 2, 3}, 0, -1), LLM_OK);
+  EXPECT_EQ(count_, 0);
+  EXPECT_TRUE(out_.tokens.empty());
+  EXPECT_EQ(llm_position(model_), 3);
+}
+
+TEST_F(GenerateTest, ReportsFullContextWithCount) {
+  // 10 prompt tokens + 6 fed back fill the 16 positions; the 7th token cannot be fed.
+  EXPECT_EQ(generate(std::vector<int32_t>(10, 1), 20, -1), LLM_ERR_CONTEXT_FULL);
+  EXPECT_EQ(count_, 7);
+  EXPECT_EQ(llm_position(model_), 16);
+  // A prompt longer than the context fails in prefill.
+  llm_reset(model_);
+  EXPECT_EQ(generate(std::vector<int32_t>(17, 1), 1, -1), LLM_ERR_CONTEXT_FULL);
+  EXPECT_EQ(count_, 0);
+}
+
+TEST_F(GenerateTest, SeededSamplingIsReproducible) {
+  llm_sampler_params p = {3.0f, 1.0f, 2024};
+  ASSERT_EQ(generate({1}, 12, -1, &p), LLM_OK);
+  std::vector<int32_t> first = out_.tokens;
+  llm_reset(model_);
+  out_.tokens.clear();
+  ASSERT_EQ(generate({1}, 12, -1, &p), LLM_OK);
+  EXPECT_EQ(out_.tokens, first);
+}
+
+TEST_F(GenerateTest, RejectsBadArguments) {
+  int32_t token = 1;
+  llm_sampler_params bad = {-1.0f, 1.0f, 0};
+  EXPECT_EQ(llm_generate(model_, &token, 0, 5, nullptr, -1, nullptr, nullptr, &count_),
+            LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_generate(model_, nullptr, 1, 5, nullptr, -1, nullptr, nullptr, &count_),
+            LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_generate(model_, &token, 1, -1, nullptr, -1, nullptr, nullptr, &count_),
+            LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_generate(model_, &token, 1, 5, &bad, -1, nullptr, nullptr, &count_),
+            LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_generate(model_, &token, 1, 3, nullptr, -1, nullptr, nullptr, nullptr), LLM_OK);
+}
+
+}  // namespace
