@@ -304,12 +304,20 @@ int run_main(Run* run) {
   const int vocab = llm_vocab_size(run->model);
   const int context = llm_context_length(run->model);
 
-  // The tokenizer is needed for text in or out, and for EOS.
-  if (o.tokens == nullptr || !o.print_token_ids || !o.ignore_eos) {
-    if (llmrt_tokenizer_load(o.tokenizer, &run->tokenizer, err, sizeof(err)) != LLM_OK) {
+  // The tokenizer is needed for text in or out, and for EOS. When only EOS needs it and there is
+  // no such file, ids in and out still work: generation then runs for --steps tokens.
+  const bool need_text = o.tokens == nullptr || !o.print_token_ids;
+  if (need_text || !o.ignore_eos) {
+    llm_status s = llmrt_tokenizer_load(o.tokenizer, &run->tokenizer, err, sizeof(err));
+    if (s == LLM_ERR_IO && !need_text) {
+      std::fprintf(stderr, "llm-run: note: %s; not stopping at EOS\n", err);
+    } else if (s != LLM_OK) {
       return fail("%s", err);
+    } else {
+      run->have_tokenizer = true;
     }
-    run->have_tokenizer = true;
+  }
+  if (run->have_tokenizer) {
     if (run->tokenizer.vocab_size > static_cast<uint32_t>(vocab)) {
       return fail("%s has %u tokens but the model only %d (tokenizer of another model?)",
                   o.tokenizer, run->tokenizer.vocab_size, vocab);

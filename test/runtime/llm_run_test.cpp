@@ -117,6 +117,16 @@ TEST_F(LlmRunTest, PrintsTokenIdsWithoutTokenizer) {
                  "--print-token-ids");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "4 5 0 1 4\n");
+  // Without --ignore-eos the tokenizer would only give EOS: a missing file is a note.
+  r = run("--tokenizer /nonexistent --tokens 1 --steps 3 --temperature 0 --print-token-ids");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "4 5 0\n");
+  EXPECT_NE(r.err.find("not stopping at EOS"), std::string::npos) << r.err;
+  // A damaged tokenizer is still an error.
+  llmrt_test::write_file(tokenizer_, {1, 2, 3});
+  r = run("--tokens 1 --steps 3 --temperature 0 --print-token-ids");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("too small for a header"), std::string::npos) << r.err;
 }
 
 TEST_F(LlmRunTest, PrintsText) {
