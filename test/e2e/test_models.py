@@ -43,4 +43,6 @@ def test_warning_free(workspace, cxx):
     """The generated sources build under -Wall -Wextra -Werror (odd sizes: most remainders),
     and that build still computes the right logits."""
     cxx_or_skip(cxx)
-    check_against_transformers(workspace, "odd_sizes", workspace.built("odd_sizes", cxx, WERROR))
+    build_dir = workspace.built("odd_sizes", cxx, WERROR)
+    assert f"CMAKE_CXX_FLAGS:STRING={WERROR}\n" in (build_dir / "CMakeCache.txt").read_text()
+    check_against_transformers(workspace, "odd_sizes", build_dir)

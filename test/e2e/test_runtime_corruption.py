@@ -1,5 +1,6 @@
 """llm-run refuses a damaged weights.bin with a message naming it, and never runs on it."""
 
+import re
 import shutil
 import struct
 
@@ -10,8 +11,13 @@ from llmc import driver
 
 pytestmark = pytest.mark.llmc
 
-HEADER = struct.Struct("<8sIIQQQQQQ")   # llmrt_blob_header (runtime/blob_format.h)
-ENTRY = struct.Struct("<64sII4QQQQ")    # llmrt_tensor_entry
+# runtime/blob_format.h: llmrt_blob_header (magic version tensor_count file_size table_offset
+# table_size data_offset table_checksum reserved) and llmrt_tensor_entry (name dtype ndim dims[4]
+# offset size checksum).
+HEADER = struct.Struct("<8sIIQQQQQQ")
+ENTRY = struct.Struct("<64sII4Q3Q")
+OFFSET, SIZE = 7, 8  # fields of an unpacked entry
+assert HEADER.size == 64 and ENTRY.size == 128
 
 
 def first_tensor_middle(blob: bytes) -> int:
@@ -19,7 +25,7 @@ def first_tensor_middle(blob: bytes) -> int:
     _, _, count, _, table_offset, _, data_offset, _, _ = HEADER.unpack_from(blob, 0)
     assert count > 0
     entry = ENTRY.unpack_from(blob, table_offset)
-    offset, size = entry[8], entry[9]
+    offset, size = entry[OFFSET], entry[SIZE]
     return data_offset + offset + size // 2
 
 
@@ -51,7 +57,7 @@ def corrupt(blob: bytes, how: str) -> bytes:
 def _trailing_padding(blob: bytes) -> int:
     """Bytes after the end of the last tensor's data."""
     _, _, count, _, table_offset, _, data_offset, _, _ = HEADER.unpack_from(blob, 0)
-    end = max(data_offset + e[8] + e[9] for e in
+    end = max(data_offset + e[OFFSET] + e[SIZE] for e in
               (ENTRY.unpack_from(blob, table_offset + i * ENTRY.size) for i in range(count)))
     return len(blob) - end
 
@@ -73,8 +79,13 @@ def test_intact_copy_runs(model, tmp_path):
     driver.run(build, random_prompt(256, 4), 2, out=out, weights=tmp_path / "weights.bin")
 
 
-@pytest.mark.parametrize("how", ["data_byte", "last_tensor_byte", "table_byte", "truncated",
-                                 "truncated_half", "magic", "version", "extra_bytes", "empty"])
+# What the message must say besides the file name, per corruption.
+PHRASES = {"data_byte": "checksum", "last_tensor_byte": "checksum", "table_byte": "checksum",
+           "truncated": "bytes|size", "truncated_half": "bytes|size", "magic": "magic",
+           "version": "version", "extra_bytes": "bytes|size", "empty": "bytes|size|header"}
+
+
+@pytest.mark.parametrize("how", list(PHRASES))
 def test_corrupt_weights_refused(model, tmp_path, how):
     out, build = model
     bad = tmp_path / how / "weights.bin"
@@ -84,6 +95,7 @@ def test_corrupt_weights_refused(model, tmp_path, how):
                           "--print-token-ids", *tokenizer_args(out))
     assert proc.returncode != 0, f"llm-run accepted a weights.bin with {how}: {proc.stdout}"
     assert "weights.bin" in proc.stderr, proc.stderr
+    assert re.search(PHRASES[how], proc.stderr, re.IGNORECASE), proc.stderr
 
 
 def test_other_models_weights_refused(workspace, model, tmp_path):
