@@ -22,79 +22,103 @@ constexpr int64_t kMaxDimension = int64_t(1) << 30;
 /// Largest number of layers accepted.
 constexpr int64_t kMaxLayers = 100000;
 
-/// Reads the keys of one config.json object, reporting problems against `path`.
+/// Reads the keys of one config.json object. The first problem is recorded and later reads
+/// are skipped, so a run of reads needs one check at the end (takeError).
 class ConfigReader {
 public:
-  ConfigReader(const Object &object, StringRef path) : object(object), path(path) {}
+  /// `context` starts every message, e.g. "rope_scaling: ".
+  ConfigReader(const Object &object, StringRef path, std::string context = "")
+      : object(object), path(path), context(std::move(context)) {}
 
   /// A required positive integer no larger than `max`.
-  Error positive(StringRef key, int64_t &out, int64_t max = kMaxDimension) {
-    const Value *value = object.get(key);
-    if (!value || value->getAsNull())
-      return fileError(path, "missing integer '" + key + "'");
-    return checkPositive(key, *value, out, max);
+  void positive(StringRef key, int64_t &out, int64_t max = kMaxDimension) {
+    if (const Value *value = lookup(key))
+      checkPositive(key, *value, out, max);
+    else
+      fail("missing integer '" + key + "'");
   }
 
   /// An optional positive integer; `out` keeps its value when the key is absent or null.
-  Error optionalPositive(StringRef key, int64_t &out, int64_t max = kMaxDimension) {
-    const Value *value = object.get(key);
-    if (!value || value->getAsNull())
-      return Error::success();
-    return checkPositive(key, *value, out, max);
+  void optionalPositive(StringRef key, int64_t &out, int64_t max = kMaxDimension) {
+    if (const Value *value = lookup(key))
+      checkPositive(key, *value, out, max);
   }
 
-  /// An optional positive finite number.
-  Error optionalNumber(StringRef key, double &out) {
-    const Value *value = object.get(key);
-    if (!value || value->getAsNull())
-      return Error::success();
+  /// A positive finite number; `out` keeps its value when the key is absent or null, unless
+  /// `required`.
+  void number(StringRef key, double &out, bool required = false) {
+    const Value *value = lookup(key);
+    if (!value) {
+      if (required)
+        fail("missing number '" + key + "'");
+      return;
+    }
     std::optional<double> number = value->getAsNumber();
     if (!number || !std::isfinite(*number) || *number <= 0)
-      return fileError(path, "'" + key + "' must be a positive number");
+      return fail("'" + key + "' must be a positive number");
     out = *number;
-    return Error::success();
   }
 
   /// An optional boolean.
-  Error optionalBool(StringRef key, bool &out) {
-    const Value *value = object.get(key);
-    if (!value || value->getAsNull())
-      return Error::success();
-    std::optional<bool> flag = value->getAsBoolean();
-    if (!flag)
-      return fileError(path, "'" + key + "' must be true or false");
-    out = *flag;
-    return Error::success();
+  void optionalBool(StringRef key, bool &out) {
+    const Value *value = lookup(key);
+    if (!value)
+      return;
+    if (std::optional<bool> flag = value->getAsBoolean())
+      out = *flag;
+    else
+      fail("'" + key + "' must be true or false");
   }
 
   /// An optional token id: an integer, or a list whose first element is taken.
-  Error optionalTokenId(StringRef key, int64_t &out) {
-    const Value *value = object.get(key);
-    if (!value || value->getAsNull())
-      return Error::success();
+  void optionalTokenId(StringRef key, int64_t &out) {
+    const Value *value = lookup(key);
+    if (!value)
+      return;
     if (const llvm::json::Array *list = value->getAsArray()) {
       if (list->empty())
-        return Error::success();
+        return;
       value = &list->front();
     }
     std::optional<int64_t> id = value->getAsInteger();
     if (!id || *id < 0 || *id >= kMaxDimension)
-      return fileError(path, "'" + key + "' must be a token id or a list of token ids");
+      return fail("'" + key + "' must be a token id or a list of token ids");
     out = *id;
-    return Error::success();
+  }
+
+  /// Records a problem unless one is recorded already.
+  void fail(const Twine &message) {
+    if (!problem)
+      problem = context + message.str();
+  }
+
+  /// The first problem, as an error naming the file.
+  Error takeError() {
+    if (!problem)
+      return Error::success();
+    Error err = fileError(path, *problem);
+    problem.reset();
+    return err;
   }
 
 private:
-  Error checkPositive(StringRef key, const Value &value, int64_t &out, int64_t max) {
+  /// The value of `key`, or null when it is absent or JSON null or a problem is recorded.
+  const Value *lookup(StringRef key) const {
+    const Value *value = object.get(key);
+    return problem || !value || value->getAsNull() ? nullptr : value;
+  }
+
+  void checkPositive(StringRef key, const Value &value, int64_t &out, int64_t max) {
     std::optional<int64_t> i = value.getAsInteger();
     if (!i || *i <= 0 || *i > max)
-      return fileError(path, "'" + key + "' must be an integer in [1, " + Twine(max) + "]");
+      return fail("'" + key + "' must be an integer in [1, " + Twine(max) + "]");
     out = *i;
-    return Error::success();
   }
 
   const Object &object;
   StringRef path;
+  std::string context;
+  std::optional<std::string> problem;
 };
 
 /// Checks that the config describes a Llama: architectures names LlamaForCausalLM, or
@@ -119,51 +143,60 @@ Error checkArchitecture(const Object &root, StringRef path) {
                              "' (llmc compiles LlamaForCausalLM)");
 }
 
-/// rope_scaling: null, {"rope_type"|"type": "default" | "linear" | "llama3", ...}.
-Error parseRopeScaling(const Object &root, StringRef path, RopeScaling &scaling) {
-  const Value *value = root.get("rope_scaling");
+/// The RoPE keys: rope_theta and rope_scaling (transformers 4) and rope_parameters
+/// (transformers 5: {"rope_type", "rope_theta", factors...}), which wins where both appear.
+/// A scaling object is null or {"rope_type"|"type": "default" | "linear" | "llama3", ...}.
+Error parseRope(const Object &root, StringRef path, ModelConfig &config) {
+  ConfigReader reader(root, path);
+  reader.number("rope_theta", config.ropeTheta);
+  if (Error err = reader.takeError())
+    return err;
+  StringRef key = "rope_scaling";
+  const Value *value = root.get(key);
+  if (const Value *parameters = root.get("rope_parameters");
+      parameters && !parameters->getAsNull()) {
+    key = "rope_parameters";
+    value = parameters;
+    if (const Object *object = parameters->getAsObject()) {
+      ConfigReader inner(*object, path, "rope_parameters: ");
+      inner.number("rope_theta", config.ropeTheta);
+      if (Error err = inner.takeError())
+        return err;
+    }
+  }
   if (!value || value->getAsNull())
     return Error::success();
   const Object *object = value->getAsObject();
   if (!object)
-    return fileError(path, "'rope_scaling' must be an object or null");
+    return fileError(path, "'" + key + "' must be an object or null");
   std::optional<StringRef> type = object->getString("rope_type");
   if (!type)
     type = object->getString("type");
   if (!type)
-    return fileError(path, "'rope_scaling' has no 'rope_type'");
+    return fileError(path, "'" + key + "' has no 'rope_type'");
   if (*type == "default")
     return Error::success();
 
-  ConfigReader reader(*object, path);
-  auto requireNumber = [&](StringRef key, double &out) -> Error {
-    if (!object->get(key))
-      return fileError(path, "rope_scaling of type '" + *type + "' needs '" + key + "'");
-    return reader.optionalNumber(key, out);
-  };
+  RopeScaling &scaling = config.ropeScaling;
+  ConfigReader scalingReader(*object, path, (key + " of type '" + *type + "': ").str());
   if (*type == "linear") {
     scaling.kind = RopeScaling::Kind::Linear;
-    return requireNumber("factor", scaling.factor);
+    scalingReader.number("factor", scaling.factor, /*required=*/true);
+    return scalingReader.takeError();
   }
   if (*type == "llama3") {
     scaling.kind = RopeScaling::Kind::Llama3;
-    if (Error err = requireNumber("factor", scaling.factor))
-      return err;
-    if (Error err = requireNumber("low_freq_factor", scaling.lowFreqFactor))
-      return err;
-    if (Error err = requireNumber("high_freq_factor", scaling.highFreqFactor))
-      return err;
-    if (!object->get("original_max_position_embeddings"))
-      return fileError(path, "rope_scaling of type 'llama3' needs "
-                             "'original_max_position_embeddings'");
-    if (Error err = reader.optionalPositive("original_max_position_embeddings",
-                                            scaling.originalMaxPositions))
+    scalingReader.number("factor", scaling.factor, /*required=*/true);
+    scalingReader.number("low_freq_factor", scaling.lowFreqFactor, /*required=*/true);
+    scalingReader.number("high_freq_factor", scaling.highFreqFactor, /*required=*/true);
+    scalingReader.positive("original_max_position_embeddings", scaling.originalMaxPositions);
+    if (Error err = scalingReader.takeError())
       return err;
     if (scaling.highFreqFactor <= scaling.lowFreqFactor)
-      return fileError(path, "rope_scaling needs high_freq_factor > low_freq_factor");
+      return fileError(path, key + " needs high_freq_factor > low_freq_factor");
     return Error::success();
   }
-  return fileError(path, "unsupported rope_scaling type '" + *type +
+  return fileError(path, "unsupported " + key + " type '" + *type +
                              "' (supported: default, linear, llama3)");
 }
 
@@ -188,27 +221,27 @@ llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path) 
   config.eosTokenId = 2;
 
   ConfigReader reader(*root, path);
-  Error err = Error::success();
-  (void)!err; // Mark checked; each step below overwrites it.
-  if ((err = reader.positive("hidden_size", config.hiddenSize)) ||
-      (err = reader.positive("intermediate_size", config.intermediateSize)) ||
-      (err = reader.positive("num_hidden_layers", config.numLayers, kMaxLayers)) ||
-      (err = reader.positive("num_attention_heads", config.numHeads)) ||
-      (err = reader.positive("vocab_size", config.vocabSize)))
+  reader.positive("hidden_size", config.hiddenSize);
+  reader.positive("intermediate_size", config.intermediateSize);
+  reader.positive("num_hidden_layers", config.numLayers, kMaxLayers);
+  reader.positive("num_attention_heads", config.numHeads);
+  reader.positive("vocab_size", config.vocabSize);
+  if (Error err = reader.takeError())
     return std::move(err);
   config.numKVHeads = config.numHeads;
   config.headDim = config.hiddenSize / config.numHeads;
-  if ((err = reader.optionalPositive("num_key_value_heads", config.numKVHeads)) ||
-      (err = reader.optionalPositive("head_dim", config.headDim)) ||
-      (err = reader.optionalPositive("max_position_embeddings", config.maxPositions)) ||
-      (err = reader.optionalNumber("rms_norm_eps", config.rmsNormEps)) ||
-      (err = reader.optionalNumber("rope_theta", config.ropeTheta)) ||
-      (err = reader.optionalBool("tie_word_embeddings", config.tieWordEmbeddings)) ||
-      (err = reader.optionalBool("attention_bias", config.attentionBias)) ||
-      (err = reader.optionalBool("mlp_bias", config.mlpBias)) ||
-      (err = reader.optionalTokenId("bos_token_id", config.bosTokenId)) ||
-      (err = reader.optionalTokenId("eos_token_id", config.eosTokenId)) ||
-      (err = parseRopeScaling(*root, path, config.ropeScaling)))
+  reader.optionalPositive("num_key_value_heads", config.numKVHeads);
+  reader.optionalPositive("head_dim", config.headDim);
+  reader.optionalPositive("max_position_embeddings", config.maxPositions);
+  reader.number("rms_norm_eps", config.rmsNormEps);
+  reader.optionalBool("tie_word_embeddings", config.tieWordEmbeddings);
+  reader.optionalBool("attention_bias", config.attentionBias);
+  reader.optionalBool("mlp_bias", config.mlpBias);
+  reader.optionalTokenId("bos_token_id", config.bosTokenId);
+  reader.optionalTokenId("eos_token_id", config.eosTokenId);
+  if (Error err = reader.takeError())
+    return std::move(err);
+  if (Error err = parseRope(*root, path, config))
     return std::move(err);
 
   // Consistency of the attention geometry.

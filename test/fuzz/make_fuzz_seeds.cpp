@@ -1,8 +1,8 @@
 //===- make_fuzz_seeds.cpp - write the seed corpora of the fuzz targets ---===//
 //
-// Usage: llmc-fuzz-seeds <dir>. Writes <dir>/seeds/{safetensors,llama2c}/ with a few tiny valid
-// inputs and creates empty <dir>/work/{safetensors,llama2c}/ for what libFuzzer finds. Plain C++,
-// so the corpus needs no checked-in binaries and no Python.
+// Usage: llmc-fuzz-seeds <dir>. Writes <dir>/seeds/<format>/ with a few tiny valid inputs for
+// each fuzz target (safetensors, llama2c, hfconfig) and creates empty <dir>/work/<format>/ for
+// what libFuzzer finds. Plain C++, so the corpus needs no checked-in binaries and no Python.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,7 +95,7 @@ int main(int argc, char **argv) {
   fs::path root(argv[1]);
   std::error_code ec;
   fs::remove_all(root, ec);
-  for (const char *name : {"safetensors", "llama2c"}) {
+  for (const char *name : {"safetensors", "llama2c", "hfconfig"}) {
     fs::create_directories(root / "seeds" / name);
     fs::create_directories(root / "work" / name);
   }
@@ -106,5 +106,16 @@ int main(int argc, char **argv) {
   write(root / "seeds/llama2c/v1-shared", checkpoint(1, true));
   write(root / "seeds/llama2c/v1-unshared", checkpoint(1, false));
   write(root / "seeds/llama2c/tokenizer", tokenizer());
+  write(root / "seeds/hfconfig/tinyllama.json", R"({"architectures": ["LlamaForCausalLM"],
+    "hidden_size": 64, "intermediate_size": 172, "num_hidden_layers": 5,
+    "num_attention_heads": 8, "num_key_value_heads": 4, "vocab_size": 512,
+    "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "max_position_embeddings": 512,
+    "tie_word_embeddings": true, "bos_token_id": 1, "eos_token_id": [2, 3],
+    "rope_scaling": null})");
+  write(root / "seeds/hfconfig/llama3.json", R"({"model_type": "llama", "hidden_size": 64,
+    "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4,
+    "head_dim": 16, "vocab_size": 300, "attention_bias": false, "mlp_bias": false,
+    "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+      "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}})");
   return 0;
 }

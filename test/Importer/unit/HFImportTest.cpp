@@ -67,6 +67,30 @@ TEST(HFConfigTest, ReadsTheLlamaKeys) {
   ASSERT_TRUE(bool(c)) << errorOf(c);
 }
 
+TEST(HFConfigTest, ReadsTransformers5RopeParameters) {
+  // transformers 5 writes rope_theta inside rope_parameters and no rope_scaling.
+  llvm::Expected<ModelConfig> c = parseConfig(R"({"model_type": "llama", "hidden_size": 16,
+      "intermediate_size": 4, "num_hidden_layers": 1, "num_attention_heads": 4, "vocab_size": 3,
+      "rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0,
+          "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+          "original_max_position_embeddings": 8192}})");
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->ropeTheta, 500000.0);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::Llama3);
+  EXPECT_EQ(c->ropeScaling.factor, 32.0);
+  c = parseConfig(tinyLlamaConfig(
+      {}, R"(, "rope_parameters": {"rope_type": "default", "rope_theta": 1000.0})"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->ropeTheta, 1000.0);
+  EXPECT_EQ(c->ropeScaling.kind, RopeScaling::Kind::None);
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(
+                      {}, R"(, "rope_parameters": {"rope_type": "yarn", "factor": 4.0})")),
+                  "dir/config.json: unsupported rope_parameters type 'yarn'");
+  EXPECT_CONTAINS(configError(
+                      tinyLlamaConfig({}, R"(, "rope_parameters": {"rope_type": "linear"})")),
+                  "dir/config.json: rope_parameters of type 'linear': missing number 'factor'");
+}
+
 TEST(HFConfigTest, Errors) {
   TinyLlama m;
   EXPECT_CONTAINS(configError(R"({"architectures": ["MistralForCausalLM"],
@@ -81,7 +105,7 @@ TEST(HFConfigTest, Errors) {
       configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"rope_type": "yarn", "factor": 4})")),
       "dir/config.json: unsupported rope_scaling type 'yarn'");
   EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"rope_type": "llama3"})")),
-                  "rope_scaling of type 'llama3' needs 'factor'");
+                  "dir/config.json: rope_scaling of type 'llama3': missing number 'factor'");
   EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "rope_scaling": {"factor": 2})")),
                   "'rope_scaling' has no 'rope_type'");
   m.kvHeads = 3;
@@ -96,6 +120,12 @@ TEST(HFConfigTest, Errors) {
   EXPECT_CONTAINS(configError(tinyLlamaConfig(m)), "'num_hidden_layers' must be an integer");
   EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "tie_word_embeddings": 1)")),
                   "'tie_word_embeddings' must be true or false");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "rope_theta": "big")")),
+                  "dir/config.json: 'rope_theta' must be a positive number");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "rope_scaling": {"rope_type": "llama3",
+      "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4})")),
+                  "rope_scaling of type 'llama3': missing integer "
+                  "'original_max_position_embeddings'");
 }
 
 TEST(LlamaLayoutTest, NamesRoundTrip) {
@@ -104,7 +134,8 @@ TEST(LlamaLayoutTest, NamesRoundTrip) {
                          "model.layers.12.self_attn.o_proj.bias",
                          "model.layers.3.input_layernorm.weight",
                          "model.layers.3.post_attention_layernorm.weight",
-                         "model.layers.7.mlp.down_proj.weight", "model.layers.7.mlp.up_proj.bias"}) {
+                         "model.layers.7.mlp.down_proj.weight",
+                         "model.layers.7.mlp.up_proj.bias"}) {
     std::optional<std::string> canonical = canonicalNameFromHF(hf);
     ASSERT_TRUE(canonical.has_value()) << hf;
     EXPECT_EQ(hfNameFromCanonical(*canonical), hf);
@@ -118,11 +149,10 @@ TEST(LlamaLayoutTest, NamesRoundTrip) {
 }
 
 /// Writes a tiny HF folder: config.json and model.safetensors.
-void writeTinyFolder(const TempDir &dir, const TinyLlama &m, llvm::StringRef dtype,
-                     std::vector<TensorSpec> tensors, llvm::StringRef extraConfig = "") {
+void writeTinyFolder(const TempDir &dir, const TinyLlama &m,
+                     const std::vector<TensorSpec> &tensors, llvm::StringRef extraConfig = "") {
   writeFile(dir.path("config.json"), tinyLlamaConfig(m, extraConfig));
   writeFile(dir.path("model.safetensors"), makeSafetensors(tensors));
-  (void)dtype;
 }
 
 TEST(HFImportTest, ImportsSingleFile) {
@@ -131,7 +161,7 @@ TEST(HFImportTest, ImportsSingleFile) {
   std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "BF16", /*withLmHead=*/true);
   tensors.push_back({"model.layers.1.self_attn.rotary_emb.inv_freq", "F32", {2},
                      encode("F32", 2, [](int64_t) { return 1.0f; })});
-  writeTinyFolder(dir, m, "BF16", tensors);
+  writeTinyFolder(dir, m, tensors);
   llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
   ASSERT_TRUE(bool(model)) << errorOf(model);
   EXPECT_EQ(model->sourceDescription, "safetensors (bf16)");
@@ -156,7 +186,7 @@ TEST(HFImportTest, ImportsSingleFile) {
 TEST(HFImportTest, TiedModelIgnoresLmHead) {
   TempDir dir;
   TinyLlama m;
-  writeTinyFolder(dir, m, "F16", tinyLlamaTensors(m, "F16", /*withLmHead=*/true),
+  writeTinyFolder(dir, m, tinyLlamaTensors(m, "F16", /*withLmHead=*/true),
                   R"(, "tie_word_embeddings": true)");
   llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
   ASSERT_TRUE(bool(model)) << errorOf(model);
@@ -223,7 +253,7 @@ TEST(HFImportTest, Errors) {
     TempDir dir;
     std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
     tensors.erase(tensors.begin() + 12); // model.layers.1.self_attn.k_proj.weight
-    writeTinyFolder(dir, m, "F32", tensors);
+    writeTinyFolder(dir, m, tensors);
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
     EXPECT_EQ(errorOf(model), dir.path() + ": missing tensor 'layers.1.k_proj' "
                                            "(model.layers.1.self_attn.k_proj.weight)");
@@ -232,7 +262,7 @@ TEST(HFImportTest, Errors) {
     TempDir dir;
     std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
     tensors.push_back({"model.layers.0.mlp.experts.weight", "F32", {1}, std::string(4, '\0')});
-    writeTinyFolder(dir, m, "F32", tensors);
+    writeTinyFolder(dir, m, tensors);
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
     EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
                                   ": unexpected tensor 'model.layers.0.mlp.experts.weight' "
@@ -242,7 +272,7 @@ TEST(HFImportTest, Errors) {
     TempDir dir;
     std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
     tensors.push_back({"model.layers.0.self_attn.q_proj.bias", "F32", {8}, std::string(32, 0)});
-    writeTinyFolder(dir, m, "F32", tensors);
+    writeTinyFolder(dir, m, tensors);
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
     EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
                                   ": unexpected tensor 'layers.0.q_proj.bias' "
@@ -254,7 +284,7 @@ TEST(HFImportTest, Errors) {
     std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
     tensors[2] = {"model.layers.0.self_attn.q_proj.weight", "F32", {8, 4},
                   std::string(128, '\0')};
-    writeTinyFolder(dir, m, "F32", tensors);
+    writeTinyFolder(dir, m, tensors);
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
     EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
                                   ": tensor 'layers.0.q_proj' has shape [8, 4] but the config "
@@ -262,7 +292,7 @@ TEST(HFImportTest, Errors) {
   }
   {
     TempDir dir;
-    writeTinyFolder(dir, m, "F32", tinyLlamaTensors(m, "F32", true));
+    writeTinyFolder(dir, m, tinyLlamaTensors(m, "F32", true));
     writeFile(dir.path("tokenizer.model"), "\xff\xff\xff");
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
     EXPECT_CONTAINS(errorOf(model), dir.path("tokenizer.model") + ": not a SentencePiece model");

@@ -11,8 +11,6 @@ using namespace llmc::test;
 namespace {
 
 TEST(SentencePieceTest, Llama2Tokenizer) {
-  if (!llvm::sys::fs::exists(LLMC_LLAMA2_TOKENIZER))
-    GTEST_SKIP() << LLMC_LLAMA2_TOKENIZER << " is not here";
   llvm::Expected<Vocabulary> vocab = readSentencePieceModel(LLMC_LLAMA2_TOKENIZER);
   ASSERT_TRUE(bool(vocab)) << errorOf(vocab);
   ASSERT_EQ(vocab->pieces.size(), 32000u);
@@ -37,8 +35,6 @@ TEST(SentencePieceTest, Llama2Tokenizer) {
 }
 
 TEST(SentencePieceTest, HFFolderOverride) {
-  if (!llvm::sys::fs::exists(LLMC_LLAMA2_TOKENIZER))
-    GTEST_SKIP() << LLMC_LLAMA2_TOKENIZER << " is not here";
   TempDir dir;
   TinyLlama m;
   writeFile(dir.path("config.json"), tinyLlamaConfig(m));
