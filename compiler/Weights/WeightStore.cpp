@@ -9,6 +9,11 @@
 #include <cassert>
 #include <cstring>
 
+#if defined(__linux__) || defined(__APPLE__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
 using namespace llmc;
 using llvm::createStringError;
 using llvm::Error;
@@ -153,6 +158,26 @@ const WeightTensor &WeightStore::get(StringRef name) const {
   return table[it->second];
 }
 
+namespace {
+
+/// Tells the kernel the mapped source bytes of `tensor` are no longer needed. Compiling reads
+/// each tensor once, so without this the whole mapped model would count toward the compiler's
+/// resident memory; the pages are file-backed and come back from disk if read again.
+void releaseSourcePages(const WeightTensor &tensor) {
+#if defined(__linux__) || defined(__APPLE__)
+  if (tensor.file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+    return;
+  uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = uintptr_t(tensor.file->getBufferStart() + tensor.offset) / page * page;
+  uintptr_t end = uintptr_t(tensor.file->getBufferStart() + tensor.offset + tensor.numBytes());
+  madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+#else
+  (void)tensor;
+#endif
+}
+
+} // namespace
+
 Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   auto it = index.find(name);
   if (it == index.end())
@@ -163,6 +188,7 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   const char *src = tensor.file->getBufferStart() + tensor.offset;
   if (tensor.rowPermutation.empty()) {
     convertToF32(tensor.dtype, src, count, out.data());
+    releaseSourcePages(tensor);
     return Error::success();
   }
   int64_t rows = tensor.shape[0];
@@ -171,5 +197,6 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   for (int64_t r = 0; r < rows; ++r)
     convertToF32(tensor.dtype, src + tensor.rowPermutation[r] * rowBytes, rowElements,
                  out.data() + r * rowElements);
+  releaseSourcePages(tensor);
   return Error::success();
 }
