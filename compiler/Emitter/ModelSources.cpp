@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
-#include "compiler/Transforms/Passes.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

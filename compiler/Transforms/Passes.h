@@ -5,15 +5,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include "dialects/llm/LLMDialect.h"
+
 #include <memory>
 
 namespace llmc {
-
-/// Attribute names the passes write and the emitter reads.
-constexpr llvm::StringLiteral kArenaOffsetAttr = "llm.arena_offset";
-constexpr llvm::StringLiteral kScoresOffsetAttr = "llm.scores_offset";
-constexpr llvm::StringLiteral kArenaBytesAttr = "llm.arena_bytes";
-constexpr llvm::StringLiteral kContextLengthAttr = "llm.context_length";
 
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
