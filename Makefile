@@ -49,9 +49,12 @@ test-ctest:
 test-lit:
 	$(PYTHON) $(LIT) -sv $(BUILD)/test
 
+# Every test_*.py under test/: e2e (compile + build + run vs transformers), quant (blocks vs
+# gguf-py), gguf (GGUF import).
 test-python:
-	LLMC_REQUIRE_BUILD=1 LLMC_BIN=$(abspath $(BUILD))/bin/llmc PYTHONPATH=python \
-	  $(PYTHON) -m pytest -q test/e2e
+	LLMC_REQUIRE_BUILD=1 LLMC_BIN=$(abspath $(BUILD))/bin/llmc \
+	  LLMC_QUANT_TOOL=$(abspath $(BUILD))/bin/llmc-quant-tool PYTHONPATH=python \
+	  $(PYTHON) -m pytest -q test
 
 clean:
 	rm -rf $(BUILD)

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "runtime/llmrt.h"
+#include "runtime/quant_format.h"
 
 namespace {
 
@@ -17,7 +18,15 @@ bool host_is_little_endian() {
   return first == 1;
 }
 
-// Bytes per element, or 0 for a dtype this runtime does not know.
+bool is_quantized(uint32_t dtype) {
+  return dtype >= LLMRT_DTYPE_Q8_0 && dtype < LLMRT_DTYPE_Q8_0 + LLMRT_QUANT_SCHEME_COUNT;
+}
+
+llmrt_quant_scheme scheme_of(uint32_t dtype) {
+  return static_cast<llmrt_quant_scheme>(dtype - LLMRT_DTYPE_Q8_0);
+}
+
+// Bytes per element of a float dtype, or 0 for a dtype this runtime does not know.
 uint64_t dtype_size(uint32_t dtype) {
   switch (dtype) {
     case LLMRT_DTYPE_F32: return 4;
@@ -32,7 +41,7 @@ const char* dtype_name(uint32_t dtype) {
     case LLMRT_DTYPE_F32: return "f32";
     case LLMRT_DTYPE_F16: return "f16";
     case LLMRT_DTYPE_BF16: return "bf16";
-    default: return "unknown";
+    default: return is_quantized(dtype) ? llmrt_quant_scheme_name(scheme_of(dtype)) : "unknown";
   }
 }
 
@@ -61,7 +70,22 @@ llm_status check_entry(const char* path, const llmrt_blob_header* header, uint32
     llmrt_format_error(err, err_len, "%s: tensor %u has an empty name", path, index);
     return LLM_ERR_FORMAT;
   }
-  uint64_t elem_size = dtype_size(e->dtype);
+  // A quantized matrix is (rows, k) stored as rows of whole blocks; account for it as rows of
+  // row_bytes-sized "elements" in the overflow-checked product below.
+  bool quantized = is_quantized(e->dtype);
+  if (quantized && e->ndim != 2) {
+    llmrt_format_error(err, err_len, "%s: quantized tensor '%s' has ndim %u (must be 2)", path,
+                       e->name, e->ndim);
+    return LLM_ERR_FORMAT;
+  }
+  if (quantized && (e->dims[1] == 0 || e->dims[1] > (uint64_t(1) << 40))) {
+    llmrt_format_error(err, err_len, "%s: quantized tensor '%s' has a bad row length", path,
+                       e->name);
+    return LLM_ERR_FORMAT;
+  }
+  uint64_t elem_size =
+      quantized ? uint64_t(llmrt_quant_row_bytes(scheme_of(e->dtype), int64_t(e->dims[1])))
+                : dtype_size(e->dtype);
   if (elem_size == 0) {
     llmrt_format_error(err, err_len, "%s: tensor '%s' has unknown dtype %u", path, e->name,
                        e->dtype);
@@ -74,7 +98,7 @@ llm_status check_entry(const char* path, const llmrt_blob_header* header, uint32
   }
   uint64_t need = elem_size;  // bytes its dims need, checked for overflow
   for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d) {
-    uint64_t dim = e->dims[d];
+    uint64_t dim = quantized && d == 1 ? 1 : e->dims[d];  // the row length is in elem_size
     if (d >= e->ndim) {
       if (dim != 1) {
         llmrt_format_error(err, err_len,

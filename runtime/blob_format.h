@@ -30,6 +30,14 @@ enum llmrt_dtype : uint32_t {
   LLMRT_DTYPE_F32 = 0,
   LLMRT_DTYPE_F16 = 1,
   LLMRT_DTYPE_BF16 = 2,
+  // Block-quantized matrices (runtime/quant_format.h): dtype = LLMRT_DTYPE_Q8_0 + the
+  // llmrt_quant_scheme. Each row is stored as whole blocks (zero-padded at the end), so a
+  // tensor of dims (rows, k) has rows * ceil(k / block) * block_bytes bytes.
+  LLMRT_DTYPE_Q8_0 = 3,
+  LLMRT_DTYPE_Q4_0 = 4,
+  LLMRT_DTYPE_Q4_1 = 5,
+  LLMRT_DTYPE_Q4_K = 6,
+  LLMRT_DTYPE_Q6_K = 7,
 };
 
 struct llmrt_blob_header {

@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <map>
 #include <string>
 
 namespace llmc {
@@ -20,6 +21,7 @@ struct EmitOptions {
   std::string modelName;         ///< e.g. "stories260K": a file name, never a path
   std::string sourceDescription; ///< e.g. "llama2.c checkpoint v0"
   std::string target = "generic";
+  std::string quant = "f32";     ///< the scheme asked for, for the manifest
   bool showProgress = false;     ///< progress lines on stderr while writing weights
 };
 
@@ -30,6 +32,7 @@ struct EmitSummary {
   uint64_t kvCacheBytes = 0;
   uint64_t parameterCount = 0;
   std::string modelHash;         ///< hex of the weight table's checksum
+  std::map<std::string, int64_t> tensorsByStorage; ///< "f32" / "q4_0" / ... -> tensor count
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,

@@ -16,6 +16,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cctype>
 #include <map>
 
 using namespace mlir;
@@ -60,9 +61,24 @@ std::string dims(RankedTensorType type, StringRef rows) {
 std::string weightShape(llm::WeightOp weight) {
   std::string text = "(";
   llvm::interleave(
-      weight.getTensorType().getShape(), [&](int64_t d) { text += std::to_string(d); },
+      weight.getWeightShape(), [&](int64_t d) { text += std::to_string(d); },
       [&] { text += ", "; });
   return text + ")";
+}
+
+/// "f32", or the scheme's name ("q4_0").
+std::string storageName(llm::WeightOp weight) {
+  if (llm::QWeightType quantized = weight.getQuantizedType())
+    return llm::stringifyQuantScheme(quantized.getScheme()).str();
+  return "f32";
+}
+
+/// The blob dtype constant the runtime checks at llm_open.
+std::string blobDtype(llm::WeightOp weight) {
+  std::string name = storageName(weight);
+  for (char &c : name)
+    c = std::toupper(static_cast<unsigned char>(c));
+  return "LLMRT_DTYPE_" + name;
 }
 
 /// Writes the body of model.cpp.
@@ -156,8 +172,9 @@ private:
     os << "// Pointers into the weight blob, one per tensor, in table order.\n"
        << "struct Weights {\n";
     for (llm::WeightOp weight : weights)
-      os << "  const float* " << weightMember[weight.getSymName()] << ";  // "
-         << weightShape(weight) << "\n";
+      os << "  const " << (weight.getQuantizedType() ? "void" : "float") << "* "
+         << weightMember[weight.getSymName()] << ";  // " << weightShape(weight) << " "
+         << storageName(weight) << "\n";
     os << "};\n\n}  // namespace\n\n";
   }
 
@@ -175,14 +192,15 @@ private:
 
   void writeBindWeights() {
     os << "namespace {\n\n"
-       << "bool bind(llm_model* m, uint32_t index, const char* name,\n"
-       << "          std::initializer_list<uint64_t> dims, const float** out, char* err,\n"
+       << "// Points *out at tensor `index` of the blob after checking its name, dtype and dims.\n"
+       << "template <typename T>\n"
+       << "bool bind(llm_model* m, uint32_t index, const char* name, uint32_t dtype,\n"
+       << "          std::initializer_list<uint64_t> dims, const T** out, char* err,\n"
        << "          size_t err_len) {\n"
        << "  const void* data = nullptr;\n"
-       << "  llm_status status = llmrt_blob_tensor(&m->blob, index, name, LLMRT_DTYPE_F32,\n"
-       << "                                        dims.begin(), uint32_t(dims.size()), &data,\n"
-       << "                                        err, err_len);\n"
-       << "  *out = static_cast<const float*>(data);\n"
+       << "  llm_status status = llmrt_blob_tensor(&m->blob, index, name, dtype, dims.begin(),\n"
+       << "                                        uint32_t(dims.size()), &data, err, err_len);\n"
+       << "  *out = static_cast<const T*>(data);\n"
        << "  return status == LLM_OK;\n"
        << "}\n\n"
        << "// Checks that the blob holds the tensors this code was compiled for.\n"
@@ -198,11 +216,11 @@ private:
       llm::WeightOp weight = weights[i];
       std::string dimsList;
       llvm::interleave(
-          weight.getTensorType().getShape(),
-          [&](int64_t d) { dimsList += std::to_string(d); }, [&] { dimsList += ", "; });
+          weight.getWeightShape(), [&](int64_t d) { dimsList += std::to_string(d); },
+          [&] { dimsList += ", "; });
       os << (i ? " &&\n         " : "") << "bind(m, " << i << ", \"" << weight.getSymName()
-         << "\", {" << dimsList << "}, &m->w." << weightMember[weight.getSymName()]
-         << ", err, err_len)";
+         << "\", " << blobDtype(weight) << ", {" << dimsList << "}, &m->w."
+         << weightMember[weight.getSymName()] << ", err, err_len)";
     }
     os << ";\n}\n\n";
   }
@@ -277,6 +295,11 @@ private:
     return "m->w." + weightMember[symbol.getValue()];
   }
 
+  /// The kernel suffix for a weight's storage: "f32", "q4_0", ...
+  std::string kernelSuffix(FlatSymbolRefAttr symbol) {
+    return storageName(module.lookupSymbol<llm::WeightOp>(symbol));
+  }
+
   static int64_t columns(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
 
   LogicalResult writeCall(Operation &op) {
@@ -284,18 +307,27 @@ private:
     std::string text;
     llvm::raw_string_ostream call(text);
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
-      call << "llmk_embed_f32(" << weightRef(embed.getTableAttr()) << ", tokens, n, "
-           << columns(embed.getResult()) << ", " << out << ")";
+      call << "llmk_embed_" << kernelSuffix(embed.getTableAttr()) << "("
+           << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
+           << ", " << out << ")";
     } else if (auto norm = dyn_cast<llm::RMSNormOp>(op)) {
       call << "llmk_rms_norm_f32(" << valueName(norm.getInput()) << ", "
            << weightRef(norm.getWeightAttr()) << ", n, " << columns(norm.getInput()) << ", "
            << formatFloat(float(norm.getEps().convertToDouble())) << ", " << out << ")";
     } else if (auto linear = dyn_cast<llm::LinearOp>(op)) {
       std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
-      call << "llmk_linear_f32(" << valueName(linear.getInput()) << ", "
-           << weightRef(linear.getWeightAttr()) << ", " << bias << ", n, "
-           << columns(linear.getInput()) << ", " << columns(linear.getResult()) << ", " << out
-           << ")";
+      call << "llmk_linear_" << kernelSuffix(linear.getWeightAttr()) << "("
+           << valueName(linear.getInput()) << ", " << weightRef(linear.getWeightAttr()) << ", "
+           << bias << ", n, " << columns(linear.getInput()) << ", "
+           << columns(linear.getResult()) << ", ";
+      if (kernelSuffix(linear.getWeightAttr()) != "f32") {
+        auto scratch = op.getAttrOfType<IntegerAttr>(kScratchOffsetAttr);
+        if (!scratch)
+          return op.emitError() << "has no '" << kScratchOffsetAttr
+                                << "': run llm-plan-memory";
+        call << "arena + " << scratch.getInt() << ", ";
+      }
+      call << out << ")";
     } else if (auto rope = dyn_cast<llm::RopeOp>(op)) {
       int64_t headDim = rope.getHeadDim();
       call << "llmk_rope_f32(" << valueName(rope.getInput()) << ", n, "

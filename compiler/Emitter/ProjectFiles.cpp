@@ -65,7 +65,11 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("source_format", model.sourceDescription);
     json.attribute("model_hash", summary.modelHash);
     json.attribute("target", options.target);
-    json.attribute("quant", "f32");
+    json.attribute("quant", options.quant);
+    json.attributeObject("tensors_by_storage", [&] {
+      for (const auto &[storage, count] : summary.tensorsByStorage)
+        json.attribute(storage, count);
+    });
     json.attribute("parameters", int64_t(summary.parameterCount));
     json.attribute("weight_bytes", int64_t(summary.weightBytes));
     json.attribute("arena_bytes", int64_t(summary.arenaBytes));

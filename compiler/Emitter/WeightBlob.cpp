@@ -8,6 +8,7 @@
 #include "compiler/Emitter/Emitter.h"
 #include "dialects/llm/LLMOps.h"
 #include "runtime/blob_format.h"
+#include "runtime/quant_format.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -31,11 +32,73 @@ void writePadding(llvm::raw_fd_ostream &os, uint64_t bytes) {
   os.write(zeros, bytes);
 }
 
+llmrt_quant_scheme runtimeScheme(llm::QuantScheme scheme) {
+  switch (scheme) {
+  case llm::QuantScheme::q8_0:
+    return LLMRT_Q8_0;
+  case llm::QuantScheme::q4_0:
+    return LLMRT_Q4_0;
+  case llm::QuantScheme::q4_1:
+    return LLMRT_Q4_1;
+  case llm::QuantScheme::q4_k:
+    return LLMRT_Q4_K;
+  case llm::QuantScheme::q6_k:
+    return LLMRT_Q6_K;
+  }
+  llvm_unreachable("unknown scheme");
+}
+
+/// The WeightStore type that holds `scheme` bit for bit, as a GGUF import records it.
+DType storeType(llm::QuantScheme scheme) {
+  switch (scheme) {
+  case llm::QuantScheme::q8_0:
+    return DType::Q8_0;
+  case llm::QuantScheme::q4_0:
+    return DType::Q4_0;
+  case llm::QuantScheme::q4_1:
+    return DType::Q4_1;
+  case llm::QuantScheme::q4_k:
+    return DType::Q4_K;
+  case llm::QuantScheme::q6_k:
+    return DType::Q6_K;
+  }
+  llvm_unreachable("unknown scheme");
+}
+
+/// The bytes of one tensor as the blob stores it: float32, or rows of blocks. A source tensor
+/// already in the target scheme (GGUF) is copied as is, so its blocks stay bit-exact.
+llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
+                        std::vector<float> &floats, std::vector<uint8_t> &bytes) {
+  StringRef name = weight.getSymName();
+  llm::QWeightType quantized = weight.getQuantizedType();
+  if (quantized && weights.get(name).dtype == storeType(quantized.getScheme()))
+    return weights.readRaw(name, bytes);
+  if (llvm::Error error = weights.readF32(name, floats))
+    return error;
+  if (!quantized) {
+    bytes.resize(floats.size() * sizeof(float));
+    std::memcpy(bytes.data(), floats.data(), bytes.size());
+    return llvm::Error::success();
+  }
+  // Quantize row by row; a short last block is padded with zeros.
+  int64_t k = quantized.getShape().back();
+  int64_t paddedK = quantized.getRowBytes() / quantized.getBlockBytes() * quantized.getBlock();
+  std::vector<float> row(paddedK, 0.0f);
+  bytes.assign(quantized.getNumRows() * quantized.getRowBytes(), 0);
+  for (int64_t r = 0; r < quantized.getNumRows(); ++r) {
+    std::copy(floats.begin() + r * k, floats.begin() + (r + 1) * k, row.begin());
+    llmrt_quantize_row(runtimeScheme(quantized.getScheme()), row.data(), paddedK,
+                       bytes.data() + r * quantized.getRowBytes());
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::StringRef path,
                             bool showProgress, EmitSummary &summary) {
   std::vector<llmrt_tensor_entry> table;
+  std::vector<llm::WeightOp> ops;
   uint64_t dataBytes = 0;
   for (auto weight : module.getOps<llm::WeightOp>()) {
     llmrt_tensor_entry entry = {};
@@ -44,19 +107,28 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
       return blobError(path, "tensor name '" + name + "' is longer than the blob allows");
     if (!weights.contains(name))
       return blobError(path, "the weight table has no tensor '" + name + "'");
-    ArrayRef<int64_t> shape = weight.getTensorType().getShape();
+    ArrayRef<int64_t> shape = weight.getWeightShape();
     if (shape.size() > LLMRT_MAX_DIMS)
       return blobError(path, "tensor '" + name + "' has more than 4 dimensions");
     std::memcpy(entry.name, name.data(), name.size());
-    entry.dtype = LLMRT_DTYPE_F32;
+    llm::QWeightType quantized = weight.getQuantizedType();
+    entry.dtype = quantized ? LLMRT_DTYPE_Q8_0 + runtimeScheme(quantized.getScheme())
+                            : LLMRT_DTYPE_F32;
     entry.ndim = shape.size();
     for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d)
       entry.dims[d] = d < shape.size() ? shape[d] : 1;
-    entry.size = weight.getTensorType().getNumElements() * sizeof(float);
+    int64_t elements = 1;
+    for (int64_t d : shape)
+      elements *= d;
+    entry.size = quantized ? quantized.getNumRows() * quantized.getRowBytes()
+                           : elements * sizeof(float);
     entry.offset = dataBytes;
     dataBytes = alignUp(dataBytes + entry.size);
-    summary.parameterCount += weight.getTensorType().getNumElements();
+    summary.parameterCount += elements;
+    ++summary.tensorsByStorage[quantized ? llm::stringifyQuantScheme(quantized.getScheme()).str()
+                                         : "f32"];
     table.push_back(entry);
+    ops.push_back(weight);
   }
 
   llmrt_blob_header header = {};
@@ -77,12 +149,17 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
   os.write(reinterpret_cast<const char *>(table.data()), header.table_size);
   writePadding(os, header.data_offset - header.table_offset - header.table_size);
 
-  std::vector<float> data;
+  std::vector<float> floats;
+  std::vector<uint8_t> data;
   uint64_t written = 0;
   for (size_t i = 0; i < table.size(); ++i) {
     llmrt_tensor_entry &entry = table[i];
-    if (llvm::Error error = weights.readF32(entry.name, data))
+    if (llvm::Error error = tensorBytes(ops[i], weights, floats, data))
       return error;
+    if (data.size() != entry.size)
+      return blobError(path, "tensor '" + StringRef(entry.name) + "' has " +
+                                 llvm::Twine(data.size()) + " bytes, expected " +
+                                 llvm::Twine(entry.size));
     entry.checksum = llmrt_hash64(data.data(), entry.size);
     os.write(reinterpret_cast<const char *>(data.data()), entry.size);
     writePadding(os, alignUp(entry.size) - entry.size);

@@ -1,6 +1,7 @@
 //===- Importer.cpp - choose a reader for a model path --------------------===//
 
 #include "compiler/Importer/Importer.h"
+#include "compiler/Importer/GGUF.h"
 #include "compiler/Importer/ImporterUtil.h"
 #include "compiler/Importer/Llama2c.h"
 #include "compiler/Importer/SentencePiece.h"
@@ -30,20 +31,44 @@ llvm::Expected<ImportedModel> llmc::importLlama2c(StringRef checkpointPath,
   return model;
 }
 
-llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath) {
-  if (llvm::sys::fs::is_directory(path)) {
-    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(path);
-    if (!model || tokenizerPath.empty())
-      return model;
-    llvm::Expected<Vocabulary> vocab = readSentencePieceModel(tokenizerPath);
-    if (!vocab)
-      return vocab.takeError();
-    model->vocabulary = std::move(*vocab);
+llvm::Expected<ImportedModel> llmc::importGGUF(StringRef path) {
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+  if (!file)
+    return file.takeError();
+  return readGGUFModel(*file, path);
+}
+
+namespace {
+
+/// Whether the file at `path` starts with "GGUF".
+bool hasGGUFMagic(StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> head =
+      llvm::MemoryBuffer::getFileSlice(path, 4, 0, /*IsVolatile=*/false);
+  return head && (*head)->getBuffer() == "GGUF";
+}
+
+/// `model` with its vocabulary replaced by the SentencePiece model at `tokenizerPath`, if any.
+llvm::Expected<ImportedModel> withSentencePiece(llvm::Expected<ImportedModel> model,
+                                                StringRef tokenizerPath) {
+  if (!model || tokenizerPath.empty())
     return model;
-  }
+  llvm::Expected<Vocabulary> vocab = readSentencePieceModel(tokenizerPath);
+  if (!vocab)
+    return vocab.takeError();
+  model->vocabulary = std::move(*vocab);
+  return model;
+}
+
+} // namespace
+
+llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath) {
+  if (llvm::sys::fs::is_directory(path))
+    return withSentencePiece(importHuggingFaceFolder(path), tokenizerPath);
   if (llvm::sys::path::extension(path).equals_insensitive(".gguf"))
-    return fileError(path, "GGUF import is not supported yet");
+    return withSentencePiece(importGGUF(path), tokenizerPath);
   if (!llvm::sys::fs::exists(path))
     return fileError(path, "no such file or folder");
+  if (hasGGUFMagic(path))
+    return withSentencePiece(importGGUF(path), tokenizerPath);
   return importLlama2c(path, tokenizerPath);
 }

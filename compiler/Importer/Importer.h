@@ -40,9 +40,14 @@ llvm::Expected<ImportedModel> importHuggingFaceFolder(llvm::StringRef folder);
 llvm::Expected<ImportedModel> importLlama2c(llvm::StringRef checkpointPath,
                                             llvm::StringRef tokenizerPath);
 
-/// Chooses the reader from what `path` is: a folder -> Hugging Face; a ".gguf" file -> an error
-/// until GGUF import lands; any other file -> llama2.c. For a Hugging Face folder a non-empty
-/// tokenizerPath names a SentencePiece model to use instead of the folder's tokenizer.model.
+/// A GGUF file (version 2 or 3, llama architecture; tensors F32, F16, BF16, Q8_0, Q4_0, Q4_1,
+/// Q4_K or Q6_K) with the vocabulary it holds when tokenizer.ggml.model is "llama".
+llvm::Expected<ImportedModel> importGGUF(llvm::StringRef path);
+
+/// Chooses the reader from what `path` is: a folder -> Hugging Face; a ".gguf" file or one that
+/// starts with the GGUF magic -> GGUF; any other file -> llama2.c. For a Hugging Face folder or a
+/// GGUF file a non-empty tokenizerPath names a SentencePiece model to use instead of the
+/// model's own vocabulary; for a llama2.c checkpoint it names its tokenizer.bin.
 llvm::Expected<ImportedModel> importModel(llvm::StringRef path, llvm::StringRef tokenizerPath);
 
 /// Checks that `weights` holds exactly the tensors `config` implies (see the table above), with

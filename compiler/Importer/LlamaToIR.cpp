@@ -37,7 +37,6 @@ public:
       : b(builder), config(config), weights(weights) {}
 
   void buildFunction(ModuleOp module, StringRef name, int64_t tokens) {
-    MLIRContext *ctx = b.getContext();
     auto tokenType = RankedTensorType::get({tokens}, b.getI32Type());
     auto logitsType = RankedTensorType::get({tokens, config.vocabSize}, b.getF32Type());
     auto type = b.getFunctionType({tokenType, b.getIndexType()}, {logitsType});
@@ -56,7 +55,6 @@ public:
     StringRef head = config.tieWordEmbeddings ? "embed_tokens" : "lm_head";
     Value logits = linear(normed, head, config.vocabSize, "logits");
     b.create<func::ReturnOp>(loc("return"), logits);
-    (void)ctx;
   }
 
 private:
@@ -120,6 +118,26 @@ private:
 
 } // namespace
 
+std::optional<llm::QuantScheme> quantSchemeOf(DType dtype) {
+  switch (dtype) {
+  case DType::Q8_0:
+    return llm::QuantScheme::q8_0;
+  case DType::Q4_0:
+    return llm::QuantScheme::q4_0;
+  case DType::Q4_1:
+    return llm::QuantScheme::q4_1;
+  case DType::Q4_K:
+    return llm::QuantScheme::q4_k;
+  case DType::Q6_K:
+    return llm::QuantScheme::q6_k;
+  case DType::F32:
+  case DType::F16:
+  case DType::BF16:
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &config,
                                        const WeightStore &weights,
                                        const LlamaToIROptions &options) {
@@ -130,10 +148,15 @@ OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &
   (*module)->setAttr(kContextLengthAttr, b.getI64IntegerAttr(contextLength));
 
   // Every weight the store holds becomes a symbol, in table order; the blob follows that order.
+  // Float sources (f32, f16, bf16) are computed in float32; a quantized source (GGUF) keeps
+  // its scheme unless llm-quantize decides otherwise.
   b.setInsertionPointToEnd(module->getBody());
-  for (const WeightTensor &tensor : weights.tensors())
-    b.create<llm::WeightOp>(NameLoc::get(b.getStringAttr(tensor.name)), tensor.name,
-                            RankedTensorType::get(tensor.shape, b.getF32Type()));
+  for (const WeightTensor &tensor : weights.tensors()) {
+    Type type = RankedTensorType::get(tensor.shape, b.getF32Type());
+    if (std::optional<llm::QuantScheme> scheme = quantSchemeOf(tensor.dtype))
+      type = llm::QWeightType::get(&context, *scheme, tensor.shape);
+    b.create<llm::WeightOp>(NameLoc::get(b.getStringAttr(tensor.name)), tensor.name, type);
+  }
 
   DecoderBuilder decoder(b, config, weights);
   decoder.buildFunction(*module, "prefill", std::min(options.prefillTokens, contextLength));

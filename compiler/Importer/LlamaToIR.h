@@ -4,6 +4,8 @@
 
 #include "compiler/Importer/ModelConfig.h"
 
+#include "dialects/llm/LLMAttrs.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -14,6 +16,9 @@ struct LlamaToIROptions {
   int64_t contextLength = 0;  ///< KV-cache positions; 0: the model's max positions
   int64_t prefillTokens = 16; ///< rows of @prefill (tokens per call, at most)
 };
+
+/// The llm scheme a quantized source type stores bit for bit; nullopt for float types.
+std::optional<mlir::llm::QuantScheme> quantSchemeOf(DType dtype);
 
 /// Builds a module with one llm.weight per tensor of `weights` and the functions
 ///   @prefill(tensor<P x i32>, index) -> tensor<P x vocab x f32>

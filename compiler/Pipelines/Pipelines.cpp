@@ -12,9 +12,13 @@ const std::vector<std::string> &supportedTargets() {
   return targets;
 }
 
-void buildCompilePipeline(mlir::OpPassManager &pm, const std::string &target) {
-  (void)target; // the generic target has no target-specific passes yet
+void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
+  LLMQuantizeOptions quantize;
+  quantize.scheme = options.quant;
+  quantize.overrides = options.quantOverrides;
+  pm.addPass(createLLMQuantize(quantize));
   pm.addPass(mlir::createCanonicalizerPass());
+  // The generic target has no target-specific passes yet; x86/ARM tiling and packing go here.
   pm.addPass(createLLMPlanMemory());
 }
 
@@ -22,7 +26,7 @@ void registerLLMPassesAndPipelines() {
   registerLLMPasses();
   mlir::PassPipelineRegistration<>(
       "llm-compile-pipeline", "the llmc compile pipeline for the generic target",
-      [](mlir::OpPassManager &pm) { buildCompilePipeline(pm, "generic"); });
+      [](mlir::OpPassManager &pm) { buildCompilePipeline(pm, PipelineOptions()); });
 }
 
 } // namespace llmc

@@ -12,9 +12,15 @@ namespace llmc {
 /// Targets llmc can emit code for.
 const std::vector<std::string> &supportedTargets();
 
-/// From an imported module to one the emitter accepts for `target`:
-///   canonicalize -> llm-plan-memory
-void buildCompilePipeline(mlir::OpPassManager &pm, const std::string &target);
+struct PipelineOptions {
+  std::string target = "generic";
+  std::string quant;                       ///< default scheme; empty: keep as imported
+  std::vector<std::string> quantOverrides; ///< PATTERN=SCHEME, first match wins
+};
+
+/// From an imported module to one the emitter accepts for `options.target`:
+///   llm-quantize -> canonicalize -> llm-plan-memory
+void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers the passes and `llm-compile-pipeline` for llmc-opt.
 void registerLLMPassesAndPipelines();

@@ -85,6 +85,13 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
     module->setAttr(llmc::kArenaBytesAttr, builder.getI64IntegerAttr(arenaBytes));
   }
 
+  /// The quantized type of a linear's weight, or null when it is float.
+  static llm::QWeightType weightType(llm::LinearOp linear) {
+    auto weight =
+        SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(linear, linear.getWeightAttr());
+    return weight ? weight.getQuantizedType() : llm::QWeightType();
+  }
+
   FailureOr<int64_t> planFunction(func::FuncOp func, int64_t contextLength) {
     if (!func.getBody().hasOneBlock()) {
       func.emitError() << "llm-plan-memory expects straight-line functions (one block)";
@@ -106,6 +113,13 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
         int64_t scores = planner.allocate(contextLength * int64_t(sizeof(float)), opIndex);
         op.setAttr(llmc::kScoresOffsetAttr, builder.getI64IntegerAttr(scores));
       }
+      if (auto linear = dyn_cast<llm::LinearOp>(op))
+        if (llm::QWeightType quantized = weightType(linear)) {
+          // The input rows, quantized to int8 blocks once per call.
+          int64_t rows = linear.getInput().getType().getDimSize(0);
+          int64_t scratch = planner.allocate(quantized.getActivationScratchBytes(rows), opIndex);
+          op.setAttr(llmc::kScratchOffsetAttr, builder.getI64IntegerAttr(scratch));
+        }
       if (op.getNumResults() == 0)
         continue;
       if (op.getNumResults() != 1) {

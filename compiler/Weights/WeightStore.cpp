@@ -1,6 +1,7 @@
 //===- WeightStore.cpp - memory-mapped source tensors and their transforms -===//
 
 #include "compiler/Weights/WeightStore.h"
+#include "runtime/quant_format.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Endian.h"
@@ -27,6 +28,16 @@ StringRef llmc::dtypeName(DType dtype) {
     return "f16";
   case DType::BF16:
     return "bf16";
+  case DType::Q8_0:
+    return "q8_0";
+  case DType::Q4_0:
+    return "q4_0";
+  case DType::Q4_1:
+    return "q4_1";
+  case DType::Q4_K:
+    return "q4_k";
+  case DType::Q6_K:
+    return "q6_k";
   }
   return "?";
 }
@@ -38,8 +49,42 @@ size_t llmc::dtypeSize(DType dtype) {
   case DType::F16:
   case DType::BF16:
     return 2;
+  case DType::Q8_0:
+    return 34;
+  case DType::Q4_0:
+    return 18;
+  case DType::Q4_1:
+    return 20;
+  case DType::Q4_K:
+    return 144;
+  case DType::Q6_K:
+    return 210;
   }
   return 0;
+}
+
+bool llmc::isQuantized(DType dtype) { return blockSize(dtype) > 1; }
+
+int64_t llmc::blockSize(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+  case DType::F16:
+  case DType::BF16:
+    return 1;
+  case DType::Q8_0:
+  case DType::Q4_0:
+  case DType::Q4_1:
+    return 32;
+  case DType::Q4_K:
+  case DType::Q6_K:
+    return 256;
+  }
+  return 1;
+}
+
+uint64_t llmc::rowBytes(DType dtype, int64_t k) {
+  assert(k >= 0 && k % blockSize(dtype) == 0 && "a row must be whole blocks");
+  return uint64_t(k / blockSize(dtype)) * dtypeSize(dtype);
 }
 
 int64_t WeightTensor::numElements() const {
@@ -47,6 +92,15 @@ int64_t WeightTensor::numElements() const {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+uint64_t WeightTensor::numBytes() const {
+  if (shape.empty())
+    return rowBytes(dtype, 1);
+  uint64_t rows = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i)
+    rows *= uint64_t(shape[i]);
+  return rows * rowBytes(dtype, shape.back());
 }
 
 namespace {
@@ -62,9 +116,25 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape) {
   return s + "]";
 }
 
-/// Converts `count` elements of `dtype` at `src` (any alignment, little-endian) to float.
+/// Converts `count` elements of `dtype` at `src` (any alignment, little-endian) to float; for
+/// quantized types `count` is a whole number of blocks.
 void convertToF32(DType dtype, const char *src, int64_t count, float *dst) {
   switch (dtype) {
+  case DType::Q8_0:
+    llmrt_dequantize_row_q8_0(src, count, dst);
+    return;
+  case DType::Q4_0:
+    llmrt_dequantize_row_q4_0(src, count, dst);
+    return;
+  case DType::Q4_1:
+    llmrt_dequantize_row_q4_1(src, count, dst);
+    return;
+  case DType::Q4_K:
+    llmrt_dequantize_row_q4_k(src, count, dst);
+    return;
+  case DType::Q6_K:
+    llmrt_dequantize_row_q6_k(src, count, dst);
+    return;
   case DType::F32:
     if (llvm::sys::IsLittleEndianHost) {
       std::memcpy(dst, src, count * sizeof(float));
@@ -100,13 +170,24 @@ Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t
     return createStringError("%s: tensor '%s' has no file", sourcePath.str().c_str(),
                              name.str().c_str());
   // Element count and byte size, refusing anything that would overflow.
-  uint64_t bytes = dtypeSize(dtype);
+  uint64_t elements = 1, bytes = 0;
   for (int64_t d : shape) {
-    if (d < 0 || __builtin_mul_overflow(bytes, uint64_t(d), &bytes))
+    if (d < 0 || __builtin_mul_overflow(elements, uint64_t(d), &elements) ||
+        elements > uint64_t(INT64_MAX))
       return createStringError("%s: tensor '%s' has an invalid shape %s",
                                sourcePath.str().c_str(), name.str().c_str(),
                                formatShape(shape).c_str());
   }
+  if (isQuantized(dtype) && (shape.empty() || shape.back() % blockSize(dtype) != 0))
+    return createStringError(
+        "%s: tensor '%s' (%s %s): rows of %s must be a multiple of %lld values (one block)",
+        sourcePath.str().c_str(), name.str().c_str(), dtypeName(dtype).str().c_str(),
+        formatShape(shape).c_str(), dtypeName(dtype).str().c_str(), (long long)blockSize(dtype));
+  if (__builtin_mul_overflow(elements / uint64_t(blockSize(dtype)), uint64_t(dtypeSize(dtype)),
+                             &bytes))
+    return createStringError("%s: tensor '%s' has an invalid shape %s",
+                             sourcePath.str().c_str(), name.str().c_str(),
+                             formatShape(shape).c_str());
   uint64_t fileSize = file->getBufferSize();
   if (bytes > uint64_t(INT64_MAX) || offset > fileSize || bytes > fileSize - offset)
     return createStringError(
@@ -136,6 +217,11 @@ Error WeightStore::permuteRows(StringRef name, std::vector<int64_t> perm) {
     return createStringError("%s: row permutation of %zu entries does not fit tensor '%s' %s",
                              tensor.sourcePath.c_str(), perm.size(), name.str().c_str(),
                              formatShape(tensor.shape).c_str());
+  if (isQuantized(tensor.dtype) && tensor.shape.size() < 2)
+    return createStringError("%s: cannot permute the values of the one-dimensional %s tensor "
+                             "'%s' (they are packed in blocks)",
+                             tensor.sourcePath.c_str(), dtypeName(tensor.dtype).str().c_str(),
+                             name.str().c_str());
   std::vector<bool> seen(perm.size(), false);
   for (int64_t p : perm) {
     if (p < 0 || p >= int64_t(perm.size()) || seen[p])
@@ -191,12 +277,36 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
     releaseSourcePages(tensor);
     return Error::success();
   }
+  // Rows of dimension 0 are whole blocks for quantized tensors (permuteRows checks that).
   int64_t rows = tensor.shape[0];
   int64_t rowElements = rows ? count / rows : 0;
-  size_t rowBytes = rowElements * dtypeSize(tensor.dtype);
+  uint64_t bytesPerRow = rowBytes(tensor.dtype, rowElements);
   for (int64_t r = 0; r < rows; ++r)
-    convertToF32(tensor.dtype, src + tensor.rowPermutation[r] * rowBytes, rowElements,
+    convertToF32(tensor.dtype, src + tensor.rowPermutation[r] * bytesPerRow, rowElements,
                  out.data() + r * rowElements);
+  releaseSourcePages(tensor);
+  return Error::success();
+}
+
+Error WeightStore::readRaw(StringRef name, std::vector<uint8_t> &out) const {
+  auto it = index.find(name);
+  if (it == index.end())
+    return createStringError("readRaw: no tensor '%s'", name.str().c_str());
+  const WeightTensor &tensor = table[it->second];
+  uint64_t bytes = tensor.numBytes();
+  out.resize(bytes);
+  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  if (tensor.rowPermutation.empty()) {
+    if (bytes)
+      std::memcpy(out.data(), src, bytes);
+    releaseSourcePages(tensor);
+    return Error::success();
+  }
+  int64_t rows = tensor.shape[0];
+  uint64_t bytesPerRow = rows ? bytes / uint64_t(rows) : 0;
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out.data() + r * bytesPerRow, src + tensor.rowPermutation[r] * bytesPerRow,
+                bytesPerRow);
   releaseSourcePages(tensor);
   return Error::success();
 }

@@ -22,38 +22,57 @@
 
 namespace llmc {
 
-/// Element types a source file may hold.
-enum class DType { F32, F16, BF16 };
+/// Element types a source file may hold: floats, and ggml's block-quantized formats, where each
+/// row (the last dimension) is a run of blocks of blockSize() values stored in dtypeSize() bytes:
+///   Q8_0  32 values in  34 bytes: f16 scale, 32 int8
+///   Q4_0  32 values in  18 bytes: f16 scale, 16 bytes of 4-bit values (offset 8)
+///   Q4_1  32 values in  20 bytes: f16 scale, f16 minimum, 16 bytes of 4-bit values
+///   Q4_K 256 values in 144 bytes: f16 super-scale and super-minimum, 12 bytes of 6-bit
+///                                 sub-block scales and minimums, 128 bytes of 4-bit values
+///   Q6_K 256 values in 210 bytes: 128 bytes of low 4 bits, 64 bytes of high 2 bits,
+///                                 16 int8 sub-block scales, f16 super-scale
+/// (runtime/quant_format.h has the exact layouts; they are ggml's, bit for bit).
+enum class DType { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K };
 
-/// "f32", "f16", "bf16".
+/// "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k".
 llvm::StringRef dtypeName(DType dtype);
-/// Bytes per element.
+/// Bytes per element of a float type; bytes per block of a quantized one.
 size_t dtypeSize(DType dtype);
+/// Whether `dtype` is one of the block-quantized formats.
+bool isQuantized(DType dtype);
+/// Values per block: 32 or 256 for quantized types, 1 for float types.
+int64_t blockSize(DType dtype);
+/// Bytes of a row of `k` values; for quantized types k must be a multiple of blockSize(dtype).
+uint64_t rowBytes(DType dtype, int64_t k);
 
 /// One tensor of the table: where its bytes are and what to do to them when read.
 struct WeightTensor {
   std::string name;              ///< canonical llmc name, e.g. "layers.3.q_proj"
   DType dtype;                   ///< element type in the source file
-  std::vector<int64_t> shape;    ///< outermost first
+  std::vector<int64_t> shape;    ///< outermost first; quantized: the last is a whole number
+                                 ///< of blocks
   std::string sourcePath;        ///< the file the bytes come from, for error messages
   std::shared_ptr<llvm::MemoryBuffer> file; ///< keeps the mapping alive
   uint64_t offset = 0;           ///< of the first byte inside `file`
   std::vector<int64_t> rowPermutation; ///< empty, or: result row r = source row perm[r]
 
   int64_t numElements() const;
-  uint64_t numBytes() const { return numElements() * dtypeSize(dtype); }
+  /// Bytes in the source file: rows (the product of all but the last dimension) * rowBytes.
+  uint64_t numBytes() const;
 };
 
 /// The table of weights, in insertion order.
 class WeightStore {
 public:
-  /// Adds a tensor whose bytes are file[offset, offset + numel * sizeof(dtype)). Fails with a
-  /// message naming sourcePath if the name is already present or the range is outside the file.
+  /// Adds a tensor whose bytes are file[offset, offset + numBytes()). Fails with a message naming
+  /// sourcePath if the name is already present, the range is outside the file, or a quantized
+  /// tensor's rows are not whole blocks.
   llvm::Error addMapped(llvm::StringRef name, DType dtype, llvm::ArrayRef<int64_t> shape,
                         std::shared_ptr<llvm::MemoryBuffer> file, uint64_t offset,
                         llvm::StringRef sourcePath);
 
-  /// Records that reading `name` yields its rows (dimension 0) reordered by `perm`.
+  /// Records that reading `name` yields its rows (dimension 0) reordered by `perm`. A quantized
+  /// tensor needs at least two dimensions (so that a row is whole blocks and moving it is exact).
   llvm::Error permuteRows(llvm::StringRef name, std::vector<int64_t> perm);
 
   bool contains(llvm::StringRef name) const { return index.count(name) != 0; }
@@ -62,8 +81,13 @@ public:
   /// All tensors in insertion order.
   const std::vector<WeightTensor> &tensors() const { return table; }
 
-  /// Reads `name` as float32 with its transforms applied; out is resized to numElements().
+  /// Reads `name` as float32 with its transforms applied (quantized tensors are dequantized);
+  /// out is resized to numElements().
   llvm::Error readF32(llvm::StringRef name, std::vector<float> &out) const;
+
+  /// Reads the source bytes of `name` (in its own dtype) with its row permutation applied, so an
+  /// untransformed quantized tensor passes through bit for bit; out is resized to numBytes().
+  llvm::Error readRaw(llvm::StringRef name, std::vector<uint8_t> &out) const;
 
 private:
   std::vector<WeightTensor> table;

@@ -11,6 +11,7 @@
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/LlamaToIR.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "compiler/tools/Inspect.h"
 #include "dialects/llm/LLMDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -31,9 +32,11 @@ using namespace llvm;
 namespace {
 
 cl::SubCommand compileCommand("compile", "Compile a model into a folder of standalone C++");
+cl::SubCommand inspectCommand("inspect",
+                              "Print a model's config and its size under each scheme");
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
-                               cl::sub(compileCommand),
+                               cl::sub(compileCommand), cl::sub(inspectCommand),
                                cl::value_desc("Hugging Face folder | llama2.c checkpoint"));
 cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is an llmc output)"),
                                 cl::value_desc("folder"), cl::sub(compileCommand));
@@ -41,10 +44,10 @@ cl::opt<std::string> target("target", cl::desc("Code generation target (default:
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer", cl::desc("llama2.c tokenizer.bin for a llama2.c checkpoint"),
-    cl::value_desc("file"), cl::sub(compileCommand));
+    cl::value_desc("file"), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<int64_t> contextLength(
     "context", cl::desc("KV-cache length in tokens (default: the model's maximum, at most 4096)"),
-    cl::init(0), cl::sub(compileCommand));
+    cl::init(0), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<int64_t> prefillTokens("prefill-tokens",
                                cl::desc("Tokens per prefill call (default: 16)"), cl::init(16),
                                cl::sub(compileCommand));
@@ -54,6 +57,16 @@ cl::opt<std::string> emit("emit",
                           cl::init("out"), cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
+cl::opt<std::string> quant("quant",
+                           cl::desc("Weight scheme: f32 (default for float models), q8_0, q4_0, "
+                                    "q4_1, q4_k, q6_k"),
+                           cl::value_desc("scheme"), cl::sub(compileCommand),
+                           cl::sub(inspectCommand));
+cl::list<std::string> quantOverrides(
+    "quant-override",
+    cl::desc("PATTERN=SCHEME for the weights whose names match (repeatable, first match wins; "
+             "'output' and 'embed' name the output projection and the token embedding)"),
+    cl::value_desc("pattern=scheme"), cl::sub(compileCommand));
 
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
@@ -90,6 +103,26 @@ std::string modelName(StringRef path) {
     clean.pop_back();
   StringRef name = sys::path::filename(clean);
   return sys::path::extension(name) == ".bin" ? sys::path::stem(name).str() : name.str();
+}
+
+/// The KV-cache length a compile uses: --context, else the model's, capped.
+int64_t chosenContext(const llmc::ModelConfig &config) {
+  return contextLength > 0 ? contextLength : std::min(config.maxPositions, kDefaultContextCap);
+}
+
+int inspect() {
+  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath);
+  if (!model)
+    return fail(model.takeError());
+  if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
+    return fail(std::move(error));
+  std::vector<std::string> schemes = {"f32", "q8_0", "q6_k", "q4_k", "q4_1", "q4_0"};
+  if (!quant.empty()) {
+    schemes.clear();
+    for (StringRef scheme : split(quant, ','))
+      schemes.push_back(scheme.str());
+  }
+  return llmc::runInspect(*model, schemes, chosenContext(model->config), outs());
 }
 
 int compile() {
@@ -129,9 +162,7 @@ int compile() {
     return mlir::success();
   });
   llmc::LlamaToIROptions importOptions;
-  importOptions.contextLength =
-      contextLength > 0 ? contextLength
-                        : std::min(model->config.maxPositions, kDefaultContextCap);
+  importOptions.contextLength = chosenContext(model->config);
   importOptions.prefillTokens = prefillTokens;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       llmc::buildLlamaModule(context, model->config, model->weights, importOptions);
@@ -143,7 +174,16 @@ int compile() {
   }
 
   mlir::PassManager pm(&context);
-  llmc::buildCompilePipeline(pm, target);
+  llmc::PipelineOptions pipeline;
+  pipeline.target = target;
+  // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
+  if (quant == "f32")
+    pipeline.quantOverrides.push_back("*=f32");
+  else
+    pipeline.quant = quant;
+  pipeline.quantOverrides.insert(pipeline.quantOverrides.begin(), quantOverrides.begin(),
+                                 quantOverrides.end());
+  llmc::buildCompilePipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("the " + target + " pipeline failed (see above)");
   if (emit == "mlir-planned") {
@@ -155,6 +195,7 @@ int compile() {
   emitOptions.modelName = modelName(modelPath);
   emitOptions.sourceDescription = model->sourceDescription;
   emitOptions.target = target;
+  emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
@@ -163,7 +204,8 @@ int compile() {
   if (Error error = output->commit())
     return fail(std::move(error));
   if (!quiet)
-    errs() << "llmc: wrote " << outputPath << " (" << target << ", f32): weights "
+    errs() << "llmc: wrote " << outputPath << " (" << target << ", " << emitOptions.quant
+           << "): weights "
            << humanBytes(summary.weightBytes) << ", arena " << humanBytes(summary.arenaBytes)
            << ", KV cache " << humanBytes(summary.kvCacheBytes) << "\n";
   return 0;
@@ -176,9 +218,12 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](raw_ostream &os) { os << "llmc " << LLMC_VERSION << "\n"; });
   cl::ParseCommandLineOptions(argc, argv,
                               "llmc: compile Llama-family models into standalone C++\n\n"
-                              "  llmc compile MODEL -o OUT [--target generic]\n");
+                              "  llmc compile MODEL -o OUT [--target generic] [--quant q4_0]\n"
+                              "  llmc inspect MODEL [--quant q8_0,q4_0]\n");
   if (compileCommand)
     return compile();
+  if (inspectCommand)
+    return inspect();
   errs() << "llmc: no command given; try 'llmc compile --help'\n";
   return 2;
 }

@@ -8,6 +8,13 @@
 
 #include "dialects/llm/LLMEnums.h.inc"
 
+namespace mlir::llm {
+/// Elements per block of a scheme (32, or 256 for the k-quants).
+int64_t quantBlockSize(QuantScheme scheme);
+/// Bytes per block of a scheme, as GGUF stores it.
+int64_t quantBlockBytes(QuantScheme scheme);
+} // namespace mlir::llm
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/llm/LLMAttrs.h.inc"
 

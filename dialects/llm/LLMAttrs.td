@@ -19,4 +19,26 @@ def LLM_RopeScalingKind : I32EnumAttr<"RopeScalingKind",
 def LLM_RopeScalingKindAttr
     : EnumAttr<LLM_Dialect, LLM_RopeScalingKind, "rope_scaling">;
 
+def LLM_QuantQ8_0 : I32EnumAttrCase<"q8_0", 0>;
+def LLM_QuantQ4_0 : I32EnumAttrCase<"q4_0", 1>;
+def LLM_QuantQ4_1 : I32EnumAttrCase<"q4_1", 2>;
+def LLM_QuantQ4_K : I32EnumAttrCase<"q4_k", 3>;
+def LLM_QuantQ6_K : I32EnumAttrCase<"q6_k", 4>;
+
+def LLM_QuantScheme : I32EnumAttr<"QuantScheme",
+    "block quantization scheme, bit-compatible with the GGUF type of the same name",
+    [LLM_QuantQ8_0, LLM_QuantQ4_0, LLM_QuantQ4_1, LLM_QuantQ4_K, LLM_QuantQ6_K]> {
+  let cppNamespace = "::mlir::llm";
+  let genSpecializedAttr = 0;
+}
+
+def LLM_WeightLayoutRows : I32EnumAttrCase<"rows", 0>;
+
+def LLM_WeightLayout : I32EnumAttr<"WeightLayout",
+    "how the blocks of a quantized weight are ordered in memory",
+    [LLM_WeightLayoutRows]> {
+  let cppNamespace = "::mlir::llm";
+  let genSpecializedAttr = 0;
+}
+
 #endif // LLM_ATTRS_TD

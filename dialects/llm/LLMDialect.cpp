@@ -2,6 +2,7 @@
 #include "dialects/llm/LLMDialect.h"
 #include "dialects/llm/LLMAttrs.h"
 #include "dialects/llm/LLMOps.h"
+#include "dialects/llm/LLMTypes.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -12,6 +13,8 @@ using namespace mlir::llm;
 #include "dialects/llm/LLMEnums.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "dialects/llm/LLMAttrs.cpp.inc"
+#define GET_TYPEDEF_CLASSES
+#include "dialects/llm/LLMTypes.cpp.inc"
 
 void LLMDialect::initialize() {
   addOperations<
@@ -21,5 +24,9 @@ void LLMDialect::initialize() {
   addAttributes<
 #define GET_ATTRDEF_LIST
 #include "dialects/llm/LLMAttrs.cpp.inc"
+      >();
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "dialects/llm/LLMTypes.cpp.inc"
       >();
 }

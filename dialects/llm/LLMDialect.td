@@ -22,6 +22,7 @@ def LLM_Dialect : Dialect {
     capacity; a call may process fewer).
   }];
   let useDefaultAttributePrinterParser = 1;
+  let useDefaultTypePrinterParser = 1;
 }
 
 class LLM_Op<string mnemonic, list<Trait> traits = []>

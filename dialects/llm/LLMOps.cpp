@@ -36,7 +36,7 @@ FailureOr<WeightOp> lookupWeight(Operation *user, SymbolTableCollection &symbolT
 /// Checks that the weight has exactly `expected` as its shape.
 LogicalResult checkWeightShape(Operation *user, WeightOp weight, StringRef role,
                                ArrayRef<int64_t> expected) {
-  ArrayRef<int64_t> actual = weight.getTensorType().getShape();
+  ArrayRef<int64_t> actual = weight.getWeightShape();
   if (actual == expected)
     return success();
   return user->emitOpError() << role << " @" << weight.getSymName() << " has shape "
@@ -64,8 +64,19 @@ LogicalResult checkStatic(Operation *op, ArrayRef<Type> types) {
 // WeightOp
 //===----------------------------------------------------------------------===//
 
+ArrayRef<int64_t> WeightOp::getWeightShape() {
+  if (QWeightType quantized = getQuantizedType())
+    return quantized.getShape();
+  return cast<RankedTensorType>(getType()).getShape();
+}
+
 LogicalResult WeightOp::verify() {
-  Type element = getTensorType().getElementType();
+  if (getQuantizedType())
+    return success();
+  auto tensor = dyn_cast<RankedTensorType>(getType());
+  if (!tensor || !tensor.hasStaticShape())
+    return emitOpError() << "type must be a static tensor or !llm.qweight, got " << getType();
+  Type element = tensor.getElementType();
   if (!element.isF32() && !element.isF16() && !element.isBF16())
     return emitOpError() << "element type must be f32, f16 or bf16, got " << element;
   return success();
@@ -87,7 +98,7 @@ LogicalResult EmbedOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto table = lookupWeight(*this, symbolTable, getTableAttr(), "table");
   if (failed(table))
     return failure();
-  ArrayRef<int64_t> shape = table->getTensorType().getShape();
+  ArrayRef<int64_t> shape = table->getWeightShape();
   int64_t hidden = getType().getDimSize(1);
   if (shape.size() != 2 || shape[1] != hidden)
     return emitOpError() << "table @" << table->getSymName() << " has shape "
@@ -109,6 +120,8 @@ LogicalResult RMSNormOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto weight = lookupWeight(*this, symbolTable, getWeightAttr(), "weight");
   if (failed(weight))
     return failure();
+  if (weight->getQuantizedType())
+    return emitOpError() << "weight @" << weight->getSymName() << " must not be quantized";
   return checkWeightShape(*this, *weight, "weight", {getType().getDimSize(1)});
 }
 
@@ -133,6 +146,8 @@ LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto bias = lookupWeight(*this, symbolTable, getBiasAttr(), "bias");
   if (failed(bias))
     return failure();
+  if (bias->getQuantizedType())
+    return emitOpError() << "bias @" << bias->getSymName() << " must not be quantized";
   return checkWeightShape(*this, *bias, "bias", {out});
 }
 

@@ -4,6 +4,7 @@
 
 include "dialects/llm/LLMDialect.td"
 include "dialects/llm/LLMAttrs.td"
+include "dialects/llm/LLMTypes.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -22,19 +23,23 @@ def LLM_WeightOp : LLM_Op<"weight", [Symbol]> {
   let summary = "declares a tensor of the weight table";
   let description = [{
     Names a tensor that the compiler's weight table holds. The IR records only its name and
-    type; the data stays in the memory-mapped source file until the blob writer streams it.
+    type (a float tensor, or a block-quantized `!llm.qweight`); the data stays in the
+    memory-mapped source file until the blob writer streams it, converted to that type.
 
     ```mlir
     llm.weight @layers.0.q_proj : tensor<64x64xf32>
+    llm.weight @layers.0.k_proj : !llm.qweight<q4_0, [32, 64], block = 32, layout = rows>
     ```
   }];
-  let arguments = (ins SymbolNameAttr:$sym_name,
-                       TypeAttrOf<AnyStaticShapeTensor>:$type);
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type);
   let assemblyFormat = "$sym_name `:` $type attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    ::mlir::RankedTensorType getTensorType() {
-      return ::llvm::cast<::mlir::RankedTensorType>(getType());
+    /// The logical shape, whether stored as floats or quantized.
+    ::llvm::ArrayRef<int64_t> getWeightShape();
+    /// The quantized type, or null for a float tensor.
+    ::mlir::llm::QWeightType getQuantizedType() {
+      return ::llvm::dyn_cast<::mlir::llm::QWeightType>(getType());
     }
   }];
 }

@@ -12,6 +12,7 @@
 #ifndef LLMC_TARGETS_GENERIC_KERNELS_GENERIC_H
 #define LLMC_TARGETS_GENERIC_KERNELS_GENERIC_H
 
+#include <cstddef>
 #include <cstdint>
 
 /// out[i, :] = table[tokens[i], :]
@@ -52,5 +53,56 @@ void llmk_swiglu_f32(const float* gate /* (count) */, const float* up /* (count)
 /// out = a + b, elementwise. out may alias a or b.
 void llmk_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
                   float* out /* (count) */);
+
+// ---- Quantized kernels (kernels_generic_quant.cpp) -------------------------------------------
+// Weights are rows of ggml-compatible blocks (runtime/quant_format.h): w (m, k) holds m rows of
+// ceil(k / block) blocks (block = 32 for q8_0/q4_0/q4_1, 256 for q4_K/q6_K); when k is not a
+// multiple of the block, each row's last block is zero-padded, as the blob writer stores it.
+// Each linear quantizes its n activation rows into x_scratch once per call (q8_0 for q8_0 and
+// q4_0 weights, q8_1 for q4_1, q8_K for q4_K and q6_K; padded like the weights), then sums exact
+// integer block dot products scaled by the blocks' scales, in float. x_scratch needs
+// llmk_activation_scratch_bytes(scheme, n, k) bytes, 4-byte aligned, and is overwritten.
+
+enum llmrt_quant_scheme : uint32_t;  // runtime/quant_format.h
+
+/// Bytes of the activation scratch a linear with `weight_scheme` weights needs for n rows of k.
+size_t llmk_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, int n, int k);
+
+/// y = x * w^T (+ bias), w (m, k) in q8_0; activations quantized to q8_0.
+void llmk_linear_q8_0(const float* x /* (n, k) */, const void* w /* (m, ceil(k/32)) q8_0 */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      void* x_scratch /* (n, ceil(k/32)) q8_0 */, float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in q4_0; activations quantized to q8_0.
+void llmk_linear_q4_0(const float* x /* (n, k) */, const void* w /* (m, ceil(k/32)) q4_0 */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      void* x_scratch /* (n, ceil(k/32)) q8_0 */, float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in q4_1; activations quantized to q8_1.
+void llmk_linear_q4_1(const float* x /* (n, k) */, const void* w /* (m, ceil(k/32)) q4_1 */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      void* x_scratch /* (n, ceil(k/32)) q8_1 */, float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in q4_K; activations quantized to q8_K.
+void llmk_linear_q4_k(const float* x /* (n, k) */, const void* w /* (m, ceil(k/256)) q4_K */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      void* x_scratch /* (n, ceil(k/256)) q8_K */, float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in q6_K; activations quantized to q8_K.
+void llmk_linear_q6_k(const float* x /* (n, k) */, const void* w /* (m, ceil(k/256)) q6_K */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      void* x_scratch /* (n, ceil(k/256)) q8_K */, float* y /* (n, m) */);
+
+/// out[i, :] = dequantized table[tokens[i], :]; rows padded to whole blocks as for linears.
+void llmk_embed_q8_0(const void* table /* (vocab, ceil(dim/32)) q8_0 */,
+                     const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
+void llmk_embed_q4_0(const void* table /* (vocab, ceil(dim/32)) q4_0 */,
+                     const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
+void llmk_embed_q4_1(const void* table /* (vocab, ceil(dim/32)) q4_1 */,
+                     const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
+void llmk_embed_q4_k(const void* table /* (vocab, ceil(dim/256)) q4_K */,
+                     const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
+void llmk_embed_q6_k(const void* table /* (vocab, ceil(dim/256)) q6_K */,
+                     const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
 
 #endif  // LLMC_TARGETS_GENERIC_KERNELS_GENERIC_H

@@ -278,9 +278,9 @@ TEST_F(BlobTest, RejectsTensorChecksumMismatch) {
 
 TEST_F(BlobTest, RejectsBadDtype) {
   BlobImage image(sample_tensors());
-  image.entry(0)->dtype = 7;
+  image.entry(0)->dtype = 99;
   image.rehash_table();
-  expect_format_error(image, "tensor 'tok_embeddings' has unknown dtype 7");
+  expect_format_error(image, "tensor 'tok_embeddings' has unknown dtype 99");
 }
 
 TEST_F(BlobTest, RejectsBadNdim) {
