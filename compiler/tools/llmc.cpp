@@ -1,6 +1,7 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
-//   llmc compile MODEL -o OUT [--target generic] [--tokenizer FILE] [--context N] [--quiet]
+//   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
+//   llmc inspect MODEL [--quant q8_0,q4_0]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
 // through a staging folder, so a failure leaves no OUT/ behind.
@@ -37,13 +38,15 @@ cl::SubCommand inspectCommand("inspect",
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
                                cl::sub(compileCommand), cl::sub(inspectCommand),
-                               cl::value_desc("Hugging Face folder | llama2.c checkpoint"));
+                               cl::value_desc("Hugging Face folder | GGUF file | llama2.c checkpoint"));
 cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is an llmc output)"),
                                 cl::value_desc("folder"), cl::sub(compileCommand));
 cl::opt<std::string> target("target", cl::desc("Code generation target (default: generic)"),
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
-    "tokenizer", cl::desc("llama2.c tokenizer.bin for a llama2.c checkpoint"),
+    "tokenizer",
+    cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint; a SentencePiece "
+             "tokenizer.model to replace a HF folder's or GGUF file's own"),
     cl::value_desc("file"), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<int64_t> contextLength(
     "context", cl::desc("KV-cache length in tokens (default: the model's maximum, at most 4096)"),
