@@ -85,13 +85,13 @@ void pack_q4_k_scales(const uint8_t* sc /* (8) */, const uint8_t* mn /* (8) */,
   }
 }
 
-void unpack_q4_k_scale(const uint8_t* scales /* (12) */, int j, int* sc, int* mn) {
-  if (j < 4) {
-    *sc = scales[j] & 63;
-    *mn = scales[j + 4] & 63;
-  } else {
-    *sc = (scales[j + 4] & 15) | (scales[j - 4] >> 6) << 4;
-    *mn = (scales[j + 4] >> 4) | (scales[j] >> 6) << 4;
+/// x = d * q for the 8-bit blocks q8_0 and q8_1 (q8_1's s is for the kernels).
+template <typename Block>
+void dequantize_q8_blocks(const void* blocks, int64_t k, float* out) {
+  const Block* x = static_cast<const Block*>(blocks);
+  for (int64_t b = 0; b < k / LLMRT_QK; ++b) {
+    const float d = llmrt_fp16_to_fp32(x[b].d);
+    for (int j = 0; j < LLMRT_QK; ++j) out[b * LLMRT_QK + j] = x[b].qs[j] * d;
   }
 }
 
@@ -107,11 +107,7 @@ void llmrt_quantize_row_q8_0(const float* x, int64_t k, void* out) {
 }
 
 void llmrt_dequantize_row_q8_0(const void* blocks, int64_t k, float* out) {
-  const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(blocks);
-  for (int64_t b = 0; b < k / LLMRT_QK; ++b) {
-    const float d = llmrt_fp16_to_fp32(x[b].d);
-    for (int j = 0; j < LLMRT_QK; ++j) out[b * LLMRT_QK + j] = x[b].qs[j] * d;
-  }
+  dequantize_q8_blocks<llmrt_block_q8_0>(blocks, k, out);
 }
 
 // ---- q4_0 ------------------------------------------------------------------------------------
@@ -240,7 +236,7 @@ void llmrt_dequantize_row_q4_k(const void* blocks, int64_t k, float* out) {
     float* yb = out + b * LLMRT_QK_K;
     for (int s = 0; s < 8; ++s) {
       int sc, mn;
-      unpack_q4_k_scale(x[b].scales, s, &sc, &mn);
+      llmrt_q4_k_scale_min(x[b].scales, s, &sc, &mn);
       const float step = d * static_cast<float>(sc);  // exact, as is step * q below
       const float offset = dmin * static_cast<float>(mn);
       const uint8_t* qs = x[b].qs + (s / 2) * 32;
@@ -300,23 +296,12 @@ void llmrt_dequantize_row_q6_k(const void* blocks, int64_t k, float* out) {
   const llmrt_block_q6_K* x = static_cast<const llmrt_block_q6_K*>(blocks);
   for (int64_t b = 0; b < k / LLMRT_QK_K; ++b) {
     const float d = llmrt_fp16_to_fp32(x[b].d);
-    for (int g = 0; g < LLMRT_QK_K / 128; ++g) {
-      const uint8_t* ql = x[b].ql + g * 64;
-      const uint8_t* qh = x[b].qh + g * 32;
-      const int8_t* sc = x[b].scales + g * 8;
-      float* yg = out + b * LLMRT_QK_K + g * 128;
-      for (int l = 0; l < 32; ++l) {
-        const int q1 = ((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32;
-        const int q2 = ((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32;
-        const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
-        const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
-        // (d * scale) * q: two roundings, in ggml's and gguf-py's order.
-        const int s = l / 16;
-        yg[l] = (d * sc[s]) * static_cast<float>(q1);
-        yg[l + 32] = (d * sc[s + 2]) * static_cast<float>(q2);
-        yg[l + 64] = (d * sc[s + 4]) * static_cast<float>(q3);
-        yg[l + 96] = (d * sc[s + 6]) * static_cast<float>(q4);
-      }
+    int8_t q[LLMRT_QK_K];
+    llmrt_q6_k_quants(&x[b], q);
+    float* yb = out + b * LLMRT_QK_K;
+    // (d * scale) * q: two roundings, in ggml's and gguf-py's order; 16 weights per scale.
+    for (int i = 0; i < LLMRT_QK_K; ++i) {
+      yb[i] = (d * x[b].scales[i / 16]) * static_cast<float>(q[i]);
     }
   }
 }
@@ -335,11 +320,7 @@ void llmrt_quantize_row_q8_1(const float* x, int64_t k, void* out) {
 }
 
 void llmrt_dequantize_row_q8_1(const void* blocks, int64_t k, float* out) {
-  const llmrt_block_q8_1* x = static_cast<const llmrt_block_q8_1*>(blocks);
-  for (int64_t b = 0; b < k / LLMRT_QK; ++b) {
-    const float d = llmrt_fp16_to_fp32(x[b].d);
-    for (int j = 0; j < LLMRT_QK; ++j) out[b * LLMRT_QK + j] = x[b].qs[j] * d;
-  }
+  dequantize_q8_blocks<llmrt_block_q8_1>(blocks, k, out);
 }
 
 void llmrt_quantize_row_q8_k(const float* x, int64_t k, void* out) {

@@ -64,6 +64,18 @@ struct llmrt_block_q4_K {
 };
 static_assert(sizeof(llmrt_block_q4_K) == 144, "q4_K block layout");
 
+/// Sub-block j's (0..7) 6-bit scale and min of a q4_K block, unpacked as described above.
+static inline void llmrt_q4_k_scale_min(const uint8_t* scales /* (12) */, int j, int* sc,
+                                        int* mn) {
+  if (j < 4) {
+    *sc = scales[j] & 63;
+    *mn = scales[j + 4] & 63;
+  } else {
+    *sc = (scales[j + 4] & 15) | (scales[j - 4] >> 6) << 4;
+    *mn = (scales[j + 4] >> 4) | (scales[j] >> 6) << 4;
+  }
+}
+
 // q6_K: each 128 weights use 64 bytes of ql and 32 of qh. For l < 32, weights l, l+32, l+64, l+96
 // take their low 4 bits from: ql[l] low, ql[l+32] low, ql[l] high, ql[l+32] high nibble, and their
 // high 2 bits from bits 0-1, 2-3, 4-5, 6-7 of qh[l].
@@ -74,6 +86,21 @@ struct llmrt_block_q6_K {
   llmrt_fp16 d;                    // super-block scale
 };
 static_assert(sizeof(llmrt_block_q6_K) == 210, "q6_K block layout");
+
+/// The 256 6-bit quants of a q6_K block minus 32 (-32..31), in weight order.
+static inline void llmrt_q6_k_quants(const llmrt_block_q6_K* block, int8_t* q /* (256) */) {
+  for (int g = 0; g < LLMRT_QK_K / 128; ++g) {
+    const uint8_t* ql = block->ql + g * 64;
+    const uint8_t* qh = block->qh + g * 32;
+    int8_t* qg = q + g * 128;
+    for (int l = 0; l < 32; ++l) {
+      qg[l] = static_cast<int8_t>(((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32);
+      qg[l + 32] = static_cast<int8_t>(((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32);
+      qg[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
+      qg[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
+    }
+  }
+}
 
 struct llmrt_block_q8_1 {
   llmrt_fp16 d;         // scale

@@ -33,75 +33,21 @@ constexpr int64_t kMaxDimension = int64_t(1) << 30;
 /// Largest number of layers accepted.
 constexpr int64_t kMaxLayers = 100000;
 
-/// A per-layer GGUF tensor name ("attn_q") and its canonical suffix ("q_proj").
-struct LayerTensorName {
-  StringRef gguf;
-  StringRef canonical;
+/// llama.cpp's tensor names.
+constexpr TensorNaming kGGUFNaming = {
+    "token_embd.weight",
+    "output_norm.weight",
+    "output.weight",
+    "blk.",
+    {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm", "ffn_gate", "ffn_up",
+     "ffn_down"},
 };
-
-constexpr LayerTensorName kLayerTensors[] = {
-    {"attn_norm", "input_norm"},   {"attn_q", "q_proj"},
-    {"attn_k", "k_proj"},          {"attn_v", "v_proj"},
-    {"attn_output", "o_proj"},     {"ffn_norm", "post_attention_norm"},
-    {"ffn_gate", "gate_proj"},     {"ffn_up", "up_proj"},
-    {"ffn_down", "down_proj"},
-};
-
-/// Splits "<prefix>N.rest" with N in canonical decimal form.
-bool splitLayer(StringRef name, StringRef prefix, StringRef &number, StringRef &rest) {
-  if (!name.consume_front(prefix))
-    return false;
-  std::tie(number, rest) = name.split('.');
-  if (number.empty() || rest.empty() || number.size() > 9 ||
-      !llvm::all_of(number, [](char c) { return c >= '0' && c <= '9'; }))
-    return false;
-  return number == "0" || number.front() != '0';
-}
-
-/// The canonical name of a GGUF Llama tensor ("blk.3.ffn_up.weight" -> "layers.3.up_proj"),
-/// or std::nullopt.
-std::optional<std::string> canonicalNameFromGGUF(StringRef name) {
-  if (name == "token_embd.weight")
-    return std::string("embed_tokens");
-  if (name == "output_norm.weight")
-    return std::string("norm");
-  if (name == "output.weight")
-    return std::string("lm_head");
-  StringRef number, rest;
-  if (!splitLayer(name, "blk.", number, rest))
-    return std::nullopt;
-  bool bias = rest.consume_back(".bias");
-  if (!bias && !rest.consume_back(".weight"))
-    return std::nullopt;
-  for (const LayerTensorName &t : kLayerTensors)
-    if (rest == t.gguf && (!bias || t.canonical.ends_with("_proj")))
-      return ("layers." + number + "." + t.canonical + (bias ? ".bias" : "")).str();
-  return std::nullopt;
-}
-
-/// The GGUF name of a canonical tensor name, or "".
-std::string ggufNameFromCanonical(StringRef canonical) {
-  if (canonical == "embed_tokens")
-    return "token_embd.weight";
-  if (canonical == "norm")
-    return "output_norm.weight";
-  if (canonical == "lm_head")
-    return "output.weight";
-  StringRef number, rest;
-  if (!splitLayer(canonical, "layers.", number, rest))
-    return "";
-  bool bias = rest.consume_back(".bias");
-  for (const LayerTensorName &t : kLayerTensors)
-    if (rest == t.canonical)
-      return ("blk." + number + "." + t.gguf + (bias ? ".bias" : ".weight")).str();
-  return "";
-}
 
 /// Reads metadata keys; the first problem is recorded and later reads are skipped, so a run of
 /// reads needs one check at the end (takeError).
-class MetadataReader {
+class MetadataReader : public FirstProblem {
 public:
-  MetadataReader(const GGUFFile &file, StringRef path) : file(file), path(path) {}
+  MetadataReader(const GGUFFile &file, StringRef path) : FirstProblem(path), file(file) {}
 
   /// A positive integer no larger than `max`; `out` keeps its value when the key is absent,
   /// unless `required`.
@@ -178,20 +124,6 @@ public:
     return value;
   }
 
-  void fail(const Twine &message) {
-    if (!problem)
-      problem = message.str();
-  }
-  bool failed() const { return problem.has_value(); }
-
-  Error takeError() {
-    if (!problem)
-      return Error::success();
-    Error err = fileError(path, *problem);
-    problem.reset();
-    return err;
-  }
-
   /// "uint32 5", "string 'gpt2'", "array of 3 float32".
   static std::string describe(const GGUFValue &value) {
     if (value.type == GGUFType::Array)
@@ -211,7 +143,7 @@ public:
 
 private:
   const GGUFValue *lookup(StringRef key, bool required) {
-    if (problem)
+    if (failed())
       return nullptr;
     const GGUFValue *value = file.lookup(key);
     if (!value && required)
@@ -220,8 +152,6 @@ private:
   }
 
   const GGUFFile &file;
-  StringRef path;
-  std::optional<std::string> problem;
 };
 
 /// RoPE scaling: llama.rope.scaling.type (none | linear with llama.rope.scaling.factor), or the
@@ -339,23 +269,6 @@ llvm::Expected<ModelConfig> readConfig(const GGUFFile &file, StringRef path) {
   return config;
 }
 
-/// SentencePiece's whitespace marker U+2581 in UTF-8.
-constexpr StringRef kSpaceMarker = "\xE2\x96\x81";
-
-std::string unescapeSpaces(StringRef text) {
-  std::string result;
-  result.reserve(text.size());
-  while (!text.empty()) {
-    if (text.consume_front(kSpaceMarker)) {
-      result += ' ';
-    } else {
-      result += text.front();
-      text = text.drop_front();
-    }
-  }
-  return result;
-}
-
 /// The vocabulary of a tokenizer.ggml.model "llama" (SentencePiece) file.
 llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
                                           const ModelConfig &config) {
@@ -384,7 +297,7 @@ llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
   vocab.pieces.reserve(tokens->size());
   for (size_t id = 0; id < tokens->size(); ++id) {
     Vocabulary::Piece piece;
-    piece.text = unescapeSpaces((*tokens)[id]);
+    piece.text = unescapeSentencePieceSpaces((*tokens)[id]);
     if (scores) {
       double score = *scores->element(id).asNumber();
       if (std::isnan(score))
@@ -566,7 +479,7 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
         return std::move(err);
       continue;
     }
-    std::optional<std::string> canonical = canonicalNameFromGGUF(tensor.name);
+    std::optional<std::string> canonical = canonicalNameFrom(kGGUFNaming, tensor.name);
     if (!canonical)
       return fileError(path, "unexpected tensor '" + tensor.name +
                                  "' (not a tensor of a llama model)");
@@ -581,24 +494,14 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
   c.tieWordEmbeddings = !byCanonical.count("lm_head");
 
   // Canonical order first, leftovers (that verifyLlamaWeights reports) after, sorted.
-  std::vector<std::string> order;
-  for (const ExpectedTensor &expected : llamaTensorLayout(c))
-    if (byCanonical.count(expected.name))
-      order.push_back(expected.name);
-  std::vector<std::string> leftovers;
-  for (const auto &entry : byCanonical)
-    if (!llvm::is_contained(order, entry.getKey()))
-      leftovers.push_back(entry.getKey().str());
-  llvm::sort(leftovers);
-  order.insert(order.end(), leftovers.begin(), leftovers.end());
-  for (const std::string &name : order) {
+  for (const std::string &name : inCanonicalOrder(c, byCanonical)) {
     const GGUFTensorInfo &tensor = *byCanonical[name];
     if (Error err = model.weights.addMapped(name, tensor.dtype, tensor.shape, buffer,
                                             tensor.offset, path))
       return std::move(err);
   }
   if (Error err = verifyLlamaWeights(c, model.weights, path, [](StringRef name) {
-        return ggufNameFromCanonical(name);
+        return nameFromCanonical(kGGUFNaming, name);
       }))
     return std::move(err);
 

@@ -24,11 +24,11 @@ constexpr int64_t kMaxLayers = 100000;
 
 /// Reads the keys of one config.json object. The first problem is recorded and later reads
 /// are skipped, so a run of reads needs one check at the end (takeError).
-class ConfigReader {
+class ConfigReader : public FirstProblem {
 public:
   /// `context` starts every message, e.g. "rope_scaling: ".
   ConfigReader(const Object &object, StringRef path, std::string context = "")
-      : object(object), path(path), context(std::move(context)) {}
+      : FirstProblem(path, std::move(context)), object(object) {}
 
   /// A required positive integer no larger than `max`.
   void positive(StringRef key, int64_t &out, int64_t max = kMaxDimension) {
@@ -86,26 +86,11 @@ public:
     out = *id;
   }
 
-  /// Records a problem unless one is recorded already.
-  void fail(const Twine &message) {
-    if (!problem)
-      problem = context + message.str();
-  }
-
-  /// The first problem, as an error naming the file.
-  Error takeError() {
-    if (!problem)
-      return Error::success();
-    Error err = fileError(path, *problem);
-    problem.reset();
-    return err;
-  }
-
 private:
   /// The value of `key`, or null when it is absent or JSON null or a problem is recorded.
   const Value *lookup(StringRef key) const {
     const Value *value = object.get(key);
-    return problem || !value || value->getAsNull() ? nullptr : value;
+    return failed() || !value || value->getAsNull() ? nullptr : value;
   }
 
   void checkPositive(StringRef key, const Value &value, int64_t &out, int64_t max) {
@@ -116,9 +101,6 @@ private:
   }
 
   const Object &object;
-  StringRef path;
-  std::string context;
-  std::optional<std::string> problem;
 };
 
 /// Checks that the config describes a Llama: architectures names LlamaForCausalLM, or

@@ -183,17 +183,7 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
 
   // Add in canonical order, whatever the shard layout; leftovers (tensors the config does not
   // imply) go last, sorted, for verifyLlamaWeights to report.
-  std::vector<std::string> order;
-  for (const ExpectedTensor &expected : llamaTensorLayout(model.config))
-    if (pending.count(expected.name))
-      order.push_back(expected.name);
-  std::vector<std::string> leftovers;
-  for (const auto &entry : pending)
-    if (!llvm::is_contained(order, entry.getKey()))
-      leftovers.push_back(entry.getKey().str());
-  llvm::sort(leftovers);
-  order.insert(order.end(), leftovers.begin(), leftovers.end());
-  for (const std::string &name : order) {
+  for (const std::string &name : inCanonicalOrder(model.config, pending)) {
     PendingTensor &p = pending[name];
     if (Error err = model.weights.addMapped(name, p.tensor.dtype, p.tensor.shape, p.file,
                                             p.tensor.offset, p.path))

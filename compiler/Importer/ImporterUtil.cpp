@@ -41,14 +41,27 @@ llvm::Error llmc::fileError(StringRef path, const llvm::Twine &message) {
   return llvm::createStringError(llvm::Twine(path) + ": " + message);
 }
 
-std::string llmc::formatShape(llvm::ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += std::to_string(shape[i]);
+llvm::Error FirstProblem::takeError() {
+  if (!problem)
+    return llvm::Error::success();
+  llvm::Error err = fileError(path, *problem);
+  problem.reset();
+  return err;
+}
+
+std::string llmc::unescapeSentencePieceSpaces(StringRef text) {
+  constexpr StringRef kSpaceMarker = "\xE2\x96\x81"; // U+2581 LOWER ONE EIGHTH BLOCK in UTF-8
+  std::string result;
+  result.reserve(text.size());
+  while (!text.empty()) {
+    if (text.consume_front(kSpaceMarker)) {
+      result += ' ';
+    } else {
+      result += text.front();
+      text = text.drop_front();
+    }
   }
-  return s + "]";
+  return result;
 }
 
 llvm::Expected<llvm::json::Value> llmc::parseJSON(StringRef text, StringRef path,

@@ -1,7 +1,7 @@
 //===- ImporterUtil.h - helpers shared by the model readers ---------------===//
 //
-// Error construction, checked arithmetic, JSON parsing that cannot overflow the stack, and shape
-// formatting. Internal to compiler/Importer.
+// Error construction, checked arithmetic, JSON parsing that cannot overflow the stack, and small
+// pieces more than one reader needs. Internal to compiler/Importer.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LLMC_COMPILER_IMPORTER_IMPORTERUTIL_H
@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace llmc {
@@ -23,8 +24,33 @@ namespace llmc {
 /// An error whose message is "<path>: <message>".
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
 
-/// "[a, b, c]".
-std::string formatShape(llvm::ArrayRef<int64_t> shape);
+/// The first problem of a run of reads (config.json keys, GGUF metadata), so that the run needs
+/// one check at the end: readers record with fail() and skip their work once failed().
+class FirstProblem {
+public:
+  /// Messages name `path`; `context` starts each of them, e.g. "rope_scaling: ".
+  explicit FirstProblem(llvm::StringRef path, std::string context = "")
+      : path(path), context(std::move(context)) {}
+
+  /// Records a problem unless one is recorded already.
+  void fail(const llvm::Twine &message) {
+    if (!problem)
+      problem = context + message.str();
+  }
+  bool failed() const { return problem.has_value(); }
+
+  /// The first problem, as an error naming the file, and forgets it; success when there is none.
+  llvm::Error takeError();
+
+private:
+  llvm::StringRef path;
+  std::string context;
+  std::optional<std::string> problem;
+};
+
+/// `text` with SentencePiece's whitespace marker U+2581 replaced by ' ' (tokenizer.model pieces
+/// and GGUF tokenizer.ggml.tokens spell spaces so).
+std::string unescapeSentencePieceSpaces(llvm::StringRef text);
 
 /// a * b, or false when it does not fit in uint64_t.
 inline bool checkedMul(uint64_t a, uint64_t b, uint64_t &result) {

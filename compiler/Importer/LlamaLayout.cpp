@@ -4,7 +4,11 @@
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/ImporterUtil.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
+
+#include <iterator>
+#include <type_traits>
 
 using namespace llmc;
 using llvm::StringRef;
@@ -12,29 +16,28 @@ using llvm::Twine;
 
 namespace {
 
-/// One per-layer tensor: its canonical suffix and its Hugging Face name inside the layer.
-struct LayerTensorName {
-  StringRef canonical;
-  StringRef hf;
+/// The canonical suffixes of a layer's tensors, in canonical order (TensorNaming::layer's).
+constexpr StringRef kLayerTensors[] = {
+    "input_norm",          "q_proj",    "k_proj",  "v_proj",    "o_proj",
+    "post_attention_norm", "gate_proj", "up_proj", "down_proj",
 };
+static_assert(std::size(kLayerTensors) == std::extent_v<decltype(TensorNaming::layer)>);
 
-/// Per-layer weights (biases add ".bias" to both names; HF weights add ".weight").
-constexpr LayerTensorName kLayerTensors[] = {
-    {"input_norm", "input_layernorm"},
-    {"q_proj", "self_attn.q_proj"},
-    {"k_proj", "self_attn.k_proj"},
-    {"v_proj", "self_attn.v_proj"},
-    {"o_proj", "self_attn.o_proj"},
-    {"post_attention_norm", "post_attention_layernorm"},
-    {"gate_proj", "mlp.gate_proj"},
-    {"up_proj", "mlp.up_proj"},
-    {"down_proj", "mlp.down_proj"},
+/// Hugging Face LlamaForCausalLM names.
+constexpr TensorNaming kHFNaming = {
+    "model.embed_tokens.weight",
+    "model.norm.weight",
+    "lm_head.weight",
+    "model.layers.",
+    {"input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+     "self_attn.o_proj", "post_attention_layernorm", "mlp.gate_proj", "mlp.up_proj",
+     "mlp.down_proj"},
 };
 
 /// Names that may carry a bias, and only when the config says so.
 bool mayHaveBias(StringRef canonical) { return canonical.ends_with("_proj"); }
 
-/// Splits "layers.N.rest" (with N in canonical decimal form) into N and rest.
+/// Splits "<prefix>N.rest" (with N in canonical decimal form) into N and rest.
 bool splitLayer(StringRef name, StringRef prefix, StringRef &number, StringRef &rest) {
   if (!name.consume_front(prefix))
     return false;
@@ -75,40 +78,67 @@ std::vector<ExpectedTensor> llmc::llamaTensorLayout(const ModelConfig &c) {
   return layout;
 }
 
-std::optional<std::string> llmc::canonicalNameFromHF(StringRef hf) {
-  if (hf == "model.embed_tokens.weight")
+std::vector<std::string> llmc::inCanonicalOrder(const ModelConfig &config,
+                                                std::vector<std::string> names) {
+  llvm::StringSet<> given;
+  for (const std::string &name : names)
+    given.insert(name);
+  std::vector<std::string> order;
+  for (const ExpectedTensor &expected : llamaTensorLayout(config))
+    if (given.contains(expected.name))
+      order.push_back(expected.name);
+  std::vector<std::string> leftovers;
+  for (std::string &name : names)
+    if (!llvm::is_contained(order, name))
+      leftovers.push_back(std::move(name));
+  llvm::sort(leftovers);
+  order.insert(order.end(), leftovers.begin(), leftovers.end());
+  return order;
+}
+
+std::optional<std::string> llmc::canonicalNameFrom(const TensorNaming &naming, StringRef name) {
+  if (name == naming.embedTokens)
     return std::string("embed_tokens");
-  if (hf == "model.norm.weight")
+  if (name == naming.norm)
     return std::string("norm");
-  if (hf == "lm_head.weight")
+  if (name == naming.lmHead)
     return std::string("lm_head");
   StringRef number, rest;
-  if (!splitLayer(hf, "model.layers.", number, rest))
+  if (!splitLayer(name, naming.layerPrefix, number, rest))
     return std::nullopt;
   bool bias = rest.consume_back(".bias");
   if (!bias && !rest.consume_back(".weight"))
     return std::nullopt;
-  for (const LayerTensorName &t : kLayerTensors)
-    if (rest == t.hf && (!bias || mayHaveBias(t.canonical)))
-      return ("layers." + number + "." + t.canonical + (bias ? ".bias" : "")).str();
+  for (size_t i = 0; i < std::size(kLayerTensors); ++i)
+    if (rest == naming.layer[i] && (!bias || mayHaveBias(kLayerTensors[i])))
+      return ("layers." + number + "." + kLayerTensors[i] + (bias ? ".bias" : "")).str();
   return std::nullopt;
 }
 
-std::string llmc::hfNameFromCanonical(StringRef canonical) {
+std::string llmc::nameFromCanonical(const TensorNaming &naming, StringRef canonical) {
   if (canonical == "embed_tokens")
-    return "model.embed_tokens.weight";
+    return naming.embedTokens.str();
   if (canonical == "norm")
-    return "model.norm.weight";
+    return naming.norm.str();
   if (canonical == "lm_head")
-    return "lm_head.weight";
+    return naming.lmHead.str();
   StringRef number, rest;
   if (!splitLayer(canonical, "layers.", number, rest))
     return "";
   bool bias = rest.consume_back(".bias");
-  for (const LayerTensorName &t : kLayerTensors)
-    if (rest == t.canonical && (!bias || mayHaveBias(t.canonical)))
-      return ("model.layers." + number + "." + t.hf + (bias ? ".bias" : ".weight")).str();
+  for (size_t i = 0; i < std::size(kLayerTensors); ++i)
+    if (rest == kLayerTensors[i] && (!bias || mayHaveBias(kLayerTensors[i])))
+      return (naming.layerPrefix + number + "." + naming.layer[i] + (bias ? ".bias" : ".weight"))
+          .str();
   return "";
+}
+
+std::optional<std::string> llmc::canonicalNameFromHF(StringRef hf) {
+  return canonicalNameFrom(kHFNaming, hf);
+}
+
+std::string llmc::hfNameFromCanonical(StringRef canonical) {
+  return nameFromCanonical(kHFNaming, canonical);
 }
 
 llvm::Error llmc::verifyLlamaWeights(const ModelConfig &config, const WeightStore &weights,

@@ -15,24 +15,6 @@ namespace {
 
 using ProtoPiece = llmc::spm::ModelProto::SentencePiece;
 
-/// SentencePiece's whitespace marker U+2581 (LOWER ONE EIGHTH BLOCK) in UTF-8.
-constexpr StringRef kSpaceMarker = "\xE2\x96\x81";
-
-/// `text` with every U+2581 replaced by ' '.
-std::string unescapeSpaces(StringRef text) {
-  std::string result;
-  result.reserve(text.size());
-  while (!text.empty()) {
-    if (text.consume_front(kSpaceMarker)) {
-      result += ' ';
-    } else {
-      result += text.front();
-      text = text.drop_front();
-    }
-  }
-  return result;
-}
-
 Vocabulary::TokenType tokenType(ProtoPiece::Type type) {
   switch (type) {
   case ProtoPiece::UNKNOWN:
@@ -66,7 +48,7 @@ llvm::Expected<Vocabulary> llmc::parseSentencePieceModel(llvm::MemoryBufferRef b
   vocab.pieces.reserve(proto.pieces_size());
   for (const ProtoPiece &p : proto.pieces()) {
     Vocabulary::Piece piece;
-    piece.text = unescapeSpaces(p.piece());
+    piece.text = unescapeSentencePieceSpaces(p.piece());
     piece.score = p.score();
     piece.type = tokenType(p.type());
     vocab.pieces.push_back(std::move(piece));

@@ -103,10 +103,7 @@ uint64_t WeightTensor::numBytes() const {
   return rows * rowBytes(dtype, shape.back());
 }
 
-namespace {
-
-/// "[a, b, c]".
-std::string formatShape(llvm::ArrayRef<int64_t> shape) {
+std::string llmc::formatShape(llvm::ArrayRef<int64_t> shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)
@@ -115,6 +112,8 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape) {
   }
   return s + "]";
 }
+
+namespace {
 
 /// Converts `count` elements of `dtype` at `src` (any alignment, little-endian) to float; for
 /// quantized types `count` is a whole number of blocks.

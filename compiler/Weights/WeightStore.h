@@ -45,6 +45,9 @@ int64_t blockSize(DType dtype);
 /// Bytes of a row of `k` values; for quantized types k must be a multiple of blockSize(dtype).
 uint64_t rowBytes(DType dtype, int64_t k);
 
+/// "[a, b, c]": a shape in messages.
+std::string formatShape(llvm::ArrayRef<int64_t> shape);
+
 /// One tensor of the table: where its bytes are and what to do to them when read.
 struct WeightTensor {
   std::string name;              ///< canonical llmc name, e.g. "layers.3.q_proj"

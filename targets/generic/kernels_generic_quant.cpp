@@ -80,13 +80,7 @@ float q4_k_row_dot(const void* w_row /* (blocks) q4_K */, const void* x_row /* (
     int32_t sumi_scaled = 0, sumi_min = 0;
     for (int s = 0; s < 8; ++s) {
       int sc, mn;
-      if (s < 4) {  // unpack the 6-bit scale and min (layout in quant_format.h)
-        sc = w[b].scales[s] & 63;
-        mn = w[b].scales[s + 4] & 63;
-      } else {
-        sc = (w[b].scales[s + 4] & 15) | (w[b].scales[s - 4] >> 6) << 4;
-        mn = (w[b].scales[s + 4] >> 4) | (w[b].scales[s] >> 6) << 4;
-      }
+      llmrt_q4_k_scale_min(w[b].scales, s, &sc, &mn);
       const uint8_t* qs = w[b].qs + (s / 2) * 32;
       const int shift = (s % 2) * 4;  // even sub-blocks in the low nibbles, odd in the high
       const int8_t* qx = x[b].qs + s * 32;
@@ -111,19 +105,8 @@ float q6_k_row_dot(const void* w_row /* (blocks) q6_K */, const void* x_row /* (
   const llmrt_block_q8_K* x = static_cast<const llmrt_block_q8_K*>(x_row);
   float sum = 0.0f;
   for (int b = 0; b < blocks; ++b) {
-    // 6-bit weights q - 32 in -32..31; see the layout comment on llmrt_block_q6_K.
-    int8_t q[LLMRT_QK_K];
-    for (int g = 0; g < LLMRT_QK_K / 128; ++g) {
-      const uint8_t* ql = w[b].ql + g * 64;
-      const uint8_t* qh = w[b].qh + g * 32;
-      int8_t* qg = q + g * 128;
-      for (int l = 0; l < 32; ++l) {
-        qg[l] = static_cast<int8_t>(((ql[l] & 15) | ((qh[l] >> 0) & 3) << 4) - 32);
-        qg[l + 32] = static_cast<int8_t>(((ql[l + 32] & 15) | ((qh[l] >> 2) & 3) << 4) - 32);
-        qg[l + 64] = static_cast<int8_t>(((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
-        qg[l + 96] = static_cast<int8_t>(((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
-      }
-    }
+    int8_t q[LLMRT_QK_K];  // 6-bit weights q - 32 in -32..31
+    llmrt_q6_k_quants(&w[b], q);
     int32_t sumi = 0;  // sum_s scale[s] * (q . qx) over 16 sub-blocks of 16
     for (int s = 0; s < 16; ++s) {
       int32_t dot = 0;

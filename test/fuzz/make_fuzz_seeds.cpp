@@ -6,6 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/common/GGUFWriter.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -85,115 +87,78 @@ std::string tokenizer() {
   return file;
 }
 
-/// A GGUF string: uint64 length and the bytes.
-void appendString(std::string &out, const std::string &s) {
-  append<uint64_t>(out, s.size());
-  out += s;
-}
-
 /// A tiny GGUF llama (hidden 32, ffn 32, 1 layer, 2 heads of 16, 1 KV head, vocab 4, SentencePiece
 /// vocabulary) whose tensors use every type llmc reads: F32, F16, BF16, Q8_0, Q4_0, Q4_1; with
 /// `kQuants` a Q4_K and a Q6_K tensor of one 256-wide row are added (then it is no model, but a
 /// valid file).
 std::string gguf(uint32_t version, bool kQuants) {
-  std::string kv;
-  uint64_t kvCount = 0;
-  auto key = [&](const std::string &name, uint32_t type) {
-    appendString(kv, name);
-    append<uint32_t>(kv, type);
-    ++kvCount;
-  };
-  auto u32 = [&](const std::string &name, uint32_t v) {
-    key(name, 4);
-    append<uint32_t>(kv, v);
-  };
-  key("general.architecture", 8);
-  appendString(kv, "llama");
-  u32("llama.context_length", 16);
-  u32("llama.embedding_length", 32);
-  u32("llama.block_count", 1);
-  u32("llama.feed_forward_length", 32);
-  u32("llama.attention.head_count", 2);
-  u32("llama.attention.head_count_kv", 1);
-  u32("llama.rope.dimension_count", 16);
-  key("llama.attention.layer_norm_rms_epsilon", 6);
-  append<float>(kv, 1e-5f);
-  key("llama.rope.freq_base", 6);
-  append<float>(kv, 10000.0f);
-  key("tokenizer.ggml.model", 8);
-  appendString(kv, "llama");
-  key("tokenizer.ggml.tokens", 9);
-  append<uint32_t>(kv, 8);
-  append<uint64_t>(kv, 4);
-  for (const char *token : {"<unk>", "<s>", "</s>", "\xE2\x96\x81" "a"})
-    appendString(kv, token);
-  key("tokenizer.ggml.scores", 9);
-  append<uint32_t>(kv, 6);
-  append<uint64_t>(kv, 4);
-  for (float score : {0.0f, 0.0f, 0.0f, -1.0f})
-    append<float>(kv, score);
-  key("tokenizer.ggml.token_type", 9);
-  append<uint32_t>(kv, 5);
-  append<uint64_t>(kv, 4);
-  for (int32_t type : {2, 3, 3, 1})
-    append<int32_t>(kv, type);
-  u32("tokenizer.ggml.bos_token_id", 1);
-  u32("tokenizer.ggml.eos_token_id", 2);
-  key("tokenizer.ggml.add_space_prefix", 7);
-  kv += char(1);
+  using namespace llmc::test;
+  GGUFWriter w;
+  w.version = version;
+  w.string("general.architecture", "llama");
+  w.u32("llama.context_length", 16);
+  w.u32("llama.embedding_length", 32);
+  w.u32("llama.block_count", 1);
+  w.u32("llama.feed_forward_length", 32);
+  w.u32("llama.attention.head_count", 2);
+  w.u32("llama.attention.head_count_kv", 1);
+  w.u32("llama.rope.dimension_count", 16);
+  w.f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  w.f32("llama.rope.freq_base", 10000.0f);
+  w.string("tokenizer.ggml.model", "llama");
+  w.strings("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "\xE2\x96\x81" "a"});
+  w.array<float>("tokenizer.ggml.scores", kF32, {0.0f, 0.0f, 0.0f, -1.0f});
+  w.array<int32_t>("tokenizer.ggml.token_type", kI32, {2, 3, 3, 1});
+  w.u32("tokenizer.ggml.bos_token_id", 1);
+  w.u32("tokenizer.ggml.eos_token_id", 2);
+  w.boolean("tokenizer.ggml.add_space_prefix", true);
 
+  // Bytes of `count` values of each type.
+  auto bytesOf = [](uint32_t type, uint64_t count) -> uint64_t {
+    switch (type) {
+    case kTF32: return count * 4;
+    case kTF16: case kTBF16: return count * 2;
+    case kTQ8_0: return count / 32 * 34;
+    case kTQ4_0: return count / 32 * 18;
+    case kTQ4_1: return count / 32 * 20;
+    case kTQ4_K: return count / 256 * 144;
+    default: return count / 256 * 210; // kTQ6_K
+    }
+  };
   struct Tensor {
     std::string name;
     std::vector<uint64_t> dims; // ggml order
     uint32_t type;
   };
-  // Bytes per 32 values of each type, by ggml number.
-  auto bytesOf = [](uint32_t type, uint64_t count) -> uint64_t {
-    switch (type) {
-    case 0: return count * 4;
-    case 1: case 30: return count * 2;
-    case 8: return count / 32 * 34;
-    case 2: return count / 32 * 18;
-    case 3: return count / 32 * 20;
-    case 12: return count / 256 * 144;
-    default: return count / 256 * 210; // 14: Q6_K
-    }
-  };
   std::vector<Tensor> tensors = {
-      {"token_embd.weight", {32, 4}, 1},         {"blk.0.attn_norm.weight", {32}, 0},
-      {"blk.0.attn_q.weight", {32, 32}, 8},      {"blk.0.attn_k.weight", {32, 16}, 2},
-      {"blk.0.attn_v.weight", {32, 16}, 3},      {"blk.0.attn_output.weight", {32, 32}, 2},
-      {"blk.0.ffn_norm.weight", {32}, 30},       {"blk.0.ffn_gate.weight", {32, 32}, 3},
-      {"blk.0.ffn_up.weight", {32, 32}, 8},      {"blk.0.ffn_down.weight", {32, 32}, 2},
-      {"output_norm.weight", {32}, 0}};
+      {"token_embd.weight", {32, 4}, kTF16},
+      {"blk.0.attn_norm.weight", {32}, kTF32},
+      {"blk.0.attn_q.weight", {32, 32}, kTQ8_0},
+      {"blk.0.attn_k.weight", {32, 16}, kTQ4_0},
+      {"blk.0.attn_v.weight", {32, 16}, kTQ4_1},
+      {"blk.0.attn_output.weight", {32, 32}, kTQ4_0},
+      {"blk.0.ffn_norm.weight", {32}, kTBF16},
+      {"blk.0.ffn_gate.weight", {32, 32}, kTQ4_1},
+      {"blk.0.ffn_up.weight", {32, 32}, kTQ8_0},
+      {"blk.0.ffn_down.weight", {32, 32}, kTQ4_0},
+      {"output_norm.weight", {32}, kTF32},
+  };
   if (kQuants) {
-    tensors.push_back({"extra.q4_k", {256}, 12});
-    tensors.push_back({"extra.q6_k", {256, 1}, 14});
+    tensors.push_back({"extra.q4_k", {256}, kTQ4_K});
+    tensors.push_back({"extra.q6_k", {256, 1}, kTQ6_K});
   }
-  std::string file = "GGUF";
-  append<uint32_t>(file, version);
-  append<uint64_t>(file, tensors.size());
-  append<uint64_t>(file, kvCount);
-  file += kv;
-  std::string data;
   for (const Tensor &t : tensors) {
-    appendString(file, t.name);
-    append<uint32_t>(file, uint32_t(t.dims.size()));
     uint64_t count = 1;
-    for (uint64_t d : t.dims) {
-      append<uint64_t>(file, d);
+    for (uint64_t d : t.dims)
       count *= d;
-    }
-    append<uint32_t>(file, t.type);
-    append<uint64_t>(file, data.size());
     // Small f16 scales (0x2c00 = 1/16) and varied quants; floats in [-1, 1].
+    std::string data;
     uint64_t bytes = bytesOf(t.type, count);
     for (uint64_t i = 0; i < bytes; ++i)
-      data += char(t.type == 0 ? (i % 4 == 3 ? 0x3f : 0) : (i % 2 ? 0x2c : (i * 37) & 0xff));
-    data.resize((data.size() + 31) / 32 * 32, '\0');
+      data += char(t.type == kTF32 ? (i % 4 == 3 ? 0x3f : 0) : (i % 2 ? 0x2c : (i * 37) & 0xff));
+    w.tensor(t.name, t.dims, t.type, data);
   }
-  file.resize((file.size() + 31) / 32 * 32, '\0');
-  return file + data;
+  return w.build();
 }
 
 } // namespace

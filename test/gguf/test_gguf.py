@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from llmc import driver, gguf_export, hf_models, llama2c, reference
+from llmc.testing import ModelCache, random_prompt
 
 pytestmark = pytest.mark.llmc
 
@@ -22,38 +23,19 @@ STORIES = REPO / "models" / "stories260K"
 PROMPT_LEN, STEPS = 8, 8
 
 
-class Models:
+class Models(ModelCache):
     """HF folders, GGUF files, compiled folders and builds under one temp folder, each made once."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self._done = {}
-
-    def _once(self, key, make):
-        if key not in self._done:
-            try:
-                self._done[key] = (True, make())
-            except Exception as e:  # noqa: BLE001 - re-raised for every caller
-                self._done[key] = (False, e)
-        ok, value = self._done[key]
-        if not ok:
-            raise value
-        return value
-
-    def hf(self, name: str) -> Path:
-        return self._once(("hf", name), lambda: Path(hf_models.write_random_llama(
-            self.root / "hf" / name, hf_models.TEST_SPECS[name])))
 
     def gguf(self, name: str, tensor_type: str) -> Path:
         return self._once(("gguf", name, tensor_type), lambda: gguf_export.write_gguf(
-            self.hf(name), self.root / "gguf" / f"{name}-{tensor_type}.gguf", tensor_type))
+            self.hf_model(name), self.root / "gguf" / f"{name}-{tensor_type}.gguf", tensor_type))
 
     def reference(self, name: str, tensor_type: str) -> Path:
         """The HF folder transformers runs: the original for f32, else the round-tripped weights."""
         if tensor_type == "f32":
-            return self.hf(name)
+            return self.hf_model(name)
         return self._once(("ref", name, tensor_type), lambda: gguf_export.write_dequantized_hf(
-            self.hf(name), self.root / "ref" / f"{name}-{tensor_type}", tensor_type))
+            self.hf_model(name), self.root / "ref" / f"{name}-{tensor_type}", tensor_type))
 
     def built(self, model: Path, tag: str, *extra: str) -> tuple[Path, Path]:
         """(out folder, build folder) of `llmc compile model EXTRA...`."""
@@ -76,8 +58,7 @@ def check_against_transformers(models: Models, name: str, tensor_type: str):
     spec = hf_models.TEST_SPECS[name]
     out, build = models.built(models.gguf(name, tensor_type), f"{name}-{tensor_type}",
                               "--quant", "f32")
-    prompt = [int(t) for t in np.random.default_rng(spec.seed).integers(3, spec.vocab_size,
-                                                                         PROMPT_LEN)]
+    prompt = random_prompt(spec.vocab_size, PROMPT_LEN, spec.seed)
     ids, logits = driver.run(build, prompt, STEPS, out=out)
     assert len(ids) == STEPS
     assert logits.shape == (PROMPT_LEN + STEPS - 1, spec.vocab_size)
@@ -113,8 +94,7 @@ def test_quantized_as_imported(models):
     spec = hf_models.TEST_SPECS["mha"]
     out, build = models.built(models.gguf("mha", "q8_0"), "mha-q8_0-as-imported")
     assert "q8_0" in (out / "model.cpp").read_text()
-    prompt = [int(t) for t in np.random.default_rng(spec.seed).integers(3, spec.vocab_size,
-                                                                         PROMPT_LEN)]
+    prompt = random_prompt(spec.vocab_size, PROMPT_LEN, spec.seed)
     ids, logits = driver.run(build, prompt, STEPS, out=out)
     ref = reference.hf_logits(models.reference("mha", "q8_0"), prompt + ids[:-1])
     assert np.isfinite(logits).all()
@@ -143,7 +123,7 @@ def test_stories260k_gguf(models):
     (its context is 128 tokens)."""
     hf = Path(llama2c.to_hf_folder(STORIES / "stories260K.bin", models.root / "stories_hf"))
     out, build = models.built(STORIES / "stories260K.gguf", "stories-gguf")
-    prompt = [1] + [int(t) for t in np.random.default_rng(3).integers(3, 512, 9)]
+    prompt = [1] + random_prompt(512, 9, seed=3)
     ids, logits = driver.run(build, prompt, 12, out=out)
     driver.check_close(logits, reference.hf_logits(hf, prompt + ids[:-1]),
                        "stories260K.gguf vs transformers")

@@ -6,6 +6,7 @@
 #include "runtime/quant_format.h"
 
 #include "TestUtil.h"
+#include "test/common/GGUFWriter.h"
 
 #include <cmath>
 #include <map>
@@ -15,103 +16,6 @@ using namespace llmc;
 using namespace llmc::test;
 
 namespace {
-
-std::string storiesFile(llvm::StringRef name) {
-  llvm::SmallString<256> path(LLMC_STORIES260K_DIR);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
-
-//===----------------------------------------------------------------------===//
-// A tiny GGUF writer
-//===----------------------------------------------------------------------===//
-
-enum ValueType : uint32_t {
-  kU8 = 0, kI8, kU16, kI16, kU32, kI32, kF32, kBool, kString, kArray, kU64, kI64, kF64
-};
-enum GGMLType : uint32_t { kTF32 = 0, kTF16 = 1, kTQ4_0 = 2, kTQ8_0 = 8, kTQ5_K = 13 };
-
-void appendString(std::string &out, llvm::StringRef s) {
-  appendRaw<uint64_t>(out, s.size());
-  out += s.str();
-}
-
-/// Builds a GGUF file: metadata in insertion order, then the tensor infos, padding to the
-/// alignment, and the tensors' data, each padded to the alignment.
-struct GGUFWriter {
-  struct Tensor {
-    std::string name;
-    std::vector<uint64_t> dims; ///< ggml order: dims[0] is the row length
-    uint32_t type;
-    std::string data;
-    std::optional<uint64_t> offset; ///< overrides the computed offset
-  };
-  uint32_t version = 3;
-  uint64_t alignment = 32;
-  std::string kv;
-  uint64_t kvCount = 0;
-  std::vector<Tensor> tensors;
-
-  void key(llvm::StringRef name, uint32_t type) {
-    appendString(kv, name);
-    appendRaw<uint32_t>(kv, type);
-    ++kvCount;
-  }
-  void u32(llvm::StringRef name, uint32_t v) {
-    key(name, kU32);
-    appendRaw<uint32_t>(kv, v);
-  }
-  void f32(llvm::StringRef name, float v) {
-    key(name, kF32);
-    appendRaw<float>(kv, v);
-  }
-  void boolean(llvm::StringRef name, bool v) {
-    key(name, kBool);
-    kv += char(v);
-  }
-  void string(llvm::StringRef name, llvm::StringRef v) {
-    key(name, kString);
-    appendString(kv, v);
-  }
-  void strings(llvm::StringRef name, const std::vector<std::string> &v) {
-    key(name, kArray);
-    appendRaw<uint32_t>(kv, kString);
-    appendRaw<uint64_t>(kv, v.size());
-    for (const std::string &s : v)
-      appendString(kv, s);
-  }
-  template <typename T> void array(llvm::StringRef name, uint32_t type, const std::vector<T> &v) {
-    key(name, kArray);
-    appendRaw<uint32_t>(kv, type);
-    appendRaw<uint64_t>(kv, v.size());
-    for (T x : v)
-      appendRaw<T>(kv, x);
-  }
-  void tensor(llvm::StringRef name, std::vector<uint64_t> dims, uint32_t type, std::string data) {
-    tensors.push_back({name.str(), std::move(dims), type, std::move(data), std::nullopt});
-  }
-
-  std::string build() const {
-    std::string file = "GGUF";
-    appendRaw<uint32_t>(file, version);
-    appendRaw<uint64_t>(file, tensors.size());
-    appendRaw<uint64_t>(file, kvCount);
-    file += kv;
-    std::string data;
-    for (const Tensor &t : tensors) {
-      appendString(file, t.name);
-      appendRaw<uint32_t>(file, t.dims.size());
-      for (uint64_t d : t.dims)
-        appendRaw<uint64_t>(file, d);
-      appendRaw<uint32_t>(file, t.type);
-      appendRaw<uint64_t>(file, t.offset.value_or(data.size()));
-      data += t.data;
-      data.resize((data.size() + alignment - 1) / alignment * alignment, '\0');
-    }
-    file.resize((file.size() + alignment - 1) / alignment * alignment, '\0');
-    return file + data;
-  }
-};
 
 /// Value i of tensor k: k + i / 1024, distinct across rows and tensors and exact in float.
 std::string f32Data(int64_t k, int64_t count) {
@@ -199,13 +103,7 @@ TEST(GGUFTest, Stories260KConfigAndVocabulary) {
   llvm::Expected<ImportedModel> model = importGGUF(storiesFile("stories260K.gguf"));
   ASSERT_TRUE(bool(model)) << errorOf(model);
   const ModelConfig &c = model->config;
-  EXPECT_EQ(c.hiddenSize, 64);
-  EXPECT_EQ(c.intermediateSize, 172);
-  EXPECT_EQ(c.numLayers, 5);
-  EXPECT_EQ(c.numHeads, 8);
-  EXPECT_EQ(c.numKVHeads, 4);
-  EXPECT_EQ(c.headDim, 8);
-  EXPECT_EQ(c.vocabSize, 512);
+  expectStories260KSizes(c);
   EXPECT_EQ(c.maxPositions, 128); // what the converter wrote
   EXPECT_FLOAT_EQ(float(c.rmsNormEps), 1e-5f);
   EXPECT_EQ(c.ropeTheta, 10000.0);

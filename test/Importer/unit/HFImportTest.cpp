@@ -155,6 +155,16 @@ void writeTinyFolder(const TempDir &dir, const TinyLlama &m,
   writeFile(dir.path("model.safetensors"), makeSafetensors(tensors));
 }
 
+/// The error of importing a tiny F32 folder, written to `dir`, whose tensors `edit` changes.
+std::string tinyFolderError(const TempDir &dir, const TinyLlama &m,
+                            llvm::function_ref<void(std::vector<TensorSpec> &)> edit) {
+  std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
+  edit(tensors);
+  writeTinyFolder(dir, m, tensors);
+  llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
+  return errorOf(model);
+}
+
 TEST(HFImportTest, ImportsSingleFile) {
   TempDir dir;
   TinyLlama m;
@@ -251,44 +261,39 @@ TEST(HFImportTest, Errors) {
   }
   {
     TempDir dir;
-    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
-    tensors.erase(tensors.begin() + 12); // model.layers.1.self_attn.k_proj.weight
-    writeTinyFolder(dir, m, tensors);
-    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
-    EXPECT_EQ(errorOf(model), dir.path() + ": missing tensor 'layers.1.k_proj' "
-                                           "(model.layers.1.self_attn.k_proj.weight)");
+    std::string error = tinyFolderError(dir, m, [](std::vector<TensorSpec> &t) {
+      t.erase(t.begin() + 12); // model.layers.1.self_attn.k_proj.weight
+    });
+    EXPECT_EQ(error, dir.path() + ": missing tensor 'layers.1.k_proj' "
+                                  "(model.layers.1.self_attn.k_proj.weight)");
   }
   {
     TempDir dir;
-    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
-    tensors.push_back({"model.layers.0.mlp.experts.weight", "F32", {1}, std::string(4, '\0')});
-    writeTinyFolder(dir, m, tensors);
-    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
-    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
-                                  ": unexpected tensor 'model.layers.0.mlp.experts.weight' "
-                                  "(not a tensor of LlamaForCausalLM)");
+    std::string error = tinyFolderError(dir, m, [](std::vector<TensorSpec> &t) {
+      t.push_back({"model.layers.0.mlp.experts.weight", "F32", {1}, std::string(4, '\0')});
+    });
+    EXPECT_EQ(error, dir.path("model.safetensors") +
+                         ": unexpected tensor 'model.layers.0.mlp.experts.weight' "
+                         "(not a tensor of LlamaForCausalLM)");
   }
   {
     TempDir dir;
-    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
-    tensors.push_back({"model.layers.0.self_attn.q_proj.bias", "F32", {8}, std::string(32, 0)});
-    writeTinyFolder(dir, m, tensors);
-    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
-    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
-                                  ": unexpected tensor 'layers.0.q_proj.bias' "
-                                  "(model.layers.0.self_attn.q_proj.bias) that the config "
-                                  "does not imply");
+    std::string error = tinyFolderError(dir, m, [](std::vector<TensorSpec> &t) {
+      t.push_back({"model.layers.0.self_attn.q_proj.bias", "F32", {8}, std::string(32, 0)});
+    });
+    EXPECT_EQ(error, dir.path("model.safetensors") +
+                         ": unexpected tensor 'layers.0.q_proj.bias' "
+                         "(model.layers.0.self_attn.q_proj.bias) that the config "
+                         "does not imply");
   }
   {
     TempDir dir;
-    std::vector<TensorSpec> tensors = tinyLlamaTensors(m, "F32", true);
-    tensors[2] = {"model.layers.0.self_attn.q_proj.weight", "F32", {8, 4},
-                  std::string(128, '\0')};
-    writeTinyFolder(dir, m, tensors);
-    llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
-    EXPECT_EQ(errorOf(model), dir.path("model.safetensors") +
-                                  ": tensor 'layers.0.q_proj' has shape [8, 4] but the config "
-                                  "implies [8, 8] (model.layers.0.self_attn.q_proj.weight)");
+    std::string error = tinyFolderError(dir, m, [](std::vector<TensorSpec> &t) {
+      t[2] = {"model.layers.0.self_attn.q_proj.weight", "F32", {8, 4}, std::string(128, '\0')};
+    });
+    EXPECT_EQ(error, dir.path("model.safetensors") +
+                         ": tensor 'layers.0.q_proj' has shape [8, 4] but the config "
+                         "implies [8, 8] (model.layers.0.self_attn.q_proj.weight)");
   }
   {
     TempDir dir;

@@ -10,12 +10,6 @@ using namespace llmc::test;
 
 namespace {
 
-std::string storiesFile(llvm::StringRef name) {
-  llvm::SmallString<256> path(LLMC_STORIES260K_DIR);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
-
 llvm::Expected<ImportedModel> readBytes(llvm::StringRef bytes) {
   return readLlama2cCheckpoint(llvm::MemoryBuffer::getMemBufferCopy(bytes, "m"), "m.bin");
 }
@@ -25,13 +19,7 @@ TEST(Llama2cTest, Stories260K) {
       importLlama2c(storiesFile("stories260K.bin"), storiesFile("tok512.bin"));
   ASSERT_TRUE(bool(model)) << errorOf(model);
   const ModelConfig &c = model->config;
-  EXPECT_EQ(c.hiddenSize, 64);
-  EXPECT_EQ(c.intermediateSize, 172);
-  EXPECT_EQ(c.numLayers, 5);
-  EXPECT_EQ(c.numHeads, 8);
-  EXPECT_EQ(c.numKVHeads, 4);
-  EXPECT_EQ(c.headDim, 8);
-  EXPECT_EQ(c.vocabSize, 512);
+  expectStories260KSizes(c);
   EXPECT_EQ(c.maxPositions, 512);
   EXPECT_TRUE(c.tieWordEmbeddings);
   EXPECT_EQ(c.rmsNormEps, 1e-5);

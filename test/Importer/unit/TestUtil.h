@@ -1,11 +1,14 @@
 //===- TestUtil.h - tiny model files for the importer tests ---------------===//
 //
 // Writers for small safetensors files, Hugging Face folders and llama2.c checkpoints, so that
-// the tests need nothing but C++.
+// the tests need nothing but C++ (GGUF files: test/common/GGUFWriter.h), and the bundled
+// stories260K's paths and sizes.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LLMC_TEST_IMPORTER_UNIT_TESTUTIL_H
 #define LLMC_TEST_IMPORTER_UNIT_TESTUTIL_H
+
+#include "compiler/Importer/ModelConfig.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringRef.h"
@@ -57,6 +60,26 @@ public:
 private:
   llvm::SmallString<256> dir;
 };
+
+#ifdef LLMC_STORIES260K_DIR
+/// The path of a file of models/stories260K.
+inline std::string storiesFile(llvm::StringRef name) {
+  llvm::SmallString<256> path(LLMC_STORIES260K_DIR);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+#endif
+
+/// The sizes of stories260K, the same in every format of it (stories260K.bin, .gguf).
+inline void expectStories260KSizes(const ModelConfig &c) {
+  EXPECT_EQ(c.hiddenSize, 64);
+  EXPECT_EQ(c.intermediateSize, 172);
+  EXPECT_EQ(c.numLayers, 5);
+  EXPECT_EQ(c.numHeads, 8);
+  EXPECT_EQ(c.numKVHeads, 4);
+  EXPECT_EQ(c.headDim, 8);
+  EXPECT_EQ(c.vocabSize, 512);
+}
 
 inline void writeFile(llvm::StringRef path, llvm::StringRef bytes) {
   std::error_code ec;

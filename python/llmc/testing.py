@@ -1,0 +1,133 @@
+"""What the pytest suites (test/e2e, test/gguf) share; their conftest.py files re-export it all.
+
+Tests marked `llmc` need build/bin/llmc (or $LLMC_BIN) and cmake + a C++ compiler. Without the
+binary they are skipped, unless LLMC_REQUIRE_BUILD=1 (as `make test` sets), where they fail.
+Compiled folders and builds are shared through the session-scoped `workspace`, so each model is
+compiled and each (model, compiler, flags) built once per run.
+
+Both conftest.py files export the same names, so `from conftest import STORIES_BIN` works in
+either suite whichever of the two pytest imported last under the module name `conftest`.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from llmc import driver, hf_models, llama2c
+
+REPO = Path(__file__).resolve().parents[2]
+STORIES_BIN = REPO / "models" / "stories260K" / "stories260K.bin"
+STORIES_TOK = REPO / "models" / "stories260K" / "tok512.bin"
+WERROR = "-Wall -Wextra -Werror"
+
+__all__ = [
+    "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace", "_llmc_required",
+    "cxx_or_skip", "pytest_collection_modifyitems", "pytest_configure", "random_prompt",
+    "workspace",
+]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "llmc: needs the llmc compiler binary and a C++ toolchain")
+
+
+def _require_build() -> bool:
+    return os.environ.get("LLMC_REQUIRE_BUILD") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if driver.have_llmc() or _require_build():
+        return
+    skip = pytest.mark.skip(reason=f"llmc binary not found at {driver.llmc_binary()} "
+                                   "(build it, or set LLMC_BIN; LLMC_REQUIRE_BUILD=1 to fail)")
+    for item in items:
+        if "llmc" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _llmc_required(request):
+    """With LLMC_REQUIRE_BUILD=1 a missing binary fails every test that needs it."""
+    if request.node.get_closest_marker("llmc") and not driver.have_llmc():
+        pytest.fail(f"LLMC_REQUIRE_BUILD=1 but the llmc binary is missing: {driver.llmc_binary()}")
+
+
+def cxx_or_skip(name: str) -> str:
+    path = driver.find_cxx(name)
+    if path is None:
+        pytest.skip(f"{name} not installed")
+    return path
+
+
+class ModelCache:
+    """Test models and what is made from them, under one temp folder, each made once.
+
+    A failure is remembered and raised again for every test that asks for the same thing, so a
+    broken compiler costs one attempt, not one per test.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._done = {}
+
+    def _once(self, key, make):
+        if key not in self._done:
+            try:
+                self._done[key] = (True, make())
+            except Exception as e:  # noqa: BLE001 - re-raised below, for every caller
+                self._done[key] = (False, e)
+        ok, value = self._done[key]
+        if not ok:
+            raise value
+        return value
+
+    def hf_model(self, name: str) -> Path:
+        """The random HF folder of hf_models.TEST_SPECS[name]."""
+        return self._once(("hf", name), lambda: Path(hf_models.write_random_llama(
+            self.root / "models" / name, hf_models.TEST_SPECS[name])))
+
+
+class Workspace(ModelCache):
+    """The end-to-end suite's models, compiled folders and builds."""
+
+    def stories_hf(self) -> Path:
+        """stories260K converted to a HF folder by llmc.llama2c."""
+        return self._once(("hf", "stories"), lambda: Path(llama2c.to_hf_folder(
+            STORIES_BIN, self.root / "models" / "stories260K_hf")))
+
+    def model_path(self, name: str) -> Path:
+        """Input of `llmc compile` for a model name: TEST_SPECS, 'stories_bin' or 'stories_hf'."""
+        if name == "stories_bin":
+            return STORIES_BIN
+        if name == "stories_hf":
+            return self.stories_hf()
+        return self.hf_model(name)
+
+    def compiled(self, name: str) -> Path:
+        """out/ folder of `llmc compile` for a model name."""
+        def make():
+            out = self.root / "out" / name
+            out.parent.mkdir(exist_ok=True)
+            extra = ["--tokenizer", str(STORIES_TOK)] if name == "stories_bin" else []
+            driver.compile(self.model_path(name), out, *extra, check=True)
+            return out
+        return self._once(("out", name), make)
+
+    def built(self, name: str, cxx: str = "g++", flags: str | None = None) -> Path:
+        """Build folder of the compiled `name` with compiler `cxx` and CMAKE_CXX_FLAGS `flags`."""
+        tag = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}-{cxx}-{flags or 'default'}")
+        return self._once(("build", name, cxx, flags), lambda: driver.build(
+            self.compiled(name), cxx=cxx, build_dir=self.root / "builds" / tag, cxx_flags=flags))
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory) -> Workspace:
+    return Workspace(tmp_path_factory.mktemp("e2e"))
+
+
+def random_prompt(vocab_size: int, n: int = 10, seed: int = 0) -> list[int]:
+    """n random token ids, avoiding 0..2 (unk/bos/eos)."""
+    return [int(t) for t in np.random.default_rng(seed).integers(3, vocab_size, n)]
