@@ -45,9 +45,14 @@ func.func @decode(%tokens: tensor<1xi32>, %pos: index) -> tensor<1x32xf32> {
 // KQUANT: llm.weight @layers.0.q_proj : !llm.qweight<q4_1, [64, 64], block = 32, layout = rows>
 // KQUANT: llm.weight @wide : !llm.qweight<q4_k, [8, 512], block = 256, layout = rows>
 // CHECK: llm.weight @wide : !llm.qweight<q4_0, [8, 512], block = 32, layout = rows>
+// Rows of 172 (not whole 32-element blocks) take q8_0 under every scheme.
+// KQUANT: llm.weight @ragged : !llm.qweight<q8_0, [8, 172], block = 32, layout = rows>
+// CHECK: llm.weight @ragged : !llm.qweight<q8_0, [8, 172], block = 32, layout = rows>
 llm.weight @wide : tensor<8x512xf32>
-func.func @f(%x: tensor<1x512xf32>) -> tensor<1x8xf32> {
+llm.weight @ragged : tensor<8x172xf32>
+func.func @f(%x: tensor<1x512xf32>, %r: tensor<1x172xf32>) -> tensor<1x8xf32> {
   %y = llm.linear %x, @wide : tensor<1x512xf32> -> tensor<1x8xf32>
-  %z = llm.add %y, %y : tensor<1x8xf32>
+  %w = llm.linear %r, @ragged : tensor<1x172xf32> -> tensor<1x8xf32>
+  %z = llm.add %y, %w : tensor<1x8xf32>
   return %z : tensor<1x8xf32>
 }
