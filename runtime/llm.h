@@ -49,6 +49,11 @@ llm_status llm_decode(llm_model* model, int32_t token, float* out_logits);
 /* Logits of the last token run: (vocab_size). Valid until the next call. */
 const float* llm_logits(const llm_model* model);
 
+/* Threads the model's kernels run on (default: all hardware threads). Targets whose code is
+ * single-threaded (generic) accept any positive count and run on the calling thread. */
+llm_status llm_set_threads(llm_model* model, int n_threads);
+int llm_threads(const llm_model* model);
+
 /* ---- runtime: sampling and generation -------------------------------------------------- */
 
 typedef struct llm_sampler_params {

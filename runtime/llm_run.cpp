@@ -47,6 +47,7 @@ struct Options {
   bool print_token_ids = false;
   bool echo = false;
   bool verbose = false;
+  int threads = 0;  // 0: all hardware threads
 };
 
 void print_usage(std::FILE* f) {
@@ -74,6 +75,7 @@ void print_usage(std::FILE* f) {
                "per token\n"
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
+               "  --threads N          threads for the kernels (default: all hardware threads)\n"
                "  --verbose            timings and tokens/s on stderr\n"
                "  --help               this text\n"
                "\n"
@@ -153,7 +155,7 @@ int parse_args(int argc, char** argv, Options* opts) {
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--temperature",
                                            "--top-p", "--seed", "--prompt", "--tokens",
-                                           "--dump-logits"};
+                                           "--dump-logits", "--threads"};
     const char* name = nullptr;
     const char* value = nullptr;
     for (const char* flag : k_valued) {
@@ -197,6 +199,10 @@ int parse_args(int argc, char** argv, Options* opts) {
     } else if (std::strcmp(name, "--top-p") == 0) {
       if (!parse_float(value, &opts->top_p) || !(opts->top_p > 0.0f && opts->top_p <= 1.0f)) {
         return usage_error("--top-p wants a number in (0, 1], got '%s'", value);
+      }
+    } else if (std::strcmp(name, "--threads") == 0) {
+      if (!parse_int(value, 1, 1024, &opts->threads)) {
+        return usage_error("--threads wants an integer from 1 to 1024, got '%s'", value);
       }
     } else if (std::strcmp(name, "--seed") == 0) {
       if (!parse_u64(value, &opts->seed)) {
@@ -301,6 +307,8 @@ int run_main(Run* run) {
   Options& o = run->opts;
   char err[512];
   if (llm_open(o.weights, &run->model, err, sizeof(err)) != LLM_OK) return fail("%s", err);
+  if (o.threads > 0 && llm_set_threads(run->model, o.threads) != LLM_OK)
+    return fail("cannot start %d threads", o.threads);
   const int vocab = llm_vocab_size(run->model);
   const int context = llm_context_length(run->model);
 
@@ -397,6 +405,7 @@ int run_main(Run* run) {
     if (rc != 0) return fail("%s: write failed", o.dump_logits);
   }
   if (o.verbose) {
+    std::fprintf(stderr, "llm-run: %d threads\n", llm_threads(run->model));
     std::fprintf(stderr, "llm-run: prompt %d tokens in %.3f s (%.1f tokens/s)\n", n_prompt,
                  prefill_s, prefill_s > 0 ? n_prompt / prefill_s : 0.0);
     std::fprintf(stderr, "llm-run: generated %d tokens in %.3f s (%.1f tokens/s)\n", generated,

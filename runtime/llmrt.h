@@ -97,6 +97,30 @@ const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t pre
 llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
                                   int32_t* out_tokens, int max_tokens, int* out_count);
 
+// ---- threads ----------------------------------------------------------------------------------
+
+/// A persistent pool: n_threads - 1 workers plus the thread that calls llmrt_pool_run.
+struct llmrt_pool;
+
+llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool);
+void llmrt_pool_free(llmrt_pool* pool);
+int llmrt_pool_threads(const llmrt_pool* pool);
+/// Runs body(context, task) for task = 0 .. task_count-1 over the pool's threads and returns
+/// when all are done. A NULL pool runs them on the calling thread.
+void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context, int task),
+                    void* context);
+/// The number of hardware threads (at least 1): the default for --threads.
+int llmrt_default_threads(void);
+
+/// llmrt_pool_run with a lambda: llmrt_parallel_for(pool, 4, [&](int part) { ... });
+template <typename Body>
+void llmrt_parallel_for(llmrt_pool* pool, int task_count, const Body& body) {
+  llmrt_pool_run(
+      pool, task_count,
+      [](void* context, int task) { (*static_cast<const Body*>(context))(task); },
+      const_cast<void*>(static_cast<const void*>(&body)));
+}
+
 // ---- sampling ---------------------------------------------------------------------------------
 
 struct llmrt_sampler {

@@ -13,7 +13,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 APT_PACKAGES=(
   cmake ninja-build ccache g++ make git python3 python3-venv python3-pip
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
-  protobuf-compiler libprotobuf-dev libgtest-dev
+  protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev
 )
 PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
 PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)

@@ -128,8 +128,9 @@ private:
        << "// in one arena whose layout the compiler planned; nothing is allocated per token.\n"
        << "// Generated file: recompile the model instead of editing it.\n"
        << "#include \"model.h\"\n\n"
-       << "#include \"kernels_" << options.target << ".h\"\n"
+       << kernelIncludes()
        << "#include \"runtime/llmrt.h\"\n\n"
+       << "#include <algorithm>\n"
        << "#include <cstring>\n"
        << "#include <initializer_list>\n\n"
        << "namespace {\n\n"
@@ -142,6 +143,17 @@ private:
        << ";  // per cache (keys, values): sum over layers of context * kv_dim\n\n";
     writeRopeTables();
   }
+
+  /// #include lines for the target's kernel headers.
+  std::string kernelIncludes() {
+    std::string text;
+    for (const std::string &file : target().kernelFiles)
+      if (StringRef(file).ends_with(".h"))
+        text += "#include \"" + llvm::sys::path::filename(file).str() + "\"\n";
+    return text;
+  }
+
+  const TargetInfo &target() const { return *options.targetInfo; }
 
   /// One constant table per distinct set of rotary frequencies.
   void writeRopeTables() {
@@ -187,6 +199,8 @@ private:
        << "  float* value_cache;    // (kKVCacheFloats) per layer: (context, kv_dim)\n"
        << "  float* logits;         // (kVocabSize) of the last token run\n"
        << "  int position;          // tokens in the KV cache\n"
+       << (target().threaded ? "  llmrt_pool* pool;      // the kernels' threads\n"
+                             : "  int threads;           // accepted; generic code is single-threaded\n")
        << "};\n\n";
   }
 
@@ -311,9 +325,12 @@ private:
            << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
            << ", " << out << ")";
     } else if (auto norm = dyn_cast<llm::RMSNormOp>(op)) {
-      call << "llmk_rms_norm_f32(" << valueName(norm.getInput()) << ", "
+      call << elementwiseKernel("rms_norm") << "(" << valueName(norm.getInput()) << ", "
            << weightRef(norm.getWeightAttr()) << ", n, " << columns(norm.getInput()) << ", "
            << formatFloat(float(norm.getEps().convertToDouble())) << ", " << out << ")";
+    } else if (auto linear = dyn_cast<llm::LinearOp>(op);
+               linear && hasMicrokernel(linear)) {
+      return writeThreadedLinear(linear, out);
     } else if (auto linear = dyn_cast<llm::LinearOp>(op)) {
       std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
       call << "llmk_linear_" << kernelSuffix(linear.getWeightAttr()) << "("
@@ -347,16 +364,71 @@ private:
            << ",\n                     reinterpret_cast<float*>(arena + " << scores.getInt()
            << "), " << out << ")";
     } else if (auto swiglu = dyn_cast<llm::SwiGLUOp>(op)) {
-      call << "llmk_swiglu_f32(" << valueName(swiglu.getGate()) << ", "
+      call << elementwiseKernel("swiglu") << "(" << valueName(swiglu.getGate()) << ", "
            << valueName(swiglu.getUp()) << ", n * " << columns(swiglu.getResult()) << ", "
            << out << ")";
     } else if (auto add = dyn_cast<llm::AddOp>(op)) {
-      call << "llmk_add_f32(" << valueName(add.getLhs()) << ", " << valueName(add.getRhs())
+      call << elementwiseKernel("add") << "(" << valueName(add.getLhs()) << ", "
+           << valueName(add.getRhs())
            << ", n * " << columns(add.getResult()) << ", " << out << ")";
     } else {
       return op.emitError() << "the " << options.target << " emitter has no kernel for this op";
     }
     os << "  " << text << ";\n";
+    return success();
+  }
+
+  /// The float32 kernel for an elementwise op: the target's own when it has one
+  /// (llmk_avx2_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
+  std::string elementwiseKernel(StringRef op) {
+    if (llvm::is_contained(target().elementwiseKernels, op))
+      return ("llmk_" + target().kernelPrefix + "_" + op + "_f32").str();
+    return ("llmk_" + op + "_f32").str();
+  }
+
+  /// Whether the target has a row-range microkernel for this linear's weight storage and the
+  /// tiling pass has split its rows.
+  bool hasMicrokernel(llm::LinearOp linear) {
+    if (!target().threaded || !linear->hasAttr(kRowPartsAttr))
+      return false;
+    return llvm::is_contained(target().linearKernels, kernelSuffix(linear.getWeightAttr()));
+  }
+
+  /// The activation format the integer dot products of a weight scheme read.
+  static StringRef activationFormat(StringRef scheme) {
+    if (scheme == "q4_1")
+      return "q8_1";
+    if (scheme == "q4_k" || scheme == "q6_k")
+      return "q8_k";
+    return "q8_0";
+  }
+
+  /// Quantizes the input once, then runs the row parts on the thread pool:
+  ///   llmrt_parallel_for(m->pool, 4, [&](int part) { llmk_avx2_linear_q4_0_rows(...); });
+  LogicalResult writeThreadedLinear(llm::LinearOp linear, StringRef out) {
+    std::string prefix = "llmk_" + target().kernelPrefix + "_";
+    std::string storage = kernelSuffix(linear.getWeightAttr());
+    int64_t k = columns(linear.getInput()), rows = columns(linear.getResult());
+    int64_t parts = linear->getAttrOfType<IntegerAttr>(kRowPartsAttr).getInt();
+    int64_t perPart = linear->getAttrOfType<IntegerAttr>(kRowsPerPartAttr).getInt();
+    std::string input = valueName(linear.getInput());
+    if (storage != "f32") {
+      auto scratch = linear->getAttrOfType<IntegerAttr>(kScratchOffsetAttr);
+      if (!scratch)
+        return linear.emitError() << "has no '" << kScratchOffsetAttr
+                                  << "': run llm-plan-memory";
+      os << "  " << prefix << "quantize_" << activationFormat(storage) << "(" << input
+         << ", n, " << k << ", arena + " << scratch.getInt() << ");\n";
+      input = "arena + " + std::to_string(scratch.getInt());
+    }
+    std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
+    os << "  llmrt_parallel_for(m->pool, " << parts << ", [&](int part) {  // " << perPart
+       << " rows each\n"
+       << "    " << prefix << "linear_" << storage << "_rows(" << input << ", "
+       << weightRef(linear.getWeightAttr()) << ", " << bias << ", n, " << k << ", " << rows
+       << ", part * " << perPart << ", std::min(part * " << perPart << " + " << perPart << ", "
+       << rows << "), " << out << ");\n"
+       << "  });\n";
     return success();
   }
 
@@ -390,12 +462,19 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
     llmrt_format_error(err, err_len, "out of memory for the arena and KV cache");
     return LLM_ERR_NO_MEMORY;
   }
+  status = llm_set_threads(m, llmrt_default_threads());
+  if (status != LLM_OK) {
+    llm_close(m);
+    llmrt_format_error(err, err_len, "cannot start the kernels' threads");
+    return status;
+  }
   *out_model = m;
   return LLM_OK;
 }
 
 void llm_close(llm_model* m) {
   if (m == nullptr) return;
+)cpp" << (target().threaded ? "  llmrt_pool_free(m->pool);\n" : "") << R"cpp(
   llmrt_free(m->logits);
   llmrt_free(m->value_cache);
   llmrt_free(m->key_cache);
@@ -404,6 +483,27 @@ void llm_close(llm_model* m) {
   llmrt_free(m);
 }
 
+)cpp";
+    if (target().threaded)
+      os << R"cpp(llm_status llm_set_threads(llm_model* m, int n_threads) {
+  if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  llmrt_pool_free(m->pool);
+  m->pool = nullptr;
+  return llmrt_pool_create(n_threads, &m->pool);
+}
+
+int llm_threads(const llm_model* m) { return llmrt_pool_threads(m->pool); }
+)cpp";
+    else
+      os << R"cpp(llm_status llm_set_threads(llm_model* m, int n_threads) {
+  if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  m->threads = n_threads;  // the generic kernels run on the calling thread
+  return LLM_OK;
+}
+
+int llm_threads(const llm_model* m) { return m->threads; }
+)cpp";
+    os << R"cpp(
 int llm_vocab_size(const llm_model*) { return kVocabSize; }
 int llm_context_length(const llm_model*) { return kContextLength; }
 int llm_position(const llm_model* m) { return m->position; }

@@ -2,6 +2,7 @@
 #include "compiler/Emitter/EmbeddedSources.h"
 #include "compiler/Emitter/Emitter.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
@@ -12,14 +13,14 @@ namespace {
 
 constexpr const char *kLlmcVersion = LLMC_VERSION;
 
-/// Where an embedded source goes in out/: runtime/* keeps its folder, a target's kernel files
+/// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
 /// go to the top. Empty for files this target does not use.
-std::string destinationOf(llvm::StringRef source, llvm::StringRef target) {
+std::string destinationOf(llvm::StringRef source, const TargetInfo &target) {
   if (source.starts_with("runtime/"))
     return source.str();
-  std::string prefix = ("targets/" + target + "/").str();
-  if (source.starts_with(prefix))
-    return source.drop_front(prefix.size()).str();
+  for (const std::string &file : target.kernelFiles)
+    if (source == "targets/" + file)
+      return llvm::sys::path::filename(file).str();
   return "";
 }
 
@@ -45,7 +46,19 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
   os << ")\n"
      << "target_include_directories(llm_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
      << "target_compile_features(llm_model PUBLIC cxx_std_17)\n"
-     << "target_link_libraries(llm_model PUBLIC Threads::Threads)\n\n"
+     << "target_link_libraries(llm_model PUBLIC Threads::Threads)\n";
+  const TargetInfo &target = *options.targetInfo;
+  if (!target.compileFlags.empty()) {
+    os << "# The " << target.name << " microkernels need these instruction sets.\n"
+       << "if(CMAKE_CXX_COMPILER_ID MATCHES \"GNU|Clang\")\n"
+       << "  set_source_files_properties(";
+    for (const std::string &file : target.kernelFiles)
+      if (llvm::StringRef(file).ends_with(".cpp") && !llvm::StringRef(file).starts_with("generic/"))
+        os << llvm::sys::path::filename(file) << " ";
+    os << "PROPERTIES\n    COMPILE_OPTIONS \"" << llvm::join(target.compileFlags, ";")
+       << "\")\nendif()\n";
+  }
+  os << "\n"
      << "add_executable(llm-run runtime/llm_run.cpp)\n"
      << "target_link_libraries(llm-run PRIVATE llm_model)\n"
      << "# llm-run finds weights.bin and tokenizer.bin here unless --weights/--tokenizer say.\n"
@@ -99,7 +112,7 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                               llvm::StringRef directory, const EmitSummary &summary) {
   std::vector<std::string> copied;
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
-    std::string destination = destinationOf(kEmbeddedFiles[i].path, options.target);
+    std::string destination = destinationOf(kEmbeddedFiles[i].path, *options.targetInfo);
     if (destination.empty())
       continue;
     llvm::SmallString<256> path(directory);
@@ -111,6 +124,13 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
       return error;
     copied.push_back(destination);
   }
+  size_t kernelsCopied = llvm::count_if(copied, [](const std::string &file) {
+    return !llvm::StringRef(file).starts_with("runtime/");
+  });
+  if (kernelsCopied != options.targetInfo->kernelFiles.size())
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "this llmc was built without all of the " + options.target +
+                                       " kernel sources");
   copied.push_back("model.cpp");
   llvm::sort(copied);
 

@@ -1,16 +1,13 @@
 //===- Pipelines.cpp - the one place where pass order is fixed -----------===//
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Transforms/Passes.h"
+#include "targets/common/TargetInfo.h"
+#include "targets/x86/Transforms/Passes.h"
 
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 namespace llmc {
-
-const std::vector<std::string> &supportedTargets() {
-  static const std::vector<std::string> targets = {"generic"};
-  return targets;
-}
 
 void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &options) {
   LLMQuantizeOptions quantize;
@@ -18,12 +15,19 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
   quantize.overrides = options.quantOverrides;
   pm.addPass(createLLMQuantize(quantize));
   pm.addPass(mlir::createCanonicalizerPass());
-  // The generic target has no target-specific passes yet; x86/ARM tiling and packing go here.
+  const TargetInfo *target = lookupTarget(options.target);
+  assert(target && "the caller checks the target name");
+  if (llvm::StringRef(target->name).starts_with("x86-")) {
+    LLMX86TileOptions tile;
+    tile.cores = options.cores > 0 ? options.cores : target->defaultCores;
+    pm.addPass(createLLMX86Tile(tile));
+  }
   pm.addPass(createLLMPlanMemory());
 }
 
 void registerLLMPassesAndPipelines() {
   registerLLMPasses();
+  registerLLMX86Passes();
   mlir::PassPipelineRegistration<>(
       "llm-compile-pipeline", "the llmc compile pipeline for the generic target",
       [](mlir::OpPassManager &pm) { buildCompilePipeline(pm, PipelineOptions()); });

@@ -9,17 +9,16 @@
 
 namespace llmc {
 
-/// Targets llmc can emit code for.
-const std::vector<std::string> &supportedTargets();
-
 struct PipelineOptions {
   std::string target = "generic";
   std::string quant;                       ///< default scheme; empty: keep as imported
   std::vector<std::string> quantOverrides; ///< PATTERN=SCHEME, first match wins
+  int64_t cores = 0;                       ///< threads to plan for; 0: the target's default
 };
 
-/// From an imported module to one the emitter accepts for `options.target`:
-///   llm-quantize -> canonicalize -> llm-plan-memory
+/// From an imported module to one the emitter accepts for `options.target` (a name from
+/// targets/common/TargetInfo's registry):
+///   llm-quantize -> canonicalize -> [x86: llm-x86-tile] -> llm-plan-memory
 void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
 /// Registers the passes and `llm-compile-pipeline` for llmc-opt.

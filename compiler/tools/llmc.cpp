@@ -13,6 +13,7 @@
 #include "compiler/Importer/LlamaToIR.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/tools/Inspect.h"
+#include "targets/common/TargetInfo.h"
 #include "dialects/llm/LLMDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -41,7 +42,9 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
                                cl::value_desc("Hugging Face folder | GGUF file | llama2.c checkpoint"));
 cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is an llmc output)"),
                                 cl::value_desc("folder"), cl::sub(compileCommand));
-cl::opt<std::string> target("target", cl::desc("Code generation target (default: generic)"),
+cl::opt<std::string> target("target",
+                            cl::desc("Code generation target: generic (default), x86-avx2, "
+                                     "x86-avx512"),
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
@@ -58,6 +61,10 @@ cl::opt<std::string> emit("emit",
                           cl::desc("What to produce: out (default), mlir (the imported module), "
                                    "mlir-planned (after the pipeline)"),
                           cl::init("out"), cl::sub(compileCommand));
+cl::opt<int64_t> cores("cores",
+                       cl::desc("Threads the work split is planned for (default: the target's; "
+                                "llm-run --threads picks how many run)"),
+                       cl::init(0), cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
@@ -130,9 +137,11 @@ int inspect() {
 
 int compile() {
   bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
-  if (!is_contained(llmc::supportedTargets(), target.getValue()))
-    return fail("unknown target '" + target + "' (supported: " +
-                join(llmc::supportedTargets(), ", ") + ")");
+  const llmc::TargetInfo *targetInfo = llmc::lookupTarget(target);
+  if (!targetInfo)
+    return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
+  if (cores < 0)
+    return fail("--cores must be positive");
   if (emit != "out" && emit != "mlir" && emit != "mlir-planned")
     return fail("unknown --emit '" + emit + "' (supported: out, mlir, mlir-planned)");
   if (prefillTokens <= 0)
@@ -179,6 +188,7 @@ int compile() {
   mlir::PassManager pm(&context);
   llmc::PipelineOptions pipeline;
   pipeline.target = target;
+  pipeline.cores = cores;
   // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
   if (quant == "f32")
     pipeline.quantOverrides.push_back("*=f32");
@@ -198,6 +208,7 @@ int compile() {
   emitOptions.modelName = modelName(modelPath);
   emitOptions.sourceDescription = model->sourceDescription;
   emitOptions.target = target;
+  emitOptions.targetInfo = targetInfo;
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   llmc::EmitSummary summary;

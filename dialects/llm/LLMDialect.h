@@ -15,6 +15,9 @@ constexpr llvm::StringLiteral kArenaBytesAttr = "llm.arena_bytes";       ///< on
 constexpr llvm::StringLiteral kArenaOffsetAttr = "llm.arena_offset";     ///< on an op's result
 constexpr llvm::StringLiteral kScoresOffsetAttr = "llm.scores_offset";   ///< attention scratch
 constexpr llvm::StringLiteral kScratchOffsetAttr = "llm.scratch_offset"; ///< quantized inputs
+/// Thread split of a linear's output rows (target tiling passes).
+constexpr llvm::StringLiteral kRowPartsAttr = "llm.row_parts";
+constexpr llvm::StringLiteral kRowsPerPartAttr = "llm.rows_per_part";
 
 } // namespace llmc
 

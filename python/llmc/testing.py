@@ -106,21 +106,23 @@ class Workspace(ModelCache):
             return self.stories_hf()
         return self.hf_model(name)
 
-    def compiled(self, name: str) -> Path:
-        """out/ folder of `llmc compile` for a model name."""
+    def compiled(self, name: str, target: str = "generic") -> Path:
+        """out/ folder of `llmc compile --target TARGET` for a model name."""
         def make():
-            out = self.root / "out" / name
+            out = self.root / "out" / (name if target == "generic" else f"{name}-{target}")
             out.parent.mkdir(exist_ok=True)
             extra = ["--tokenizer", str(STORIES_TOK)] if name == "stories_bin" else []
-            driver.compile(self.model_path(name), out, *extra, check=True)
+            driver.compile(self.model_path(name), out, *extra, "--target", target, check=True)
             return out
-        return self._once(("out", name), make)
+        return self._once(("out", name, target), make)
 
-    def built(self, name: str, cxx: str = "g++", flags: str | None = None) -> Path:
+    def built(self, name: str, cxx: str = "g++", flags: str | None = None,
+              target: str = "generic") -> Path:
         """Build folder of the compiled `name` with compiler `cxx` and CMAKE_CXX_FLAGS `flags`."""
-        tag = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}-{cxx}-{flags or 'default'}")
-        return self._once(("build", name, cxx, flags), lambda: driver.build(
-            self.compiled(name), cxx=cxx, build_dir=self.root / "builds" / tag, cxx_flags=flags))
+        tag = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}-{target}-{cxx}-{flags or 'default'}")
+        return self._once(("build", name, cxx, flags, target), lambda: driver.build(
+            self.compiled(name, target), cxx=cxx, build_dir=self.root / "builds" / tag,
+            cxx_flags=flags))
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,11 @@ pytestmark = pytest.mark.llmc
 PROMPT_LEN, STEPS = 10, 10
 
 
-def check_against_transformers(workspace, name: str, build_dir):
+def check_against_transformers(workspace, name: str, build_dir, target: str = "generic"):
     spec = hf_models.TEST_SPECS[name]
     prompt = random_prompt(spec.vocab_size, PROMPT_LEN, seed=spec.seed)
-    ids, logits = driver.run(build_dir, prompt, STEPS, out=workspace.compiled(name))
+    ids, logits = driver.run(build_dir, prompt, STEPS, out=workspace.compiled(name, target),
+                             extra=["--threads", "2"])
     assert len(ids) == STEPS, f"asked for {STEPS} tokens with --ignore-eos, got {ids}"
     assert logits.shape == (PROMPT_LEN + STEPS - 1, spec.vocab_size)
     # Greedy: each generated token is the argmax of the row before it.
@@ -32,17 +33,25 @@ def test_gcc(workspace, name):
     check_against_transformers(workspace, name, workspace.built(name, "g++"))
 
 
+@pytest.mark.parametrize("name", list(hf_models.TEST_SPECS))
+def test_x86_avx2(workspace, name):
+    """The x86-avx2 target (AVX2 microkernels, two threads) on float weights: the same bound."""
+    check_against_transformers(workspace, name, workspace.built(name, "g++", target="x86-avx2"),
+                               target="x86-avx2")
+
+
 @pytest.mark.parametrize("name", ["gqa_llama3", "tied"])
 def test_clang(workspace, name):
     cxx_or_skip("clang++")
     check_against_transformers(workspace, name, workspace.built(name, "clang++"))
 
 
+@pytest.mark.parametrize("target", ["generic", "x86-avx2"])
 @pytest.mark.parametrize("cxx", ["g++", "clang++"])
-def test_warning_free(workspace, cxx):
+def test_warning_free(workspace, cxx, target):
     """The generated sources build under -Wall -Wextra -Werror (odd sizes: most remainders),
     and that build still computes the right logits."""
     cxx_or_skip(cxx)
-    build_dir = workspace.built("odd_sizes", cxx, WERROR)
+    build_dir = workspace.built("odd_sizes", cxx, WERROR, target=target)
     assert f"CMAKE_CXX_FLAGS:STRING={WERROR}\n" in (build_dir / "CMakeCache.txt").read_text()
-    check_against_transformers(workspace, "odd_sizes", build_dir)
+    check_against_transformers(workspace, "odd_sizes", build_dir, target)

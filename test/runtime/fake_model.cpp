@@ -8,6 +8,7 @@
 
 struct llm_model {
   int position;
+  int threads;
   float logits[k_fake_vocab];  // (vocab) of the last token run
 };
 
@@ -65,3 +66,11 @@ llm_status llm_decode(llm_model* model, int32_t token, float* out_logits) {
 }
 
 const float* llm_logits(const llm_model* model) { return model->logits; }
+
+llm_status llm_set_threads(llm_model* model, int n_threads) {
+  if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  model->threads = n_threads;
+  return LLM_OK;
+}
+
+int llm_threads(const llm_model* model) { return model->threads; }

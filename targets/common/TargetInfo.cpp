@@ -1,0 +1,77 @@
+//===- TargetInfo.cpp - the target registry -------------------------------===//
+#include "targets/common/TargetInfo.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+namespace llmc {
+namespace {
+
+std::vector<TargetInfo> makeTargets() {
+  std::vector<TargetInfo> targets;
+
+  TargetInfo generic;
+  generic.name = "generic";
+  generic.description = "portable C++17, float32 and integer-dot reference kernels";
+  generic.kernelFiles = {"generic/kernels_generic.h", "generic/kernels_generic.cpp",
+                         "generic/kernels_generic_quant.cpp"};
+  targets.push_back(generic);
+
+  // A typical desktop/server x86 core: 32 KiB L1d, 1 MiB L2, a shared L3. The work split
+  // only needs to be fine enough for this many threads; the runtime balances the parts.
+  TargetInfo avx2 = generic;
+  avx2.name = "x86-avx2";
+  avx2.description = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
+  avx2.kernelPrefix = "avx2";
+  avx2.kernelFiles.push_back("x86/kernels_x86_avx2.h");
+  avx2.kernelFiles.push_back("x86/kernels_x86_avx2.cpp");
+  avx2.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
+  avx2.features = {"avx2", "fma", "f16c"};
+  avx2.vectorBits = 256;
+  avx2.defaultCores = 8;
+  avx2.l1DataBytes = 32 << 10;
+  avx2.l2Bytes = 1 << 20;
+  avx2.l3Bytes = 32 << 20;
+  avx2.threaded = true;
+  avx2.linearKernels = {"f32", "q8_0", "q4_0", "q4_1"};
+  avx2.elementwiseKernels = {"rms_norm", "swiglu", "add"};
+  targets.push_back(avx2);
+
+  TargetInfo avx512 = avx2;
+  avx512.name = "x86-avx512";
+  avx512.description = "x86-64 with AVX-512 F/BW/VL and VNNI";
+  avx512.kernelPrefix = "avx512";
+  avx512.kernelFiles = generic.kernelFiles;
+  avx512.kernelFiles.push_back("x86/kernels_x86_avx512.h");
+  avx512.kernelFiles.push_back("x86/kernels_x86_avx512.cpp");
+  avx512.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma",
+                         "-mf16c"};
+  avx512.features = {"avx512f", "avx512bw", "avx512vl", "avx512vnni", "fma", "f16c"};
+  avx512.vectorBits = 512;
+  avx512.l2Bytes = 2 << 20;
+  targets.push_back(avx512);
+  return targets;
+}
+
+} // namespace
+
+llvm::ArrayRef<TargetInfo> allTargets() {
+  static const std::vector<TargetInfo> targets = makeTargets();
+  return targets;
+}
+
+const TargetInfo *lookupTarget(llvm::StringRef name) {
+  for (const TargetInfo &target : allTargets())
+    if (target.name == name)
+      return &target;
+  return nullptr;
+}
+
+std::string targetNames() {
+  std::vector<std::string> names;
+  for (const TargetInfo &target : allTargets())
+    names.push_back(target.name);
+  return llvm::join(names, ", ");
+}
+
+} // namespace llmc

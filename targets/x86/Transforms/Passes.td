@@ -1,0 +1,32 @@
+//===- Passes.td - x86 target passes -----------------------*- tablegen -*-===//
+#ifndef LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD
+#define LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
+  let summary = "splits each linear's output rows into parts for the thread pool";
+  let description = [{
+    Decides how the x86 targets' linears are divided over threads: the output rows (weight rows)
+    are cut into `llm.row_parts` parts of `llm.rows_per_part` rows (the last part may be
+    shorter). Parts are handed to threads dynamically at run time, so the split aims at about
+    two parts per core (`cores`) for balance while keeping each part at least 16 rows (a
+    multiple of 4, the row tile of the microkernels) so a part streams enough weight bytes to
+    amortize its dispatch. The result is constants in the generated code.
+
+    Before:
+    ```mlir
+    %y = llm.linear %x, @w : tensor<1x2048xf32> -> tensor<1x5632xf32>
+    ```
+    After `llm-x86-tile{cores=8}`:
+    ```mlir
+    %y = llm.linear %x, @w {llm.row_parts = 16 : i64, llm.rows_per_part = 352 : i64} ...
+    ```
+  }];
+  let options = [
+    Option<"cores", "cores", "int64_t", /*default=*/"8",
+           "threads the split is planned for">,
+  ];
+}
+
+#endif // LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD

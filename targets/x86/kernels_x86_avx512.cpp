@@ -1,0 +1,736 @@
+// kernels_x86_avx512.cpp - AVX-512 microkernels of the x86-avx512 target (see the header).
+//
+// The same plan as kernels_x86_avx2.cpp, in 512-bit vectors: the quantized linears prepare each
+// tile's activation blocks once (lane order of the weight vectors, scales as float) in a 32 KiB
+// stack buffer, then read every weight row of [row_begin, row_end) once per tile of up to 4
+// activation rows (decode: 1 activation row x 4 weight rows; prompts: 4 x 2).
+//
+// One vector step covers two q8_0 blocks (64 quants) or four q4_0/q4_1 blocks (their 64 bytes of
+// nibbles: the low nibbles of four blocks in one vector, the high nibbles in another, the
+// activations' halves arranged to match). With VNNI, vpdpbusd (u8 x s8, four products summed
+// into each 32-bit lane, no saturation) does the integer work:
+//   q8_0 x q8_0  dpbusd(x + 128, w) - dpbusd(128, w) = x * w; the second term once per weight
+//                group, the activations stored offset by 128 (x ^ 0x80) once per tile
+//   q4_0 x q8_0  dpbusd(q, x) - dpbusd(8, x) = (q - 8) * x; the second term once per tile
+//   q4_1 x q8_1  dpbusd(q, x); the min term m * s of each block in float, as ggml does
+// Without VNNI (a compiler not targeting it) the same sums come from vpmaddubsw + vpmaddwd, as in
+// the AVX2 kernels. Every 32-bit lane holds an exact partial sum of one block; it is converted to
+// float, multiplied by the block's two scales and accumulated in 16 float lanes.
+#include "kernels_x86_avx512.h"  // beside this file, here and in out/
+#include "runtime/quant_format.h"
+
+// GCC 12's AVX-512 intrinsics initialise their _mm512_undefined_*() placeholders from themselves,
+// which -W(maybe-)uninitialized reports wherever they are inlined (GCC bug 105593, fixed in
+// GCC 13); the warnings are silenced for the header's own lines only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+inline int min_int(int a, int b) { return a < b ? a : b; }
+
+// The tile loops over R weight rows and C activation rows must unroll completely, so that the
+// R x C accumulators live in registers; GCC does not always do it unasked. (Clang reads the same
+// pragma.)
+#define LLMK_UNROLL _Pragma("GCC unroll 16")
+
+// Horizontal sums and maxima. (Not GCC 12's _mm512_reduce_*: their inlined halves trip its
+// -Wuninitialized.)
+inline __m256 fold_halves_add(__m512 v) {
+  return _mm512_castps512_ps256(_mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4e)));
+}
+
+inline float hsum(__m512 v) {
+  const __m256 h = fold_halves_add(v);
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline float hmax(__m512 v) {  // none NaN
+  const __m256 h = _mm512_castps512_ps256(_mm512_max_ps(v, _mm512_shuffle_f32x4(v, v, 0x4e)));
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+inline int hsum_epi32(__m512i v) {
+  const __m256i h = _mm512_castsi512_si256(_mm512_add_epi32(v, _mm512_shuffle_i32x4(v, v, 0x4e)));
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+inline double hsum_pd(__m512d v) {
+  const __m256d h = _mm512_castpd512_pd256(_mm512_add_pd(v, _mm512_shuffle_f64x2(v, v, 0x4e)));
+  const __m128d s = _mm_add_pd(_mm256_castpd256_pd128(h), _mm256_extractf128_pd(h, 1));
+  return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+/// Lanes [0, count) of 16.
+inline __mmask16 tail_mask16(int count) { return static_cast<__mmask16>((1u << count) - 1); }
+
+inline __m512 abs_ps(__m512 v) {
+  const __m512i magnitude = _mm512_set1_epi32(0x7fffffff);
+  return _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(v), magnitude));
+}
+
+/// Four fp16 values, each repeated in 4 consecutive lanes: a a a a b b b b c c c c d d d d.
+inline __m512 fp16_quad_x4(llmrt_fp16 a, llmrt_fp16 b, llmrt_fp16 c, llmrt_fp16 d) {
+  const uint64_t bits = a | uint64_t(b) << 16 | uint64_t(c) << 32 | uint64_t(d) << 48;
+  const __m128 f = _mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(bits)));
+  return _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3), _mm512_castps128_ps512(f));
+}
+
+/// Two fp16 values, a in lanes 0-7 and b in lanes 8-15.
+inline __m512 fp16_pair_x8(llmrt_fp16 a, llmrt_fp16 b) {
+  const __m128 f = _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(a | uint32_t(b) << 16)));
+  return _mm512_permutexvar_ps(
+      _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1), _mm512_castps128_ps512(f));
+}
+
+/// Four 16-byte pieces as one vector, piece i in 128-bit lane i; nullptr reads as zero.
+inline __m512i load_4x16(const void* p0, const void* p1, const void* p2, const void* p3) {
+  const __m128i zero = _mm_setzero_si128();
+  const void* p[4] = {p0, p1, p2, p3};
+  __m128i v[4];
+  for (int i = 0; i < 4; ++i) {
+    v[i] = p[i] != nullptr ? _mm_loadu_si128(static_cast<const __m128i*>(p[i])) : zero;
+  }
+  __m512i out = _mm512_castsi128_si512(v[0]);
+  out = _mm512_inserti32x4(out, v[1], 1);
+  out = _mm512_inserti32x4(out, v[2], 2);
+  return _mm512_inserti32x4(out, v[3], 3);
+}
+
+/// Two 32-byte pieces as one vector; nullptr reads as zero.
+inline __m512i load_2x32(const void* p0, const void* p1) {
+  const __m256i a = _mm256_loadu_si256(static_cast<const __m256i*>(p0));
+  const __m256i b = p1 != nullptr ? _mm256_loadu_si256(static_cast<const __m256i*>(p1))
+                                  : _mm256_setzero_si256();
+  return _mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1);
+}
+
+// ---- activation quantization -----------------------------------------------------------------
+
+/// round(v) half away from zero (roundf) for |v| < 2^22: trunc(v + copysign(0.5 - 2^-25, v));
+/// see kernels_x86_avx2.cpp.
+inline __m512 round_half_away(__m512 v) {
+  const __m512i sign = _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(INT32_MIN));
+  const __m512 half = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_castps_si512(_mm512_set1_ps(0.49999997f)), sign));
+  return _mm512_roundscale_ps(_mm512_add_ps(v, half), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+}
+
+/// Quantizes 32 floats as quant.cpp's quantize_q8_block does (see kernels_x86_avx2.cpp).
+inline float quantize_block_q8(const float* x /* (32) */, int8_t* qs /* (32) */, int* sum) {
+  const __m512 v0 = _mm512_loadu_ps(x), v1 = _mm512_loadu_ps(x + 16);
+  // max returns its second operand when either is NaN, so NaNs leave the running maximum.
+  const __m512 amax = _mm512_max_ps(abs_ps(v0), _mm512_max_ps(abs_ps(v1), _mm512_setzero_ps()));
+  const float d = hmax(amax) / 127.0f;
+  const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+  __m512i q[2];
+  const __m512 v[2] = {v0, v1};
+  for (int j = 0; j < 2; ++j) {
+    __m512 t = _mm512_mul_ps(v[j], id);
+    t = _mm512_max_ps(t, _mm512_set1_ps(-127.0f));  // NaN -> -127
+    t = _mm512_min_ps(t, _mm512_set1_ps(127.0f));
+    q[j] = _mm512_cvtps_epi32(round_half_away(t));  // integral already: exact
+  }
+  *sum = hsum_epi32(_mm512_add_epi32(q[0], q[1]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qs), _mm512_cvtsepi32_epi8(q[0]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16), _mm512_cvtsepi32_epi8(q[1]));
+  return d;
+}
+
+inline void quantize_block(const float* x, llmrt_block_q8_0* out) {
+  int sum;
+  out->d = llmrt_fp32_to_fp16(quantize_block_q8(x, out->qs, &sum));
+}
+
+inline void quantize_block(const float* x, llmrt_block_q8_1* out) {
+  int sum;
+  const float d = quantize_block_q8(x, out->qs, &sum);
+  out->d = llmrt_fp32_to_fp16(d);
+  out->s = llmrt_fp32_to_fp16(static_cast<float>(sum) * d);
+}
+
+/// n rows of k floats to blocks of 32, a short last block quantized from a zero-padded copy.
+template <typename Block>
+void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  const int whole = k / LLMRT_QK;
+  Block* y = static_cast<Block*>(out);
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + static_cast<size_t>(i) * k;
+    Block* yi = y + static_cast<size_t>(i) * blocks;
+    for (int b = 0; b < whole; ++b) quantize_block(xi + b * LLMRT_QK, &yi[b]);
+    if (whole < blocks) {
+      float tail[LLMRT_QK] = {};
+      std::memcpy(tail, xi + whole * LLMRT_QK, sizeof(float) * (k - whole * LLMRT_QK));
+      quantize_block(tail, &yi[whole]);
+    }
+  }
+}
+
+// ---- quantized linears: one policy per weight type -------------------------------------------
+// As in kernels_x86_avx2.cpp: XGroup (prepared activations of kGroupBlocks blocks, by prep()),
+// WGroup (a weight group by load(); count < kGroupBlocks at a row's end, the missing blocks zero),
+// Acc with zero(), dot() and sum().
+
+/// Integer sums of u8 x s8 products, four adjacent products per 32-bit lane, added to acc.
+inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
+#ifdef __AVX512VNNI__
+  return _mm512_dpbusd_epi32(acc, u, s);
+#else
+  // The callers pass u <= 15, or u <= 128 with |s| <= 127: no s16 pair sum saturates.
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(u, s),
+                                                 _mm512_set1_epi16(1)));
+#endif
+}
+
+/// q8_0 weights, q8_0 activations: two blocks per group, 32-bit lanes 0-7 summing block 0 and
+/// 8-15 block 1.
+struct KernelQ8_0 {
+  typedef llmrt_block_q8_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
+  static const int kGroupBlocks = 2;
+  struct XGroup {
+    __m512i q;  // the quants of both blocks; with VNNI + 128, as u8
+    __m512 d;   // block 0's scale in lanes 0-7, block 1's in lanes 8-15
+  };
+  struct WGroup {
+    __m512i q;
+#ifdef __AVX512VNNI__
+    __m512i minus_128_sum;  // -128 * (sum of each 4 quants), what the offset of x adds
+#else
+    __m512i abs_q;  // |w| as u8, whose products with sign(x, w) are w * x
+    __mmask64 negative;
+#endif
+    __m512 d;
+  };
+  typedef __m512 Acc;
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) {
+    for (int g = 0; 2 * g < blocks; ++g) {
+      const XBlock* xg = x + 2 * g;
+      const bool two = 2 * g + 1 < blocks;
+      out[g].q = load_2x32(xg[0].qs, two ? xg[1].qs : nullptr);
+#ifdef __AVX512VNNI__
+      out[g].q = _mm512_xor_si512(out[g].q, _mm512_set1_epi8(-128));  // x + 128 as u8
+#endif
+      out[g].d = fp16_pair_x8(xg[0].d, two ? xg[1].d : llmrt_fp16(0));
+    }
+  }
+  static WGroup load(const WBlock* w, int count) {
+    WGroup g;
+    g.q = load_2x32(w[0].qs, count > 1 ? w[1].qs : nullptr);
+#ifdef __AVX512VNNI__
+    // A missing second block's zero quants meet x = 0 + 128: they and their term cancel.
+    g.minus_128_sum = _mm512_sub_epi32(
+        _mm512_setzero_si512(),
+        _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(-128), g.q));
+#else
+    g.abs_q = _mm512_abs_epi8(g.q);
+    g.negative = _mm512_movepi8_mask(g.q);
+#endif
+    g.d = fp16_pair_x8(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0));
+    return g;
+  }
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+#ifdef __AVX512VNNI__
+    const __m512i s = _mm512_dpbusd_epi32(w.minus_128_sum, x.q, w.q);
+#else
+    // sign(x, w): x negated where w < 0 (x is never -128); |w| * sign(x, w) = w * x, and a pair
+    // of those is at most 2 * 128 * 127 < 32768.
+    const __m512i sx = _mm512_mask_sub_epi8(x.q, w.negative, _mm512_setzero_si512(), x.q);
+    const __m512i s = dot_u8s8(_mm512_setzero_si512(), w.abs_q, sx);
+#endif
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(w.d, x.d), acc);
+  }
+  static float sum(Acc acc) { return hsum(acc); }
+};
+
+/// Activation halves of four blocks in the order of four q4_0/q4_1 weight blocks' nibbles: lo
+/// holds quants 0-15 of block i in 128-bit lane i (what the low nibbles multiply), hi quants
+/// 16-31. Missing blocks read as zero.
+template <typename XBlock>
+inline void prep_nibble_halves(const XBlock* x, int count, __m512i* lo, __m512i* hi) {
+  const void* l[4] = {nullptr, nullptr, nullptr, nullptr};
+  const void* h[4] = {nullptr, nullptr, nullptr, nullptr};
+  for (int i = 0; i < count; ++i) {
+    l[i] = x[i].qs;
+    h[i] = x[i].qs + 16;
+  }
+  *lo = load_4x16(l[0], l[1], l[2], l[3]);
+  *hi = load_4x16(h[0], h[1], h[2], h[3]);
+}
+
+/// The nibbles of four q4_0/q4_1 blocks as u8: lo the low nibbles of block i in lane i, hi the
+/// high nibbles. Missing blocks read as zero.
+template <typename WBlock>
+inline void load_nibbles(const WBlock* w, int count, __m512i* lo, __m512i* hi) {
+  const __m512i q = load_4x16(w[0].qs, count > 1 ? w[1].qs : nullptr,
+                              count > 2 ? w[2].qs : nullptr, count > 3 ? w[3].qs : nullptr);
+  const __m512i low4 = _mm512_set1_epi8(0x0f);
+  *lo = _mm512_and_si512(q, low4);
+  *hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
+}
+
+/// q4_0 weights, q8_0 activations: four blocks per group, 32-bit lanes 4i..4i+3 summing block i.
+/// The nibble products are at most 15 * 128 per byte, so maddubs pairs cannot saturate.
+struct KernelQ4_0 {
+  typedef llmrt_block_q4_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
+  static const int kGroupBlocks = 4;
+  struct XGroup {
+    __m512i lo, hi;  // see prep_nibble_halves
+#ifdef __AVX512VNNI__
+    __m512i minus_8_sum;  // -8 * (sums of x per 32-bit lane): what the weights' -8 takes away
+#else
+    __m512i sum_8;  // s16 pair sums of 8 * x over lo and hi
+#endif
+    __m512 d;  // block i's scale in lanes 4i..4i+3
+  };
+  struct WGroup {
+    __m512i lo, hi;  // see load_nibbles
+    __m512 d;
+  };
+  typedef __m512 Acc;
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) {
+    const __m512i eight = _mm512_set1_epi8(8);
+    for (int g = 0; 4 * g < blocks; ++g) {
+      const XBlock* xg = x + 4 * g;
+      const int count = min_int(4, blocks - 4 * g);
+      prep_nibble_halves(xg, count, &out[g].lo, &out[g].hi);
+#ifdef __AVX512VNNI__
+      const __m512i sum8 = _mm512_dpbusd_epi32(
+          _mm512_dpbusd_epi32(_mm512_setzero_si512(), eight, out[g].lo), eight, out[g].hi);
+      out[g].minus_8_sum = _mm512_sub_epi32(_mm512_setzero_si512(), sum8);
+#else
+      out[g].sum_8 = _mm512_add_epi16(_mm512_maddubs_epi16(eight, out[g].lo),
+                                      _mm512_maddubs_epi16(eight, out[g].hi));
+#endif
+      llmrt_fp16 d[4] = {0, 0, 0, 0};
+      for (int i = 0; i < count; ++i) d[i] = xg[i].d;
+      out[g].d = fp16_quad_x4(d[0], d[1], d[2], d[3]);
+    }
+  }
+  static WGroup load(const WBlock* w, int count) {
+    WGroup g;
+    load_nibbles(w, count, &g.lo, &g.hi);
+    g.d = fp16_quad_x4(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0),
+                       count > 2 ? w[2].d : llmrt_fp16(0), count > 3 ? w[3].d : llmrt_fp16(0));
+    return g;
+  }
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+#ifdef __AVX512VNNI__
+    const __m512i s =
+        _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(x.minus_8_sum, w.lo, x.lo), w.hi, x.hi);
+#else
+    const __m512i p = _mm512_sub_epi16(
+        _mm512_add_epi16(_mm512_maddubs_epi16(w.lo, x.lo), _mm512_maddubs_epi16(w.hi, x.hi)),
+        x.sum_8);
+    const __m512i s = _mm512_madd_epi16(p, _mm512_set1_epi16(1));
+#endif
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(w.d, x.d), acc);
+  }
+  static float sum(Acc acc) { return hsum(acc); }
+};
+
+/// q4_1 weights, q8_1 activations: four blocks per group, lanes as KernelQ4_0. Per block the dot
+/// product is dw * dx * sum(q * x) + m * s (s = dx * sum(x), stored in the activation block).
+struct KernelQ4_1 {
+  typedef llmrt_block_q4_1 WBlock;
+  typedef llmrt_block_q8_1 XBlock;
+  static const int kGroupBlocks = 4;
+  struct XGroup {
+    __m512i lo, hi;  // see prep_nibble_halves
+    __m256 ds;       // dx0..dx3, s0..s3
+  };
+  struct WGroup {
+    __m512i lo, hi;  // see load_nibbles
+    __m256 dm;       // d0..d3, m0..m3
+  };
+  struct Acc {
+    __m512 v;  // scaled integer sums
+    __m256 m;  // lanes 4-7: sums of m * s (lanes 0-3 unused)
+  };
+
+  /// Eight fp16 values as float.
+  static __m256 fp16_x8(const llmrt_fp16* h /* (8) */) {
+    const uint64_t lo = h[0] | uint64_t(h[1]) << 16 | uint64_t(h[2]) << 32 | uint64_t(h[3]) << 48;
+    const uint64_t hi = h[4] | uint64_t(h[5]) << 16 | uint64_t(h[6]) << 32 | uint64_t(h[7]) << 48;
+    return _mm256_cvtph_ps(
+        _mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
+  }
+  static void prep(const XBlock* x, int blocks, XGroup* out) {
+    for (int g = 0; 4 * g < blocks; ++g) {
+      const XBlock* xg = x + 4 * g;
+      const int count = min_int(4, blocks - 4 * g);
+      prep_nibble_halves(xg, count, &out[g].lo, &out[g].hi);
+      llmrt_fp16 h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (int i = 0; i < count; ++i) {
+        h[i] = xg[i].d;
+        h[4 + i] = xg[i].s;
+      }
+      out[g].ds = fp16_x8(h);
+    }
+  }
+  static WGroup load(const WBlock* w, int count) {
+    WGroup g;
+    load_nibbles(w, count, &g.lo, &g.hi);
+    llmrt_fp16 h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < count; ++i) {
+      h[i] = w[i].d;
+      h[4 + i] = w[i].m;
+    }
+    g.dm = fp16_x8(h);
+    return g;
+  }
+  static Acc zero() { return Acc{_mm512_setzero_ps(), _mm256_setzero_ps()}; }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+    const __m512i s = dot_u8s8(dot_u8s8(_mm512_setzero_si512(), w.lo, x.lo), w.hi, x.hi);
+    const __m256 prod = _mm256_mul_ps(w.dm, x.ds);  // dw*dx of the four blocks, m*s of the four
+    const __m512 scale = _mm512_permutexvar_ps(
+        _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3),
+        _mm512_castps256_ps512(prod));
+    acc.v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc.v);
+    acc.m = _mm256_add_ps(acc.m, prod);
+    return acc;
+  }
+  static float sum(Acc acc) {
+    __m128 m = _mm256_extractf128_ps(acc.m, 1);
+    m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum(acc.v) + _mm_cvtss_f32(m);
+  }
+};
+
+/// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
+/// blocks, for an R x C tile.
+template <class K, int R, int C>
+void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t w_stride,
+              const typename K::XGroup* x /* C rows, stride x_stride */, int x_stride, int blocks,
+              float out[R][C]) {
+  typename K::Acc acc[R][C];
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
+  }
+  const int G = K::kGroupBlocks;
+  const int full = blocks / G;
+  for (int g = 0; g < full; ++g) {
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) {
+      // The same place in the next tile's row, one line per group (see kernels_x86_avx2.cpp).
+      _mm_prefetch(reinterpret_cast<const char*>(
+                       reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
+                       R * w_stride * sizeof(typename K::WBlock)),
+                   _MM_HINT_T0);
+      const typename K::WGroup wg = K::load(w + r * w_stride + g * G, G);
+      LLMK_UNROLL
+      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + g], acc[r][c]);
+    }
+  }
+  if (full * G < blocks) {  // a partial last group
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) {
+      const typename K::WGroup wg = K::load(w + r * w_stride + full * G, blocks - full * G);
+      LLMK_UNROLL
+      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + full], acc[r][c]);
+    }
+  }
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) out[r][c] = K::sum(acc[r][c]);
+  }
+}
+
+const int kPrepBytes = 32 * 1024;  // the prepared activations of one tile, per chunk of k
+
+/// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.
+template <class K, int R, int C>
+void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
+                      const typename K::WBlock* w /* (m, blocks) */, const float* bias, int blocks,
+                      int m, int row_begin, int row_end, float* y /* (C, m) */) {
+  typedef typename K::XGroup XGroup;
+  const int chunk_groups = static_cast<int>(kPrepBytes / sizeof(XGroup)) / C;
+  const int chunk_blocks = chunk_groups * K::kGroupBlocks;
+  XGroup prep[kPrepBytes / sizeof(XGroup)];
+  for (int b0 = 0; b0 < blocks; b0 += chunk_blocks) {
+    const int nb = min_int(chunk_blocks, blocks - b0);
+    for (int c = 0; c < C; ++c) {
+      K::prep(x + static_cast<size_t>(c) * blocks + b0, nb, prep + c * chunk_groups);
+    }
+    const bool first = b0 == 0;
+    for (int o = row_begin; o < row_end; o += R) {
+      float part[R][C];
+      const int rows = min_int(R, row_end - o);
+      const typename K::WBlock* wo = w + static_cast<size_t>(o) * blocks + b0;
+      if (rows == R) {
+        dot_tile<K, R, C>(wo, blocks, prep, chunk_groups, nb, part);
+      } else {
+        for (int r = 0; r < rows; ++r) {
+          dot_tile<K, 1, C>(wo + static_cast<size_t>(r) * blocks, blocks, prep, chunk_groups, nb,
+                            reinterpret_cast<float(*)[C]>(part[r]));
+        }
+      }
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < C; ++c) {
+          float& dst = y[static_cast<size_t>(c) * m + o + r];
+          const float base = first ? (bias != nullptr ? bias[o + r] : 0.0f) : dst;
+          dst = part[r][c] + base;
+        }
+      }
+    }
+  }
+}
+
+/// y[:, row_begin:row_end] for a quantized weight type: activation tiles of up to 4 rows.
+template <class K>
+void linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
+                 int row_begin, int row_end, float* y) {
+  if (n <= 0 || row_begin >= row_end) return;
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  if (blocks <= 0) {  // an empty dot product: the bias alone
+    for (int i = 0; i < n; ++i) {
+      for (int o = row_begin; o < row_end; ++o) {
+        y[static_cast<size_t>(i) * m + o] = bias != nullptr ? bias[o] : 0.0f;
+      }
+    }
+    return;
+  }
+  const typename K::XBlock* x = static_cast<const typename K::XBlock*>(xq);
+  const typename K::WBlock* wb = static_cast<const typename K::WBlock*>(w);
+  for (int i = 0; i < n;) {
+    const int c = min_int(4, n - i);
+    const typename K::XBlock* xi = x + static_cast<size_t>(i) * blocks;
+    float* yi = y + static_cast<size_t>(i) * m;
+    switch (c) {
+      case 1: linear_tile_rows<K, 4, 1>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 2: linear_tile_rows<K, 2, 2>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 3: linear_tile_rows<K, 2, 3>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      default: linear_tile_rows<K, 2, 4>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+    }
+    i += c;
+  }
+}
+
+// ---- float linear ----------------------------------------------------------------------------
+
+/// out[r][c] = w row r . x row c over k floats, an R x C tile of 16-float FMAs.
+template <int R, int C>
+void f32_tile(const float* w /* R rows, stride k */, const float* x /* C rows, stride k */, int k,
+              float out[R][C]) {
+  __m512 acc[R][C];
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) acc[r][c] = _mm512_setzero_ps();
+  }
+  const size_t ks = static_cast<size_t>(k);
+  int j = 0;
+  for (; j + 16 <= k; j += 16) {
+    __m512 wv[R];
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) wv[r] = _mm512_loadu_ps(w + r * ks + j);
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const __m512 xv = _mm512_loadu_ps(x + c * ks + j);
+      LLMK_UNROLL
+      for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
+    }
+  }
+  if (j < k) {
+    const __mmask16 mask = tail_mask16(k - j);
+    __m512 wv[R];
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) wv[r] = _mm512_maskz_loadu_ps(mask, w + r * ks + j);
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) {
+      const __m512 xv = _mm512_maskz_loadu_ps(mask, x + c * ks + j);
+      LLMK_UNROLL
+      for (int r = 0; r < R; ++r) acc[r][c] = _mm512_fmadd_ps(wv[r], xv, acc[r][c]);
+    }
+  }
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) out[r][c] = hsum(acc[r][c]);
+  }
+}
+
+template <int R, int C>
+void f32_tile_rows(const float* x /* (C, k) */, const float* w /* (m, k) */, const float* bias,
+                   int k, int m, int row_begin, int row_end, float* y /* (C, m) */) {
+  for (int o = row_begin; o < row_end; o += R) {
+    float part[R][C];
+    const int rows = min_int(R, row_end - o);
+    const float* wo = w + static_cast<size_t>(o) * k;
+    if (rows == R) {
+      f32_tile<R, C>(wo, x, k, part);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        f32_tile<1, C>(wo + static_cast<size_t>(r) * k, x, k,
+                       reinterpret_cast<float(*)[C]>(part[r]));
+      }
+    }
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < C; ++c) {
+        y[static_cast<size_t>(c) * m + o + r] =
+            part[r][c] + (bias != nullptr ? bias[o + r] : 0.0f);
+      }
+    }
+  }
+}
+
+// ---- exp -------------------------------------------------------------------------------------
+
+/// e^x in 16 lanes; the algorithm and accuracy of kernels_x86_avx2.cpp's exp_ps.
+inline __m512 exp_ps(__m512 x) {
+  x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);  // NaN passes: max/min return operand 2
+  x = _mm512_min_ps(_mm512_set1_ps(88.75f), x);
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  const __m512 e = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+  // 2^n = 2^n1 * 2^n2 with n1 = floor(n / 2), both normal for n in -150..128.
+  const __m512i ni = _mm512_cvtps_epi32(n);
+  const __m512i n1 = _mm512_srai_epi32(ni, 1);
+  const __m512i n2 = _mm512_sub_epi32(ni, n1);
+  const __m512i bias = _mm512_set1_epi32(127);
+  const __m512 s1 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n1, bias), 23));
+  const __m512 s2 = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(n2, bias), 23));
+  return _mm512_mul_ps(_mm512_mul_ps(e, s1), s2);
+}
+
+inline __m512 swiglu_ps(__m512 g, __m512 up) {
+  const __m512 e = exp_ps(_mm512_castsi512_ps(
+      _mm512_xor_si512(_mm512_castps_si512(g), _mm512_set1_epi32(INT32_MIN))));
+  return _mm512_mul_ps(_mm512_div_ps(g, _mm512_add_ps(_mm512_set1_ps(1.0f), e)), up);
+}
+
+}  // namespace
+
+// ---- entry points ----------------------------------------------------------------------------
+
+void llmk_avx512_quantize_q8_0(const float* x, int n, int k, void* out) {
+  quantize_rows<llmrt_block_q8_0>(x, n, k, out);
+}
+
+void llmk_avx512_quantize_q8_1(const float* x, int n, int k, void* out) {
+  quantize_rows<llmrt_block_q8_1>(x, n, k, out);
+}
+
+void llmk_avx512_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ8_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_1>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
+                                 int m, int row_begin, int row_end, float* y) {
+  for (int i = 0; i < n;) {
+    const int c = min_int(4, n - i);
+    const float* xi = x + static_cast<size_t>(i) * k;
+    float* yi = y + static_cast<size_t>(i) * m;
+    switch (c) {
+      case 1: f32_tile_rows<8, 1>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      case 2: f32_tile_rows<4, 2>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      case 3: f32_tile_rows<4, 3>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      default: f32_tile_rows<4, 4>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+    }
+    i += c;
+  }
+}
+
+void llmk_avx512_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,
+                              float* out) {
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + static_cast<size_t>(i) * dim;
+    float* oi = out + static_cast<size_t>(i) * dim;
+    // The sum of squares in double, as the generic kernel, in 16 lanes.
+    __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+    int j = 0;
+    for (; j + 16 <= dim; j += 16) {
+      const __m512d lo = _mm512_cvtps_pd(_mm256_loadu_ps(xi + j));
+      const __m512d hi = _mm512_cvtps_pd(_mm256_loadu_ps(xi + j + 8));
+      acc0 = _mm512_fmadd_pd(lo, lo, acc0);
+      acc1 = _mm512_fmadd_pd(hi, hi, acc1);
+    }
+    double sum_sq = hsum_pd(_mm512_add_pd(acc0, acc1));
+    for (; j < dim; ++j) sum_sq += static_cast<double>(xi[j]) * xi[j];
+    const float inv_rms = static_cast<float>(1.0 / std::sqrt(sum_sq / dim + eps));
+    const __m512 inv = _mm512_set1_ps(inv_rms);
+    for (j = 0; j < dim; j += 16) {
+      const __mmask16 mask = tail_mask16(min_int(16, dim - j));
+      const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, xi + j), inv);
+      const __m512 wv = _mm512_maskz_loadu_ps(mask, weight + j);
+      _mm512_mask_storeu_ps(oi + j, mask, _mm512_mul_ps(wv, v));
+    }
+  }
+}
+
+void llmk_avx512_exp_f32(const float* x, int count, float* out) {
+  for (int j = 0; j < count; j += 16) {
+    const __mmask16 mask = tail_mask16(min_int(16, count - j));
+    _mm512_mask_storeu_ps(out + j, mask, exp_ps(_mm512_maskz_loadu_ps(mask, x + j)));
+  }
+}
+
+void llmk_avx512_swiglu_f32(const float* gate, const float* up, int count, float* out) {
+  for (int j = 0; j < count; j += 16) {
+    const __mmask16 mask = tail_mask16(min_int(16, count - j));
+    _mm512_mask_storeu_ps(out + j, mask,
+                          swiglu_ps(_mm512_maskz_loadu_ps(mask, gate + j),
+                                    _mm512_maskz_loadu_ps(mask, up + j)));
+  }
+}
+
+void llmk_avx512_add_f32(const float* a, const float* b, int count, float* out) {
+  for (int j = 0; j < count; j += 16) {
+    const __mmask16 mask = tail_mask16(min_int(16, count - j));
+    _mm512_mask_storeu_ps(out + j, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, a + j),
+                                                       _mm512_maskz_loadu_ps(mask, b + j)));
+  }
+}

@@ -1,0 +1,69 @@
+// kernels_x86_avx512.h - hand-written microkernels of the `x86-avx512` target: AVX-512 F, BW and
+// VL, FMA, F16C, and VNNI. Build kernels_x86_avx512.cpp with
+// -mavx512f -mavx512bw -mavx512vl -mavx512vnni -mfma -mf16c; without -mavx512vnni its integer dot
+// products use vpmaddubsw + vpmaddwd instead of vpdpbusd.
+//
+// Each function has a reference twin among the generic kernels (kernels_generic.h) that its tests
+// compare it with. The quantized linears take activations already quantized (by the quantize_*
+// function of the matching block type, once per linear) and compute the output columns
+// [row_begin, row_end) of y, so the generated code can split the weight rows over threads. Their
+// per-block integer dot products are exact, as in the generic kernels; only the order in which the
+// scaled block sums are added differs.
+//
+// Shapes in comments are (rows, columns), row-major; n is the number of tokens. Quantized rows are
+// ggml-compatible blocks (runtime/quant_format.h), the last block of a row zero-padded when k is
+// not a multiple of 32. Block pointers need only the blocks' own alignment (2 bytes).
+#ifndef LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
+#define LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
+
+/// Quantizes each of the n rows of x to q8_0 blocks, a short last block from a zero-padded copy:
+/// byte for byte what llmrt_quantize_row_q8_0 writes.
+void llmk_avx512_quantize_q8_0(const float* x /* (n, k) */, int n, int k,
+                             void* out /* (n, ceil(k/32)) q8_0 */);
+
+/// As llmk_avx512_quantize_q8_0 for q8_1 blocks (the activations of q4_1 weights):
+/// byte for byte what llmrt_quantize_row_q8_1 writes.
+void llmk_avx512_quantize_q8_1(const float* x /* (n, k) */, int n, int k,
+                             void* out /* (n, ceil(k/32)) q8_1 */);
+
+/// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), float32 with FMA.
+void llmk_avx512_linear_f32_rows(const float* x /* (n, k) */, const float* w /* (m, k) */,
+                               const float* bias /* (m) or nullptr */, int n, int k, int m,
+                               int row_begin, int row_end, float* y /* (n, m) */);
+
+/// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), q8_0 weights, x quantized by
+/// llmk_avx512_quantize_q8_0.
+void llmk_avx512_linear_q8_0_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                const void* w /* (m, ceil(k/32)) q8_0 */,
+                                const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                int row_begin, int row_end, float* y /* (n, m) */);
+
+/// As llmk_avx512_linear_q8_0_rows for q4_0 weights (activations q8_0).
+void llmk_avx512_linear_q4_0_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                const void* w /* (m, ceil(k/32)) q4_0 */,
+                                const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                int row_begin, int row_end, float* y /* (n, m) */);
+
+/// As llmk_avx512_linear_q8_0_rows for q4_1 weights; x quantized by llmk_avx512_quantize_q8_1.
+void llmk_avx512_linear_q4_1_rows(const void* xq /* (n, ceil(k/32)) q8_1 */,
+                                const void* w /* (m, ceil(k/32)) q4_1 */,
+                                const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                int row_begin, int row_end, float* y /* (n, m) */);
+
+/// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight (sum of squares in double).
+void llmk_avx512_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */,
+                            int n, int dim, float eps, float* out /* (n, dim) */);
+
+/// out[i] = e^x[i] within 2e-7 relative wherever e^x is a normal float; overflows to +inf,
+/// underflows through subnormals to 0, NaN stays NaN (a polynomial; also softmax's exp).
+void llmk_avx512_exp_f32(const float* x /* (count) */, int count, float* out /* (count) */);
+
+/// out = silu(gate) * up = gate / (1 + exp(-gate)) * up, with llmk_avx512_exp_f32's exp.
+void llmk_avx512_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */,
+                          int count, float* out /* (count) */);
+
+/// out = a + b, elementwise. out may alias a or b.
+void llmk_avx512_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
+                       float* out /* (count) */);
+
+#endif  // LLMC_TARGETS_X86_KERNELS_X86_AVX512_H

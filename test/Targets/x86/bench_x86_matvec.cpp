@@ -1,0 +1,136 @@
+// bench_x86_matvec.cpp - single-thread matrix-vector (decode) and small-batch (prefill) speed of
+// the x86 quantized linears against the generic kernels. Not a test: prints a table.
+//
+//   llmc_bench_x86_matvec [seconds per measurement, default 0.3]
+//
+// GB/s counts the weight bytes read per call (the activations are a few KiB). "cached" repeats the
+// call on one weight matrix, which stays in the L2/L3 caches when it fits; "streamed" rotates over
+// copies totalling 256 MiB or more, so the weights come from DRAM as in a real model's decode.
+// The prefill rows time n = 64 tokens per call and report weight GB/s x 64 (the equivalent
+// one-token-at-a-time bandwidth) next to the generic kernel's.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/quant_format.h"
+#include "targets/generic/kernels_generic.h"
+#include "targets/x86/kernels_x86_avx2.h"
+#include "targets/x86/kernels_x86_avx512.h"
+
+namespace {
+
+typedef void (*quantize_fn)(const float*, int, int, void*);
+typedef void (*rows_fn)(const void*, const void*, const float*, int, int, int, int, int, float*);
+typedef void (*generic_fn)(const float*, const void*, const float*, int, int, int, void*, float*);
+
+double g_seconds = 0.3;
+
+/// Seconds per call of fn(copy), the best of 7 measurements of about g_seconds / 4 each.
+double time_per_call(const std::function<void(int)>& fn, int copies) {
+  using clock = std::chrono::steady_clock;
+  fn(0);
+  int calls = 1;
+  for (;;) {  // calibrate
+    const clock::time_point t0 = clock::now();
+    for (int c = 0; c < calls; ++c) fn(c % copies);
+    const double s = std::chrono::duration<double>(clock::now() - t0).count();
+    if (s > g_seconds / 4) break;
+    calls *= 2;
+  }
+  double best = 1e30;
+  for (int rep = 0; rep < 7; ++rep) {
+    const clock::time_point t0 = clock::now();
+    for (int c = 0; c < calls; ++c) fn(c % copies);
+    const double s = std::chrono::duration<double>(clock::now() - t0).count() / calls;
+    if (s < best) best = s;
+  }
+  return best;
+}
+
+struct Isa {
+  const char* name;
+  bool supported;
+  quantize_fn quantize_q8_0;
+  rows_fn q8_0, q4_0;
+};
+
+void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa>& isas) {
+  const int blocks = k / LLMRT_QK;
+  const size_t row_bytes = static_cast<size_t>(llmrt_quant_row_bytes(scheme, k));
+  const size_t matrix_bytes = row_bytes * m;
+  const int copies = static_cast<int>((256u << 20) / matrix_bytes) + 1;
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> row(k);
+  std::vector<unsigned char> w(matrix_bytes * copies);
+  for (int o = 0; o < m; ++o) {
+    for (float& v : row) v = dist(rng);
+    llmrt_quantize_row(scheme, row.data(), k, &w[o * row_bytes]);
+  }
+  for (int c = 1; c < copies; ++c) std::memcpy(&w[c * matrix_bytes], &w[0], matrix_bytes);
+  const int kPrefill = 64;
+  std::vector<float> x(static_cast<size_t>(kPrefill) * k);
+  for (float& v : x) v = dist(rng);
+  std::vector<float> y(static_cast<size_t>(kPrefill) * m);
+  std::vector<unsigned char> scratch(llmk_activation_scratch_bytes(scheme, kPrefill, k));
+  std::vector<llmrt_block_q8_0> xq(static_cast<size_t>(kPrefill) * blocks);
+  const generic_fn generic = scheme == LLMRT_Q4_0 ? llmk_linear_q4_0 : llmk_linear_q8_0;
+  const char* name = llmrt_quant_scheme_name(scheme);
+  const double gb = matrix_bytes / 1e9;
+
+  auto report = [&](const char* who, int n, int ncopies, const std::function<void(int)>& fn,
+                    double generic_gbs) {
+    const double s = time_per_call(fn, ncopies);
+    const double gbs = gb * n / s;
+    std::printf("%-5s %5d x %-5d %-8s n=%-3d %-8s %8.3f ms %8.2f GB/s", name, m, k,
+                ncopies > 1 ? "streamed" : "cached", n, who, s * 1e3, gbs);
+    if (generic_gbs > 0) std::printf("  %5.1fx generic", gbs / generic_gbs);
+    std::printf("\n");
+    return gbs;
+  };
+  for (int ncopies : {1, copies}) {
+    for (int n : {1, kPrefill}) {
+      const double base = report("generic", n, ncopies, [&](int c) {
+        generic(x.data(), &w[c * matrix_bytes], nullptr, n, k, m, scratch.data(), y.data());
+      }, 0.0);
+      for (const Isa& isa : isas) {
+        if (!isa.supported) continue;
+        const rows_fn rows = scheme == LLMRT_Q4_0 ? isa.q4_0 : isa.q8_0;
+        report(isa.name, n, ncopies, [&](int c) {
+          isa.quantize_q8_0(x.data(), n, k, xq.data());
+          rows(xq.data(), &w[c * matrix_bytes], nullptr, n, k, m, 0, m, y.data());
+        }, base);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc > 1) g_seconds = std::atof(argv[1]);
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                    __builtin_cpu_supports("f16c");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") &&
+                      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("avx512vnni");
+  const std::vector<Isa> isas = {
+      {"avx2", avx2, llmk_avx2_quantize_q8_0, llmk_avx2_linear_q8_0_rows,
+       llmk_avx2_linear_q4_0_rows},
+      {"avx512", avx512, llmk_avx512_quantize_q8_0, llmk_avx512_linear_q8_0_rows,
+       llmk_avx512_linear_q4_0_rows},
+  };
+  std::printf("single thread; avx2 %s, avx512+vnni %s\n", avx2 ? "yes" : "no",
+              avx512 ? "yes" : "no (skipped)");
+  for (llmrt_quant_scheme scheme : {LLMRT_Q4_0, LLMRT_Q8_0}) {
+    bench_scheme(scheme, 2048, 2048, isas);
+    bench_scheme(scheme, 5632, 2048, isas);
+  }
+  return 0;
+}
