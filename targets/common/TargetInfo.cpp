@@ -23,6 +23,7 @@ std::vector<TargetInfo> makeTargets() {
   avx2.name = "x86-avx2";
   avx2.description = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
   avx2.kernelPrefix = "avx2";
+  avx2.kernelFiles.push_back("x86/kernels_x86_tiling.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.cpp");
   avx2.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
@@ -42,6 +43,7 @@ std::vector<TargetInfo> makeTargets() {
   avx512.description = "x86-64 with AVX-512 F/BW/VL and VNNI";
   avx512.kernelPrefix = "avx512";
   avx512.kernelFiles = generic.kernelFiles;
+  avx512.kernelFiles.push_back("x86/kernels_x86_tiling.h");
   avx512.kernelFiles.push_back("x86/kernels_x86_avx512.h");
   avx512.kernelFiles.push_back("x86/kernels_x86_avx512.cpp");
   avx512.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma",

@@ -18,6 +18,7 @@
 // float, multiplied by the block's two scales and accumulated in 8 float lanes, summed at the end.
 // So each output differs from the generic kernel only in the order of its float additions.
 #include "kernels_x86_avx2.h"  // beside this file, here and in out/
+#include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 
 #include <immintrin.h>
@@ -25,7 +26,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 namespace {
 
@@ -60,13 +60,6 @@ inline __m256 fp16_pair_x4(llmrt_fp16 a, llmrt_fp16 b) {
   return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(ab),
                                   _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
 }
-
-inline int min_int(int a, int b) { return a < b ? a : b; }
-
-// The tile loops over R weight rows and C activation rows must unroll completely, so that the
-// R x C accumulators live in registers; GCC does not always do it unasked. (Clang reads the same
-// pragma.)
-#define LLMK_UNROLL _Pragma("GCC unroll 16")
 
 // ---- activation quantization -----------------------------------------------------------------
 
@@ -112,37 +105,8 @@ inline float quantize_block_q8(const float* x /* (32) */, int8_t* qs /* (32) */,
   return d;
 }
 
-inline void quantize_block(const float* x, llmrt_block_q8_0* out) {
-  int sum;
-  out->d = llmrt_fp32_to_fp16(quantize_block_q8(x, out->qs, &sum));
-}
-
-inline void quantize_block(const float* x, llmrt_block_q8_1* out) {
-  int sum;
-  const float d = quantize_block_q8(x, out->qs, &sum);
-  out->d = llmrt_fp32_to_fp16(d);
-  out->s = llmrt_fp32_to_fp16(static_cast<float>(sum) * d);
-}
-
-/// n rows of k floats to blocks of 32, a short last block quantized from a zero-padded copy.
-template <typename Block>
-void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
-  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
-  const int whole = k / LLMRT_QK;
-  Block* y = static_cast<Block*>(out);
-  for (int i = 0; i < n; ++i) {
-    const float* xi = x + static_cast<size_t>(i) * k;
-    Block* yi = y + static_cast<size_t>(i) * blocks;
-    for (int b = 0; b < whole; ++b) quantize_block(xi + b * LLMRT_QK, &yi[b]);
-    if (whole < blocks) {
-      float tail[LLMRT_QK] = {};
-      std::memcpy(tail, xi + whole * LLMRT_QK, sizeof(float) * (k - whole * LLMRT_QK));
-      quantize_block(tail, &yi[whole]);
-    }
-  }
-}
-
 // ---- quantized linears: one policy per weight type -------------------------------------------
+// The tile drivers (dot_tile, linear_tile_rows, linear_rows) are in kernels_x86_tiling.h.
 // A policy K describes a "group" of kGroupBlocks blocks (what one vector step consumes):
 //   XGroup  prepared activations of a group, made by prep() from activation blocks
 //   WGroup  a weight group loaded and unpacked by load() (count < kGroupBlocks at a row's end;
@@ -320,128 +284,24 @@ struct KernelQ4_1 {
   }
 };
 
-/// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
-/// blocks, for an R x C tile.
-template <class K, int R, int C>
-void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t w_stride,
-              const typename K::XGroup* x /* C rows, stride x_stride */, int x_stride, int blocks,
-              float out[R][C]) {
-  typename K::Acc acc[R][C];
-  LLMK_UNROLL
-  for (int r = 0; r < R; ++r) {
-    LLMK_UNROLL
-    for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
-  }
-  const int G = K::kGroupBlocks;
-  const int full = blocks / G;
-  for (int g = 0; g < full; ++g) {
-    LLMK_UNROLL
-    for (int r = 0; r < R; ++r) {
-      // The same place in the next tile's row: rows of a few KiB are too short for the hardware
-      // prefetcher to ramp up on its own (this lifts DRAM-bound decode by about a third).
-      // (Integer arithmetic: the address may lie past the end of the matrix, harmless for a
-      // prefetch but not for a pointer.)
-      _mm_prefetch(reinterpret_cast<const char*>(
-                       reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
-                       R * w_stride * sizeof(typename K::WBlock)),
-                   _MM_HINT_T0);
-      const typename K::WGroup wg = K::load(w + r * w_stride + g * G, G);
-      LLMK_UNROLL
-      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + g], acc[r][c]);
-    }
-  }
-  if (full * G < blocks) {  // a partial last group
-    LLMK_UNROLL
-    for (int r = 0; r < R; ++r) {
-      const typename K::WGroup wg = K::load(w + r * w_stride + full * G, blocks - full * G);
-      LLMK_UNROLL
-      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + full], acc[r][c]);
-    }
-  }
-  LLMK_UNROLL
-  for (int r = 0; r < R; ++r) {
-    LLMK_UNROLL
-    for (int c = 0; c < C; ++c) out[r][c] = K::sum(acc[r][c]);
-  }
-}
-
-const int kPrepBytes = 32 * 1024;  // the prepared activations of one tile, per chunk of k
-
-/// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.
-template <class K, int R, int C>
-void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
-                      const typename K::WBlock* w /* (m, blocks) */, const float* bias, int blocks,
-                      int m, int row_begin, int row_end, float* y /* (C, m) */) {
-  typedef typename K::XGroup XGroup;
-  const int chunk_groups = static_cast<int>(kPrepBytes / sizeof(XGroup)) / C;
-  const int chunk_blocks = chunk_groups * K::kGroupBlocks;
-  XGroup prep[kPrepBytes / sizeof(XGroup)];
-  for (int b0 = 0; b0 < blocks; b0 += chunk_blocks) {
-    const int nb = min_int(chunk_blocks, blocks - b0);
-    for (int c = 0; c < C; ++c) {
-      K::prep(x + static_cast<size_t>(c) * blocks + b0, nb, prep + c * chunk_groups);
-    }
-    const bool first = b0 == 0;
-    int o = row_begin;
-    for (; o < row_end; o += R) {
-      float part[R][C];
-      const int rows = min_int(R, row_end - o);
-      const typename K::WBlock* wo = w + static_cast<size_t>(o) * blocks + b0;
-      if (rows == R) {
-        dot_tile<K, R, C>(wo, blocks, prep, chunk_groups, nb, part);
-      } else {
-        for (int r = 0; r < rows; ++r) {
-          dot_tile<K, 1, C>(wo + static_cast<size_t>(r) * blocks, blocks, prep, chunk_groups, nb,
-                            reinterpret_cast<float(*)[C]>(part[r]));
-        }
-      }
-      for (int r = 0; r < rows; ++r) {
-        for (int c = 0; c < C; ++c) {
-          float& dst = y[static_cast<size_t>(c) * m + o + r];
-          const float base = first ? (bias != nullptr ? bias[o + r] : 0.0f) : dst;
-          dst = part[r][c] + base;
-        }
-      }
-    }
-  }
-}
-
-/// y[:, row_begin:row_end] for a quantized weight type: activation tiles of up to 4 rows.
-template <class K>
-void linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
-                 int row_begin, int row_end, float* y) {
-  if (n <= 0 || row_begin >= row_end) return;
-  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
-  if (blocks <= 0) {  // an empty dot product: the bias alone
-    for (int i = 0; i < n; ++i) {
-      for (int o = row_begin; o < row_end; ++o) {
-        y[static_cast<size_t>(i) * m + o] = bias != nullptr ? bias[o] : 0.0f;
-      }
-    }
-    return;
-  }
-  const typename K::XBlock* x = static_cast<const typename K::XBlock*>(xq);
-  const typename K::WBlock* wb = static_cast<const typename K::WBlock*>(w);
-  for (int i = 0; i < n;) {
-    const int c = min_int(4, n - i);
-    const typename K::XBlock* xi = x + static_cast<size_t>(i) * blocks;
-    float* yi = y + static_cast<size_t>(i) * m;
-    switch (c) {
-      case 1: linear_tile_rows<K, 4, 1>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      case 2: linear_tile_rows<K, 2, 2>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      case 3: linear_tile_rows<K, 1, 3>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      default: linear_tile_rows<K, 1, 4>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-    }
-    i += c;
-  }
-}
+/// Weight rows per tile for 1, 2, 3 and 4 activation rows: decode 4 weight rows x 1 token,
+/// prompts 1 weight row x 4 tokens.
+typedef TileShapes<4, 2, 1, 1> QuantTiles;
 
 // ---- float linear ----------------------------------------------------------------------------
 
+/// The float linear's tiles for kernels_x86_tiling.h's f32_tile_rows.
+struct KernelF32 {
+  template <int R, int C>
+  static void tile(const float* w /* R rows, stride k */, const float* x /* C rows, stride k */,
+                   int k, float out[R][C]);
+};
+
+typedef TileShapes<8, 4, 2, 2> F32Tiles;
+
 /// out[r][c] = w row r . x row c over k floats, an R x C tile of 8-float FMAs.
 template <int R, int C>
-void f32_tile(const float* w /* R rows, stride k */, const float* x /* C rows, stride k */, int k,
-              float out[R][C]) {
+void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
   __m256 acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -480,30 +340,6 @@ void f32_tile(const float* w /* R rows, stride k */, const float* x /* C rows, s
   }
 }
 
-template <int R, int C>
-void f32_tile_rows(const float* x /* (C, k) */, const float* w /* (m, k) */, const float* bias,
-                   int k, int m, int row_begin, int row_end, float* y /* (C, m) */) {
-  for (int o = row_begin; o < row_end; o += R) {
-    float part[R][C];
-    const int rows = min_int(R, row_end - o);
-    const float* wo = w + static_cast<size_t>(o) * k;
-    if (rows == R) {
-      f32_tile<R, C>(wo, x, k, part);
-    } else {
-      for (int r = 0; r < rows; ++r) {
-        f32_tile<1, C>(wo + static_cast<size_t>(r) * k, x, k,
-                       reinterpret_cast<float(*)[C]>(part[r]));
-      }
-    }
-    for (int r = 0; r < rows; ++r) {
-      for (int c = 0; c < C; ++c) {
-        y[static_cast<size_t>(c) * m + o + r] =
-            part[r][c] + (bias != nullptr ? bias[o + r] : 0.0f);
-      }
-    }
-  }
-}
-
 // ---- exp -------------------------------------------------------------------------------------
 
 /// e^x in 8 lanes, within 2e-7 relative of the exact value for every float x whose e^x is a
@@ -539,42 +375,31 @@ inline __m256 exp_ps(__m256 x) {
 // ---- entry points ----------------------------------------------------------------------------
 
 void llmk_avx2_quantize_q8_0(const float* x, int n, int k, void* out) {
-  quantize_rows<llmrt_block_q8_0>(x, n, k, out);
+  quantize_rows<quantize_block_q8, llmrt_block_q8_0>(x, n, k, out);
 }
 
 void llmk_avx2_quantize_q8_1(const float* x, int n, int k, void* out) {
-  quantize_rows<llmrt_block_q8_1>(x, n, k, out);
+  quantize_rows<quantize_block_q8, llmrt_block_q8_1>(x, n, k, out);
 }
 
 void llmk_avx2_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ8_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_1, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                int m, int row_begin, int row_end, float* y) {
-  for (int i = 0; i < n;) {
-    const int c = min_int(4, n - i);
-    const float* xi = x + static_cast<size_t>(i) * k;
-    float* yi = y + static_cast<size_t>(i) * m;
-    switch (c) {
-      case 1: f32_tile_rows<8, 1>(xi, w, bias, k, m, row_begin, row_end, yi); break;
-      case 2: f32_tile_rows<4, 2>(xi, w, bias, k, m, row_begin, row_end, yi); break;
-      case 3: f32_tile_rows<2, 3>(xi, w, bias, k, m, row_begin, row_end, yi); break;
-      default: f32_tile_rows<2, 4>(xi, w, bias, k, m, row_begin, row_end, yi); break;
-    }
-    i += c;
-  }
+  linear_f32_rows<KernelF32, F32Tiles>(x, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,

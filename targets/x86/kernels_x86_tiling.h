@@ -1,0 +1,252 @@
+// kernels_x86_tiling.h - the instruction-set-independent half of the x86 targets' kernels: the
+// drivers that walk a linear's activation rows and weight rows in register tiles, and the row loop
+// of the activation quantizers. kernels_x86_avx2.cpp and kernels_x86_avx512.cpp include it and
+// instantiate it with their own vector code:
+//
+//   K           a quantized weight type: WBlock, XBlock (the activation block), kGroupBlocks (the
+//               blocks one vector step consumes); XGroup, the prepared activations of a group,
+//               made by prep(x, blocks, out) from `blocks` activation blocks; WGroup, a weight
+//               group made by load(w, count) (count < kGroupBlocks at a row's end: the missing
+//               blocks read as zero, as their prepared activations do); Acc, a running sum:
+//               zero(), dot(wg, xg, acc) adds one group's product, sum(acc) gives the float total.
+//   F           the float linear: F::tile<R, C>(w, x, k, out), out[r][c] = w row r . x row c over
+//               k floats for an R x C tile.
+//   Tiles       TileShapes<...>: the weight rows of a tile of 1, 2, 3 or 4 activation rows.
+//   QuantizeQ8  float quantize_block_q8(const float* x, int8_t* qs, int* sum): 32 floats to q8
+//               quants, as quant.cpp does; returns the scale, *sum gets the sum of the quants.
+//
+// Plain C++17, no intrinsics (the weight prefetch is GCC's and Clang's __builtin_prefetch, which
+// _mm_prefetch expands to). Everything sits in an unnamed namespace, as the code of the files
+// that include it: each gets its own copy compiled for its own instruction sets, so a program
+// that links both (llmc_bench_x86_matvec does) cannot have its linker pick the AVX-512 build of a
+// shared function for the AVX2 kernels.
+#ifndef LLMC_TARGETS_X86_KERNELS_X86_TILING_H
+#define LLMC_TARGETS_X86_KERNELS_X86_TILING_H
+
+#include "runtime/quant_format.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+// The tile loops over R weight rows and C activation rows must unroll completely, so that the
+// R x C accumulators live in registers; GCC does not always do it unasked. (Clang reads the same
+// pragma.)
+#define LLMK_UNROLL _Pragma("GCC unroll 16")
+
+namespace {
+
+inline int min_int(int a, int b) { return a < b ? a : b; }
+
+// ---- activation quantization -----------------------------------------------------------------
+
+typedef float (*QuantizeQ8)(const float* x /* (32) */, int8_t* qs /* (32) */, int* sum);
+
+template <QuantizeQ8 quantize_block_q8>
+inline void quantize_block(const float* x, llmrt_block_q8_0* out) {
+  int sum;
+  out->d = llmrt_fp32_to_fp16(quantize_block_q8(x, out->qs, &sum));
+}
+
+template <QuantizeQ8 quantize_block_q8>
+inline void quantize_block(const float* x, llmrt_block_q8_1* out) {
+  int sum;
+  const float d = quantize_block_q8(x, out->qs, &sum);
+  out->d = llmrt_fp32_to_fp16(d);
+  out->s = llmrt_fp32_to_fp16(static_cast<float>(sum) * d);
+}
+
+/// n rows of k floats to blocks of 32, a short last block quantized from a zero-padded copy.
+template <QuantizeQ8 quantize_block_q8, typename Block>
+void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  const int whole = k / LLMRT_QK;
+  Block* y = static_cast<Block*>(out);
+  for (int i = 0; i < n; ++i) {
+    const float* xi = x + static_cast<size_t>(i) * k;
+    Block* yi = y + static_cast<size_t>(i) * blocks;
+    for (int b = 0; b < whole; ++b) quantize_block<quantize_block_q8>(xi + b * LLMRT_QK, &yi[b]);
+    if (whole < blocks) {
+      float tail[LLMRT_QK] = {};
+      std::memcpy(tail, xi + whole * LLMRT_QK, sizeof(float) * (k - whole * LLMRT_QK));
+      quantize_block<quantize_block_q8>(tail, &yi[whole]);
+    }
+  }
+}
+
+// ---- tile shapes -----------------------------------------------------------------------------
+
+/// The weight rows of a tile of C activation rows, for C = 1, 2, 3, 4.
+template <int R1, int R2, int R3, int R4>
+struct TileShapes {
+  static const int kRows1 = R1, kRows2 = R2, kRows3 = R3, kRows4 = R4;
+};
+
+// ---- quantized linears -----------------------------------------------------------------------
+
+/// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
+/// blocks, for an R x C tile.
+template <class K, int R, int C>
+void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t w_stride,
+              const typename K::XGroup* x /* C rows, stride x_stride */, int x_stride, int blocks,
+              float out[R][C]) {
+  typename K::Acc acc[R][C];
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
+  }
+  const int G = K::kGroupBlocks;
+  const int full = blocks / G;
+  for (int g = 0; g < full; ++g) {
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) {
+      // The same place in the next tile's row: rows of a few KiB are too short for the hardware
+      // prefetcher to ramp up on its own (this lifts DRAM-bound decode by about a third).
+      // (Integer arithmetic: the address may lie past the end of the matrix, harmless for a
+      // prefetch but not for a pointer. The builtin is what _mm_prefetch(p, _MM_HINT_T0) expands
+      // to in GCC and Clang: prefetcht0.)
+      __builtin_prefetch(reinterpret_cast<const char*>(
+                             reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
+                             R * w_stride * sizeof(typename K::WBlock)),
+                         0, 3);
+      const typename K::WGroup wg = K::load(w + r * w_stride + g * G, G);
+      LLMK_UNROLL
+      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + g], acc[r][c]);
+    }
+  }
+  if (full * G < blocks) {  // a partial last group
+    LLMK_UNROLL
+    for (int r = 0; r < R; ++r) {
+      const typename K::WGroup wg = K::load(w + r * w_stride + full * G, blocks - full * G);
+      LLMK_UNROLL
+      for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + full], acc[r][c]);
+    }
+  }
+  LLMK_UNROLL
+  for (int r = 0; r < R; ++r) {
+    LLMK_UNROLL
+    for (int c = 0; c < C; ++c) out[r][c] = K::sum(acc[r][c]);
+  }
+}
+
+const int kPrepBytes = 32 * 1024;  // the prepared activations of one tile, per chunk of k
+
+/// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.
+template <class K, int R, int C>
+void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
+                      const typename K::WBlock* w /* (m, blocks) */, const float* bias, int blocks,
+                      int m, int row_begin, int row_end, float* y /* (C, m) */) {
+  typedef typename K::XGroup XGroup;
+  const int chunk_groups = static_cast<int>(kPrepBytes / sizeof(XGroup)) / C;
+  const int chunk_blocks = chunk_groups * K::kGroupBlocks;
+  XGroup prep[kPrepBytes / sizeof(XGroup)];
+  for (int b0 = 0; b0 < blocks; b0 += chunk_blocks) {
+    const int nb = min_int(chunk_blocks, blocks - b0);
+    for (int c = 0; c < C; ++c) {
+      K::prep(x + static_cast<size_t>(c) * blocks + b0, nb, prep + c * chunk_groups);
+    }
+    const bool first = b0 == 0;
+    for (int o = row_begin; o < row_end; o += R) {
+      float part[R][C];
+      const int rows = min_int(R, row_end - o);
+      const typename K::WBlock* wo = w + static_cast<size_t>(o) * blocks + b0;
+      if (rows == R) {
+        dot_tile<K, R, C>(wo, blocks, prep, chunk_groups, nb, part);
+      } else {
+        for (int r = 0; r < rows; ++r) {
+          dot_tile<K, 1, C>(wo + static_cast<size_t>(r) * blocks, blocks, prep, chunk_groups, nb,
+                            reinterpret_cast<float(*)[C]>(part[r]));
+        }
+      }
+      for (int r = 0; r < rows; ++r) {
+        for (int c = 0; c < C; ++c) {
+          float& dst = y[static_cast<size_t>(c) * m + o + r];
+          const float base = first ? (bias != nullptr ? bias[o + r] : 0.0f) : dst;
+          dst = part[r][c] + base;
+        }
+      }
+    }
+  }
+}
+
+/// y[:, row_begin:row_end] for a quantized weight type: activation tiles of up to 4 rows.
+template <class K, class Tiles>
+void linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
+                 int row_begin, int row_end, float* y) {
+  if (n <= 0 || row_begin >= row_end) return;
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  if (blocks <= 0) {  // an empty dot product: the bias alone
+    for (int i = 0; i < n; ++i) {
+      for (int o = row_begin; o < row_end; ++o) {
+        y[static_cast<size_t>(i) * m + o] = bias != nullptr ? bias[o] : 0.0f;
+      }
+    }
+    return;
+  }
+  const typename K::XBlock* x = static_cast<const typename K::XBlock*>(xq);
+  const typename K::WBlock* wb = static_cast<const typename K::WBlock*>(w);
+  constexpr int R1 = Tiles::kRows1, R2 = Tiles::kRows2, R3 = Tiles::kRows3, R4 = Tiles::kRows4;
+  for (int i = 0; i < n;) {
+    const int c = min_int(4, n - i);
+    const typename K::XBlock* xi = x + static_cast<size_t>(i) * blocks;
+    float* yi = y + static_cast<size_t>(i) * m;
+    switch (c) {
+      case 1: linear_tile_rows<K, R1, 1>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 2: linear_tile_rows<K, R2, 2>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 3: linear_tile_rows<K, R3, 3>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      default: linear_tile_rows<K, R4, 4>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+    }
+    i += c;
+  }
+}
+
+// ---- float linear ----------------------------------------------------------------------------
+
+/// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.
+template <class F, int R, int C>
+void f32_tile_rows(const float* x /* (C, k) */, const float* w /* (m, k) */, const float* bias,
+                   int k, int m, int row_begin, int row_end, float* y /* (C, m) */) {
+  for (int o = row_begin; o < row_end; o += R) {
+    float part[R][C];
+    const int rows = min_int(R, row_end - o);
+    const float* wo = w + static_cast<size_t>(o) * k;
+    if (rows == R) {
+      F::template tile<R, C>(wo, x, k, part);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        F::template tile<1, C>(wo + static_cast<size_t>(r) * k, x, k,
+                               reinterpret_cast<float(*)[C]>(part[r]));
+      }
+    }
+    for (int r = 0; r < rows; ++r) {
+      for (int c = 0; c < C; ++c) {
+        y[static_cast<size_t>(c) * m + o + r] =
+            part[r][c] + (bias != nullptr ? bias[o + r] : 0.0f);
+      }
+    }
+  }
+}
+
+/// y[:, row_begin:row_end] = x w^T + bias: activation tiles of up to 4 rows.
+template <class F, class Tiles>
+void linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k, int m,
+                     int row_begin, int row_end, float* y) {
+  constexpr int R1 = Tiles::kRows1, R2 = Tiles::kRows2, R3 = Tiles::kRows3, R4 = Tiles::kRows4;
+  for (int i = 0; i < n;) {
+    const int c = min_int(4, n - i);
+    const float* xi = x + static_cast<size_t>(i) * k;
+    float* yi = y + static_cast<size_t>(i) * m;
+    switch (c) {
+      case 1: f32_tile_rows<F, R1, 1>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      case 2: f32_tile_rows<F, R2, 2>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      case 3: f32_tile_rows<F, R3, 3>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+      default: f32_tile_rows<F, R4, 4>(xi, w, bias, k, m, row_begin, row_end, yi); break;
+    }
+    i += c;
+  }
+}
+
+}  // namespace
+
+#endif  // LLMC_TARGETS_X86_KERNELS_X86_TILING_H
