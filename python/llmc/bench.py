@@ -2,6 +2,7 @@
 
     python -m llmc.bench compile-memory [--work DIR] [--layers 22] [--steps 8]
     python -m llmc.bench quant-accuracy [--work DIR] [--gguf FILE] [--schemes q8_0,q4_0,...]
+    python -m llmc.bench speed [--work DIR] [--targets x86-avx2,generic] [--quick] ...
 
 compile-memory writes a TinyLlama-1.1B-shaped Hugging Face folder with random f16 weights
 (hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000), compiles it with
@@ -15,6 +16,10 @@ tokens). When llama-cpp-python is installed it does the same with llama.cpp on t
 checks that llama.cpp's f32 logits match llmc's, and also compiles each llama.cpp GGUF with llmc
 (its quantized tensors are copied, not requantized) to separate the weights' quantization from
 the kernels. It prints a table and writes WORK/quant-accuracy.json.
+
+speed (llmc/bench_speed.py) runs llmc's generated code and llama.cpp on the same Q8_0, Q4_0 and
+f16 GGUF files of the TinyLlama-shaped model: decode and prefill tokens/s at 1 and 2 threads, peak
+RSS, and decode as a fraction of the measured memory-bandwidth roofline; see docs/performance.md.
 """
 
 from __future__ import annotations
@@ -305,7 +310,11 @@ def main(argv=None) -> int:
                     help="folder for compiled outputs and quantized GGUF files")
     qa.add_argument("--gguf", default=str(STORIES_GGUF), help="stories260K as an f32 GGUF")
     qa.add_argument("--schemes", default=",".join(QUANT_SCHEMES))
+    from llmc import bench_speed
+    bench_speed.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "speed":
+        return bench_speed.run_command(args)
     if args.command == "compile-memory":
         print(json.dumps(compile_memory(args), indent=2))
     else:
