@@ -16,19 +16,23 @@
 3. llama.cpp (llama-cpp-python) runs the same GGUF files with n_ctx 1024, n_batch 512, greedy
    argmax on the last logits, its default f16 KV cache. Every measurement runs in a fresh child
    process, whose peak RSS is that engine's.
-4. A small C++ read-bandwidth program (g++ -O3 -march=native, compiled on the spot) gives the
-   memory roofline: decode tok/s cannot exceed bandwidth / bytes read per token.
+4. A small C++ read-bandwidth program (g++ -O3 -march=native, compiled on the spot, run before
+   the first scheme and after each) gives the memory roofline: decode tok/s cannot exceed
+   bandwidth / bytes read per token.
 
-Timings are the best of --repeats runs; the machine may be shared, so compare the ratios of one
-run rather than absolute figures across runs. Writes WORK/speed/speed.json and prints a table.
+The machine may be shared: within a figure the engines alternate run by run, each run first
+waits (up to --wait-quiet s) for the other processes to leave the CPUs idle, every figure is the
+best of --repeats runs, and each run records how many cores other processes kept busy meanwhile.
+Compare the ratios of one run rather than absolute figures across runs. Prints a table and writes
+WORK/speed/speed.json (everything) and speed.md (the table in Markdown); docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import ctypes
-import hashlib
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -498,8 +502,16 @@ def speed(args) -> dict:
     steps = 32 if args.quick else args.steps
     prefills = [int(n) for n in (args.prefill.split(",") if args.prefill else
                                  (["128"] if args.quick else ["128", "512"]))]
+    if not driver.have_llmc():
+        raise SystemExit(f"no llmc at {driver.llmc_binary()}: build it (make build) or set "
+                         "LLMC_BIN")
+    try:
+        import llama_cpp
+        have_llama = True
+    except ImportError:
+        have_llama = False
     ggufs = {"f16": f16}
-    for s in schemes:
+    for s in list(schemes):
         if s == "f16":
             continue
         base, pure = s.removesuffix("-pure"), s.endswith("-pure")
@@ -507,6 +519,10 @@ def speed(args) -> dict:
             raise SystemExit(f"unknown scheme {s!r} (f16, {', '.join(LLAMA_CPP_FTYPES)}, "
                              "each optionally with -pure)")
         path = speed_dir / f"tinyllama-shaped{tag}-{s}.gguf"
+        if not path.exists() and not have_llama:
+            log(f"skipping {s}: its GGUF comes from llama.cpp's quantizer (llama-cpp-python)")
+            schemes.remove(s)
+            continue
         if not path.exists():
             t = time.time()
             llama_cpp_quantize(f16, path, base, pure=pure)
@@ -527,19 +543,17 @@ def speed(args) -> dict:
         "n_ctx": N_CTX, "targets": targets, "max_seconds": args.max_seconds,
         "wait_quiet_s": args.wait_quiet,
         "llmc_extra_args": args.llmc_args.split() if args.llmc_args else [],
-        "llmc_binary": {"path": str(driver.llmc_binary()), "mtime": datetime.datetime.fromtimestamp(
-            driver.llmc_binary().stat().st_mtime).isoformat(timespec="seconds")},
+        "llmc_binary": {"path": str(driver.llmc_binary()),
+                        "mtime": datetime.datetime.fromtimestamp(
+                            driver.llmc_binary().stat().st_mtime).isoformat(timespec="seconds")},
         "read_bandwidth_gb_s": None, "read_bandwidth_samples": bandwidth_samples,
         "load_average_start": os.getloadavg(),
         "python_baseline_rss_bytes": None, "schemes": {}}
-    try:
-        import llama_cpp
+    if have_llama:
         result["llama_cpp_version"] = llama_cpp.__version__
         result["python_baseline_rss_bytes"] = python_baseline_rss()
-        have_llama = True
-    except ImportError:
+    else:
         result["llama_cpp"] = f"not installed; install with: {bench.LLAMA_CPP_INSTALL}"
-        have_llama = False
 
     extra = result["llmc_extra_args"]
     for scheme in schemes:
@@ -717,6 +731,41 @@ def print_speed_table(result: dict) -> None:
         print("llama.cpp:", result["llama_cpp"])
 
 
+def markdown_table(result: dict) -> str:
+    """The table of print_speed_table in Markdown (for docs/performance.md)."""
+    prefills = result["prefill_tokens"]
+    head = ["scheme", "llmc target", "threads", "decode llmc", "llama.cpp", "ratio"]
+    for n in prefills:
+        head += [f"prefill {n} llmc", "llama.cpp", "ratio"]
+    head += ["peak RSS MiB llmc / llama.cpp", "ratio", "decode % of roofline llmc / llama.cpp",
+             "others"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for scheme, sr in result["schemes"].items():
+        label = "f16 (llmc computes f32)" if scheme == "f16" else scheme
+        for key, row in sorted(sr["rows"].items(),
+                               key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
+            t = row["threads"]
+            lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
+            d = row["llmc_decode"].get("decode_tok_s")
+            ld = lc.get("decode", {}).get("decode_tok_s")
+            cells = [label, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
+            for n in prefills:
+                p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
+                lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
+                cells += [_f(p, "{:.1f}"), _f(lp, "{:.1f}"), _f(_ratio(p, lp))]
+            rss = row["llmc_decode"]["rss_bytes"] / 2**20
+            lrss = lc.get("decode", {}).get("rss_bytes")
+            lrss = lrss / 2**20 if lrss else None
+            cells += [f"{rss:.0f} / {_f(lrss, '{:.0f}')}", _f(_ratio(rss, lrss))]
+            cells += [_f(100 * d / row["llmc_roofline_tok_s"] if d else None, "{:.0f}%") + " / "
+                      + _f(100 * ld / lc["roofline_tok_s"] if ld else None, "{:.0f}%")]
+            chosen = [v for v in list(row.values()) + list(lc.values())
+                      if isinstance(v, dict) and "other_cores_busy" in v]
+            cells.append(_f(max(v["other_cores_busy"] for v in chosen), "{:.1f}"))
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def add_parser(sub) -> None:
     sp = sub.add_parser("speed", help="decode/prefill tok/s and RSS, llmc vs llama.cpp, "
                         "TinyLlama-shaped model, with the memory roofline")
@@ -750,8 +799,9 @@ def run_command(args) -> int:
     result = speed(args)
     path = Path(args.work) / "speed" / "speed.json"
     path.write_text(json.dumps(result, indent=2))
+    path.with_suffix(".md").write_text(markdown_table(result))
     print_speed_table(result)
-    print(f"wrote {path}")
+    print(f"wrote {path} and {path.with_suffix('.md')}")
     return 0
 
 
