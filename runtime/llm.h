@@ -42,7 +42,8 @@ int llm_position(const llm_model* model); /* tokens in the KV cache */
 void llm_reset(llm_model* model);         /* forget the KV cache: position 0 */
 
 /* Runs n_tokens tokens at the current position and advances it. If out_logits is not NULL it
- * receives (n_tokens, vocab_size) logits, one row per token. */
+ * receives (n_tokens, vocab_size) logits, one row per token; with NULL only the last token's
+ * logits are computed (llm_logits), which is faster: the classifier runs once. */
 llm_status llm_prefill(llm_model* model, const int32_t* tokens, int n_tokens, float* out_logits);
 /* One token; out_logits (vocab_size) may be NULL. */
 llm_status llm_decode(llm_model* model, int32_t token, float* out_logits);

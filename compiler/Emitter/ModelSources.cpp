@@ -119,6 +119,11 @@ private:
     return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
   }
 
+  int64_t hiddenSize() {
+    auto head = module.lookupSymbol<func::FuncOp>("head");
+    return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
+  }
+
   void writePrologue() {
     int64_t arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
     os << "// model.cpp - " << options.modelName << " compiled by llmc for the "
@@ -136,8 +141,9 @@ private:
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
        << "constexpr int kContextLength = " << kv.contextLength << ";\n"
+       << "constexpr int kHiddenSize = " << hiddenSize() << ";\n"
        << "constexpr int kPrefillTokens = " << prefillTokens()
-       << ";  // tokens per prefill() call, at most\n"
+       << ";  // tokens per prefill() and head() call, at most\n"
        << "constexpr size_t kArenaBytes = " << arenaBytes << ";\n"
        << "constexpr size_t kKVCacheFloats = " << kv.totalFloats
        << ";  // per cache (keys, values): sum over layers of context * kv_dim\n\n";
@@ -201,6 +207,7 @@ private:
        << "  unsigned char* arena;  // (kArenaBytes) activations, placed by llm-plan-memory\n"
        << "  float* key_cache;      // (kKVCacheFloats) per layer: (context, kv_dim)\n"
        << "  float* value_cache;    // (kKVCacheFloats) per layer: (context, kv_dim)\n"
+       << "  float* hidden;         // (kPrefillTokens, kHiddenSize) prefill's output, head's input\n"
        << "  float* logits;         // (kVocabSize) of the last token run\n"
        << "  int position;          // tokens in the KV cache\n"
        << (target().threaded ? "  llmrt_pool* pool;      // the kernels' threads\n"
@@ -246,34 +253,51 @@ private:
   /// The C++ expression for an activation value.
   std::string valueName(Value value) { return valueNames.lookup(value); }
 
+  /// One C++ function per IR function: decode(m, tokens) and prefill(m, tokens, n) run tokens
+  /// at positions m->position ..; head(m, hidden, n) turns final hidden states into logits.
   LogicalResult writeFunction(func::FuncOp func) {
     valueNames.clear();
     usedNames.clear();
-    bool isDecode = func.getName() == "decode";
+    StringRef name = func.getName();
+    bool isDecode = name == "decode", isHead = name == "head";
+    if (!isDecode && !isHead && name != "prefill")
+      return func.emitError() << "the emitter knows @prefill, @decode and @head, not @" << name;
     std::string rows = isDecode ? "1" : "n";
-    os << "// " << func.getName() << ": " << (isDecode ? "one token" : "n <= kPrefillTokens tokens")
-       << " at positions m->position ..; returns the logits " << "(" << rows
-       << ", kVocabSize) in the arena.\n"
-       << "const float* " << func.getName() << "(llm_model* m, const int32_t* tokens /* ("
-       << rows << ") */" << (isDecode ? "" : ", int n") << ") {\n"
-       << "  unsigned char* arena = m->arena;\n"
-       << "  const int pos = m->position;\n";
+    if (isDecode)
+      os << "// decode: one token at position m->position; returns its logits (1, kVocabSize) in "
+            "the arena.\n"
+         << "const float* decode(llm_model* m, const int32_t* tokens /* (1) */) {\n";
+    else if (isHead)
+      os << "// head: the final norm and classifier: n <= kPrefillTokens final hidden states to "
+            "their\n// logits (n, kVocabSize) in the arena.\n"
+         << "const float* head(llm_model* m, const float* hidden /* (n, kHiddenSize) */, "
+            "int n) {\n";
+    else
+      os << "// prefill: n <= kPrefillTokens tokens at positions m->position ..; returns their "
+            "final hidden\n// states (n, kHiddenSize) in the arena.\n"
+         << "const float* prefill(llm_model* m, const int32_t* tokens /* (n) */, int n) {\n";
+    os << "  unsigned char* arena = m->arena;\n";
+    if (isHead) {
+      valueNames[func.getArgument(0)] = "hidden";
+    } else {
+      os << "  const int pos = m->position;\n";
+      valueNames[func.getArgument(0)] = "tokens";
+      valueNames[func.getArgument(1)] = "pos";
+    }
     if (isDecode)
       os << "  const int n = 1;\n";
-    valueNames[func.getArgument(0)] = "tokens";
-    valueNames[func.getArgument(1)] = "pos";
     std::string currentLayer;
     for (Operation &op : func.getBody().front()) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         os << "  return " << valueName(ret.getOperand(0)) << ";\n}\n\n";
         continue;
       }
-      std::string name = nameOf(op);
-      std::string layer = layerPrefix(name);
+      std::string opName = nameOf(op);
+      std::string layer = layerPrefix(opName);
       if (layer != currentLayer && !layer.empty())
         os << "\n  // " << layer << "\n";
       currentLayer = layer;
-      if (failed(declareResult(op, name, rows)) || failed(writeCall(op)))
+      if (failed(declareResult(op, opName, rows)) || failed(writeCall(op)))
         return failure();
     }
     return success();
@@ -460,8 +484,9 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
   m->arena = static_cast<unsigned char*>(llmrt_alloc(kArenaBytes));
   m->key_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
   m->value_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
+  m->hidden = static_cast<float*>(llmrt_alloc(size_t(kPrefillTokens) * kHiddenSize * sizeof(float)));
   m->logits = static_cast<float*>(llmrt_alloc(kVocabSize * sizeof(float)));
-  if (!m->arena || !m->key_cache || !m->value_cache || !m->logits) {
+  if (!m->arena || !m->key_cache || !m->value_cache || !m->hidden || !m->logits) {
     llm_close(m);
     llmrt_format_error(err, err_len, "out of memory for the arena and KV cache");
     return LLM_ERR_NO_MEMORY;
@@ -480,6 +505,7 @@ void llm_close(llm_model* m) {
   if (m == nullptr) return;
 )cpp" << (target().threaded ? "  llmrt_pool_free(m->pool);\n" : "") << R"cpp(
   llmrt_free(m->logits);
+  llmrt_free(m->hidden);
   llmrt_free(m->value_cache);
   llmrt_free(m->key_cache);
   llmrt_free(m->arena);
@@ -522,17 +548,27 @@ static llm_status check_tokens(const llm_model* m, const int32_t* tokens, int n_
   return LLM_OK;
 }
 
+// Runs the prompt in calls of up to kPrefillTokens tokens. Only the last token's logits are
+// computed unless the caller asks for every position's (out_logits): the classifier is the
+// largest matrix, so a prompt pays for it once.
 llm_status llm_prefill(llm_model* m, const int32_t* tokens, int n_tokens, float* out_logits) {
   llm_status status = check_tokens(m, tokens, n_tokens);
   if (status != LLM_OK) return status;
   for (int done = 0; done < n_tokens;) {
     int n = n_tokens - done < kPrefillTokens ? n_tokens - done : kPrefillTokens;
-    const float* logits = prefill(m, tokens + done, n);  // (n, kVocabSize)
-    if (out_logits != nullptr)
-      std::memcpy(out_logits + size_t(done) * kVocabSize, logits, sizeof(float) * n * kVocabSize);
-    std::memcpy(m->logits, logits + size_t(n - 1) * kVocabSize, sizeof(float) * kVocabSize);
+    const float* hidden = prefill(m, tokens + done, n);  // (n, kHiddenSize)
     m->position += n;
     done += n;
+    if (out_logits != nullptr) {
+      std::memcpy(m->hidden, hidden, sizeof(float) * n * kHiddenSize);
+      const float* logits = head(m, m->hidden, n);  // (n, kVocabSize)
+      std::memcpy(out_logits + size_t(done - n) * kVocabSize, logits,
+                  sizeof(float) * n * kVocabSize);
+      std::memcpy(m->logits, logits + size_t(n - 1) * kVocabSize, sizeof(float) * kVocabSize);
+    } else if (done == n_tokens) {
+      std::memcpy(m->hidden, hidden + size_t(n - 1) * kHiddenSize, sizeof(float) * kHiddenSize);
+      std::memcpy(m->logits, head(m, m->hidden, 1), sizeof(float) * kVocabSize);
+    }
   }
   return LLM_OK;
 }
@@ -591,9 +627,9 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
                                    "cannot emit C++ for this module (see the diagnostic above)");
   };
   if (!module.lookupSymbol<func::FuncOp>("prefill") ||
-      !module.lookupSymbol<func::FuncOp>("decode") ||
+      !module.lookupSymbol<func::FuncOp>("decode") || !module.lookupSymbol<func::FuncOp>("head") ||
       !module->getAttrOfType<IntegerAttr>(kArenaBytesAttr)) {
-    module.emitError() << "expects @prefill, @decode and a memory plan (llm-plan-memory)";
+    module.emitError() << "expects @prefill, @decode, @head and a memory plan (llm-plan-memory)";
     return failedEmit();
   }
   FailureOr<KVCacheLayout> kv = planKVCache(module);

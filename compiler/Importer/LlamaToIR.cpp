@@ -6,6 +6,11 @@
 //              h += down_proj(swiglu(gate_proj(x), up_proj(x))), x = rms_norm(h)
 //   logits = lm_head(rms_norm(h))
 //
+// Three functions: @decode (one token to its logits), @prefill (a batch of prompt tokens to
+// their final hidden states, no logits) and @head (the final norm and classifier: hidden states
+// to logits), so that a prompt pays for the vocabulary-sized projection of its last token only,
+// unless the caller asks for every position's logits.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/Importer/LlamaToIR.h"
 #include "dialects/llm/LLMOps.h"
@@ -36,28 +41,45 @@ public:
   DecoderBuilder(OpBuilder &builder, const ModelConfig &config, const WeightStore &weights)
       : b(builder), config(config), weights(weights) {}
 
-  void buildFunction(ModuleOp module, StringRef name, int64_t tokens) {
+  /// @decode (`withLogits`) or @prefill (without): tokens and position to logits or hidden.
+  void buildFunction(ModuleOp module, StringRef name, int64_t tokens, bool withLogits) {
     auto tokenType = RankedTensorType::get({tokens}, b.getI32Type());
-    auto logitsType = RankedTensorType::get({tokens, config.vocabSize}, b.getF32Type());
-    auto type = b.getFunctionType({tokenType, b.getIndexType()}, {logitsType});
-    b.setInsertionPointToEnd(module.getBody());
-    auto func = b.create<func::FuncOp>(NameLoc::get(b.getStringAttr(name)), name, type);
-    Block *entry = func.addEntryBlock();
-    b.setInsertionPointToStart(entry);
     rows = tokens;
+    Type resultType = activation(withLogits ? config.vocabSize : config.hiddenSize);
+    Block *entry = startFunction(module, name, {tokenType, b.getIndexType()}, resultType);
     position = entry->getArgument(1);
 
     Value hidden = b.create<llm::EmbedOp>(loc("embed"), activation(config.hiddenSize),
                                           symbol("embed_tokens"), entry->getArgument(0));
     for (int64_t layer = 0; layer < config.numLayers; ++layer)
       hidden = buildLayer(hidden, layer);
-    Value normed = rmsNorm(hidden, "norm", "norm");
-    StringRef head = config.tieWordEmbeddings ? "embed_tokens" : "lm_head";
-    Value logits = linear(normed, head, config.vocabSize, "logits");
-    b.create<func::ReturnOp>(loc("return"), logits);
+    b.create<func::ReturnOp>(loc("return"), withLogits ? lmHead(hidden) : hidden);
+  }
+
+  /// @head: final hidden states (tokens, hidden) to logits (tokens, vocab).
+  void buildHeadFunction(ModuleOp module, int64_t tokens) {
+    rows = tokens;
+    Block *entry = startFunction(module, "head", {activation(config.hiddenSize)},
+                                 activation(config.vocabSize));
+    b.create<func::ReturnOp>(loc("return"), lmHead(entry->getArgument(0)));
   }
 
 private:
+  Block *startFunction(ModuleOp module, StringRef name, ArrayRef<Type> arguments, Type result) {
+    b.setInsertionPointToEnd(module.getBody());
+    auto func = b.create<func::FuncOp>(NameLoc::get(b.getStringAttr(name)), name,
+                                       b.getFunctionType(arguments, {result}));
+    Block *entry = func.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    return entry;
+  }
+
+  Value lmHead(Value hidden) {
+    Value normed = rmsNorm(hidden, "norm", "norm");
+    StringRef head = config.tieWordEmbeddings ? "embed_tokens" : "lm_head";
+    return linear(normed, head, config.vocabSize, "logits");
+  }
+
   Value buildLayer(Value hidden, int64_t layer) {
     std::string p = "layers." + std::to_string(layer) + ".";
     int64_t headDim = config.headDim;
@@ -159,8 +181,10 @@ OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &
   }
 
   DecoderBuilder decoder(b, config, weights);
-  decoder.buildFunction(*module, "prefill", std::min(options.prefillTokens, contextLength));
-  decoder.buildFunction(*module, "decode", 1);
+  int64_t prefillTokens = std::min(options.prefillTokens, contextLength);
+  decoder.buildFunction(*module, "prefill", prefillTokens, /*withLogits=*/false);
+  decoder.buildFunction(*module, "decode", 1, /*withLogits=*/true);
+  decoder.buildHeadFunction(*module, prefillTokens);
   return module;
 }
 
