@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/ModelCode.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,14 +25,6 @@ using namespace mlir;
 namespace llmc {
 namespace {
 
-/// The KV cache: one (context, kv_dim) slab per attention layer, keys and values apart.
-struct KVCacheLayout {
-  int64_t contextLength = 0;
-  std::map<int64_t, int64_t> layerOffset; ///< layer -> float offset in key_cache/value_cache
-  std::map<int64_t, int64_t> layerKVDim;
-  int64_t totalFloats = 0;
-};
-
 FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
   KVCacheLayout layout;
   auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
@@ -40,9 +33,13 @@ FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
     return failure();
   }
   layout.contextLength = context.getInt();
-  module.walk([&](llm::AttentionOp op) {
-    int64_t kvDim = op.getNumKvHeads() * op.getHeadDim();
-    layout.layerKVDim.try_emplace(op.getLayer(), kvDim);
+  module.walk([&](Operation *op) {
+    if (auto attention = dyn_cast<llm::AttentionOp>(op))
+      layout.layerKVDim.try_emplace(attention.getLayer(),
+                                    attention.getNumKvHeads() * attention.getHeadDim());
+    if (auto attention = dyn_cast<llm::CachedAttentionOp>(op))
+      layout.layerKVDim.try_emplace(attention.getLayer(),
+                                    attention.getNumKvHeads() * attention.getHeadDim());
   });
   for (auto &[layer, kvDim] : layout.layerKVDim) {
     layout.layerOffset[layer] = layout.totalFloats;
@@ -66,27 +63,18 @@ std::string weightShape(llm::WeightOp weight) {
   return text + ")";
 }
 
-/// "f32", or the scheme's name ("q4_0").
-std::string storageName(llm::WeightOp weight) {
-  if (llm::QWeightType quantized = weight.getQuantizedType())
-    return llm::stringifyQuantScheme(quantized.getScheme()).str();
-  return "f32";
-}
-
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
-  std::string name = storageName(weight);
+  std::string name = ModelCode::storageOf(weight);
   for (char &c : name)
     c = std::toupper(static_cast<unsigned char>(c));
   return "LLMRT_DTYPE_" + name;
 }
 
 /// Writes the body of model.cpp.
-class ModelCppWriter {
+class ModelCppWriter : public ModelCode {
 public:
-  ModelCppWriter(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv,
-                 raw_ostream &os)
-      : module(module), options(options), kv(kv), os(os) {}
+  using ModelCode::ModelCode;
 
   LogicalResult write() {
     collectWeights();
@@ -163,31 +151,36 @@ private:
     return text;
   }
 
-  const TargetInfo &target() const { return *options.targetInfo; }
-
   /// One constant table per distinct set of rotary frequencies.
   void writeRopeTables() {
-    module.walk([&](llm::RopeOp op) {
-      SmallVector<double> freqs = op.computeInverseFrequencies();
-      std::string key;
-      for (double f : freqs)
-        key += formatFloat(float(f)) + ",";
-      if (ropeTables.count(key)) {
-        ropeTableOf[op] = ropeTables[key];
-        return;
-      }
-      std::string name = ropeTables.empty() ? "kRopeInvFreq"
-                                            : "kRopeInvFreq" + std::to_string(ropeTables.size());
-      ropeTables[key] = name;
-      ropeTableOf[op] = name;
-      os << "// Rotary inverse frequencies: head_dim " << op.getHeadDim() << ", theta "
-         << formatDouble(op.getTheta().convertToDouble()) << ", scaling "
-         << llm::stringifyRopeScalingKind(op.getScaling()) << ".\n"
-         << "const float " << name << "[" << freqs.size() << "] = {";
-      for (size_t i = 0; i < freqs.size(); ++i)
-        os << (i % 6 == 0 ? "\n    " : " ") << formatFloat(float(freqs[i])) << ",";
-      os << "\n};\n\n";
+    module.walk([&](Operation *op) {
+      if (auto rope = dyn_cast<llm::RopeOp>(op))
+        writeRopeTable(op, rope.getRopeParameters());
+      else if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op))
+        writeRopeTable(op, qkv.getRopeParameters());
     });
+  }
+
+  void writeRopeTable(Operation *op, const llm::RopeParameters &rope) {
+    SmallVector<double> freqs = rope.inverseFrequencies();
+    std::string key;
+    for (double f : freqs)
+      key += formatFloat(float(f)) + ",";
+    if (ropeTables.count(key)) {
+      ropeTableOf[op] = ropeTables[key];
+      return;
+    }
+    std::string name = ropeTables.empty() ? "kRopeInvFreq"
+                                          : "kRopeInvFreq" + std::to_string(ropeTables.size());
+    ropeTables[key] = name;
+    ropeTableOf[op] = name;
+    os << "// Rotary inverse frequencies: head_dim " << rope.headDim << ", theta "
+       << formatDouble(rope.theta) << ", scaling " << llm::stringifyRopeScalingKind(rope.scaling)
+       << ".\n"
+       << "const float " << name << "[" << freqs.size() << "] = {";
+    for (size_t i = 0; i < freqs.size(); ++i)
+      os << (i % 6 == 0 ? "\n    " : " ") << formatFloat(float(freqs[i])) << ",";
+    os << "\n};\n\n";
   }
 
   void writeWeightsStruct() {
@@ -196,7 +189,7 @@ private:
     for (llm::WeightOp weight : weights)
       os << "  const " << (weight.getQuantizedType() ? "void" : "float") << "* "
          << weightMember[weight.getSymName()] << ";  // " << weightShape(weight) << " "
-         << storageName(weight) << "\n";
+         << ModelCode::storageOf(weight) << "\n";
     os << "};\n\n}  // namespace\n\n";
   }
 
@@ -249,9 +242,6 @@ private:
     }
     os << ";\n}\n\n";
   }
-
-  /// The C++ expression for an activation value.
-  std::string valueName(Value value) { return valueNames.lookup(value); }
 
   /// One C++ function per IR function: decode(m, tokens) and prefill(m, tokens, n) run tokens
   /// at positions m->position ..; head(m, hidden, n) turns final hidden states into logits.
@@ -311,86 +301,68 @@ private:
     return name.substr(0, dot).str();
   }
 
-  std::string nameOf(Operation &op) {
-    if (auto loc = dyn_cast<NameLoc>(op.getLoc()))
-      return loc.getName().str();
-    return op.getName().stripDialect().str();
+  /// The op's name from its location: "layers.0.q_proj", or the first name of a fused
+  /// location; the op's own name ("linear") when it has none.
+  static std::string nameOf(Operation &op) {
+    SmallVector<std::string> names = locationNames(op.getLoc());
+    return names.empty() ? op.getName().stripDialect().str() : names.front();
   }
 
+  static SmallVector<std::string> locationNames(Location loc) {
+    if (auto name = dyn_cast<NameLoc>(loc))
+      return {name.getName().str()};
+    SmallVector<std::string> names;
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      for (Location part : fused.getLocations())
+        llvm::append_range(names, locationNames(part));
+    return names;
+  }
+
+  /// Names each result after its location (an llm.linear_group's fused location names each
+  /// result) and points it at its arena offset.
   LogicalResult declareResult(Operation &op, StringRef name, StringRef rows) {
     if (op.getNumResults() == 0)
       return success();
-    auto offset = op.getAttrOfType<IntegerAttr>(kArenaOffsetAttr);
-    if (!offset)
-      return op.emitError() << "has no '" << kArenaOffsetAttr << "': run llm-plan-memory first";
-    std::string id = cppIdentifier(name);
-    for (int suffix = 2; !usedNames.insert(id).second; ++suffix)
-      id = cppIdentifier(name) + "_" + std::to_string(suffix);
-    valueNames[op.getResult(0)] = id;
-    auto type = cast<RankedTensorType>(op.getResult(0).getType());
-    os << "  float* " << id << " = reinterpret_cast<float*>(arena + " << offset.getInt()
-       << ");  // " << dims(type, rows) << "\n";
+    SmallVector<int64_t> offsets;
+    if (auto offset = op.getAttrOfType<IntegerAttr>(kArenaOffsetAttr))
+      offsets.push_back(offset.getInt());
+    else if (auto many = op.getAttrOfType<DenseI64ArrayAttr>(kArenaOffsetsAttr))
+      llvm::append_range(offsets, many.asArrayRef());
+    if (offsets.size() != op.getNumResults())
+      return op.emitError() << "has no arena offset for each result: run llm-plan-memory first";
+    SmallVector<std::string> names = locationNames(op.getLoc());
+    for (auto [index, result] : llvm::enumerate(op.getResults())) {
+      std::string resultName = name.str();
+      if (op.getNumResults() > 1)
+        resultName = index < names.size() ? names[index] : resultName + "_" + std::to_string(index);
+      std::string id = freshName(resultName);
+      valueNames[result] = id;
+      auto type = cast<RankedTensorType>(result.getType());
+      os << "  float* " << id << " = reinterpret_cast<float*>(arena + " << offsets[index]
+         << ");  // " << dims(type, rows) << "\n";
+    }
     return success();
   }
 
-  std::string weightRef(FlatSymbolRefAttr symbol) {
-    return "m->w." + weightMember[symbol.getValue()];
-  }
-
-  /// The kernel suffix for a weight's storage: "f32", "q4_0", ...
-  std::string kernelSuffix(FlatSymbolRefAttr symbol) {
-    return storageName(module.lookupSymbol<llm::WeightOp>(symbol));
-  }
-
-  static int64_t columns(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
-
   LogicalResult writeCall(Operation &op) {
+    if (std::optional<LogicalResult> written = writeLinearOrAttention(*this, op))
+      return *written;
     std::string out = op.getNumResults() ? valueName(op.getResult(0)) : "";
     std::string text;
     llvm::raw_string_ostream call(text);
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
-      call << "llmk_embed_" << kernelSuffix(embed.getTableAttr()) << "("
+      call << "llmk_embed_" << storage(embed.getTableAttr()) << "("
            << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
            << ", " << out << ")";
     } else if (auto norm = dyn_cast<llm::RMSNormOp>(op)) {
       call << elementwiseKernel("rms_norm") << "(" << valueName(norm.getInput()) << ", "
            << weightRef(norm.getWeightAttr()) << ", n, " << columns(norm.getInput()) << ", "
            << formatFloat(float(norm.getEps().convertToDouble())) << ", " << out << ")";
-    } else if (auto linear = dyn_cast<llm::LinearOp>(op);
-               linear && hasMicrokernel(linear)) {
-      return writeThreadedLinear(linear, out);
-    } else if (auto linear = dyn_cast<llm::LinearOp>(op)) {
-      std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
-      call << "llmk_linear_" << kernelSuffix(linear.getWeightAttr()) << "("
-           << valueName(linear.getInput()) << ", " << weightRef(linear.getWeightAttr()) << ", "
-           << bias << ", n, " << columns(linear.getInput()) << ", "
-           << columns(linear.getResult()) << ", ";
-      if (kernelSuffix(linear.getWeightAttr()) != "f32") {
-        auto scratch = op.getAttrOfType<IntegerAttr>(kScratchOffsetAttr);
-        if (!scratch)
-          return op.emitError() << "has no '" << kScratchOffsetAttr
-                                << "': run llm-plan-memory";
-        call << "arena + " << scratch.getInt() << ", ";
-      }
-      call << out << ")";
     } else if (auto rope = dyn_cast<llm::RopeOp>(op)) {
       int64_t headDim = rope.getHeadDim();
       call << "llmk_rope_f32(" << valueName(rope.getInput()) << ", n, "
            << columns(rope.getInput()) / headDim << ", " << headDim << ", pos, "
            << ropeTableOf[rope] << ", " << out << ")";
-    } else if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
-      int64_t layer = attention.getLayer();
-      int64_t cacheOffset = kv.layerOffset.at(layer);
-      auto scores = op.getAttrOfType<IntegerAttr>(kScoresOffsetAttr);
-      if (!scores)
-        return op.emitError() << "has no '" << kScoresOffsetAttr << "': run llm-plan-memory";
-      call << "llmk_attention_f32(" << valueName(attention.getQuery()) << ", "
-           << valueName(attention.getKey()) << ", " << valueName(attention.getValue())
-           << ", n, pos, " << attention.getNumHeads() << ", " << attention.getNumKvHeads()
-           << ", " << attention.getHeadDim() << ",\n                     m->key_cache + "
-           << cacheOffset << ", m->value_cache + " << cacheOffset
-           << ",\n                     reinterpret_cast<float*>(arena + " << scores.getInt()
-           << "), " << out << ")";
     } else if (auto swiglu = dyn_cast<llm::SwiGLUOp>(op)) {
       call << elementwiseKernel("swiglu") << "(" << valueName(swiglu.getGate()) << ", "
            << valueName(swiglu.getUp()) << ", n * " << columns(swiglu.getResult()) << ", "
@@ -403,60 +375,6 @@ private:
       return op.emitError() << "the " << options.target << " emitter has no kernel for this op";
     }
     os << "  " << text << ";\n";
-    return success();
-  }
-
-  /// The float32 kernel for an elementwise op: the target's own when it has one
-  /// (llmk_avx2_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
-  std::string elementwiseKernel(StringRef op) {
-    if (llvm::is_contained(target().elementwiseKernels, op))
-      return ("llmk_" + target().kernelPrefix + "_" + op + "_f32").str();
-    return ("llmk_" + op + "_f32").str();
-  }
-
-  /// Whether the target has a row-range microkernel for this linear's weight storage and the
-  /// tiling pass has split its rows.
-  bool hasMicrokernel(llm::LinearOp linear) {
-    if (!target().threaded || !linear->hasAttr(kRowPartsAttr))
-      return false;
-    return llvm::is_contained(target().linearKernels, kernelSuffix(linear.getWeightAttr()));
-  }
-
-  /// The activation format the integer dot products of a weight scheme read.
-  static StringRef activationFormat(StringRef scheme) {
-    if (scheme == "q4_1")
-      return "q8_1";
-    if (scheme == "q4_k" || scheme == "q6_k")
-      return "q8_k";
-    return "q8_0";
-  }
-
-  /// Quantizes the input once, then runs the row parts on the thread pool:
-  ///   llmrt_parallel_for(m->pool, 4, [&](int part) { llmk_avx2_linear_q4_0_rows(...); });
-  LogicalResult writeThreadedLinear(llm::LinearOp linear, StringRef out) {
-    std::string prefix = "llmk_" + target().kernelPrefix + "_";
-    std::string storage = kernelSuffix(linear.getWeightAttr());
-    int64_t k = columns(linear.getInput()), rows = columns(linear.getResult());
-    int64_t parts = linear->getAttrOfType<IntegerAttr>(kRowPartsAttr).getInt();
-    int64_t perPart = linear->getAttrOfType<IntegerAttr>(kRowsPerPartAttr).getInt();
-    std::string input = valueName(linear.getInput());
-    if (storage != "f32") {
-      auto scratch = linear->getAttrOfType<IntegerAttr>(kScratchOffsetAttr);
-      if (!scratch)
-        return linear.emitError() << "has no '" << kScratchOffsetAttr
-                                  << "': run llm-plan-memory";
-      os << "  " << prefix << "quantize_" << activationFormat(storage) << "(" << input
-         << ", n, " << k << ", arena + " << scratch.getInt() << ");\n";
-      input = "arena + " + std::to_string(scratch.getInt());
-    }
-    std::string bias = linear.getBiasAttr() ? weightRef(linear.getBiasAttr()) : "nullptr";
-    os << "  llmrt_parallel_for(m->pool, " << parts << ", [&](int part) {  // " << perPart
-       << " rows each\n"
-       << "    " << prefix << "linear_" << storage << "_rows(" << input << ", "
-       << weightRef(linear.getWeightAttr()) << ", " << bias << ", n, " << k << ", " << rows
-       << ", part * " << perPart << ", std::min(part * " << perPart << " + " << perPart << ", "
-       << rows << "), " << out << ");\n"
-       << "  });\n";
     return success();
   }
 
@@ -587,16 +505,8 @@ llm_status llm_decode(llm_model* m, int32_t token, float* out_logits) {
 )cpp";
   }
 
-  ModuleOp module;
-  const EmitOptions &options;
-  const KVCacheLayout &kv;
-  raw_ostream &os;
   std::vector<llm::WeightOp> weights;
-  llvm::StringMap<std::string> weightMember;
   std::map<std::string, std::string> ropeTables; ///< values key -> table name
-  llvm::DenseMap<Operation *, std::string> ropeTableOf;
-  llvm::DenseMap<Value, std::string> valueNames;
-  llvm::StringSet<> usedNames;
 };
 
 std::string modelHeader(ModuleOp module, const EmitOptions &options) {

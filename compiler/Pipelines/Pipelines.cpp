@@ -15,6 +15,14 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
   quantize.overrides = options.quantOverrides;
   pm.addPass(createLLMQuantize(quantize));
   pm.addPass(mlir::createCanonicalizerPass());
+  if (options.fuse) {
+    mlir::OpPassManager &funcs = pm.nest<mlir::func::FuncOp>();
+    funcs.addPass(createLLMFuseGateUp());
+    funcs.addPass(createLLMFuseQKV());
+    funcs.addPass(createLLMFuseRopeKV());
+    funcs.addPass(createLLMFuseNormIntoLinear());
+    funcs.addPass(createLLMFuseResidual());
+  }
   const TargetInfo *target = lookupTarget(options.target);
   assert(target && "the caller checks the target name");
   if (llvm::StringRef(target->name).starts_with("x86-")) {

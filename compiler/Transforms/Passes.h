@@ -2,6 +2,7 @@
 #ifndef LLMC_COMPILER_TRANSFORMS_PASSES_H
 #define LLMC_COMPILER_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 

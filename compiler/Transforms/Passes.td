@@ -50,6 +50,125 @@ def LLMQuantize : Pass<"llm-quantize", "mlir::ModuleOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Fusion. The compile pipeline runs them as gate-up, qkv, rope-kv, norm-into-linear, residual:
+// rope-kv rewrites what qkv groups, and the last two attach to the grouped ops.
+//===----------------------------------------------------------------------===//
+
+def LLMFuseGateUp : Pass<"llm-fuse-gate-up", "mlir::func::FuncOp"> {
+  let summary = "gate and up projections with SwiGLU as their epilogue";
+  let description = [{
+    Rewrites `llm.swiglu` of two `llm.linear`s of the same input (no bias, no other users) into
+    one `llm.swiglu_linear`: the targets compute a row of each projection together and apply
+    silu(gate) * up at once, so neither product is written out.
+
+    Before:
+    ```mlir
+    %g = llm.linear %x, @gate : tensor<1x64xf32> -> tensor<1x172xf32>
+    %u = llm.linear %x, @up : tensor<1x64xf32> -> tensor<1x172xf32>
+    %s = llm.swiglu %g, %u : tensor<1x172xf32>
+    ```
+    After:
+    ```mlir
+    %s = llm.swiglu_linear %x, @gate, @up : tensor<1x64xf32> -> tensor<1x172xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::llm::LLMDialect"];
+}
+
+def LLMFuseNormIntoLinear : Pass<"llm-fuse-norm-into-linear", "mlir::func::FuncOp"> {
+  let summary = "RMSNorm as the prologue of the linears that read it";
+  let description = [{
+    An `llm.rms_norm` whose every user reads it as the input of a linear op (`llm.linear`,
+    `llm.linear_group`, `llm.swiglu_linear`, `llm.qkv_projection`) without a prologue is folded
+    into those users as `norm @weight eps E`: the targets normalize and quantize the input once,
+    and the normalized tensor is not an activation of its own. Best run after the grouping
+    passes, so that one norm has one user.
+
+    Before:
+    ```mlir
+    %x = llm.rms_norm %h, @norm {eps = 1.0e-05 : f64} : tensor<1x64xf32>
+    %y = llm.linear %x, @w : tensor<1x64xf32> -> tensor<1x32xf32>
+    ```
+    After:
+    ```mlir
+    %y = llm.linear %h, @w norm @norm eps 1.0e-05 : tensor<1x64xf32> -> tensor<1x32xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::llm::LLMDialect"];
+}
+
+def LLMFuseQKV : Pass<"llm-fuse-qkv", "mlir::func::FuncOp"> {
+  let summary = "linears that read the same input (Q, K, V) become one llm.linear_group";
+  let description = [{
+    Groups the `llm.linear`s of one input (no bias, no norm, no residual) whose weights pair
+    with the same activation format (all float, or all quantized to q8_0-, q8_1- or q8_K-type
+    activations) into one `llm.linear_group`, placed at the first of them: the input is
+    quantized once and the rows of all weights run as one parallel loop.
+
+    Before:
+    ```mlir
+    %q = llm.linear %x, @q_proj : tensor<1x64xf32> -> tensor<1x64xf32>
+    %k = llm.linear %x, @k_proj : tensor<1x64xf32> -> tensor<1x32xf32>
+    %v = llm.linear %x, @v_proj : tensor<1x64xf32> -> tensor<1x32xf32>
+    ```
+    After:
+    ```mlir
+    %q, %k, %v = llm.linear_group %x, [@q_proj, @k_proj, @v_proj]
+        : tensor<1x64xf32> -> tensor<1x64xf32>, tensor<1x32xf32>, tensor<1x32xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::llm::LLMDialect"];
+}
+
+def LLMFuseResidual : Pass<"llm-fuse-residual", "mlir::func::FuncOp"> {
+  let summary = "the residual add as the epilogue of the output and down projections";
+  let description = [{
+    `llm.add %h, %y` where `%y` is an `llm.linear` used only there (and without a residual
+    yet) becomes `llm.linear ... residual %h`: each output element is added to the residual
+    stream as it is produced.
+
+    Before:
+    ```mlir
+    %o = llm.linear %a, @o_proj : tensor<1x64xf32> -> tensor<1x64xf32>
+    %h2 = llm.add %h, %o : tensor<1x64xf32>
+    ```
+    After:
+    ```mlir
+    %h2 = llm.linear %a, @o_proj residual %h : tensor<1x64xf32> -> tensor<1x64xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::llm::LLMDialect"];
+}
+
+def LLMFuseRopeKV : Pass<"llm-fuse-rope-kv", "mlir::func::FuncOp"> {
+  let summary = "RoPE as Q and K are produced, K and V written straight into the KV cache";
+  let description = [{
+    Matches a three-weight `llm.linear_group` whose results are only used as
+    `llm.attention(rope(q), rope(k), v)` (both ropes with the same parameters) and rewrites it
+    into `llm.qkv_projection`, which rotates Q and K in the projection's epilogue and stores K
+    and V in the cache, followed by `llm.cached_attention`, which only reads the cache.
+
+    Before:
+    ```mlir
+    %q, %k, %v = llm.linear_group %x, [@q_proj, @k_proj, @v_proj] : ...
+    %qr = llm.rope %q at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<1x64xf32>
+    %kr = llm.rope %k at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<1x32xf32>
+    %a = llm.attention %qr, %kr, %v at %pos {head_dim = 8 : i64, layer = 0 : i64,
+        num_heads = 8 : i64, num_kv_heads = 4 : i64} : ...
+    ```
+    After:
+    ```mlir
+    %qr = llm.qkv_projection %x, @q_proj, @k_proj, @v_proj at %pos {head_dim = 8 : i64,
+        layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, theta = 1.0e+04 : f64}
+        : tensor<1x64xf32> -> tensor<1x64xf32>
+    %a = llm.cached_attention %qr at %pos {head_dim = 8 : i64, layer = 0 : i64,
+        num_heads = 8 : i64, num_kv_heads = 4 : i64} : tensor<1x64xf32>
+    ```
+  }];
+  let dependentDialects = ["mlir::llm::LLMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Memory planning
 //===----------------------------------------------------------------------===//
 

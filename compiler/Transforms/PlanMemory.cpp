@@ -3,8 +3,8 @@
 // Functions of a model run one at a time, so each is planned from offset 0 and the arena is as
 // large as the largest plan. Within a function the code is straight-line: a value is live from
 // its defining op to its last user (to the end when returned), and a buffer is reused once its
-// value is dead. An op's result never shares bytes with its operands, so kernels need not
-// handle aliasing.
+// value is dead. An op's results and scratch never share bytes with its operands or with each
+// other, so kernels need not handle aliasing.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Transforms/Passes.h"
@@ -85,11 +85,57 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
     module->setAttr(llmc::kArenaBytesAttr, builder.getI64IntegerAttr(arenaBytes));
   }
 
-  /// The quantized type of a linear's weight, or null when it is float.
-  static llm::QWeightType weightType(llm::LinearOp linear) {
-    auto weight =
-        SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(linear, linear.getWeightAttr());
-    return weight ? weight.getQuantizedType() : llm::QWeightType();
+  /// The quantized type of `weight`, or null when it is float.
+  static llm::QWeightType quantizedType(Operation *user, Attribute weight) {
+    auto op = SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(
+        user, cast<FlatSymbolRefAttr>(weight));
+    return op ? op.getQuantizedType() : llm::QWeightType();
+  }
+
+  /// The weights whose dot products read a linear op's (prepared) input.
+  static SmallVector<Attribute> inputWeights(Operation &op) {
+    if (auto linear = dyn_cast<llm::LinearOp>(op))
+      return {linear.getWeightAttr()};
+    if (auto group = dyn_cast<llm::LinearGroupOp>(op))
+      return llvm::to_vector(group.getWeights());
+    if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op))
+      return {swiglu.getGateAttr(), swiglu.getUpAttr()};
+    if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op))
+      return {qkv.getQueryAttr(), qkv.getKeyAttr(), qkv.getValueAttr()};
+    return {};
+  }
+
+  /// Reserves the scratch an op uses while it runs: the attention scores (one context-long
+  /// row per parallel part), a linear op's normalized input (norm prologue), its input
+  /// quantized to int8 blocks, and the up projection of llm.swiglu_linear.
+  static void planScratch(Operation &op, int64_t opIndex, int64_t contextLength,
+                          ArenaPlanner &planner) {
+    Builder builder(op.getContext());
+    auto place = [&](StringRef attr, int64_t bytes) {
+      op.setAttr(attr, builder.getI64IntegerAttr(planner.allocate(bytes, opIndex)));
+    };
+    if (isa<llm::AttentionOp, llm::CachedAttentionOp>(op)) {
+      auto parts = op.getAttrOfType<IntegerAttr>(llmc::kRowPartsAttr);
+      place(llmc::kScoresOffsetAttr,
+            (parts ? parts.getInt() : 1) * contextLength * int64_t(sizeof(float)));
+      return;
+    }
+    SmallVector<Attribute> weights = inputWeights(op);
+    if (weights.empty())
+      return;
+    auto input = cast<RankedTensorType>(op.getOperand(0).getType());
+    int64_t rows = input.getDimSize(0);
+    if (op.hasAttr("norm"))
+      place(llmc::kNormOffsetAttr, input.getNumElements() * int64_t(sizeof(float)));
+    int64_t quantizedBytes = 0;
+    for (Attribute weight : weights)
+      if (llm::QWeightType quantized = quantizedType(&op, weight))
+        quantizedBytes = std::max(quantizedBytes, quantized.getActivationScratchBytes(rows));
+    if (quantizedBytes > 0)
+      place(llmc::kScratchOffsetAttr, quantizedBytes);
+    if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op))
+      place(llmc::kProductOffsetAttr,
+            swiglu.getType().getNumElements() * int64_t(sizeof(float)));
   }
 
   FailureOr<int64_t> planFunction(func::FuncOp func, int64_t contextLength) {
@@ -109,36 +155,26 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
     for (Operation &op : body) {
       int64_t opIndex = order[&op];
       planner.releaseDeadBefore(opIndex);
-      if (auto attention = dyn_cast<llm::AttentionOp>(op)) {
-        int64_t scores = planner.allocate(contextLength * int64_t(sizeof(float)), opIndex);
-        op.setAttr(llmc::kScoresOffsetAttr, builder.getI64IntegerAttr(scores));
-      }
-      if (auto linear = dyn_cast<llm::LinearOp>(op))
-        if (llm::QWeightType quantized = weightType(linear)) {
-          // The input rows, quantized to int8 blocks once per call.
-          int64_t rows = linear.getInput().getType().getDimSize(0);
-          int64_t scratch = planner.allocate(quantized.getActivationScratchBytes(rows), opIndex);
-          op.setAttr(llmc::kScratchOffsetAttr, builder.getI64IntegerAttr(scratch));
+      planScratch(op, opIndex, contextLength, planner);
+      SmallVector<int64_t> offsets;
+      for (Value result : op.getResults()) {
+        auto type = dyn_cast<RankedTensorType>(result.getType());
+        if (!type || !type.hasStaticShape() || !type.getElementType().isF32()) {
+          op.emitError() << "llm-plan-memory can only place static f32 tensors, got "
+                         << result.getType();
+          return failure();
         }
-      if (op.getNumResults() == 0)
-        continue;
-      if (op.getNumResults() != 1) {
-        op.emitError() << "llm-plan-memory expects ops with at most one result";
-        return failure();
+        int64_t lastUse = opIndex;
+        for (Operation *user : result.getUsers())
+          lastUse = std::max(lastUse, isa<func::ReturnOp>(user) ? end : order[user]);
+        int64_t bytes = type.getNumElements() * int64_t(sizeof(float));
+        offsets.push_back(planner.allocate(bytes, lastUse));
       }
-      Value result = op.getResult(0);
-      auto type = dyn_cast<RankedTensorType>(result.getType());
-      if (!type || !type.hasStaticShape() || !type.getElementType().isF32()) {
-        op.emitError() << "llm-plan-memory can only place static f32 tensors, got "
-                       << result.getType();
-        return failure();
-      }
-      int64_t lastUse = opIndex;
-      for (Operation *user : result.getUsers())
-        lastUse = std::max(lastUse, isa<func::ReturnOp>(user) ? end : order[user]);
-      int64_t bytes = type.getNumElements() * int64_t(sizeof(float));
-      op.setAttr(llmc::kArenaOffsetAttr,
-                 builder.getI64IntegerAttr(planner.allocate(bytes, lastUse)));
+      // One result: llm.arena_offset; several (llm.linear_group): llm.arena_offsets.
+      if (offsets.size() == 1)
+        op.setAttr(llmc::kArenaOffsetAttr, builder.getI64IntegerAttr(offsets[0]));
+      else if (!offsets.empty())
+        op.setAttr(llmc::kArenaOffsetsAttr, builder.getDenseI64ArrayAttr(offsets));
     }
     return planner.peakBytes();
   }

@@ -65,6 +65,9 @@ cl::opt<int64_t> cores("cores",
                        cl::desc("Threads the work split is planned for (default: the target's; "
                                 "llm-run --threads picks how many run)"),
                        cl::init(0), cl::sub(compileCommand));
+cl::opt<bool> noFusion("no-fusion",
+                       cl::desc("Skip the fusion passes (one kernel call per op; for comparing)"),
+                       cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
@@ -189,6 +192,7 @@ int compile() {
   llmc::PipelineOptions pipeline;
   pipeline.target = target;
   pipeline.cores = cores;
+  pipeline.fuse = !noFusion;
   // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
   if (quant == "f32")
     pipeline.quantOverrides.push_back("*=f32");

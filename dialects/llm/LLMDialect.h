@@ -13,9 +13,14 @@ namespace llmc {
 constexpr llvm::StringLiteral kContextLengthAttr = "llm.context_length"; ///< on the module
 constexpr llvm::StringLiteral kArenaBytesAttr = "llm.arena_bytes";       ///< on the module
 constexpr llvm::StringLiteral kArenaOffsetAttr = "llm.arena_offset";     ///< on an op's result
+constexpr llvm::StringLiteral kArenaOffsetsAttr = "llm.arena_offsets";   ///< one per result
 constexpr llvm::StringLiteral kScoresOffsetAttr = "llm.scores_offset";   ///< attention scratch
 constexpr llvm::StringLiteral kScratchOffsetAttr = "llm.scratch_offset"; ///< quantized inputs
-/// Thread split of a linear's output rows (target tiling passes).
+constexpr llvm::StringLiteral kNormOffsetAttr = "llm.norm_offset";       ///< normalized input
+constexpr llvm::StringLiteral kProductOffsetAttr = "llm.product_offset"; ///< swiglu's up rows
+/// Thread split of a linear op's output rows, or of an attention's query heads (target tiling
+/// passes): `row_parts` parts of `rows_per_part` rows (heads); for llm.linear_group and
+/// llm.qkv_projection each weight's rows are split alike, `row_parts` counting all parts.
 constexpr llvm::StringLiteral kRowPartsAttr = "llm.row_parts";
 constexpr llvm::StringLiteral kRowsPerPartAttr = "llm.rows_per_part";
 

@@ -51,6 +51,67 @@ LogicalResult checkSameTokens(Operation *op, Type a, Type b, StringRef what) {
   return op->emitOpError() << what << " must have the same number of tokens (rows)";
 }
 
+/// The `norm` prologue of the linear ops: a weight and a positive eps, both or neither.
+LogicalResult checkNormPrologue(Operation *op, FlatSymbolRefAttr norm, FloatAttr eps) {
+  if (bool(norm) != bool(eps))
+    return op->emitOpError() << "norm and norm_eps go together";
+  if (eps && !(eps.getValueAsDouble() > 0.0))
+    return op->emitOpError() << "norm_eps must be positive";
+  return success();
+}
+
+/// The norm prologue's weight: a float vector of the input's row size.
+LogicalResult checkNormWeight(Operation *op, SymbolTableCollection &symbolTable,
+                              FlatSymbolRefAttr norm, int64_t inputColumns) {
+  if (!norm)
+    return success();
+  auto weight = lookupWeight(op, symbolTable, norm, "norm");
+  if (failed(weight))
+    return failure();
+  if (weight->getQuantizedType())
+    return op->emitOpError() << "norm @" << weight->getSymName() << " must not be quantized";
+  return checkWeightShape(op, *weight, "norm", {inputColumns});
+}
+
+/// The projection weight `name` must be (rows, inputColumns).
+LogicalResult checkProjection(Operation *op, SymbolTableCollection &symbolTable,
+                              FlatSymbolRefAttr name, StringRef role, int64_t rows,
+                              int64_t inputColumns) {
+  auto weight = lookupWeight(op, symbolTable, name, role);
+  if (failed(weight))
+    return failure();
+  return checkWeightShape(op, *weight, role, {rows, inputColumns});
+}
+
+/// Head counts of the attention ops: positive, query heads a multiple of the KV heads, and a
+/// query row of num_heads * head_dim elements.
+LogicalResult checkHeads(Operation *op, int64_t heads, int64_t kvHeads, int64_t headDim,
+                         int64_t layer, RankedTensorType query) {
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return op->emitOpError() << "num_heads, num_kv_heads and head_dim must be positive";
+  if (heads % kvHeads != 0)
+    return op->emitOpError() << "num_heads " << heads << " is not a multiple of num_kv_heads "
+                             << kvHeads;
+  if (layer < 0)
+    return op->emitOpError() << "layer must be non-negative";
+  if (query.getDimSize(1) != heads * headDim)
+    return op->emitOpError() << "query rows have " << query.getDimSize(1)
+                             << " elements but num_heads * head_dim = " << heads * headDim;
+  return success();
+}
+
+/// The rotary attributes shared by llm.rope and llm.qkv_projection.
+template <typename OpT>
+RopeParameters ropeParametersOf(OpT op) {
+  return {int64_t(op.getHeadDim()),
+          op.getTheta().convertToDouble(),
+          op.getScaling(),
+          op.getFactor().convertToDouble(),
+          op.getLowFreqFactor().convertToDouble(),
+          op.getHighFreqFactor().convertToDouble(),
+          int64_t(op.getOriginalMaxPositions())};
+}
+
 LogicalResult checkStatic(Operation *op, ArrayRef<Type> types) {
   for (Type type : types)
     if (!cast<RankedTensorType>(type).hasStaticShape())
@@ -130,7 +191,8 @@ LogicalResult RMSNormOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult LinearOp::verify() {
-  if (failed(checkStatic(*this, {getInput().getType(), getType()})))
+  if (failed(checkStatic(*this, {getInput().getType(), getType()})) ||
+      failed(checkNormPrologue(*this, getNormAttr(), getNormEpsAttr())))
     return failure();
   return checkSameTokens(*this, getInput().getType(), getType(), "input and result");
 }
@@ -138,8 +200,8 @@ LogicalResult LinearOp::verify() {
 LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   int64_t in = getInput().getType().getDimSize(1);
   int64_t out = getType().getDimSize(1);
-  auto weight = lookupWeight(*this, symbolTable, getWeightAttr(), "weight");
-  if (failed(weight) || failed(checkWeightShape(*this, *weight, "weight", {out, in})))
+  if (failed(checkProjection(*this, symbolTable, getWeightAttr(), "weight", out, in)) ||
+      failed(checkNormWeight(*this, symbolTable, getNormAttr(), in)))
     return failure();
   if (!getBiasAttr())
     return success();
@@ -152,39 +214,90 @@ LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
 }
 
 //===----------------------------------------------------------------------===//
+// LinearGroupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearGroupOp::verify() {
+  if (getWeights().empty() || getWeights().size() != getResults().size())
+    return emitOpError() << "needs one result per weight and at least one weight, got "
+                         << getWeights().size() << " weights and " << getResults().size()
+                         << " results";
+  SmallVector<Type> types{getInput().getType()};
+  llvm::append_range(types, getResultTypes());
+  if (failed(checkStatic(*this, types)) ||
+      failed(checkNormPrologue(*this, getNormAttr(), getNormEpsAttr())))
+    return failure();
+  for (Type result : getResultTypes())
+    if (failed(checkSameTokens(*this, getInput().getType(), result, "input and results")))
+      return failure();
+  return success();
+}
+
+LogicalResult LinearGroupOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t in = getInput().getType().getDimSize(1);
+  for (auto [weight, result] : llvm::zip(getWeights(), getResults()))
+    if (failed(checkProjection(*this, symbolTable, cast<FlatSymbolRefAttr>(weight), "weight",
+                               cast<RankedTensorType>(result.getType()).getDimSize(1), in)))
+      return failure();
+  return checkNormWeight(*this, symbolTable, getNormAttr(), in);
+}
+
+//===----------------------------------------------------------------------===//
+// SwiGLULinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SwiGLULinearOp::verify() {
+  if (failed(checkStatic(*this, {getInput().getType(), getType()})) ||
+      failed(checkNormPrologue(*this, getNormAttr(), getNormEpsAttr())))
+    return failure();
+  return checkSameTokens(*this, getInput().getType(), getType(), "input and result");
+}
+
+LogicalResult SwiGLULinearOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t in = getInput().getType().getDimSize(1);
+  int64_t out = getType().getDimSize(1);
+  if (failed(checkProjection(*this, symbolTable, getGateAttr(), "gate", out, in)) ||
+      failed(checkProjection(*this, symbolTable, getUpAttr(), "up", out, in)))
+    return failure();
+  return checkNormWeight(*this, symbolTable, getNormAttr(), in);
+}
+
+//===----------------------------------------------------------------------===//
 // RopeOp
 //===----------------------------------------------------------------------===//
+
+RopeParameters RopeOp::getRopeParameters() { return ropeParametersOf(*this); }
 
 LogicalResult RopeOp::verify() {
   if (failed(checkStatic(*this, {getType()})))
     return failure();
-  int64_t headDim = getHeadDim();
+  return getRopeParameters().verify(*this, getType().getDimSize(1));
+}
+
+LogicalResult RopeParameters::verify(Operation *op, int64_t rowSize) const {
   if (headDim <= 0 || headDim % 2 != 0)
-    return emitOpError() << "head_dim must be positive and even, got " << headDim;
-  if (getType().getDimSize(1) % headDim != 0)
-    return emitOpError() << "row size " << getType().getDimSize(1)
-                         << " is not a multiple of head_dim " << headDim;
-  if (!(getTheta().convertToDouble() > 0.0))
-    return emitOpError() << "theta must be positive";
-  if (getScaling() != RopeScalingKind::none && !(getFactor().convertToDouble() > 0.0))
-    return emitOpError() << "scaling factor must be positive";
-  if (getScaling() == RopeScalingKind::llama3) {
-    if (getOriginalMaxPositions() <= 0)
-      return emitOpError() << "llama3 scaling needs original_max_positions > 0";
-    if (!(getLowFreqFactor().convertToDouble() < getHighFreqFactor().convertToDouble()))
-      return emitOpError() << "llama3 scaling needs low_freq_factor < high_freq_factor";
+    return op->emitOpError() << "head_dim must be positive and even, got " << headDim;
+  if (rowSize % headDim != 0)
+    return op->emitOpError() << "row size " << rowSize << " is not a multiple of head_dim "
+                             << headDim;
+  if (!(theta > 0.0))
+    return op->emitOpError() << "theta must be positive";
+  if (scaling != RopeScalingKind::none && !(factor > 0.0))
+    return op->emitOpError() << "scaling factor must be positive";
+  if (scaling == RopeScalingKind::llama3) {
+    if (originalMaxPositions <= 0)
+      return op->emitOpError() << "llama3 scaling needs original_max_positions > 0";
+    if (!(lowFreqFactor < highFreqFactor))
+      return op->emitOpError() << "llama3 scaling needs low_freq_factor < high_freq_factor";
   }
   return success();
 }
 
-SmallVector<double> RopeOp::computeInverseFrequencies() {
-  int64_t headDim = getHeadDim();
-  double theta = getTheta().convertToDouble();
-  double factor = getFactor().convertToDouble();
+SmallVector<double> RopeParameters::inverseFrequencies() const {
   SmallVector<double> invFreq;
   for (int64_t j = 0; j < headDim / 2; ++j) {
     double freq = 1.0 / std::pow(theta, double(2 * j) / double(headDim));
-    switch (getScaling()) {
+    switch (scaling) {
     case RopeScalingKind::none:
       break;
     case RopeScalingKind::linear:
@@ -192,14 +305,12 @@ SmallVector<double> RopeOp::computeInverseFrequencies() {
       break;
     case RopeScalingKind::llama3: {
       // Llama 3.1: keep high frequencies, divide low ones by `factor`, blend in between.
-      double lowFactor = getLowFreqFactor().convertToDouble();
-      double highFactor = getHighFreqFactor().convertToDouble();
-      double original = double(getOriginalMaxPositions());
+      double original = double(originalMaxPositions);
       double wavelength = 2.0 * M_PI / freq;
-      if (wavelength > original / lowFactor) {
+      if (wavelength > original / lowFreqFactor) {
         freq /= factor;
-      } else if (wavelength >= original / highFactor) {
-        double smooth = (original / wavelength - lowFactor) / (highFactor - lowFactor);
+      } else if (wavelength >= original / highFreqFactor) {
+        double smooth = (original / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
         freq = (1.0 - smooth) * freq / factor + smooth * freq;
       }
       break;
@@ -216,28 +327,56 @@ SmallVector<double> RopeOp::computeInverseFrequencies() {
 
 LogicalResult AttentionOp::verify() {
   if (failed(checkStatic(*this, {getQuery().getType(), getKey().getType(),
-                                 getValue().getType()})))
+                                 getValue().getType()})) ||
+      failed(checkHeads(*this, getNumHeads(), getNumKvHeads(), getHeadDim(), getLayer(),
+                        getQuery().getType())))
     return failure();
-  int64_t heads = getNumHeads(), kvHeads = getNumKvHeads(), headDim = getHeadDim();
-  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
-    return emitOpError() << "num_heads, num_kv_heads and head_dim must be positive";
-  if (heads % kvHeads != 0)
-    return emitOpError() << "num_heads " << heads << " is not a multiple of num_kv_heads "
-                         << kvHeads;
-  if (getLayer() < 0)
-    return emitOpError() << "layer must be non-negative";
-  if (getQuery().getType().getDimSize(1) != heads * headDim)
-    return emitOpError() << "query rows have " << getQuery().getType().getDimSize(1)
-                         << " elements but num_heads * head_dim = " << heads * headDim;
+  int64_t kvDim = getNumKvHeads() * getHeadDim();
   for (Value kv : {getKey(), getValue()}) {
     auto type = cast<RankedTensorType>(kv.getType());
-    if (type.getDimSize(1) != kvHeads * headDim)
+    if (type.getDimSize(1) != kvDim)
       return emitOpError() << "key/value rows have " << type.getDimSize(1)
-                           << " elements but num_kv_heads * head_dim = " << kvHeads * headDim;
+                           << " elements but num_kv_heads * head_dim = " << kvDim;
     if (failed(checkSameTokens(*this, getQuery().getType(), type, "query, key and value")))
       return failure();
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QKVProjectionOp
+//===----------------------------------------------------------------------===//
+
+RopeParameters QKVProjectionOp::getRopeParameters() { return ropeParametersOf(*this); }
+
+LogicalResult QKVProjectionOp::verify() {
+  if (failed(checkStatic(*this, {getInput().getType(), getType()})) ||
+      failed(checkHeads(*this, getNumHeads(), getNumKvHeads(), getHeadDim(), getLayer(),
+                        getType())) ||
+      failed(checkNormPrologue(*this, getNormAttr(), getNormEpsAttr())) ||
+      failed(getRopeParameters().verify(*this, getType().getDimSize(1))))
+    return failure();
+  return checkSameTokens(*this, getInput().getType(), getType(), "input and result");
+}
+
+LogicalResult QKVProjectionOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  int64_t in = getInput().getType().getDimSize(1);
+  int64_t qRows = getNumHeads() * getHeadDim(), kvRows = getNumKvHeads() * getHeadDim();
+  if (failed(checkProjection(*this, symbolTable, getQueryAttr(), "query", qRows, in)) ||
+      failed(checkProjection(*this, symbolTable, getKeyAttr(), "key", kvRows, in)) ||
+      failed(checkProjection(*this, symbolTable, getValueAttr(), "value", kvRows, in)))
+    return failure();
+  return checkNormWeight(*this, symbolTable, getNormAttr(), in);
+}
+
+//===----------------------------------------------------------------------===//
+// CachedAttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CachedAttentionOp::verify() {
+  if (failed(checkStatic(*this, {getType()})))
+    return failure();
+  return checkHeads(*this, getNumHeads(), getNumKvHeads(), getHeadDim(), getLayer(), getType());
 }
 
 #define GET_OP_CLASSES

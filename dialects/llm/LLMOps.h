@@ -12,6 +12,7 @@
 #include "dialects/llm/LLMAttrs.h"
 #include "dialects/llm/LLMDialect.h"
 #include "dialects/llm/LLMTypes.h"
+#include "dialects/llm/RopeParameters.h"
 
 #define GET_OP_CLASSES
 #include "dialects/llm/LLMOps.h.inc"

@@ -84,23 +84,88 @@ def LLM_RMSNormOp : LLM_Op<"rms_norm",
 }
 
 def LLM_LinearOp : LLM_Op<"linear",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     OptionalTypesMatchWith<"residual has the result's type", "result", "residual",
+                            "$_self">]> {
   let summary = "matrix product with a weight in (out, in) layout, optional bias";
   let description = [{
     `result = input * weight^T (+ bias)`: weight (out_features, in_features) as PyTorch's
     nn.Linear stores it; bias (out_features).
 
+    Two fusions attach to it (see llm-fuse-norm-into-linear and llm-fuse-residual): a `norm`
+    prologue (`input` is first RMS-normalized with that weight and `norm_eps`) and a `residual`
+    epilogue (`result = residual + input * weight^T`), so that the normalized input and the
+    product are never separate tensors.
+
     ```mlir
     %q = llm.linear %x, @layers.0.q_proj : tensor<16x64xf32> -> tensor<16x64xf32>
     %k = llm.linear %x, @layers.0.k_proj bias @layers.0.k_proj.bias
         : tensor<16x64xf32> -> tensor<16x32xf32>
+    %h2 = llm.linear %a, @layers.0.o_proj residual %h : tensor<16x64xf32> -> tensor<16x64xf32>
     ```
   }];
   let arguments = (ins LLM_Activation:$input, FlatSymbolRefAttr:$weight,
-                       OptionalAttr<FlatSymbolRefAttr>:$bias);
+                       OptionalAttr<FlatSymbolRefAttr>:$bias,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps,
+                       Optional<LLM_Activation>:$residual);
   let results = (outs LLM_Activation:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`bias` $bias^)? attr-dict `:` type($input) `->` type($result)
+    $input `,` $weight (`bias` $bias^)? (`norm` $norm^ `eps` $norm_eps)?
+    (`residual` $residual^)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$input,
+                   "::mlir::FlatSymbolRefAttr":$weight, "::mlir::FlatSymbolRefAttr":$bias), [{
+      build($_builder, $_state, result, input, weight, bias, /*norm=*/nullptr,
+            /*norm_eps=*/nullptr, /*residual=*/nullptr);
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def LLM_LinearGroupOp : LLM_Op<"linear_group",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "several linears that read the same input";
+  let description = [{
+    `results[i] = input * weights[i]^T`: what llm-fuse-qkv makes of the Q, K and V
+    projections. The input is normalized (optional `norm` prologue, as on llm.linear) and
+    quantized once for all of them, and the targets run their rows as one parallel loop.
+
+    ```mlir
+    %q, %k, %v = llm.linear_group %x, [@layers.0.q_proj, @layers.0.k_proj, @layers.0.v_proj]
+        : tensor<16x64xf32> -> tensor<16x64xf32>, tensor<16x32xf32>, tensor<16x32xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Activation:$input, FlatSymbolRefArrayAttr:$weights,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs Variadic<LLM_Activation>:$results);
+  let assemblyFormat = [{
+    $input `,` $weights (`norm` $norm^ `eps` $norm_eps)? attr-dict `:` type($input) `->`
+    type($results)
+  }];
+  let hasVerifier = 1;
+}
+
+def LLM_SwiGLULinearOp : LLM_Op<"swiglu_linear",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "silu(input * gate^T) * (input * up^T): the gate and up projections of an MLP";
+  let description = [{
+    What llm-fuse-gate-up makes of `llm.swiglu` over two linears of the same input. The
+    targets compute a row of the gate and the same row of the up projection together and
+    apply SwiGLU while both are in registers or L1, so neither product is a tensor. Optional
+    `norm` prologue as on llm.linear.
+
+    ```mlir
+    %s = llm.swiglu_linear %x, @layers.0.gate_proj, @layers.0.up_proj
+        : tensor<16x64xf32> -> tensor<16x172xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Activation:$input, FlatSymbolRefAttr:$gate, FlatSymbolRefAttr:$up,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs LLM_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $gate `,` $up (`norm` $norm^ `eps` $norm_eps)? attr-dict `:` type($input) `->`
+    type($result)
   }];
   let hasVerifier = 1;
 }
@@ -130,8 +195,8 @@ def LLM_RopeOp : LLM_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
   let assemblyFormat = "$input `at` $position attr-dict `:` type($input)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
-    /// inv_freq[j] for j < head_dim / 2, in double precision, scaling applied.
-    ::llvm::SmallVector<double> computeInverseFrequencies();
+    /// The rotary parameters, as llm.qkv_projection also carries them.
+    ::mlir::llm::RopeParameters getRopeParameters();
   }];
 }
 
@@ -158,6 +223,67 @@ def LLM_AttentionOp : LLM_Op<"attention",
     $query `,` $key `,` $value `at` $position attr-dict `:` type($query) `,` type($key) `,`
     type($value) `->` type($result)
   }];
+  let hasVerifier = 1;
+}
+
+def LLM_QKVProjectionOp : LLM_Op<"qkv_projection",
+    [MemoryEffects<[MemWrite]>, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Q, K and V projections with RoPE, K and V stored in the KV cache";
+  let description = [{
+    What llm-fuse-rope-kv makes of a Q/K/V `llm.linear_group`, the `llm.rope` of Q and K and
+    the cache write of `llm.attention`: `result` is the rotated query
+    `rope(input * query^T)`; `rope(input * key^T)` and `input * value^T` go straight to
+    positions `position ..` of KV-cache slot `layer` (read by `llm.cached_attention`), so
+    neither is a tensor. The rotary attributes are those of llm.rope. Optional `norm`
+    prologue as on llm.linear.
+
+    ```mlir
+    %q = llm.qkv_projection %x, @layers.0.q_proj, @layers.0.k_proj, @layers.0.v_proj at %pos
+        {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64,
+         theta = 1.0e+04 : f64} : tensor<16x64xf32> -> tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Activation:$input, FlatSymbolRefAttr:$query, FlatSymbolRefAttr:$key,
+                       FlatSymbolRefAttr:$value, Index:$position, I64Attr:$layer,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
+                       F64Attr:$theta,
+                       DefaultValuedAttr<LLM_RopeScalingKindAttr,
+                                         "::mlir::llm::RopeScalingKind::none">:$scaling,
+                       DefaultValuedAttr<F64Attr, "1.0">:$factor,
+                       DefaultValuedAttr<F64Attr, "1.0">:$low_freq_factor,
+                       DefaultValuedAttr<F64Attr, "4.0">:$high_freq_factor,
+                       DefaultValuedAttr<I64Attr, "0">:$original_max_positions,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps);
+  let results = (outs LLM_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $query `,` $key `,` $value `at` $position (`norm` $norm^ `eps` $norm_eps)?
+    attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The rotary parameters, as llm.rope has them.
+    ::mlir::llm::RopeParameters getRopeParameters();
+  }];
+}
+
+def LLM_CachedAttentionOp : LLM_Op<"cached_attention",
+    [MemoryEffects<[MemRead]>, AllTypesMatch<["query", "result"]>]> {
+  let summary = "causal grouped-query attention over a KV cache that already holds the keys";
+  let description = [{
+    As llm.attention without the cache write: KV-cache slot `layer` already holds positions
+    `0 .. position + tokens - 1` (written by `llm.qkv_projection`); query row `i` attends to
+    positions `0 .. position + i`.
+
+    ```mlir
+    %a = llm.cached_attention %q at %pos
+        {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64}
+        : tensor<16x64xf32>
+    ```
+  }];
+  let arguments = (ins LLM_Activation:$query, Index:$position, I64Attr:$layer,
+                       I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim);
+  let results = (outs LLM_Activation:$result);
+  let assemblyFormat = "$query `at` $position attr-dict `:` type($query)";
   let hasVerifier = 1;
 }
 

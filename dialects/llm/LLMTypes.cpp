@@ -61,6 +61,20 @@ int64_t QWeightType::getActivationScratchBytes(int64_t tokens) const {
   return tokens * blocks * blockBytes;
 }
 
+StringRef QWeightType::getActivationFormat() const {
+  switch (getScheme()) {
+  case QuantScheme::q8_0:
+  case QuantScheme::q4_0:
+    return "q8_0";
+  case QuantScheme::q4_1:
+    return "q8_1";
+  case QuantScheme::q4_k:
+  case QuantScheme::q6_k:
+    return "q8_k";
+  }
+  llvm_unreachable("unknown scheme");
+}
+
 LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   QuantScheme scheme, ArrayRef<int64_t> shape, int64_t block,
                                   WeightLayout layout) {

@@ -44,6 +44,9 @@ def LLM_QWeightType : TypeDef<LLM_Dialect, "QWeight"> {
     /// scheme's integer dot products: q8_0 blocks (34 bytes per 32) for q8_0 and q4_0, q8_1
     /// (36 per 32) for q4_1, q8_K (292 per 256) for the k-quants; rows padded like weights.
     int64_t getActivationScratchBytes(int64_t tokens) const;
+    /// The block type the activations are quantized to: "q8_0", "q8_1" or "q8_k". Weights
+    /// with the same format can share one quantized copy of their input.
+    ::llvm::StringRef getActivationFormat() const;
     int64_t getNumElements() const { return getNumRows() * getShape().back(); }
   }];
 }

@@ -34,8 +34,8 @@ std::vector<TargetInfo> makeTargets() {
   avx2.l2Bytes = 1 << 20;
   avx2.l3Bytes = 32 << 20;
   avx2.threaded = true;
-  avx2.linearKernels = {"f32", "q8_0", "q4_0", "q4_1"};
-  avx2.elementwiseKernels = {"rms_norm", "swiglu", "add"};
+  avx2.linearKernels = {"f32", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k"};
+  avx2.elementwiseKernels = {"rms_norm", "swiglu", "add", "attend"};
   targets.push_back(avx2);
 
   TargetInfo avx512 = avx2;

@@ -64,29 +64,32 @@ void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_he
   }
 }
 
-void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
-                        const float* k /* (n, n_kv_heads * head_dim) */,
-                        const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
-                        int n_heads, int n_kv_heads, int head_dim,
-                        float* key_cache /* (context, n_kv_heads * head_dim) */,
-                        float* value_cache /* (context, n_kv_heads * head_dim) */,
-                        float* scores /* (context) scratch */,
-                        float* out /* (n, n_heads * head_dim) */) {
+void llmk_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, kv_dim) */, int n,
+                       int pos0, int kv_dim, float* key_cache /* (context, kv_dim) */,
+                       float* value_cache /* (context, kv_dim) */) {
+  const size_t row = static_cast<size_t>(kv_dim);
+  for (int i = 0; i < n; ++i) {
+    const size_t at = static_cast<size_t>(pos0 + i) * row;
+    std::memcpy(key_cache + at, k + i * row, sizeof(float) * row);
+    std::memcpy(value_cache + at, v + i * row, sizeof(float) * row);
+  }
+}
+
+void llmk_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int pos0, int n_heads,
+                     int n_kv_heads, int head_dim,
+                     const float* key_cache /* (context, n_kv_heads * head_dim) */,
+                     const float* value_cache /* (context, n_kv_heads * head_dim) */,
+                     int head_begin, int head_end, float* scores /* (pos0 + n) scratch */,
+                     float* out /* (n, n_heads * head_dim) */) {
   const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
   const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
   const int group = n_heads / n_kv_heads;  // query heads per KV head
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
 
-  // 1. The new keys and values go to their positions in the cache.
-  for (int i = 0; i < n; ++i) {
-    std::memcpy(key_cache + (pos0 + i) * kv_dim, k + i * kv_dim, sizeof(float) * kv_dim);
-    std::memcpy(value_cache + (pos0 + i) * kv_dim, v + i * kv_dim, sizeof(float) * kv_dim);
-  }
-
-  // 2. Token i (at position pos0 + i) attends to positions 0 .. pos0 + i.
+  // Token i (at position pos0 + i) attends to positions 0 .. pos0 + i.
   for (int i = 0; i < n; ++i) {
     const int n_pos = pos0 + i + 1;
-    for (int h = 0; h < n_heads; ++h) {
+    for (int h = head_begin; h < head_end; ++h) {
       const float* qh = q + i * q_dim + static_cast<size_t>(h) * head_dim;
       const size_t kv_off = static_cast<size_t>(h / group) * head_dim;
       float* oh = out + i * q_dim + static_cast<size_t>(h) * head_dim;
@@ -117,6 +120,21 @@ void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
       }
     }
   }
+}
+
+void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
+                        const float* k /* (n, n_kv_heads * head_dim) */,
+                        const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
+                        int n_heads, int n_kv_heads, int head_dim,
+                        float* key_cache /* (context, n_kv_heads * head_dim) */,
+                        float* value_cache /* (context, n_kv_heads * head_dim) */,
+                        float* scores /* (context) scratch */,
+                        float* out /* (n, n_heads * head_dim) */) {
+  // 1. The new keys and values go to their positions in the cache.
+  llmk_kv_store_f32(k, v, n, pos0, n_kv_heads * head_dim, key_cache, value_cache);
+  // 2. Every query head attends over the cache.
+  llmk_attend_f32(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache, 0, n_heads,
+                  scores, out);
 }
 
 void llmk_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */, int count,

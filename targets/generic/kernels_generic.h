@@ -37,6 +37,7 @@ void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_he
 /// Causal grouped-query attention over a KV cache. First stores k and v rows at positions
 /// pos0 .. pos0+n-1 of this layer's cache, then for each token row i attends over positions
 /// 0 .. pos0+i with scale 1/sqrt(head_dim); query head h reads KV head h / (n_heads / n_kv_heads).
+/// The same as llmk_kv_store_f32 followed by llmk_attend_f32 over heads [0, n_heads).
 void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
                         const float* k /* (n, n_kv_heads * head_dim) */,
                         const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
@@ -45,6 +46,24 @@ void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
                         float* value_cache /* (context, n_kv_heads * head_dim) */,
                         float* scores /* (context) scratch */,
                         float* out /* (n, n_heads * head_dim) */);
+
+/// Copies k and v rows to positions pos0 .. pos0+n-1 of the layer's cache.
+void llmk_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, kv_dim) */, int n,
+                       int pos0, int kv_dim, float* key_cache /* (context, kv_dim) */,
+                       float* value_cache /* (context, kv_dim) */);
+
+/// Causal attention of query rows over a KV cache that already holds positions 0 .. pos0+n-1,
+/// for query heads [head_begin, head_end) only: row i (position pos0 + i), head h attends over
+/// positions 0 .. pos0+i of KV head h / (n_heads / n_kv_heads) with scale 1/sqrt(head_dim).
+/// scores: this call's own scratch of at least pos0 + n floats. Writes only the columns of
+/// out that belong to the given heads. (Scores and softmax sums in double: the reference that
+/// the ISA-specific attend kernels are tested against.)
+void llmk_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int pos0, int n_heads,
+                     int n_kv_heads, int head_dim,
+                     const float* key_cache /* (context, n_kv_heads * head_dim) */,
+                     const float* value_cache /* (context, n_kv_heads * head_dim) */,
+                     int head_begin, int head_end, float* scores /* (pos0 + n) scratch */,
+                     float* out /* (n, n_heads * head_dim) */);
 
 /// out = silu(gate) * up, elementwise, silu(x) = x / (1 + exp(-x)).
 void llmk_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */, int count,

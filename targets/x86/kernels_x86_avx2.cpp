@@ -14,6 +14,8 @@
 //   q8_0 x q8_0  maddubs(|w|, sign(x, w)) = w * x     (w in -128..127, x in -127..127)
 //   q4_0 x q8_0  maddubs(q, x) - maddubs(8, x) = (q - 8) * x; the second term once per tile
 //   q4_1 x q8_1  maddubs(q, x); the min term m * s of each block in float, as ggml does
+//   q4_K x q8_K  madd(maddubs(q, x), sub-block scale); the min term from the activations' bsums
+//   q6_K x q8_K  madd(maddubs(q, x), sub-block scale) for q = 0..63; the offset -32 from bsums
 // No s16 sum can saturate. A 32-bit lane holds an exact partial sum of one block, converted to
 // float, multiplied by the block's two scales and accumulated in 8 float lanes, summed at the end.
 // So each output differs from the generic kernel only in the order of its float additions.
@@ -26,6 +28,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace {
 
@@ -103,6 +106,65 @@ inline float quantize_block_q8(const float* x /* (32) */, int8_t* qs /* (32) */,
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs),
                       _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   return d;
+}
+
+/// Quantizes 256 floats to a q8_K block as llmrt_quantize_row_q8_k does: the value of largest
+/// magnitude (the first one on ties; NaNs ignored) maps to -127, so iscale = -127 / that value,
+/// q = nearbyint(iscale * x) clamped to -128..127 (NaN -> -128), bsums the sums of each 16 quants
+/// and d = 1 / iscale. A block of zeros (and NaNs) is all zero bytes.
+inline void quantize_block_q8_k(const float* x /* (256) */, llmrt_block_q8_K* out) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 amax = _mm256_setzero_ps();
+  for (int j = 0; j < 32; ++j) {
+    amax = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + 8 * j), abs_mask), amax);
+  }
+  const float absmax = hmax(amax);
+  if (absmax == 0.0f) {
+    std::memset(out, 0, sizeof(*out));
+    return;
+  }
+  // The scale takes the sign of the first value of that magnitude.
+  const __m256 target = _mm256_set1_ps(absmax);
+  int first = 0;
+  for (int j = 0; j < 32; ++j) {
+    const __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + 8 * j), abs_mask);
+    const int hits = _mm256_movemask_ps(_mm256_cmp_ps(a, target, _CMP_EQ_OQ));
+    if (hits != 0) {
+      first = 8 * j + __builtin_ctz(static_cast<unsigned>(hits));
+      break;
+    }
+  }
+  const float iscale = -127.0f / x[first];
+  const __m256 scale = _mm256_set1_ps(iscale);
+  __m256i sums[16];  // sums[g]: 8 partial sums of the quants 16g..16g+15
+  for (int c = 0; c < 8; ++c) {  // 32 values a step
+    __m256i q[4];
+    for (int j = 0; j < 4; ++j) {
+      __m256 t = _mm256_mul_ps(_mm256_loadu_ps(x + 32 * c + 8 * j), scale);
+      t = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      t = _mm256_max_ps(t, _mm256_set1_ps(-128.0f));  // NaN -> -128: max returns operand 2
+      t = _mm256_min_ps(t, _mm256_set1_ps(127.0f));
+      q[j] = _mm256_cvtps_epi32(t);
+    }
+    sums[2 * c] = _mm256_add_epi32(q[0], q[1]);
+    sums[2 * c + 1] = _mm256_add_epi32(q[2], q[3]);
+    const __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
+                                         _mm256_packs_epi32(q[2], q[3]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out->qs + 32 * c),
+                        _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+  }
+  // Two rounds of hadd leave a, b, c, d's lanes 0-3 summed in the low half and lanes 4-7 in the
+  // high half: adding the halves gives the four totals in order.
+  __m128i totals[4];
+  for (int i = 0; i < 4; ++i) {
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(sums[4 * i], sums[4 * i + 1]),
+                                        _mm256_hadd_epi32(sums[4 * i + 2], sums[4 * i + 3]));
+    totals[i] = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  }
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out->bsums), _mm_packs_epi32(totals[0], totals[1]));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out->bsums + 8),
+                   _mm_packs_epi32(totals[2], totals[3]));
+  out->d = 1.0f / iscale;
 }
 
 // ---- quantized linears: one policy per weight type -------------------------------------------
@@ -284,6 +346,147 @@ struct KernelQ4_1 {
   }
 };
 
+// ---- q4_K and q6_K weights, q8_K activations ---------------------------------------------------
+// One super-block (256 weights) per group. Sub-block scales (6-bit unsigned for q4_K, 8-bit signed
+// for q6_K) are applied in the integer domain: maddubs gives s16 sums of adjacent weight x
+// activation products and madd multiplies those by the sub-block's scale, as s16 pairs summed in
+// s32. Nothing saturates: |maddubs| <= 2 * 63 * 128 < 32768, and a 32-bit lane's sum stays below
+// 2^22. The q4_K min term (dmin * mn[s] * sum of the sub-block's activations) and q6_K's offset of
+// -32 come from the activation block's bsums.
+
+/// The prepared activations of one q8_K block.
+struct XGroupK {
+  __m256i q[8];   // the 256 quants in order, 32 a vector
+  __m256i bsums;  // the 16 sums of 16 quants, s16
+  __m256 d;       // the scale, in every lane
+};
+
+inline void prep_q8_k(const llmrt_block_q8_K* x, int blocks, XGroupK* out) {
+  for (int b = 0; b < blocks; ++b) {
+    for (int j = 0; j < 8; ++j) {
+      out[b].q[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
+    }
+    out[b].bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].bsums));
+    out[b].d = _mm256_set1_ps(x[b].d);
+  }
+}
+
+/// The vpshufb control that fills 128-bit lane 0 with 16-bit word `lo` of that lane and lane 1
+/// with word `hi` of its own: broadcasts a scale to the 8 s16 lanes of a sub-block.
+inline __m256i word_broadcast(int lo, int hi) {
+  return _mm256_setr_m128i(_mm_set1_epi16(static_cast<short>(2 * lo | (2 * lo + 1) << 8)),
+                           _mm_set1_epi16(static_cast<short>(2 * hi | (2 * hi + 1) << 8)));
+}
+
+/// q4_K weights: 64 weights per 32 bytes of qs, the low nibbles sub-block 2c, the high 2c + 1.
+/// Per block, d * dx * sum_s sc[s] * (q . x)_s - dmin * dx * sum_s mn[s] * sum(x)_s.
+struct KernelQ4_K {
+  typedef llmrt_block_q4_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kGroupBlocks = 1;
+  typedef XGroupK XGroup;
+  struct WGroup {
+    __m256i lo[4], hi[4];  // the nibbles of each 64 weights as u8: weights 0-31, then 32-63
+    __m256i scales;        // sc[0..7] as s16, in both 128-bit lanes
+    __m256i mins;          // mn[0..7] each twice, as s16: pairs with the 16 bsums
+    __m256 d, dmin;
+  };
+  typedef __m256 Acc;
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) { prep_q8_k(x, blocks, out); }
+  static WGroup load(const WBlock* w, int /*count: always 1*/) {
+    WGroup g;
+    const Q4KScales s = unpack_q4_k_scales(w->scales);
+    const __m128i sm = _mm_setr_epi32(static_cast<int>(s.sc_lo), static_cast<int>(s.sc_hi),
+                                      static_cast<int>(s.mn_lo), static_cast<int>(s.mn_hi));
+    g.scales = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+    g.mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    for (int c = 0; c < 4; ++c) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->qs + 32 * c));
+      g.lo[c] = _mm256_and_si256(q, low4);
+      g.hi[c] = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+    }
+    g.d = _mm256_set1_ps(fp16_to_fp32(w->d));
+    g.dmin = _mm256_set1_ps(fp16_to_fp32(w->dmin));
+    return g;
+  }
+  static Acc zero() { return _mm256_setzero_ps(); }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+    __m256i s = _mm256_setzero_si256();
+    LLMK_UNROLL
+    for (int c = 0; c < 4; ++c) {
+      const __m256i sc_lo = _mm256_shuffle_epi8(w.scales, word_broadcast(2 * c, 2 * c));
+      const __m256i sc_hi = _mm256_shuffle_epi8(w.scales, word_broadcast(2 * c + 1, 2 * c + 1));
+      s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(w.lo[c], x.q[2 * c]), sc_lo));
+      s = _mm256_add_epi32(s,
+                           _mm256_madd_epi16(_mm256_maddubs_epi16(w.hi[c], x.q[2 * c + 1]), sc_hi));
+    }
+    const __m256i m = _mm256_madd_epi16(w.mins, x.bsums);  // lane s: mn[s] * sum(x)_s
+    acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(w.d, x.d), acc);
+    return _mm256_fnmadd_ps(_mm256_cvtepi32_ps(m), _mm256_mul_ps(w.dmin, x.d), acc);
+  }
+  static float sum(Acc acc) { return hsum(acc); }
+};
+
+/// q6_K weights: the 6-bit quants q (0..63) assembled in weight order, 16-weight sub-blocks with
+/// signed scales. Per block, d * dx * sum_s scale[s] * ((q . x)_s - 32 * sum(x)_s).
+struct KernelQ6_K {
+  typedef llmrt_block_q6_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kGroupBlocks = 1;
+  typedef XGroupK XGroup;
+  struct WGroup {
+    __m256i q[8];             // weights 32j..32j+31 as u8: sub-blocks 2j and 2j + 1
+    __m256i scales;           // scale[0..15] as s16
+    __m256i scales_lo, scales_hi;  // scale[0..7] in both 128-bit lanes, and scale[8..15]
+    __m256 d;
+  };
+  typedef __m256 Acc;
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) { prep_q8_k(x, blocks, out); }
+  static WGroup load(const WBlock* w, int /*count: always 1*/) {
+    WGroup g;
+    const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
+    for (int h = 0; h < 2; ++h) {  // 128 weights: ql bytes l and l + 32 (l < 32), qh byte l
+      const __m256i ql0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->ql + 64 * h));
+      const __m256i ql1 =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->ql + 64 * h + 32));
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->qh + 32 * h));
+      // Each weight's high 2 bits moved to bits 4-5 of its byte (16-bit shifts; the mask drops
+      // what crosses from the neighbouring byte).
+      g.q[4 * h] = _mm256_or_si256(_mm256_and_si256(ql0, low4),
+                                   _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
+      g.q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(ql1, low4),
+                                       _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
+      g.q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), low4),
+                                       _mm256_and_si256(qh, bits45));
+      g.q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4),
+                                       _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+    }
+    g.scales = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w->scales)));
+    g.scales_lo = _mm256_permute2x128_si256(g.scales, g.scales, 0x00);
+    g.scales_hi = _mm256_permute2x128_si256(g.scales, g.scales, 0x11);
+    g.d = _mm256_set1_ps(fp16_to_fp32(w->d));
+    return g;
+  }
+  static Acc zero() { return _mm256_setzero_ps(); }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+    // Start from -32 * sum_s scale[s] * sum(x)_s, the offset of the quants.
+    __m256i s = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                 _mm256_slli_epi32(_mm256_madd_epi16(w.scales, x.bsums), 5));
+    LLMK_UNROLL
+    for (int j = 0; j < 8; ++j) {
+      const int lo = (2 * j) % 8;  // vector j: sub-block 2j in lane 0, 2j + 1 in lane 1
+      const __m256i sc =
+          _mm256_shuffle_epi8(j < 4 ? w.scales_lo : w.scales_hi, word_broadcast(lo, lo + 1));
+      s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(w.q[j], x.q[j]), sc));
+    }
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(w.d, x.d), acc);
+  }
+  static float sum(Acc acc) { return hsum(acc); }
+};
+
 /// Weight rows per tile for 1, 2, 3 and 4 activation rows: decode 4 weight rows x 1 token,
 /// prompts 1 weight row x 4 tokens.
 typedef TileShapes<4, 2, 1, 1> QuantTiles;
@@ -397,6 +600,20 @@ void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias
   linear_rows<KernelQ4_1, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
+void llmk_avx2_quantize_q8_k(const float* x, int n, int k, void* out) {
+  quantize_rows_of<llmrt_block_q8_K, LLMRT_QK_K, quantize_block_q8_k>(x, n, k, out);
+}
+
+void llmk_avx2_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ6_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
 void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                int m, int row_begin, int row_end, float* y) {
   linear_f32_rows<KernelF32, F32Tiles>(x, w, bias, n, k, m, row_begin, row_end, y);
@@ -466,4 +683,222 @@ void llmk_avx2_add_f32(const float* a, const float* b, int count, float* out) {
     _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(b + j)));
   }
   for (; j < count; ++j) out[j] = a[j] + b[j];
+}
+
+// ---- attention -------------------------------------------------------------------------------
+//
+// llmk_avx2_attend_f32 walks the positions 0 .. pos0+i of a row in blocks of a few dozen and
+// keeps an online softmax per query head (the running maximum m and sum l of e^(s - m), the
+// output row rescaled by e^(m_old - m_new) when the maximum grows), so that it needs no scratch
+// beyond a block of scores on the stack. For each block, the query heads in the range that share
+// a KV head take their turns over the same key and value rows, which the first head brings into
+// L1: with grouped-query attention the cache is read from memory once per KV head, not once per
+// query head. The q . k dot products run over head_dim in 8 lanes, 8 positions at a time (one
+// load of q for 8 FMAs, the 8 sums reduced together); the weighted sum of values runs along
+// head_dim, up to 8 vectors of accumulators at a time. All in float with FMA; the output differs
+// from llmk_attend_f32's (double) by float rounding only.
+
+namespace {
+
+constexpr int kAttendMaxBlock = 64;  // positions per block, a multiple of 8
+constexpr int kAttendMaxHeads = 16;  // query heads of one KV head handled together
+
+/// Positions per block: a block of keys and of values about 8 KiB each.
+inline int attend_block(int head_dim) {
+  const int b = (2048 / head_dim) & ~7;
+  return b < 8 ? 8 : b > kAttendMaxBlock ? kAttendMaxBlock : b;
+}
+
+/// Lane t: the sum of a[t]'s 8 lanes.
+inline __m256 hsum_x8(const __m256 a[8]) {
+  const __m256 b0 = _mm256_hadd_ps(a[0], a[1]), b1 = _mm256_hadd_ps(a[2], a[3]);
+  const __m256 b2 = _mm256_hadd_ps(a[4], a[5]), b3 = _mm256_hadd_ps(a[6], a[7]);
+  const __m256 c0 = _mm256_hadd_ps(b0, b1), c1 = _mm256_hadd_ps(b2, b3);
+  return _mm256_add_ps(_mm256_permute2f128_ps(c0, c1, 0x20), _mm256_permute2f128_ps(c0, c1, 0x31));
+}
+
+/// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
+inline float attend_scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
+                           float scale, float* s) {
+  const int full = head_dim & ~7;
+  const bool tail = full < head_dim;
+  const __m256i mask = tail_mask(head_dim - full);
+  const __m256 vscale = _mm256_set1_ps(scale);
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  int t = 0;
+  for (; t + 8 <= nb; t += 8) {
+    const float* kt = k + t * stride;
+    __m256 acc[8];
+    for (int u = 0; u < 8; ++u) acc[u] = _mm256_setzero_ps();
+    for (int j = 0; j < full; j += 8) {
+      const __m256 qv = _mm256_loadu_ps(q + j);
+      for (int u = 0; u < 8; ++u) {
+        acc[u] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kt + u * stride + j), acc[u]);
+      }
+    }
+    if (tail) {
+      const __m256 qv = _mm256_maskload_ps(q + full, mask);
+      for (int u = 0; u < 8; ++u) {
+        acc[u] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kt + u * stride + full, mask), acc[u]);
+      }
+    }
+    const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
+    vmax = _mm256_max_ps(vmax, sv);
+    _mm256_storeu_ps(s + t, sv);
+  }
+  float max_score = hmax(vmax);
+  for (; t < nb; ++t) {
+    const float* kt = k + t * stride;
+    __m256 acc = _mm256_setzero_ps();
+    for (int j = 0; j < full; j += 8) {
+      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(kt + j), acc);
+    }
+    if (tail) {
+      acc = _mm256_fmadd_ps(_mm256_maskload_ps(q + full, mask),
+                            _mm256_maskload_ps(kt + full, mask), acc);
+    }
+    s[t] = hsum(acc) * scale;
+    if (s[t] > max_score) max_score = s[t];
+  }
+  return max_score;
+}
+
+/// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
+inline float attend_exp(float* p, int nb, float m) {
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256 sum = _mm256_setzero_ps();
+  int t = 0;
+  for (; t + 8 <= nb; t += 8) {
+    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(p + t), vm));
+    _mm256_storeu_ps(p + t, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  if (t < nb) {
+    const __m256i mask = tail_mask(nb - t);
+    const __m256 e = _mm256_and_ps(exp_ps(_mm256_sub_ps(_mm256_maskload_ps(p + t, mask), vm)),
+                                   _mm256_castsi256_ps(mask));
+    _mm256_maskstore_ps(p + t, mask, e);
+    sum = _mm256_add_ps(sum, e);
+  }
+  return hsum(sum);
+}
+
+/// o[j] = sum_t p[t] * v_t[j] (first block) or o[j] * alpha + sum_t p[t] * v_t[j], for t in
+/// [0, nb), v_t = v + t * stride.
+template <int V>
+inline void attend_values_x(const float* p, const float* v, size_t stride, int nb, bool first,
+                            __m256 alpha, float* o) {
+  __m256 acc[V];
+  for (int u = 0; u < V; ++u) acc[u] = _mm256_setzero_ps();
+  for (int t = 0; t < nb; ++t) {
+    const __m256 pt = _mm256_broadcast_ss(p + t);
+    const float* vt = v + t * stride;
+    for (int u = 0; u < V; ++u) acc[u] = _mm256_fmadd_ps(pt, _mm256_loadu_ps(vt + 8 * u), acc[u]);
+  }
+  for (int u = 0; u < V; ++u) {
+    if (!first) acc[u] = _mm256_fmadd_ps(_mm256_loadu_ps(o + 8 * u), alpha, acc[u]);
+    _mm256_storeu_ps(o + 8 * u, acc[u]);
+  }
+}
+
+inline void attend_values(const float* p, const float* v, size_t stride, int nb, int head_dim,
+                          bool first, float alpha, float* o) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  int j = 0;
+  for (; j + 64 <= head_dim; j += 64) attend_values_x<8>(p, v + j, stride, nb, first, va, o + j);
+  if (j + 32 <= head_dim) {
+    attend_values_x<4>(p, v + j, stride, nb, first, va, o + j);
+    j += 32;
+  }
+  if (j + 16 <= head_dim) {
+    attend_values_x<2>(p, v + j, stride, nb, first, va, o + j);
+    j += 16;
+  }
+  if (j + 8 <= head_dim) {
+    attend_values_x<1>(p, v + j, stride, nb, first, va, o + j);
+    j += 8;
+  }
+  if (j < head_dim) {
+    const __m256i mask = tail_mask(head_dim - j);
+    __m256 acc = _mm256_setzero_ps();
+    for (int t = 0; t < nb; ++t) {
+      const __m256 vt = _mm256_maskload_ps(v + t * stride + j, mask);
+      acc = _mm256_fmadd_ps(_mm256_broadcast_ss(p + t), vt, acc);
+    }
+    if (!first) acc = _mm256_fmadd_ps(_mm256_maskload_ps(o + j, mask), va, acc);
+    _mm256_maskstore_ps(o + j, mask, acc);
+  }
+}
+
+/// o *= c over head_dim floats.
+inline void attend_scale(float* o, int head_dim, float c) {
+  const __m256 vc = _mm256_set1_ps(c);
+  int j = 0;
+  for (; j + 8 <= head_dim; j += 8) {
+    _mm256_storeu_ps(o + j, _mm256_mul_ps(_mm256_loadu_ps(o + j), vc));
+  }
+  for (; j < head_dim; ++j) o[j] *= c;
+}
+
+/// e^x for one x, with exp_ps.
+inline float exp1(float x) {
+  return _mm_cvtss_f32(_mm256_castps256_ps128(exp_ps(_mm256_set1_ps(x))));
+}
+
+}  // namespace
+
+void llmk_avx2_attend_f32(const float* q, int n, int pos0, int n_heads, int n_kv_heads,
+                          int head_dim, const float* key_cache, const float* value_cache,
+                          int head_begin, int head_end, float* scores, float* out) {
+  (void)scores;  // the online softmax keeps its scores on the stack
+  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
+  const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
+  const int group = n_heads / n_kv_heads;  // query heads per KV head
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  const int block = attend_block(head_dim);
+  float s[kAttendMaxHeads][kAttendMaxBlock];  // per head: a block's scores, then weights
+  float block_max[kAttendMaxHeads], alpha[kAttendMaxHeads];
+  float m[kAttendMaxHeads], l[kAttendMaxHeads];  // per head: running maximum and sum
+
+  // Query heads [h0, h1): consecutive heads of the range that share KV head g.
+  for (int h0 = head_begin; h0 < head_end;) {
+    const int g = h0 / group;
+    int h1 = (g + 1) * group;
+    if (h1 > head_end) h1 = head_end;
+    if (h1 > h0 + kAttendMaxHeads) h1 = h0 + kAttendMaxHeads;
+    const float* kg = key_cache + static_cast<size_t>(g) * head_dim;
+    const float* vg = value_cache + static_cast<size_t>(g) * head_dim;
+    for (int i = 0; i < n; ++i) {
+      const int n_pos = pos0 + i + 1;
+      const float* qi = q + i * q_dim;
+      float* oi = out + i * q_dim;
+      for (int t0 = 0; t0 < n_pos; t0 += block) {
+        const int nb = n_pos - t0 < block ? n_pos - t0 : block;
+        const bool first = t0 == 0;
+        const float* kb = kg + t0 * kv_dim;
+        const float* vb = vg + t0 * kv_dim;
+        // Three passes over the heads, each independent work per head (so that one head's
+        // latencies overlap another's work): scores, the softmax update, the weighted values.
+        for (int u = 0; u < h1 - h0; ++u) {
+          const float* qh = qi + static_cast<size_t>(h0 + u) * head_dim;
+          block_max[u] = attend_scores(qh, kb, kv_dim, nb, head_dim, scale, s[u]);
+        }
+        for (int u = 0; u < h1 - h0; ++u) {
+          const float m_new = first || block_max[u] > m[u] ? block_max[u] : m[u];
+          alpha[u] = first ? 0.0f : exp1(m[u] - m_new);
+          const float sum = attend_exp(s[u], nb, m_new);
+          l[u] = first ? sum : l[u] * alpha[u] + sum;
+          m[u] = m_new;
+        }
+        for (int u = 0; u < h1 - h0; ++u) {
+          attend_values(s[u], vb, kv_dim, nb, head_dim, first, alpha[u],
+                        oi + static_cast<size_t>(h0 + u) * head_dim);
+        }
+      }
+      for (int h = h0; h < h1; ++h) {
+        attend_scale(oi + static_cast<size_t>(h) * head_dim, head_dim, 1.0f / l[h - h0]);
+      }
+    }
+    h0 = h1;
+  }
 }

@@ -13,6 +13,7 @@
 //                group, the activations stored offset by 128 (x ^ 0x80) once per tile
 //   q4_0 x q8_0  dpbusd(q, x) - dpbusd(8, x) = (q - 8) * x; the second term once per tile
 //   q4_1 x q8_1  dpbusd(q, x); the min term m * s of each block in float, as ggml does
+//   q4_K, q6_K x q8_K  vpmaddubsw(q, x), then vpdpwssd with the sub-block scales (see below)
 // Without VNNI (a compiler not targeting it) the same sums come from vpmaddubsw + vpmaddwd, as in
 // the AVX2 kernels. Every 32-bit lane holds an exact partial sum of one block; it is converted to
 // float, multiplied by the block's two scales and accumulated in 16 float lanes.
@@ -36,6 +37,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace {
 
@@ -152,6 +154,42 @@ inline float quantize_block_q8(const float* x /* (32) */, int8_t* qs /* (32) */,
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs), _mm512_cvtsepi32_epi8(q[0]));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(qs + 16), _mm512_cvtsepi32_epi8(q[1]));
   return d;
+}
+
+/// Quantizes 256 floats to a q8_K block as llmrt_quantize_row_q8_k does (see kernels_x86_avx2.cpp):
+/// the first value of largest magnitude maps to -127, q = nearbyint(iscale * x) clamped to
+/// -128..127 (NaN -> -128); a block of zeros (and NaNs) is all zero bytes.
+inline void quantize_block_q8_k(const float* x /* (256) */, llmrt_block_q8_K* out) {
+  __m512 amax = _mm512_setzero_ps();
+  for (int j = 0; j < 16; ++j) amax = _mm512_max_ps(abs_ps(_mm512_loadu_ps(x + 16 * j)), amax);
+  const float absmax = hmax(amax);
+  if (absmax == 0.0f) {
+    std::memset(out, 0, sizeof(*out));
+    return;
+  }
+  // The scale takes the sign of the first value of that magnitude.
+  const __m512 target = _mm512_set1_ps(absmax);
+  int first = 0;
+  for (int j = 0; j < 16; ++j) {
+    const unsigned hits =
+        _mm512_cmp_ps_mask(abs_ps(_mm512_loadu_ps(x + 16 * j)), target, _CMP_EQ_OQ);
+    if (hits != 0) {
+      first = 16 * j + __builtin_ctz(hits);
+      break;
+    }
+  }
+  const float iscale = -127.0f / x[first];
+  const __m512 scale = _mm512_set1_ps(iscale);
+  for (int j = 0; j < 16; ++j) {  // 16 values a step: one of the bsums
+    __m512 t = _mm512_mul_ps(_mm512_loadu_ps(x + 16 * j), scale);
+    t = _mm512_roundscale_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    t = _mm512_max_ps(t, _mm512_set1_ps(-128.0f));  // NaN -> -128: max returns operand 2
+    t = _mm512_min_ps(t, _mm512_set1_ps(127.0f));
+    const __m512i q = _mm512_cvtps_epi32(t);  // integral already: exact
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out->qs + 16 * j), _mm512_cvtsepi32_epi8(q));
+    out->bsums[j] = static_cast<int16_t>(hsum_epi32(q));
+  }
+  out->d = 1.0f / iscale;
 }
 
 // ---- quantized linears: one policy per weight type -------------------------------------------
@@ -392,6 +430,169 @@ struct KernelQ4_1 {
   }
 };
 
+// ---- q4_K and q6_K weights, q8_K activations ---------------------------------------------------
+// One super-block (256 weights) per group, four vectors of 64 weights. As in kernels_x86_avx2.cpp
+// the sub-block scales are applied in the integer domain: vpmaddubsw gives s16 sums of adjacent
+// weight x activation products (at most 2 * 63 * 128 < 32768), and each is multiplied by its
+// sub-block's scale and summed into s32 lanes, with VNNI by vpdpwssd, else vpmaddwd + vpaddd. The
+// q4_K min term and q6_K's offset of -32 come from the activation block's bsums.
+
+/// acc + the s32 sums of adjacent s16 products of p and s.
+inline __m512i madd_acc(__m512i acc, __m512i p, __m512i s) {
+#ifdef __AVX512VNNI__
+  return _mm512_dpwssd_epi32(acc, p, s);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(p, s));
+#endif
+}
+
+/// The vpermw indices that fill each 128-bit lane i with 16-bit word w_i of the source.
+inline __m512i lane_words(int w0, int w1, int w2, int w3) {
+  const __m256i lo = _mm256_setr_m128i(_mm_set1_epi16(static_cast<short>(w0)),
+                                       _mm_set1_epi16(static_cast<short>(w1)));
+  const __m256i hi = _mm256_setr_m128i(_mm_set1_epi16(static_cast<short>(w2)),
+                                       _mm_set1_epi16(static_cast<short>(w3)));
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+/// The prepared activations of one q8_K block.
+struct XGroupK {
+  __m512i q[4];   // the 256 quants, 64 a vector, in the order of the weight vectors they meet
+  __m256i bsums;  // the 16 sums of 16 quants (in weight order), s16
+  __m512 d;       // the scale, in every lane
+};
+
+/// q4_K weights. Vector 2h holds the low nibbles of qs[64h..64h+63], vector 2h + 1 the high ones:
+/// in 128-bit lanes 0-1 sub-blocks 4h and 4h + 1, in lanes 2-3 sub-blocks 4h + 2 and 4h + 3.
+/// Per block, d * dx * sum_s sc[s] * (q . x)_s - dmin * dx * sum_s mn[s] * sum(x)_s.
+struct KernelQ4_K {
+  typedef llmrt_block_q4_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kGroupBlocks = 1;
+  typedef XGroupK XGroup;
+  struct WGroup {
+    __m512i q[4];       // the nibbles as u8, in the order above
+    __m512i scales[4];  // each 128-bit lane's sub-block scale, s16
+    __m256i mins;       // mn[0..7] each twice, as s16: pairs with the 16 bsums
+    __m512 d;
+    __m256 dmin;
+  };
+  struct Acc {
+    __m512 v;  // scaled integer sums
+    __m256 m;  // minus the scaled min terms
+  };
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) {
+    for (int b = 0; b < blocks; ++b) {
+      const int8_t* q = x[b].qs;
+      for (int h = 0; h < 2; ++h) {
+        out[b].q[2 * h] = load_2x32(q + 128 * h, q + 128 * h + 64);
+        out[b].q[2 * h + 1] = load_2x32(q + 128 * h + 32, q + 128 * h + 96);
+      }
+      out[b].bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].bsums));
+      out[b].d = _mm512_set1_ps(x[b].d);
+    }
+  }
+  static WGroup load(const WBlock* w, int /*count: always 1*/) {
+    WGroup g;
+    const Q4KScales s = unpack_q4_k_scales(w->scales);
+    const __m128i sm = _mm_setr_epi32(static_cast<int>(s.sc_lo), static_cast<int>(s.sc_hi),
+                                      static_cast<int>(s.mn_lo), static_cast<int>(s.mn_hi));
+    const __m512i sc = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));  // words 0-7: sc[0..7]
+    for (int i = 0; i < 4; ++i) {
+      const int s0 = 4 * (i / 2) + i % 2;  // sub-block of lanes 0-1; s0 + 2 of lanes 2-3
+      g.scales[i] = _mm512_permutexvar_epi16(lane_words(s0, s0, s0 + 2, s0 + 2), sc);
+    }
+    g.mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    for (int h = 0; h < 2; ++h) {
+      const __m512i q = _mm512_loadu_si512(w->qs + 64 * h);
+      g.q[2 * h] = _mm512_and_si512(q, low4);
+      g.q[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
+    }
+    g.d = _mm512_set1_ps(_cvtsh_ss(w->d));
+    g.dmin = _mm256_set1_ps(_cvtsh_ss(w->dmin));
+    return g;
+  }
+  static Acc zero() { return Acc{_mm512_setzero_ps(), _mm256_setzero_ps()}; }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+    __m512i s = _mm512_setzero_si512();
+    LLMK_UNROLL
+    for (int i = 0; i < 4; ++i) s = madd_acc(s, _mm512_maddubs_epi16(w.q[i], x.q[i]), w.scales[i]);
+    const __m256i m = _mm256_madd_epi16(w.mins, x.bsums);  // lane s: mn[s] * sum(x)_s
+    acc.v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(w.d, x.d), acc.v);
+    acc.m = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(m),
+                             _mm256_mul_ps(w.dmin, _mm512_castps512_ps256(x.d)), acc.m);
+    return acc;
+  }
+  static float sum(Acc acc) {
+    __m128 m = _mm_add_ps(_mm256_castps256_ps128(acc.m), _mm256_extractf128_ps(acc.m, 1));
+    m = _mm_add_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_add_ss(m, _mm_movehdup_ps(m));
+    return hsum(acc.v) + _mm_cvtss_f32(m);
+  }
+};
+
+/// q6_K weights: the 6-bit quants q (0..63) assembled in weight order, vector j holding weights
+/// 64j..64j+63, i.e. sub-blocks 4j..4j+3 in its 128-bit lanes. Per block,
+/// d * dx * sum_s scale[s] * ((q . x)_s - 32 * sum(x)_s).
+struct KernelQ6_K {
+  typedef llmrt_block_q6_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kGroupBlocks = 1;
+  typedef XGroupK XGroup;
+  struct WGroup {
+    __m512i q[4];       // the quants as u8
+    __m512i scales[4];  // each 128-bit lane's sub-block scale, s16
+    __m256i scales16;   // scale[0..15] as s16
+    __m512 d;
+  };
+  typedef __m512 Acc;
+
+  static void prep(const XBlock* x, int blocks, XGroup* out) {
+    for (int b = 0; b < blocks; ++b) {
+      for (int j = 0; j < 4; ++j) out[b].q[j] = _mm512_loadu_si512(x[b].qs + 64 * j);
+      out[b].bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].bsums));
+      out[b].d = _mm512_set1_ps(x[b].d);
+    }
+  }
+  static WGroup load(const WBlock* w, int /*count: always 1*/) {
+    WGroup g;
+    const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; ++h) {
+      // 128 weights: for l < 32, weights l and l + 32 take the low nibbles of ql bytes l and
+      // l + 32 and bits 0-1 and 2-3 of qh byte l; weights l + 64 and l + 96 the high nibbles and
+      // bits 4-5 and 6-7. With qh in the low half and qh >> 2 in the high half, the high bits of
+      // all four sit at bits 0-1 (shifted up by 4) or 4-5 of the byte beside their low bits.
+      const __m512i ql = _mm512_loadu_si512(w->ql + 64 * h);
+      const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->qh + 32 * h));
+      const __m512i hh = _mm512_inserti64x4(_mm512_castsi256_si512(qh), _mm256_srli_epi16(qh, 2), 1);
+      g.q[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, low4),
+                                   _mm512_and_si512(_mm512_slli_epi16(hh, 4), bits45));
+      g.q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), low4),
+                                       _mm512_and_si512(hh, bits45));
+    }
+    g.scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w->scales)));
+    const __m512i sc = _mm512_castsi256_si512(g.scales16);
+    for (int j = 0; j < 4; ++j) {
+      g.scales[j] = _mm512_permutexvar_epi16(lane_words(4 * j, 4 * j + 1, 4 * j + 2, 4 * j + 3), sc);
+    }
+    g.d = _mm512_set1_ps(_cvtsh_ss(w->d));
+    return g;
+  }
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static Acc dot(const WGroup& w, const XGroup& x, Acc acc) {
+    // Start from -32 * sum_s scale[s] * sum(x)_s, the offset of the quants.
+    const __m256i offset = _mm256_slli_epi32(_mm256_madd_epi16(w.scales16, x.bsums), 5);
+    __m512i s = _mm512_inserti64x4(_mm512_setzero_si512(),
+                                   _mm256_sub_epi32(_mm256_setzero_si256(), offset), 0);
+    LLMK_UNROLL
+    for (int j = 0; j < 4; ++j) s = madd_acc(s, _mm512_maddubs_epi16(w.q[j], x.q[j]), w.scales[j]);
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(w.d, x.d), acc);
+  }
+  static float sum(Acc acc) { return hsum(acc); }
+};
+
 /// Weight rows per tile for 1, 2, 3 and 4 activation rows: decode 4 weight rows x 1 token,
 /// prompts 2 weight rows x 2 to 4 tokens.
 typedef TileShapes<4, 2, 2, 2> QuantTiles;
@@ -508,6 +709,20 @@ void llmk_avx512_linear_q4_1_rows(const void* xq, const void* w, const float* bi
   linear_rows<KernelQ4_1, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
+void llmk_avx512_quantize_q8_k(const float* x, int n, int k, void* out) {
+  quantize_rows_of<llmrt_block_q8_K, LLMRT_QK_K, quantize_block_q8_k>(x, n, k, out);
+}
+
+void llmk_avx512_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ6_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
 void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                  int m, int row_begin, int row_end, float* y) {
   linear_f32_rows<KernelF32, F32Tiles>(x, w, bias, n, k, m, row_begin, row_end, y);
@@ -561,5 +776,212 @@ void llmk_avx512_add_f32(const float* a, const float* b, int count, float* out) 
     const __mmask16 mask = tail_mask16(min_int(16, count - j));
     _mm512_mask_storeu_ps(out + j, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, a + j),
                                                        _mm512_maskz_loadu_ps(mask, b + j)));
+  }
+}
+
+// ---- attention -------------------------------------------------------------------------------
+//
+// llmk_avx512_attend_f32: the algorithm of kernels_x86_avx2.cpp's llmk_avx2_attend_f32 (an online
+// softmax over blocks of positions, the query heads of one KV head taking turns over each block of
+// keys and values) in 16 lanes, tails of head_dim and of a block by masked loads and stores.
+
+namespace {
+
+constexpr int kAttendMaxBlock = 64;  // positions per block, a multiple of 8
+constexpr int kAttendMaxHeads = 16;  // query heads of one KV head handled together
+
+/// Positions per block: a block of keys and of values about 8 KiB each.
+inline int attend_block(int head_dim) {
+  const int b = (2048 / head_dim) & ~7;
+  return b < 8 ? 8 : b > kAttendMaxBlock ? kAttendMaxBlock : b;
+}
+
+/// Lane t: the sum of a[t]'s 16 lanes.
+inline __m256 hsum_x8(const __m512 a[8]) {
+  __m256 h[8];
+  for (int u = 0; u < 8; ++u) h[u] = fold_halves_add(a[u]);
+  const __m256 b0 = _mm256_hadd_ps(h[0], h[1]), b1 = _mm256_hadd_ps(h[2], h[3]);
+  const __m256 b2 = _mm256_hadd_ps(h[4], h[5]), b3 = _mm256_hadd_ps(h[6], h[7]);
+  const __m256 c0 = _mm256_hadd_ps(b0, b1), c1 = _mm256_hadd_ps(b2, b3);
+  return _mm256_add_ps(_mm256_permute2f128_ps(c0, c1, 0x20),
+                       _mm256_permute2f128_ps(c0, c1, 0x31));
+}
+
+/// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
+inline float attend_scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
+                           float scale, float* s) {
+  const int full = head_dim & ~15;
+  const bool tail = full < head_dim;
+  const __mmask16 mask = tail_mask16(head_dim - full);
+  const __m256 vscale = _mm256_set1_ps(scale);
+  __m256 vmax = _mm256_set1_ps(-INFINITY);
+  int t = 0;
+  for (; t + 8 <= nb; t += 8) {
+    const float* kt = k + t * stride;
+    __m512 acc[8];
+    for (int u = 0; u < 8; ++u) acc[u] = _mm512_setzero_ps();
+    for (int j = 0; j < full; j += 16) {
+      const __m512 qv = _mm512_loadu_ps(q + j);
+      for (int u = 0; u < 8; ++u) {
+        acc[u] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(kt + u * stride + j), acc[u]);
+      }
+    }
+    if (tail) {
+      const __m512 qv = _mm512_maskz_loadu_ps(mask, q + full);
+      for (int u = 0; u < 8; ++u) {
+        acc[u] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, kt + u * stride + full), acc[u]);
+      }
+    }
+    const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
+    vmax = _mm256_max_ps(vmax, sv);
+    _mm256_storeu_ps(s + t, sv);
+  }
+  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+  float max_score = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
+  for (; t < nb; ++t) {
+    const float* kt = k + t * stride;
+    __m512 acc = _mm512_setzero_ps();
+    for (int j = 0; j < full; j += 16) {
+      acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(kt + j), acc);
+    }
+    if (tail) {
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + full),
+                            _mm512_maskz_loadu_ps(mask, kt + full), acc);
+    }
+    s[t] = hsum(acc) * scale;
+    if (s[t] > max_score) max_score = s[t];
+  }
+  return max_score;
+}
+
+/// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
+inline float attend_exp(float* p, int nb, float m) {
+  const __m512 vm = _mm512_set1_ps(m);
+  __m512 sum = _mm512_setzero_ps();
+  for (int t = 0; t < nb; t += 16) {
+    const __mmask16 mask = tail_mask16(min_int(16, nb - t));
+    const __m512 e = _mm512_maskz_mov_ps(
+        mask, exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, p + t), vm)));
+    _mm512_mask_storeu_ps(p + t, mask, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  return hsum(sum);
+}
+
+/// o[j] = sum_t p[t] * v_t[j] (first block) or o[j] * alpha + sum_t p[t] * v_t[j], for t in
+/// [0, nb), v_t = v + t * stride, j in [0, 16 * V) (the last vector's lanes per last_mask).
+template <int V>
+inline void attend_values_x(const float* p, const float* v, size_t stride, int nb, bool first,
+                            __m512 alpha, __mmask16 last_mask, float* o) {
+  __m512 acc[V];
+  for (int u = 0; u < V; ++u) acc[u] = _mm512_setzero_ps();
+  for (int t = 0; t < nb; ++t) {
+    const __m512 pt = _mm512_set1_ps(p[t]);
+    const float* vt = v + t * stride;
+    for (int u = 0; u < V - 1; ++u) {
+      acc[u] = _mm512_fmadd_ps(pt, _mm512_loadu_ps(vt + 16 * u), acc[u]);
+    }
+    acc[V - 1] =
+        _mm512_fmadd_ps(pt, _mm512_maskz_loadu_ps(last_mask, vt + 16 * (V - 1)), acc[V - 1]);
+  }
+  for (int u = 0; u < V; ++u) {
+    const __mmask16 mask = u == V - 1 ? last_mask : static_cast<__mmask16>(0xffff);
+    if (!first) acc[u] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, o + 16 * u), alpha, acc[u]);
+    _mm512_mask_storeu_ps(o + 16 * u, mask, acc[u]);
+  }
+}
+
+inline void attend_values(const float* p, const float* v, size_t stride, int nb, int head_dim,
+                          bool first, float alpha, float* o) {
+  const __m512 va = _mm512_set1_ps(alpha);
+  const __mmask16 all = static_cast<__mmask16>(0xffff);
+  int j = 0;
+  for (; j + 128 <= head_dim; j += 128) {
+    attend_values_x<8>(p, v + j, stride, nb, first, va, all, o + j);
+  }
+  const int rest = head_dim - j;  // 0 .. 127
+  if (rest > 0) {
+    const __mmask16 last = tail_mask16(rest - 16 * ((rest - 1) / 16));
+    switch ((rest + 15) / 16) {
+      case 1: attend_values_x<1>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 2: attend_values_x<2>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 3: attend_values_x<3>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 4: attend_values_x<4>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 5: attend_values_x<5>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 6: attend_values_x<6>(p, v + j, stride, nb, first, va, last, o + j); break;
+      case 7: attend_values_x<7>(p, v + j, stride, nb, first, va, last, o + j); break;
+      default: attend_values_x<8>(p, v + j, stride, nb, first, va, last, o + j); break;
+    }
+  }
+}
+
+/// o *= c over head_dim floats.
+inline void attend_scale(float* o, int head_dim, float c) {
+  const __m512 vc = _mm512_set1_ps(c);
+  for (int j = 0; j < head_dim; j += 16) {
+    const __mmask16 mask = tail_mask16(min_int(16, head_dim - j));
+    _mm512_mask_storeu_ps(o + j, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, o + j), vc));
+  }
+}
+
+/// e^x for one x, with exp_ps.
+inline float exp1(float x) {
+  return _mm_cvtss_f32(_mm512_castps512_ps128(exp_ps(_mm512_set1_ps(x))));
+}
+
+}  // namespace
+
+void llmk_avx512_attend_f32(const float* q, int n, int pos0, int n_heads, int n_kv_heads,
+                            int head_dim, const float* key_cache, const float* value_cache,
+                            int head_begin, int head_end, float* scores, float* out) {
+  (void)scores;  // the online softmax keeps its scores on the stack
+  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
+  const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
+  const int group = n_heads / n_kv_heads;  // query heads per KV head
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  const int block = attend_block(head_dim);
+  float s[kAttendMaxHeads][kAttendMaxBlock];  // per head: a block's scores, then weights
+  float block_max[kAttendMaxHeads], alpha[kAttendMaxHeads];
+  float m[kAttendMaxHeads], l[kAttendMaxHeads];  // per head: running maximum and sum
+
+  // Query heads [h0, h1): consecutive heads of the range that share KV head g.
+  for (int h0 = head_begin; h0 < head_end;) {
+    const int g = h0 / group;
+    const int h1 = min_int(min_int((g + 1) * group, head_end), h0 + kAttendMaxHeads);
+    const float* kg = key_cache + static_cast<size_t>(g) * head_dim;
+    const float* vg = value_cache + static_cast<size_t>(g) * head_dim;
+    for (int i = 0; i < n; ++i) {
+      const int n_pos = pos0 + i + 1;
+      const float* qi = q + i * q_dim;
+      float* oi = out + i * q_dim;
+      for (int t0 = 0; t0 < n_pos; t0 += block) {
+        const int nb = min_int(block, n_pos - t0);
+        const bool first = t0 == 0;
+        const float* kb = kg + t0 * kv_dim;
+        const float* vb = vg + t0 * kv_dim;
+        // Three passes over the heads, each independent work per head (so that one head's
+        // latencies overlap another's work): scores, the softmax update, the weighted values.
+        for (int u = 0; u < h1 - h0; ++u) {
+          const float* qh = qi + static_cast<size_t>(h0 + u) * head_dim;
+          block_max[u] = attend_scores(qh, kb, kv_dim, nb, head_dim, scale, s[u]);
+        }
+        for (int u = 0; u < h1 - h0; ++u) {
+          const float m_new = first || block_max[u] > m[u] ? block_max[u] : m[u];
+          alpha[u] = first ? 0.0f : exp1(m[u] - m_new);
+          const float sum = attend_exp(s[u], nb, m_new);
+          l[u] = first ? sum : l[u] * alpha[u] + sum;
+          m[u] = m_new;
+        }
+        for (int u = 0; u < h1 - h0; ++u) {
+          attend_values(s[u], vb, kv_dim, nb, head_dim, first, alpha[u],
+                        oi + static_cast<size_t>(h0 + u) * head_dim);
+        }
+      }
+      for (int h = h0; h < h1; ++h) {
+        attend_scale(oi + static_cast<size_t>(h) * head_dim, head_dim, 1.0f / l[h - h0]);
+      }
+    }
+    h0 = h1;
   }
 }

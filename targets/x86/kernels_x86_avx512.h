@@ -12,7 +12,8 @@
 //
 // Shapes in comments are (rows, columns), row-major; n is the number of tokens. Quantized rows are
 // ggml-compatible blocks (runtime/quant_format.h), the last block of a row zero-padded when k is
-// not a multiple of 32. Block pointers need only the blocks' own alignment (2 bytes).
+// not a multiple of the block size (32, or 256 for q4_K, q6_K and q8_K). Block pointers need only
+// the blocks' own alignment (2 bytes; q8_K 4).
 #ifndef LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
 #define LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
 
@@ -25,6 +26,11 @@ void llmk_avx512_quantize_q8_0(const float* x /* (n, k) */, int n, int k,
 /// byte for byte what llmrt_quantize_row_q8_1 writes.
 void llmk_avx512_quantize_q8_1(const float* x /* (n, k) */, int n, int k,
                              void* out /* (n, ceil(k/32)) q8_1 */);
+
+/// As llmk_avx512_quantize_q8_0 for q8_K super-blocks of 256 (the activations of q4_K and q6_K
+/// weights): byte for byte what llmrt_quantize_row_q8_k writes.
+void llmk_avx512_quantize_q8_k(const float* x /* (n, k) */, int n, int k,
+                               void* out /* (n, ceil(k/256)) q8_K */);
 
 /// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), float32 with FMA.
 void llmk_avx512_linear_f32_rows(const float* x /* (n, k) */, const float* w /* (m, k) */,
@@ -50,6 +56,18 @@ void llmk_avx512_linear_q4_1_rows(const void* xq /* (n, ceil(k/32)) q8_1 */,
                                 const float* bias /* (m) or nullptr */, int n, int k, int m,
                                 int row_begin, int row_end, float* y /* (n, m) */);
 
+/// As llmk_avx512_linear_q8_0_rows for q4_K weights; x quantized by llmk_avx512_quantize_q8_k.
+void llmk_avx512_linear_q4_k_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
+                                  const void* w /* (m, ceil(k/256)) q4_K */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
+/// As llmk_avx512_linear_q8_0_rows for q6_K weights; x quantized by llmk_avx512_quantize_q8_k.
+void llmk_avx512_linear_q6_k_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
+                                  const void* w /* (m, ceil(k/256)) q6_K */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
 /// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight (sum of squares in double).
 void llmk_avx512_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */,
                             int n, int dim, float eps, float* out /* (n, dim) */);
@@ -65,5 +83,18 @@ void llmk_avx512_swiglu_f32(const float* gate /* (count) */, const float* up /* 
 /// out = a + b, elementwise. out may alias a or b.
 void llmk_avx512_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
                        float* out /* (count) */);
+
+/// llmk_attend_f32 in float with FMA: causal attention of query rows over a KV cache that
+/// already holds positions 0 .. pos0+n-1, for query heads [head_begin, head_end) only (row i at
+/// position pos0 + i, head h over positions 0 .. pos0+i of KV head h / (n_heads / n_kv_heads),
+/// scale 1/sqrt(head_dim)). An online softmax over blocks of positions, the query heads of one
+/// KV head together so that its keys and values are read once; any head_dim > 0. Needs no
+/// scratch (scores, of pos0 + n floats, is left alone). Writes only the given heads' columns.
+void llmk_avx512_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int pos0,
+                            int n_heads, int n_kv_heads, int head_dim,
+                            const float* key_cache /* (context, n_kv_heads * head_dim) */,
+                            const float* value_cache /* (context, n_kv_heads * head_dim) */,
+                            int head_begin, int head_end, float* scores /* (pos0 + n) */,
+                            float* out /* (n, n_heads * head_dim) */);
 
 #endif  // LLMC_TARGETS_X86_KERNELS_X86_AVX512_H

@@ -3,7 +3,8 @@
 // of the activation quantizers. kernels_x86_avx2.cpp and kernels_x86_avx512.cpp include it and
 // instantiate it with their own vector code:
 //
-//   K           a quantized weight type: WBlock, XBlock (the activation block), kGroupBlocks (the
+//   K           a quantized weight type: WBlock, XBlock (the activation block: q8_0 and q8_1
+//               blocks hold 32 values, q8_K super-blocks 256, see BlockValues), kGroupBlocks (the
 //               blocks one vector step consumes); XGroup, the prepared activations of a group,
 //               made by prep(x, blocks, out) from `blocks` activation blocks; WGroup, a weight
 //               group made by load(w, count) (count < kGroupBlocks at a row's end: the missing
@@ -14,6 +15,7 @@
 //   Tiles       TileShapes<...>: the weight rows of a tile of 1, 2, 3 or 4 activation rows.
 //   QuantizeQ8  float quantize_block_q8(const float* x, int8_t* qs, int* sum): 32 floats to q8
 //               quants, as quant.cpp does; returns the scale, *sum gets the sum of the quants.
+//               (q8_K super-blocks go through quantize_rows_of with a whole-block function.)
 //
 // Plain C++17, no intrinsics (the weight prefetch is GCC's and Clang's __builtin_prefetch, which
 // _mm_prefetch expands to). Everything sits in an unnamed namespace, as the code of the files
@@ -56,22 +58,30 @@ inline void quantize_block(const float* x, llmrt_block_q8_1* out) {
   out->s = llmrt_fp32_to_fp16(static_cast<float>(sum) * d);
 }
 
-/// n rows of k floats to blocks of 32, a short last block quantized from a zero-padded copy.
-template <QuantizeQ8 quantize_block_q8, typename Block>
-void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
-  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
-  const int whole = k / LLMRT_QK;
+/// n rows of k floats to blocks of kValues floats each, a short last block quantized from a
+/// zero-padded copy (as the generic kernels pad their activations).
+template <typename Block, int kValues, void (*quantize)(const float* x /* (kValues) */, Block*)>
+void quantize_rows_of(const float* x /* (n, k) */, int n, int k,
+                      void* out /* (n, ceil(k/kValues)) */) {
+  const int blocks = (k + kValues - 1) / kValues;
+  const int whole = k / kValues;
   Block* y = static_cast<Block*>(out);
   for (int i = 0; i < n; ++i) {
     const float* xi = x + static_cast<size_t>(i) * k;
     Block* yi = y + static_cast<size_t>(i) * blocks;
-    for (int b = 0; b < whole; ++b) quantize_block<quantize_block_q8>(xi + b * LLMRT_QK, &yi[b]);
+    for (int b = 0; b < whole; ++b) quantize(xi + b * kValues, &yi[b]);
     if (whole < blocks) {
-      float tail[LLMRT_QK] = {};
-      std::memcpy(tail, xi + whole * LLMRT_QK, sizeof(float) * (k - whole * LLMRT_QK));
-      quantize_block<quantize_block_q8>(tail, &yi[whole]);
+      float tail[kValues] = {};
+      std::memcpy(tail, xi + whole * kValues, sizeof(float) * (k - whole * kValues));
+      quantize(tail, &yi[whole]);
     }
   }
+}
+
+/// n rows of k floats to q8_0 or q8_1 blocks of 32.
+template <QuantizeQ8 quantize_block_q8, typename Block>
+void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
+  quantize_rows_of<Block, LLMRT_QK, quantize_block<quantize_block_q8>>(x, n, k, out);
 }
 
 // ---- tile shapes -----------------------------------------------------------------------------
@@ -83,6 +93,40 @@ struct TileShapes {
 };
 
 // ---- quantized linears -----------------------------------------------------------------------
+
+/// The values in one activation block, which is also the weight block's: 32, or 256 for the q8_K
+/// super-blocks that q4_K and q6_K weights pair with.
+template <typename XBlock>
+struct BlockValues {
+  static const int value = LLMRT_QK;
+};
+template <>
+struct BlockValues<llmrt_block_q8_K> {
+  static const int value = LLMRT_QK_K;
+};
+
+/// A q4_K block's eight 6-bit scales sc and mins mn (as llmrt_q4_k_scale_min unpacks them), one
+/// byte each, four to a word: sc[0..3], sc[4..7], mn[0..3], mn[4..7] (little-endian).
+struct Q4KScales {
+  uint32_t sc_lo, sc_hi, mn_lo, mn_hi;
+};
+
+/// Unpacks the 12 bytes four lanes at a time: bytes 0-3 hold sc[0..3] in their low 6 bits,
+/// bytes 4-7 mn[0..3]; bytes 8-11 hold the low 4 bits of sc[4..7] and (high nibble) mn[4..7],
+/// whose top 2 bits are the top bits of bytes 0-3 and 4-7.
+inline Q4KScales unpack_q4_k_scales(const uint8_t* scales /* (12) */) {
+  uint32_t a, b, c;
+  std::memcpy(&a, scales, 4);
+  std::memcpy(&b, scales + 4, 4);
+  std::memcpy(&c, scales + 8, 4);
+  const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
+  Q4KScales s;
+  s.sc_lo = a & low6;
+  s.sc_hi = (c & low4) | ((a >> 6) & low2) << 4;
+  s.mn_lo = b & low6;
+  s.mn_hi = ((c >> 4) & low4) | ((b >> 6) & low2) << 4;
+  return s;
+}
 
 /// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
 /// blocks, for an R x C tile.
@@ -97,6 +141,11 @@ void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t 
     for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
   }
   const int G = K::kGroupBlocks;
+  // One prefetch per whole 64 bytes of a group, at least one: a q4_K or q6_K super-block (144 or
+  // 210 bytes) gets 2 or 3, and the next group's cover what they leave (a single prefetch per
+  // super-block more than halves the DRAM-bound decode speed of these kernels).
+  const int group_lines = static_cast<int>(G * sizeof(typename K::WBlock) / 64);
+  const int prefetches = group_lines > 1 ? group_lines : 1;
   const int full = blocks / G;
   for (int g = 0; g < full; ++g) {
     LLMK_UNROLL
@@ -106,10 +155,12 @@ void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t 
       // (Integer arithmetic: the address may lie past the end of the matrix, harmless for a
       // prefetch but not for a pointer. The builtin is what _mm_prefetch(p, _MM_HINT_T0) expands
       // to in GCC and Clang: prefetcht0.)
-      __builtin_prefetch(reinterpret_cast<const char*>(
-                             reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
-                             R * w_stride * sizeof(typename K::WBlock)),
-                         0, 3);
+      const uintptr_t ahead = reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
+                              R * w_stride * sizeof(typename K::WBlock);
+      LLMK_UNROLL
+      for (int p = 0; p < prefetches; ++p) {
+        __builtin_prefetch(reinterpret_cast<const char*>(ahead + 64 * p), 0, 3);
+      }
       const typename K::WGroup wg = K::load(w + r * w_stride + g * G, G);
       LLMK_UNROLL
       for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + g], acc[r][c]);
@@ -175,7 +226,8 @@ template <class K, class Tiles>
 void linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
                  int row_begin, int row_end, float* y) {
   if (n <= 0 || row_begin >= row_end) return;
-  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  const int block_values = BlockValues<typename K::XBlock>::value;
+  const int blocks = (k + block_values - 1) / block_values;
   if (blocks <= 0) {  // an empty dot product: the bias alone
     for (int i = 0; i < n; ++i) {
       for (int o = row_begin; o < row_end; ++o) {

@@ -1,6 +1,7 @@
 // kernels_generic_test.cpp - the generic float32 kernels against straightforward double-precision
 // references written here, on random and edge-case shapes.
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -219,6 +220,53 @@ TEST(KernelsGenericTest, AttentionSoftmaxIsStableForLargeScores) {
   // Scores in the hundreds: a naive exp would overflow. Rounding the score to float costs
   // about |score| * 6e-8 in each weight, hence the looser tolerance.
   check_attention({3, 4, 4, 2, 8, 8, 300.0f}, 11, 1e-4);
+}
+
+// llmk_attention_f32 is llmk_kv_store_f32 followed by llmk_attend_f32: the same bits, whether
+// attend covers all heads at once or head ranges split anywhere (each writing only its heads).
+TEST(KernelsGenericTest, AttentionIsKvStorePlusAttendOverHeadRanges) {
+  const AttentionCase cases[] = {
+      {1, 0, 4, 4, 8, 4, 1.0f},  {5, 0, 8, 2, 6, 8, 1.0f},  {1, 37, 8, 1, 16, 40, 1.0f},
+      {5, 37, 6, 3, 5, 45, 1.0f}, {3, 9, 16, 2, 20, 12, 2.0f}, {2, 4, 1, 1, 1, 8, 1.0f},
+  };
+  unsigned seed = 40;
+  for (const AttentionCase& c : cases) {
+    std::mt19937 rng(++seed);
+    const int q_dim = c.n_heads * c.head_dim, kv_dim = c.n_kv_heads * c.head_dim;
+    const std::vector<float> q = random_vector(c.n * q_dim, &rng, c.q_scale);
+    const std::vector<float> k = random_vector(c.n * kv_dim, &rng);
+    const std::vector<float> v = random_vector(c.n * kv_dim, &rng);
+    const std::vector<float> cache_k = random_vector(c.context * kv_dim, &rng);
+    const std::vector<float> cache_v = random_vector(c.context * kv_dim, &rng);
+
+    std::vector<float> want_k = cache_k, want_v = cache_v, scores(c.context);
+    std::vector<float> want(c.n * q_dim);
+    llmk_attention_f32(q.data(), k.data(), v.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads,
+                       c.head_dim, want_k.data(), want_v.data(), scores.data(), want.data());
+
+    std::vector<float> got_k = cache_k, got_v = cache_v;
+    llmk_kv_store_f32(k.data(), v.data(), c.n, c.pos0, kv_dim, got_k.data(), got_v.data());
+    ASSERT_EQ(got_k, want_k);
+    ASSERT_EQ(got_v, want_v);
+
+    // Every split of the heads into two ranges (one maybe empty), each with its own scratch of
+    // exactly pos0 + n floats.
+    for (int cut = 0; cut <= c.n_heads; ++cut) {
+      std::vector<float> got(want.size(), NAN);
+      std::vector<float> scratch_a(c.pos0 + c.n), scratch_b(c.pos0 + c.n);
+      llmk_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
+                      got_v.data(), 0, cut, scratch_a.data(), got.data());
+      for (int i = 0; i < c.n; ++i) {  // the other heads' columns untouched so far
+        for (int j = cut * c.head_dim; j < q_dim; ++j) ASSERT_TRUE(std::isnan(got[i * q_dim + j]));
+      }
+      llmk_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
+                      got_v.data(), cut, c.n_heads, scratch_b.data(), got.data());
+      for (size_t j = 0; j < want.size(); ++j) {
+        ASSERT_EQ(0, std::memcmp(&got[j], &want[j], sizeof(float)))  // bit for bit
+            << "cut " << cut << " at " << j << ": " << got[j] << " vs " << want[j];
+      }
+    }
+  }
 }
 
 TEST(KernelsGenericTest, Swiglu) {

@@ -5,7 +5,8 @@
 include "mlir/Pass/PassBase.td"
 
 def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
-  let summary = "splits each linear's output rows into parts for the thread pool";
+  let summary = "splits linear ops' output rows and attention's heads into parts for the "
+                "thread pool";
   let description = [{
     Decides how the x86 targets' linears are divided over threads: the output rows (weight rows)
     are cut into `llm.row_parts` parts of `llm.rows_per_part` rows (the last part may be
@@ -13,6 +14,12 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
     two parts per core (`cores`) for balance while keeping each part at least 16 rows (a
     multiple of 4, the row tile of the microkernels) so a part streams enough weight bytes to
     amortize its dispatch. The result is constants in the generated code.
+
+    `llm.linear_group` and `llm.qkv_projection` cut every weight with the same part size
+    (`llm.row_parts` counts the parts of all weights together); for `llm.qkv_projection` a part
+    is whole heads, so the part that computes a head's rows also rotates them.
+    `llm.swiglu_linear` splits its gate and up rows alike. `llm.cached_attention` splits its
+    query heads: `llm.rows_per_part` heads per part.
 
     Before:
     ```mlir

@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <algorithm>
+#include <numeric>
 
 namespace llmc {
 #define GEN_PASS_DEF_LLMX86TILE
@@ -20,6 +21,14 @@ constexpr int64_t kRowTile = 4;
 /// A part streams at least this many rows (for a 2048-wide q4_0 weight: 18 KiB).
 constexpr int64_t kMinRowsPerPart = 16;
 
+/// Rows per part for `rows` output rows in all, for `cores` threads, a multiple of `unit`.
+int64_t rowsPerPart(int64_t rows, int64_t cores, int64_t unit) {
+  int64_t wanted = std::max(kMinRowsPerPart, (rows + 2 * cores - 1) / (2 * cores));
+  return std::min((wanted + unit - 1) / unit * unit, (rows + unit - 1) / unit * unit);
+}
+
+int64_t rowsOf(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
+
 struct X86TilePass : llmc::impl::LLMX86TileBase<X86TilePass> {
   using LLMX86TileBase::LLMX86TileBase;
 
@@ -28,16 +37,40 @@ struct X86TilePass : llmc::impl::LLMX86TileBase<X86TilePass> {
       getOperation().emitError() << "llm-x86-tile needs cores >= 1";
       return signalPassFailure();
     }
-    Builder builder(&getContext());
-    getOperation().walk([&](llm::LinearOp linear) {
-      int64_t rows = linear.getType().getDimSize(1);
-      int64_t wanted = (rows + 2 * cores - 1) / (2 * cores);
-      int64_t perPart = std::max(kMinRowsPerPart, (wanted + kRowTile - 1) / kRowTile * kRowTile);
-      perPart = std::min(perPart, rows);
-      int64_t parts = (rows + perPart - 1) / perPart;
-      linear->setAttr(llmc::kRowPartsAttr, builder.getI64IntegerAttr(parts));
-      linear->setAttr(llmc::kRowsPerPartAttr, builder.getI64IntegerAttr(perPart));
+    getOperation().walk([&](Operation *op) {
+      if (isa<llm::LinearOp, llm::SwiGLULinearOp>(op)) {
+        int64_t rows = rowsOf(op->getResult(0));
+        split(op, {rows}, rowsPerPart(rows, cores, kRowTile));
+      } else if (auto group = dyn_cast<llm::LinearGroupOp>(op)) {
+        SmallVector<int64_t> rows = llvm::map_to_vector(group.getResults(), rowsOf);
+        split(op, rows, rowsPerPart(sum(rows), cores, kRowTile));
+      } else if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op)) {
+        int64_t headDim = qkv.getHeadDim();
+        int64_t kvRows = qkv.getNumKvHeads() * headDim;
+        SmallVector<int64_t> rows = {rowsOf(qkv.getResult()), kvRows, kvRows};
+        split(op, rows, rowsPerPart(sum(rows), cores, std::lcm(kRowTile, headDim)));
+      } else if (auto attention = dyn_cast<llm::CachedAttentionOp>(op)) {
+        int64_t heads = attention.getNumHeads();
+        split(op, {heads}, std::max<int64_t>(1, (heads + 2 * cores - 1) / (2 * cores)));
+      }
     });
+  }
+
+  static int64_t sum(ArrayRef<int64_t> values) {
+    int64_t total = 0;
+    for (int64_t v : values)
+      total += v;
+    return total;
+  }
+
+  /// Cuts each of `rows` into parts of `perPart` and records the total.
+  static void split(Operation *op, ArrayRef<int64_t> rows, int64_t perPart) {
+    int64_t parts = 0;
+    for (int64_t r : rows)
+      parts += (r + perPart - 1) / perPart;
+    Builder builder(op->getContext());
+    op->setAttr(llmc::kRowPartsAttr, builder.getI64IntegerAttr(parts));
+    op->setAttr(llmc::kRowsPerPartAttr, builder.getI64IntegerAttr(perPart));
   }
 };
 

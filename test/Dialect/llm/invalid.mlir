@@ -155,3 +155,87 @@ func.func @dynamic(%a: tensor<?x16xf32>, %p: index) -> tensor<?x16xf32> {
   %y = llm.rope %a at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// Tests that a norm prologue needs its eps, and a positive one.
+llm.weight @w : tensor<8x16xf32>
+llm.weight @n : tensor<16xf32>
+func.func @norm_eps(%x: tensor<2x16xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{norm_eps must be positive}}
+  %y = llm.linear %x, @w norm @n eps 0.0 : tensor<2x16xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that the norm prologue's weight has the input's row size.
+llm.weight @w : tensor<8x16xf32>
+llm.weight @n : tensor<8xf32>
+func.func @norm_shape(%x: tensor<2x16xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{norm @n has shape [8] but this op needs [16]}}
+  %y = llm.swiglu_linear %x, @w, @w norm @n eps 1.0e-05 : tensor<2x16xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that a linear group has one result per weight.
+llm.weight @w : tensor<8x16xf32>
+func.func @group_arity(%x: tensor<2x16xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{needs one result per weight and at least one weight, got 2 weights and 1 results}}
+  %y = llm.linear_group %x, [@w, @w] : tensor<2x16xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that each weight of a group matches its result's width.
+llm.weight @w : tensor<8x16xf32>
+func.func @group_shape(%x: tensor<2x16xf32>) -> (tensor<2x8xf32>, tensor<2x4xf32>) {
+  // expected-error @+1 {{weight @w has shape [8, 16] but this op needs [4, 16]}}
+  %y:2 = llm.linear_group %x, [@w, @w] : tensor<2x16xf32> -> tensor<2x8xf32>, tensor<2x4xf32>
+  return %y#0, %y#1 : tensor<2x8xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+// Tests that the residual of a linear has the result's type.
+llm.weight @w : tensor<8x16xf32>
+// expected-note @+1 {{prior use here}}
+func.func @residual_type(%x: tensor<2x16xf32>, %h: tensor<2x16xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{use of value '%h' expects different type than prior uses: 'tensor<2x8xf32>' vs 'tensor<2x16xf32>'}}
+  %y = llm.linear %x, @w residual %h : tensor<2x16xf32> -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Tests that the key and value weights of a QKV projection have num_kv_heads * head_dim rows.
+llm.weight @q : tensor<16x16xf32>
+llm.weight @kv : tensor<16x16xf32>
+func.func @qkv_shape(%x: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
+  // expected-error @+1 {{key @kv has shape [16, 16] but this op needs [8, 16]}}
+  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %q : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the rotary parameters of a QKV projection are checked as llm.rope's are.
+llm.weight @q : tensor<16x16xf32>
+llm.weight @kv : tensor<8x16xf32>
+func.func @qkv_rope(%x: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
+  // expected-error @+1 {{theta must be positive}}
+  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 0.0 : f64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %q : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that cached attention checks its heads against the query width.
+func.func @cached_heads(%q: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
+  // expected-error @+1 {{num_heads 4 is not a multiple of num_kv_heads 3}}
+  %a = llm.cached_attention %q at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 3 : i64, head_dim = 4 : i64} : tensor<2x16xf32>
+  return %a : tensor<2x16xf32>
+}

@@ -40,3 +40,21 @@ func.func @block(%tokens: tensor<4xi32>, %pos: index) -> tensor<4x16xf32> {
   // CHECK: return %[[R]]
   return %r : tensor<4x16xf32>
 }
+
+// The fused ops that the llm-fuse-* passes produce.
+// CHECK-LABEL: func.func @fused
+// CHECK-SAME: (%[[H:.+]]: tensor<4x16xf32>, %[[POS:.+]]: index)
+func.func @fused(%h: tensor<4x16xf32>, %pos: index) -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x8xf32>) {
+  // CHECK: %[[Q:.+]] = llm.qkv_projection %[[H]], @q_proj, @k_proj, @k_proj at %[[POS]] norm @norm eps 1.000000e-05 {head_dim = 4 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, theta = 1.000000e+04 : f64} : tensor<4x16xf32> -> tensor<4x16xf32>
+  %q = llm.qkv_projection %h, @q_proj, @k_proj, @k_proj at %pos norm @norm eps 1.0e-05 {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<4x16xf32> -> tensor<4x16xf32>
+  // CHECK: %[[A:.+]] = llm.cached_attention %[[Q]] at %[[POS]] {head_dim = 4 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64} : tensor<4x16xf32>
+  %a = llm.cached_attention %q at %pos {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64} : tensor<4x16xf32>
+  // CHECK: %[[R:.+]] = llm.linear %[[A]], @q_proj residual %[[H]] : tensor<4x16xf32> -> tensor<4x16xf32>
+  %r = llm.linear %a, @q_proj residual %h : tensor<4x16xf32> -> tensor<4x16xf32>
+  // CHECK: %[[S:.+]] = llm.swiglu_linear %[[R]], @k_proj, @k_proj norm @norm eps 1.000000e-05 : tensor<4x16xf32> -> tensor<4x8xf32>
+  %s = llm.swiglu_linear %r, @k_proj, @k_proj norm @norm eps 1.0e-05 : tensor<4x16xf32> -> tensor<4x8xf32>
+  // CHECK: %[[G:.+]]:2 = llm.linear_group %[[R]], [@q_proj, @k_proj] : tensor<4x16xf32> -> tensor<4x16xf32>, tensor<4x8xf32>
+  %g:2 = llm.linear_group %r, [@q_proj, @k_proj] : tensor<4x16xf32> -> tensor<4x16xf32>, tensor<4x8xf32>
+  // CHECK: return %[[G]]#0, %[[R]], %[[S]]
+  return %g#0, %r, %s : tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x8xf32>
+}

@@ -1,13 +1,14 @@
 // bench_x86_matvec.cpp - single-thread matrix-vector (decode) and small-batch (prefill) speed of
 // the x86 quantized linears against the generic kernels. Not a test: prints a table.
 //
-//   llmc_bench_x86_matvec [seconds per measurement, default 0.3]
+//   llmc_bench_x86_matvec [seconds per measurement, default 0.3] [scheme, e.g. q6_k: only it]
 //
 // GB/s counts the weight bytes read per call (the activations are a few KiB). "cached" repeats the
 // call on one weight matrix, which stays in the L2/L3 caches when it fits; "streamed" rotates over
 // copies totalling 256 MiB or more, so the weights come from DRAM as in a real model's decode.
 // The prefill rows time n = 64 tokens per call and report weight GB/s x 64 (the equivalent
-// one-token-at-a-time bandwidth) next to the generic kernel's.
+// one-token-at-a-time bandwidth) next to the generic kernel's. The x86 timings include the
+// activation quantization (q8_0, or q8_K for the q4_k and q6_k weights).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,12 +56,35 @@ double time_per_call(const std::function<void(int)>& fn, int copies) {
 struct Isa {
   const char* name;
   bool supported;
-  quantize_fn quantize_q8_0;
-  rows_fn q8_0, q4_0;
+  quantize_fn quantize_q8_0, quantize_q8_k;
+  rows_fn q8_0, q4_0, q4_k, q6_k;
+
+  quantize_fn quantize(llmrt_quant_scheme scheme) const {
+    return scheme == LLMRT_Q4_K || scheme == LLMRT_Q6_K ? quantize_q8_k : quantize_q8_0;
+  }
+  rows_fn rows(llmrt_quant_scheme scheme) const {
+    switch (scheme) {
+      case LLMRT_Q4_0: return q4_0;
+      case LLMRT_Q4_K: return q4_k;
+      case LLMRT_Q6_K: return q6_k;
+      default: return q8_0;
+    }
+  }
 };
 
-void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa>& isas) {
-  const int blocks = k / LLMRT_QK;
+generic_fn generic_linear(llmrt_quant_scheme scheme) {
+  switch (scheme) {
+    case LLMRT_Q4_0: return llmk_linear_q4_0;
+    case LLMRT_Q4_K: return llmk_linear_q4_k;
+    case LLMRT_Q6_K: return llmk_linear_q6_k;
+    default: return llmk_linear_q8_0;
+  }
+}
+
+/// prefill: also time n = 64 (the generic kernel takes seconds per call on a vocabulary-sized
+/// matrix, so those skip it).
+void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa>& isas,
+                  bool prefill = true) {
   const size_t row_bytes = static_cast<size_t>(llmrt_quant_row_bytes(scheme, k));
   const size_t matrix_bytes = row_bytes * m;
   const int copies = static_cast<int>((256u << 20) / matrix_bytes) + 1;
@@ -77,9 +101,10 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
   std::vector<float> x(static_cast<size_t>(kPrefill) * k);
   for (float& v : x) v = dist(rng);
   std::vector<float> y(static_cast<size_t>(kPrefill) * m);
+  // The x86 kernels' activations have the generic kernels' layout: the scratch size fits both.
   std::vector<unsigned char> scratch(llmk_activation_scratch_bytes(scheme, kPrefill, k));
-  std::vector<llmrt_block_q8_0> xq(static_cast<size_t>(kPrefill) * blocks);
-  const generic_fn generic = scheme == LLMRT_Q4_0 ? llmk_linear_q4_0 : llmk_linear_q8_0;
+  std::vector<unsigned char> xq(scratch.size());
+  const generic_fn generic = generic_linear(scheme);
   const char* name = llmrt_quant_scheme_name(scheme);
   const double gb = matrix_bytes / 1e9;
 
@@ -95,14 +120,16 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
   };
   for (int ncopies : {1, copies}) {
     for (int n : {1, kPrefill}) {
+      if (n > 1 && !prefill) continue;
       const double base = report("generic", n, ncopies, [&](int c) {
         generic(x.data(), &w[c * matrix_bytes], nullptr, n, k, m, scratch.data(), y.data());
       }, 0.0);
       for (const Isa& isa : isas) {
         if (!isa.supported) continue;
-        const rows_fn rows = scheme == LLMRT_Q4_0 ? isa.q4_0 : isa.q8_0;
+        const rows_fn rows = isa.rows(scheme);
+        const quantize_fn quantize = isa.quantize(scheme);
         report(isa.name, n, ncopies, [&](int c) {
-          isa.quantize_q8_0(x.data(), n, k, xq.data());
+          quantize(x.data(), n, k, xq.data());
           rows(xq.data(), &w[c * matrix_bytes], nullptr, n, k, m, 0, m, y.data());
         }, base);
       }
@@ -114,6 +141,12 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
 
 int main(int argc, char** argv) {
   if (argc > 1) g_seconds = std::atof(argv[1]);
+  llmrt_quant_scheme only = LLMRT_Q8_0;
+  const bool filter = argc > 2 && llmrt_quant_scheme_from_name(argv[2], &only);
+  if (argc > 2 && !filter) {
+    std::fprintf(stderr, "unknown scheme '%s'\n", argv[2]);
+    return 2;
+  }
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
                     __builtin_cpu_supports("f16c");
@@ -121,16 +154,21 @@ int main(int argc, char** argv) {
                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                       __builtin_cpu_supports("avx512vnni");
   const std::vector<Isa> isas = {
-      {"avx2", avx2, llmk_avx2_quantize_q8_0, llmk_avx2_linear_q8_0_rows,
-       llmk_avx2_linear_q4_0_rows},
-      {"avx512", avx512, llmk_avx512_quantize_q8_0, llmk_avx512_linear_q8_0_rows,
-       llmk_avx512_linear_q4_0_rows},
+      {"avx2", avx2, llmk_avx2_quantize_q8_0, llmk_avx2_quantize_q8_k,
+       llmk_avx2_linear_q8_0_rows, llmk_avx2_linear_q4_0_rows, llmk_avx2_linear_q4_k_rows,
+       llmk_avx2_linear_q6_k_rows},
+      {"avx512", avx512, llmk_avx512_quantize_q8_0, llmk_avx512_quantize_q8_k,
+       llmk_avx512_linear_q8_0_rows, llmk_avx512_linear_q4_0_rows, llmk_avx512_linear_q4_k_rows,
+       llmk_avx512_linear_q6_k_rows},
   };
   std::printf("single thread; avx2 %s, avx512+vnni %s\n", avx2 ? "yes" : "no",
               avx512 ? "yes" : "no (skipped)");
-  for (llmrt_quant_scheme scheme : {LLMRT_Q4_0, LLMRT_Q8_0}) {
+  for (llmrt_quant_scheme scheme : {LLMRT_Q4_0, LLMRT_Q8_0, LLMRT_Q4_K, LLMRT_Q6_K}) {
+    if (filter && scheme != only) continue;
     bench_scheme(scheme, 2048, 2048, isas);
     bench_scheme(scheme, 5632, 2048, isas);
   }
+  // A 32000-token vocabulary's output projection, which llama.cpp's Q4_0 files keep in Q6_K.
+  if (!filter || only == LLMRT_Q6_K) bench_scheme(LLMRT_Q6_K, 32000, 2048, isas, false);
   return 0;
 }

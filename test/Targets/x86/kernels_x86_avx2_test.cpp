@@ -21,10 +21,14 @@ const IsaKernels kAvx2Kernels = {
     llmk_avx2_linear_q8_0_rows,
     llmk_avx2_linear_q4_0_rows,
     llmk_avx2_linear_q4_1_rows,
+    llmk_avx2_quantize_q8_k,
+    llmk_avx2_linear_q4_k_rows,
+    llmk_avx2_linear_q6_k_rows,
     llmk_avx2_rms_norm_f32,
     llmk_avx2_exp_f32,
     llmk_avx2_swiglu_f32,
     llmk_avx2_add_f32,
+    llmk_avx2_attend_f32,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx2Kernels), IsaName);

@@ -32,10 +32,14 @@ const IsaKernels kAvx512Kernels = {
     llmk_avx512_linear_q8_0_rows,
     llmk_avx512_linear_q4_0_rows,
     llmk_avx512_linear_q4_1_rows,
+    llmk_avx512_quantize_q8_k,
+    llmk_avx512_linear_q4_k_rows,
+    llmk_avx512_linear_q6_k_rows,
     llmk_avx512_rms_norm_f32,
     llmk_avx512_exp_f32,
     llmk_avx512_swiglu_f32,
     llmk_avx512_add_f32,
+    llmk_avx512_attend_f32,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);

@@ -5,14 +5,18 @@
 // Each test skips when the running CPU lacks the ISA (IsaKernels::supported).
 //
 // What is checked:
-//   quantize_q8_0/q8_1  byte for byte what llmrt_quantize_row_q8_* writes (rounding ties, NaN,
-//                       infinities, zero and subnormal blocks, short last blocks)
+//   quantize_q8_0/q8_1/q8_k  byte for byte what llmrt_quantize_row_q8_* writes (rounding ties,
+//                       NaN, infinities, zero and subnormal blocks, short last blocks)
 //   linear_*_rows       the generic linear on the same inputs, up to 1e-5 of the sum of |terms|
 //                       (the integer block sums are exact; only float summation order differs),
-//                       over row ranges that split the matrix anywhere; columns outside the
-//                       range untouched
+//                       over row ranges that split the matrix anywhere (small m: at every row,
+//                       with bit-identical results); columns outside the range untouched
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
+//   attend              llmk_attend_f32 up to 1e-5 of the sum of |terms| (softmax weight times
+//                       |value|), MHA and GQA, odd head_dim, decode and prefill rows after a
+//                       history, over head ranges that split the heads anywhere; the columns of
+//                       other heads untouched; cache rows past the causal window never read
 #ifndef LLMC_TEST_TARGETS_X86_X86_KERNEL_TESTS_H
 #define LLMC_TEST_TARGETS_X86_X86_KERNEL_TESTS_H
 
@@ -37,6 +41,9 @@ typedef void (*quant_linear_rows_fn)(const void* xq, const void* w, const float*
                                      int k, int m, int row_begin, int row_end, float* y);
 typedef void (*f32_linear_rows_fn)(const float* x, const float* w, const float* bias, int n,
                                    int k, int m, int row_begin, int row_end, float* y);
+typedef void (*attend_fn)(const float* q, int n, int pos0, int n_heads, int n_kv_heads,
+                          int head_dim, const float* key_cache, const float* value_cache,
+                          int head_begin, int head_end, float* scores, float* out);
 typedef void (*generic_quant_linear_fn)(const float* x, const void* w, const float* bias, int n,
                                         int k, int m, void* x_scratch, float* y);
 
@@ -50,10 +57,14 @@ struct IsaKernels {
   quant_linear_rows_fn linear_q8_0_rows;
   quant_linear_rows_fn linear_q4_0_rows;
   quant_linear_rows_fn linear_q4_1_rows;
+  quantize_fn quantize_q8_k;  // the activations of q4_K and q6_K weights
+  quant_linear_rows_fn linear_q4_k_rows;
+  quant_linear_rows_fn linear_q6_k_rows;
   void (*rms_norm)(const float* x, const float* weight, int n, int dim, float eps, float* out);
   void (*exp)(const float* x, int count, float* out);
   void (*swiglu)(const float* gate, const float* up, int count, float* out);
   void (*add)(const float* a, const float* b, int count, float* out);
+  attend_fn attend;  // llmk_attend_f32's signature
 };
 
 inline std::string IsaName(const ::testing::TestParamInfo<const IsaKernels*>& info) {
@@ -76,19 +87,32 @@ inline std::vector<float> gaussian(size_t count, unsigned seed, float sd = 1.0f)
   return v;
 }
 
-inline int blocks_of(int k) { return (k + LLMRT_QK - 1) / LLMRT_QK; }
+/// Blocks in a row of k values: a partial last block counts (zero-padded).
+inline int blocks_of(int k, int block = LLMRT_QK) { return (k + block - 1) / block; }
+
+/// Values per block: 32, or 256 for the K-quants' super-blocks.
+inline int block_values(llmrt_quant_scheme scheme) {
+  return static_cast<int>(llmrt_quant_block_size(scheme));
+}
+
+/// The values in an activation block of type Block.
+template <typename Block>
+int activation_block_values() {
+  return sizeof(Block) == sizeof(llmrt_block_q8_K) ? LLMRT_QK_K : LLMRT_QK;
+}
 
 /// What the generic kernels do to a row: whole blocks, the last one from a zero-padded copy.
 template <typename Block>
 std::vector<Block> reference_quantize(void (*quantize_row)(const float*, int64_t, void*),
                                       const std::vector<float>& x, int n, int k) {
-  const int blocks = blocks_of(k);
+  const int values = activation_block_values<Block>();
+  const int blocks = blocks_of(k, values);
   std::vector<Block> out(static_cast<size_t>(n) * blocks);
-  std::vector<float> padded(static_cast<size_t>(blocks) * LLMRT_QK);
+  std::vector<float> padded(static_cast<size_t>(blocks) * values);
   for (int i = 0; i < n; ++i) {
     std::fill(padded.begin(), padded.end(), 0.0f);
     std::memcpy(padded.data(), &x[static_cast<size_t>(i) * k], sizeof(float) * k);
-    quantize_row(padded.data(), static_cast<int64_t>(blocks) * LLMRT_QK,
+    quantize_row(padded.data(), static_cast<int64_t>(blocks) * values,
                  &out[static_cast<size_t>(i) * blocks]);
   }
   return out;
@@ -179,6 +203,110 @@ TEST_P(X86Kernels, QuantizeQ8_1MatchesRuntime) {
   check_quantizer<llmrt_block_q8_1>(isa().quantize_q8_1, llmrt_quantize_row_q8_1);
 }
 
+/// Rows of two q8_K blocks (512 values) meant to trip the q8_K quantizer, whose scale maps the
+/// value of largest magnitude (the first on ties) to -127 and rounds to nearest even.
+inline std::vector<float> tricky_rows_q8_k(int* n_out) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<std::vector<float>> rows;
+  // Ties: an absmax of 127 makes the scale -1 or 1 (sign of that value), so iscale * x is x or -x
+  // exactly, and x = j + 0.5 and its neighbours test the halfway cases. The first block's
+  // absmax is negative (scale 1), the second's positive (scale -1).
+  for (int variant = 0; variant < 3; ++variant) {
+    std::vector<float> r(512);
+    for (int j = 0; j < 512; ++j) {
+      float v = static_cast<float>((j * 37) % 127) + 0.5f;  // 0.5 .. 126.5
+      if (variant == 1) v = std::nextafter(v, 0.0f);
+      if (variant == 2) v = std::nextafter(v, 200.0f);
+      r[j] = (j % 3 == 1) ? -v : v;
+    }
+    r[7] = -127.0f;
+    r[256 + 200] = 127.0f;
+    rows.push_back(r);
+  }
+  {
+    // Equal magnitudes of both signs: the first decides the sign of the scale.
+    std::vector<float> r(512);
+    for (int j = 0; j < 512; ++j) r[j] = 0.25f * static_cast<float>((j % 11) - 5);
+    r[30] = -3.0f;
+    r[31] = 3.0f;
+    r[100] = 3.0f;
+    r[256 + 3] = 3.0f;
+    r[256 + 4] = -3.0f;
+    r[256 + 255] = -3.0f;
+    rows.push_back(r);
+  }
+  {
+    // An all-zero block (of -0.0s and NaNs too), then NaNs among values.
+    std::vector<float> r(512, 0.0f);
+    r[3] = -0.0f;
+    r[9] = nan;
+    r[300] = nan;
+    r[301] = 3.0f;
+    r[302] = -2.0f;
+    r[511] = nan;
+    rows.push_back(r);
+  }
+  {
+    // Infinities: the scale becomes -0, every finite value 0, inf * -0 NaN (-128).
+    std::vector<float> r(512);
+    for (int j = 0; j < 512; ++j) r[j] = static_cast<float>((j % 5) - 2);
+    r[40] = inf;
+    r[41] = -inf;
+    r[256 + 17] = -inf;
+    rows.push_back(r);
+  }
+  {
+    // A subnormal absmax (the scale overflows to -inf), then huge values.
+    std::vector<float> r(512);
+    for (int j = 0; j < 512; ++j) {
+      r[j] = (j < 256 ? 1e-40f : 1e38f) * static_cast<float>((j % 7) - 3);
+    }
+    rows.push_back(r);
+  }
+  {
+    // Values just below the absmax in magnitude: all round to -+127.
+    std::vector<float> r(512);
+    for (int j = 0; j < 512; ++j) r[j] = (j % 2 ? -1.0f : 1.0f) * (1.0f - 1e-7f * (j % 3));
+    rows.push_back(r);
+  }
+  std::vector<float> flat;
+  for (const std::vector<float>& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  *n_out = static_cast<int>(rows.size());
+  return flat;
+}
+
+TEST_P(X86Kernels, QuantizeQ8_KMatchesRuntime) {
+  if (isa().quantize_q8_k == nullptr) GTEST_SKIP();
+  for (int k : {1, 31, 255, 256, 257, 300, 512, 1000, 4099}) {
+    for (int n : {1, 3}) {
+      const std::vector<float> x = gaussian(static_cast<size_t>(n) * k, 300 + k + n, 3.0f);
+      const std::vector<llmrt_block_q8_K> want =
+          reference_quantize<llmrt_block_q8_K>(llmrt_quantize_row_q8_k, x, n, k);
+      std::vector<llmrt_block_q8_K> got(want.size());
+      std::memset(got.data(), 0xcd, got.size() * sizeof(llmrt_block_q8_K));
+      isa().quantize_q8_k(x.data(), n, k, got.data());
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(llmrt_block_q8_K)))
+          << "n=" << n << " k=" << k;
+    }
+  }
+  int n = 0;
+  const std::vector<float> x = tricky_rows_q8_k(&n);
+  for (int k : {512, 400, 256, 100}) {  // whole rows, and shorter rows over the same values
+    std::vector<float> xk;
+    for (int i = 0; i < n; ++i) xk.insert(xk.end(), &x[i * 512], &x[i * 512] + k);
+    const std::vector<llmrt_block_q8_K> want =
+        reference_quantize<llmrt_block_q8_K>(llmrt_quantize_row_q8_k, xk, n, k);
+    std::vector<llmrt_block_q8_K> got(want.size());
+    std::memset(got.data(), 0xcd, got.size() * sizeof(llmrt_block_q8_K));
+    isa().quantize_q8_k(xk.data(), n, k, got.data());
+    for (size_t b = 0; b < want.size(); ++b) {
+      EXPECT_EQ(0, std::memcmp(&got[b], &want[b], sizeof(llmrt_block_q8_K)))
+          << "k=" << k << " block " << b << " (row " << b / blocks_of(k, LLMRT_QK_K) << ")";
+    }
+  }
+}
+
 // ---- quantized linears -----------------------------------------------------------------------
 
 struct Shape {
@@ -210,12 +338,25 @@ inline std::vector<double> abs_term_sums(llmrt_quant_scheme scheme, const unsign
                                          size_t x_row_bytes, size_t x_block_bytes,
                                          void (*dequantize_x)(const void*, int64_t, float*),
                                          int n, int k, int m) {
-  const int blocks = blocks_of(k), kp = blocks * LLMRT_QK;
+  const int blocks = blocks_of(k, block_values(scheme)), kp = blocks * block_values(scheme);
   std::vector<float> wd(kp), xd(static_cast<size_t>(n) * kp);
   for (int i = 0; i < n; ++i) dequantize_x(xq + i * x_row_bytes, kp, &xd[size_t(i) * kp]);
   std::vector<double> out(static_cast<size_t>(n) * m);
   for (int o = 0; o < m; ++o) {
     llmrt_dequantize_row(scheme, w + o * w_row_bytes, kp, wd.data());
+    if (scheme == LLMRT_Q4_K) {  // |d * sc * q| + |dmin * mn|: the two parts may cancel in wd
+      for (int b = 0; b < blocks; ++b) {
+        llmrt_block_q4_K wb;
+        std::memcpy(&wb, w + o * w_row_bytes + b * sizeof(wb), sizeof(wb));
+        for (int j = 0; j < LLMRT_QK_K; ++j) {
+          int sc, mn;
+          llmrt_q4_k_scale_min(wb.scales, j / 32, &sc, &mn);
+          const int q = (wb.qs[(j / 64) * 32 + j % 32] >> ((j / 32) % 2 * 4)) & 15;
+          wd[b * LLMRT_QK_K + j] =
+              std::fabs(llmrt_fp16_to_fp32(wb.d) * sc * q) + std::fabs(llmrt_fp16_to_fp32(wb.dmin) * mn);
+        }
+      }
+    }
     for (int i = 0; i < n; ++i) {
       double s = 0.0;
       for (int j = 0; j < kp; ++j) s += std::fabs(double(wd[j]) * xd[size_t(i) * kp + j]);
@@ -238,7 +379,7 @@ inline std::vector<double> abs_term_sums(llmrt_quant_scheme scheme, const unsign
 inline void check_quant_linear(const QuantScheme& q, const Shape& s,
                                const std::vector<unsigned char>& w, const std::vector<float>& x,
                                bool with_bias, const std::string& what) {
-  const int n = s.n, k = s.k, m = s.m, blocks = blocks_of(k);
+  const int n = s.n, k = s.k, m = s.m, blocks = blocks_of(k, block_values(q.weights));
   const size_t w_row_bytes = blocks * q.weight_block_bytes;
   const size_t x_row_bytes = blocks * q.activation_block_bytes;
   std::vector<float> bias = gaussian(m, 7u + m);
@@ -279,11 +420,24 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
       EXPECT_EQ(part[static_cast<size_t>(i) * m + 1], got[static_cast<size_t>(i) * m + 1]) << what;
     }
   }
+  // A few rows split at every place: each output is computed the same way whatever range holds
+  // it, so the results are bit-identical to the three-range run.
+  if (m <= 16 && static_cast<int64_t>(n) * k <= 20000) {
+    for (int cut = 0; cut <= m; ++cut) {
+      std::vector<float> split(static_cast<size_t>(n) * m, nan);
+      q.linear(xq.data(), w.data(), b, n, k, m, 0, cut, split.data());
+      q.linear(xq.data(), w.data(), b, n, k, m, cut, m, split.data());
+      for (size_t at = 0; at < split.size(); ++at) {
+        ASSERT_EQ(split[at], got[at]) << what << " n=" << n << " k=" << k << " m=" << m
+                                      << " cut at row " << cut << ", output " << at % m;
+      }
+    }
+  }
 }
 
 inline std::vector<unsigned char> quantize_weights(llmrt_quant_scheme scheme,
                                                    const std::vector<float>& w, int m, int k) {
-  const int blocks = blocks_of(k), kp = blocks * LLMRT_QK;
+  const int blocks = blocks_of(k, block_values(scheme)), kp = blocks * block_values(scheme);
   const size_t row_bytes = static_cast<size_t>(llmrt_quant_row_bytes(scheme, kp));
   std::vector<unsigned char> out(row_bytes * m);
   std::vector<float> padded(kp);
@@ -349,6 +503,87 @@ inline std::vector<unsigned char> extreme_weights(llmrt_quant_scheme scheme, int
   return out;
 }
 
+/// q4_K / q6_K blocks with extreme quants and scales: every quant at its minimum or maximum, or
+/// mixed; scales and mins at their limits (q6_K's signed both ways); zero super-block scales.
+/// (A short last block's padding meets zero activations, so its contents do not matter.)
+inline std::vector<unsigned char> extreme_weights_k(llmrt_quant_scheme scheme, int m, int k,
+                                                    int pattern) {
+  const int blocks = blocks_of(k, LLMRT_QK_K);
+  const size_t block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(scheme));
+  std::vector<unsigned char> out(block_bytes * blocks * m);
+  for (int o = 0; o < m; ++o) {
+    for (int b = 0; b < blocks; ++b) {
+      unsigned char* p = &out[(static_cast<size_t>(o) * blocks + b) * block_bytes];
+      const int v = (o + b + pattern) % 4;  // 0: min, 1: max, 2: mixed, 3: zero scale
+      const llmrt_fp16 d = llmrt_fp32_to_fp16(v == 3 ? 0.0f : 0.5f + 0.25f * ((o * 7 + b) % 5));
+      const uint8_t fill = static_cast<uint8_t>(v == 0 ? 0x00 : 0xff);
+      if (scheme == LLMRT_Q4_K) {
+        llmrt_block_q4_K blk;
+        blk.d = d;
+        blk.dmin = llmrt_fp32_to_fp16(v == 3 ? 0.0f : 0.75f);
+        for (int j = 0; j < 12; ++j) {  // all scales and mins 63, or a mixture
+          blk.scales[j] = static_cast<uint8_t>(v == 2 ? (j * 89 + pattern * 31) & 0xff : 0xff);
+        }
+        for (int j = 0; j < LLMRT_QK_K / 2; ++j) {
+          blk.qs[j] = v == 2 ? static_cast<uint8_t>(j % 2 ? 0x0f : 0xf0) : fill;
+        }
+        std::memcpy(p, &blk, sizeof(blk));
+      } else {
+        llmrt_block_q6_K blk;
+        blk.d = d;
+        for (int j = 0; j < LLMRT_QK_K / 16; ++j) {
+          blk.scales[j] = static_cast<int8_t>(v == 0 ? -128 : v == 1 ? 127 : (j % 2 ? 127 : -128));
+        }
+        for (int j = 0; j < LLMRT_QK_K / 2; ++j) {
+          blk.ql[j] = v == 2 ? static_cast<uint8_t>(j % 3 ? 0x0f : 0xf0) : fill;
+        }
+        for (int j = 0; j < LLMRT_QK_K / 4; ++j) {
+          blk.qh[j] = v == 2 ? static_cast<uint8_t>(j % 2 ? 0x33 : 0xcc) : fill;
+        }
+        std::memcpy(p, &blk, sizeof(blk));
+      }
+    }
+  }
+  return out;
+}
+
+// Shapes for the K-quants: k at, around and between super-blocks (300: a padded last block),
+// long rows crossing the 32 KiB activation chunks (for 1 row and for 4-row tiles).
+const Shape kShapesK[] = {
+    {1, 256, 1},  {1, 512, 7},   {2, 300, 9},   {3, 256, 5},    {4, 512, 13},  {5, 768, 31},
+    {17, 300, 10}, {1, 1, 3},    {1, 4096, 67}, {4, 2048, 37},  {1, 27000, 5}, {6, 7000, 11},
+    {2, 4099, 6},  {1, 2048, 8}, {8, 256, 4},   {3, 100, 2},
+};
+
+inline void check_scheme_k(const QuantScheme& q) {
+  int case_index = 0;
+  for (const Shape& s : kShapesK) {
+    const std::vector<float> wf = gaussian(static_cast<size_t>(s.m) * s.k, 41 + case_index);
+    const std::vector<float> x = gaussian(static_cast<size_t>(s.n) * s.k, 53 + case_index);
+    check_quant_linear(q, s, quantize_weights(q.weights, wf, s.m, s.k), x,
+                       case_index % 2 == 0, "random");
+    ++case_index;
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  // Extremes: activations all +-1 (quants -+127), alternating, or with NaNs (quants -128).
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int pattern = 0; pattern < 4; ++pattern) {
+    for (const Shape& s : {Shape{1, 256, 9}, Shape{4, 300, 5}, Shape{5, 512, 3}, Shape{1, 5, 2},
+                           Shape{2, 768, 4}}) {
+      std::vector<float> x(static_cast<size_t>(s.n) * s.k);
+      for (size_t j = 0; j < x.size(); ++j) {
+        x[j] = pattern == 0   ? 1.0f
+               : pattern == 1 ? -1.0f
+               : pattern == 2 ? (j % 2 ? 1.0f : -1.0f) * 3.5f
+                              : (j % 3 == 2 ? nan : j % 2 ? 2.0f : -2.0f);
+      }
+      check_quant_linear(q, s, extreme_weights_k(q.weights, s.m, s.k, pattern), x,
+                         pattern % 2 == 1, "extreme pattern " + std::to_string(pattern));
+      if (::testing::Test::HasFatalFailure()) return;
+    }
+  }
+}
+
 inline void check_scheme(const QuantScheme& q) {
   int case_index = 0;
   for (const Shape& s : kShapes) {
@@ -392,6 +627,20 @@ TEST_P(X86Kernels, LinearQ4_1MatchesGeneric) {
   check_scheme(QuantScheme{LLMRT_Q4_1, sizeof(llmrt_block_q4_1), llmk_linear_q4_1,
                            isa().quantize_q8_1, isa().linear_q4_1_rows, sizeof(llmrt_block_q8_1),
                            llmrt_dequantize_row_q8_1});
+}
+
+TEST_P(X86Kernels, LinearQ4_KMatchesGeneric) {
+  if (isa().linear_q4_k_rows == nullptr || isa().quantize_q8_k == nullptr) GTEST_SKIP();
+  check_scheme_k(QuantScheme{LLMRT_Q4_K, sizeof(llmrt_block_q4_K), llmk_linear_q4_k,
+                             isa().quantize_q8_k, isa().linear_q4_k_rows, sizeof(llmrt_block_q8_K),
+                             llmrt_dequantize_row_q8_k});
+}
+
+TEST_P(X86Kernels, LinearQ6_KMatchesGeneric) {
+  if (isa().linear_q6_k_rows == nullptr || isa().quantize_q8_k == nullptr) GTEST_SKIP();
+  check_scheme_k(QuantScheme{LLMRT_Q6_K, sizeof(llmrt_block_q6_K), llmk_linear_q6_k,
+                             isa().quantize_q8_k, isa().linear_q6_k_rows, sizeof(llmrt_block_q8_K),
+                             llmrt_dequantize_row_q8_k});
 }
 
 // ---- float kernels ---------------------------------------------------------------------------
@@ -512,6 +761,114 @@ TEST_P(X86Kernels, AddIsExact) {
       ASSERT_EQ(in_place[j], a[j] + b[j]);
     }
   }
+}
+
+// ---- attention -------------------------------------------------------------------------------
+
+/// Per element of out: sum_t w_t * |v_t[j]|, w the exact (double) softmax weights of its row and
+/// head: the scale of the float rounding in a weighted sum of values.
+inline std::vector<double> attend_term_sums(const std::vector<float>& q,
+                                            const std::vector<float>& kc,
+                                            const std::vector<float>& vc, int n, int pos0,
+                                            int n_heads, int n_kv_heads, int head_dim) {
+  const size_t q_dim = size_t(n_heads) * head_dim, kv_dim = size_t(n_kv_heads) * head_dim;
+  std::vector<double> out(n * q_dim, 0.0);
+  for (int i = 0; i < n; ++i) {
+    const int n_pos = pos0 + i + 1;
+    for (int h = 0; h < n_heads; ++h) {
+      const size_t kv_off = size_t(h / (n_heads / n_kv_heads)) * head_dim;
+      std::vector<double> w(n_pos);
+      double max_w = -1e300, sum = 0.0;
+      for (int t = 0; t < n_pos; ++t) {
+        double dot = 0.0;
+        for (int j = 0; j < head_dim; ++j) {
+          dot += double(q[i * q_dim + h * head_dim + j]) * kc[t * kv_dim + kv_off + j];
+        }
+        w[t] = dot / std::sqrt(double(head_dim));
+        max_w = std::max(max_w, w[t]);
+      }
+      for (double& x : w) sum += (x = std::exp(x - max_w));
+      for (int t = 0; t < n_pos; ++t) {
+        for (int j = 0; j < head_dim; ++j) {
+          out[i * q_dim + h * head_dim + j] += w[t] / sum * std::fabs(vc[t * kv_dim + kv_off + j]);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST_P(X86Kernels, AttendMatchesGeneric) {
+  if (isa().attend == nullptr) GTEST_SKIP();
+  struct Heads {
+    int n_heads, n_kv_heads;
+  };
+  // MHA, GQA 2 and 8, and 32 query heads on one KV head (more than a kernel takes at once).
+  const Heads heads[] = {{4, 4}, {6, 3}, {16, 2}, {32, 1}};
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  int case_index = 0;
+  double worst = 0.0;
+  for (int head_dim : {8, 48, 64, 128, 20, 1, 5}) {
+    for (const Heads& hs : heads) {
+      for (int n : {1, 5}) {
+        for (int pos0 : {0, 37, 150}) {
+          const int nh = hs.n_heads, nkv = hs.n_kv_heads;
+          const size_t q_dim = size_t(nh) * head_dim, kv_dim = size_t(nkv) * head_dim;
+          const int filled = pos0 + n, context = filled + 3;
+          const float q_sd = case_index % 3 == 2 ? 3.0f : 1.0f;  // sometimes sharper softmaxes
+          const std::vector<float> q = gaussian(n * q_dim, 1000 + case_index, q_sd);
+          std::vector<float> kc = gaussian(context * kv_dim, 2000 + case_index);
+          std::vector<float> vc = gaussian(context * kv_dim, 3000 + case_index);
+          // Rows past the window: NaN, so that reading them would show.
+          std::fill(kc.begin() + filled * kv_dim, kc.end(), nan);
+          std::fill(vc.begin() + filled * kv_dim, vc.end(), nan);
+
+          std::vector<float> want(n * q_dim), scores(filled);
+          llmk_attend_f32(q.data(), n, pos0, nh, nkv, head_dim, kc.data(), vc.data(), 0, nh,
+                          scores.data(), want.data());
+          const std::vector<double> scale =
+              attend_term_sums(q, kc, vc, n, pos0, nh, nkv, head_dim);
+          const std::string what = "head_dim=" + std::to_string(head_dim) + " heads=" +
+                                   std::to_string(nh) + "/" + std::to_string(nkv) + " n=" +
+                                   std::to_string(n) + " pos0=" + std::to_string(pos0);
+
+          // All heads in three ranges (one maybe empty), cut at places that split KV groups.
+          std::vector<float> got(n * q_dim, nan);
+          const int cut1 = nh / 3, cut2 = nh - nh / 4;
+          const int ranges[3][2] = {{0, cut1}, {cut1, cut2}, {cut2, nh}};
+          for (const auto& r : ranges) {
+            std::vector<float> own_scores(filled, nan);
+            isa().attend(q.data(), n, pos0, nh, nkv, head_dim, kc.data(), vc.data(), r[0], r[1],
+                         own_scores.data(), got.data());
+          }
+          for (size_t at = 0; at < got.size(); ++at) {
+            const double tol = 1e-5 * scale[at] + 1e-30;
+            worst = std::max(worst, std::fabs(got[at] - want[at]) / (scale[at] + 1e-30));
+            ASSERT_NEAR(got[at], want[at], tol) << what << " at row " << at / q_dim << " column "
+                                                << at % q_dim;
+          }
+          // A range inside the heads leaves the other columns alone and writes the same values.
+          if (nh >= 3) {
+            const int hb = 1, he = nh - 1;
+            std::vector<float> part(n * q_dim, nan), own_scores(filled);
+            isa().attend(q.data(), n, pos0, nh, nkv, head_dim, kc.data(), vc.data(), hb, he,
+                         own_scores.data(), part.data());
+            for (size_t at = 0; at < part.size(); ++at) {
+              const int h = static_cast<int>(at % q_dim) / head_dim;
+              if (h < hb || h >= he) {
+                ASSERT_TRUE(std::isnan(part[at])) << what << " column " << at % q_dim;
+              } else {
+                ASSERT_EQ(part[at], got[at]) << what << " column " << at % q_dim;
+              }
+            }
+          }
+          ++case_index;
+        }
+      }
+    }
+  }
+  std::printf("[ %s ] attend: worst |error| / sum|terms| %.3g over %d cases\n", isa().name,
+              worst, case_index);
 }
 
 }  // namespace x86_kernel_tests

@@ -1,0 +1,315 @@
+//===- LinearSources.cpp - the linear ops and attention in model.cpp ------===//
+//
+// A linear op is written as up to three steps:
+//   prologue  the norm (llm-fuse-norm-into-linear), then, for a microkernel with int8 dot
+//             products, the input quantized once for every weight of the op;
+//   products  each weight's rows into its destination: a value in the arena, or the new rows
+//             of the KV cache (llm.qkv_projection);
+//   epilogue  per part of rows: RoPE (whole heads), the residual add, or SwiGLU.
+// On a threaded target whose microkernels cover the op's weights the products and epilogues
+// run as one llmrt_parallel_for over the parts llm-x86-tile chose; otherwise they are
+// sequential calls of the generic kernels, one per weight, and the epilogue over whole rows.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Emitter/CppText.h"
+#include "compiler/Emitter/ModelCode.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+/// What happens to a part of a destination's rows once they are computed.
+struct Epilogue {
+  enum class Kind { None, Rope, Residual, SwiGLU } kind = Kind::None;
+  std::string operand; ///< Rope: the frequency table; Residual: the residual; SwiGLU: up rows
+  int64_t headDim = 0; ///< Rope
+};
+
+/// One weight of a linear op and where its rows go.
+struct Product {
+  FlatSymbolRefAttr weight;
+  FlatSymbolRefAttr bias; ///< may be null
+  int64_t rows = 0;
+  std::string dest;       ///< (n, rows) floats
+  Epilogue epilogue;
+};
+
+class LinearWriter {
+public:
+  LinearWriter(ModelCode &code, Operation &op) : code(code), op(op), os(code.os) {}
+
+  /// `products` run on one input; with `paired` (SwiGLU) the two products share their parts
+  /// and the epilogue of the second combines both.
+  LogicalResult write(Value input, SmallVector<Product> products, bool paired = false) {
+    int64_t k = ModelCode::columns(input);
+    bool micro = usesMicrokernels(products);
+    FailureOr<std::string> in = writePrologue(input, k, products.front().weight, micro);
+    if (failed(in))
+      return failure();
+    if (!micro)
+      return writeSequential(*in, k, products);
+    FailureOr<int64_t> parts = code.requiredAttr(&op, kRowPartsAttr, "llm-x86-tile");
+    FailureOr<int64_t> perPart = code.requiredAttr(&op, kRowsPerPartAttr, "llm-x86-tile");
+    if (failed(parts) || failed(perPart))
+      return failure();
+    os << "  llmrt_parallel_for(m->pool, " << *parts << ", [&](int part) {  // " << *perPart
+       << " rows each\n";
+    if (paired || products.size() == 1) {
+      writePart(*in, k, products, *perPart, "part", "    ");
+    } else {
+      int64_t first = 0;
+      for (size_t i = 0; i < products.size(); ++i) {
+        int64_t last = first + (products[i].rows + *perPart - 1) / *perPart;
+        os << (i == 0 ? "    if (part < " + std::to_string(last) + ") {\n"
+               : i + 1 < products.size() ? "    } else if (part < " + std::to_string(last) + ") {\n"
+                                         : std::string("    } else {\n"));
+        std::string index = first == 0 ? "part" : "(part - " + std::to_string(first) + ")";
+        writePart(*in, k, {products[i]}, *perPart, index, "      ");
+        first = last;
+      }
+      os << "    }\n";
+    }
+    os << "  });\n";
+    return success();
+  }
+
+private:
+  /// Microkernels when the target is threaded, the tiling pass split this op and every weight
+  /// has a row-range kernel for its storage.
+  bool usesMicrokernels(ArrayRef<Product> products) {
+    if (!code.target().threaded || !op.hasAttr(kRowPartsAttr))
+      return false;
+    for (const Product &product : products)
+      if (!llvm::is_contained(code.target().linearKernels, code.storage(product.weight)))
+        return false;
+    return true;
+  }
+
+  std::string microPrefix() { return "llmk_" + code.target().kernelPrefix + "_"; }
+
+  /// Writes the norm and quantization of the input; returns the expression the products read.
+  FailureOr<std::string> writePrologue(Value input, int64_t k, FlatSymbolRefAttr weight,
+                                       bool micro) {
+    std::string in = code.valueName(input);
+    if (auto norm = op.getAttrOfType<FlatSymbolRefAttr>("norm")) {
+      FailureOr<int64_t> offset = code.requiredAttr(&op, kNormOffsetAttr, "llm-plan-memory");
+      if (failed(offset))
+        return failure();
+      std::string normed = code.freshName(norm.getValue());
+      float eps = float(op.getAttrOfType<FloatAttr>("norm_eps").getValueAsDouble());
+      os << "  float* " << normed << " = reinterpret_cast<float*>(arena + " << *offset
+         << ");  // (n, " << k << ") normalized input\n"
+         << "  " << code.elementwiseKernel("rms_norm") << "(" << in << ", "
+         << code.weightRef(norm) << ", n, " << k << ", " << formatFloat(eps) << ", " << normed
+         << ");\n";
+      in = normed;
+    }
+    std::string storage = code.storage(weight);
+    if (!micro || storage == "f32")
+      return in;
+    FailureOr<int64_t> scratch = code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
+    if (failed(scratch))
+      return failure();
+    std::string format = cast<llm::WeightOp>(code.module.lookupSymbol(weight))
+                             .getQuantizedType()
+                             .getActivationFormat()
+                             .str();
+    os << "  " << microPrefix() << "quantize_" << format << "(" << in << ", n, " << k
+       << ", arena + " << *scratch << ");\n";
+    return "arena + " + std::to_string(*scratch);
+  }
+
+  /// The generic kernels, one call per weight, then the epilogues over whole rows.
+  LogicalResult writeSequential(StringRef in, int64_t k, ArrayRef<Product> products) {
+    for (const Product &product : products) {
+      std::string storage = code.storage(product.weight);
+      os << "  llmk_linear_" << storage << "(" << in << ", " << code.weightRef(product.weight)
+         << ", " << biasRef(product) << ", n, " << k << ", " << product.rows << ", ";
+      if (storage != "f32") {
+        FailureOr<int64_t> scratch =
+            code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
+        if (failed(scratch))
+          return failure();
+        os << "arena + " << *scratch << ", ";
+      }
+      os << product.dest << ");\n";
+    }
+    for (const Product &product : products)
+      writeEpilogue(product, "0", std::to_string(product.rows), "n", "  ");
+    return success();
+  }
+
+  /// One part's products and epilogue; `index` is the part's number among this destination's.
+  void writePart(StringRef in, int64_t k, ArrayRef<Product> products, int64_t perPart,
+                 StringRef index, StringRef indent) {
+    int64_t rows = products.front().rows;
+    os << indent << "const int begin = " << index << " * " << perPart
+       << ", end = std::min(begin + " << perPart << ", " << rows << ");\n";
+    for (const Product &product : products)
+      os << indent << microPrefix() << "linear_" << code.storage(product.weight) << "_rows("
+         << in << ", " << code.weightRef(product.weight) << ", " << biasRef(product) << ", n, "
+         << k << ", " << product.rows << ", begin, end, " << product.dest << ");\n";
+    writeEpilogue(products.front(), "begin", "end", "n", indent);
+  }
+
+  /// The epilogue over columns [begin, end) of each of the n rows of product.dest.
+  void writeEpilogue(const Product &product, StringRef begin, StringRef end, StringRef n,
+                     StringRef indent) {
+    const Epilogue &e = product.epilogue;
+    if (e.kind == Epilogue::Kind::None)
+      return;
+    bool whole = begin == "0";
+    std::string count = whole ? "n * " + std::to_string(product.rows) : "end - begin";
+    if (e.kind == Epilogue::Kind::Rope) {
+      // One row at a time: a row's position is pos + t. The generic RoPE kernel (sin and cos
+      // per pair) serves every target; it is a small share of a token's time.
+      if (whole) {
+        os << indent << "llmk_rope_f32(" << product.dest << ", n, " << product.rows / e.headDim
+           << ", " << e.headDim << ", pos, " << e.operand << ", " << product.dest << ");\n";
+        return;
+      }
+      os << indent << "for (int t = 0; t < " << n << "; ++t) {\n"
+         << indent << "  float* row = " << product.dest << " + t * " << product.rows
+         << " + begin;\n"
+         << indent << "  llmk_rope_f32(row, 1, (end - begin) / " << e.headDim << ", "
+         << e.headDim << ", pos + t, " << e.operand << ", row);\n"
+         << indent << "}\n";
+      return;
+    }
+    std::string kernel =
+        code.elementwiseKernel(e.kind == Epilogue::Kind::Residual ? "add" : "swiglu");
+    if (whole) {
+      os << indent << kernel << "(" << product.dest << ", " << e.operand << ", " << count
+         << ", " << product.dest << ");\n";
+      return;
+    }
+    os << indent << "for (int t = 0; t < " << n << "; ++t) {\n"
+       << indent << "  const size_t row = size_t(t) * " << product.rows << " + begin;\n"
+       << indent << "  " << kernel << "(" << product.dest << " + row, " << e.operand
+       << " + row, end - begin, " << product.dest << " + row);\n"
+       << indent << "}\n";
+  }
+
+  std::string biasRef(const Product &product) {
+    return product.bias ? code.weightRef(product.bias) : "nullptr";
+  }
+
+  ModelCode &code;
+  Operation &op;
+  raw_ostream &os;
+};
+
+/// The first rows of this call in a layer's key or value cache, declared as a named pointer.
+std::string declareCacheRows(ModelCode &code, int64_t layer, StringRef which) {
+  std::string name = code.freshName("layers." + std::to_string(layer) + ".new_" + which.str());
+  int64_t kvDim = code.kv.layerKVDim.at(layer);
+  code.os << "  float* " << name << " = m->" << which.drop_back() << "_cache + "
+          << code.kv.layerOffset.at(layer) << " + size_t(pos) * " << kvDim << ";  // (n, "
+          << kvDim << ") in layer " << layer << "'s " << which.drop_back() << " cache\n";
+  return name;
+}
+
+LogicalResult writeCachedAttention(ModelCode &code, llm::CachedAttentionOp attention) {
+  Operation *op = attention.getOperation();
+  FailureOr<int64_t> scores = code.requiredAttr(op, kScoresOffsetAttr, "llm-plan-memory");
+  if (failed(scores))
+    return failure();
+  int64_t layer = attention.getLayer(), cache = code.kv.layerOffset.at(layer);
+  int64_t heads = attention.getNumHeads();
+  std::string args = llvm::formatv("{0}, n, pos, {1}, {2}, {3}, m->key_cache + {4}, "
+                                   "m->value_cache + {4},",
+                                   code.valueName(attention.getQuery()), heads,
+                                   attention.getNumKvHeads(), attention.getHeadDim(), cache);
+  std::string out = code.valueName(attention.getResult());
+  std::string scoresRef = "reinterpret_cast<float*>(arena + " + std::to_string(*scores) + ")";
+  if (!code.target().threaded || !op->hasAttr(kRowPartsAttr)) {
+    code.os << "  llmk_attend_f32(" << args << "\n                  0, " << heads << ", "
+            << scoresRef << ", " << out << ");\n";
+    return success();
+  }
+  FailureOr<int64_t> parts = code.requiredAttr(op, kRowPartsAttr, "llm-x86-tile");
+  FailureOr<int64_t> perPart = code.requiredAttr(op, kRowsPerPartAttr, "llm-x86-tile");
+  if (failed(parts) || failed(perPart))
+    return failure();
+  code.os << "  llmrt_parallel_for(m->pool, " << *parts << ", [&](int part) {  // " << *perPart
+          << " heads each, scores of kContextLength floats each\n"
+          << "    const int begin = part * " << *perPart << ", end = std::min(begin + "
+          << *perPart << ", " << heads << ");\n"
+          << "    " << code.elementwiseKernel("attend") << "(" << args << "\n"
+          << "        begin, end, " << scoresRef << " + size_t(part) * kContextLength, " << out
+          << ");\n"
+          << "  });\n";
+  return success();
+}
+
+LogicalResult writeAttention(ModelCode &code, llm::AttentionOp attention) {
+  FailureOr<int64_t> scores =
+      code.requiredAttr(attention, kScoresOffsetAttr, "llm-plan-memory");
+  if (failed(scores))
+    return failure();
+  int64_t cache = code.kv.layerOffset.at(attention.getLayer());
+  code.os << "  llmk_attention_f32(" << code.valueName(attention.getQuery()) << ", "
+          << code.valueName(attention.getKey()) << ", " << code.valueName(attention.getValue())
+          << ", n, pos, " << attention.getNumHeads() << ", " << attention.getNumKvHeads()
+          << ", " << attention.getHeadDim() << ",\n                     m->key_cache + "
+          << cache << ", m->value_cache + " << cache
+          << ",\n                     reinterpret_cast<float*>(arena + " << *scores << "), "
+          << code.valueName(attention.getResult()) << ");\n";
+  return success();
+}
+
+} // namespace
+
+std::optional<LogicalResult> writeLinearOrAttention(ModelCode &code, Operation &op) {
+  LinearWriter writer(code, op);
+  if (auto linear = dyn_cast<llm::LinearOp>(op)) {
+    Product product{linear.getWeightAttr(), linear.getBiasAttr(),
+                    ModelCode::columns(linear.getResult()), code.valueName(linear.getResult())};
+    if (Value residual = linear.getResidual())
+      product.epilogue = {Epilogue::Kind::Residual, code.valueName(residual)};
+    return writer.write(linear.getInput(), {product});
+  }
+  if (auto group = dyn_cast<llm::LinearGroupOp>(op)) {
+    SmallVector<Product> products;
+    for (auto [weight, result] : llvm::zip(group.getWeights(), group.getResults()))
+      products.push_back({cast<FlatSymbolRefAttr>(weight), nullptr,
+                          ModelCode::columns(result), code.valueName(result)});
+    return writer.write(group.getInput(), products);
+  }
+  if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op)) {
+    FailureOr<int64_t> product = code.requiredAttr(&op, kProductOffsetAttr, "llm-plan-memory");
+    if (failed(product))
+      return failure();
+    int64_t rows = ModelCode::columns(swiglu.getResult());
+    std::string up = code.freshName(swiglu.getUp());
+    code.os << "  float* " << up << " = reinterpret_cast<float*>(arena + " << *product
+            << ");  // (n, " << rows << ") up projection\n";
+    Product gateRows{swiglu.getGateAttr(), nullptr, rows, code.valueName(swiglu.getResult())};
+    gateRows.epilogue = {Epilogue::Kind::SwiGLU, up};
+    return writer.write(swiglu.getInput(), {gateRows, {swiglu.getUpAttr(), nullptr, rows, up}},
+                        /*paired=*/true);
+  }
+  if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op)) {
+    int64_t headDim = qkv.getHeadDim(), layer = qkv.getLayer();
+    int64_t kvRows = qkv.getNumKvHeads() * headDim;
+    std::string keys = declareCacheRows(code, layer, "keys");
+    std::string values = declareCacheRows(code, layer, "values");
+    Epilogue rope{Epilogue::Kind::Rope, code.ropeTableOf.lookup(&op), headDim};
+    return writer.write(
+        qkv.getInput(),
+        {{qkv.getQueryAttr(), nullptr, ModelCode::columns(qkv.getResult()),
+          code.valueName(qkv.getResult()), rope},
+         {qkv.getKeyAttr(), nullptr, kvRows, keys, rope},
+         {qkv.getValueAttr(), nullptr, kvRows, values}});
+  }
+  if (auto attention = dyn_cast<llm::CachedAttentionOp>(op))
+    return writeCachedAttention(code, attention);
+  if (auto attention = dyn_cast<llm::AttentionOp>(op))
+    return writeAttention(code, attention);
+  return std::nullopt;
+}
+
+} // namespace llmc

@@ -1,0 +1,42 @@
+//===- ModelCode.cpp - state shared by the writers of model.cpp -----------===//
+#include "compiler/Emitter/ModelCode.h"
+#include "compiler/Emitter/CppText.h"
+
+using namespace mlir;
+
+namespace llmc {
+
+std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
+  return "m->w." + weightMember.lookup(symbol.getValue());
+}
+
+std::string ModelCode::storageOf(llm::WeightOp weight) {
+  if (llm::QWeightType quantized = weight.getQuantizedType())
+    return llm::stringifyQuantScheme(quantized.getScheme()).str();
+  return "f32";
+}
+
+std::string ModelCode::storage(FlatSymbolRefAttr symbol) {
+  return storageOf(module.lookupSymbol<llm::WeightOp>(symbol));
+}
+
+std::string ModelCode::elementwiseKernel(StringRef op) const {
+  if (llvm::is_contained(target().elementwiseKernels, op))
+    return ("llmk_" + target().kernelPrefix + "_" + op + "_f32").str();
+  return ("llmk_" + op + "_f32").str();
+}
+
+FailureOr<int64_t> ModelCode::requiredAttr(Operation *op, StringRef name, StringRef pass) {
+  if (auto attr = op->getAttrOfType<IntegerAttr>(name))
+    return attr.getInt();
+  return op->emitError() << "has no '" << name << "': run " << pass << " first";
+}
+
+std::string ModelCode::freshName(StringRef name) {
+  std::string base = cppIdentifier(name);
+  int &uses = usedNames[base];
+  ++uses;
+  return uses == 1 ? base : base + "_" + std::to_string(uses);
+}
+
+} // namespace llmc

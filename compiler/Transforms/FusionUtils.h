@@ -1,0 +1,29 @@
+//===- FusionUtils.h - what the fusion passes share -------------*- C++ -*-===//
+#ifndef LLMC_COMPILER_TRANSFORMS_FUSIONUTILS_H
+#define LLMC_COMPILER_TRANSFORMS_FUSIONUTILS_H
+
+#include "dialects/llm/LLMOps.h"
+
+#include <string>
+
+namespace llmc {
+
+/// What a linear's input becomes before its dot products: "f32" for a float weight, else the
+/// quantized weight's activation format ("q8_0", "q8_1", "q8_k"). Linears with the same
+/// answer can share one prepared input.
+std::string inputFormatOf(mlir::Operation *user, mlir::FlatSymbolRefAttr weight);
+
+/// Whether `op` is a linear op with only a weight, no bias, norm prologue or residual: one
+/// that a fusion may absorb.
+bool isPlainLinear(mlir::llm::LinearOp op);
+
+/// The linear ops that can carry a `norm` prologue (llm.linear, llm.linear_group,
+/// llm.swiglu_linear, llm.qkv_projection).
+bool acceptsNormPrologue(mlir::Operation *op);
+
+/// Copies the `norm` prologue (weight and eps) of `from`, if any, onto `to`.
+void copyNormPrologue(mlir::Operation *from, mlir::Operation *to);
+
+} // namespace llmc
+
+#endif // LLMC_COMPILER_TRANSFORMS_FUSIONUTILS_H
