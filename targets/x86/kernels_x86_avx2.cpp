@@ -687,27 +687,14 @@ void llmk_avx2_add_f32(const float* a, const float* b, int count, float* out) {
 
 // ---- attention -------------------------------------------------------------------------------
 //
-// llmk_avx2_attend_f32 walks the positions 0 .. pos0+i of a row in blocks of a few dozen and
-// keeps an online softmax per query head (the running maximum m and sum l of e^(s - m), the
-// output row rescaled by e^(m_old - m_new) when the maximum grows), so that it needs no scratch
-// beyond a block of scores on the stack. For each block, the query heads in the range that share
-// a KV head take their turns over the same key and value rows, which the first head brings into
-// L1: with grouped-query attention the cache is read from memory once per KV head, not once per
-// query head. The q . k dot products run over head_dim in 8 lanes, 8 positions at a time (one
-// load of q for 8 FMAs, the 8 sums reduced together); the weighted sum of values runs along
-// head_dim, up to 8 vectors of accumulators at a time. All in float with FMA; the output differs
-// from llmk_attend_f32's (double) by float rounding only.
+// llmk_avx2_attend_f32 is kernels_x86_tiling.h's attend_rows (an online softmax over blocks of
+// positions, the query heads of one KV head taking turns over each block of keys and values)
+// with the vector code below. The q . k dot products run over head_dim in 8 lanes, 8 positions
+// at a time (one load of q for 8 FMAs, the 8 sums reduced together); the weighted sum of values
+// runs along head_dim, up to 8 vectors of accumulators at a time. All in float with FMA; the
+// output differs from llmk_attend_f32's (double) by float rounding only.
 
 namespace {
-
-constexpr int kAttendMaxBlock = 64;  // positions per block, a multiple of 8
-constexpr int kAttendMaxHeads = 16;  // query heads of one KV head handled together
-
-/// Positions per block: a block of keys and of values about 8 KiB each.
-inline int attend_block(int head_dim) {
-  const int b = (2048 / head_dim) & ~7;
-  return b < 8 ? 8 : b > kAttendMaxBlock ? kAttendMaxBlock : b;
-}
 
 /// Lane t: the sum of a[t]'s 8 lanes.
 inline __m256 hsum_x8(const __m256 a[8]) {
@@ -715,72 +702,6 @@ inline __m256 hsum_x8(const __m256 a[8]) {
   const __m256 b2 = _mm256_hadd_ps(a[4], a[5]), b3 = _mm256_hadd_ps(a[6], a[7]);
   const __m256 c0 = _mm256_hadd_ps(b0, b1), c1 = _mm256_hadd_ps(b2, b3);
   return _mm256_add_ps(_mm256_permute2f128_ps(c0, c1, 0x20), _mm256_permute2f128_ps(c0, c1, 0x31));
-}
-
-/// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
-inline float attend_scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
-                           float scale, float* s) {
-  const int full = head_dim & ~7;
-  const bool tail = full < head_dim;
-  const __m256i mask = tail_mask(head_dim - full);
-  const __m256 vscale = _mm256_set1_ps(scale);
-  __m256 vmax = _mm256_set1_ps(-INFINITY);
-  int t = 0;
-  for (; t + 8 <= nb; t += 8) {
-    const float* kt = k + t * stride;
-    __m256 acc[8];
-    for (int u = 0; u < 8; ++u) acc[u] = _mm256_setzero_ps();
-    for (int j = 0; j < full; j += 8) {
-      const __m256 qv = _mm256_loadu_ps(q + j);
-      for (int u = 0; u < 8; ++u) {
-        acc[u] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kt + u * stride + j), acc[u]);
-      }
-    }
-    if (tail) {
-      const __m256 qv = _mm256_maskload_ps(q + full, mask);
-      for (int u = 0; u < 8; ++u) {
-        acc[u] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kt + u * stride + full, mask), acc[u]);
-      }
-    }
-    const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
-    vmax = _mm256_max_ps(vmax, sv);
-    _mm256_storeu_ps(s + t, sv);
-  }
-  float max_score = hmax(vmax);
-  for (; t < nb; ++t) {
-    const float* kt = k + t * stride;
-    __m256 acc = _mm256_setzero_ps();
-    for (int j = 0; j < full; j += 8) {
-      acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(kt + j), acc);
-    }
-    if (tail) {
-      acc = _mm256_fmadd_ps(_mm256_maskload_ps(q + full, mask),
-                            _mm256_maskload_ps(kt + full, mask), acc);
-    }
-    s[t] = hsum(acc) * scale;
-    if (s[t] > max_score) max_score = s[t];
-  }
-  return max_score;
-}
-
-/// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
-inline float attend_exp(float* p, int nb, float m) {
-  const __m256 vm = _mm256_set1_ps(m);
-  __m256 sum = _mm256_setzero_ps();
-  int t = 0;
-  for (; t + 8 <= nb; t += 8) {
-    const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(p + t), vm));
-    _mm256_storeu_ps(p + t, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  if (t < nb) {
-    const __m256i mask = tail_mask(nb - t);
-    const __m256 e = _mm256_and_ps(exp_ps(_mm256_sub_ps(_mm256_maskload_ps(p + t, mask), vm)),
-                                   _mm256_castsi256_ps(mask));
-    _mm256_maskstore_ps(p + t, mask, e);
-    sum = _mm256_add_ps(sum, e);
-  }
-  return hsum(sum);
 }
 
 /// o[j] = sum_t p[t] * v_t[j] (first block) or o[j] * alpha + sum_t p[t] * v_t[j], for t in
@@ -801,49 +722,119 @@ inline void attend_values_x(const float* p, const float* v, size_t stride, int n
   }
 }
 
-inline void attend_values(const float* p, const float* v, size_t stride, int nb, int head_dim,
-                          bool first, float alpha, float* o) {
-  const __m256 va = _mm256_set1_ps(alpha);
-  int j = 0;
-  for (; j + 64 <= head_dim; j += 64) attend_values_x<8>(p, v + j, stride, nb, first, va, o + j);
-  if (j + 32 <= head_dim) {
-    attend_values_x<4>(p, v + j, stride, nb, first, va, o + j);
-    j += 32;
-  }
-  if (j + 16 <= head_dim) {
-    attend_values_x<2>(p, v + j, stride, nb, first, va, o + j);
-    j += 16;
-  }
-  if (j + 8 <= head_dim) {
-    attend_values_x<1>(p, v + j, stride, nb, first, va, o + j);
-    j += 8;
-  }
-  if (j < head_dim) {
-    const __m256i mask = tail_mask(head_dim - j);
-    __m256 acc = _mm256_setzero_ps();
-    for (int t = 0; t < nb; ++t) {
-      const __m256 vt = _mm256_maskload_ps(v + t * stride + j, mask);
-      acc = _mm256_fmadd_ps(_mm256_broadcast_ss(p + t), vt, acc);
+/// Attention's vector code for kernels_x86_tiling.h's attend_rows.
+struct AttendF32 {
+  /// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
+  static float scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
+                      float scale, float* s) {
+    const int full = head_dim & ~7;
+    const bool tail = full < head_dim;
+    const __m256i mask = tail_mask(head_dim - full);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    int t = 0;
+    for (; t + 8 <= nb; t += 8) {
+      const float* kt = k + t * stride;
+      __m256 acc[8];
+      for (int u = 0; u < 8; ++u) acc[u] = _mm256_setzero_ps();
+      for (int j = 0; j < full; j += 8) {
+        const __m256 qv = _mm256_loadu_ps(q + j);
+        for (int u = 0; u < 8; ++u) {
+          acc[u] = _mm256_fmadd_ps(qv, _mm256_loadu_ps(kt + u * stride + j), acc[u]);
+        }
+      }
+      if (tail) {
+        const __m256 qv = _mm256_maskload_ps(q + full, mask);
+        for (int u = 0; u < 8; ++u) {
+          acc[u] = _mm256_fmadd_ps(qv, _mm256_maskload_ps(kt + u * stride + full, mask), acc[u]);
+        }
+      }
+      const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
+      vmax = _mm256_max_ps(vmax, sv);
+      _mm256_storeu_ps(s + t, sv);
     }
-    if (!first) acc = _mm256_fmadd_ps(_mm256_maskload_ps(o + j, mask), va, acc);
-    _mm256_maskstore_ps(o + j, mask, acc);
+    float max_score = hmax(vmax);
+    for (; t < nb; ++t) {
+      const float* kt = k + t * stride;
+      __m256 acc = _mm256_setzero_ps();
+      for (int j = 0; j < full; j += 8) {
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(q + j), _mm256_loadu_ps(kt + j), acc);
+      }
+      if (tail) {
+        acc = _mm256_fmadd_ps(_mm256_maskload_ps(q + full, mask),
+                              _mm256_maskload_ps(kt + full, mask), acc);
+      }
+      s[t] = hsum(acc) * scale;
+      if (s[t] > max_score) max_score = s[t];
+    }
+    return max_score;
   }
-}
 
-/// o *= c over head_dim floats.
-inline void attend_scale(float* o, int head_dim, float c) {
-  const __m256 vc = _mm256_set1_ps(c);
-  int j = 0;
-  for (; j + 8 <= head_dim; j += 8) {
-    _mm256_storeu_ps(o + j, _mm256_mul_ps(_mm256_loadu_ps(o + j), vc));
+  /// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
+  static float exp(float* p, int nb, float m) {
+    const __m256 vm = _mm256_set1_ps(m);
+    __m256 sum = _mm256_setzero_ps();
+    int t = 0;
+    for (; t + 8 <= nb; t += 8) {
+      const __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(p + t), vm));
+      _mm256_storeu_ps(p + t, e);
+      sum = _mm256_add_ps(sum, e);
+    }
+    if (t < nb) {
+      const __m256i mask = tail_mask(nb - t);
+      const __m256 e = _mm256_and_ps(exp_ps(_mm256_sub_ps(_mm256_maskload_ps(p + t, mask), vm)),
+                                     _mm256_castsi256_ps(mask));
+      _mm256_maskstore_ps(p + t, mask, e);
+      sum = _mm256_add_ps(sum, e);
+    }
+    return hsum(sum);
   }
-  for (; j < head_dim; ++j) o[j] *= c;
-}
 
-/// e^x for one x, with exp_ps.
-inline float exp1(float x) {
-  return _mm_cvtss_f32(_mm256_castps256_ps128(exp_ps(_mm256_set1_ps(x))));
-}
+  /// o = sum_t p[t] * v_t (first block) or o * alpha + sum_t p[t] * v_t, over head_dim.
+  static void values(const float* p, const float* v, size_t stride, int nb, int head_dim,
+                     bool first, float alpha, float* o) {
+    const __m256 va = _mm256_set1_ps(alpha);
+    int j = 0;
+    for (; j + 64 <= head_dim; j += 64) attend_values_x<8>(p, v + j, stride, nb, first, va, o + j);
+    if (j + 32 <= head_dim) {
+      attend_values_x<4>(p, v + j, stride, nb, first, va, o + j);
+      j += 32;
+    }
+    if (j + 16 <= head_dim) {
+      attend_values_x<2>(p, v + j, stride, nb, first, va, o + j);
+      j += 16;
+    }
+    if (j + 8 <= head_dim) {
+      attend_values_x<1>(p, v + j, stride, nb, first, va, o + j);
+      j += 8;
+    }
+    if (j < head_dim) {
+      const __m256i mask = tail_mask(head_dim - j);
+      __m256 acc = _mm256_setzero_ps();
+      for (int t = 0; t < nb; ++t) {
+        const __m256 vt = _mm256_maskload_ps(v + t * stride + j, mask);
+        acc = _mm256_fmadd_ps(_mm256_broadcast_ss(p + t), vt, acc);
+      }
+      if (!first) acc = _mm256_fmadd_ps(_mm256_maskload_ps(o + j, mask), va, acc);
+      _mm256_maskstore_ps(o + j, mask, acc);
+    }
+  }
+
+  /// o *= c over head_dim floats.
+  static void scale_out(float* o, int head_dim, float c) {
+    const __m256 vc = _mm256_set1_ps(c);
+    int j = 0;
+    for (; j + 8 <= head_dim; j += 8) {
+      _mm256_storeu_ps(o + j, _mm256_mul_ps(_mm256_loadu_ps(o + j), vc));
+    }
+    for (; j < head_dim; ++j) o[j] *= c;
+  }
+
+  /// e^x for one x, with exp_ps.
+  static float exp1(float x) {
+    return _mm_cvtss_f32(_mm256_castps256_ps128(exp_ps(_mm256_set1_ps(x))));
+  }
+};
 
 }  // namespace
 
@@ -851,54 +842,6 @@ void llmk_avx2_attend_f32(const float* q, int n, int pos0, int n_heads, int n_kv
                           int head_dim, const float* key_cache, const float* value_cache,
                           int head_begin, int head_end, float* scores, float* out) {
   (void)scores;  // the online softmax keeps its scores on the stack
-  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
-  const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
-  const int group = n_heads / n_kv_heads;  // query heads per KV head
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  const int block = attend_block(head_dim);
-  float s[kAttendMaxHeads][kAttendMaxBlock];  // per head: a block's scores, then weights
-  float block_max[kAttendMaxHeads], alpha[kAttendMaxHeads];
-  float m[kAttendMaxHeads], l[kAttendMaxHeads];  // per head: running maximum and sum
-
-  // Query heads [h0, h1): consecutive heads of the range that share KV head g.
-  for (int h0 = head_begin; h0 < head_end;) {
-    const int g = h0 / group;
-    int h1 = (g + 1) * group;
-    if (h1 > head_end) h1 = head_end;
-    if (h1 > h0 + kAttendMaxHeads) h1 = h0 + kAttendMaxHeads;
-    const float* kg = key_cache + static_cast<size_t>(g) * head_dim;
-    const float* vg = value_cache + static_cast<size_t>(g) * head_dim;
-    for (int i = 0; i < n; ++i) {
-      const int n_pos = pos0 + i + 1;
-      const float* qi = q + i * q_dim;
-      float* oi = out + i * q_dim;
-      for (int t0 = 0; t0 < n_pos; t0 += block) {
-        const int nb = n_pos - t0 < block ? n_pos - t0 : block;
-        const bool first = t0 == 0;
-        const float* kb = kg + t0 * kv_dim;
-        const float* vb = vg + t0 * kv_dim;
-        // Three passes over the heads, each independent work per head (so that one head's
-        // latencies overlap another's work): scores, the softmax update, the weighted values.
-        for (int u = 0; u < h1 - h0; ++u) {
-          const float* qh = qi + static_cast<size_t>(h0 + u) * head_dim;
-          block_max[u] = attend_scores(qh, kb, kv_dim, nb, head_dim, scale, s[u]);
-        }
-        for (int u = 0; u < h1 - h0; ++u) {
-          const float m_new = first || block_max[u] > m[u] ? block_max[u] : m[u];
-          alpha[u] = first ? 0.0f : exp1(m[u] - m_new);
-          const float sum = attend_exp(s[u], nb, m_new);
-          l[u] = first ? sum : l[u] * alpha[u] + sum;
-          m[u] = m_new;
-        }
-        for (int u = 0; u < h1 - h0; ++u) {
-          attend_values(s[u], vb, kv_dim, nb, head_dim, first, alpha[u],
-                        oi + static_cast<size_t>(h0 + u) * head_dim);
-        }
-      }
-      for (int h = h0; h < h1; ++h) {
-        attend_scale(oi + static_cast<size_t>(h) * head_dim, head_dim, 1.0f / l[h - h0]);
-      }
-    }
-    h0 = h1;
-  }
+  attend_rows<AttendF32>(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache,
+                         head_begin, head_end, out);
 }

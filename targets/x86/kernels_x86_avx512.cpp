@@ -781,20 +781,12 @@ void llmk_avx512_add_f32(const float* a, const float* b, int count, float* out) 
 
 // ---- attention -------------------------------------------------------------------------------
 //
-// llmk_avx512_attend_f32: the algorithm of kernels_x86_avx2.cpp's llmk_avx2_attend_f32 (an online
-// softmax over blocks of positions, the query heads of one KV head taking turns over each block of
-// keys and values) in 16 lanes, tails of head_dim and of a block by masked loads and stores.
+// llmk_avx512_attend_f32: kernels_x86_tiling.h's attend_rows (an online softmax over blocks of
+// positions, the query heads of one KV head taking turns over each block of keys and values)
+// with the vector code of kernels_x86_avx2.cpp's attention in 16 lanes, tails of head_dim and
+// of a block by masked loads and stores.
 
 namespace {
-
-constexpr int kAttendMaxBlock = 64;  // positions per block, a multiple of 8
-constexpr int kAttendMaxHeads = 16;  // query heads of one KV head handled together
-
-/// Positions per block: a block of keys and of values about 8 KiB each.
-inline int attend_block(int head_dim) {
-  const int b = (2048 / head_dim) & ~7;
-  return b < 8 ? 8 : b > kAttendMaxBlock ? kAttendMaxBlock : b;
-}
 
 /// Lane t: the sum of a[t]'s 16 lanes.
 inline __m256 hsum_x8(const __m512 a[8]) {
@@ -805,68 +797,6 @@ inline __m256 hsum_x8(const __m512 a[8]) {
   const __m256 c0 = _mm256_hadd_ps(b0, b1), c1 = _mm256_hadd_ps(b2, b3);
   return _mm256_add_ps(_mm256_permute2f128_ps(c0, c1, 0x20),
                        _mm256_permute2f128_ps(c0, c1, 0x31));
-}
-
-/// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
-inline float attend_scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
-                           float scale, float* s) {
-  const int full = head_dim & ~15;
-  const bool tail = full < head_dim;
-  const __mmask16 mask = tail_mask16(head_dim - full);
-  const __m256 vscale = _mm256_set1_ps(scale);
-  __m256 vmax = _mm256_set1_ps(-INFINITY);
-  int t = 0;
-  for (; t + 8 <= nb; t += 8) {
-    const float* kt = k + t * stride;
-    __m512 acc[8];
-    for (int u = 0; u < 8; ++u) acc[u] = _mm512_setzero_ps();
-    for (int j = 0; j < full; j += 16) {
-      const __m512 qv = _mm512_loadu_ps(q + j);
-      for (int u = 0; u < 8; ++u) {
-        acc[u] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(kt + u * stride + j), acc[u]);
-      }
-    }
-    if (tail) {
-      const __m512 qv = _mm512_maskz_loadu_ps(mask, q + full);
-      for (int u = 0; u < 8; ++u) {
-        acc[u] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, kt + u * stride + full), acc[u]);
-      }
-    }
-    const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
-    vmax = _mm256_max_ps(vmax, sv);
-    _mm256_storeu_ps(s + t, sv);
-  }
-  __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
-  m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-  float max_score = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
-  for (; t < nb; ++t) {
-    const float* kt = k + t * stride;
-    __m512 acc = _mm512_setzero_ps();
-    for (int j = 0; j < full; j += 16) {
-      acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(kt + j), acc);
-    }
-    if (tail) {
-      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + full),
-                            _mm512_maskz_loadu_ps(mask, kt + full), acc);
-    }
-    s[t] = hsum(acc) * scale;
-    if (s[t] > max_score) max_score = s[t];
-  }
-  return max_score;
-}
-
-/// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
-inline float attend_exp(float* p, int nb, float m) {
-  const __m512 vm = _mm512_set1_ps(m);
-  __m512 sum = _mm512_setzero_ps();
-  for (int t = 0; t < nb; t += 16) {
-    const __mmask16 mask = tail_mask16(min_int(16, nb - t));
-    const __m512 e = _mm512_maskz_mov_ps(
-        mask, exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, p + t), vm)));
-    _mm512_mask_storeu_ps(p + t, mask, e);
-    sum = _mm512_add_ps(sum, e);
-  }
-  return hsum(sum);
 }
 
 /// o[j] = sum_t p[t] * v_t[j] (first block) or o[j] * alpha + sum_t p[t] * v_t[j], for t in
@@ -892,43 +822,109 @@ inline void attend_values_x(const float* p, const float* v, size_t stride, int n
   }
 }
 
-inline void attend_values(const float* p, const float* v, size_t stride, int nb, int head_dim,
-                          bool first, float alpha, float* o) {
-  const __m512 va = _mm512_set1_ps(alpha);
-  const __mmask16 all = static_cast<__mmask16>(0xffff);
-  int j = 0;
-  for (; j + 128 <= head_dim; j += 128) {
-    attend_values_x<8>(p, v + j, stride, nb, first, va, all, o + j);
+/// Attention's vector code for kernels_x86_tiling.h's attend_rows.
+struct AttendF32 {
+  /// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
+  static float scores(const float* q, const float* k, size_t stride, int nb, int head_dim,
+                      float scale, float* s) {
+    const int full = head_dim & ~15;
+    const bool tail = full < head_dim;
+    const __mmask16 mask = tail_mask16(head_dim - full);
+    const __m256 vscale = _mm256_set1_ps(scale);
+    __m256 vmax = _mm256_set1_ps(-INFINITY);
+    int t = 0;
+    for (; t + 8 <= nb; t += 8) {
+      const float* kt = k + t * stride;
+      __m512 acc[8];
+      for (int u = 0; u < 8; ++u) acc[u] = _mm512_setzero_ps();
+      for (int j = 0; j < full; j += 16) {
+        const __m512 qv = _mm512_loadu_ps(q + j);
+        for (int u = 0; u < 8; ++u) {
+          acc[u] = _mm512_fmadd_ps(qv, _mm512_loadu_ps(kt + u * stride + j), acc[u]);
+        }
+      }
+      if (tail) {
+        const __m512 qv = _mm512_maskz_loadu_ps(mask, q + full);
+        for (int u = 0; u < 8; ++u) {
+          acc[u] = _mm512_fmadd_ps(qv, _mm512_maskz_loadu_ps(mask, kt + u * stride + full), acc[u]);
+        }
+      }
+      const __m256 sv = _mm256_mul_ps(hsum_x8(acc), vscale);
+      vmax = _mm256_max_ps(vmax, sv);
+      _mm256_storeu_ps(s + t, sv);
+    }
+    __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(vmax), _mm256_extractf128_ps(vmax, 1));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    float max_score = _mm_cvtss_f32(_mm_max_ss(m4, _mm_movehdup_ps(m4)));
+    for (; t < nb; ++t) {
+      const float* kt = k + t * stride;
+      __m512 acc = _mm512_setzero_ps();
+      for (int j = 0; j < full; j += 16) {
+        acc = _mm512_fmadd_ps(_mm512_loadu_ps(q + j), _mm512_loadu_ps(kt + j), acc);
+      }
+      if (tail) {
+        acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(mask, q + full),
+                              _mm512_maskz_loadu_ps(mask, kt + full), acc);
+      }
+      s[t] = hsum(acc) * scale;
+      if (s[t] > max_score) max_score = s[t];
+    }
+    return max_score;
   }
-  const int rest = head_dim - j;  // 0 .. 127
-  if (rest > 0) {
-    const __mmask16 last = tail_mask16(rest - 16 * ((rest - 1) / 16));
-    switch ((rest + 15) / 16) {
-      case 1: attend_values_x<1>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 2: attend_values_x<2>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 3: attend_values_x<3>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 4: attend_values_x<4>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 5: attend_values_x<5>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 6: attend_values_x<6>(p, v + j, stride, nb, first, va, last, o + j); break;
-      case 7: attend_values_x<7>(p, v + j, stride, nb, first, va, last, o + j); break;
-      default: attend_values_x<8>(p, v + j, stride, nb, first, va, last, o + j); break;
+
+  /// p[t] = e^(p[t] - m) for t in [0, nb); returns their sum.
+  static float exp(float* p, int nb, float m) {
+    const __m512 vm = _mm512_set1_ps(m);
+    __m512 sum = _mm512_setzero_ps();
+    for (int t = 0; t < nb; t += 16) {
+      const __mmask16 mask = tail_mask16(min_int(16, nb - t));
+      const __m512 e = _mm512_maskz_mov_ps(
+          mask, exp_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, p + t), vm)));
+      _mm512_mask_storeu_ps(p + t, mask, e);
+      sum = _mm512_add_ps(sum, e);
+    }
+    return hsum(sum);
+  }
+
+  /// o = sum_t p[t] * v_t (first block) or o * alpha + sum_t p[t] * v_t, over head_dim.
+  static void values(const float* p, const float* v, size_t stride, int nb, int head_dim,
+                     bool first, float alpha, float* o) {
+    const __m512 va = _mm512_set1_ps(alpha);
+    const __mmask16 all = static_cast<__mmask16>(0xffff);
+    int j = 0;
+    for (; j + 128 <= head_dim; j += 128) {
+      attend_values_x<8>(p, v + j, stride, nb, first, va, all, o + j);
+    }
+    const int rest = head_dim - j;  // 0 .. 127
+    if (rest > 0) {
+      const __mmask16 last = tail_mask16(rest - 16 * ((rest - 1) / 16));
+      switch ((rest + 15) / 16) {
+        case 1: attend_values_x<1>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 2: attend_values_x<2>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 3: attend_values_x<3>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 4: attend_values_x<4>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 5: attend_values_x<5>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 6: attend_values_x<6>(p, v + j, stride, nb, first, va, last, o + j); break;
+        case 7: attend_values_x<7>(p, v + j, stride, nb, first, va, last, o + j); break;
+        default: attend_values_x<8>(p, v + j, stride, nb, first, va, last, o + j); break;
+      }
     }
   }
-}
 
-/// o *= c over head_dim floats.
-inline void attend_scale(float* o, int head_dim, float c) {
-  const __m512 vc = _mm512_set1_ps(c);
-  for (int j = 0; j < head_dim; j += 16) {
-    const __mmask16 mask = tail_mask16(min_int(16, head_dim - j));
-    _mm512_mask_storeu_ps(o + j, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, o + j), vc));
+  /// o *= c over head_dim floats.
+  static void scale_out(float* o, int head_dim, float c) {
+    const __m512 vc = _mm512_set1_ps(c);
+    for (int j = 0; j < head_dim; j += 16) {
+      const __mmask16 mask = tail_mask16(min_int(16, head_dim - j));
+      _mm512_mask_storeu_ps(o + j, mask, _mm512_mul_ps(_mm512_maskz_loadu_ps(mask, o + j), vc));
+    }
   }
-}
 
-/// e^x for one x, with exp_ps.
-inline float exp1(float x) {
-  return _mm_cvtss_f32(_mm512_castps512_ps128(exp_ps(_mm512_set1_ps(x))));
-}
+  /// e^x for one x, with exp_ps.
+  static float exp1(float x) {
+    return _mm_cvtss_f32(_mm512_castps512_ps128(exp_ps(_mm512_set1_ps(x))));
+  }
+};
 
 }  // namespace
 
@@ -936,52 +932,6 @@ void llmk_avx512_attend_f32(const float* q, int n, int pos0, int n_heads, int n_
                             int head_dim, const float* key_cache, const float* value_cache,
                             int head_begin, int head_end, float* scores, float* out) {
   (void)scores;  // the online softmax keeps its scores on the stack
-  const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
-  const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
-  const int group = n_heads / n_kv_heads;  // query heads per KV head
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  const int block = attend_block(head_dim);
-  float s[kAttendMaxHeads][kAttendMaxBlock];  // per head: a block's scores, then weights
-  float block_max[kAttendMaxHeads], alpha[kAttendMaxHeads];
-  float m[kAttendMaxHeads], l[kAttendMaxHeads];  // per head: running maximum and sum
-
-  // Query heads [h0, h1): consecutive heads of the range that share KV head g.
-  for (int h0 = head_begin; h0 < head_end;) {
-    const int g = h0 / group;
-    const int h1 = min_int(min_int((g + 1) * group, head_end), h0 + kAttendMaxHeads);
-    const float* kg = key_cache + static_cast<size_t>(g) * head_dim;
-    const float* vg = value_cache + static_cast<size_t>(g) * head_dim;
-    for (int i = 0; i < n; ++i) {
-      const int n_pos = pos0 + i + 1;
-      const float* qi = q + i * q_dim;
-      float* oi = out + i * q_dim;
-      for (int t0 = 0; t0 < n_pos; t0 += block) {
-        const int nb = min_int(block, n_pos - t0);
-        const bool first = t0 == 0;
-        const float* kb = kg + t0 * kv_dim;
-        const float* vb = vg + t0 * kv_dim;
-        // Three passes over the heads, each independent work per head (so that one head's
-        // latencies overlap another's work): scores, the softmax update, the weighted values.
-        for (int u = 0; u < h1 - h0; ++u) {
-          const float* qh = qi + static_cast<size_t>(h0 + u) * head_dim;
-          block_max[u] = attend_scores(qh, kb, kv_dim, nb, head_dim, scale, s[u]);
-        }
-        for (int u = 0; u < h1 - h0; ++u) {
-          const float m_new = first || block_max[u] > m[u] ? block_max[u] : m[u];
-          alpha[u] = first ? 0.0f : exp1(m[u] - m_new);
-          const float sum = attend_exp(s[u], nb, m_new);
-          l[u] = first ? sum : l[u] * alpha[u] + sum;
-          m[u] = m_new;
-        }
-        for (int u = 0; u < h1 - h0; ++u) {
-          attend_values(s[u], vb, kv_dim, nb, head_dim, first, alpha[u],
-                        oi + static_cast<size_t>(h0 + u) * head_dim);
-        }
-      }
-      for (int h = h0; h < h1; ++h) {
-        attend_scale(oi + static_cast<size_t>(h) * head_dim, head_dim, 1.0f / l[h - h0]);
-      }
-    }
-    h0 = h1;
-  }
+  attend_rows<AttendF32>(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache,
+                         head_begin, head_end, out);
 }

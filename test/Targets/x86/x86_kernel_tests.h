@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -118,24 +119,42 @@ std::vector<Block> reference_quantize(void (*quantize_row)(const float*, int64_t
   return out;
 }
 
+/// Three rows of `count` values: halfway values j + 0.5 in 0.5 .. 126.5 of both signs, then
+/// their neighbours just below and just above in magnitude; the quantizers' rounding ties once a
+/// block's absmax of 127 makes its scale +-1.
+inline std::vector<std::vector<float>> tie_rows(int count) {
+  std::vector<std::vector<float>> rows;
+  for (int variant = 0; variant < 3; ++variant) {
+    std::vector<float> r(count);
+    for (int j = 0; j < count; ++j) {
+      float v = static_cast<float>((j * 37) % 127) + 0.5f;  // 0.5 .. 126.5
+      if (variant == 1) v = std::nextafter(v, 0.0f);
+      if (variant == 2) v = std::nextafter(v, 200.0f);
+      r[j] = (j % 3 == 1) ? -v : v;
+    }
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+/// The rows one after another; *n_out gets their number.
+inline std::vector<float> concatenate(const std::vector<std::vector<float>>& rows, int* n_out) {
+  std::vector<float> flat;
+  for (const std::vector<float>& r : rows) flat.insert(flat.end(), r.begin(), r.end());
+  *n_out = static_cast<int>(rows.size());
+  return flat;
+}
+
 /// Rows of floats meant to trip the quantizers: rounding ties, NaN, infinities, zeros,
 /// subnormals, huge values. Each row is 96 values (3 blocks).
 inline std::vector<float> tricky_rows(int* n_out) {
   const float inf = std::numeric_limits<float>::infinity();
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<std::vector<float>> rows;
   // Ties: a block whose absmax is 127 has d = 1 and scale 1, so x * id = x exactly; x + 0.5 and
   // its neighbours test roundf's halfway cases.
-  for (int variant = 0; variant < 3; ++variant) {
-    std::vector<float> r(96);
-    for (int j = 0; j < 96; ++j) {
-      float v = static_cast<float>((j * 37) % 127) + 0.5f;  // 0.5 .. 126.5
-      if (variant == 1) v = std::nextafter(v, 0.0f);
-      if (variant == 2) v = std::nextafter(v, 200.0f);
-      if (j % 32 == 0) v = 127.0f;  // each block's absmax
-      r[j] = (j % 3 == 1) ? -v : v;
-    }
-    rows.push_back(r);
+  std::vector<std::vector<float>> rows = tie_rows(96);
+  for (std::vector<float>& r : rows) {
+    for (int j = 0; j < 96; j += 32) r[j] = (j % 3 == 1) ? -127.0f : 127.0f;  // block absmax
   }
   {
     std::vector<float> r(96, 0.0f);  // zeros, then a NaN among values, then an infinity
@@ -159,48 +178,7 @@ inline std::vector<float> tricky_rows(int* n_out) {
     for (int j = 0; j < 96; ++j) r[j] = j % 2 ? -0.0f : std::numeric_limits<float>::min();
     rows.push_back(r);
   }
-  std::vector<float> flat;
-  for (const std::vector<float>& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  *n_out = static_cast<int>(rows.size());
-  return flat;
-}
-
-template <typename Block>
-void check_quantizer(quantize_fn quantize, void (*reference)(const float*, int64_t, void*)) {
-  const int ks[] = {1, 7, 31, 32, 33, 64, 95, 256, 1000, 4099};
-  for (int k : ks) {
-    for (int n : {1, 3}) {
-      std::vector<float> x = gaussian(static_cast<size_t>(n) * k, 100 + k + n, 3.0f);
-      const std::vector<Block> want = reference_quantize<Block>(reference, x, n, k);
-      std::vector<Block> got(want.size());
-      std::memset(got.data(), 0xcd, got.size() * sizeof(Block));
-      quantize(x.data(), n, k, got.data());
-      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(Block)))
-          << "n=" << n << " k=" << k;
-    }
-  }
-  int n = 0;
-  const std::vector<float> x = tricky_rows(&n);
-  for (int k : {96, 80, 40}) {  // whole rows, and shorter rows over the same values
-    std::vector<float> xk;
-    for (int i = 0; i < n; ++i) xk.insert(xk.end(), &x[i * 96], &x[i * 96] + k);
-    const std::vector<Block> want = reference_quantize<Block>(reference, xk, n, k);
-    std::vector<Block> got(want.size());
-    quantize(xk.data(), n, k, got.data());
-    for (size_t b = 0; b < want.size(); ++b) {
-      EXPECT_EQ(0, std::memcmp(&got[b], &want[b], sizeof(Block))) << "k=" << k << " block " << b;
-    }
-  }
-}
-
-TEST_P(X86Kernels, QuantizeQ8_0MatchesRuntime) {
-  if (isa().quantize_q8_0 == nullptr) GTEST_SKIP();
-  check_quantizer<llmrt_block_q8_0>(isa().quantize_q8_0, llmrt_quantize_row_q8_0);
-}
-
-TEST_P(X86Kernels, QuantizeQ8_1MatchesRuntime) {
-  if (isa().quantize_q8_1 == nullptr) GTEST_SKIP();
-  check_quantizer<llmrt_block_q8_1>(isa().quantize_q8_1, llmrt_quantize_row_q8_1);
+  return concatenate(rows, n_out);
 }
 
 /// Rows of two q8_K blocks (512 values) meant to trip the q8_K quantizer, whose scale maps the
@@ -208,21 +186,13 @@ TEST_P(X86Kernels, QuantizeQ8_1MatchesRuntime) {
 inline std::vector<float> tricky_rows_q8_k(int* n_out) {
   const float inf = std::numeric_limits<float>::infinity();
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<std::vector<float>> rows;
   // Ties: an absmax of 127 makes the scale -1 or 1 (sign of that value), so iscale * x is x or -x
   // exactly, and x = j + 0.5 and its neighbours test the halfway cases. The first block's
   // absmax is negative (scale 1), the second's positive (scale -1).
-  for (int variant = 0; variant < 3; ++variant) {
-    std::vector<float> r(512);
-    for (int j = 0; j < 512; ++j) {
-      float v = static_cast<float>((j * 37) % 127) + 0.5f;  // 0.5 .. 126.5
-      if (variant == 1) v = std::nextafter(v, 0.0f);
-      if (variant == 2) v = std::nextafter(v, 200.0f);
-      r[j] = (j % 3 == 1) ? -v : v;
-    }
+  std::vector<std::vector<float>> rows = tie_rows(512);
+  for (std::vector<float>& r : rows) {
     r[7] = -127.0f;
     r[256 + 200] = 127.0f;
-    rows.push_back(r);
   }
   {
     // Equal magnitudes of both signs: the first decides the sign of the scale.
@@ -270,41 +240,61 @@ inline std::vector<float> tricky_rows_q8_k(int* n_out) {
     for (int j = 0; j < 512; ++j) r[j] = (j % 2 ? -1.0f : 1.0f) * (1.0f - 1e-7f * (j % 3));
     rows.push_back(r);
   }
-  std::vector<float> flat;
-  for (const std::vector<float>& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  *n_out = static_cast<int>(rows.size());
-  return flat;
+  return concatenate(rows, n_out);
 }
 
-TEST_P(X86Kernels, QuantizeQ8_KMatchesRuntime) {
-  if (isa().quantize_q8_k == nullptr) GTEST_SKIP();
-  for (int k : {1, 31, 255, 256, 257, 300, 512, 1000, 4099}) {
+/// An ISA's quantizer against the runtime's, byte for byte: random rows (1 and 3 of them) of
+/// lengths below, at and around a block and across many, then the tricky rows above (q8_0 and
+/// q8_1: tricky_rows, q8_K: tricky_rows_q8_k), whole and cut short.
+template <typename Block>
+void check_quantizer(quantize_fn quantize, void (*reference)(const float*, int64_t, void*)) {
+  const int values = activation_block_values<Block>();
+  const bool super = values == LLMRT_QK_K;
+  const std::vector<int> ks = super ? std::vector<int>{1, 31, 255, 256, 257, 300, 512, 1000, 4099}
+                                    : std::vector<int>{1, 7, 31, 32, 33, 64, 95, 256, 1000, 4099};
+  for (int k : ks) {
     for (int n : {1, 3}) {
-      const std::vector<float> x = gaussian(static_cast<size_t>(n) * k, 300 + k + n, 3.0f);
-      const std::vector<llmrt_block_q8_K> want =
-          reference_quantize<llmrt_block_q8_K>(llmrt_quantize_row_q8_k, x, n, k);
-      std::vector<llmrt_block_q8_K> got(want.size());
-      std::memset(got.data(), 0xcd, got.size() * sizeof(llmrt_block_q8_K));
-      isa().quantize_q8_k(x.data(), n, k, got.data());
-      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(llmrt_block_q8_K)))
+      const std::vector<float> x =
+          gaussian(static_cast<size_t>(n) * k, (super ? 300 : 100) + k + n, 3.0f);
+      const std::vector<Block> want = reference_quantize<Block>(reference, x, n, k);
+      std::vector<Block> got(want.size());
+      std::memset(got.data(), 0xcd, got.size() * sizeof(Block));
+      quantize(x.data(), n, k, got.data());
+      EXPECT_EQ(0, std::memcmp(got.data(), want.data(), got.size() * sizeof(Block)))
           << "n=" << n << " k=" << k;
     }
   }
   int n = 0;
-  const std::vector<float> x = tricky_rows_q8_k(&n);
-  for (int k : {512, 400, 256, 100}) {  // whole rows, and shorter rows over the same values
+  const std::vector<float> x = super ? tricky_rows_q8_k(&n) : tricky_rows(&n);
+  const int row = super ? 512 : 96;
+  // Whole rows, and shorter rows over the same values.
+  for (int k : super ? std::vector<int>{512, 400, 256, 100} : std::vector<int>{96, 80, 40}) {
     std::vector<float> xk;
-    for (int i = 0; i < n; ++i) xk.insert(xk.end(), &x[i * 512], &x[i * 512] + k);
-    const std::vector<llmrt_block_q8_K> want =
-        reference_quantize<llmrt_block_q8_K>(llmrt_quantize_row_q8_k, xk, n, k);
-    std::vector<llmrt_block_q8_K> got(want.size());
-    std::memset(got.data(), 0xcd, got.size() * sizeof(llmrt_block_q8_K));
-    isa().quantize_q8_k(xk.data(), n, k, got.data());
+    for (int i = 0; i < n; ++i) xk.insert(xk.end(), &x[i * row], &x[i * row] + k);
+    const std::vector<Block> want = reference_quantize<Block>(reference, xk, n, k);
+    std::vector<Block> got(want.size());
+    std::memset(got.data(), 0xcd, got.size() * sizeof(Block));
+    quantize(xk.data(), n, k, got.data());
     for (size_t b = 0; b < want.size(); ++b) {
-      EXPECT_EQ(0, std::memcmp(&got[b], &want[b], sizeof(llmrt_block_q8_K)))
-          << "k=" << k << " block " << b << " (row " << b / blocks_of(k, LLMRT_QK_K) << ")";
+      EXPECT_EQ(0, std::memcmp(&got[b], &want[b], sizeof(Block)))
+          << "k=" << k << " block " << b << " (row " << b / blocks_of(k, values) << ")";
     }
   }
+}
+
+TEST_P(X86Kernels, QuantizeQ8_0MatchesRuntime) {
+  if (isa().quantize_q8_0 == nullptr) GTEST_SKIP();
+  check_quantizer<llmrt_block_q8_0>(isa().quantize_q8_0, llmrt_quantize_row_q8_0);
+}
+
+TEST_P(X86Kernels, QuantizeQ8_1MatchesRuntime) {
+  if (isa().quantize_q8_1 == nullptr) GTEST_SKIP();
+  check_quantizer<llmrt_block_q8_1>(isa().quantize_q8_1, llmrt_quantize_row_q8_1);
+}
+
+TEST_P(X86Kernels, QuantizeQ8_KMatchesRuntime) {
+  if (isa().quantize_q8_k == nullptr) GTEST_SKIP();
+  check_quantizer<llmrt_block_q8_K>(isa().quantize_q8_k, llmrt_quantize_row_q8_k);
 }
 
 // ---- quantized linears -----------------------------------------------------------------------
@@ -449,11 +439,13 @@ inline std::vector<unsigned char> quantize_weights(llmrt_quant_scheme scheme,
   return out;
 }
 
-/// Weight blocks with extreme quants and scales: every quant at its minimum or maximum, mixed,
-/// zero scales, zero-padded last blocks.
+/// Weight blocks with extreme quants and scales: every quant at its minimum or maximum, or
+/// mixed; zero scales. q8_0, q4_0, q4_1: the padding of a short last block zero quants; q4_K,
+/// q6_K: scales and mins at their limits (q6_K's signed both ways), and a short last block's
+/// padding as it comes (it meets zero activations, so its contents do not matter).
 inline std::vector<unsigned char> extreme_weights(llmrt_quant_scheme scheme, int m, int k,
                                                   int pattern) {
-  const int blocks = blocks_of(k);
+  const int blocks = blocks_of(k, block_values(scheme));
   const size_t block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(scheme));
   std::vector<unsigned char> out(block_bytes * blocks * m);
   for (int o = 0; o < m; ++o) {
@@ -461,6 +453,7 @@ inline std::vector<unsigned char> extreme_weights(llmrt_quant_scheme scheme, int
       unsigned char* p = &out[(static_cast<size_t>(o) * blocks + b) * block_bytes];
       const int v = (o + b + pattern) % 4;  // 0: min, 1: max, 2: mixed, 3: zero scale
       const llmrt_fp16 d = llmrt_fp32_to_fp16(v == 3 ? 0.0f : 0.5f + 0.25f * ((o * 7 + b) % 5));
+      const uint8_t fill = static_cast<uint8_t>(v == 0 ? 0x00 : 0xff);
       if (scheme == LLMRT_Q8_0) {
         llmrt_block_q8_0 blk;
         blk.d = d;
@@ -476,7 +469,7 @@ inline std::vector<unsigned char> extreme_weights(llmrt_quant_scheme scheme, int
           blk.qs[j] = static_cast<uint8_t>(v == 0 ? 0x00 : v == 1 ? 0xff : (j % 2 ? 0x0f : 0xf0));
         }
         std::memcpy(p, &blk, sizeof(blk));
-      } else {
+      } else if (scheme == LLMRT_Q4_1) {
         llmrt_block_q4_1 blk;
         blk.d = d;
         blk.m = llmrt_fp32_to_fp16(v == 2 ? 3.0f : -2.5f);
@@ -484,40 +477,7 @@ inline std::vector<unsigned char> extreme_weights(llmrt_quant_scheme scheme, int
           blk.qs[j] = static_cast<uint8_t>(v == 0 ? 0x00 : v == 1 ? 0xff : (j % 2 ? 0x0f : 0xf0));
         }
         std::memcpy(p, &blk, sizeof(blk));
-      }
-    }
-    // The padding of a short last block is zero quants, as the blob writer stores it.
-    const int rem = k % LLMRT_QK;
-    if (rem != 0) {
-      unsigned char* last = &out[(static_cast<size_t>(o) * blocks + blocks - 1) * block_bytes];
-      for (int j = rem; j < LLMRT_QK; ++j) {
-        if (scheme == LLMRT_Q8_0) {
-          last[2 + j] = 0;
-        } else {
-          const int at = (scheme == LLMRT_Q4_0 ? 2 : 4) + (j % 16);
-          last[at] = static_cast<unsigned char>(j < 16 ? last[at] & 0xf0 : last[at] & 0x0f);
-        }
-      }
-    }
-  }
-  return out;
-}
-
-/// q4_K / q6_K blocks with extreme quants and scales: every quant at its minimum or maximum, or
-/// mixed; scales and mins at their limits (q6_K's signed both ways); zero super-block scales.
-/// (A short last block's padding meets zero activations, so its contents do not matter.)
-inline std::vector<unsigned char> extreme_weights_k(llmrt_quant_scheme scheme, int m, int k,
-                                                    int pattern) {
-  const int blocks = blocks_of(k, LLMRT_QK_K);
-  const size_t block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(scheme));
-  std::vector<unsigned char> out(block_bytes * blocks * m);
-  for (int o = 0; o < m; ++o) {
-    for (int b = 0; b < blocks; ++b) {
-      unsigned char* p = &out[(static_cast<size_t>(o) * blocks + b) * block_bytes];
-      const int v = (o + b + pattern) % 4;  // 0: min, 1: max, 2: mixed, 3: zero scale
-      const llmrt_fp16 d = llmrt_fp32_to_fp16(v == 3 ? 0.0f : 0.5f + 0.25f * ((o * 7 + b) % 5));
-      const uint8_t fill = static_cast<uint8_t>(v == 0 ? 0x00 : 0xff);
-      if (scheme == LLMRT_Q4_K) {
+      } else if (scheme == LLMRT_Q4_K) {
         llmrt_block_q4_K blk;
         blk.d = d;
         blk.dmin = llmrt_fp32_to_fp16(v == 3 ? 0.0f : 0.75f);
@@ -528,7 +488,7 @@ inline std::vector<unsigned char> extreme_weights_k(llmrt_quant_scheme scheme, i
           blk.qs[j] = v == 2 ? static_cast<uint8_t>(j % 2 ? 0x0f : 0xf0) : fill;
         }
         std::memcpy(p, &blk, sizeof(blk));
-      } else {
+      } else if (scheme == LLMRT_Q6_K) {
         llmrt_block_q6_K blk;
         blk.d = d;
         for (int j = 0; j < LLMRT_QK_K / 16; ++j) {
@@ -543,6 +503,19 @@ inline std::vector<unsigned char> extreme_weights_k(llmrt_quant_scheme scheme, i
         std::memcpy(p, &blk, sizeof(blk));
       }
     }
+    // The padding of a short last block is zero quants, as the blob writer stores it.
+    const int rem = k % LLMRT_QK;
+    if (rem != 0 && block_values(scheme) == LLMRT_QK) {
+      unsigned char* last = &out[(static_cast<size_t>(o) * blocks + blocks - 1) * block_bytes];
+      for (int j = rem; j < LLMRT_QK; ++j) {
+        if (scheme == LLMRT_Q8_0) {
+          last[2 + j] = 0;
+        } else {
+          const int at = (scheme == LLMRT_Q4_0 ? 2 : 4) + (j % 16);
+          last[at] = static_cast<unsigned char>(j < 16 ? last[at] & 0xf0 : last[at] & 0x0f);
+        }
+      }
+    }
   }
   return out;
 }
@@ -555,51 +528,40 @@ const Shape kShapesK[] = {
     {2, 4099, 6},  {1, 2048, 8}, {8, 256, 4},   {3, 100, 2},
 };
 
-inline void check_scheme_k(const QuantScheme& q) {
-  int case_index = 0;
-  for (const Shape& s : kShapesK) {
-    const std::vector<float> wf = gaussian(static_cast<size_t>(s.m) * s.k, 41 + case_index);
-    const std::vector<float> x = gaussian(static_cast<size_t>(s.n) * s.k, 53 + case_index);
-    check_quant_linear(q, s, quantize_weights(q.weights, wf, s.m, s.k), x,
-                       case_index % 2 == 0, "random");
-    ++case_index;
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-  // Extremes: activations all +-1 (quants -+127), alternating, or with NaNs (quants -128).
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (int pattern = 0; pattern < 4; ++pattern) {
-    for (const Shape& s : {Shape{1, 256, 9}, Shape{4, 300, 5}, Shape{5, 512, 3}, Shape{1, 5, 2},
-                           Shape{2, 768, 4}}) {
-      std::vector<float> x(static_cast<size_t>(s.n) * s.k);
-      for (size_t j = 0; j < x.size(); ++j) {
-        x[j] = pattern == 0   ? 1.0f
-               : pattern == 1 ? -1.0f
-               : pattern == 2 ? (j % 2 ? 1.0f : -1.0f) * 3.5f
-                              : (j % 3 == 2 ? nan : j % 2 ? 2.0f : -2.0f);
-      }
-      check_quant_linear(q, s, extreme_weights_k(q.weights, s.m, s.k, pattern), x,
-                         pattern % 2 == 1, "extreme pattern " + std::to_string(pattern));
-      if (::testing::Test::HasFatalFailure()) return;
-    }
-  }
-}
-
+/// An ISA's linear for one scheme against the generic one: random weights and activations over
+/// kShapes (kShapesK for the K-quants), then weights at their limits (extreme_weights) with
+/// extreme activations: all +1, all -1 (quants -+127), alternating
+/// +-3.5, and last NaNs among +-2 for the K-quants (the q8_K quantizer makes NaNs -128),
+/// alternating again for the others.
 inline void check_scheme(const QuantScheme& q) {
+  if (q.quantize == nullptr || q.linear == nullptr) GTEST_SKIP();
+  const bool k_quant = block_values(q.weights) == LLMRT_QK_K;
+  const std::vector<Shape> shapes =
+      k_quant ? std::vector<Shape>(std::begin(kShapesK), std::end(kShapesK))
+              : std::vector<Shape>(std::begin(kShapes), std::end(kShapes));
   int case_index = 0;
-  for (const Shape& s : kShapes) {
-    const std::vector<float> wf = gaussian(static_cast<size_t>(s.m) * s.k, 11 + case_index);
-    const std::vector<float> x = gaussian(static_cast<size_t>(s.n) * s.k, 29 + case_index);
+  for (const Shape& s : shapes) {
+    const std::vector<float> wf =
+        gaussian(static_cast<size_t>(s.m) * s.k, (k_quant ? 41 : 11) + case_index);
+    const std::vector<float> x =
+        gaussian(static_cast<size_t>(s.n) * s.k, (k_quant ? 53 : 29) + case_index);
     check_quant_linear(q, s, quantize_weights(q.weights, wf, s.m, s.k), x,
                        case_index % 2 == 0, "random");
     ++case_index;
     if (::testing::Test::HasFatalFailure()) return;
   }
-  // Extremes: activations all +-1 or alternating (quants +-127), weights at their limits.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<Shape> extreme_shapes =
+      k_quant ? std::vector<Shape>{{1, 256, 9}, {4, 300, 5}, {5, 512, 3}, {1, 5, 2}, {2, 768, 4}}
+              : std::vector<Shape>{{1, 96, 9}, {4, 70, 5}, {5, 33, 3}, {1, 5, 2}};
   for (int pattern = 0; pattern < 4; ++pattern) {
-    for (const Shape& s : {Shape{1, 96, 9}, Shape{4, 70, 5}, Shape{5, 33, 3}, Shape{1, 5, 2}}) {
+    for (const Shape& s : extreme_shapes) {
       std::vector<float> x(static_cast<size_t>(s.n) * s.k);
       for (size_t j = 0; j < x.size(); ++j) {
-        x[j] = pattern == 0 ? 1.0f : pattern == 1 ? -1.0f : (j % 2 ? 1.0f : -1.0f) * 3.5f;
+        x[j] = pattern == 0                ? 1.0f
+               : pattern == 1              ? -1.0f
+               : pattern == 2 || !k_quant ? (j % 2 ? 1.0f : -1.0f) * 3.5f
+                                           : (j % 3 == 2 ? nan : j % 2 ? 2.0f : -2.0f);
       }
       check_quant_linear(q, s, extreme_weights(q.weights, s.m, s.k, pattern), x,
                          pattern % 2 == 1, "extreme pattern " + std::to_string(pattern));
@@ -608,39 +570,41 @@ inline void check_scheme(const QuantScheme& q) {
   }
 }
 
+/// The QuantScheme of an ISA's linear over `weights`, with the activations those weights pair
+/// with: q8_0 (q8_0, q4_0 weights), q8_1 (q4_1) or q8_K (q4_K, q6_K).
+inline QuantScheme quant_scheme(const IsaKernels& isa, llmrt_quant_scheme weights,
+                                generic_quant_linear_fn generic, quant_linear_rows_fn linear) {
+  const size_t weight_block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(weights));
+  if (block_values(weights) == LLMRT_QK_K) {
+    return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_k, linear,
+                       sizeof(llmrt_block_q8_K), llmrt_dequantize_row_q8_k};
+  }
+  if (weights == LLMRT_Q4_1) {
+    return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_1, linear,
+                       sizeof(llmrt_block_q8_1), llmrt_dequantize_row_q8_1};
+  }
+  return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_0, linear,
+                     sizeof(llmrt_block_q8_0), llmrt_dequantize_row_q8_0};
+}
+
 TEST_P(X86Kernels, LinearQ8_0MatchesGeneric) {
-  if (isa().linear_q8_0_rows == nullptr) GTEST_SKIP();
-  check_scheme(QuantScheme{LLMRT_Q8_0, sizeof(llmrt_block_q8_0), llmk_linear_q8_0,
-                           isa().quantize_q8_0, isa().linear_q8_0_rows, sizeof(llmrt_block_q8_0),
-                           llmrt_dequantize_row_q8_0});
+  check_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_0MatchesGeneric) {
-  if (isa().linear_q4_0_rows == nullptr) GTEST_SKIP();
-  check_scheme(QuantScheme{LLMRT_Q4_0, sizeof(llmrt_block_q4_0), llmk_linear_q4_0,
-                           isa().quantize_q8_0, isa().linear_q4_0_rows, sizeof(llmrt_block_q8_0),
-                           llmrt_dequantize_row_q8_0});
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_1MatchesGeneric) {
-  if (isa().linear_q4_1_rows == nullptr || isa().quantize_q8_1 == nullptr) GTEST_SKIP();
-  check_scheme(QuantScheme{LLMRT_Q4_1, sizeof(llmrt_block_q4_1), llmk_linear_q4_1,
-                           isa().quantize_q8_1, isa().linear_q4_1_rows, sizeof(llmrt_block_q8_1),
-                           llmrt_dequantize_row_q8_1});
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_1, llmk_linear_q4_1, isa().linear_q4_1_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_KMatchesGeneric) {
-  if (isa().linear_q4_k_rows == nullptr || isa().quantize_q8_k == nullptr) GTEST_SKIP();
-  check_scheme_k(QuantScheme{LLMRT_Q4_K, sizeof(llmrt_block_q4_K), llmk_linear_q4_k,
-                             isa().quantize_q8_k, isa().linear_q4_k_rows, sizeof(llmrt_block_q8_K),
-                             llmrt_dequantize_row_q8_k});
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_K, llmk_linear_q4_k, isa().linear_q4_k_rows));
 }
 
 TEST_P(X86Kernels, LinearQ6_KMatchesGeneric) {
-  if (isa().linear_q6_k_rows == nullptr || isa().quantize_q8_k == nullptr) GTEST_SKIP();
-  check_scheme_k(QuantScheme{LLMRT_Q6_K, sizeof(llmrt_block_q6_K), llmk_linear_q6_k,
-                             isa().quantize_q8_k, isa().linear_q6_k_rows, sizeof(llmrt_block_q8_K),
-                             llmrt_dequantize_row_q8_k});
+  check_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows));
 }
 
 // ---- float kernels ---------------------------------------------------------------------------
