@@ -15,6 +15,7 @@
 #include "runtime/quant_format.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace {
 
@@ -372,5 +373,19 @@ void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t
     case LLMRT_Q4_1: llmrt_dequantize_row_q4_1(blocks, k, out); return;
     case LLMRT_Q4_K: llmrt_dequantize_row_q4_k(blocks, k, out); return;
     case LLMRT_Q6_K: llmrt_dequantize_row_q6_k(blocks, k, out); return;
+  }
+}
+
+void llmrt_interleave_rows4(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes,
+                            void* out) {
+  const uint8_t* src = static_cast<const uint8_t*>(in);
+  uint8_t* dst = static_cast<uint8_t*>(out);
+  const int64_t n = LLMRT_INTERLEAVE_ROWS;
+  for (int64_t r = 0; r < rows; ++r) {
+    const uint8_t* row = src + r * row_blocks * block_bytes;
+    uint8_t* group = dst + (r / n) * n * row_blocks * block_bytes;
+    for (int64_t b = 0; b < row_blocks; ++b) {
+      std::memcpy(group + (b * n + r % n) * block_bytes, row + b * block_bytes, block_bytes);
+    }
   }
 }

@@ -282,4 +282,16 @@ void llmrt_quantize_row(llmrt_quant_scheme scheme, const float* x /* (k) */, int
 void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t k,
                           float* out /* (k) */);
 
+// ---- packed weights (the x86 targets' `layout = interleave4`) ------------------------------
+// Groups of 4 consecutive rows with their blocks interleaved: block b of the group's rows 0..3
+// stored together, so that a kernel computing 4 rows at once streams one contiguous run of memory.
+// Block b of row r sits at block index (r / 4) * 4 * row_blocks + b * 4 + r % 4.
+#define LLMRT_INTERLEAVE_ROWS 4
+
+/// Reorders `rows` rows (a multiple of LLMRT_INTERLEAVE_ROWS) of `row_blocks` blocks of
+/// `block_bytes` each, stored row after row in `in`, into the interleaved layout in `out` (the
+/// same size; the buffers must not overlap).
+void llmrt_interleave_rows4(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes,
+                            void* out);
+
 #endif  // LLMC_RUNTIME_QUANT_FORMAT_H

@@ -126,6 +126,10 @@ private:
   LogicalResult writeSequential(StringRef in, int64_t k, ArrayRef<Product> products) {
     for (const Product &product : products) {
       std::string storage = code.storage(product.weight);
+      if (code.isPacked(product.weight))
+        return op.emitError() << "weight " << product.weight << " is packed (" << storage
+                              << ") but this linear is not split into row parts for "
+                              << code.target().name << "'s packed kernels";
       os << "  llmk_linear_" << storage << "(" << in << ", " << code.weightRef(product.weight)
          << ", " << biasRef(product) << ", n, " << k << ", " << product.rows << ", ";
       if (storage != "f32") {
@@ -267,16 +271,17 @@ std::optional<LogicalResult> writeLinearOrAttention(ModelCode &code, Operation &
   LinearWriter writer(code, op);
   if (auto linear = dyn_cast<llm::LinearOp>(op)) {
     Product product{linear.getWeightAttr(), linear.getBiasAttr(),
-                    ModelCode::columns(linear.getResult()), code.valueName(linear.getResult())};
+                    ModelCode::columns(linear.getResult()), code.valueName(linear.getResult()),
+                    Epilogue()};
     if (Value residual = linear.getResidual())
-      product.epilogue = {Epilogue::Kind::Residual, code.valueName(residual)};
+      product.epilogue = {Epilogue::Kind::Residual, code.valueName(residual), 0};
     return writer.write(linear.getInput(), {product});
   }
   if (auto group = dyn_cast<llm::LinearGroupOp>(op)) {
     SmallVector<Product> products;
     for (auto [weight, result] : llvm::zip(group.getWeights(), group.getResults()))
       products.push_back({cast<FlatSymbolRefAttr>(weight), nullptr,
-                          ModelCode::columns(result), code.valueName(result)});
+                          ModelCode::columns(result), code.valueName(result), Epilogue()});
     return writer.write(group.getInput(), products);
   }
   if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op)) {
@@ -287,9 +292,9 @@ std::optional<LogicalResult> writeLinearOrAttention(ModelCode &code, Operation &
     std::string up = code.freshName(swiglu.getUp());
     code.os << "  float* " << up << " = reinterpret_cast<float*>(arena + " << *product
             << ");  // (n, " << rows << ") up projection\n";
-    Product gateRows{swiglu.getGateAttr(), nullptr, rows, code.valueName(swiglu.getResult())};
-    gateRows.epilogue = {Epilogue::Kind::SwiGLU, up};
-    return writer.write(swiglu.getInput(), {gateRows, {swiglu.getUpAttr(), nullptr, rows, up}},
+    Product gateRows{swiglu.getGateAttr(), nullptr, rows, code.valueName(swiglu.getResult()),
+                     {Epilogue::Kind::SwiGLU, up, 0}};
+    return writer.write(swiglu.getInput(), {gateRows, {swiglu.getUpAttr(), nullptr, rows, up, Epilogue()}},
                         /*paired=*/true);
   }
   if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op)) {
@@ -303,7 +308,7 @@ std::optional<LogicalResult> writeLinearOrAttention(ModelCode &code, Operation &
         {{qkv.getQueryAttr(), nullptr, ModelCode::columns(qkv.getResult()),
           code.valueName(qkv.getResult()), rope},
          {qkv.getKeyAttr(), nullptr, kvRows, keys, rope},
-         {qkv.getValueAttr(), nullptr, kvRows, values}});
+         {qkv.getValueAttr(), nullptr, kvRows, values, Epilogue()}});
   }
   if (auto attention = dyn_cast<llm::CachedAttentionOp>(op))
     return writeCachedAttention(code, attention);

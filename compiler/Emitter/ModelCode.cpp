@@ -11,9 +11,17 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
 }
 
 std::string ModelCode::storageOf(llm::WeightOp weight) {
-  if (llm::QWeightType quantized = weight.getQuantizedType())
-    return llm::stringifyQuantScheme(quantized.getScheme()).str();
+  if (llm::QWeightType quantized = weight.getQuantizedType()) {
+    std::string scheme = llm::stringifyQuantScheme(quantized.getScheme()).str();
+    // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.
+    return quantized.getLayout() == llm::WeightLayout::interleave4 ? scheme + "x4" : scheme;
+  }
   return "f32";
+}
+
+bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {
+  llm::QWeightType quantized = module.lookupSymbol<llm::WeightOp>(symbol).getQuantizedType();
+  return quantized && quantized.getLayout() != llm::WeightLayout::rows;
 }
 
 std::string ModelCode::storage(FlatSymbolRefAttr symbol) {

@@ -43,9 +43,11 @@ public:
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
   /// "m->w.layers_0_q_proj"
   std::string weightRef(mlir::FlatSymbolRefAttr symbol) const;
-  /// The weight's storage, which is also its kernels' suffix: "f32", "q4_0", ...
+  /// The weight's storage, which is also its kernels' suffix: "f32", "q4_0", "q4_0x4"
   std::string storage(mlir::FlatSymbolRefAttr symbol);
   static std::string storageOf(mlir::llm::WeightOp weight);
+  /// Whether the weight's blocks are in a packed layout (only the target's kernels read it).
+  bool isPacked(mlir::FlatSymbolRefAttr symbol);
   /// The float32 kernel for an elementwise op: the target's own when it has one
   /// (llmk_avx2_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
   std::string elementwiseKernel(llvm::StringRef op) const;

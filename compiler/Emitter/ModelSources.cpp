@@ -65,7 +65,9 @@ std::string weightShape(llm::WeightOp weight) {
 
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
-  std::string name = ModelCode::storageOf(weight);
+  llm::QWeightType quantized = weight.getQuantizedType();
+  std::string name =
+      quantized ? llm::stringifyQuantScheme(quantized.getScheme()).str() : std::string("f32");
   for (char &c : name)
     c = std::toupper(static_cast<unsigned char>(c));
   return "LLMRT_DTYPE_" + name;
@@ -351,6 +353,9 @@ private:
     std::string text;
     llvm::raw_string_ostream call(text);
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
+      if (isPacked(embed.getTableAttr()))
+        return op.emitError() << "the embedding table " << embed.getTableAttr()
+                              << " is packed; only linears read packed weights";
       call << "llmk_embed_" << storage(embed.getTableAttr()) << "("
            << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
            << ", " << out << ")";

@@ -65,9 +65,9 @@ DType storeType(llm::QuantScheme scheme) {
   llvm_unreachable("unknown scheme");
 }
 
-/// The bytes of one tensor as the blob stores it: float32, or rows of blocks. A source tensor
-/// already in the target scheme (GGUF) is copied as is, so its blocks stay bit-exact.
-llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
+/// The bytes of one tensor row after row: float32, or rows of blocks. A source tensor already in
+/// the target scheme (GGUF) is copied as is, so its blocks stay bit-exact.
+llvm::Error rowMajorBytes(llm::WeightOp weight, const WeightStore &weights,
                         std::vector<float> &floats, std::vector<uint8_t> &bytes) {
   StringRef name = weight.getSymName();
   llm::QWeightType quantized = weight.getQuantizedType();
@@ -90,6 +90,27 @@ llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
     llmrt_quantize_row(runtimeScheme(quantized.getScheme()), row.data(), paddedK,
                        bytes.data() + r * quantized.getRowBytes());
   }
+  return llvm::Error::success();
+}
+
+/// The bytes of one tensor as the blob stores it: rowMajorBytes, with the blocks reordered when
+/// the weight's layout is packed (the same blocks, so a GGUF tensor's stay bit-exact).
+llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
+                        std::vector<float> &floats, std::vector<uint8_t> &bytes,
+                        std::vector<uint8_t> &packed) {
+  if (llvm::Error error = rowMajorBytes(weight, weights, floats, bytes))
+    return error;
+  llm::QWeightType quantized = weight.getQuantizedType();
+  if (!quantized || quantized.getLayout() == llm::WeightLayout::rows)
+    return llvm::Error::success();
+  assert(quantized.getLayout() == llm::WeightLayout::interleave4 && "a new layout needs a case");
+  if (bytes.size() != uint64_t(quantized.getNumRows() * quantized.getRowBytes()))
+    return llvm::Error::success(); // the caller reports the size mismatch
+  packed.resize(bytes.size());
+  llmrt_interleave_rows4(bytes.data(), quantized.getNumRows(),
+                         quantized.getRowBytes() / quantized.getBlockBytes(),
+                         quantized.getBlockBytes(), packed.data());
+  bytes.swap(packed);
   return llvm::Error::success();
 }
 
@@ -150,11 +171,11 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
   writePadding(os, header.data_offset - header.table_offset - header.table_size);
 
   std::vector<float> floats;
-  std::vector<uint8_t> data;
+  std::vector<uint8_t> data, packed;
   uint64_t written = 0;
   for (size_t i = 0; i < table.size(); ++i) {
     llmrt_tensor_entry &entry = table[i];
-    if (llvm::Error error = tensorBytes(ops[i], weights, floats, data))
+    if (llvm::Error error = tensorBytes(ops[i], weights, floats, data, packed))
       return error;
     if (data.size() != entry.size)
       return blobError(path, "tensor '" + StringRef(entry.name) + "' has " +

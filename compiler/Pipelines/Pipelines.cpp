@@ -29,6 +29,8 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
     LLMX86TileOptions tile;
     tile.cores = options.cores > 0 ? options.cores : target->defaultCores;
     pm.addPass(createLLMX86Tile(tile));
+    if (options.packWeights.value_or(target->packWeights))
+      pm.addPass(createLLMX86PackWeights());
   }
   pm.addPass(createLLMPlanMemory());
 }

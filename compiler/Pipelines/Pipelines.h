@@ -4,6 +4,7 @@
 
 #include "mlir/Pass/PassManager.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@ struct PipelineOptions {
   std::vector<std::string> quantOverrides; ///< PATTERN=SCHEME, first match wins
   int64_t cores = 0;                       ///< threads to plan for; 0: the target's default
   bool fuse = true;                        ///< run the fusion passes
+  std::optional<bool> packWeights;         ///< x86: run llm-x86-pack-weights (unset: the
+                                           ///< target's default, TargetInfo::packWeights)
 };
 
 /// From an imported module to one the emitter accepts for `options.target` (a name from
@@ -22,7 +25,7 @@ struct PipelineOptions {
 ///   llm-quantize -> canonicalize
 ///   -> llm-fuse-gate-up -> llm-fuse-qkv -> llm-fuse-rope-kv -> llm-fuse-norm-into-linear
 ///   -> llm-fuse-residual
-///   -> [x86: llm-x86-tile] -> llm-plan-memory
+///   -> [x86: llm-x86-tile -> llm-x86-pack-weights] -> llm-plan-memory
 /// The fusions run after quantization because which linears may share a quantized input
 /// depends on their schemes; SwiGLU before QKV so that gate and up pair with each other rather
 /// than join the group of their input; norm and residual last, onto the grouped ops.

@@ -68,6 +68,11 @@ cl::opt<int64_t> cores("cores",
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Skip the fusion passes (one kernel call per op; for comparing)"),
                        cl::sub(compileCommand));
+cl::opt<cl::boolOrDefault> packWeights(
+    "pack-weights",
+    cl::desc("x86: interleave quantized weights in groups of 4 rows (llm-x86-pack-weights); "
+             "default: the target's choice, =false keeps them row after row"),
+    cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
@@ -193,6 +198,8 @@ int compile() {
   pipeline.target = target;
   pipeline.cores = cores;
   pipeline.fuse = !noFusion;
+  if (packWeights != cl::BOU_UNSET)
+    pipeline.packWeights = packWeights == cl::BOU_TRUE;
   // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
   if (quant == "f32")
     pipeline.quantOverrides.push_back("*=f32");

@@ -78,12 +78,13 @@ StringRef QWeightType::getActivationFormat() const {
 LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   QuantScheme scheme, ArrayRef<int64_t> shape, int64_t block,
                                   WeightLayout layout) {
-  (void)layout;
   if (shape.size() != 2)
     return emitError() << "quantized weights are matrices (rank 2), got rank " << shape.size();
   for (int64_t d : shape)
     if (d <= 0)
       return emitError() << "quantized weight dimensions must be positive";
+  if (layout == WeightLayout::interleave4 && shape[0] % 4 != 0)
+    return emitError() << "layout interleave4 needs a multiple of 4 rows, got " << shape[0];
   if (block != quantBlockSize(scheme))
     return emitError() << stringifyQuantScheme(scheme) << " has blocks of "
                        << quantBlockSize(scheme) << " elements, not " << block;

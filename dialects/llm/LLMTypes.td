@@ -13,7 +13,11 @@ def LLM_QWeightType : TypeDef<LLM_Dialect, "QWeight"> {
     elements of a row, each block with its own scale(s), in the layout of the GGUF type of the
     same name (so GGUF tensors import without requantizing). `layout = rows` means rows are
     stored one after another, each as ceil(columns / block) blocks; a row whose length is not a
-    multiple of the block is zero-padded to whole blocks.
+    multiple of the block is zero-padded to whole blocks. `layout = interleave4` (set by
+    `llm-x86-pack-weights`; rows a multiple of 4) keeps the same blocks but stores each group of
+    4 consecutive rows with their blocks interleaved: block b of the group's rows 0..3 together
+    (runtime/quant_format.h, `llmrt_interleave_rows4`), so that a kernel computing 4 rows at once
+    reads one contiguous run of memory. Only kernels written for that layout may read it.
 
     ```mlir
     llm.weight @layers.0.q_proj : !llm.qweight<q4_0, [64, 64], block = 32, layout = rows>

@@ -34,7 +34,9 @@ std::vector<TargetInfo> makeTargets() {
   avx2.l2Bytes = 1 << 20;
   avx2.l3Bytes = 32 << 20;
   avx2.threaded = true;
-  avx2.linearKernels = {"f32", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k"};
+  // "x4": the same schemes in llm-x86-pack-weights' interleave4 layout.
+  avx2.linearKernels = {"f32",    "q8_0",   "q4_0",   "q4_1",   "q4_k",  "q6_k",
+                        "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
   avx2.elementwiseKernels = {"rms_norm", "swiglu", "add", "attend"};
   targets.push_back(avx2);
 
@@ -51,6 +53,7 @@ std::vector<TargetInfo> makeTargets() {
   avx512.features = {"avx512f", "avx512bw", "avx512vl", "avx512vnni", "fma", "f16c"};
   avx512.vectorBits = 512;
   avx512.l2Bytes = 2 << 20;
+  avx512.packWeights = true;
   targets.push_back(avx512);
   return targets;
 }

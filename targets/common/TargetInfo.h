@@ -30,8 +30,12 @@ struct TargetInfo {
   int64_t l1DataBytes = 0, l2Bytes = 0, l3Bytes = 0; ///< per core (L3: shared)
   bool threaded = false;               ///< generated code uses the runtime's thread pool
   /// Weight storages ("f32", "q8_0", ...) with row-range linear microkernels
-  /// (llmk_<prefix>_linear_<storage>_rows); others use the generic kernels.
+  /// (llmk_<prefix>_linear_<storage>_rows); others use the generic kernels. Packed storages
+  /// ("q4_0x4") have only these.
   std::vector<std::string> linearKernels;
+  /// Whether llm-x86-pack-weights runs by default (llmc compile --pack-weights[=false]
+  /// overrides): where the interleaved layout measured faster (docs/targets.md).
+  bool packWeights = false;
   /// Elementwise ops ("rms_norm", "swiglu", "add") with their own llmk_<prefix>_<op>_f32, same
   /// signature as the generic kernel.
   std::vector<std::string> elementwiseKernels;

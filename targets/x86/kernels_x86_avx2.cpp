@@ -171,8 +171,9 @@ inline void quantize_block_q8_k(const float* x /* (256) */, llmrt_block_q8_K* ou
 // The tile drivers (dot_tile, linear_tile_rows, linear_rows) are in kernels_x86_tiling.h.
 // A policy K describes a "group" of kGroupBlocks blocks (what one vector step consumes):
 //   XGroup  prepared activations of a group, made by prep() from activation blocks
-//   WGroup  a weight group loaded and unpacked by load() (count < kGroupBlocks at a row's end;
-//           the missing blocks read as zero, as their prepared activations are)
+//   WGroup  a weight group loaded and unpacked by load<S>(), blocks S apart (1 in a row-major
+//           row, 4 in interleaved rows); count < kGroupBlocks at a row's end, the missing
+//           blocks read as zero, as their prepared activations are
 //   Acc     a running sum; dot() adds one group's product, sum() gives the float total.
 
 /// q8_0 weights, q8_0 activations: one block per group.
@@ -197,6 +198,7 @@ struct KernelQ8_0 {
       out[b].d = _mm256_set1_ps(fp16_to_fp32(x[b].d));
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int /*count: always 1*/) {
     WGroup g;
     g.q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w->qs));
@@ -272,10 +274,11 @@ struct KernelQ4_0 {
       out[g].d = fp16_pair_x4(xg[0].d, two ? xg[1].d : llmrt_fp16(0));
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int count) {
     WGroup g;
-    load_nibbles(w[0].qs, count > 1 ? w[1].qs : nullptr, &g.lo, &g.hi);
-    g.d = fp16_pair_x4(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0));
+    load_nibbles(w[0].qs, count > 1 ? w[S].qs : nullptr, &g.lo, &g.hi);
+    g.d = fp16_pair_x4(w[0].d, count > 1 ? w[S].d : llmrt_fp16(0));
     return g;
   }
   static Acc zero() { return _mm256_setzero_ps(); }
@@ -321,11 +324,12 @@ struct KernelQ4_1 {
                             two ? xg[1].s : llmrt_fp16(0));
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int count) {
     WGroup g;
-    load_nibbles(w[0].qs, count > 1 ? w[1].qs : nullptr, &g.lo, &g.hi);
-    g.dm = fp16_quad(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0), w[0].m,
-                     count > 1 ? w[1].m : llmrt_fp16(0));
+    load_nibbles(w[0].qs, count > 1 ? w[S].qs : nullptr, &g.lo, &g.hi);
+    g.dm = fp16_quad(w[0].d, count > 1 ? w[S].d : llmrt_fp16(0), w[0].m,
+                     count > 1 ? w[S].m : llmrt_fp16(0));
     return g;
   }
   static Acc zero() { return Acc{_mm256_setzero_ps(), _mm_setzero_ps()}; }
@@ -394,6 +398,7 @@ struct KernelQ4_K {
   typedef __m256 Acc;
 
   static void prep(const XBlock* x, int blocks, XGroup* out) { prep_q8_k(x, blocks, out); }
+  template <int S>
   static WGroup load(const WBlock* w, int /*count: always 1*/) {
     WGroup g;
     const Q4KScales s = unpack_q4_k_scales(w->scales);
@@ -445,6 +450,7 @@ struct KernelQ6_K {
   typedef __m256 Acc;
 
   static void prep(const XBlock* x, int blocks, XGroup* out) { prep_q8_k(x, blocks, out); }
+  template <int S>
   static WGroup load(const WBlock* w, int /*count: always 1*/) {
     WGroup g;
     const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
@@ -587,17 +593,17 @@ void llmk_avx2_quantize_q8_1(const float* x, int n, int k, void* out) {
 
 void llmk_avx2_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_1, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_quantize_q8_k(const float* x, int n, int k, void* out) {
@@ -606,12 +612,39 @@ void llmk_avx2_quantize_q8_k(const float* x, int n, int k, void* out) {
 
 void llmk_avx2_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ6_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ6_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+// The same on weights in llmrt_interleave_rows4's layout (llm-x86-pack-weights).
+
+void llmk_avx2_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_1, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_q4_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ6_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,

@@ -66,6 +66,44 @@ void llmk_avx2_linear_q6_k_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
                                 const float* bias /* (m) or nullptr */, int n, int k, int m,
                                 int row_begin, int row_end, float* y /* (n, m) */);
 
+// Packed weights: the quantized linears again, on weights in llm-x86-pack-weights'
+// `interleave4` layout (llmrt_interleave_rows4, runtime/quant_format.h). w is (m, blocks) with m
+// a multiple of 4, block b of row r at block index (r / 4) * 4 * blocks + b * 4 + r % 4: the 4
+// rows that a tile computes, and a range of whole groups of 4 rows, are one contiguous stream of
+// memory. The results are bit-identical to the `_rows` kernel of the same scheme on the unpacked
+// weights, for any row range; a range that begins or ends inside a group of 4 computes that
+// group's rows one at a time (slower).
+
+/// llmk_avx2_linear_q8_0_rows on interleave4 q8_0 weights (above): m a multiple of 4.
+void llmk_avx2_linear_q8_0x4_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                  const void* w /* (m, ceil(k/32)) q8_0, interleave4 */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
+/// llmk_avx2_linear_q4_0_rows on interleave4 q4_0 weights (above): m a multiple of 4.
+void llmk_avx2_linear_q4_0x4_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                  const void* w /* (m, ceil(k/32)) q4_0, interleave4 */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
+/// llmk_avx2_linear_q4_1_rows on interleave4 q4_1 weights (above): m a multiple of 4.
+void llmk_avx2_linear_q4_1x4_rows(const void* xq /* (n, ceil(k/32)) q8_1 */,
+                                  const void* w /* (m, ceil(k/32)) q4_1, interleave4 */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
+/// llmk_avx2_linear_q4_k_rows on interleave4 q4_K weights (above): m a multiple of 4.
+void llmk_avx2_linear_q4_kx4_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
+                                  const void* w /* (m, ceil(k/256)) q4_K, interleave4 */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
+/// llmk_avx2_linear_q6_k_rows on interleave4 q6_K weights (above): m a multiple of 4.
+void llmk_avx2_linear_q6_kx4_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
+                                  const void* w /* (m, ceil(k/256)) q6_K, interleave4 */,
+                                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                  int row_begin, int row_end, float* y /* (n, m) */);
+
 /// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight (sum of squares in double).
 void llmk_avx2_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */,
                             int n, int dim, float eps, float* out /* (n, dim) */);

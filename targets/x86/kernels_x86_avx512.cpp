@@ -195,8 +195,8 @@ inline void quantize_block_q8_k(const float* x /* (256) */, llmrt_block_q8_K* ou
 // ---- quantized linears: one policy per weight type -------------------------------------------
 // Driven by kernels_x86_tiling.h's dot_tile, linear_tile_rows and linear_rows.
 // As in kernels_x86_avx2.cpp: XGroup (prepared activations of kGroupBlocks blocks, by prep()),
-// WGroup (a weight group by load(); count < kGroupBlocks at a row's end, the missing blocks zero),
-// Acc with zero(), dot() and sum().
+// WGroup (a weight group by load<S>() from blocks S apart; count < kGroupBlocks at a row's end,
+// the missing blocks zero), Acc with zero(), dot() and sum().
 
 /// Integer sums of u8 x s8 products, four adjacent products per 32-bit lane, added to acc.
 inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
@@ -242,9 +242,10 @@ struct KernelQ8_0 {
       out[g].d = fp16_pair_x8(xg[0].d, two ? xg[1].d : llmrt_fp16(0));
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int count) {
     WGroup g;
-    g.q = load_2x32(w[0].qs, count > 1 ? w[1].qs : nullptr);
+    g.q = load_2x32(w[0].qs, count > 1 ? w[S].qs : nullptr);
 #ifdef __AVX512VNNI__
     // A missing second block's zero quants meet x = 0 + 128: they and their term cancel.
     g.minus_128_sum = _mm512_sub_epi32(
@@ -254,7 +255,7 @@ struct KernelQ8_0 {
     g.abs_q = _mm512_abs_epi8(g.q);
     g.negative = _mm512_movepi8_mask(g.q);
 #endif
-    g.d = fp16_pair_x8(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0));
+    g.d = fp16_pair_x8(w[0].d, count > 1 ? w[S].d : llmrt_fp16(0));
     return g;
   }
   static Acc zero() { return _mm512_setzero_ps(); }
@@ -287,12 +288,12 @@ inline void prep_nibble_halves(const XBlock* x, int count, __m512i* lo, __m512i*
   *hi = load_4x16(h[0], h[1], h[2], h[3]);
 }
 
-/// The nibbles of four q4_0/q4_1 blocks as u8: lo the low nibbles of block i in lane i, hi the
-/// high nibbles. Missing blocks read as zero.
-template <typename WBlock>
+/// The nibbles of four q4_0/q4_1 blocks (w[0], w[S], w[2S], w[3S]) as u8: lo the low nibbles of
+/// block i in lane i, hi the high nibbles. Missing blocks read as zero.
+template <int S, typename WBlock>
 inline void load_nibbles(const WBlock* w, int count, __m512i* lo, __m512i* hi) {
-  const __m512i q = load_4x16(w[0].qs, count > 1 ? w[1].qs : nullptr,
-                              count > 2 ? w[2].qs : nullptr, count > 3 ? w[3].qs : nullptr);
+  const __m512i q = load_4x16(w[0].qs, count > 1 ? w[S].qs : nullptr,
+                              count > 2 ? w[2 * S].qs : nullptr, count > 3 ? w[3 * S].qs : nullptr);
   const __m512i low4 = _mm512_set1_epi8(0x0f);
   *lo = _mm512_and_si512(q, low4);
   *hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
@@ -338,11 +339,13 @@ struct KernelQ4_0 {
       out[g].d = fp16_quad_x4(d[0], d[1], d[2], d[3]);
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int count) {
     WGroup g;
-    load_nibbles(w, count, &g.lo, &g.hi);
-    g.d = fp16_quad_x4(w[0].d, count > 1 ? w[1].d : llmrt_fp16(0),
-                       count > 2 ? w[2].d : llmrt_fp16(0), count > 3 ? w[3].d : llmrt_fp16(0));
+    load_nibbles<S>(w, count, &g.lo, &g.hi);
+    g.d = fp16_quad_x4(w[0].d, count > 1 ? w[S].d : llmrt_fp16(0),
+                       count > 2 ? w[2 * S].d : llmrt_fp16(0),
+                       count > 3 ? w[3 * S].d : llmrt_fp16(0));
     return g;
   }
   static Acc zero() { return _mm512_setzero_ps(); }
@@ -400,13 +403,14 @@ struct KernelQ4_1 {
       out[g].ds = fp16_x8(h);
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int count) {
     WGroup g;
-    load_nibbles(w, count, &g.lo, &g.hi);
+    load_nibbles<S>(w, count, &g.lo, &g.hi);
     llmrt_fp16 h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; i < count; ++i) {
-      h[i] = w[i].d;
-      h[4 + i] = w[i].m;
+      h[i] = w[i * S].d;
+      h[4 + i] = w[i * S].m;
     }
     g.dm = fp16_x8(h);
     return g;
@@ -493,6 +497,7 @@ struct KernelQ4_K {
       out[b].d = _mm512_set1_ps(x[b].d);
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int /*count: always 1*/) {
     WGroup g;
     const Q4KScales s = unpack_q4_k_scales(w->scales);
@@ -556,6 +561,7 @@ struct KernelQ6_K {
       out[b].d = _mm512_set1_ps(x[b].d);
     }
   }
+  template <int S>
   static WGroup load(const WBlock* w, int /*count: always 1*/) {
     WGroup g;
     const __m512i low4 = _mm512_set1_epi8(0x0f), bits45 = _mm512_set1_epi8(0x30);
@@ -696,17 +702,17 @@ void llmk_avx512_quantize_q8_1(const float* x, int n, int k, void* out) {
 
 void llmk_avx512_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_1, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_quantize_q8_k(const float* x, int n, int k, void* out) {
@@ -715,12 +721,39 @@ void llmk_avx512_quantize_q8_k(const float* x, int n, int k, void* out) {
 
 void llmk_avx512_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ4_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ6_K, QuantTiles>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows<KernelQ6_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+// The same on weights in llmrt_interleave_rows4's layout (llm-x86-pack-weights).
+
+void llmk_avx512_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                    int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                    int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                    int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_1, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q4_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                    int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ4_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                                    int m, int row_begin, int row_end, float* y) {
+  linear_rows<KernelQ6_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,

@@ -8,9 +8,11 @@
 //               blocks hold 32 values, q8_K super-blocks 256, see BlockValues), kGroupBlocks (the
 //               blocks one vector step consumes); XGroup, the prepared activations of a group,
 //               made by prep(x, blocks, out) from `blocks` activation blocks; WGroup, a weight
-//               group made by load(w, count) (count < kGroupBlocks at a row's end: the missing
-//               blocks read as zero, as their prepared activations do); Acc, a running sum:
-//               zero(), dot(wg, xg, acc) adds one group's product, sum(acc) gives the float total.
+//               group made by load<S>(w, count) from the blocks w[0], w[S], w[2S], ... of one row
+//               (count < kGroupBlocks at a row's end: the missing blocks read as zero, as their
+//               prepared activations do); Acc, a running sum: zero(), dot(wg, xg, acc) adds one
+//               group's product, sum(acc) gives the float total.
+//   L           where the weight blocks lie: RowMajor or Interleave4 (below).
 //   F           the float linear: F::tile<R, C>(w, x, k, out), out[r][c] = w row r . x row c over
 //               k floats for an R x C tile.
 //   Tiles       TileShapes<...>: the weight rows of a tile of 1, 2, 3 or 4 activation rows.
@@ -136,40 +138,94 @@ inline Q4KScales unpack_q4_k_scales(const uint8_t* scales /* (12) */) {
   return s;
 }
 
+// ---- weight layouts --------------------------------------------------------------------------
+//
+// A layout L says where block b of weight row r lies: at L::row(r, row_blocks) + b * L::kStride
+// blocks from the matrix's start. Within a tile, whose rows never cross a group of interleaved
+// rows (L::tile_rows), row o + r lies L::row(r, row_blocks) blocks after row o. L::prefetch
+// places dot_tile's software prefetch of the weights ahead of the loads, into the cache level
+// L::kLocality (__builtin_prefetch's: 3 prefetcht0, 2 prefetcht1).
+
+/// Rows one after another (the `_rows` kernels).
+struct RowMajor {
+  static const int kStride = 1;
+  static const int kLocality = 2;
+  static size_t row(int r, size_t row_blocks) { return static_cast<size_t>(r) * row_blocks; }
+  /// The most rows a tile starting at row o may hold: any.
+  static int tile_rows(int /*o*/) { return 1 << 30; }
+  /// Where row r of an R-row tile (whose row 0 is row `first` of the matrix) prefetches when it
+  /// loads block b, in blocks from the tile's row 0: the same place in the next tile's row. Rows
+  /// of a few KiB are too short for the hardware prefetcher to ramp up on its own (this lifts
+  /// DRAM-bound decode by about a third).
+  static size_t prefetch(int /*first*/, int r, int R, int b, int /*group_blocks*/,
+                         size_t row_blocks) {
+    return static_cast<size_t>(r + R) * row_blocks + b;
+  }
+};
+
+/// llmrt_interleave_rows4's layout (the `x4` kernels): block b of row r at
+/// (r / 4) * 4 * row_blocks + b * 4 + r % 4, so a tile of the 4 rows of a group streams one
+/// contiguous run of memory, and so does a thread's range of whole groups.
+struct Interleave4 {
+  static const int kRows = LLMRT_INTERLEAVE_ROWS;
+  static const int kStride = kRows;
+  // Into L2. Into L1 (prefetcht0), DRAM-bound decode of the one stream stayed at 10-11 GB/s at
+  // any distance from 1 to 32 KiB, slower than RowMajor's 4 streams for q8_0 (a single thread
+  // of a Xeon); prefetcht1 gives 12-13 GB/s there and is no slower on cached weights.
+  static const int kLocality = 2;
+  static size_t row(int r, size_t row_blocks) {
+    return static_cast<size_t>(r / kRows) * kRows * row_blocks + r % kRows;
+  }
+  /// The rows left in row o's group: a tile that crossed into the next group would need a
+  /// second stride between its rows.
+  static int tile_rows(int o) { return kRows - o % kRows; }
+  /// The same block of the next group of rows. Row `first` + r takes its own slice (by its
+  /// place in the group) of the run of the group's blocks that the tile loads (group_blocks
+  /// blocks of each of the 4 rows, contiguous), so that the rows of a group prefetch the whole
+  /// run together, whether one 4-row tile computes them (decode) or four 1-row tiles (prefill).
+  static size_t prefetch(int first, int r, int /*R*/, int b, int group_blocks,
+                         size_t row_blocks) {
+    const int lane = first % kRows;  // the tile's row 0 lies `lane` blocks into the group
+    return static_cast<size_t>(kRows) * (row_blocks + b) +
+           static_cast<size_t>(lane + r) * group_blocks - lane;
+  }
+};
+
 /// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
-/// blocks, for an R x C tile.
-template <class K, int R, int C>
-void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t w_stride,
+/// blocks, for an R x C tile of rows in layout L (w: row 0's first block, row 0 being row `first`
+/// of the matrix; row_blocks: the blocks of a whole row, which the layout's row offsets count in).
+template <class K, class L, int R, int C>
+void dot_tile(const typename K::WBlock* w, int first, size_t row_blocks,
               const typename K::XGroup* x /* C rows, stride x_stride */, int x_stride, int blocks,
               float out[R][C]) {
+  typedef typename K::WBlock WBlock;
   typename K::Acc acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {
     LLMK_UNROLL
     for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
   }
-  const int G = K::kGroupBlocks;
+  const int G = K::kGroupBlocks, S = L::kStride;
   // One prefetch per whole 64 bytes of a group, at least one: a q4_K or q6_K super-block (144 or
   // 210 bytes) gets 2 or 3, and the next group's cover what they leave (a single prefetch per
   // super-block more than halves the DRAM-bound decode speed of these kernels).
-  const int group_lines = static_cast<int>(G * sizeof(typename K::WBlock) / 64);
+  const int group_lines = static_cast<int>(G * sizeof(WBlock) / 64);
   const int prefetches = group_lines > 1 ? group_lines : 1;
   const int full = blocks / G;
   for (int g = 0; g < full; ++g) {
     LLMK_UNROLL
     for (int r = 0; r < R; ++r) {
-      // The same place in the next tile's row: rows of a few KiB are too short for the hardware
-      // prefetcher to ramp up on its own (this lifts DRAM-bound decode by about a third).
-      // (Integer arithmetic: the address may lie past the end of the matrix, harmless for a
-      // prefetch but not for a pointer. The builtin is what _mm_prefetch(p, _MM_HINT_T0) expands
-      // to in GCC and Clang: prefetcht0.)
-      const uintptr_t ahead = reinterpret_cast<uintptr_t>(w + r * w_stride + g * G) +
-                              R * w_stride * sizeof(typename K::WBlock);
+      // In integer arithmetic: the address may lie past the end of the matrix, harmless for a
+      // prefetch but not for a pointer. (The builtin is what _mm_prefetch expands to in GCC and
+      // Clang.)
+      const uintptr_t ahead = reinterpret_cast<uintptr_t>(w) +
+                              L::prefetch(first, r, R, g * G, G, row_blocks) * sizeof(WBlock);
       LLMK_UNROLL
       for (int p = 0; p < prefetches; ++p) {
-        __builtin_prefetch(reinterpret_cast<const char*>(ahead + 64 * p), 0, 3);
+        __builtin_prefetch(reinterpret_cast<const char*>(ahead + 64 * p), 0, L::kLocality);
       }
-      const typename K::WGroup wg = K::load(w + r * w_stride + g * G, G);
+      const typename K::WGroup wg =
+          K::template load<S>(w + L::row(r, row_blocks) + static_cast<size_t>(g) * G * S, G);
       LLMK_UNROLL
       for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + g], acc[r][c]);
     }
@@ -177,7 +233,8 @@ void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t 
   if (full * G < blocks) {  // a partial last group
     LLMK_UNROLL
     for (int r = 0; r < R; ++r) {
-      const typename K::WGroup wg = K::load(w + r * w_stride + full * G, blocks - full * G);
+      const typename K::WGroup wg = K::template load<S>(
+          w + L::row(r, row_blocks) + static_cast<size_t>(full) * G * S, blocks - full * G);
       LLMK_UNROLL
       for (int c = 0; c < C; ++c) acc[r][c] = K::dot(wg, x[c * x_stride + full], acc[r][c]);
     }
@@ -191,8 +248,9 @@ void dot_tile(const typename K::WBlock* w /* R rows, stride w_stride */, size_t 
 
 const int kPrepBytes = 32 * 1024;  // the prepared activations of one tile, per chunk of k
 
-/// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.
-template <class K, int R, int C>
+/// The output columns [row_begin, row_end) of C activation rows, weight rows (layout L) R at a
+/// time.
+template <class K, class L, int R, int C>
 void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
                       const typename K::WBlock* w /* (m, blocks) */, const float* bias, int blocks,
                       int m, int row_begin, int row_end, float* y /* (C, m) */) {
@@ -206,16 +264,20 @@ void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
       K::prep(x + static_cast<size_t>(c) * blocks + b0, nb, prep + c * chunk_groups);
     }
     const bool first = b0 == 0;
-    for (int o = row_begin; o < row_end; o += R) {
+    const size_t chunk = static_cast<size_t>(b0) * L::kStride;  // block b0 from a row's start
+    // Rows that do not fill a whole tile go one at a time: a range's last rows, and with
+    // interleaved rows, those before the next group of 4 (after which the tiles are aligned).
+    // Each output is computed in the same order either way.
+    for (int o = row_begin; o < row_end;) {
       float part[R][C];
-      const int rows = min_int(R, row_end - o);
-      const typename K::WBlock* wo = w + static_cast<size_t>(o) * blocks + b0;
+      const int rows = min_int(min_int(R, L::tile_rows(o)), row_end - o);
       if (rows == R) {
-        dot_tile<K, R, C>(wo, blocks, prep, chunk_groups, nb, part);
+        dot_tile<K, L, R, C>(w + L::row(o, blocks) + chunk, o, blocks, prep, chunk_groups, nb,
+                             part);
       } else {
         for (int r = 0; r < rows; ++r) {
-          dot_tile<K, 1, C>(wo + static_cast<size_t>(r) * blocks, blocks, prep, chunk_groups, nb,
-                            reinterpret_cast<float(*)[C]>(part[r]));
+          dot_tile<K, L, 1, C>(w + L::row(o + r, blocks) + chunk, o + r, blocks, prep,
+                               chunk_groups, nb, reinterpret_cast<float(*)[C]>(part[r]));
         }
       }
       for (int r = 0; r < rows; ++r) {
@@ -225,12 +287,14 @@ void linear_tile_rows(const typename K::XBlock* x /* (C, blocks) */,
           dst = part[r][c] + base;
         }
       }
+      o += rows;
     }
   }
 }
 
-/// y[:, row_begin:row_end] for a quantized weight type: activation tiles of up to 4 rows.
-template <class K, class Tiles>
+/// y[:, row_begin:row_end] for a quantized weight type with weights in layout L: activation
+/// tiles of up to 4 rows.
+template <class K, class Tiles, class L>
 void linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
                  int row_begin, int row_end, float* y) {
   if (n <= 0 || row_begin >= row_end) return;
@@ -252,10 +316,10 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
     const typename K::XBlock* xi = x + static_cast<size_t>(i) * blocks;
     float* yi = y + static_cast<size_t>(i) * m;
     switch (c) {
-      case 1: linear_tile_rows<K, R1, 1>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      case 2: linear_tile_rows<K, R2, 2>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      case 3: linear_tile_rows<K, R3, 3>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
-      default: linear_tile_rows<K, R4, 4>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 1: linear_tile_rows<K, L, R1, 1>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 2: linear_tile_rows<K, L, R2, 2>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 3: linear_tile_rows<K, L, R3, 3>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
+      case 4: linear_tile_rows<K, L, R4, 4>(xi, wb, bias, blocks, m, row_begin, row_end, yi); break;
     }
     i += c;
   }

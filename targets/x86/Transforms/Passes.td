@@ -36,4 +36,30 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
   ];
 }
 
+def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
+  let summary = "interleaves the rows of quantized linear weights in groups of 4";
+  let description = [{
+    Gives a quantized weight `layout = interleave4` (see `!llm.qweight`): block b of 4
+    consecutive rows stored together, so that the microkernels, which compute up to 4 rows at
+    once, read one contiguous run of memory per tile, and a thread's part of the rows (which
+    `llm-x86-tile` makes a multiple of 4) is a single stream. The blob writer reorders the
+    blocks; the generated code calls the `x4` kernels (`llmk_avx2_linear_q4_0x4_rows`).
+
+    A weight is packed when it has a multiple of 4 rows and every reference to it is the matrix
+    operand of a linear op (`llm.linear`, `llm.linear_group`, `llm.swiglu_linear`,
+    `llm.qkv_projection`) that `llm-x86-tile` split into parts of a multiple of 4 rows. A table
+    that `llm.embed` also reads (tied embeddings) keeps the row layout. Runs after
+    `llm-x86-tile`.
+
+    Before:
+    ```mlir
+    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = rows>
+    ```
+    After:
+    ```mlir
+    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = interleave4>
+    ```
+  }];
+}
+
 #endif // LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD

@@ -6,6 +6,18 @@ llm.weight @w : tensor<4x4xi8>
 
 // -----
 
+// Tests that a quantized weight's block must be its scheme's.
+// expected-error @+1 {{q4_k has blocks of 256 elements, not 32}}
+llm.weight @w : !llm.qweight<q4_k, [4, 256], block = 32, layout = rows>
+
+// -----
+
+// Tests that the interleave4 layout needs whole groups of 4 rows.
+// expected-error @+1 {{layout interleave4 needs a multiple of 4 rows, got 30}}
+llm.weight @w : !llm.qweight<q4_0, [30, 64], block = 32, layout = interleave4>
+
+// -----
+
 // Tests that embed rejects a table whose row size differs from the result's.
 llm.weight @embed_tokens : tensor<32x8xf32>
 func.func @embed_width(%t: tensor<4xi32>) -> tensor<4x16xf32> {

@@ -8,7 +8,9 @@
 // copies totalling 256 MiB or more, so the weights come from DRAM as in a real model's decode.
 // The prefill rows time n = 64 tokens per call and report weight GB/s x 64 (the equivalent
 // one-token-at-a-time bandwidth) next to the generic kernel's. The x86 timings include the
-// activation quantization (q8_0, or q8_K for the q4_k and q6_k weights).
+// activation quantization (q8_0, or q8_K for the q4_k and q6_k weights). Each x86 kernel runs
+// twice: on row-major weights (`_rows`), then ("avx2 x4") on the same weights packed by
+// llmrt_interleave_rows4 (`x4_rows`), with its speed relative to the row-major run.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,22 +55,29 @@ double time_per_call(const std::function<void(int)>& fn, int copies) {
   return best;
 }
 
-struct Isa {
-  const char* name;
-  bool supported;
-  quantize_fn quantize_q8_0, quantize_q8_k;
+/// An ISA's linears on one weight layout.
+struct Linears {
   rows_fn q8_0, q4_0, q4_k, q6_k;
 
-  quantize_fn quantize(llmrt_quant_scheme scheme) const {
-    return scheme == LLMRT_Q4_K || scheme == LLMRT_Q6_K ? quantize_q8_k : quantize_q8_0;
-  }
-  rows_fn rows(llmrt_quant_scheme scheme) const {
+  rows_fn of(llmrt_quant_scheme scheme) const {
     switch (scheme) {
       case LLMRT_Q4_0: return q4_0;
       case LLMRT_Q4_K: return q4_k;
       case LLMRT_Q6_K: return q6_k;
       default: return q8_0;
     }
+  }
+};
+
+struct Isa {
+  const char* name;
+  bool supported;
+  quantize_fn quantize_q8_0, quantize_q8_k;
+  Linears rows;    // row-major weights
+  Linears rows_x4; // interleave4 weights
+
+  quantize_fn quantize(llmrt_quant_scheme scheme) const {
+    return scheme == LLMRT_Q4_K || scheme == LLMRT_Q6_K ? quantize_q8_k : quantize_q8_0;
   }
 };
 
@@ -97,6 +106,12 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
     llmrt_quantize_row(scheme, row.data(), k, &w[o * row_bytes]);
   }
   for (int c = 1; c < copies; ++c) std::memcpy(&w[c * matrix_bytes], &w[0], matrix_bytes);
+  std::vector<unsigned char> packed(w.size());
+  const size_t block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(scheme));
+  for (int c = 0; c < copies; ++c) {
+    llmrt_interleave_rows4(&w[c * matrix_bytes], m, static_cast<int64_t>(row_bytes / block_bytes),
+                           static_cast<int64_t>(block_bytes), &packed[c * matrix_bytes]);
+  }
   const int kPrefill = 64;
   std::vector<float> x(static_cast<size_t>(kPrefill) * k);
   for (float& v : x) v = dist(rng);
@@ -108,13 +123,16 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
   const char* name = llmrt_quant_scheme_name(scheme);
   const double gb = matrix_bytes / 1e9;
 
-  auto report = [&](const char* who, int n, int ncopies, const std::function<void(int)>& fn,
-                    double generic_gbs) {
+  // unpacked_gbs: the same ISA's speed on row-major weights, for the packed kernels' rows.
+  auto report = [&](const std::string& who, int n, int ncopies,
+                    const std::function<void(int)>& fn, double generic_gbs,
+                    double unpacked_gbs = 0.0) {
     const double s = time_per_call(fn, ncopies);
     const double gbs = gb * n / s;
-    std::printf("%-5s %5d x %-5d %-8s n=%-3d %-8s %8.3f ms %8.2f GB/s", name, m, k,
-                ncopies > 1 ? "streamed" : "cached", n, who, s * 1e3, gbs);
+    std::printf("%-5s %5d x %-5d %-8s n=%-3d %-10s %8.3f ms %8.2f GB/s", name, m, k,
+                ncopies > 1 ? "streamed" : "cached", n, who.c_str(), s * 1e3, gbs);
     if (generic_gbs > 0) std::printf("  %5.1fx generic", gbs / generic_gbs);
+    if (unpacked_gbs > 0) std::printf("  %5.2fx row-major", gbs / unpacked_gbs);
     std::printf("\n");
     return gbs;
   };
@@ -126,12 +144,17 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
       }, 0.0);
       for (const Isa& isa : isas) {
         if (!isa.supported) continue;
-        const rows_fn rows = isa.rows(scheme);
         const quantize_fn quantize = isa.quantize(scheme);
-        report(isa.name, n, ncopies, [&](int c) {
-          quantize(x.data(), n, k, xq.data());
-          rows(xq.data(), &w[c * matrix_bytes], nullptr, n, k, m, 0, m, y.data());
-        }, base);
+        auto time = [&](const std::string& who, const Linears& linears,
+                        const std::vector<unsigned char>& weights, double unpacked_gbs) {
+          const rows_fn rows = linears.of(scheme);
+          return report(who, n, ncopies, [&](int c) {
+            quantize(x.data(), n, k, xq.data());
+            rows(xq.data(), &weights[c * matrix_bytes], nullptr, n, k, m, 0, m, y.data());
+          }, base, unpacked_gbs);
+        };
+        const double unpacked = time(isa.name, isa.rows, w, 0.0);
+        time(std::string(isa.name) + " x4", isa.rows_x4, packed, unpacked);
       }
     }
   }
@@ -155,11 +178,15 @@ int main(int argc, char** argv) {
                       __builtin_cpu_supports("avx512vnni");
   const std::vector<Isa> isas = {
       {"avx2", avx2, llmk_avx2_quantize_q8_0, llmk_avx2_quantize_q8_k,
-       llmk_avx2_linear_q8_0_rows, llmk_avx2_linear_q4_0_rows, llmk_avx2_linear_q4_k_rows,
-       llmk_avx2_linear_q6_k_rows},
+       {llmk_avx2_linear_q8_0_rows, llmk_avx2_linear_q4_0_rows, llmk_avx2_linear_q4_k_rows,
+        llmk_avx2_linear_q6_k_rows},
+       {llmk_avx2_linear_q8_0x4_rows, llmk_avx2_linear_q4_0x4_rows, llmk_avx2_linear_q4_kx4_rows,
+        llmk_avx2_linear_q6_kx4_rows}},
       {"avx512", avx512, llmk_avx512_quantize_q8_0, llmk_avx512_quantize_q8_k,
-       llmk_avx512_linear_q8_0_rows, llmk_avx512_linear_q4_0_rows, llmk_avx512_linear_q4_k_rows,
-       llmk_avx512_linear_q6_k_rows},
+       {llmk_avx512_linear_q8_0_rows, llmk_avx512_linear_q4_0_rows, llmk_avx512_linear_q4_k_rows,
+        llmk_avx512_linear_q6_k_rows},
+       {llmk_avx512_linear_q8_0x4_rows, llmk_avx512_linear_q4_0x4_rows,
+        llmk_avx512_linear_q4_kx4_rows, llmk_avx512_linear_q6_kx4_rows}},
   };
   std::printf("single thread; avx2 %s, avx512+vnni %s\n", avx2 ? "yes" : "no",
               avx512 ? "yes" : "no (skipped)");
@@ -167,6 +194,7 @@ int main(int argc, char** argv) {
     if (filter && scheme != only) continue;
     bench_scheme(scheme, 2048, 2048, isas);
     bench_scheme(scheme, 5632, 2048, isas);
+    bench_scheme(scheme, 2048, 5632, isas);
   }
   // A 32000-token vocabulary's output projection, which llama.cpp's Q4_0 files keep in Q6_K.
   if (!filter || only == LLMRT_Q6_K) bench_scheme(LLMRT_Q6_K, 32000, 2048, isas, false);

@@ -11,6 +11,9 @@
 //                       (the integer block sums are exact; only float summation order differs),
 //                       over row ranges that split the matrix anywhere (small m: at every row,
 //                       with bit-identical results); columns outside the range untouched
+//   linear_*x4_rows     the same on the weights packed by llmrt_interleave_rows4 (m a multiple
+//                       of 4; ranges cut at multiples of 4 and anywhere), and bit-identical to
+//                       the unpacked kernel
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
 //   attend              llmk_attend_f32 up to 1e-5 of the sum of |terms| (softmax weight times
@@ -61,6 +64,12 @@ struct IsaKernels {
   quantize_fn quantize_q8_k;  // the activations of q4_K and q6_K weights
   quant_linear_rows_fn linear_q4_k_rows;
   quant_linear_rows_fn linear_q6_k_rows;
+  // The same on weights in the interleave4 layout (llmrt_interleave_rows4).
+  quant_linear_rows_fn linear_q8_0x4_rows;
+  quant_linear_rows_fn linear_q4_0x4_rows;
+  quant_linear_rows_fn linear_q4_1x4_rows;
+  quant_linear_rows_fn linear_q4_kx4_rows;
+  quant_linear_rows_fn linear_q6_kx4_rows;
   void (*rms_norm)(const float* x, const float* weight, int n, int dim, float eps, float* out);
   void (*exp)(const float* x, int count, float* out);
   void (*swiglu)(const float* gate, const float* up, int count, float* out);
@@ -320,6 +329,7 @@ struct QuantScheme {
   quant_linear_rows_fn linear;  // the ISA's kernel
   size_t activation_block_bytes;
   void (*dequantize_activations)(const void*, int64_t, float*);
+  quant_linear_rows_fn linear_x4;  // the ISA's kernel on packed weights, or nullptr: not tested
 };
 
 /// Upper bounds of |each term| summed, per (token, output): the scale of the float rounding.
@@ -365,7 +375,17 @@ inline std::vector<double> abs_term_sums(llmrt_quant_scheme scheme, const unsign
   return out;
 }
 
-/// Runs the ISA's linear on weights w (m rows) and activations x against the generic linear.
+/// w (m rows of row_blocks blocks) in llmrt_interleave_rows4's layout.
+inline std::vector<unsigned char> interleave_rows4(const std::vector<unsigned char>& w, int m,
+                                                   int row_blocks, size_t block_bytes) {
+  std::vector<unsigned char> out(w.size());
+  llmrt_interleave_rows4(w.data(), m, row_blocks, static_cast<int64_t>(block_bytes), out.data());
+  return out;
+}
+
+/// Runs the ISA's linear on weights w (m rows) and activations x against the generic linear;
+/// with q.linear_x4 (m a multiple of 4), also that kernel on w packed by llmrt_interleave_rows4,
+/// which must match the unpacked kernel bit for bit.
 inline void check_quant_linear(const QuantScheme& q, const Shape& s,
                                const std::vector<unsigned char>& w, const std::vector<float>& x,
                                bool with_bias, const std::string& what) {
@@ -385,41 +405,79 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
       abs_term_sums(q.weights, w.data(), w_row_bytes, xq.data(), x_row_bytes,
                     q.activation_block_bytes, q.dequantize_activations, n, k, m);
 
-  // The whole matrix in three row ranges (one maybe empty), split at unaligned places.
+  // A kernel on its weights.
+  struct Kernel {
+    quant_linear_rows_fn linear;
+    const unsigned char* w;
+    std::string what;
+  };
+  std::vector<Kernel> kernels = {{q.linear, w.data(), what}};
+  std::vector<unsigned char> packed;
+  if (q.linear_x4 != nullptr) {
+    packed = interleave_rows4(w, m, blocks, q.weight_block_bytes);
+    kernels.push_back({q.linear_x4, packed.data(), what + " (interleave4)"});
+  }
+  // The whole matrix in three row ranges (one maybe empty), split at cut1 and cut2.
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  std::vector<float> got(static_cast<size_t>(n) * m, nan);
-  const int cut1 = m / 3, cut2 = m - m / 4;
-  q.linear(xq.data(), w.data(), b, n, k, m, 0, cut1, got.data());
-  q.linear(xq.data(), w.data(), b, n, k, m, cut1, cut2, got.data());
-  q.linear(xq.data(), w.data(), b, n, k, m, cut2, m, got.data());
-  for (int i = 0; i < n; ++i) {
-    for (int o = 0; o < m; ++o) {
-      const size_t at = static_cast<size_t>(i) * m + o;
-      const double tol = 1e-5 * scale[at] + 1e-6 * std::fabs(bias[o]) * with_bias + 1e-30;
-      ASSERT_NEAR(got[at], want[at], tol) << what << " n=" << n << " k=" << k << " m=" << m
-                                          << " token " << i << " output " << o;
-    }
-  }
-  // A range in the middle leaves the other columns alone.
-  if (m >= 3) {
-    std::vector<float> part(static_cast<size_t>(n) * m, nan);
-    q.linear(xq.data(), w.data(), b, n, k, m, 1, m - 1, part.data());
+  auto run = [&](const Kernel& kn, int cut1, int cut2) {
+    std::vector<float> y(static_cast<size_t>(n) * m, nan);
+    kn.linear(xq.data(), kn.w, b, n, k, m, 0, cut1, y.data());
+    kn.linear(xq.data(), kn.w, b, n, k, m, cut1, cut2, y.data());
+    kn.linear(xq.data(), kn.w, b, n, k, m, cut2, m, y.data());
+    return y;
+  };
+  auto expect_near = [&](const std::vector<float>& y, const std::string& label) {
     for (int i = 0; i < n; ++i) {
-      EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m])) << what;
-      EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m + m - 1])) << what;
-      EXPECT_EQ(part[static_cast<size_t>(i) * m + 1], got[static_cast<size_t>(i) * m + 1]) << what;
+      for (int o = 0; o < m; ++o) {
+        const size_t at = static_cast<size_t>(i) * m + o;
+        const double tol = 1e-5 * scale[at] + 1e-6 * std::fabs(bias[o]) * with_bias + 1e-30;
+        ASSERT_NEAR(y[at], want[at], tol) << label << " n=" << n << " k=" << k << " m=" << m
+                                          << " token " << i << " output " << o;
+      }
+    }
+  };
+  // Unaligned cuts; the packed kernel also at multiples of 4, as threads get its rows.
+  const std::vector<float> got = run(kernels[0], m / 3, m - m / 4);
+  expect_near(got, what);
+  if (::testing::Test::HasFatalFailure()) return;
+  if (q.linear_x4 != nullptr) {
+    for (int align : {4, 1}) {
+      const int cut1 = m / 3 / align * align, cut2 = (m - m / 4) / align * align;
+      const std::vector<float> y = run(kernels[1], cut1, cut2);
+      const std::string label = kernels[1].what + " cuts aligned to " + std::to_string(align);
+      expect_near(y, label);
+      if (::testing::Test::HasFatalFailure()) return;
+      for (size_t at = 0; at < y.size(); ++at) {
+        ASSERT_EQ(y[at], got[at]) << label << ": not the unpacked kernel's, n=" << n << " k=" << k
+                                  << " m=" << m << " output " << at % m;
+      }
     }
   }
-  // A few rows split at every place: each output is computed the same way whatever range holds
-  // it, so the results are bit-identical to the three-range run.
-  if (m <= 16 && static_cast<int64_t>(n) * k <= 20000) {
-    for (int cut = 0; cut <= m; ++cut) {
-      std::vector<float> split(static_cast<size_t>(n) * m, nan);
-      q.linear(xq.data(), w.data(), b, n, k, m, 0, cut, split.data());
-      q.linear(xq.data(), w.data(), b, n, k, m, cut, m, split.data());
-      for (size_t at = 0; at < split.size(); ++at) {
-        ASSERT_EQ(split[at], got[at]) << what << " n=" << n << " k=" << k << " m=" << m
-                                      << " cut at row " << cut << ", output " << at % m;
+  for (const Kernel& kn : kernels) {
+    // A range in the middle leaves the other columns alone.
+    if (m >= 3) {
+      std::vector<float> part(static_cast<size_t>(n) * m, nan);
+      kn.linear(xq.data(), kn.w, b, n, k, m, 1, m - 1, part.data());
+      for (int i = 0; i < n; ++i) {
+        EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m])) << kn.what;
+        EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m + m - 1])) << kn.what;
+        for (int o = 1; o < m - 1; ++o) {
+          EXPECT_EQ(part[static_cast<size_t>(i) * m + o], got[static_cast<size_t>(i) * m + o])
+              << kn.what << " output " << o;
+        }
+      }
+    }
+    // A few rows split at every place: each output is computed the same way whatever range holds
+    // it, so the results are bit-identical to the three-range run.
+    if (m <= 16 && static_cast<int64_t>(n) * k <= 20000) {
+      for (int cut = 0; cut <= m; ++cut) {
+        std::vector<float> split(static_cast<size_t>(n) * m, nan);
+        kn.linear(xq.data(), kn.w, b, n, k, m, 0, cut, split.data());
+        kn.linear(xq.data(), kn.w, b, n, k, m, cut, m, split.data());
+        for (size_t at = 0; at < split.size(); ++at) {
+          ASSERT_EQ(split[at], got[at]) << kn.what << " n=" << n << " k=" << k << " m=" << m
+                                        << " cut at row " << cut << ", output " << at % m;
+        }
       }
     }
   }
@@ -532,15 +590,19 @@ const Shape kShapesK[] = {
 /// kShapes (kShapesK for the K-quants), then weights at their limits (extreme_weights) with
 /// extreme activations: all +1, all -1 (quants -+127), alternating
 /// +-3.5, and last NaNs among +-2 for the K-quants (the q8_K quantizer makes NaNs -128),
-/// alternating again for the others.
+/// alternating again for the others. With q.linear_x4 the same with m rounded up to a multiple
+/// of 4, both kernels.
 inline void check_scheme(const QuantScheme& q) {
   if (q.quantize == nullptr || q.linear == nullptr) GTEST_SKIP();
   const bool k_quant = block_values(q.weights) == LLMRT_QK_K;
+  const int rows = q.linear_x4 != nullptr ? LLMRT_INTERLEAVE_ROWS : 1;  // m a multiple of it
+  auto shape = [rows](const Shape& s) { return Shape{s.n, s.k, (s.m + rows - 1) / rows * rows}; };
   const std::vector<Shape> shapes =
       k_quant ? std::vector<Shape>(std::begin(kShapesK), std::end(kShapesK))
               : std::vector<Shape>(std::begin(kShapes), std::end(kShapes));
   int case_index = 0;
-  for (const Shape& s : shapes) {
+  for (const Shape& listed : shapes) {
+    const Shape s = shape(listed);
     const std::vector<float> wf =
         gaussian(static_cast<size_t>(s.m) * s.k, (k_quant ? 41 : 11) + case_index);
     const std::vector<float> x =
@@ -555,7 +617,8 @@ inline void check_scheme(const QuantScheme& q) {
       k_quant ? std::vector<Shape>{{1, 256, 9}, {4, 300, 5}, {5, 512, 3}, {1, 5, 2}, {2, 768, 4}}
               : std::vector<Shape>{{1, 96, 9}, {4, 70, 5}, {5, 33, 3}, {1, 5, 2}};
   for (int pattern = 0; pattern < 4; ++pattern) {
-    for (const Shape& s : extreme_shapes) {
+    for (const Shape& listed : extreme_shapes) {
+      const Shape s = shape(listed);
       std::vector<float> x(static_cast<size_t>(s.n) * s.k);
       for (size_t j = 0; j < x.size(); ++j) {
         x[j] = pattern == 0                ? 1.0f
@@ -577,14 +640,21 @@ inline QuantScheme quant_scheme(const IsaKernels& isa, llmrt_quant_scheme weight
   const size_t weight_block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(weights));
   if (block_values(weights) == LLMRT_QK_K) {
     return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_k, linear,
-                       sizeof(llmrt_block_q8_K), llmrt_dequantize_row_q8_k};
+                       sizeof(llmrt_block_q8_K), llmrt_dequantize_row_q8_k, nullptr};
   }
   if (weights == LLMRT_Q4_1) {
     return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_1, linear,
-                       sizeof(llmrt_block_q8_1), llmrt_dequantize_row_q8_1};
+                       sizeof(llmrt_block_q8_1), llmrt_dequantize_row_q8_1, nullptr};
   }
   return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_0, linear,
-                     sizeof(llmrt_block_q8_0), llmrt_dequantize_row_q8_0};
+                     sizeof(llmrt_block_q8_0), llmrt_dequantize_row_q8_0, nullptr};
+}
+
+/// check_scheme for the kernel on packed weights, linear_x4 (skips where the ISA has none).
+inline void check_packed_scheme(QuantScheme q, quant_linear_rows_fn linear_x4) {
+  if (linear_x4 == nullptr) GTEST_SKIP();
+  q.linear_x4 = linear_x4;
+  check_scheme(q);
 }
 
 TEST_P(X86Kernels, LinearQ8_0MatchesGeneric) {
@@ -605,6 +675,31 @@ TEST_P(X86Kernels, LinearQ4_KMatchesGeneric) {
 
 TEST_P(X86Kernels, LinearQ6_KMatchesGeneric) {
   check_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows));
+}
+
+TEST_P(X86Kernels, LinearQ8_0x4MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
+                      isa().linear_q8_0x4_rows);
+}
+
+TEST_P(X86Kernels, LinearQ4_0x4MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
+                      isa().linear_q4_0x4_rows);
+}
+
+TEST_P(X86Kernels, LinearQ4_1x4MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_1, llmk_linear_q4_1, isa().linear_q4_1_rows),
+                      isa().linear_q4_1x4_rows);
+}
+
+TEST_P(X86Kernels, LinearQ4_Kx4MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_K, llmk_linear_q4_k, isa().linear_q4_k_rows),
+                      isa().linear_q4_kx4_rows);
+}
+
+TEST_P(X86Kernels, LinearQ6_Kx4MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows),
+                      isa().linear_q6_kx4_rows);
 }
 
 // ---- float kernels ---------------------------------------------------------------------------

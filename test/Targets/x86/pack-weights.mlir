@@ -1,0 +1,43 @@
+// RUN: llmc-opt %s -llm-x86-pack-weights | FileCheck %s
+// RUN: llmc-opt %s -llm-x86-tile=cores=2 -llm-x86-pack-weights | FileCheck %s --check-prefix=TILED
+
+// Which weights llm-x86-pack-weights interleaves: quantized matrices with a multiple of 4 rows
+// whose every reader is a linear op split into parts of a multiple of 4 rows.
+
+// Without llm-x86-tile no linear is split: nothing is packed.
+// CHECK-NOT: interleave4
+
+module attributes {llm.context_length = 64 : i64} {
+  // TILED: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
+  // TILED: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = interleave4>
+  // TILED: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
+  // TILED: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = interleave4>
+  // TILED: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = interleave4>
+  // TILED: llm.weight @float : tensor<64x64xf32>
+  // TILED: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = interleave4>
+  // TILED: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = interleave4>
+  // TILED: llm.weight @norm : tensor<64xf32>
+  llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
+  llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = rows>
+  llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
+  llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = rows>
+  llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = rows>
+  llm.weight @float : tensor<64x64xf32>
+  llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = rows>
+  llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = rows>
+  llm.weight @norm : tensor<64xf32>
+  func.func @f(%tokens: tensor<1xi32>, %x: tensor<1x64xf32>, %x256: tensor<1x256xf32>, %pos: index) -> (tensor<1x256xf32>, tensor<1x128xf32>, tensor<1x30xf32>, tensor<1x512xf32>, tensor<1x64xf32>, tensor<1x512xf32>) {
+    // Tied embeddings: llm.embed reads the table row by row, so it keeps the row layout.
+    %e = llm.embed @embed[%tokens] : tensor<1xi32> -> tensor<1x64xf32>
+    %logits = llm.linear %x, @embed : tensor<1x64xf32> -> tensor<1x256xf32>
+    // A norm prologue is not a matrix operand; the weight still packs.
+    %a = llm.linear %x, @w norm @norm eps 1.0e-05 : tensor<1x64xf32> -> tensor<1x128xf32>
+    // 30 rows: not a multiple of 4.
+    %b = llm.linear %x, @odd : tensor<1x64xf32> -> tensor<1x30xf32>
+    %s = llm.swiglu_linear %x256, @gate, @up : tensor<1x256xf32> -> tensor<1x512xf32>
+    // Float weights have their own kernels and stay as they are.
+    %c = llm.linear %x, @float : tensor<1x64xf32> -> tensor<1x64xf32>
+    %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, head_dim = 64 : i64, theta = 1.0e+04 : f64} : tensor<1x64xf32> -> tensor<1x512xf32>
+    return %logits, %a, %b, %s, %c, %q : tensor<1x256xf32>, tensor<1x128xf32>, tensor<1x30xf32>, tensor<1x512xf32>, tensor<1x64xf32>, tensor<1x512xf32>
+  }
+}
