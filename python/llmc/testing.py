@@ -25,8 +25,8 @@ WERROR = "-Wall -Wextra -Werror"
 
 __all__ = [
     "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace", "_llmc_required",
-    "cxx_or_skip", "pytest_collection_modifyitems", "pytest_configure", "random_prompt",
-    "workspace",
+    "can_run", "cpu_has", "cxx_or_skip", "pytest_collection_modifyitems", "pytest_configure",
+    "random_prompt", "skip_unless_runnable", "workspace",
 ]
 
 
@@ -60,6 +60,28 @@ def cxx_or_skip(name: str) -> str:
     if path is None:
         pytest.skip(f"{name} not installed")
     return path
+
+
+def cpu_has(*features: str) -> bool:
+    """Whether /proc/cpuinfo lists every feature flag (e.g. "avx512f")."""
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags.update(line.split(":", 1)[1].split())
+    return all(feature in flags for feature in features)
+
+
+def can_run(target: str) -> bool:
+    """Whether this CPU runs `target`'s output (x86-avx512 needs AVX-512 F/BW/VL and VNNI)."""
+    if target == "x86-avx512":
+        return cpu_has("avx512f", "avx512bw", "avx512vl", "avx512_vnni")
+    return True
+
+
+def skip_unless_runnable(target: str) -> None:
+    if not can_run(target):
+        pytest.skip(f"this CPU cannot run {target}'s output")
 
 
 class ModelCache:

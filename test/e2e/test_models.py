@@ -7,7 +7,7 @@ dumped (the prompt's rows and each generated token fed back).
 
 import pytest
 
-from conftest import WERROR, cxx_or_skip, random_prompt
+from conftest import WERROR, cxx_or_skip, random_prompt, skip_unless_runnable
 from llmc import driver, hf_models, reference
 
 pytestmark = pytest.mark.llmc
@@ -33,11 +33,14 @@ def test_gcc(workspace, name):
     check_against_transformers(workspace, name, workspace.built(name, "g++"))
 
 
+@pytest.mark.parametrize("target", ["x86-avx2", "x86-avx512"])
 @pytest.mark.parametrize("name", list(hf_models.TEST_SPECS))
-def test_x86_avx2(workspace, name):
-    """The x86-avx2 target (AVX2 microkernels, two threads) on float weights: the same bound."""
-    check_against_transformers(workspace, name, workspace.built(name, "g++", target="x86-avx2"),
-                               target="x86-avx2")
+def test_x86(workspace, name, target):
+    """The x86 targets (their microkernels, two threads) on float weights: the same bound;
+    x86-avx512 where the CPU runs it."""
+    skip_unless_runnable(target)
+    check_against_transformers(workspace, name, workspace.built(name, "g++", target=target),
+                               target=target)
 
 
 @pytest.mark.parametrize("name", ["gqa_llama3", "tied"])
