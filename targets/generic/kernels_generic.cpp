@@ -46,19 +46,28 @@ void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_he
                    float* out /* (n, n_heads * head_dim) */) {
   const int half = head_dim / 2;
   const size_t row_size = static_cast<size_t>(n_heads) * head_dim;
+  // Every head of a row turns by the same angles: cos and sin (most of this kernel's time) once
+  // per row and pair, for pairs a chunk at a time.
+  const int kChunk = 64;
+  float cos_of[kChunk], sin_of[kChunk];
   for (int r = 0; r < n; ++r) {
     const float pos = static_cast<float>(pos0 + r);
-    for (int h = 0; h < n_heads; ++h) {
-      const float* xh = x + r * row_size + static_cast<size_t>(h) * head_dim;
-      float* oh = out + r * row_size + static_cast<size_t>(h) * head_dim;
-      for (int i = 0; i < half; ++i) {
-        const float angle = pos * inv_freq[i];  // float32, as transformers computes it
-        const float c = std::cos(angle);
-        const float s = std::sin(angle);
-        const float a = xh[i];
-        const float b = xh[i + half];
-        oh[i] = a * c - b * s;
-        oh[i + half] = b * c + a * s;
+    for (int i0 = 0; i0 < half; i0 += kChunk) {
+      const int count = half - i0 < kChunk ? half - i0 : kChunk;
+      for (int j = 0; j < count; ++j) {
+        const float angle = pos * inv_freq[i0 + j];  // float32, as transformers computes it
+        cos_of[j] = std::cos(angle);
+        sin_of[j] = std::sin(angle);
+      }
+      for (int h = 0; h < n_heads; ++h) {
+        const float* xh = x + r * row_size + static_cast<size_t>(h) * head_dim + i0;
+        float* oh = out + r * row_size + static_cast<size_t>(h) * head_dim + i0;
+        for (int j = 0; j < count; ++j) {
+          const float a = xh[j];
+          const float b = xh[j + half];
+          oh[j] = a * cos_of[j] - b * sin_of[j];
+          oh[j + half] = b * cos_of[j] + a * sin_of[j];
+        }
       }
     }
   }
