@@ -294,8 +294,8 @@ std::optional<LogicalResult> writeLinearOrAttention(ModelCode &code, Operation &
             << ");  // (n, " << rows << ") up projection\n";
     Product gateRows{swiglu.getGateAttr(), nullptr, rows, code.valueName(swiglu.getResult()),
                      {Epilogue::Kind::SwiGLU, up, 0}};
-    return writer.write(swiglu.getInput(), {gateRows, {swiglu.getUpAttr(), nullptr, rows, up, Epilogue()}},
-                        /*paired=*/true);
+    Product upRows{swiglu.getUpAttr(), nullptr, rows, up, Epilogue()};
+    return writer.write(swiglu.getInput(), {gateRows, upRows}, /*paired=*/true);
   }
   if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op)) {
     int64_t headDim = qkv.getHeadDim(), layer = qkv.getLayer();

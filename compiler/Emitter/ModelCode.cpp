@@ -10,18 +10,25 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
   return "m->w." + weightMember.lookup(symbol.getValue());
 }
 
-std::string ModelCode::storageOf(llm::WeightOp weight) {
-  if (llm::QWeightType quantized = weight.getQuantizedType()) {
-    std::string scheme = llm::stringifyQuantScheme(quantized.getScheme()).str();
-    // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.
-    return quantized.getLayout() == llm::WeightLayout::interleave4 ? scheme + "x4" : scheme;
-  }
+std::string ModelCode::schemeOf(llm::WeightOp weight) {
+  if (llm::QWeightType quantized = weight.getQuantizedType())
+    return llm::stringifyQuantScheme(quantized.getScheme()).str();
   return "f32";
 }
 
-bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {
-  llm::QWeightType quantized = module.lookupSymbol<llm::WeightOp>(symbol).getQuantizedType();
+std::string ModelCode::storageOf(llm::WeightOp weight) {
+  // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.
+  return schemeOf(weight) + (isPacked(weight) ? "x4" : "");
+}
+
+bool ModelCode::isPacked(llm::WeightOp weight) {
+  llm::QWeightType quantized = weight.getQuantizedType();
+  // interleave4 is the only packed layout (the blob writer asserts as much).
   return quantized && quantized.getLayout() != llm::WeightLayout::rows;
+}
+
+bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {
+  return isPacked(module.lookupSymbol<llm::WeightOp>(symbol));
 }
 
 std::string ModelCode::storage(FlatSymbolRefAttr symbol) {

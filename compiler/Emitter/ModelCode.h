@@ -46,8 +46,11 @@ public:
   /// The weight's storage, which is also its kernels' suffix: "f32", "q4_0", "q4_0x4"
   std::string storage(mlir::FlatSymbolRefAttr symbol);
   static std::string storageOf(mlir::llm::WeightOp weight);
+  /// The weight's number format whatever its layout: "f32", "q4_0", ... (the blob's dtype).
+  static std::string schemeOf(mlir::llm::WeightOp weight);
   /// Whether the weight's blocks are in a packed layout (only the target's kernels read it).
   bool isPacked(mlir::FlatSymbolRefAttr symbol);
+  static bool isPacked(mlir::llm::WeightOp weight);
   /// The float32 kernel for an elementwise op: the target's own when it has one
   /// (llmk_avx2_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
   std::string elementwiseKernel(llvm::StringRef op) const;

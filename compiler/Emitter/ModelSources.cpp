@@ -65,9 +65,7 @@ std::string weightShape(llm::WeightOp weight) {
 
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
-  llm::QWeightType quantized = weight.getQuantizedType();
-  std::string name =
-      quantized ? llm::stringifyQuantScheme(quantized.getScheme()).str() : std::string("f32");
+  std::string name = ModelCode::schemeOf(weight);
   for (char &c : name)
     c = std::toupper(static_cast<unsigned char>(c));
   return "LLMRT_DTYPE_" + name;

@@ -25,7 +25,7 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
   }
   const TargetInfo *target = lookupTarget(options.target);
   assert(target && "the caller checks the target name");
-  if (llvm::StringRef(target->name).starts_with("x86-")) {
+  if (target->usesX86Passes()) {
     LLMX86TileOptions tile;
     tile.cores = options.cores > 0 ? options.cores : target->defaultCores;
     pm.addPass(createLLMX86Tile(tile));

@@ -150,7 +150,7 @@ int compile() {
     return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
   if (cores < 0)
     return fail("--cores must be positive");
-  if (packWeights == cl::BOU_TRUE && !llvm::StringRef(target).starts_with("x86-"))
+  if (packWeights == cl::BOU_TRUE && !targetInfo->usesX86Passes())
     return fail("--pack-weights needs an x86 target: " + target + "'s kernels read rows only");
   if (emit != "out" && emit != "mlir" && emit != "mlir-planned")
     return fail("unknown --emit '" + emit + "' (supported: out, mlir, mlir-planned)");

@@ -36,6 +36,8 @@ struct TargetInfo {
   /// Whether llm-x86-pack-weights runs by default (llmc compile --pack-weights[=false]
   /// overrides): where the interleaved layout measured faster (docs/targets.md).
   bool packWeights = false;
+  /// Whether the x86 target passes (llm-x86-tile, llm-x86-pack-weights) run for this target.
+  bool usesX86Passes() const { return llvm::StringRef(name).starts_with("x86-"); }
   /// Elementwise ops ("rms_norm", "swiglu", "add") with their own llmk_<prefix>_<op>_f32, same
   /// signature as the generic kernel.
   std::vector<std::string> elementwiseKernels;
