@@ -191,6 +191,15 @@ struct Interleave4 {
   }
 };
 
+/// The prefetches, 64 bytes apart, that cover `bytes` consecutive bytes from any start:
+/// ceil(bytes / 64). (Whole lines only, floor(bytes / 64), left one line in 9 of AVX-512 q4_0's
+/// 72-byte groups to a demand miss: its TinyLlama decode ran at 20.8 / 39.2 tok/s on 1 / 2
+/// threads of a Xeon, 22.6 / 42.7 with every line prefetched. A single prefetch per q4_K or q6_K
+/// super-block more than halves the DRAM-bound decode speed of those kernels.)
+constexpr int prefetch_lines(size_t bytes) { return static_cast<int>((bytes + 63) / 64); }
+static_assert(prefetch_lines(64) == 1 && prefetch_lines(72) == 2 && prefetch_lines(210) == 4,
+              "a group's every line is prefetched");
+
 /// out[r][c] = the dot product of weight row r and prepared activation row c over `blocks`
 /// blocks, for an R x C tile of rows in layout L (w: row 0's first block, row 0 being row `first`
 /// of the matrix; row_blocks: the blocks of a whole row, which the layout's row offsets count in).
@@ -206,12 +215,7 @@ void dot_tile(const typename K::WBlock* w, int first, size_t row_blocks,
     for (int c = 0; c < C; ++c) acc[r][c] = K::zero();
   }
   const int G = K::kGroupBlocks, S = L::kStride;
-  // Enough prefetches, 64 bytes apart, to cover a group's bytes: ceil(bytes / 64) lines from any
-  // start cover them. (Whole lines only, floor(bytes / 64), left one line in 9 of AVX-512 q4_0's
-  // 72-byte groups to a demand miss: its TinyLlama decode ran at 20.8 / 39.2 tok/s on 1 / 2
-  // threads of a Xeon, 22.6 / 42.7 with every line prefetched. A single prefetch per q4_K or
-  // q6_K super-block more than halves the DRAM-bound decode speed of those kernels.)
-  const int prefetches = static_cast<int>((G * sizeof(WBlock) + 63) / 64);
+  const int prefetches = prefetch_lines(G * sizeof(WBlock));
   const int full = blocks / G;
   for (int g = 0; g < full; ++g) {
     LLMK_UNROLL
