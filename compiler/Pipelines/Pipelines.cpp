@@ -29,8 +29,14 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
     LLMX86TileOptions tile;
     tile.cores = options.cores > 0 ? options.cores : target->defaultCores;
     pm.addPass(createLLMX86Tile(tile));
-    if (options.packWeights.value_or(target->packWeights))
+    // --pack-weights: every scheme; unset: the target's measured choice.
+    if (options.packWeights.value_or(false)) {
       pm.addPass(createLLMX86PackWeights());
+    } else if (!options.packWeights.has_value() && !target->packedSchemes.empty()) {
+      LLMX86PackWeightsOptions pack;
+      pack.schemes = target->packedSchemes;
+      pm.addPass(createLLMX86PackWeights(pack));
+    }
   }
   pm.addPass(createLLMPlanMemory());
 }

@@ -16,8 +16,8 @@ struct PipelineOptions {
   std::vector<std::string> quantOverrides; ///< PATTERN=SCHEME, first match wins
   int64_t cores = 0;                       ///< threads to plan for; 0: the target's default
   bool fuse = true;                        ///< run the fusion passes
-  std::optional<bool> packWeights;         ///< x86: run llm-x86-pack-weights (unset: the
-                                           ///< target's default, TargetInfo::packWeights)
+  std::optional<bool> packWeights;         ///< x86: run llm-x86-pack-weights on every scheme
+                                           ///< (unset: TargetInfo::packedSchemes only)
 };
 
 /// From an imported module to one the emitter accepts for `options.target` (a name from

@@ -33,9 +33,10 @@ struct TargetInfo {
   /// (llmk_<prefix>_linear_<storage>_rows); others use the generic kernels. Packed storages
   /// ("q4_0x4") have only these.
   std::vector<std::string> linearKernels;
-  /// Whether llm-x86-pack-weights runs by default (llmc compile --pack-weights[=false]
-  /// overrides): where the interleaved layout measured faster (docs/targets.md).
-  bool packWeights = false;
+  /// The schemes ("q4_0", ...) llm-x86-pack-weights interleaves by default: those whose
+  /// interleaved layout measured faster on this target (docs/targets.md); empty: the pass does
+  /// not run. llmc compile --pack-weights packs every scheme, --pack-weights=false none.
+  std::vector<std::string> packedSchemes;
   /// Whether the x86 target passes (llm-x86-tile, llm-x86-pack-weights) run for this target.
   bool usesX86Passes() const { return llvm::StringRef(name).starts_with("x86-"); }
   /// Elementwise ops ("rms_norm", "swiglu", "add") with their own llmk_<prefix>_<op>_f32, same

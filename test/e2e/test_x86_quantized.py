@@ -1,5 +1,7 @@
 """The x86 targets against the generic target for the same quantization scheme (x86-avx512
-where the CPU runs it: its weights are packed by default, so this also covers the x4 kernels).
+where the CPU runs it: it packs the 4-bit schemes' weights by default, so this also covers their
+x4 kernels; q8_0 stays in rows there, its x4 kernels are covered by test_pack_weights.py on
+x86-avx2 and by the kernel tests).
 
 Both quantize activations to bit-identical int8 blocks and compute exact integer block dot
 products; they differ in float summation order (SIMD lanes, FMA, a polynomial exp in SwiGLU,

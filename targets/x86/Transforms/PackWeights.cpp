@@ -43,8 +43,19 @@ bool splitIntoGroups(Operation *op) {
 }
 
 struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass> {
+  using LLMX86PackWeightsBase::LLMX86PackWeightsBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    llvm::SmallVector<llm::QuantScheme> onlySchemes;
+    for (const std::string &name : schemes) {
+      std::optional<llm::QuantScheme> scheme = llm::symbolizeQuantScheme(name);
+      if (!scheme) {
+        module.emitError() << "llm-x86-pack-weights: unknown scheme '" << name << "'";
+        return signalPassFailure();
+      }
+      onlySchemes.push_back(*scheme);
+    }
     // A weight is packed when every reference to it is a matrix operand of a linear split into
     // whole groups: any other reader (llm.embed's table, a norm, a bias, an unsplit linear that
     // would run the generic kernel) needs the row layout.
@@ -63,6 +74,7 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
       llm::QWeightType quantized = weight.getQuantizedType();
       if (!quantized || quantized.getLayout() != llm::WeightLayout::rows ||
           quantized.getNumRows() % kInterleavedRows != 0 ||
+          (!onlySchemes.empty() && !llvm::is_contained(onlySchemes, quantized.getScheme())) ||
           !packable.lookup(weight.getSymNameAttr()))
         continue;
       weight.setType(llm::QWeightType::get(&getContext(), quantized.getScheme(),

@@ -59,7 +59,14 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
     ```mlir
     llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = interleave4>
     ```
+
+    `schemes` limits packing to the listed quantization schemes (the x86 targets' defaults,
+    `TargetInfo::packedSchemes`, leave out those that measured faster in the row layout).
   }];
+  let options = [
+    ListOption<"schemes", "schemes", "std::string",
+               "pack only weights of these schemes (q8_0, q4_0, ...; default: every scheme)">,
+  ];
 }
 
 #endif // LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD

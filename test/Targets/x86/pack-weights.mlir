@@ -1,5 +1,7 @@
 // RUN: llmc-opt %s -llm-x86-pack-weights | FileCheck %s
 // RUN: llmc-opt %s -llm-x86-tile=cores=2 -llm-x86-pack-weights | FileCheck %s --check-prefix=TILED
+// RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q6_k' | FileCheck %s --check-prefix=ONLY
+// RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q9' 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Which weights llm-x86-pack-weights interleaves: quantized matrices with a multiple of 4 rows
 // whose every reader is a linear op split into parts of a multiple of 4 rows.
@@ -17,6 +19,13 @@ module attributes {llm.context_length = 64 : i64} {
   // TILED: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = interleave4>
   // TILED: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = interleave4>
   // TILED: llm.weight @norm : tensor<64xf32>
+  // `schemes` leaves the others in rows (x86-avx512's default leaves out q8_0).
+  // ONLY: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = interleave4>
+  // ONLY: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = rows>
+  // ONLY: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = interleave4>
+  // ONLY: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = rows>
+  // ONLY: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = rows>
+  // BAD: llm-x86-pack-weights: unknown scheme 'q9'
   llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
   llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = rows>
   llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
