@@ -71,8 +71,8 @@ cl::opt<bool> noFusion("no-fusion",
 cl::opt<cl::boolOrDefault> packWeights(
     "pack-weights",
     cl::desc("x86: interleave quantized weights in groups of 4 rows (llm-x86-pack-weights), "
-             "every scheme; default: the schemes the target measured faster packed (x86-avx512: "
-             "q4_0, q4_1, q4_k, q6_k), =false keeps all row after row"),
+             "every scheme; default: the schemes the target measured faster packed "
+             "(docs/targets.md), =false keeps all row after row"),
     cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
