@@ -25,6 +25,7 @@ std::vector<TargetInfo> makeTargets() {
   avx2.kernelPrefix = "avx2";
   avx2.kernelFiles.push_back("x86/kernels_x86_tiling.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.h");
+  avx2.kernelFiles.push_back("x86/kernels_x86_avx2_panels.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.cpp");
   avx2.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
   avx2.features = {"avx2", "fma", "f16c"};

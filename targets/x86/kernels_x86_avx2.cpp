@@ -581,6 +581,8 @@ inline __m256 exp_ps(__m256 x) {
 
 }  // namespace
 
+#include "kernels_x86_avx2_panels.h"  // the prompt path of q8_0 and q4_0
+
 // ---- entry points ----------------------------------------------------------------------------
 
 void llmk_avx2_quantize_q8_0(const float* x, int n, int k, void* out) {
@@ -593,12 +595,14 @@ void llmk_avx2_quantize_q8_1(const float* x, int n, int k, void* out) {
 
 void llmk_avx2_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_prompt_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin,
+                                                               row_end, y);
 }
 
 void llmk_avx2_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_prompt_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin,
+                                                               row_end, y);
 }
 
 void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
@@ -624,12 +628,14 @@ void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias
 
 void llmk_avx2_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_prompt_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin,
+                                                               row_end, y);
 }
 
 void llmk_avx2_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_prompt_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin,
+                                                               row_end, y);
 }
 
 void llmk_avx2_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,

@@ -312,12 +312,13 @@ struct Shape {
   int n, k, m;
 };
 
-// Tokens 1..5 and 17; k below, at and around one block, odd sizes, and long enough to cross the
-// kernels' 32 KiB activation chunks (for 1 row and for 4-row tiles); m from 1 row up.
+// Tokens 1..5, 17 and 33; k below, at and around one block, odd sizes, and long enough to cross
+// the kernels' 32 KiB activation chunks (for 1 row and for 4-row tiles) and the AVX2 prompt
+// panels' 64-block chunks and 16-token groups; m from 1 row up.
 const Shape kShapes[] = {
     {1, 32, 1},  {1, 31, 5},   {1, 1, 3},    {2, 33, 7},   {3, 64, 9},    {4, 100, 13},
     {5, 256, 31}, {17, 96, 10}, {1, 4096, 67}, {4, 2048, 37}, {1, 19205, 9}, {6, 5000, 11},
-    {2, 4099, 6}, {3, 160, 1},  {1, 2048, 8},  {8, 64, 4},
+    {2, 4099, 6}, {3, 160, 1},  {1, 2048, 8},  {8, 64, 4},  {33, 2080, 21},
 };
 
 /// The quantized side of one scheme, for the checks below.
