@@ -7,7 +7,9 @@
 // [row_begin, row_end) is read once per tile: each weight block is loaded and unpacked once and
 // multiplied with all the tile's activation rows. For one token (decode) a tile is 1 activation
 // row x 4 weight rows, four independent accumulators; for prompts, 4 activation rows x 1 weight
-// row, so prefill reads each weight block once per 4 tokens instead of once per token.
+// row, so prefill reads each weight block once per 4 tokens instead of once per token. Prompts of
+// 4 or more tokens on q8_0 and q4_0 weights take the panel path instead
+// (kernels_x86_avx2_panels.h): 8 weight rows copied into 32-bit lanes, 1.4-1.5x faster.
 //
 // The integer dot products use maddubs (u8 x s8, adjacent products summed in s16) and madd (s16
 // pairs summed in s32):
@@ -20,6 +22,7 @@
 // float, multiplied by the block's two scales and accumulated in 8 float lanes, summed at the end.
 // So each output differs from the generic kernel only in the order of its float additions.
 #include "kernels_x86_avx2.h"  // beside this file, here and in out/
+#include "kernels_x86_avx2_panels.h"
 #include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 
@@ -581,8 +584,6 @@ inline __m256 exp_ps(__m256 x) {
 
 }  // namespace
 
-#include "kernels_x86_avx2_panels.h"  // the prompt path of q8_0 and q4_0
-
 // ---- entry points ----------------------------------------------------------------------------
 
 void llmk_avx2_quantize_q8_0(const float* x, int n, int k, void* out) {
@@ -595,14 +596,14 @@ void llmk_avx2_quantize_q8_1(const float* x, int n, int k, void* out) {
 
 void llmk_avx2_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows_prompt_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin,
-                                                               row_end, y);
+  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows_prompt_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin,
-                                                               row_end, y);
+  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
@@ -628,14 +629,14 @@ void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias
 
 void llmk_avx2_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows_prompt_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin,
-                                                               row_end, y);
+  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows_prompt_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin,
-                                                               row_end, y);
+  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,

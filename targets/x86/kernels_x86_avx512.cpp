@@ -3,7 +3,9 @@
 // The same plan as kernels_x86_avx2.cpp, in 512-bit vectors: the quantized linears prepare each
 // tile's activation blocks once (lane order of the weight vectors, scales as float) in a 32 KiB
 // stack buffer, then read every weight row of [row_begin, row_end) once per tile of up to 4
-// activation rows (decode: 1 activation row x 4 weight rows; prompts: 4 x 2).
+// activation rows (decode: 1 activation row x 4 weight rows; prompts: 4 x 2). Prompts of 4 or
+// more tokens on q8_0 and q4_0 weights take the panel path (kernels_x86_avx512_panels.h): 16
+// weight rows copied into 32-bit lanes, one vpdpbusd per 4 values of k for 16 rows.
 //
 // One vector step covers two q8_0 blocks (64 quants) or four q4_0/q4_1 blocks (their 64 bytes of
 // nibbles: the low nibbles of four blocks in one vector, the high nibbles in another, the
@@ -208,6 +210,13 @@ inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
                                                  _mm512_set1_epi16(1)));
 #endif
 }
+
+}  // namespace
+
+// The prompt path of q8_0 and q4_0 (namespace-scope, like every kernel header; it uses dot_u8s8).
+#include "kernels_x86_avx512_panels.h"
+
+namespace {
 
 /// q8_0 weights, q8_0 activations: two blocks per group, 32-bit lanes 0-7 summing block 0 and
 /// 8-15 block 1.
@@ -702,12 +711,14 @@ void llmk_avx512_quantize_q8_1(const float* x, int n, int k, void* out) {
 
 void llmk_avx512_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
@@ -733,12 +744,14 @@ void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bi
 
 void llmk_avx512_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                     int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ8_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                     int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_0, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,

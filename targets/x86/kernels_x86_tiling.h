@@ -330,6 +330,142 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
   }
 }
 
+// ---- prompt panels ---------------------------------------------------------------------------
+//
+// The prompt path of the q8_0 and q4_0 linears (kernels_x86_avx2_panels.h,
+// kernels_x86_avx512_panels.h). The row-range tiles above keep a weight row's block in the lanes
+// of a vector and spend most of their instructions per block and token on the reduction
+// (horizontal pairs, convert, scale, FMA); prompts are compute-bound, so for them kRows weight
+// rows (8 on AVX2, 16 on AVX-512) are first copied, one chunk of k at a time, into a "panel" on
+// the stack: per block column, the rows' scales, then their quants in 4-byte columns, one 32-bit
+// lane per row. A vector step multiplies a column (4 values of k for every row) with 4 bytes of a
+// token broadcast to every lane, and the rows' sums build up in the lanes of one register: no
+// horizontal sums, one scale FMA per block for all kRows rows. The copy (a transpose of 32-bit
+// words) is made once per chunk and used by every token of the call, up to kPanelTokens.
+//
+// A panel policy P: WBlock; kRows; kUsable (false: this build cannot compute it exactly, the
+// row-range tiles do); Block, the copy of one block column, made by pack(at, out)
+// from the kRows rows' blocks at[0..kRows); kWeightOffset, what the quants of Block are stored
+// plus (PanelX::offset_sum corrects for it); Acc, zero(), store(acc, out) (kRows floats) and
+// dot<T>(block, x, x_stride, px, acc): acc[t] += block . activation block x[t * x_stride] for T
+// tokens (px[t * kPanelChunkBlocks] that block's PanelX).
+//
+// Each block's integer sum is exact; a row's output differs from the row-range tiles' only in
+// the order of its float additions (block by block in its lane), and it is the same whatever
+// range or layout the row comes from, so the `_rows` and `x4` kernels stay bit-identical.
+
+const int kPanelChunkBlocks = 64;  // blocks of k per panel copy (AVX2 q8_0: 18 KiB)
+const int kPanelTokens = 16;       // tokens that share one panel copy
+const int kPanelMinTokens = 4;     // fewer tokens go through the row-range tiles
+
+/// Per token and block: the activation scale and kWeightOffset * the sum of the quants.
+struct PanelX {
+  float d;
+  int32_t offset_sum;
+};
+
+/// The PanelX of blocks [b0, b0 + nb) of tokens [0, nt).
+template <class P>
+void prepare_panel_x(const llmrt_block_q8_0* x, size_t blocks, int nt, int b0, int nb,
+                     PanelX out[kPanelTokens][kPanelChunkBlocks]) {
+  for (int t = 0; t < nt; ++t) {
+    const llmrt_block_q8_0* xt = x + t * blocks + b0;
+    for (int b = 0; b < nb; ++b) {
+      int sum = 0;
+      if (P::kWeightOffset != 0) {
+        for (int i = 0; i < LLMRT_QK; ++i) sum += xt[b].qs[i];
+      }
+      out[t][b] = PanelX{llmrt_fp16_to_fp32(xt[b].d), P::kWeightOffset * sum};
+    }
+  }
+}
+
+/// out[t][r] = panel row r . token t over nb blocks, for T tokens.
+template <class P, int T>
+void panel_tile(const typename P::Block* panel, int nb, const llmrt_block_q8_0* x,
+                size_t x_stride, const PanelX* px /* T rows, stride kPanelChunkBlocks */,
+                float out[T][P::kRows]) {
+  typename P::Acc acc[T];
+  LLMK_UNROLL
+  for (int t = 0; t < T; ++t) acc[t] = P::zero();
+  for (int b = 0; b < nb; ++b) P::template dot<T>(panel[b], x + b, x_stride, px + b, acc);
+  LLMK_UNROLL
+  for (int t = 0; t < T; ++t) P::store(acc[t], out[t]);
+}
+
+/// linear_rows for prompts, weights in layout L: rows [row_begin, row_end) P::kRows at a time.
+/// A range's last panel may be partial: its missing rows repeat its last row, and are dropped.
+template <class P, class L>
+void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
+                       int row_begin, int row_end, float* y) {
+  typedef typename P::WBlock WBlock;
+  const int R = P::kRows;
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
+  const WBlock* wb = static_cast<const WBlock*>(w);
+  typename P::Block panel[kPanelChunkBlocks];
+  PanelX px[kPanelTokens][kPanelChunkBlocks];
+  const size_t ms = static_cast<size_t>(m), bs = static_cast<size_t>(blocks);
+  for (int i0 = 0; i0 < n; i0 += kPanelTokens) {
+    const int nt = min_int(kPanelTokens, n - i0);
+    const llmrt_block_q8_0* xi = x + i0 * bs;
+    for (int b0 = 0; b0 < blocks; b0 += kPanelChunkBlocks) {
+      const int nb = min_int(kPanelChunkBlocks, blocks - b0);
+      prepare_panel_x<P>(xi, bs, nt, b0, nb, px);
+      for (int o = row_begin; o < row_end; o += R) {
+        const int rows = min_int(R, row_end - o);
+        // The next panel's rows are prefetched into L2 while this one is copied: R rows a few
+        // KiB apart are too many short streams for the hardware prefetcher alone.
+        const WBlock* at[R];
+        uintptr_t ahead[R];
+        for (int r = 0; r < R; ++r) {
+          const size_t chunk = static_cast<size_t>(b0) * L::kStride;
+          at[r] = wb + L::row(o + min_int(r, rows - 1), bs) + chunk;
+          const int next = min_int(o + R + r, row_end - 1);
+          ahead[r] = reinterpret_cast<uintptr_t>(wb + L::row(next, bs) + chunk);
+        }
+        for (int b = 0; b < nb; ++b) {
+          for (int r = 0; r < R; ++r) {
+            __builtin_prefetch(reinterpret_cast<const char*>(ahead[r]), 0, 2);
+            ahead[r] += L::kStride * sizeof(WBlock);
+          }
+          P::pack(at, &panel[b]);
+          for (int r = 0; r < R; ++r) at[r] += L::kStride;
+        }
+        const float* bias_o = bias != nullptr ? bias + o : nullptr;
+        for (int t0 = 0; t0 < nt; t0 += 4) {
+          const int c = min_int(4, nt - t0);
+          const llmrt_block_q8_0* xt = xi + t0 * bs + b0;
+          float part[4][R];
+          switch (c) {
+            case 1: panel_tile<P, 1>(panel, nb, xt, bs, px[t0], part); break;
+            case 2: panel_tile<P, 2>(panel, nb, xt, bs, px[t0], part); break;
+            case 3: panel_tile<P, 3>(panel, nb, xt, bs, px[t0], part); break;
+            default: panel_tile<P, 4>(panel, nb, xt, bs, px[t0], part); break;
+          }
+          for (int t = 0; t < c; ++t) {
+            float* yt = y + (i0 + t0 + t) * ms + o;
+            for (int r = 0; r < rows; ++r) {
+              yt[r] = part[t][r] + (b0 > 0 ? yt[r] : bias_o != nullptr ? bias_o[r] : 0.0f);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// linear_rows<K, Tiles, L>, through P's panels for prompts of kPanelMinTokens or more.
+template <class P, class K, class Tiles, class L>
+void linear_rows_with_panels(const void* xq, const void* w, const float* bias, int n, int k,
+                             int m, int row_begin, int row_end, float* y) {
+  if (P::kUsable && n >= kPanelMinTokens && k > 0 && row_begin < row_end) {
+    panel_linear_rows<P, L>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  } else {
+    linear_rows<K, Tiles, L>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  }
+}
+
 // ---- float linear ----------------------------------------------------------------------------
 
 /// The output columns [row_begin, row_end) of C activation rows, weight rows R at a time.

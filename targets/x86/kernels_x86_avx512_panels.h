@@ -1,0 +1,163 @@
+// kernels_x86_avx512_panels.h - the x86-avx512 target's prompt panels for q8_0 and q4_0 weights:
+// kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 512-bit vectors, 16
+// weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8 (vpdpbusd, or
+// maddubs + madd without VNNI).
+//
+//   q8_0 x q8_0  dpbusd(w + 128, x): the panel stores the weights offset to u8, and
+//                128 * sum(x) per token and block (PanelX::offset_sum) takes the offset away.
+//                Needs VNNI: maddubs pairs of (w + 128) * x would saturate.
+//   q4_0 x q8_0  dpbusd(q, x) minus 8 * sum(x), with or without VNNI (q <= 15).
+// Each token's integer sums run in two chains (even and odd columns), so that 4 tokens keep 8
+// vpdpbusd in flight.
+#ifndef LLMC_TARGETS_X86_KERNELS_X86_AVX512_PANELS_H
+#define LLMC_TARGETS_X86_KERNELS_X86_AVX512_PANELS_H
+
+#include "kernels_x86_tiling.h"
+#include "kernels_x86_transpose.h"
+#include "runtime/quant_format.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace {
+
+inline __m512i broadcast_word_x16(const int8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+/// Two halves of 8 lanes as one vector of 16.
+inline __m512i join_halves(__m256i lo, __m256i hi) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+/// What both AVX-512 panels share: 16 rows, float accumulators of 16 lanes.
+struct PanelAvx512 {
+  static const int kRows = 16;
+  static const bool kUsable = true;
+  typedef __m512 Acc;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static void store(Acc acc, float out[kRows]) { _mm512_storeu_ps(out, acc); }
+  /// The rows' f16 scales as 16 floats.
+  static __m512 scales(const llmrt_fp16 d[kRows]) {
+    const __m256 lo = fp16_x8_gather(d), hi = fp16_x8_gather(d + 8);
+    return _mm512_castsi512_ps(join_halves(_mm256_castps_si256(lo), _mm256_castps_si256(hi)));
+  }
+  /// acc += (s0 + s1) (one exact integer per row) * the rows' scales * the token's scale.
+  static Acc scale_add(__m512i s0, __m512i s1, __m512 dw, float dx, Acc acc) {
+    const __m512 s = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+    return _mm512_fmadd_ps(s, _mm512_mul_ps(dw, _mm512_set1_ps(dx)), acc);
+  }
+};
+
+/// q8_0 weights: 8 columns of 4 quants per block, stored plus 128 as u8.
+struct PanelQ8_0 : PanelAvx512 {
+  typedef llmrt_block_q8_0 WBlock;
+  static const int kColumns = 8;
+  static const int kWeightOffset = 128;
+#ifdef __AVX512VNNI__
+  static const bool kUsable = true;
+#else
+  static const bool kUsable = false;  // the u8 x s8 pairs would saturate in maddubs
+#endif
+  struct Block {
+    __m512 d;
+    __m512i q[kColumns];  // column j: quants 4j..4j+3 of each row, + 128
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows];
+    __m256i a[kRows];  // rows 0-7, then rows 8-15
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs));
+    }
+    transpose_words_8x8(a);
+    transpose_words_8x8(a + 8);
+    const __m512i offset = _mm512_set1_epi8(-128);
+    for (int j = 0; j < kColumns; ++j) out->q[j] = _mm512_xor_si512(join_halves(a[j], a[8 + j]), offset);
+    out->d = scales(d);
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_0* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    __m512i s0[T], s1[T];
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      s0[t] = _mm512_set1_epi32(-px[t * kPanelChunkBlocks].offset_sum);
+      s1[t] = _mm512_setzero_si512();
+    }
+    LLMK_UNROLL
+    for (int j = 0; j < kColumns; j += 2) {
+      LLMK_UNROLL
+      for (int t = 0; t < T; ++t) {
+        const int8_t* xq = x[t * x_stride].qs;
+        s0[t] = dot_u8s8(s0[t], w.q[j], broadcast_word_x16(xq + 4 * j));
+        s1[t] = dot_u8s8(s1[t], w.q[j + 1], broadcast_word_x16(xq + 4 * j + 4));
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kPanelChunkBlocks].d, acc[t]);
+    }
+  }
+};
+
+/// q4_0 weights: 4 columns of 4 quant bytes per block, each byte holding value i (low nibble)
+/// and value i + 16 (high nibble), as in the block.
+struct PanelQ4_0 : PanelAvx512 {
+  typedef llmrt_block_q4_0 WBlock;
+  static const int kColumns = 4;
+  static const int kWeightOffset = 8;
+  struct Block {
+    __m512 d;
+    __m512i q[kColumns];  // column j: quant bytes 4j..4j+3 of each row
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows];
+    const void* qs[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      qs[r] = at[r]->qs;
+    }
+    __m256i lo[kColumns], hi[kColumns];
+    transpose_words_8x4(qs, lo);
+    transpose_words_8x4(qs + 8, hi);
+    for (int j = 0; j < kColumns; ++j) out->q[j] = join_halves(lo[j], hi[j]);
+    out->d = scales(d);
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_0* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    __m512i s0[T], s1[T];  // low and high nibbles' products
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      s0[t] = _mm512_set1_epi32(-px[t * kPanelChunkBlocks].offset_sum);
+      s1[t] = _mm512_setzero_si512();
+    }
+    LLMK_UNROLL
+    for (int j = 0; j < kColumns; ++j) {
+      const __m512i lo = _mm512_and_si512(w.q[j], low4);
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w.q[j], 4), low4);
+      LLMK_UNROLL
+      for (int t = 0; t < T; ++t) {
+        const int8_t* xq = x[t * x_stride].qs;
+        s0[t] = dot_u8s8(s0[t], lo, broadcast_word_x16(xq + 4 * j));
+        s1[t] = dot_u8s8(s1[t], hi, broadcast_word_x16(xq + 16 + 4 * j));
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kPanelChunkBlocks].d, acc[t]);
+    }
+  }
+};
+
+}  // namespace
+
+#endif  // LLMC_TARGETS_X86_KERNELS_X86_AVX512_PANELS_H
