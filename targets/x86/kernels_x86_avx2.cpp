@@ -617,7 +617,8 @@ void llmk_avx2_quantize_q8_k(const float* x, int n, int k, void* out) {
 
 void llmk_avx2_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                 int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
@@ -646,7 +647,8 @@ void llmk_avx2_linear_q4_1x4_rows(const void* xq, const void* w, const float* bi
 
 void llmk_avx2_linear_q4_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,

@@ -46,7 +46,9 @@ struct PanelAvx2 {
 /// q8_0 weights: 8 columns of 4 quants per block.
 struct PanelQ8_0 : PanelAvx2 {
   typedef llmrt_block_q8_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
   static const int kColumns = 8;
+  static const int kChunkBlocks = 64;  // blocks of k per copy
   static const int kWeightOffset = 0;
   struct Block {
     __m256 d;             // the rows' scales
@@ -84,7 +86,7 @@ struct PanelQ8_0 : PanelAvx2 {
       }
     }
     LLMK_UNROLL
-    for (int t = 0; t < T; ++t) acc[t] = scale_add(s[t], w.d, px[t * kPanelChunkBlocks].d, acc[t]);
+    for (int t = 0; t < T; ++t) acc[t] = scale_add(s[t], w.d, px[t * kChunkBlocks].d, acc[t]);
   }
 };
 
@@ -92,7 +94,9 @@ struct PanelQ8_0 : PanelAvx2 {
 /// and value i + 16 (high nibble), as in the block.
 struct PanelQ4_0 : PanelAvx2 {
   typedef llmrt_block_q4_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
   static const int kColumns = 4;
+  static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
   struct Block {
     __m256 d;
@@ -132,10 +136,92 @@ struct PanelQ4_0 : PanelAvx2 {
     const __m256i ones = _mm256_set1_epi16(1);
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      const PanelX& p = px[t * kPanelChunkBlocks];
+      const PanelX& p = px[t * kChunkBlocks];
       const __m256i sum =
           _mm256_sub_epi32(_mm256_madd_epi16(s[t], ones), _mm256_set1_epi32(p.offset_sum));
       acc[t] = scale_add(sum, w.d, p.d, acc[t]);
+    }
+  }
+};
+
+/// q4_K weights (q8_K activations): per super-block of 256 the rows' d and dmin, the sub-block
+/// scales and mins, and 32 columns of 4 quant bytes (bytes 32g..32g+31 hold sub-block 2g in the
+/// low nibbles and 2g + 1 in the high ones, as in the block). A sub-block's products add up in
+/// s16 (8 columns of pair sums of at most 2 * 15 * 128: 30720), then one madd with its scale.
+struct PanelQ4_K : PanelAvx2 {
+  typedef llmrt_block_q4_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kChunkBlocks = 8;  // 12 KiB
+  static const int kWeightOffset = 0;
+  struct Block {
+    __m256 d, dmin;
+    __m256i sc_lo[4], sc_hi[4], mn[4];  // see Q4KRowScales
+    __m256i q[32];
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows], dmin[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      dmin[r] = at[r]->dmin;
+    }
+    out->d = fp16_x8_gather(d);
+    out->dmin = fp16_x8_gather(dmin);
+    const Q4KRowScales<kRows> rs(at);
+    for (int g = 0; g < 4; ++g) {
+      out->sc_lo[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rs.sc_lo[g]));
+      out->sc_hi[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rs.sc_hi[g]));
+      out->mn[g] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rs.mn[g]));
+    }
+    for (int g = 0; g < 4; ++g) {
+      __m256i a[kRows];
+      for (int r = 0; r < kRows; ++r) {
+        a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs + 32 * g));
+      }
+      transpose_words_8x8(a);
+      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = a[j];
+    }
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_K* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256i s[T];  // sum over sub-blocks of scale * (q . x), one s32 per row
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) s[t] = _mm256_setzero_si256();
+    for (int g = 0; g < 4; ++g) {
+      LLMK_UNROLL
+      for (int half = 0; half < 2; ++half) {  // sub-block 2g + half
+        __m256i sub[T];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) sub[t] = _mm256_setzero_si256();
+        LLMK_PANEL_COLUMN_LOOP
+        for (int c = 0; c < 8; ++c) {
+          const __m256i v = w.q[8 * g + c];
+          const __m256i q = _mm256_and_si256(half == 0 ? v : _mm256_srli_epi16(v, 4), low4);
+          LLMK_UNROLL
+          for (int t = 0; t < T; ++t) {
+            const __m256i xb = broadcast_word(x[t * x_stride].qs + 64 * g + 32 * half + 4 * c);
+            sub[t] = _mm256_add_epi16(sub[t], _mm256_maddubs_epi16(q, xb));
+          }
+        }
+        const __m256i sc = half == 0 ? w.sc_lo[g] : w.sc_hi[g];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(sub[t], sc));
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      const llmrt_block_q8_K& xt = x[t * x_stride];
+      __m256i mins = _mm256_setzero_si256();  // sum over sub-blocks of min * sum(x)
+      for (int i = 0; i < 4; ++i) {
+        mins = _mm256_add_epi32(
+            mins, _mm256_madd_epi16(w.mn[i], _mm256_set1_epi32(q8_k_sum_pair(xt, i))));
+      }
+      const __m256 dx = _mm256_set1_ps(px[t * kChunkBlocks].d);
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(w.d, dx), acc[t]);
+      acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_mul_ps(w.dmin, dx), acc[t]);
     }
   }
 };

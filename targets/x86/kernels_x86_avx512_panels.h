@@ -54,7 +54,9 @@ struct PanelAvx512 {
 /// q8_0 weights: 8 columns of 4 quants per block, stored plus 128 as u8.
 struct PanelQ8_0 : PanelAvx512 {
   typedef llmrt_block_q8_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
   static const int kColumns = 8;
+  static const int kChunkBlocks = 64;  // blocks of k per copy
   static const int kWeightOffset = 128;
 #ifdef __AVX512VNNI__
   static const bool kUsable = true;
@@ -86,7 +88,7 @@ struct PanelQ8_0 : PanelAvx512 {
     __m512i s0[T], s1[T];
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      s0[t] = _mm512_set1_epi32(-px[t * kPanelChunkBlocks].offset_sum);
+      s0[t] = _mm512_set1_epi32(-px[t * kChunkBlocks].offset_sum);
       s1[t] = _mm512_setzero_si512();
     }
     LLMK_UNROLL
@@ -100,7 +102,7 @@ struct PanelQ8_0 : PanelAvx512 {
     }
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kPanelChunkBlocks].d, acc[t]);
+      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kChunkBlocks].d, acc[t]);
     }
   }
 };
@@ -109,7 +111,9 @@ struct PanelQ8_0 : PanelAvx512 {
 /// and value i + 16 (high nibble), as in the block.
 struct PanelQ4_0 : PanelAvx512 {
   typedef llmrt_block_q4_0 WBlock;
+  typedef llmrt_block_q8_0 XBlock;
   static const int kColumns = 4;
+  static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
   struct Block {
     __m512 d;
@@ -137,7 +141,7 @@ struct PanelQ4_0 : PanelAvx512 {
     __m512i s0[T], s1[T];  // low and high nibbles' products
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      s0[t] = _mm512_set1_epi32(-px[t * kPanelChunkBlocks].offset_sum);
+      s0[t] = _mm512_set1_epi32(-px[t * kChunkBlocks].offset_sum);
       s1[t] = _mm512_setzero_si512();
     }
     LLMK_UNROLL
@@ -153,7 +157,90 @@ struct PanelQ4_0 : PanelAvx512 {
     }
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kPanelChunkBlocks].d, acc[t]);
+      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kChunkBlocks].d, acc[t]);
+    }
+  }
+};
+
+/// q4_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ4_K in 16 lanes:
+/// a sub-block's products add up in s16 (vpmaddubsw; 8 columns of pair sums of at most
+/// 2 * 15 * 128 = 30720), then one vpmaddwd with its scale. Needs no VNNI.
+struct PanelQ4_K : PanelAvx512 {
+  typedef llmrt_block_q4_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kChunkBlocks = 8;  // 23 KiB
+  static const int kWeightOffset = 0;
+  struct Block {
+    __m512 d, dmin;
+    __m512i sc_lo[4], sc_hi[4], mn[4];  // see Q4KRowScales
+    __m512i q[32];
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows], dmin[kRows];
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      dmin[r] = at[r]->dmin;
+    }
+    out->d = scales(d);
+    out->dmin = scales(dmin);
+    const Q4KRowScales<kRows> rs(at);
+    for (int g = 0; g < 4; ++g) {
+      out->sc_lo[g] = _mm512_loadu_si512(rs.sc_lo[g]);
+      out->sc_hi[g] = _mm512_loadu_si512(rs.sc_hi[g]);
+      out->mn[g] = _mm512_loadu_si512(rs.mn[g]);
+    }
+    for (int g = 0; g < 4; ++g) {
+      __m256i a[kRows];  // rows 0-7, then rows 8-15
+      for (int r = 0; r < kRows; ++r) {
+        a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs + 32 * g));
+      }
+      transpose_words_8x8(a);
+      transpose_words_8x8(a + 8);
+      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = join_halves(a[j], a[8 + j]);
+    }
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_K* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    const __m512i low4 = _mm512_set1_epi8(0x0f);
+    __m512i s[T];  // sum over sub-blocks of scale * (q . x), one s32 per row
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) s[t] = _mm512_setzero_si512();
+    for (int g = 0; g < 4; ++g) {
+      LLMK_UNROLL
+      for (int half = 0; half < 2; ++half) {  // sub-block 2g + half
+        __m512i sub[T];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) sub[t] = _mm512_setzero_si512();
+        LLMK_UNROLL
+        for (int c = 0; c < 8; ++c) {
+          const __m512i v = w.q[8 * g + c];
+          const __m512i q = _mm512_and_si512(half == 0 ? v : _mm512_srli_epi16(v, 4), low4);
+          LLMK_UNROLL
+          for (int t = 0; t < T; ++t) {
+            const __m512i xb =
+                broadcast_word_x16(x[t * x_stride].qs + 64 * g + 32 * half + 4 * c);
+            sub[t] = _mm512_add_epi16(sub[t], _mm512_maddubs_epi16(q, xb));
+          }
+        }
+        const __m512i sc = half == 0 ? w.sc_lo[g] : w.sc_hi[g];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(sub[t], sc));
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      const llmrt_block_q8_K& xt = x[t * x_stride];
+      __m512i mins = _mm512_setzero_si512();  // sum over sub-blocks of min * sum(x)
+      for (int i = 0; i < 4; ++i) {
+        mins = _mm512_add_epi32(
+            mins, _mm512_madd_epi16(w.mn[i], _mm512_set1_epi32(q8_k_sum_pair(xt, i))));
+      }
+      const __m512 dx = _mm512_set1_ps(px[t * kChunkBlocks].d);
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), _mm512_mul_ps(w.d, dx), acc[t]);
+      acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(w.dmin, dx), acc[t]);
     }
   }
 };

@@ -343,18 +343,18 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
 // horizontal sums, one scale FMA per block for all kRows rows. The copy (a transpose of 32-bit
 // words) is made once per chunk and used by every token of the call, up to kPanelTokens.
 //
-// A panel policy P: WBlock; kRows; kUsable (false: this build cannot compute it exactly, the
-// row-range tiles do); Block, the copy of one block column, made by pack(at, out)
-// from the kRows rows' blocks at[0..kRows); kWeightOffset, what the quants of Block are stored
-// plus (PanelX::offset_sum corrects for it); Acc, zero(), store(acc, out) (kRows floats) and
+// A panel policy P: WBlock and XBlock (q8_0 activations, or q8_K for q4_K); kRows; kUsable
+// (false: this build cannot compute it exactly, the row-range tiles do); kChunkBlocks, the
+// blocks of k per copy; Block, the copy of one block column, made by pack(at, out) from the
+// kRows rows' blocks at[0..kRows); kWeightOffset, what the quants of Block are stored plus
+// (PanelX::offset_sum corrects for it); Acc, zero(), store(acc, out) (kRows floats) and
 // dot<T>(block, x, x_stride, px, acc): acc[t] += block . activation block x[t * x_stride] for T
-// tokens (px[t * kPanelChunkBlocks] that block's PanelX).
+// tokens (px[t * kChunkBlocks] that block's PanelX).
 //
 // Each block's integer sum is exact; a row's output differs from the row-range tiles' only in
 // the order of its float additions (block by block in its lane), and it is the same whatever
 // range or layout the row comes from, so the `_rows` and `x4` kernels stay bit-identical.
 
-const int kPanelChunkBlocks = 64;  // blocks of k per panel copy (AVX2 q8_0: 18 KiB)
 const int kPanelTokens = 16;       // tokens that share one panel copy
 const int kPanelMinTokens = 4;     // fewer tokens go through the row-range tiles
 
@@ -364,26 +364,65 @@ struct PanelX {
   int32_t offset_sum;
 };
 
+/// The 8 sub-block scales and mins of a q4_K block, one byte each (unpack_q4_k_scales' order).
+inline void q4_k_scales_mins(const uint8_t* scales /* (12) */, uint8_t sc[8], uint8_t mn[8]) {
+  const Q4KScales u = unpack_q4_k_scales(scales);
+  std::memcpy(sc, &u.sc_lo, 4);
+  std::memcpy(sc + 4, &u.sc_hi, 4);
+  std::memcpy(mn, &u.mn_lo, 4);
+  std::memcpy(mn + 4, &u.mn_hi, 4);
+}
+
+/// The per-row s32 lanes a q4_K panel multiplies with, for rows' blocks at[0..rows): sc_lo[g] and
+/// sc_hi[g] hold sub-block 2g's and 2g + 1's scale in both s16 halves (for madd with a pair of
+/// s16 sums), mn[i] sub-block 2i's min in the low half and 2i + 1's in the high half.
+template <int kRows>
+struct Q4KRowScales {
+  int32_t sc_lo[4][kRows], sc_hi[4][kRows], mn[4][kRows];
+  explicit Q4KRowScales(const llmrt_block_q4_K* const at[kRows]) {
+    for (int r = 0; r < kRows; ++r) {
+      uint8_t sc[8], m[8];
+      q4_k_scales_mins(at[r]->scales, sc, m);
+      for (int g = 0; g < 4; ++g) {
+        sc_lo[g][r] = sc[2 * g] * 0x10001;
+        sc_hi[g][r] = sc[2 * g + 1] * 0x10001;
+        mn[g][r] = m[2 * g] | m[2 * g + 1] << 16;
+      }
+    }
+  }
+};
+
+/// The activation sums a q4_K panel's mins multiply: sub-blocks 2i (low s16 half) and 2i + 1.
+inline int32_t q8_k_sum_pair(const llmrt_block_q8_K& x, int i) {
+  const int lo = x.bsums[4 * i] + x.bsums[4 * i + 1];  // |sum| <= 32 * 128: fits in s16
+  const int hi = x.bsums[4 * i + 2] + x.bsums[4 * i + 3];
+  return static_cast<int32_t>((lo & 0xffff) | static_cast<uint32_t>(hi) << 16);
+}
+
+inline float block_scale(const llmrt_block_q8_0& x) { return llmrt_fp16_to_fp32(x.d); }
+inline float block_scale(const llmrt_block_q8_K& x) { return x.d; }
+
 /// The PanelX of blocks [b0, b0 + nb) of tokens [0, nt).
 template <class P>
-void prepare_panel_x(const llmrt_block_q8_0* x, size_t blocks, int nt, int b0, int nb,
-                     PanelX out[kPanelTokens][kPanelChunkBlocks]) {
+void prepare_panel_x(const typename P::XBlock* x, size_t blocks, int nt, int b0, int nb,
+                     PanelX out[kPanelTokens][P::kChunkBlocks]) {
+  const int values = BlockValues<typename P::XBlock>::value;
   for (int t = 0; t < nt; ++t) {
-    const llmrt_block_q8_0* xt = x + t * blocks + b0;
+    const typename P::XBlock* xt = x + t * blocks + b0;
     for (int b = 0; b < nb; ++b) {
       int sum = 0;
       if (P::kWeightOffset != 0) {
-        for (int i = 0; i < LLMRT_QK; ++i) sum += xt[b].qs[i];
+        for (int i = 0; i < values; ++i) sum += xt[b].qs[i];
       }
-      out[t][b] = PanelX{llmrt_fp16_to_fp32(xt[b].d), P::kWeightOffset * sum};
+      out[t][b] = PanelX{block_scale(xt[b]), P::kWeightOffset * sum};
     }
   }
 }
 
 /// out[t][r] = panel row r . token t over nb blocks, for T tokens.
 template <class P, int T>
-void panel_tile(const typename P::Block* panel, int nb, const llmrt_block_q8_0* x,
-                size_t x_stride, const PanelX* px /* T rows, stride kPanelChunkBlocks */,
+void panel_tile(const typename P::Block* panel, int nb, const typename P::XBlock* x,
+                size_t x_stride, const PanelX* px /* T rows, stride P::kChunkBlocks */,
                 float out[T][P::kRows]) {
   typename P::Acc acc[T];
   LLMK_UNROLL
@@ -399,18 +438,20 @@ template <class P, class L>
 void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, int k, int m,
                        int row_begin, int row_end, float* y) {
   typedef typename P::WBlock WBlock;
-  const int R = P::kRows;
-  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
-  const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
+  typedef typename P::XBlock XBlock;
+  const int R = P::kRows, chunk_blocks = P::kChunkBlocks;
+  const int block_values = BlockValues<XBlock>::value;
+  const int blocks = (k + block_values - 1) / block_values;
+  const XBlock* x = static_cast<const XBlock*>(xq);
   const WBlock* wb = static_cast<const WBlock*>(w);
-  typename P::Block panel[kPanelChunkBlocks];
-  PanelX px[kPanelTokens][kPanelChunkBlocks];
+  typename P::Block panel[P::kChunkBlocks];
+  PanelX px[kPanelTokens][P::kChunkBlocks];
   const size_t ms = static_cast<size_t>(m), bs = static_cast<size_t>(blocks);
   for (int i0 = 0; i0 < n; i0 += kPanelTokens) {
     const int nt = min_int(kPanelTokens, n - i0);
-    const llmrt_block_q8_0* xi = x + i0 * bs;
-    for (int b0 = 0; b0 < blocks; b0 += kPanelChunkBlocks) {
-      const int nb = min_int(kPanelChunkBlocks, blocks - b0);
+    const XBlock* xi = x + i0 * bs;
+    for (int b0 = 0; b0 < blocks; b0 += chunk_blocks) {
+      const int nb = min_int(chunk_blocks, blocks - b0);
       prepare_panel_x<P>(xi, bs, nt, b0, nb, px);
       for (int o = row_begin; o < row_end; o += R) {
         const int rows = min_int(R, row_end - o);
@@ -435,7 +476,7 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
         const float* bias_o = bias != nullptr ? bias + o : nullptr;
         for (int t0 = 0; t0 < nt; t0 += 4) {
           const int c = min_int(4, nt - t0);
-          const llmrt_block_q8_0* xt = xi + t0 * bs + b0;
+          const XBlock* xt = xi + t0 * bs + b0;
           float part[4][R];
           switch (c) {
             case 1: panel_tile<P, 1>(panel, nb, xt, bs, px[t0], part); break;
