@@ -25,7 +25,7 @@ std::vector<TargetInfo> makeTargets() {
   avx2.kernelPrefix = "avx2";
   avx2.kernelFiles.push_back("x86/kernels_x86_tiling.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.h");
-  avx2.kernelFiles.push_back("x86/kernels_x86_transpose.h");
+  avx2.kernelFiles.push_back("x86/kernels_x86_panel_copy.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2_panels.h");
   avx2.kernelFiles.push_back("x86/kernels_x86_avx2.cpp");
   avx2.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
@@ -49,7 +49,7 @@ std::vector<TargetInfo> makeTargets() {
   avx512.kernelFiles = generic.kernelFiles;
   avx512.kernelFiles.push_back("x86/kernels_x86_tiling.h");
   avx512.kernelFiles.push_back("x86/kernels_x86_avx512.h");
-  avx512.kernelFiles.push_back("x86/kernels_x86_transpose.h");
+  avx512.kernelFiles.push_back("x86/kernels_x86_panel_copy.h");
   avx512.kernelFiles.push_back("x86/kernels_x86_avx512_panels.h");
   avx512.kernelFiles.push_back("x86/kernels_x86_avx512.cpp");
   avx512.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma",

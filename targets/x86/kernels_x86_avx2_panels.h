@@ -10,7 +10,7 @@
 #define LLMC_TARGETS_X86_KERNELS_X86_AVX2_PANELS_H
 
 #include "kernels_x86_tiling.h"
-#include "kernels_x86_transpose.h"
+#include "kernels_x86_panel_copy.h"
 #include "runtime/quant_format.h"
 
 #include <immintrin.h>
@@ -222,6 +222,75 @@ struct PanelQ4_K : PanelAvx2 {
       const __m256 dx = _mm256_set1_ps(px[t * kChunkBlocks].d);
       acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(w.d, dx), acc[t]);
       acc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mins), _mm256_mul_ps(w.dmin, dx), acc[t]);
+    }
+  }
+};
+
+/// q6_K weights (q8_K activations): per super-block of 256 the rows' d, the 16 sub-block scales
+/// (q6_k_scales_x8), and 64 columns of 4 quants stored as u8 0..63 (the offset -32 comes off as
+/// 32 * sum over sub-blocks of scale * bsum). Two columns' maddubs pair sums (at most
+/// 2 * 2 * 63 * 128 = 32256) add in s16, then one madd with the sub-block's scale.
+struct PanelQ6_K : PanelAvx2 {
+  typedef llmrt_block_q6_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kChunkBlocks = 8;  // 22 KiB
+  static const int kWeightOffset = 0;
+  struct Block {
+    __m256 d;
+    __m256i sc[16], pairs[8];  // see q6_k_scales_x8
+    __m256i q[64];
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows];
+    __m256i q[kRows][8];  // row r's quants 32p..32p+31 in q[r][p]
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      q6_k_quants_u8(at[r], q[r]);
+    }
+    out->d = fp16_x8_gather(d);
+    q6_k_scales_x8(at, out->sc, out->pairs);
+    for (int g = 0; g < 8; ++g) {
+      __m256i a[kRows];
+      for (int r = 0; r < kRows; ++r) {
+        a[r] = q[r][g];
+      }
+      transpose_words_8x8(a);
+      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = a[j];
+    }
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_K* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    __m256i s[T];  // sum over sub-blocks of scale * (q . x), one s32 per row
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) s[t] = _mm256_setzero_si256();
+    LLMK_PANEL_COLUMN_LOOP
+    for (int j = 0; j < 16; ++j) {  // sub-block j: columns 4j..4j+3
+      const __m256i sc = w.sc[j];
+      LLMK_UNROLL
+      for (int half = 0; half < 2; ++half) {
+        const __m256i c0 = w.q[4 * j + 2 * half], c1 = w.q[4 * j + 2 * half + 1];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) {
+          const int8_t* xq = x[t * x_stride].qs + 16 * j + 8 * half;
+          const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, broadcast_word(xq)),
+                                             _mm256_maddubs_epi16(c1, broadcast_word(xq + 4)));
+          s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p, sc));
+        }
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      const llmrt_block_q8_K& xt = x[t * x_stride];
+      __m256i offset = _mm256_setzero_si256();  // sum over sub-blocks of scale * sum(x)
+      for (int i = 0; i < 8; ++i) {
+        const __m256i sums = _mm256_set1_epi32(s16_pair(xt.bsums[2 * i], xt.bsums[2 * i + 1]));
+        offset = _mm256_add_epi32(offset, _mm256_madd_epi16(w.pairs[i], sums));
+      }
+      const __m256i sum = _mm256_sub_epi32(s[t], _mm256_slli_epi32(offset, 5));
+      acc[t] = scale_add(sum, w.d, px[t * kChunkBlocks].d, acc[t]);
     }
   }
 };

@@ -738,7 +738,8 @@ void llmk_avx512_linear_q4_k_rows(const void* xq, const void* w, const float* bi
 
 void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ6_K, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, RowMajor>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 // The same on weights in llmrt_interleave_rows4's layout (llm-x86-pack-weights).
@@ -768,7 +769,8 @@ void llmk_avx512_linear_q4_kx4_rows(const void* xq, const void* w, const float* 
 
 void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                     int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ6_K, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
+  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, Interleave4>(
+      xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
 void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,

@@ -13,7 +13,7 @@
 #define LLMC_TARGETS_X86_KERNELS_X86_AVX512_PANELS_H
 
 #include "kernels_x86_tiling.h"
-#include "kernels_x86_transpose.h"
+#include "kernels_x86_panel_copy.h"
 #include "runtime/quant_format.h"
 
 #include <cstdint>
@@ -241,6 +241,77 @@ struct PanelQ4_K : PanelAvx512 {
       const __m512 dx = _mm512_set1_ps(px[t * kChunkBlocks].d);
       acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s[t]), _mm512_mul_ps(w.d, dx), acc[t]);
       acc[t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(w.dmin, dx), acc[t]);
+    }
+  }
+};
+
+/// q6_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ6_K in 16 lanes.
+struct PanelQ6_K : PanelAvx512 {
+  typedef llmrt_block_q6_K WBlock;
+  typedef llmrt_block_q8_K XBlock;
+  static const int kChunkBlocks = 4;  // 23 KiB
+  static const int kWeightOffset = 0;
+  struct Block {
+    __m512 d;
+    __m512i sc[16], pairs[8];  // see q6_k_scales_x8
+    __m512i q[64];
+  };
+
+  static void pack(const WBlock* const at[kRows], Block* out) {
+    llmrt_fp16 d[kRows];
+    __m256i q[kRows][8];  // row r's quants 32p..32p+31 in q[r][p]
+    for (int r = 0; r < kRows; ++r) {
+      d[r] = at[r]->d;
+      q6_k_quants_u8(at[r], q[r]);
+    }
+    out->d = scales(d);
+    __m256i sc[2][16], pairs[2][8];  // rows 0-7, rows 8-15
+    q6_k_scales_x8(at, sc[0], pairs[0]);
+    q6_k_scales_x8(at + 8, sc[1], pairs[1]);
+    for (int j = 0; j < 16; ++j) out->sc[j] = join_halves(sc[0][j], sc[1][j]);
+    for (int i = 0; i < 8; ++i) out->pairs[i] = join_halves(pairs[0][i], pairs[1][i]);
+    for (int g = 0; g < 8; ++g) {
+      __m256i a[kRows];  // rows 0-7, then rows 8-15
+      for (int r = 0; r < kRows; ++r) {
+        a[r] = q[r][g];
+      }
+      transpose_words_8x8(a);
+      transpose_words_8x8(a + 8);
+      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = join_halves(a[j], a[8 + j]);
+    }
+  }
+
+  template <int T>
+  static void dot(const Block& w, const llmrt_block_q8_K* x, size_t x_stride, const PanelX* px,
+                  Acc acc[T]) {
+    __m512i s[T];  // sum over sub-blocks of scale * (q . x), one s32 per row
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) s[t] = _mm512_setzero_si512();
+    for (int j = 0; j < 16; ++j) {  // sub-block j: columns 4j..4j+3
+      const __m512i sc = w.sc[j];
+      LLMK_UNROLL
+      for (int half = 0; half < 2; ++half) {
+        const __m512i c0 = w.q[4 * j + 2 * half], c1 = w.q[4 * j + 2 * half + 1];
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) {
+          const int8_t* xq = x[t * x_stride].qs + 16 * j + 8 * half;
+          const __m512i p =
+              _mm512_add_epi16(_mm512_maddubs_epi16(c0, broadcast_word_x16(xq)),
+                               _mm512_maddubs_epi16(c1, broadcast_word_x16(xq + 4)));
+          s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(p, sc));
+        }
+      }
+    }
+    LLMK_UNROLL
+    for (int t = 0; t < T; ++t) {
+      const llmrt_block_q8_K& xt = x[t * x_stride];
+      __m512i offset = _mm512_setzero_si512();  // sum over sub-blocks of scale * sum(x)
+      for (int i = 0; i < 8; ++i) {
+        const __m512i sums = _mm512_set1_epi32(s16_pair(xt.bsums[2 * i], xt.bsums[2 * i + 1]));
+        offset = _mm512_add_epi32(offset, _mm512_madd_epi16(w.pairs[i], sums));
+      }
+      const __m512i sum = _mm512_sub_epi32(s[t], _mm512_slli_epi32(offset, 5));
+      acc[t] = scale_add(sum, _mm512_setzero_si512(), w.d, px[t * kChunkBlocks].d, acc[t]);
     }
   }
 };

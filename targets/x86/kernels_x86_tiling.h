@@ -392,11 +392,17 @@ struct Q4KRowScales {
   }
 };
 
+/// Two s16 values as the halves of one s32 lane (lo in the low half).
+inline int32_t s16_pair(int lo, int hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xffff) |
+                              static_cast<uint32_t>(hi) << 16);
+}
+
 /// The activation sums a q4_K panel's mins multiply: sub-blocks 2i (low s16 half) and 2i + 1.
 inline int32_t q8_k_sum_pair(const llmrt_block_q8_K& x, int i) {
   const int lo = x.bsums[4 * i] + x.bsums[4 * i + 1];  // |sum| <= 32 * 128: fits in s16
   const int hi = x.bsums[4 * i + 2] + x.bsums[4 * i + 3];
-  return static_cast<int32_t>((lo & 0xffff) | static_cast<uint32_t>(hi) << 16);
+  return s16_pair(lo, hi);
 }
 
 inline float block_scale(const llmrt_block_q8_0& x) { return llmrt_fp16_to_fp32(x.d); }
