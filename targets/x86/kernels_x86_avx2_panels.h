@@ -1,11 +1,14 @@
-// kernels_x86_avx2_panels.h - the x86-avx2 target's prompt panels for q8_0 and q4_0 weights:
-// kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 256-bit vectors, 8 weight
-// rows per panel. Included by kernels_x86_avx2.cpp.
+// kernels_x86_avx2_panels.h - the x86-avx2 target's prompt panels for q8_0, q4_0, q4_K and
+// q6_K weights: kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 256-bit
+// vectors, 8 weight rows per panel. Included by kernels_x86_avx2.cpp.
 //
 //   q8_0 x q8_0  maddubs(|w|, sign(x, w)), then madd into s32 at every step: two s16 pair sums
 //                of up to 2 * 128 * 127 could not be added
 //   q4_0 x q8_0  maddubs(q, x) added in s16 over the whole block (8 pair sums of at most
 //                2 * 15 * 127: 30480 < 32767), one madd per block, minus 8 * sum(x)
+//   q4_K x q8_K  the same per sub-block of 32 (at most 30720), madd with its scale; mins * bsums
+//   q6_K x q8_K  quants as bytes 0..63, two columns in s16 (at most 32256) per madd with the
+//                sub-block's scale; the offset -32 as 32 * sum of scale * bsums
 #ifndef LLMC_TARGETS_X86_KERNELS_X86_AVX2_PANELS_H
 #define LLMC_TARGETS_X86_KERNELS_X86_AVX2_PANELS_H
 

@@ -1,12 +1,14 @@
-// kernels_x86_avx512_panels.h - the x86-avx512 target's prompt panels for q8_0 and q4_0 weights:
-// kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 512-bit vectors, 16
-// weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8 (vpdpbusd, or
+// kernels_x86_avx512_panels.h - the x86-avx512 target's prompt panels for q8_0, q4_0, q4_K and
+// q6_K weights: kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 512-bit
+// vectors, 16 weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8 (vpdpbusd, or
 // maddubs + madd without VNNI).
 //
 //   q8_0 x q8_0  dpbusd(w + 128, x): the panel stores the weights offset to u8, and
 //                128 * sum(x) per token and block (PanelX::offset_sum) takes the offset away.
 //                Needs VNNI: maddubs pairs of (w + 128) * x would saturate.
 //   q4_0 x q8_0  dpbusd(q, x) minus 8 * sum(x), with or without VNNI (q <= 15).
+//   q4_K, q6_K   a sub-block's products by dpbusd, then vpmulld by its scale (without VNNI as
+//                on AVX2, kernels_x86_avx2_panels.h: vpmaddubsw + vpmaddwd).
 // Each token's integer sums run in two chains (even and odd columns), so that 4 tokens keep 8
 // vpdpbusd in flight.
 #ifndef LLMC_TARGETS_X86_KERNELS_X86_AVX512_PANELS_H
@@ -162,9 +164,10 @@ struct PanelQ4_0 : PanelAvx512 {
   }
 };
 
-/// q4_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ4_K in 16 lanes:
-/// a sub-block's products add up in s16 (vpmaddubsw; 8 columns of pair sums of at most
-/// 2 * 15 * 128 = 30720), then one vpmaddwd with its scale. Needs no VNNI.
+/// q4_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ4_K in 16 lanes: a
+/// sub-block's products add up in s32 (vpdpbusd), then one vpmulld by its scale; without VNNI
+/// in s16 (vpmaddubsw; 8 columns of pair sums of at most 2 * 15 * 128 = 30720), then one
+/// vpmaddwd with the scale.
 struct PanelQ4_K : PanelAvx512 {
   typedef llmrt_block_q4_K WBlock;
   typedef llmrt_block_q8_K XBlock;
@@ -222,12 +225,22 @@ struct PanelQ4_K : PanelAvx512 {
           for (int t = 0; t < T; ++t) {
             const __m512i xb =
                 broadcast_word_x16(x[t * x_stride].qs + 64 * g + 32 * half + 4 * c);
-            sub[t] = _mm512_add_epi16(sub[t], _mm512_maddubs_epi16(q, xb));
+#ifdef __AVX512VNNI__
+            sub[t] = _mm512_dpbusd_epi32(sub[t], q, xb);  // s32 sums
+#else
+            sub[t] = _mm512_add_epi16(sub[t], _mm512_maddubs_epi16(q, xb));  // s16 pair sums
+#endif
           }
         }
         const __m512i sc = half == 0 ? w.sc_lo[g] : w.sc_hi[g];
         LLMK_UNROLL
-        for (int t = 0; t < T; ++t) s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(sub[t], sc));
+        for (int t = 0; t < T; ++t) {
+#ifdef __AVX512VNNI__
+          s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(sub[t], _mm512_srai_epi32(sc, 16)));
+#else
+          s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(sub[t], sc));
+#endif
+        }
       }
     }
     LLMK_UNROLL
@@ -245,7 +258,8 @@ struct PanelQ4_K : PanelAvx512 {
   }
 };
 
-/// q6_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ6_K in 16 lanes.
+/// q6_K weights (q8_K activations), as kernels_x86_avx2_panels.h's PanelQ6_K in 16 lanes; with
+/// VNNI a sub-block's 4 columns add up in s32 (vpdpbusd), then one vpmulld by its scale.
 struct PanelQ6_K : PanelAvx512 {
   typedef llmrt_block_q6_K WBlock;
   typedef llmrt_block_q8_K XBlock;
@@ -288,6 +302,23 @@ struct PanelQ6_K : PanelAvx512 {
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) s[t] = _mm512_setzero_si512();
     for (int j = 0; j < 16; ++j) {  // sub-block j: columns 4j..4j+3
+#ifdef __AVX512VNNI__
+      // The sub-block's products in s32 (vpdpbusd), then one multiply by its scale.
+      const __m512i sc = _mm512_srai_epi32(w.sc[j], 16);
+      __m512i sub[T];
+      LLMK_UNROLL
+      for (int t = 0; t < T; ++t) sub[t] = _mm512_setzero_si512();
+      LLMK_UNROLL
+      for (int c = 0; c < 4; ++c) {
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) {
+          const int8_t* xq = x[t * x_stride].qs + 16 * j + 4 * c;
+          sub[t] = _mm512_dpbusd_epi32(sub[t], w.q[4 * j + c], broadcast_word_x16(xq));
+        }
+      }
+      LLMK_UNROLL
+      for (int t = 0; t < T; ++t) s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(sub[t], sc));
+#else
       const __m512i sc = w.sc[j];
       LLMK_UNROLL
       for (int half = 0; half < 2; ++half) {
@@ -301,6 +332,7 @@ struct PanelQ6_K : PanelAvx512 {
           s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(p, sc));
         }
       }
+#endif
     }
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {

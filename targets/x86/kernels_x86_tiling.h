@@ -332,7 +332,7 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
 
 // ---- prompt panels ---------------------------------------------------------------------------
 //
-// The prompt path of the q8_0 and q4_0 linears (kernels_x86_avx2_panels.h,
+// The prompt path of the q8_0, q4_0, q4_K and q6_K linears (kernels_x86_avx2_panels.h,
 // kernels_x86_avx512_panels.h). The row-range tiles above keep a weight row's block in the lanes
 // of a vector and spend most of their instructions per block and token on the reduction
 // (horizontal pairs, convert, scale, FMA); prompts are compute-bound, so for them kRows weight
