@@ -341,11 +341,12 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
 // lane per row. A vector step multiplies a column (4 values of k for every row) with 4 bytes of a
 // token broadcast to every lane, and the rows' sums build up in the lanes of one register: no
 // horizontal sums, one scale FMA per block for all kRows rows. The copy (a transpose of 32-bit
-// words) is made once per chunk and used by every token of the call, up to kPanelTokens.
+// words, kernels_x86_panel_copy.h) is made once per chunk and used by every token of the call,
+// up to kPanelTokens.
 //
-// A panel policy P: WBlock and XBlock (q8_0 activations, or q8_K for q4_K); kRows; kUsable
-// (false: this build cannot compute it exactly, the row-range tiles do); kChunkBlocks, the
-// blocks of k per copy; Block, the copy of one block column, made by pack(at, out) from the
+// A panel policy P: WBlock and XBlock (q8_0 activations, or q8_K for q4_K and q6_K); kRows;
+// kUsable (false: this build cannot compute it exactly, the row-range tiles do); kChunkBlocks,
+// the blocks of k per copy; Block, the copy of one block column, made by pack(at, out) from the
 // kRows rows' blocks at[0..kRows); kWeightOffset, what the quants of Block are stored plus
 // (PanelX::offset_sum corrects for it); Acc, zero(), store(acc, out) (kRows floats) and
 // dot<T>(block, x, x_stride, px, acc): acc[t] += block . activation block x[t * x_stride] for T
