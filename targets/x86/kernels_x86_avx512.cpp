@@ -4,8 +4,9 @@
 // tile's activation blocks once (lane order of the weight vectors, scales as float) in a 32 KiB
 // stack buffer, then read every weight row of [row_begin, row_end) once per tile of up to 4
 // activation rows (decode: 1 activation row x 4 weight rows; prompts: 4 x 2). Prompts of 4 or
-// more tokens on q8_0, q4_0, q4_K and q6_K weights take the panel path (kernels_x86_avx512_panels.h): 16
-// weight rows copied into 32-bit lanes, one vpdpbusd per 4 values of k for 16 rows.
+// more tokens on q8_0, q4_0, q4_K and q6_K weights take the panel path
+// (kernels_x86_avx512_panels.h): 16 weight rows copied into 32-bit lanes, one vpdpbusd per 4
+// values of k for 16 rows.
 //
 // One vector step covers two q8_0 blocks (64 quants) or four q4_0/q4_1 blocks (their 64 bytes of
 // nibbles: the low nibbles of four blocks in one vector, the high nibbles in another, the
@@ -213,7 +214,8 @@ inline __m512i dot_u8s8(__m512i acc, __m512i u, __m512i s) {
 
 }  // namespace
 
-// The prompt path of q8_0, q4_0, q4_K and q6_K (namespace-scope, like every kernel header; it uses dot_u8s8).
+// The prompt path of q8_0, q4_0, q4_K and q6_K (namespace-scope, like every kernel header; it
+// uses dot_u8s8).
 #include "kernels_x86_avx512_panels.h"
 
 namespace {

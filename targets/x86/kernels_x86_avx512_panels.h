@@ -1,7 +1,7 @@
 // kernels_x86_avx512_panels.h - the x86-avx512 target's prompt panels for q8_0, q4_0, q4_K and
 // q6_K weights: kernels_x86_tiling.h's panel policies (see "prompt panels" there) in 512-bit
-// vectors, 16 weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8 (vpdpbusd, or
-// maddubs + madd without VNNI).
+// vectors, 16 weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8
+// (vpdpbusd, or maddubs + madd without VNNI).
 //
 //   q8_0 x q8_0  dpbusd(w + 128, x): the panel stores the weights offset to u8, and
 //                128 * sum(x) per token and block (PanelX::offset_sum) takes the offset away.
@@ -32,6 +32,13 @@ inline __m512i broadcast_word_x16(const int8_t* p) {
 /// Two halves of 8 lanes as one vector of 16.
 inline __m512i join_halves(__m256i lo, __m256i hi) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
+}
+
+/// a[r] holds 8 words of row r, rows 0..15; out[j] gets word j of rows 0..15 (a is clobbered).
+inline void transpose_words_16x8(__m256i a[16], __m512i out[8]) {
+  transpose_words_8x8(a);
+  transpose_words_8x8(a + 8);
+  for (int j = 0; j < 8; ++j) out[j] = join_halves(a[j], a[8 + j]);
 }
 
 /// What both AVX-512 panels share: 16 rows, float accumulators of 16 lanes.
@@ -72,15 +79,14 @@ struct PanelQ8_0 : PanelAvx512 {
 
   static void pack(const WBlock* const at[kRows], Block* out) {
     llmrt_fp16 d[kRows];
-    __m256i a[kRows];  // rows 0-7, then rows 8-15
+    __m256i a[kRows];  // row r
     for (int r = 0; r < kRows; ++r) {
       d[r] = at[r]->d;
       a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs));
     }
-    transpose_words_8x8(a);
-    transpose_words_8x8(a + 8);
+    transpose_words_16x8(a, out->q);
     const __m512i offset = _mm512_set1_epi8(-128);
-    for (int j = 0; j < kColumns; ++j) out->q[j] = _mm512_xor_si512(join_halves(a[j], a[8 + j]), offset);
+    for (int j = 0; j < kColumns; ++j) out->q[j] = _mm512_xor_si512(out->q[j], offset);
     out->d = scales(d);
   }
 
@@ -194,13 +200,11 @@ struct PanelQ4_K : PanelAvx512 {
       out->mn[g] = _mm512_loadu_si512(rs.mn[g]);
     }
     for (int g = 0; g < 4; ++g) {
-      __m256i a[kRows];  // rows 0-7, then rows 8-15
+      __m256i a[kRows];  // row r
       for (int r = 0; r < kRows; ++r) {
         a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs + 32 * g));
       }
-      transpose_words_8x8(a);
-      transpose_words_8x8(a + 8);
-      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = join_halves(a[j], a[8 + j]);
+      transpose_words_16x8(a, out->q + 8 * g);
     }
   }
 
@@ -233,14 +237,14 @@ struct PanelQ4_K : PanelAvx512 {
           }
         }
         const __m512i sc = half == 0 ? w.sc_lo[g] : w.sc_hi[g];
-        LLMK_UNROLL
-        for (int t = 0; t < T; ++t) {
 #ifdef __AVX512VNNI__
-          s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(sub[t], _mm512_srai_epi32(sc, 16)));
+        const __m512i sc32 = _mm512_srai_epi32(sc, 16);  // the scale as s32
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) s[t] = _mm512_add_epi32(s[t], _mm512_mullo_epi32(sub[t], sc32));
 #else
-          s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(sub[t], sc));
+        LLMK_UNROLL
+        for (int t = 0; t < T; ++t) s[t] = _mm512_add_epi32(s[t], _mm512_madd_epi16(sub[t], sc));
 #endif
-        }
       }
     }
     LLMK_UNROLL
@@ -285,13 +289,11 @@ struct PanelQ6_K : PanelAvx512 {
     for (int j = 0; j < 16; ++j) out->sc[j] = join_halves(sc[0][j], sc[1][j]);
     for (int i = 0; i < 8; ++i) out->pairs[i] = join_halves(pairs[0][i], pairs[1][i]);
     for (int g = 0; g < 8; ++g) {
-      __m256i a[kRows];  // rows 0-7, then rows 8-15
+      __m256i a[kRows];  // row r
       for (int r = 0; r < kRows; ++r) {
         a[r] = q[r][g];
       }
-      transpose_words_8x8(a);
-      transpose_words_8x8(a + 8);
-      for (int j = 0; j < 8; ++j) out->q[8 * g + j] = join_halves(a[j], a[8 + j]);
+      transpose_words_16x8(a, out->q + 8 * g);
     }
   }
 
