@@ -108,7 +108,7 @@ private:
       in = normed;
     }
     std::string storage = code.storage(weight);
-    if (!micro || storage == "f32")
+    if (!micro || ModelCode::isFloatStorage(storage))
       return in;
     FailureOr<int64_t> scratch = code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
     if (failed(scratch))
@@ -132,7 +132,7 @@ private:
                               << code.target().name << "'s packed kernels";
       os << "  llmk_linear_" << storage << "(" << in << ", " << code.weightRef(product.weight)
          << ", " << biasRef(product) << ", n, " << k << ", " << product.rows << ", ";
-      if (storage != "f32") {
+      if (!ModelCode::isFloatStorage(storage)) {
         FailureOr<int64_t> scratch =
             code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
         if (failed(scratch))

@@ -13,8 +13,10 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
 std::string ModelCode::schemeOf(llm::WeightOp weight) {
   if (llm::QWeightType quantized = weight.getQuantizedType())
     return llm::stringifyQuantScheme(quantized.getScheme()).str();
-  return "f32";
+  return cast<RankedTensorType>(weight.getType()).getElementType().isF16() ? "f16" : "f32";
 }
+
+bool ModelCode::isFloatStorage(StringRef storage) { return storage == "f32" || storage == "f16"; }
 
 std::string ModelCode::storageOf(llm::WeightOp weight) {
   // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.

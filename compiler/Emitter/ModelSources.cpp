@@ -187,7 +187,7 @@ private:
     os << "// Pointers into the weight blob, one per tensor, in table order.\n"
        << "struct Weights {\n";
     for (llm::WeightOp weight : weights)
-      os << "  const " << (weight.getQuantizedType() ? "void" : "float") << "* "
+      os << "  const " << (ModelCode::schemeOf(weight) == "f32" ? "float" : "void") << "* "
          << weightMember[weight.getSymName()] << ";  // " << weightShape(weight) << " "
          << ModelCode::storageOf(weight) << "\n";
     os << "};\n\n}  // namespace\n\n";

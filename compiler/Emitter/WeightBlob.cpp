@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/ModelCode.h"
 #include "dialects/llm/LLMOps.h"
 #include "runtime/blob_format.h"
 #include "runtime/quant_format.h"
@@ -65,16 +66,32 @@ DType storeType(llm::QuantScheme scheme) {
   llvm_unreachable("unknown scheme");
 }
 
-/// The bytes of one tensor row after row: float32, or rows of blocks. A source tensor already in
-/// the target scheme (GGUF) is copied as is, so its blocks stay bit-exact.
+/// Whether the weight is stored as binary16 (a float tensor of f16 elements).
+bool isF16(llm::WeightOp weight) {
+  auto tensor = dyn_cast<RankedTensorType>(weight.getType());
+  return tensor && tensor.getElementType().isF16();
+}
+
+/// The bytes of one tensor row after row: float32, binary16, or rows of blocks. A source tensor
+/// already in the stored format (GGUF blocks, f16 data) is copied as is, so it stays bit-exact.
 llvm::Error rowMajorBytes(llm::WeightOp weight, const WeightStore &weights,
                         std::vector<float> &floats, std::vector<uint8_t> &bytes) {
   StringRef name = weight.getSymName();
   llm::QWeightType quantized = weight.getQuantizedType();
-  if (quantized && weights.get(name).dtype == storeType(quantized.getScheme()))
+  DType source = weights.get(name).dtype;
+  if ((quantized && source == storeType(quantized.getScheme())) ||
+      (isF16(weight) && source == DType::F16))
     return weights.readRaw(name, bytes);
   if (llvm::Error error = weights.readF32(name, floats))
     return error;
+  if (isF16(weight)) {  // rounded to nearest even, as numpy's astype(float16)
+    bytes.resize(floats.size() * sizeof(llmrt_fp16));
+    for (size_t i = 0; i < floats.size(); ++i) {
+      llmrt_fp16 h = llmrt_fp32_to_fp16(floats[i]);
+      std::memcpy(bytes.data() + i * sizeof h, &h, sizeof h);
+    }
+    return llvm::Error::success();
+  }
   if (!quantized) {
     bytes.resize(floats.size() * sizeof(float));
     std::memcpy(bytes.data(), floats.data(), bytes.size());
@@ -133,21 +150,22 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
       return blobError(path, "tensor '" + name + "' has more than 4 dimensions");
     std::memcpy(entry.name, name.data(), name.size());
     llm::QWeightType quantized = weight.getQuantizedType();
-    entry.dtype = quantized ? LLMRT_DTYPE_Q8_0 + runtimeScheme(quantized.getScheme())
-                            : LLMRT_DTYPE_F32;
+    entry.dtype = quantized       ? LLMRT_DTYPE_Q8_0 + runtimeScheme(quantized.getScheme())
+                  : isF16(weight) ? LLMRT_DTYPE_F16
+                                  : LLMRT_DTYPE_F32;
     entry.ndim = shape.size();
     for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d)
       entry.dims[d] = d < shape.size() ? shape[d] : 1;
     int64_t elements = 1;
     for (int64_t d : shape)
       elements *= d;
-    entry.size = quantized ? quantized.getNumRows() * quantized.getRowBytes()
-                           : elements * sizeof(float);
+    entry.size = quantized       ? quantized.getNumRows() * quantized.getRowBytes()
+                 : isF16(weight) ? elements * sizeof(llmrt_fp16)
+                                 : elements * sizeof(float);
     entry.offset = dataBytes;
     dataBytes = alignUp(dataBytes + entry.size);
     summary.parameterCount += elements;
-    ++summary.tensorsByStorage[quantized ? llm::stringifyQuantScheme(quantized.getScheme()).str()
-                                         : "f32"];
+    ++summary.tensorsByStorage[ModelCode::schemeOf(weight)];
     table.push_back(entry);
     ops.push_back(weight);
   }

@@ -45,11 +45,29 @@ WeightRoles findRoles(ModuleOp module) {
   return roles;
 }
 
-/// A parsed `PATTERN=SCHEME`; scheme nullopt means keep float32.
+/// How a weight is stored: float32, binary16 or a block-quantized scheme.
+struct Storage {
+  enum class Kind { f32, f16, quantized } kind = Kind::f32;
+  QuantScheme scheme = QuantScheme::q8_0; ///< when quantized
+};
+
+const char *const kStorageNames = "f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k";
+
+std::optional<Storage> parseStorage(StringRef name) {
+  if (name == "f32")
+    return Storage{Storage::Kind::f32};
+  if (name == "f16")
+    return Storage{Storage::Kind::f16};
+  if (std::optional<QuantScheme> scheme = llm::symbolizeQuantScheme(name))
+    return Storage{Storage::Kind::quantized, *scheme};
+  return std::nullopt;
+}
+
+/// A parsed `PATTERN=SCHEME`.
 struct OverrideRule {
   std::string text;
   llvm::GlobPattern pattern;
-  std::optional<QuantScheme> scheme;
+  Storage storage;
 };
 
 bool isFourBit(QuantScheme scheme) {
@@ -79,12 +97,12 @@ struct QuantizePass : llmc::impl::LLMQuantizeBase<QuantizePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::optional<QuantScheme> defaultScheme;
+    std::optional<Storage> defaultStorage;
     if (!scheme.empty()) {
-      defaultScheme = llm::symbolizeQuantScheme(scheme);
-      if (!defaultScheme) {
+      defaultStorage = parseStorage(scheme);
+      if (!defaultStorage) {
         module.emitError() << "unknown quantization scheme '" << scheme
-                           << "' (supported: q8_0, q4_0, q4_1, q4_k, q6_k)";
+                           << "' (supported: " << kStorageNames << ")";
         return signalPassFailure();
       }
     }
@@ -103,20 +121,22 @@ struct QuantizePass : llmc::impl::LLMQuantizeBase<QuantizePass> {
         continue; // norms and biases stay float32
       bool isOutput = roles.output.contains(name);
       bool isEmbedding = roles.embedding.contains(name);
-      std::optional<std::optional<QuantScheme>> chosen;
+      std::optional<Storage> chosen;
       for (const OverrideRule &rule : rules)
         if (rule.pattern.match(name) || (isOutput && rule.pattern.match("output")) ||
             (isEmbedding && rule.pattern.match("embed"))) {
-          chosen = rule.scheme;
+          chosen = rule.storage;
           break;
         }
-      if (!chosen && defaultScheme) {
+      if (!chosen && defaultStorage) {
+        chosen = defaultStorage;
         bool edge = isOutput || isEmbedding;
-        chosen = edge && isFourBit(*defaultScheme) ? QuantScheme::q6_k : *defaultScheme;
+        if (edge && chosen->kind == Storage::Kind::quantized && isFourBit(chosen->scheme))
+          chosen->scheme = QuantScheme::q6_k;
       }
       if (!chosen)
         continue; // no rule: keep the imported type
-      setScheme(weight, *chosen);
+      setStorage(weight, *chosen);
     }
   }
 
@@ -127,14 +147,11 @@ struct QuantizePass : llmc::impl::LLMQuantizeBase<QuantizePass> {
                          << "' is not PATTERN=SCHEME (e.g. 'layers.0.*=q8_0')";
       return failure();
     }
-    std::optional<QuantScheme> parsed;
-    if (schemeName != "f32") {
-      parsed = llm::symbolizeQuantScheme(schemeName);
-      if (!parsed) {
-        module.emitError() << "quantization override '" << text << "': unknown scheme '"
-                           << schemeName << "' (supported: f32, q8_0, q4_0, q4_1, q4_k, q6_k)";
-        return failure();
-      }
+    std::optional<Storage> parsed = parseStorage(schemeName);
+    if (!parsed) {
+      module.emitError() << "quantization override '" << text << "': unknown scheme '"
+                         << schemeName << "' (supported: " << kStorageNames << ")";
+      return failure();
     }
     llvm::Expected<llvm::GlobPattern> glob = llvm::GlobPattern::create(pattern);
     if (!glob) {
@@ -142,18 +159,22 @@ struct QuantizePass : llmc::impl::LLMQuantizeBase<QuantizePass> {
                          << "': bad pattern: " << llvm::toString(glob.takeError());
       return failure();
     }
-    return OverrideRule{text.str(), std::move(*glob), parsed};
+    return OverrideRule{text.str(), std::move(*glob), *parsed};
   }
 
-  /// Sets the weight's storage type; nullopt means float32.
-  static void setScheme(llm::WeightOp weight, std::optional<QuantScheme> target) {
+  /// Sets the weight's storage type.
+  static void setStorage(llm::WeightOp weight, Storage target) {
     SmallVector<int64_t> shape(weight.getWeightShape());
     MLIRContext *context = weight.getContext();
-    if (!target) {
+    if (target.kind == Storage::Kind::f32) {
       weight.setType(RankedTensorType::get(shape, Float32Type::get(context)));
       return;
     }
-    QuantScheme scheme = fallbackForShortRows(*target, shape.back());
+    if (target.kind == Storage::Kind::f16) {
+      weight.setType(RankedTensorType::get(shape, Float16Type::get(context)));
+      return;
+    }
+    QuantScheme scheme = fallbackForShortRows(target.scheme, shape.back());
     weight.setType(llm::QWeightType::get(context, scheme, shape));
   }
 };

@@ -42,7 +42,8 @@ uint64_t storedBytes(llm::WeightOp weight) {
   uint64_t elements = 1;
   for (int64_t d : weight.getWeightShape())
     elements *= d;
-  return elements * sizeof(float);
+  Type element = cast<RankedTensorType>(weight.getType()).getElementType();
+  return elements * element.getIntOrFloatBitWidth() / 8;
 }
 
 /// The table's unit: MiB, or KiB for models under 16 MiB so small ones show their sizes.

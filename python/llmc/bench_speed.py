@@ -9,8 +9,8 @@
    vocabulary of models/llama2-tokenizer, which has TinyLlama's 32000 tokens), then quantized by
    llama.cpp's llama_model_quantize to Q8_0 and Q4_0 (its default rules: under Q4_0 the output
    tensor becomes Q6_K).
-2. llmc compiles each GGUF (`--context 1024`, llama.cpp's n_ctx; quantized tensors are copied
-   bit for bit, f16 ones become float32) for each --targets entry; the output is built with g++
+2. llmc compiles each GGUF (`--context 1024`, llama.cpp's n_ctx; quantized and f16 tensors are
+   copied bit for bit) for each --targets entry; the output is built with g++
    (CMake Release) and `llm-run --tokens ... --steps ... --temperature 0 --ignore-eos --verbose
    --threads T` gives prefill and decode times.
 3. llama.cpp (llama-cpp-python) runs the same GGUF files with n_ctx 1024, n_batch 512, greedy
@@ -565,9 +565,8 @@ def speed(args) -> dict:
             out = speed_dir / f"llmc{tag}-{scheme}-{target}"
             log(f"llmc compile {gguf.name} --target {target}")
             builds[target], info = llmc_build(gguf, out, target, extra)
-            # llmc's embedding: the GGUF's blocks copied, or float32 for an f16 file.
-            embed = gb["embed_bytes"] * (2 if gb["embed_type"] == "f16" else 1)
-            info["bytes_per_token"] = per_token_bytes(info["weight_bytes"], embed,
+            # llmc's embedding: the GGUF's blocks or f16 rows, copied.
+            info["bytes_per_token"] = per_token_bytes(info["weight_bytes"], gb["embed_bytes"],
                                                       gb["embed_rows"], kv_per_pos * 4, avg_pos)
             sr.setdefault("llmc", {})[target] = info
         if have_llama:
@@ -683,14 +682,13 @@ def print_speed_table(result: dict) -> None:
     head += ["RSS MiB llmc", "llama.cpp", "ratio", "roofline% llmc", "llama.cpp", "others"]
     rows = [head]
     for scheme, sr in result["schemes"].items():
-        label = "f16 ref (llmc f32)" if scheme == "f16" else scheme
         for key, row in sorted(sr["rows"].items(),
                                key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
             t = row["threads"]
             lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
             d = row["llmc_decode"].get("decode_tok_s")
             ld = lc.get("decode", {}).get("decode_tok_s")
-            cells = [label, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
+            cells = [scheme, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
             for n in prefills:
                 p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
                 lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
@@ -741,14 +739,13 @@ def markdown_table(result: dict) -> str:
              "others"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for scheme, sr in result["schemes"].items():
-        label = "f16 (llmc computes f32)" if scheme == "f16" else scheme
         for key, row in sorted(sr["rows"].items(),
                                key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
             t = row["threads"]
             lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
             d = row["llmc_decode"].get("decode_tok_s")
             ld = lc.get("decode", {}).get("decode_tok_s")
-            cells = [label, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
+            cells = [scheme, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
             for n in prefills:
                 p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
                 lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
@@ -775,8 +772,8 @@ def add_parser(sub) -> None:
                     help="llmc targets (generic: decode only, 1 thread, --generic-steps)")
     sp.add_argument("--schemes", default="q8_0,q4_0,f16",
                     help="GGUF types from llama_model_quantize (its default rules: Q6_K output "
-                    "under q4_0); SCHEME-pure: every matrix in SCHEME; f16: llama.cpp f16 vs "
-                    "llmc float32 (llmc widens f16)")
+                    "under q4_0); SCHEME-pure: every matrix in SCHEME; f16: the f16 file itself "
+                    "(both engines read f16 weights)")
     sp.add_argument("--threads", default="1,2")
     sp.add_argument("--repeats", type=int, default=3, help="best of N for every figure")
     sp.add_argument("--steps", type=int, default=128, help="decode tokens after a 32-token prompt")

@@ -37,7 +37,7 @@ std::vector<TargetInfo> makeTargets() {
   avx2.l3Bytes = 32 << 20;
   avx2.threaded = true;
   // "x4": the same schemes in llm-x86-pack-weights' interleave4 layout.
-  avx2.linearKernels = {"f32",    "q8_0",   "q4_0",   "q4_1",   "q4_k",  "q6_k",
+  avx2.linearKernels = {"f32",    "f16",    "q8_0",   "q4_0",   "q4_1",   "q4_k", "q6_k",
                         "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
   avx2.elementwiseKernels = {"rms_norm", "swiglu", "add", "attend"};
   targets.push_back(avx2);

@@ -112,7 +112,15 @@ void llmk_linear_q6_k(const float* x /* (n, k) */, const void* w /* (m, ceil(k/2
                       const float* bias /* (m) or nullptr */, int n, int k, int m,
                       void* x_scratch /* (n, ceil(k/256)) q8_K */, float* y /* (n, m) */);
 
+/// y = x * w^T (+ bias), w (m, k) in IEEE binary16 (f16 storage: half the bytes of f32, each
+/// weight widened exactly); the same sums as llmk_linear_f32 on the widened weights.
+void llmk_linear_f16(const float* x /* (n, k) */, const void* w /* (m, k) f16 */,
+                     const float* bias /* (m) or nullptr */, int n, int k, int m,
+                     float* y /* (n, m) */);
+
 /// out[i, :] = dequantized table[tokens[i], :]; rows padded to whole blocks as for linears.
+void llmk_embed_f16(const void* table /* (vocab, dim) f16 */, const int32_t* tokens /* (n) */,
+                    int n, int dim, float* out /* (n, dim) */);
 void llmk_embed_q8_0(const void* table /* (vocab, ceil(dim/32)) q8_0 */,
                      const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
 void llmk_embed_q4_0(const void* table /* (vocab, ceil(dim/32)) q4_0 */,

@@ -502,18 +502,34 @@ typedef TileShapes<4, 2, 1, 1> QuantTiles;
 
 // ---- float linear ----------------------------------------------------------------------------
 
-/// The float linear's tiles for kernels_x86_tiling.h's f32_tile_rows.
-struct KernelF32 {
-  template <int R, int C>
-  static void tile(const float* w /* R rows, stride k */, const float* x /* C rows, stride k */,
+/// 8 weights as floats: loaded, or widened from binary16 (F16C).
+inline __m256 load_weights8(const float* w) { return _mm256_loadu_ps(w); }
+inline __m256 load_weights8(const llmrt_fp16* w) {
+  return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+}
+
+/// The first `count` (< 8) weights, zeros after them.
+inline __m256 load_weights_tail(const float* w, int count) {
+  return _mm256_maskload_ps(w, tail_mask(count));
+}
+inline __m256 load_weights_tail(const llmrt_fp16* w, int count) {
+  llmrt_fp16 h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(h, w, sizeof(llmrt_fp16) * static_cast<size_t>(count));
+  return load_weights8(h);
+}
+
+/// The float linear's tiles for kernels_x86_tiling.h's float_tile_rows.
+struct KernelFloat {
+  template <int R, int C, typename W>
+  static void tile(const W* w /* R rows, stride k */, const float* x /* C rows, stride k */,
                    int k, float out[R][C]);
 };
 
-typedef TileShapes<8, 4, 2, 2> F32Tiles;
+typedef TileShapes<8, 4, 2, 2> FloatTiles;
 
-/// out[r][c] = w row r . x row c over k floats, an R x C tile of 8-float FMAs.
-template <int R, int C>
-void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
+/// out[r][c] = w row r . x row c over k values, an R x C tile of 8-float FMAs.
+template <int R, int C, typename W>
+void KernelFloat::tile(const W* w, const float* x, int k, float out[R][C]) {
   __m256 acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -525,7 +541,7 @@ void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
   for (; j + 8 <= k; j += 8) {
     __m256 wv[R];
     LLMK_UNROLL
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_loadu_ps(w + r * ks + j);
+    for (int r = 0; r < R; ++r) wv[r] = load_weights8(w + r * ks + j);
     LLMK_UNROLL
     for (int c = 0; c < C; ++c) {
       const __m256 xv = _mm256_loadu_ps(x + c * ks + j);
@@ -537,7 +553,7 @@ void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
     const __m256i mask = tail_mask(k - j);
     __m256 wv[R];
     LLMK_UNROLL
-    for (int r = 0; r < R; ++r) wv[r] = _mm256_maskload_ps(w + r * ks + j, mask);
+    for (int r = 0; r < R; ++r) wv[r] = load_weights_tail(w + r * ks + j, k - j);
     LLMK_UNROLL
     for (int c = 0; c < C; ++c) {
       const __m256 xv = _mm256_maskload_ps(x + c * ks + j, mask);
@@ -660,7 +676,13 @@ void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bi
 
 void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                int m, int row_begin, int row_end, float* y) {
-  linear_f32_rows<KernelF32, F32Tiles>(x, w, bias, n, k, m, row_begin, row_end, y);
+  linear_float_rows<KernelFloat, FloatTiles>(x, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
+                               int m, int row_begin, int row_end, float* y) {
+  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
+                                             row_begin, row_end, y);
 }
 
 void llmk_avx2_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,

@@ -616,18 +616,34 @@ typedef TileShapes<4, 2, 2, 2> QuantTiles;
 
 // ---- float linear ----------------------------------------------------------------------------
 
-/// The float linear's tiles for kernels_x86_tiling.h's f32_tile_rows.
-struct KernelF32 {
-  template <int R, int C>
-  static void tile(const float* w /* R rows, stride k */, const float* x /* C rows, stride k */,
+/// 16 weights as floats: loaded, or widened from binary16.
+inline __m512 load_weights16(const float* w) { return _mm512_loadu_ps(w); }
+inline __m512 load_weights16(const llmrt_fp16* w) {
+  return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+}
+
+/// The first `count` (< 16) weights, zeros after them.
+inline __m512 load_weights_tail(const float* w, int count) {
+  return _mm512_maskz_loadu_ps(tail_mask16(count), w);
+}
+inline __m512 load_weights_tail(const llmrt_fp16* w, int count) {
+  llmrt_fp16 h[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(h, w, sizeof(llmrt_fp16) * static_cast<size_t>(count));
+  return load_weights16(h);
+}
+
+/// The float linear's tiles for kernels_x86_tiling.h's float_tile_rows.
+struct KernelFloat {
+  template <int R, int C, typename W>
+  static void tile(const W* w /* R rows, stride k */, const float* x /* C rows, stride k */,
                    int k, float out[R][C]);
 };
 
-typedef TileShapes<8, 4, 4, 4> F32Tiles;
+typedef TileShapes<8, 4, 4, 4> FloatTiles;
 
-/// out[r][c] = w row r . x row c over k floats, an R x C tile of 16-float FMAs.
-template <int R, int C>
-void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
+/// out[r][c] = w row r . x row c over k values, an R x C tile of 16-float FMAs.
+template <int R, int C, typename W>
+void KernelFloat::tile(const W* w, const float* x, int k, float out[R][C]) {
   __m512 acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {
@@ -639,7 +655,7 @@ void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
   for (; j + 16 <= k; j += 16) {
     __m512 wv[R];
     LLMK_UNROLL
-    for (int r = 0; r < R; ++r) wv[r] = _mm512_loadu_ps(w + r * ks + j);
+    for (int r = 0; r < R; ++r) wv[r] = load_weights16(w + r * ks + j);
     LLMK_UNROLL
     for (int c = 0; c < C; ++c) {
       const __m512 xv = _mm512_loadu_ps(x + c * ks + j);
@@ -651,7 +667,7 @@ void KernelF32::tile(const float* w, const float* x, int k, float out[R][C]) {
     const __mmask16 mask = tail_mask16(k - j);
     __m512 wv[R];
     LLMK_UNROLL
-    for (int r = 0; r < R; ++r) wv[r] = _mm512_maskz_loadu_ps(mask, w + r * ks + j);
+    for (int r = 0; r < R; ++r) wv[r] = load_weights_tail(w + r * ks + j, k - j);
     LLMK_UNROLL
     for (int c = 0; c < C; ++c) {
       const __m512 xv = _mm512_maskz_loadu_ps(mask, x + c * ks + j);
@@ -777,7 +793,13 @@ void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* 
 
 void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                  int m, int row_begin, int row_end, float* y) {
-  linear_f32_rows<KernelF32, F32Tiles>(x, w, bias, n, k, m, row_begin, row_end, y);
+  linear_float_rows<KernelFloat, FloatTiles>(x, w, bias, n, k, m, row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
+                                 int m, int row_begin, int row_end, float* y) {
+  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
+                                             row_begin, row_end, y);
 }
 
 void llmk_avx512_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,

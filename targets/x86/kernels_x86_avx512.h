@@ -34,8 +34,13 @@ void llmk_avx512_quantize_q8_k(const float* x /* (n, k) */, int n, int k,
 
 /// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), float32 with FMA.
 void llmk_avx512_linear_f32_rows(const float* x /* (n, k) */, const float* w /* (m, k) */,
-                               const float* bias /* (m) or nullptr */, int n, int k, int m,
-                               int row_begin, int row_end, float* y /* (n, m) */);
+                                 const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                 int row_begin, int row_end, float* y /* (n, m) */);
+
+/// As llmk_avx512_linear_f32_rows for weights stored as binary16, widened as they are read.
+void llmk_avx512_linear_f16_rows(const float* x /* (n, k) */, const void* w /* (m, k) f16 */,
+                                 const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                 int row_begin, int row_end, float* y /* (n, m) */);
 
 /// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), q8_0 weights, x quantized by
 /// llmk_avx512_quantize_q8_0.

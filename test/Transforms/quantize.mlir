@@ -2,9 +2,10 @@
 // RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=q8_0 overrides=layers.0.*=f32,output=q4_1" | FileCheck %s --check-prefix=OVERRIDE
 // RUN: llmc-opt %s -split-input-file -llm-quantize | FileCheck %s --check-prefix=KEEP
 // RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=q4_k" | FileCheck %s --check-prefix=KQUANT
+// RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=f16 overrides=lm_head=q8_0" | FileCheck %s --check-prefix=F16
 // RUN: not llmc-opt %s -split-input-file -llm-quantize="scheme=q3_k" 2>&1 | FileCheck %s --check-prefix=BADSCHEME
 // RUN: not llmc-opt %s -split-input-file -llm-quantize="overrides=output" 2>&1 | FileCheck %s --check-prefix=BADRULE
-// BADSCHEME: unknown quantization scheme 'q3_k' (supported: q8_0, q4_0, q4_1, q4_k, q6_k)
+// BADSCHEME: unknown quantization scheme 'q3_k' (supported: f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k)
 // BADRULE: quantization override 'output' is not PATTERN=SCHEME
 
 // Tests the default rules: matrices take the scheme, the embedding and the output projection
@@ -21,6 +22,13 @@
 // OVERRIDE: llm.weight @layers.0.q_proj : tensor<64x64xf32>
 // OVERRIDE: llm.weight @layers.1.q_proj : !llm.qweight<q8_0, [64, 64], block = 32, layout = rows>
 // OVERRIDE: llm.weight @lm_head : !llm.qweight<q4_1, [32, 64], block = 32, layout = rows>
+// F16 (binary16 storage: every matrix, the edges too, rows of any length; vectors stay f32):
+// F16: llm.weight @embed_tokens : tensor<32x64xf16>
+// F16: llm.weight @norm : tensor<64xf32>
+// F16: llm.weight @layers.0.q_proj : tensor<64x64xf16>
+// F16: llm.weight @layers.0.q_proj.bias : tensor<64xf32>
+// F16: llm.weight @layers.1.q_proj : tensor<64x64xf16>
+// F16: llm.weight @lm_head : !llm.qweight<q8_0, [32, 64], block = 32, layout = rows>
 // KEEP: llm.weight @layers.0.q_proj : tensor<64x64xf32>
 // KEEP: llm.weight @lm_head : tensor<32x64xf32>
 llm.weight @embed_tokens : tensor<32x64xf32>
@@ -45,7 +53,9 @@ func.func @decode(%tokens: tensor<1xi32>, %pos: index) -> tensor<1x32xf32> {
 // KQUANT: llm.weight @layers.0.q_proj : !llm.qweight<q4_1, [64, 64], block = 32, layout = rows>
 // KQUANT: llm.weight @wide : !llm.qweight<q4_k, [8, 512], block = 256, layout = rows>
 // CHECK: llm.weight @wide : !llm.qweight<q4_0, [8, 512], block = 32, layout = rows>
-// Rows of 172 (not whole 32-element blocks) take q8_0 under every scheme.
+// Rows of 172 (not whole 32-element blocks) take q8_0 under every block scheme; f16 has no
+// blocks.
+// F16: llm.weight @ragged : tensor<8x172xf16>
 // KQUANT: llm.weight @ragged : !llm.qweight<q8_0, [8, 172], block = 32, layout = rows>
 // CHECK: llm.weight @ragged : !llm.qweight<q8_0, [8, 172], block = 32, layout = rows>
 llm.weight @wide : tensor<8x512xf32>

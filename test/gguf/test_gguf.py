@@ -8,13 +8,14 @@ reader of the file gets (dequantize(quantize(w)), written as an HF folder), so i
 stories260K.gguf (written by llama.cpp itself) is compared with its llama2.c checkpoint.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from llmc import driver, gguf_export, hf_models, llama2c, reference
-from llmc.testing import ModelCache, random_prompt
+from llmc.testing import ModelCache, random_prompt, skip_unless_runnable
 
 pytestmark = pytest.mark.llmc
 
@@ -76,6 +77,29 @@ def check_against_transformers(models: Models, name: str, tensor_type: str):
 ])
 def test_float(models, name, tensor_type):
     check_against_transformers(models, name, tensor_type)
+
+
+@pytest.mark.parametrize("target", ["generic", "x86-avx2", "x86-avx512"])
+def test_f16_matrices_stay_f16(models, target):
+    """Without --quant an f16 file's matrices stay binary16 in weights.bin (half of f32's bytes)
+    and the f16 kernels widen each weight exactly as they read it, so the logits match
+    transformers on the same f16 weights as closely as float32 storage does."""
+    skip_unless_runnable(target)
+    spec = hf_models.TEST_SPECS["rope_linear"]
+    gguf = models.gguf("rope_linear", "f16")
+    out, build = models.built(gguf, f"rope_linear-f16-as-imported-{target}", "--target", target)
+    manifest = json.loads((out / "manifest.json").read_text())
+    matrices = 1 + 7 * spec.num_layers + 1  # embedding, 7 per layer, output
+    assert manifest["tensors_by_storage"]["f16"] == matrices, manifest["tensors_by_storage"]
+    kernel = "llmk_linear_f16" if target == "generic" else f"llmk_{target[4:]}_linear_f16_rows"
+    assert kernel in (out / "model.cpp").read_text()
+    f32_out, _ = models.built(gguf, "rope_linear-f16", "--quant", "f32")
+    f32_bytes = json.loads((f32_out / "manifest.json").read_text())["weight_bytes"]
+    assert manifest["weight_bytes"] < 0.55 * f32_bytes
+    prompt = random_prompt(spec.vocab_size, PROMPT_LEN, spec.seed)
+    ids, logits = driver.run(build, prompt, STEPS, out=out)
+    ref = reference.hf_logits(models.reference("rope_linear", "f16"), prompt + ids[:-1])
+    driver.check_close(logits, ref, f"rope_linear (f16 GGUF, f16 storage, {target})")
 
 
 @pytest.mark.parametrize("name,tensor_type", [

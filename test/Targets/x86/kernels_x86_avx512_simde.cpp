@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32 for the cvtph_ps shim
+
 // SIMDe 0.7.4 lacks a few AVX-512F intrinsics the kernels use; these follow the instructions'
 // definitions (cvtps_epi32: round to nearest even, out of range or NaN -> INT32_MIN; masked
 // loads and stores touch no masked-off element).
@@ -67,6 +69,13 @@ inline simde__m512 maskz_loadu_ps(simde__mmask16 k, const void* p) {
   return simde__m512_from_private(r);
 }
 
+inline simde__m512 cvtph_ps(simde__m256i a) {
+  simde__m256i_private a_ = simde__m256i_to_private(a);
+  simde__m512_private r;
+  for (int i = 0; i < 16; ++i) r.f32[i] = llmrt_fp16_to_fp32(static_cast<llmrt_fp16>(a_.u16[i]));
+  return simde__m512_from_private(r);
+}
+
 inline void mask_storeu_ps(void* p, simde__mmask16 k, simde__m512 a) {
   simde__m512_private a_ = simde__m512_to_private(a);
   for (int i = 0; i < 16; ++i) {
@@ -89,6 +98,8 @@ inline void mask_storeu_ps(void* p, simde__mmask16 k, simde__m512 a) {
 #define _mm512_cvtps_pd(a) llmc_simde_shims::cvtps_pd(a)
 #undef _mm512_maskz_loadu_ps
 #define _mm512_maskz_loadu_ps(k, p) llmc_simde_shims::maskz_loadu_ps(k, p)
+#undef _mm512_cvtph_ps
+#define _mm512_cvtph_ps(a) llmc_simde_shims::cvtph_ps(a)
 #undef _mm512_mask_storeu_ps
 #define _mm512_mask_storeu_ps(p, k, a) llmc_simde_shims::mask_storeu_ps(p, k, a)
 // SIMDe 0.7.4 spells this alias with the masked form's four arguments.

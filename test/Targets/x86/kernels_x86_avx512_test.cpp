@@ -45,6 +45,7 @@ const IsaKernels kAvx512Kernels = {
     llmk_avx512_swiglu_f32,
     llmk_avx512_add_f32,
     llmk_avx512_attend_f32,
+    llmk_avx512_linear_f16_rows,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);
