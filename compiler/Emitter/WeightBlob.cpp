@@ -159,9 +159,7 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
     int64_t elements = 1;
     for (int64_t d : shape)
       elements *= d;
-    entry.size = quantized       ? quantized.getNumRows() * quantized.getRowBytes()
-                 : isF16(weight) ? elements * sizeof(llmrt_fp16)
-                                 : elements * sizeof(float);
+    entry.size = weight.getStoredBytes();
     entry.offset = dataBytes;
     dataBytes = alignUp(dataBytes + entry.size);
     summary.parameterCount += elements;

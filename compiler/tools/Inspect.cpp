@@ -36,16 +36,6 @@ size_t groupOf(StringRef name, bool tied) {
   return 2;
 }
 
-uint64_t storedBytes(llm::WeightOp weight) {
-  if (llm::QWeightType quantized = weight.getQuantizedType())
-    return quantized.getNumRows() * quantized.getRowBytes();
-  uint64_t elements = 1;
-  for (int64_t d : weight.getWeightShape())
-    elements *= d;
-  Type element = cast<RankedTensorType>(weight.getType()).getElementType();
-  return elements * element.getIntOrFloatBitWidth() / 8;
-}
-
 /// The table's unit: MiB, or KiB for models under 16 MiB so small ones show their sizes.
 struct Unit {
   const char *name;
@@ -71,7 +61,7 @@ int runInspect(const ImportedModel &model, ArrayRef<std::string> schemes,
   uint64_t parameters = 0;
   uint64_t floatBytes = 0;
   for (auto weight : module->getOps<llm::WeightOp>())
-    floatBytes += storedBytes(weight);
+    floatBytes += weight.getStoredBytes();
   Unit unit = floatBytes < (16u << 20) ? Unit{"KiB", 1024.0} : Unit{"MiB", 1024.0 * 1024.0};
   std::array<uint64_t, kGroups.size()> groupParams = {};
   for (auto weight : module->getOps<llm::WeightOp>()) {
@@ -105,7 +95,7 @@ int runInspect(const ImportedModel &model, ArrayRef<std::string> schemes,
       return 1;
     std::array<uint64_t, kGroups.size()> row = {};
     for (auto weight : copy->getOps<llm::WeightOp>())
-      row[groupOf(weight.getSymName(), c.tieWordEmbeddings)] += storedBytes(weight);
+      row[groupOf(weight.getSymName(), c.tieWordEmbeddings)] += weight.getStoredBytes();
     bytes.push_back(row);
   }
 

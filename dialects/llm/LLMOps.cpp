@@ -131,6 +131,13 @@ ArrayRef<int64_t> WeightOp::getWeightShape() {
   return cast<RankedTensorType>(getType()).getShape();
 }
 
+int64_t WeightOp::getStoredBytes() {
+  if (QWeightType quantized = getQuantizedType())
+    return quantized.getNumRows() * quantized.getRowBytes();
+  auto tensor = cast<RankedTensorType>(getType());
+  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
+}
+
 LogicalResult WeightOp::verify() {
   if (getQuantizedType())
     return success();

@@ -41,6 +41,9 @@ def LLM_WeightOp : LLM_Op<"weight", [Symbol]> {
     ::mlir::llm::QWeightType getQuantizedType() {
       return ::llvm::dyn_cast<::mlir::llm::QWeightType>(getType());
     }
+    /// The bytes weights.bin stores: whole blocks per row when quantized, else the elements at
+    /// their width (f32, f16).
+    int64_t getStoredBytes();
   }];
 }
 

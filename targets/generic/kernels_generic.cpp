@@ -1,16 +1,55 @@
-// kernels_generic.cpp - portable float32 kernels; the reference twins of every target's kernels.
+// kernels_generic.cpp - portable float32 kernels (weights stored as float32 or binary16); the
+// reference twins of every target's kernels.
 // Semantics follow Hugging Face's LlamaModel in float32 (see kernels_generic.h).
 #include "kernels_generic.h"  // beside this file, here and in out/
+#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32
 
 #include <cmath>
 #include <cstring>
 
+namespace {
+
+// Float weights stored as float32 or binary16 (widened exactly as they are read, so an f16
+// kernel gives bit for bit what the f32 one gives on the widened weights).
+inline float widen(float w) { return w; }
+inline float widen(llmrt_fp16 w) { return llmrt_fp16_to_fp32(w); }
+
+template <typename W>
+void embed_float(const W* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
+                 int dim, float* out /* (n, dim) */) {
+  for (int i = 0; i < n; ++i) {
+    const W* row = table + static_cast<size_t>(tokens[i]) * dim;
+    float* oi = out + static_cast<size_t>(i) * dim;
+    for (int j = 0; j < dim; ++j) oi[j] = widen(row[j]);
+  }
+}
+
+template <typename W>
+void linear_float(const float* x /* (n, k) */, const W* w /* (m, k) */,
+                  const float* bias /* (m) or nullptr */, int n, int k, int m,
+                  float* y /* (n, m) */) {
+  // Output feature outermost: each weight row is read once and used for every token.
+  for (int o = 0; o < m; ++o) {
+    const W* wo = w + static_cast<size_t>(o) * k;
+    for (int i = 0; i < n; ++i) {
+      const float* xi = x + static_cast<size_t>(i) * k;
+      double acc = 0.0;
+      for (int j = 0; j < k; ++j) acc += static_cast<double>(xi[j]) * widen(wo[j]);
+      if (bias != nullptr) acc += bias[o];
+      y[static_cast<size_t>(i) * m + o] = static_cast<float>(acc);
+    }
+  }
+}
+
+}  // namespace
+
 void llmk_embed_f32(const float* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
                     int dim, float* out /* (n, dim) */) {
-  for (int i = 0; i < n; ++i) {
-    const float* row = table + static_cast<size_t>(tokens[i]) * dim;
-    std::memcpy(out + static_cast<size_t>(i) * dim, row, sizeof(float) * dim);
-  }
+  embed_float(table, tokens, n, dim, out);
+}
+
+void llmk_embed_f16(const void* table, const int32_t* tokens, int n, int dim, float* out) {
+  embed_float(static_cast<const llmrt_fp16*>(table), tokens, n, dim, out);
 }
 
 void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
@@ -28,17 +67,12 @@ void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (di
 void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
                      const float* bias /* (m) or nullptr */, int n, int k, int m,
                      float* y /* (n, m) */) {
-  // Output feature outermost: each weight row is read once and used for every token.
-  for (int o = 0; o < m; ++o) {
-    const float* wo = w + static_cast<size_t>(o) * k;
-    for (int i = 0; i < n; ++i) {
-      const float* xi = x + static_cast<size_t>(i) * k;
-      double acc = 0.0;
-      for (int j = 0; j < k; ++j) acc += static_cast<double>(xi[j]) * wo[j];
-      if (bias != nullptr) acc += bias[o];
-      y[static_cast<size_t>(i) * m + o] = static_cast<float>(acc);
-    }
-  }
+  linear_float(x, w, bias, n, k, m, y);
+}
+
+void llmk_linear_f16(const float* x, const void* w, const float* bias, int n, int k, int m,
+                     float* y) {
+  linear_float(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m, y);
 }
 
 void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads, int head_dim,

@@ -18,6 +18,9 @@
 /// out[i, :] = table[tokens[i], :]
 void llmk_embed_f32(const float* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
                     int dim, float* out /* (n, dim) */);
+/// As llmk_embed_f32 for a binary16 table, each value widened exactly.
+void llmk_embed_f16(const void* table /* (vocab, dim) f16 */, const int32_t* tokens /* (n) */,
+                    int n, int dim, float* out /* (n, dim) */);
 
 /// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight
 void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
@@ -25,6 +28,12 @@ void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (di
 
 /// y = x * w^T (+ bias): the PyTorch nn.Linear convention, w stored (out_features, in_features).
 void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
+                     const float* bias /* (m) or nullptr */, int n, int k, int m,
+                     float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in IEEE binary16 (f16 storage: half the bytes of f32, each
+/// weight widened exactly); the same sums as llmk_linear_f32 on the widened weights.
+void llmk_linear_f16(const float* x /* (n, k) */, const void* w /* (m, k) f16 */,
                      const float* bias /* (m) or nullptr */, int n, int k, int m,
                      float* y /* (n, m) */);
 
@@ -112,15 +121,7 @@ void llmk_linear_q6_k(const float* x /* (n, k) */, const void* w /* (m, ceil(k/2
                       const float* bias /* (m) or nullptr */, int n, int k, int m,
                       void* x_scratch /* (n, ceil(k/256)) q8_K */, float* y /* (n, m) */);
 
-/// y = x * w^T (+ bias), w (m, k) in IEEE binary16 (f16 storage: half the bytes of f32, each
-/// weight widened exactly); the same sums as llmk_linear_f32 on the widened weights.
-void llmk_linear_f16(const float* x /* (n, k) */, const void* w /* (m, k) f16 */,
-                     const float* bias /* (m) or nullptr */, int n, int k, int m,
-                     float* y /* (n, m) */);
-
 /// out[i, :] = dequantized table[tokens[i], :]; rows padded to whole blocks as for linears.
-void llmk_embed_f16(const void* table /* (vocab, dim) f16 */, const int32_t* tokens /* (n) */,
-                    int n, int dim, float* out /* (n, dim) */);
 void llmk_embed_q8_0(const void* table /* (vocab, ceil(dim/32)) q8_0 */,
                      const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */);
 void llmk_embed_q4_0(const void* table /* (vocab, ceil(dim/32)) q4_0 */,

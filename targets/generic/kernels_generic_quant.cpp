@@ -1,5 +1,4 @@
-// kernels_generic_quant.cpp - linear and embedding kernels of the generic target for weights
-// stored in other formats than float32: binary16 (f16) and the quantized blocks.
+// kernels_generic_quant.cpp - quantized linear and embedding kernels of the generic target.
 //
 // A quantized linear first quantizes its float activations, once per call, to the block type
 // that pairs with the weights (q8_0 for q8_0/q4_0 weights, q8_1 for q4_1, q8_K for q4_K/q6_K),
@@ -217,32 +216,6 @@ void embed_quantized(llmrt_quant_scheme scheme, const void* table /* (vocab, blo
 size_t llmk_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, int n, int k) {
   const SchemeKernels& q = kernels_of(weight_scheme);
   return static_cast<size_t>(n) * row_blocks(k, q.block) * q.activation_block_bytes;
-}
-
-void llmk_linear_f16(const float* x, const void* w, const float* bias, int n, int k, int m,
-                     float* y) {
-  // llmk_linear_f32's loops and double sums, each weight widened as it is read (exactly: every
-  // binary16 value is a float).
-  const llmrt_fp16* w16 = static_cast<const llmrt_fp16*>(w);
-  for (int o = 0; o < m; ++o) {
-    const llmrt_fp16* wo = w16 + static_cast<size_t>(o) * k;
-    for (int i = 0; i < n; ++i) {
-      const float* xi = x + static_cast<size_t>(i) * k;
-      double acc = 0.0;
-      for (int j = 0; j < k; ++j) acc += static_cast<double>(xi[j]) * llmrt_fp16_to_fp32(wo[j]);
-      if (bias != nullptr) acc += bias[o];
-      y[static_cast<size_t>(i) * m + o] = static_cast<float>(acc);
-    }
-  }
-}
-
-void llmk_embed_f16(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  const llmrt_fp16* t16 = static_cast<const llmrt_fp16*>(table);
-  for (int i = 0; i < n; ++i) {
-    const llmrt_fp16* row = t16 + static_cast<size_t>(tokens[i]) * dim;
-    float* oi = out + static_cast<size_t>(i) * dim;
-    for (int j = 0; j < dim; ++j) oi[j] = llmrt_fp16_to_fp32(row[j]);
-  }
 }
 
 void llmk_linear_q8_0(const float* x, const void* w, const float* bias, int n, int k, int m,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/quant_format.h"
 #include "targets/generic/kernels_generic.h"
 
 namespace {
@@ -298,6 +299,70 @@ TEST(KernelsGenericTest, AddAllowsAliasing) {
     for (int i = 0; i < count; ++i) EXPECT_EQ(out[i], a[i] + b[i]);
     llmk_add_f32(a.data(), b.data(), count, a.data());
     EXPECT_EQ(a, out);
+  }
+}
+
+}  // namespace
+
+// ---- binary16 weights ---------------------------------------------------------------------------
+
+namespace {
+
+/// m x k binary16 weights from gaussian values, with a subnormal, a negative zero and the largest
+/// half among them.
+std::vector<llmrt_fp16> f16_weights(int m, int k, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, 0.05f);
+  std::vector<llmrt_fp16> w(static_cast<size_t>(m) * k);
+  for (llmrt_fp16& h : w) h = llmrt_fp32_to_fp16(dist(rng));
+  const llmrt_fp16 specials[] = {0x0001 /* 2^-24 */, 0x8000 /* -0 */, 0x7bff /* 65504 */};
+  for (size_t i = 0; i < 3 && i < w.size(); ++i) w[i * w.size() / 3] = specials[i];
+  return w;
+}
+
+std::vector<float> widened(const std::vector<llmrt_fp16>& w) {
+  std::vector<float> out(w.size());
+  for (size_t i = 0; i < w.size(); ++i) out[i] = llmrt_fp16_to_fp32(w[i]);
+  return out;
+}
+
+// binary16 widens exactly and llmk_linear_f16 sums in llmk_linear_f32's order, so the two agree
+// bit for bit on the widened weights (llmk_linear_f32 is checked against double sums above).
+TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
+  struct Shape { int n, k, m; };
+  for (Shape s : {Shape{1, 1, 1}, Shape{1, 64, 3}, Shape{5, 33, 7}, Shape{3, 257, 2}}) {
+    const std::vector<llmrt_fp16> w = f16_weights(s.m, s.k, 11 + s.k);
+    const std::vector<float> wf = widened(w);
+    std::mt19937 rng(s.n * 7 + s.k);
+    std::normal_distribution<float> dist(0.0f, 1.0f);
+    std::vector<float> x(static_cast<size_t>(s.n) * s.k), bias(s.m);
+    for (float& v : x) v = dist(rng);
+    for (float& v : bias) v = dist(rng);
+    const float* no_bias = nullptr;
+    for (const float* b : {no_bias, static_cast<const float*>(bias.data())}) {
+      std::vector<float> got(static_cast<size_t>(s.n) * s.m), want(got.size());
+      llmk_linear_f16(x.data(), w.data(), b, s.n, s.k, s.m, got.data());
+      llmk_linear_f32(x.data(), wf.data(), b, s.n, s.k, s.m, want.data());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
+            << "n=" << s.n << " k=" << s.k << " m=" << s.m << " at " << i << ": " << got[i]
+            << " vs " << want[i];
+      }
+    }
+  }
+}
+
+TEST(KernelsGenericF16, EmbedWidensTheRows) {
+  const int vocab = 5, dim = 7;
+  const std::vector<llmrt_fp16> table = f16_weights(vocab, dim, 3);
+  const int32_t tokens[] = {4, 0, 4, 2};
+  std::vector<float> out(4 * dim);
+  llmk_embed_f16(table.data(), tokens, 4, dim, out.data());
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < dim; ++j) {
+      const float want = llmrt_fp16_to_fp32(table[static_cast<size_t>(tokens[i]) * dim + j]);
+      ASSERT_EQ(std::memcmp(&out[i * dim + j], &want, sizeof want), 0) << i << "," << j;
+    }
   }
 }
 

@@ -710,11 +710,30 @@ TEST_P(X86Kernels, LinearQ6_Kx4MatchesGeneric) {
 
 // ---- float kernels ---------------------------------------------------------------------------
 
+/// Gaussian weights stored as float32, or rounded to binary16 (`f16`, with `f32` then holding
+/// the widened values the kernels multiply).
+struct FloatWeights {
+  std::vector<float> f32;
+  std::vector<llmrt_fp16> f16;
+};
+
+inline FloatWeights float_weights(size_t count, unsigned seed, bool binary16) {
+  FloatWeights w;
+  w.f32 = gaussian(count, seed);
+  if (binary16) {
+    for (float& v : w.f32) {
+      w.f16.push_back(llmrt_fp32_to_fp16(v));
+      v = llmrt_fp16_to_fp32(w.f16.back());
+    }
+  }
+  return w;
+}
+
 /// Runs `linear(x, w, bias, n, k, m, row_begin, row_end, y)` on the float test shapes, over two
-/// row ranges, and checks it against `reference` (the generic kernel) up to 1e-5 of the sum of
-/// |terms|; `widen(w)` gives the weights as floats. Returns the outputs of every shape, in order.
-template <typename W, typename Linear, typename Reference, typename Widen>
-std::vector<float> check_float_linear(Linear linear, Reference reference, Widen widen) {
+/// row ranges, and checks it against `reference(x, w, bias, n, k, m, y)` (the generic kernel) up
+/// to 1e-5 of the sum of |terms|. Returns the outputs of every shape, in order.
+template <typename Linear, typename Reference>
+std::vector<float> check_float_linear(bool binary16, Linear linear, Reference reference) {
   const Shape shapes[] = {{1, 1, 1},  {1, 7, 3},    {2, 8, 9},     {3, 9, 17},  {4, 15, 5},
                           {5, 16, 33}, {17, 31, 10}, {1, 4099, 21}, {4, 1024, 19}, {6, 333, 7},
                           {6, 4099, 37}};
@@ -723,21 +742,20 @@ std::vector<float> check_float_linear(Linear linear, Reference reference, Widen 
   for (const Shape& s : shapes) {
     const int n = s.n, k = s.k, m = s.m;
     const std::vector<float> x = gaussian(static_cast<size_t>(n) * k, 3 + case_index);
-    const std::vector<W> w = W::from(gaussian(static_cast<size_t>(m) * k, 5 + case_index));
-    const std::vector<float> wf = widen(w);
+    const FloatWeights w = float_weights(static_cast<size_t>(m) * k, 5 + case_index, binary16);
     const std::vector<float> bias = gaussian(m, 9 + case_index);
     const float* b = case_index % 2 ? bias.data() : nullptr;
     std::vector<float> want(static_cast<size_t>(n) * m);
-    reference(x.data(), w.data(), b, n, k, m, want.data());
+    reference(x.data(), w, b, n, k, m, want.data());
     std::vector<float> got(want.size(), std::numeric_limits<float>::quiet_NaN());
     const int cut = (m * 2) / 5;
-    linear(x.data(), w.data(), b, n, k, m, 0, cut, got.data());
-    linear(x.data(), w.data(), b, n, k, m, cut, m, got.data());
+    linear(x.data(), w, b, n, k, m, 0, cut, got.data());
+    linear(x.data(), w, b, n, k, m, cut, m, got.data());
     for (int i = 0; i < n; ++i) {
       for (int o = 0; o < m; ++o) {
         double scale = b ? std::fabs(b[o]) : 0.0;
         for (int j = 0; j < k; ++j) {
-          scale += std::fabs(double(x[size_t(i) * k + j]) * wf[size_t(o) * k + j]);
+          scale += std::fabs(double(x[size_t(i) * k + j]) * w.f32[size_t(o) * k + j]);
         }
         const size_t at = static_cast<size_t>(i) * m + o;
         EXPECT_NEAR(got[at], want[at], 1e-5 * scale + 1e-30)
@@ -750,70 +768,40 @@ std::vector<float> check_float_linear(Linear linear, Reference reference, Widen 
   return all;
 }
 
-/// A float32 weight, and a binary16 one (rounded from the same gaussian values).
-struct F32Weight {
-  float v;
-  static std::vector<F32Weight> from(const std::vector<float>& f) {
-    std::vector<F32Weight> out(f.size());
-    for (size_t i = 0; i < f.size(); ++i) out[i].v = f[i];
-    return out;
-  }
-};
-struct F16Weight {
-  llmrt_fp16 h;
-  static std::vector<F16Weight> from(const std::vector<float>& f) {
-    std::vector<F16Weight> out(f.size());
-    for (size_t i = 0; i < f.size(); ++i) out[i].h = llmrt_fp32_to_fp16(f[i]);
-    return out;
-  }
-};
-static_assert(sizeof(F32Weight) == 4 && sizeof(F16Weight) == 2, "weights are packed arrays");
-
-inline std::vector<float> widen_f32(const std::vector<F32Weight>& w) {
-  std::vector<float> out(w.size());
-  for (size_t i = 0; i < w.size(); ++i) out[i] = w[i].v;
-  return out;
-}
-inline std::vector<float> widen_f16(const std::vector<F16Weight>& w) {
-  std::vector<float> out(w.size());
-  for (size_t i = 0; i < w.size(); ++i) out[i] = llmrt_fp16_to_fp32(w[i].h);
-  return out;
-}
-
 TEST_P(X86Kernels, LinearF32MatchesGeneric) {
   if (isa().linear_f32_rows == nullptr) GTEST_SKIP();
-  const IsaKernels& k = isa();
-  check_float_linear<F32Weight>(
-      [&](const float* x, const F32Weight* w, const float* b, int n, int kk, int m, int r0,
-          int r1, float* y) { k.linear_f32_rows(x, &w->v, b, n, kk, m, r0, r1, y); },
-      [](const float* x, const F32Weight* w, const float* b, int n, int kk, int m, float* y) {
-        llmk_linear_f32(x, &w->v, b, n, kk, m, y);
+  const IsaKernels& isa_kernels = isa();
+  check_float_linear(
+      /*binary16=*/false,
+      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
+          int r1, float* y) {
+        isa_kernels.linear_f32_rows(x, w.f32.data(), b, n, k, m, r0, r1, y);
       },
-      widen_f32);
+      [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
+        llmk_linear_f32(x, w.f32.data(), b, n, k, m, y);
+      });
 }
 
 TEST_P(X86Kernels, LinearF16MatchesGenericAndWidenedF32) {
   if (isa().linear_f16_rows == nullptr || isa().linear_f32_rows == nullptr) GTEST_SKIP();
-  const IsaKernels& k = isa();
-  const std::vector<float> f16 = check_float_linear<F16Weight>(
-      [&](const float* x, const F16Weight* w, const float* b, int n, int kk, int m, int r0,
-          int r1, float* y) { k.linear_f16_rows(x, w, b, n, kk, m, r0, r1, y); },
-      [](const float* x, const F16Weight* w, const float* b, int n, int kk, int m, float* y) {
-        llmk_linear_f16(x, w, b, n, kk, m, y);
-      },
-      widen_f16);
-  // The same run with the weights widened to float32 beforehand: every output bit-identical.
-  const std::vector<float> widened = check_float_linear<F16Weight>(
-      [&](const float* x, const F16Weight* w, const float* b, int n, int kk, int m, int r0,
+  const IsaKernels& isa_kernels = isa();
+  const auto generic = [](const float* x, const FloatWeights& w, const float* b, int n, int k,
+                          int m, float* y) { llmk_linear_f16(x, w.f16.data(), b, n, k, m, y); };
+  const std::vector<float> f16 = check_float_linear(
+      /*binary16=*/true,
+      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
           int r1, float* y) {
-        const std::vector<float> wf =
-            widen_f16(std::vector<F16Weight>(w, w + static_cast<size_t>(m) * kk));
-        k.linear_f32_rows(x, wf.data(), b, n, kk, m, r0, r1, y);
+        isa_kernels.linear_f16_rows(x, w.f16.data(), b, n, k, m, r0, r1, y);
       },
-      [](const float* x, const F16Weight* w, const float* b, int n, int kk, int m, float* y) {
-        llmk_linear_f16(x, w, b, n, kk, m, y);
+      generic);
+  // The float32 kernel on the widened weights: every output bit-identical.
+  const std::vector<float> widened = check_float_linear(
+      /*binary16=*/true,
+      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
+          int r1, float* y) {
+        isa_kernels.linear_f32_rows(x, w.f32.data(), b, n, k, m, r0, r1, y);
       },
-      widen_f16);
+      generic);
   ASSERT_EQ(f16.size(), widened.size());
   for (size_t i = 0; i < f16.size(); ++i) ASSERT_EQ(f16[i], widened[i]) << "output " << i;
 }
