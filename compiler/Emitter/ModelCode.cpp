@@ -20,12 +20,22 @@ bool ModelCode::isFloatStorage(StringRef storage) { return storage == "f32" || s
 
 std::string ModelCode::storageOf(llm::WeightOp weight) {
   // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.
-  return schemeOf(weight) + (isPacked(weight) ? "x4" : "");
+  llm::QWeightType quantized = weight.getQuantizedType();
+  if (!quantized)
+    return schemeOf(weight);
+  switch (quantized.getLayout()) {
+  case llm::WeightLayout::rows:
+    return schemeOf(weight);
+  case llm::WeightLayout::interleave4:
+    return schemeOf(weight) + "x4";
+  case llm::WeightLayout::panel8:
+    return schemeOf(weight) + "p8";
+  }
+  llvm_unreachable("unknown layout");
 }
 
 bool ModelCode::isPacked(llm::WeightOp weight) {
   llm::QWeightType quantized = weight.getQuantizedType();
-  // interleave4 is the only packed layout (the blob writer asserts as much).
   return quantized && quantized.getLayout() != llm::WeightLayout::rows;
 }
 

@@ -120,13 +120,22 @@ llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
   llm::QWeightType quantized = weight.getQuantizedType();
   if (!quantized || quantized.getLayout() == llm::WeightLayout::rows)
     return llvm::Error::success();
-  assert(quantized.getLayout() == llm::WeightLayout::interleave4 && "a new layout needs a case");
   if (bytes.size() != uint64_t(quantized.getNumRows() * quantized.getRowBytes()))
     return llvm::Error::success(); // the caller reports the size mismatch
   packed.resize(bytes.size());
-  llmrt_interleave_rows4(bytes.data(), quantized.getNumRows(),
-                         quantized.getRowBytes() / quantized.getBlockBytes(),
-                         quantized.getBlockBytes(), packed.data());
+  int64_t rowBlocks = quantized.getRowBytes() / quantized.getBlockBytes();
+  switch (quantized.getLayout()) {
+  case llm::WeightLayout::rows:
+    break;
+  case llm::WeightLayout::interleave4:
+    llmrt_interleave_rows4(bytes.data(), quantized.getNumRows(), rowBlocks,
+                           quantized.getBlockBytes(), packed.data());
+    break;
+  case llm::WeightLayout::panel8:
+    llmrt_pack_panels8(bytes.data(), quantized.getNumRows(), rowBlocks, quantized.getBlockBytes(),
+                       packed.data());
+    break;
+  }
   bytes.swap(packed);
   return llvm::Error::success();
 }

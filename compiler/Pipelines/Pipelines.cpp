@@ -30,10 +30,11 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
     tile.cores = options.cores > 0 ? options.cores : target->defaultCores;
     pm.addPass(createLLMX86Tile(tile));
     // --pack-weights: every scheme; unset: the target's measured choice.
+    LLMX86PackWeightsOptions pack;
+    pack.panelSchemes = target->panelSchemes;
     if (options.packWeights.value_or(false)) {
-      pm.addPass(createLLMX86PackWeights());
+      pm.addPass(createLLMX86PackWeights(pack));
     } else if (!options.packWeights.has_value() && !target->packedSchemes.empty()) {
-      LLMX86PackWeightsOptions pack;
       pack.schemes = target->packedSchemes;
       pm.addPass(createLLMX86PackWeights(pack));
     }

@@ -85,6 +85,14 @@ LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "quantized weight dimensions must be positive";
   if (layout == WeightLayout::interleave4 && shape[0] % 4 != 0)
     return emitError() << "layout interleave4 needs a multiple of 4 rows, got " << shape[0];
+  if (layout == WeightLayout::panel8) {
+    if (shape[0] % 8 != 0)
+      return emitError() << "layout panel8 needs a multiple of 8 rows, got " << shape[0];
+    // Its transpose moves 4-byte words after one fp16 scale: the q8_0 and q4_0 blocks.
+    if (scheme != QuantScheme::q8_0 && scheme != QuantScheme::q4_0)
+      return emitError() << "layout panel8 holds q8_0 or q4_0 blocks, not "
+                         << stringifyQuantScheme(scheme);
+  }
   if (block != quantBlockSize(scheme))
     return emitError() << stringifyQuantScheme(scheme) << " has blocks of "
                        << quantBlockSize(scheme) << " elements, not " << block;

@@ -37,6 +37,8 @@ struct TargetInfo {
   /// interleaved layout measured faster on this target (docs/targets.md); empty: the pass does
   /// not run. llmc compile --pack-weights packs every scheme, --pack-weights=false none.
   std::vector<std::string> packedSchemes;
+  /// Of those, the schemes stored as 8-row panels (layout panel8) where the rows allow.
+  std::vector<std::string> panelSchemes;
   /// Whether the x86 target passes (llm-x86-tile, llm-x86-pack-weights) run for this target.
   bool usesX86Passes() const { return llvm::StringRef(name).starts_with("x86-"); }
   /// Elementwise ops ("rms_norm", "swiglu", "add") with their own llmk_<prefix>_<op>_f32, same

@@ -44,9 +44,20 @@ struct PanelAvx2 {
   static Acc scale_add(__m256i s, __m256 dw, float dx, Acc acc) {
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(dx)), acc);
   }
+  /// The q8_0 and q4_0 panels' scales and 4-byte columns, as stored (any alignment).
+  static __m256 load_scales(const llmrt_fp16 d[kRows]) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(d)));
+  }
+  static __m256i load_column(const uint8_t* q) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q));
+  }
+  static void store_column(__m256i q, uint8_t* out) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), q);
+  }
 };
 
-/// q8_0 weights: 8 columns of 4 quants per block.
+/// q8_0 weights: 8 columns of 4 quants per block. Block is also the stored layout panel8
+/// (llmrt_pack_panels8), which the p8 kernels read in place.
 struct PanelQ8_0 : PanelAvx2 {
   typedef llmrt_block_q8_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;
@@ -54,20 +65,19 @@ struct PanelQ8_0 : PanelAvx2 {
   static const int kChunkBlocks = 64;  // blocks of k per copy
   static const int kWeightOffset = 0;
   struct Block {
-    __m256 d;             // the rows' scales
-    __m256i q[kColumns];  // column j: quants 4j..4j+3 of each row
+    llmrt_fp16 d[kRows];             // the rows' scales
+    uint8_t q[kColumns][4 * kRows];  // column j: quants 4j..4j+3 of each row
   };
+  static_assert(sizeof(Block) == kRows * sizeof(WBlock), "panel8 keeps the blocks' bytes");
 
   static void pack(const WBlock* const at[kRows], Block* out) {
-    llmrt_fp16 d[kRows];
     __m256i a[kRows];
     for (int r = 0; r < kRows; ++r) {
-      d[r] = at[r]->d;
+      out->d[r] = at[r]->d;
       a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs));
     }
     transpose_words_8x8(a);
-    out->d = fp16_x8_gather(d);
-    for (int j = 0; j < kColumns; ++j) out->q[j] = a[j];
+    for (int j = 0; j < kColumns; ++j) store_column(a[j], out->q[j]);
   }
 
   template <int T>
@@ -79,7 +89,7 @@ struct PanelQ8_0 : PanelAvx2 {
     for (int t = 0; t < T; ++t) s[t] = _mm256_setzero_si256();
     LLMK_PANEL_COLUMN_LOOP
     for (int j = 0; j < kColumns; ++j) {
-      const __m256i q = w.q[j];
+      const __m256i q = load_column(w.q[j]);
       const __m256i abs_q = _mm256_abs_epi8(q);
       LLMK_UNROLL
       for (int t = 0; t < T; ++t) {
@@ -88,13 +98,14 @@ struct PanelQ8_0 : PanelAvx2 {
         s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p, ones));
       }
     }
+    const __m256 d = load_scales(w.d);
     LLMK_UNROLL
-    for (int t = 0; t < T; ++t) acc[t] = scale_add(s[t], w.d, px[t * kChunkBlocks].d, acc[t]);
+    for (int t = 0; t < T; ++t) acc[t] = scale_add(s[t], d, px[t * kChunkBlocks].d, acc[t]);
   }
 };
 
 /// q4_0 weights: 4 columns of 4 quant bytes per block, each byte holding value i (low nibble)
-/// and value i + 16 (high nibble), as in the block.
+/// and value i + 16 (high nibble), as in the block. Block is also the stored layout panel8.
 struct PanelQ4_0 : PanelAvx2 {
   typedef llmrt_block_q4_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;
@@ -102,19 +113,20 @@ struct PanelQ4_0 : PanelAvx2 {
   static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
   struct Block {
-    __m256 d;
-    __m256i q[kColumns];  // column j: quant bytes 4j..4j+3 of each row
+    llmrt_fp16 d[kRows];
+    uint8_t q[kColumns][4 * kRows];  // column j: quant bytes 4j..4j+3 of each row
   };
+  static_assert(sizeof(Block) == kRows * sizeof(WBlock), "panel8 keeps the blocks' bytes");
 
   static void pack(const WBlock* const at[kRows], Block* out) {
-    llmrt_fp16 d[kRows];
     const void* qs[kRows];
     for (int r = 0; r < kRows; ++r) {
-      d[r] = at[r]->d;
+      out->d[r] = at[r]->d;
       qs[r] = at[r]->qs;
     }
-    transpose_words_8x4(qs, out->q);
-    out->d = fp16_x8_gather(d);
+    __m256i a[kColumns];
+    transpose_words_8x4(qs, a);
+    for (int j = 0; j < kColumns; ++j) store_column(a[j], out->q[j]);
   }
 
   template <int T>
@@ -126,8 +138,9 @@ struct PanelQ4_0 : PanelAvx2 {
     for (int t = 0; t < T; ++t) s[t] = _mm256_setzero_si256();
     LLMK_PANEL_COLUMN_LOOP
     for (int j = 0; j < kColumns; ++j) {
-      const __m256i lo = _mm256_and_si256(w.q[j], low4);
-      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(w.q[j], 4), low4);
+      const __m256i q = load_column(w.q[j]);
+      const __m256i lo = _mm256_and_si256(q, low4);
+      const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
       LLMK_UNROLL
       for (int t = 0; t < T; ++t) {
         const int8_t* xq = x[t * x_stride].qs;
@@ -137,12 +150,13 @@ struct PanelQ4_0 : PanelAvx2 {
       }
     }
     const __m256i ones = _mm256_set1_epi16(1);
+    const __m256 d = load_scales(w.d);
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
       const PanelX& p = px[t * kChunkBlocks];
       const __m256i sum =
           _mm256_sub_epi32(_mm256_madd_epi16(s[t], ones), _mm256_set1_epi32(p.offset_sum));
-      acc[t] = scale_add(sum, w.d, p.d, acc[t]);
+      acc[t] = scale_add(sum, d, p.d, acc[t]);
     }
   }
 };

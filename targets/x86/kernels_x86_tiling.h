@@ -426,17 +426,40 @@ void prepare_panel_x(const typename P::XBlock* x, size_t blocks, int nt, int b0,
   }
 }
 
-/// out[t][r] = panel row r . token t over nb blocks, for T tokens.
-template <class P, int T>
+/// out[t][r] = panel row r . token t over nb blocks, for T tokens. kPrefetch > 0: prefetch into
+/// L2 the block that many bytes ahead (panels read in place from memory).
+template <class P, int T, int kPrefetch = 0>
 void panel_tile(const typename P::Block* panel, int nb, const typename P::XBlock* x,
                 size_t x_stride, const PanelX* px /* T rows, stride P::kChunkBlocks */,
                 float out[T][P::kRows]) {
   typename P::Acc acc[T];
   LLMK_UNROLL
   for (int t = 0; t < T; ++t) acc[t] = P::zero();
-  for (int b = 0; b < nb; ++b) P::template dot<T>(panel[b], x + b, x_stride, px + b, acc);
+  constexpr int prefetches = kPrefetch > 0 ? prefetch_lines(sizeof(typename P::Block)) : 0;
+  for (int b = 0; b < nb; ++b) {
+    if (prefetches > 0) {  // in integer arithmetic: it may point past the weights (see dot_tile)
+      const uintptr_t ahead = reinterpret_cast<uintptr_t>(panel + b) + kPrefetch;
+      LLMK_UNROLL
+      for (int p = 0; p < prefetches; ++p) {
+        __builtin_prefetch(reinterpret_cast<const char*>(ahead + 64 * p), 0, 2);
+      }
+    }
+    P::template dot<T>(panel[b], x + b, x_stride, px + b, acc);
+  }
   LLMK_UNROLL
   for (int t = 0; t < T; ++t) P::store(acc[t], out[t]);
+}
+
+/// out[t][r] for up to 4 tokens (T = tokens at run time): panel_tile's switch.
+template <class P, int kPrefetch = 0>
+void panel_tiles(int tokens, const typename P::Block* panel, int nb, const typename P::XBlock* x,
+                 size_t x_stride, const PanelX* px, float out[4][P::kRows]) {
+  switch (tokens) {
+    case 1: panel_tile<P, 1, kPrefetch>(panel, nb, x, x_stride, px, out); break;
+    case 2: panel_tile<P, 2, kPrefetch>(panel, nb, x, x_stride, px, out); break;
+    case 3: panel_tile<P, 3, kPrefetch>(panel, nb, x, x_stride, px, out); break;
+    default: panel_tile<P, 4, kPrefetch>(panel, nb, x, x_stride, px, out); break;
+  }
 }
 
 /// linear_rows for prompts, weights in layout L: rows [row_begin, row_end) P::kRows at a time.
@@ -485,12 +508,7 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
           const int c = min_int(4, nt - t0);
           const XBlock* xt = xi + t0 * bs + b0;
           float part[4][R];
-          switch (c) {
-            case 1: panel_tile<P, 1>(panel, nb, xt, bs, px[t0], part); break;
-            case 2: panel_tile<P, 2>(panel, nb, xt, bs, px[t0], part); break;
-            case 3: panel_tile<P, 3>(panel, nb, xt, bs, px[t0], part); break;
-            default: panel_tile<P, 4>(panel, nb, xt, bs, px[t0], part); break;
-          }
+          panel_tiles<P>(c, panel, nb, xt, bs, px[t0], part);
           for (int t = 0; t < c; ++t) {
             float* yt = y + (i0 + t0 + t) * ms + o;
             for (int r = 0; r < rows; ++r) {
@@ -498,6 +516,71 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
             }
           }
         }
+      }
+    }
+  }
+}
+
+// ---- stored panels ---------------------------------------------------------------------------
+//
+// Weights stored as P's Blocks (layout panel8, llmrt_pack_panels8: q8_0 and q4_0 on AVX2) are
+// read in place by every call, decode included: the panel of rows 8p..8p+7 is one contiguous
+// run of blocks p * blocks .. (p + 1) * blocks - 1. Decode on the row tiles spends about 20
+// vector instructions per 2 blocks of a q4_0 row (nibbles, 2 maddubs, then the per-block
+// reduction: madd, convert, the fp16 scale's conversion and broadcast, FMA); a panel needs
+// about 5 per row and block, the scales converted 8 at a time. One core of an AMD Zen 5 streams
+// memory faster than the row tiles compute (llmc_bench_x86_matvec, docs/targets.md). The sums
+// are the copied panels' (panel_linear_rows), in the same order: 4 or more tokens give the same
+// bits from either layout.
+
+const int kStoredPanelChunks = 4;      // chunks of P::kChunkBlocks whose PanelX one pass keeps
+const int kStoredPanelPrefetch = 8192; // bytes ahead in a panel's run (best of 1-16 KiB, Zen 5)
+
+/// linear_rows on weights stored as P's panels: rows [row_begin, row_end) and m multiples of
+/// P::kRows.
+template <class P>
+void stored_panel_linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
+                              int m, int row_begin, int row_end, float* y) {
+  typedef typename P::XBlock XBlock;
+  const int R = P::kRows, C = P::kChunkBlocks;
+  const int blocks = (k + BlockValues<XBlock>::value - 1) / BlockValues<XBlock>::value;
+  if (n <= 0 || row_begin >= row_end) return;
+  const XBlock* x = static_cast<const XBlock*>(xq);
+  const typename P::Block* panels = static_cast<const typename P::Block*>(w);
+  PanelX px[kStoredPanelChunks][kPanelTokens][C];
+  const size_t ms = static_cast<size_t>(m), bs = static_cast<size_t>(blocks);
+  for (int i0 = 0; i0 < n; i0 += kPanelTokens) {
+    const int nt = min_int(kPanelTokens, n - i0);
+    const XBlock* xi = x + i0 * bs;
+    // A pass covers up to kStoredPanelChunks chunks of k (all of it, below 8192 values).
+    for (int s0 = 0; s0 == 0 || s0 < blocks; s0 += kStoredPanelChunks * C) {
+      const int chunks = min_int(kStoredPanelChunks, (blocks - s0 + C - 1) / C);
+      for (int c = 0; c < chunks; ++c) {
+        prepare_panel_x<P>(xi, bs, nt, s0 + c * C, min_int(C, blocks - s0 - c * C), px[c]);
+      }
+      for (int o = row_begin; o < row_end; o += R) {
+        const typename P::Block* panel = panels + static_cast<size_t>(o / R) * bs;
+        float sum[kPanelTokens][R];  // y's running value: panel_linear_rows' order of additions
+        for (int t = 0; t < nt; ++t) {
+          const float* yt = y + (i0 + t) * ms + o;
+          for (int r = 0; r < R; ++r) {
+            sum[t][r] = s0 > 0 ? yt[r] : bias != nullptr ? bias[o + r] : 0.0f;
+          }
+        }
+        // Chunk by chunk, each chunk (9 KiB of q4_0 panel) read by every token tile while in L1.
+        for (int c = 0; c < chunks; ++c) {
+          const int b0 = s0 + c * C;
+          for (int t0 = 0; t0 < nt; t0 += 4) {
+            float part[4][R];
+            panel_tiles<P, kStoredPanelPrefetch>(min_int(4, nt - t0), panel + b0,
+                                                 min_int(C, blocks - b0), xi + t0 * bs + b0, bs,
+                                                 px[c][t0], part);
+            for (int t = t0; t < min_int(t0 + 4, nt); ++t) {
+              for (int r = 0; r < R; ++r) sum[t][r] = part[t - t0][r] + sum[t][r];
+            }
+          }
+        }
+        for (int t = 0; t < nt; ++t) std::memcpy(y + (i0 + t) * ms + o, sum[t], sizeof(sum[t]));
       }
     }
   }

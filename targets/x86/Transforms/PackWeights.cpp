@@ -1,9 +1,11 @@
-//===- PackWeights.cpp - interleave the rows of the x86 linears' weights --===//
+//===- PackWeights.cpp - reorder the blocks of the x86 linears' weights ---===//
 //
 // The x86 microkernels compute a tile of up to 4 weight rows at once. In the row layout those
 // are 4 streams a row's length apart; interleaved, a tile (and a thread's whole row range) is one
 // contiguous stream, which the hardware prefetchers follow without ramping up per row. Only the
-// layout changes: the blocks, and so the results, are the same.
+// layout changes: the blocks, and so the results, are the same. The AVX2 kernels' panels (8
+// rows, quants transposed into one 32-bit lane per row) can also be stored as such (panel8): no
+// reduction across lanes per block, half the instructions of the row tiles per weight byte.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/x86/Transforms/Passes.h"
@@ -22,6 +24,7 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kInterleavedRows = 4; // LLMRT_INTERLEAVE_ROWS
+constexpr int64_t kPanelRows = 8;       // LLMRT_PANEL_ROWS
 
 /// The weights that `op` multiplies by as matrices (not its bias or norm weights).
 SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
@@ -36,10 +39,27 @@ SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
   return {};
 }
 
-/// Whether llm-x86-tile cut `op`'s rows into parts that start at multiples of the group.
-bool splitIntoGroups(Operation *op) {
+/// The largest group (kPanelRows or kInterleavedRows) whose multiples all the parts that
+/// llm-x86-tile cut `op`'s rows into start at; 0 if none.
+int64_t partAlignment(Operation *op) {
   auto perPart = op->getAttrOfType<IntegerAttr>(llmc::kRowsPerPartAttr);
-  return perPart && perPart.getInt() % kInterleavedRows == 0;
+  for (int64_t group : {kPanelRows, kInterleavedRows})
+    if (perPart && perPart.getInt() % group == 0)
+      return group;
+  return 0;
+}
+
+/// The schemes named in a pass option, or an error naming the unknown one.
+FailureOr<SmallVector<llm::QuantScheme>> parseSchemes(ModuleOp module,
+                                                      ArrayRef<std::string> names) {
+  SmallVector<llm::QuantScheme> out;
+  for (const std::string &name : names) {
+    std::optional<llm::QuantScheme> scheme = llm::symbolizeQuantScheme(name);
+    if (!scheme)
+      return module.emitError() << "llm-x86-pack-weights: unknown scheme '" << name << "'";
+    out.push_back(*scheme);
+  }
+  return out;
 }
 
 struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass> {
@@ -47,39 +67,48 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    llvm::SmallVector<llm::QuantScheme> onlySchemes;
-    for (const std::string &name : schemes) {
-      std::optional<llm::QuantScheme> scheme = llm::symbolizeQuantScheme(name);
-      if (!scheme) {
-        module.emitError() << "llm-x86-pack-weights: unknown scheme '" << name << "'";
+    FailureOr<SmallVector<llm::QuantScheme>> onlySchemes = parseSchemes(module, schemes);
+    FailureOr<SmallVector<llm::QuantScheme>> panelled = parseSchemes(module, panelSchemes);
+    if (failed(onlySchemes) || failed(panelled))
+      return signalPassFailure();
+    for (llm::QuantScheme scheme : *panelled) {
+      if (scheme != llm::QuantScheme::q8_0 && scheme != llm::QuantScheme::q4_0) {
+        module.emitError() << "llm-x86-pack-weights: layout panel8 holds q8_0 or q4_0 blocks, not "
+                           << llm::stringifyQuantScheme(scheme);
         return signalPassFailure();
       }
-      onlySchemes.push_back(*scheme);
     }
     // A weight is packed when every reference to it is a matrix operand of a linear split into
     // whole groups: any other reader (llm.embed's table, a norm, a bias, an unsplit linear that
-    // would run the generic kernel) needs the row layout.
-    llvm::DenseMap<StringAttr, bool> packable;
+    // would run the generic kernel) needs the row layout. alignment: the group size all its
+    // readers' parts start at multiples of (0: keep the rows).
+    llvm::DenseMap<StringAttr, int64_t> alignment;
     module.walk([&](Operation *op) {
       SmallVector<FlatSymbolRefAttr> matrices = matrixWeights(op);
-      bool split = splitIntoGroups(op);
+      int64_t aligned = partAlignment(op);
       op->getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
-        bool ok = split && llvm::is_contained(matrices, ref);
-        auto [it, inserted] = packable.try_emplace(ref.getAttr(), ok);
+        int64_t here = llvm::is_contained(matrices, ref) ? aligned : 0;
+        auto [it, inserted] = alignment.try_emplace(ref.getAttr(), here);
         if (!inserted)
-          it->second = it->second && ok;
+          it->second = std::min(it->second, here);
       });
     });
     for (auto weight : module.getOps<llm::WeightOp>()) {
       llm::QWeightType quantized = weight.getQuantizedType();
-      if (!quantized || quantized.getLayout() != llm::WeightLayout::rows ||
-          quantized.getNumRows() % kInterleavedRows != 0 ||
-          (!onlySchemes.empty() && !llvm::is_contained(onlySchemes, quantized.getScheme())) ||
-          !packable.lookup(weight.getSymNameAttr()))
+      if (!quantized || quantized.getLayout() != llm::WeightLayout::rows)
         continue;
-      weight.setType(llm::QWeightType::get(&getContext(), quantized.getScheme(),
-                                           quantized.getShape(), quantized.getBlock(),
-                                           llm::WeightLayout::interleave4));
+      int64_t rows = quantized.getNumRows(), aligned = alignment.lookup(weight.getSymNameAttr());
+      llm::QuantScheme scheme = quantized.getScheme();
+      std::optional<llm::WeightLayout> layout;
+      if (llvm::is_contained(*panelled, scheme) && rows % kPanelRows == 0 &&
+          aligned % kPanelRows == 0 && aligned > 0)
+        layout = llm::WeightLayout::panel8;
+      else if ((onlySchemes->empty() || llvm::is_contained(*onlySchemes, scheme)) &&
+               rows % kInterleavedRows == 0 && aligned > 0)
+        layout = llm::WeightLayout::interleave4;
+      if (layout)
+        weight.setType(llm::QWeightType::get(&getContext(), scheme, quantized.getShape(),
+                                             quantized.getBlock(), *layout));
     }
   }
 };

@@ -37,7 +37,7 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
 }
 
 def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
-  let summary = "interleaves the rows of quantized linear weights in groups of 4";
+  let summary = "interleaves the rows of quantized linear weights in groups of 4 (or 8-row panels)";
   let description = [{
     Gives a quantized weight `layout = interleave4` (see `!llm.qweight`): block b of 4
     consecutive rows stored together, so that the microkernels, which compute up to 4 rows at
@@ -62,10 +62,17 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
 
     `schemes` limits packing to the listed quantization schemes (the x86 targets' defaults,
     `TargetInfo::packedSchemes`, leave out those that measured faster in the row layout).
+
+    `panel-schemes` (q8_0, q4_0; x86-avx2's default, `TargetInfo::panelSchemes`) gives weights
+    of those schemes `layout = panel8` instead where they have a multiple of 8 rows and their
+    parts start at multiples of 8: groups of 8 rows stored as the AVX2 kernels' panels
+    (`llmrt_pack_panels8`), read by the `p8` kernels (`llmk_avx2_linear_q4_0p8_rows`).
   }];
   let options = [
     ListOption<"schemes", "schemes", "std::string",
                "pack only weights of these schemes (q8_0, q4_0, ...; default: every scheme)">,
+    ListOption<"panelSchemes", "panel-schemes", "std::string",
+               "store weights of these schemes (q8_0, q4_0) as 8-row panels where they can be">,
   ];
 }
 

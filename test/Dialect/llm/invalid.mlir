@@ -18,6 +18,18 @@ llm.weight @w : !llm.qweight<q4_0, [30, 64], block = 32, layout = interleave4>
 
 // -----
 
+// Tests that the panel8 layout needs whole panels of 8 rows.
+// expected-error @+1 {{layout panel8 needs a multiple of 8 rows, got 12}}
+llm.weight @w : !llm.qweight<q4_0, [12, 64], block = 32, layout = panel8>
+
+// -----
+
+// Tests that the panel8 layout holds only blocks of one fp16 scale and whole quant words.
+// expected-error @+1 {{layout panel8 holds q8_0 or q4_0 blocks, not q4_1}}
+llm.weight @w : !llm.qweight<q4_1, [16, 64], block = 32, layout = panel8>
+
+// -----
+
 // Tests that embed rejects a table whose row size differs from the result's.
 llm.weight @embed_tokens : tensor<32x8xf32>
 func.func @embed_width(%t: tensor<4xi32>) -> tensor<4x16xf32> {

@@ -35,6 +35,8 @@ const IsaKernels kAvx2Kernels = {
     llmk_avx2_add_f32,
     llmk_avx2_attend_f32,
     llmk_avx2_linear_f16_rows,
+    llmk_avx2_linear_q8_0p8_rows,
+    llmk_avx2_linear_q4_0p8_rows,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx2Kernels), IsaName);

@@ -46,6 +46,8 @@ const IsaKernels kAvx512Kernels = {
     llmk_avx512_add_f32,
     llmk_avx512_attend_f32,
     llmk_avx512_linear_f16_rows,
+    nullptr,  // no panel8 kernels: its panels are 16 rows, copied at run time
+    nullptr,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);

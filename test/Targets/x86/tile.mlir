@@ -2,7 +2,7 @@
 // RUN: llmc-opt %s -llm-x86-tile=cores=8 | FileCheck %s --check-prefix=EIGHT
 
 // Tests the thread split of each op kind. About two parts per core, parts of at least 16 rows
-// in multiples of 4 (the microkernels' row tile); a QKV projection's parts are whole heads
+// in multiples of 8 (the AVX2 panels' rows); a QKV projection's parts are whole heads
 // (multiples of head_dim 64) over its Q, K and V rows together (512 + 128 + 128 rows); an
 // attention's parts are query heads.
 module attributes {llm.context_length = 64 : i64} {
@@ -11,12 +11,12 @@ module attributes {llm.context_length = 64 : i64} {
   llm.weight @q : tensor<512x64xf32>
   llm.weight @kv : tensor<128x64xf32>
   func.func @f(%x: tensor<1x64xf32>, %pos: index) -> (tensor<1x1000xf32>, tensor<1x10xf32>, tensor<1x512xf32>, tensor<1x1000xf32>) {
-    // 1000 rows / 4 parts = 250 -> 252: 4 parts. With 8 cores: 1000 / 16 = 63 -> 64: 16 parts.
-    // TWO: llm.linear {{.*}} {llm.row_parts = 4 : i64, llm.rows_per_part = 252 : i64}
+    // 1000 rows / 4 parts = 250 -> 256: 4 parts. With 8 cores: 1000 / 16 = 63 -> 64: 16 parts.
+    // TWO: llm.linear {{.*}} {llm.row_parts = 4 : i64, llm.rows_per_part = 256 : i64}
     // EIGHT: llm.linear {{.*}} {llm.row_parts = 16 : i64, llm.rows_per_part = 64 : i64}
     %a = llm.linear %x, @w : tensor<1x64xf32> -> tensor<1x1000xf32>
     // Fewer rows than a part: one part.
-    // TWO: llm.linear {{.*}} {llm.row_parts = 1 : i64, llm.rows_per_part = 12 : i64}
+    // TWO: llm.linear {{.*}} {llm.row_parts = 1 : i64, llm.rows_per_part = 16 : i64}
     %b = llm.linear %x, @small : tensor<1x64xf32> -> tensor<1x10xf32>
     // 768 rows / 4 = 192 = 3 heads: Q 3 parts (192, 192, 128), K 1, V 1. With 8 cores:
     // 768 / 16 = 48 -> one head: 8 + 2 + 2 parts.
@@ -31,7 +31,7 @@ module attributes {llm.context_length = 64 : i64} {
     // TWO: llm.linear_group {{.*}}llm.row_parts = 5 : i64, llm.rows_per_part = 256 : i64
     %g:2 = llm.linear_group %x, [@w, @small] : tensor<1x64xf32> -> tensor<1x1000xf32>, tensor<1x10xf32>
     // SwiGLU splits its gate and up rows alike.
-    // TWO: llm.swiglu_linear {{.*}}llm.row_parts = 4 : i64, llm.rows_per_part = 252 : i64
+    // TWO: llm.swiglu_linear {{.*}}llm.row_parts = 4 : i64, llm.rows_per_part = 256 : i64
     %s = llm.swiglu_linear %x, @w, @w : tensor<1x64xf32> -> tensor<1x1000xf32>
     return %a, %b, %c, %s : tensor<1x1000xf32>, tensor<1x10xf32>, tensor<1x512xf32>, tensor<1x1000xf32>
   }

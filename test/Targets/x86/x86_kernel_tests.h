@@ -14,6 +14,9 @@
 //   linear_*x4_rows     the same on the weights packed by llmrt_interleave_rows4 (m a multiple
 //                       of 4; ranges cut at multiples of 4 and anywhere), and bit-identical to
 //                       the unpacked kernel
+//   linear_*p8_rows     the same on the weights stored as panels by llmrt_pack_panels8 (m and
+//                       the cuts multiples of 8), bit-identical to the unpacked kernel from 4
+//                       tokens on (both through the panels)
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
 //   linear_f16_rows     llmk_linear_f16 up to 1e-5 of the sum of |terms|, and bit-identical to
@@ -80,6 +83,9 @@ struct IsaKernels {
   void (*add)(const float* a, const float* b, int count, float* out);
   attend_fn attend;  // llmk_attend_f32's signature
   f16_linear_rows_fn linear_f16_rows;  // binary16 weights, float activations
+  // q8_0 and q4_0 on weights in the panel8 layout (llmrt_pack_panels8): AVX2 only.
+  quant_linear_rows_fn linear_q8_0p8_rows;
+  quant_linear_rows_fn linear_q4_0p8_rows;
 };
 
 inline std::string IsaName(const ::testing::TestParamInfo<const IsaKernels*>& info) {
@@ -327,6 +333,25 @@ const Shape kShapes[] = {
 };
 
 /// The quantized side of one scheme, for the checks below.
+/// A packed weight layout and the ISA's kernel on it.
+struct PackedLayout {
+  quant_linear_rows_fn linear;
+  const char* name;
+  void (*pack)(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes, void* out);
+  int group_rows;         // m a multiple of it
+  int cut_rows;           // row ranges start at multiples of it
+  int identical_from_n;   // from this many tokens on, the unpacked kernel's bits
+};
+
+inline PackedLayout interleave4(quant_linear_rows_fn linear) {
+  return {linear, "interleave4", llmrt_interleave_rows4, LLMRT_INTERLEAVE_ROWS, 1, 1};
+}
+
+/// Decode (1 to 3 tokens) goes through the panels, the unpacked kernel through row tiles.
+inline PackedLayout panel8(quant_linear_rows_fn linear) {
+  return {linear, "panel8", llmrt_pack_panels8, LLMRT_PANEL_ROWS, LLMRT_PANEL_ROWS, 4};
+}
+
 struct QuantScheme {
   llmrt_quant_scheme weights;
   size_t weight_block_bytes;
@@ -335,7 +360,7 @@ struct QuantScheme {
   quant_linear_rows_fn linear;  // the ISA's kernel
   size_t activation_block_bytes;
   void (*dequantize_activations)(const void*, int64_t, float*);
-  quant_linear_rows_fn linear_x4;  // the ISA's kernel on packed weights, or nullptr: not tested
+  PackedLayout packed;  // the ISA's kernel on packed weights (packed.linear nullptr: not tested)
 };
 
 /// Upper bounds of |each term| summed, per (token, output): the scale of the float rounding.
@@ -381,17 +406,9 @@ inline std::vector<double> abs_term_sums(llmrt_quant_scheme scheme, const unsign
   return out;
 }
 
-/// w (m rows of row_blocks blocks) in llmrt_interleave_rows4's layout.
-inline std::vector<unsigned char> interleave_rows4(const std::vector<unsigned char>& w, int m,
-                                                   int row_blocks, size_t block_bytes) {
-  std::vector<unsigned char> out(w.size());
-  llmrt_interleave_rows4(w.data(), m, row_blocks, static_cast<int64_t>(block_bytes), out.data());
-  return out;
-}
-
 /// Runs the ISA's linear on weights w (m rows) and activations x against the generic linear;
-/// with q.linear_x4 (m a multiple of 4), also that kernel on w packed by llmrt_interleave_rows4,
-/// which must match the unpacked kernel bit for bit.
+/// with q.packed.linear (m a multiple of its group), also that kernel on w packed, which must
+/// match the unpacked kernel bit for bit (from packed.identical_from_n tokens on).
 inline void check_quant_linear(const QuantScheme& q, const Shape& s,
                                const std::vector<unsigned char>& w, const std::vector<float>& x,
                                bool with_bias, const std::string& what) {
@@ -411,17 +428,21 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
       abs_term_sums(q.weights, w.data(), w_row_bytes, xq.data(), x_row_bytes,
                     q.activation_block_bytes, q.dequantize_activations, n, k, m);
 
-  // A kernel on its weights.
+  // A kernel on its weights, whose row ranges start at multiples of cut.
   struct Kernel {
     quant_linear_rows_fn linear;
     const unsigned char* w;
     std::string what;
+    int cut;
   };
-  std::vector<Kernel> kernels = {{q.linear, w.data(), what}};
+  std::vector<Kernel> kernels = {{q.linear, w.data(), what, 1}};
   std::vector<unsigned char> packed;
-  if (q.linear_x4 != nullptr) {
-    packed = interleave_rows4(w, m, blocks, q.weight_block_bytes);
-    kernels.push_back({q.linear_x4, packed.data(), what + " (interleave4)"});
+  const PackedLayout& layout = q.packed;
+  if (layout.linear != nullptr) {
+    packed.resize(w.size());
+    layout.pack(w.data(), m, blocks, static_cast<int64_t>(q.weight_block_bytes), packed.data());
+    kernels.push_back(
+        {layout.linear, packed.data(), what + " (" + layout.name + ")", layout.cut_rows});
   }
   // The whole matrix in three row ranges (one maybe empty), split at cut1 and cut2.
   const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -442,41 +463,50 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
       }
     }
   };
-  // Unaligned cuts; the packed kernel also at multiples of 4, as threads get its rows.
-  const std::vector<float> got = run(kernels[0], m / 3, m - m / 4);
-  expect_near(got, what);
+  // Unaligned cuts; the packed kernel at multiples of its group (as threads get its rows), and
+  // anywhere where it may be cut anywhere.
+  std::vector<std::vector<float>> results = {run(kernels[0], m / 3, m - m / 4)};
+  expect_near(results[0], what);
   if (::testing::Test::HasFatalFailure()) return;
-  if (q.linear_x4 != nullptr) {
-    for (int align : {4, 1}) {
+  if (layout.linear != nullptr) {
+    std::vector<int> aligns = {layout.group_rows};
+    if (layout.cut_rows != layout.group_rows) aligns.push_back(layout.cut_rows);
+    for (int align : aligns) {
       const int cut1 = m / 3 / align * align, cut2 = (m - m / 4) / align * align;
       const std::vector<float> y = run(kernels[1], cut1, cut2);
       const std::string label = kernels[1].what + " cuts aligned to " + std::to_string(align);
       expect_near(y, label);
       if (::testing::Test::HasFatalFailure()) return;
-      for (size_t at = 0; at < y.size(); ++at) {
-        ASSERT_EQ(y[at], got[at]) << label << ": not the unpacked kernel's, n=" << n << " k=" << k
-                                  << " m=" << m << " output " << at % m;
+      for (size_t at = 0; n >= layout.identical_from_n && at < y.size(); ++at) {
+        ASSERT_EQ(y[at], results[0][at]) << label << ": not the unpacked kernel's, n=" << n
+                                         << " k=" << k << " m=" << m << " output " << at % m;
       }
+      if (align == layout.group_rows) results.push_back(y);
     }
   }
-  for (const Kernel& kn : kernels) {
+  for (size_t which = 0; which < kernels.size(); ++which) {
+    const Kernel& kn = kernels[which];
+    const std::vector<float>& got = results[which];
+    const int u = kn.cut;
     // A range in the middle leaves the other columns alone.
-    if (m >= 3) {
+    if (m >= 3 * u) {
       std::vector<float> part(static_cast<size_t>(n) * m, nan);
-      kn.linear(xq.data(), kn.w, b, n, k, m, 1, m - 1, part.data());
+      kn.linear(xq.data(), kn.w, b, n, k, m, u, m - u, part.data());
       for (int i = 0; i < n; ++i) {
-        EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m])) << kn.what;
-        EXPECT_TRUE(std::isnan(part[static_cast<size_t>(i) * m + m - 1])) << kn.what;
-        for (int o = 1; o < m - 1; ++o) {
-          EXPECT_EQ(part[static_cast<size_t>(i) * m + o], got[static_cast<size_t>(i) * m + o])
-              << kn.what << " output " << o;
+        for (int o = 0; o < m; ++o) {
+          const float v = part[static_cast<size_t>(i) * m + o];
+          if (o < u || o >= m - u) {
+            EXPECT_TRUE(std::isnan(v)) << kn.what << " output " << o;
+          } else {
+            EXPECT_EQ(v, got[static_cast<size_t>(i) * m + o]) << kn.what << " output " << o;
+          }
         }
       }
     }
     // A few rows split at every place: each output is computed the same way whatever range holds
     // it, so the results are bit-identical to the three-range run.
     if (m <= 16 && static_cast<int64_t>(n) * k <= 20000) {
-      for (int cut = 0; cut <= m; ++cut) {
+      for (int cut = 0; cut <= m; cut += u) {
         std::vector<float> split(static_cast<size_t>(n) * m, nan);
         kn.linear(xq.data(), kn.w, b, n, k, m, 0, cut, split.data());
         kn.linear(xq.data(), kn.w, b, n, k, m, cut, m, split.data());
@@ -596,12 +626,12 @@ const Shape kShapesK[] = {
 /// kShapes (kShapesK for the K-quants), then weights at their limits (extreme_weights) with
 /// extreme activations: all +1, all -1 (quants -+127), alternating
 /// +-3.5, and last NaNs among +-2 for the K-quants (the q8_K quantizer makes NaNs -128),
-/// alternating again for the others. With q.linear_x4 the same with m rounded up to a multiple
-/// of 4, both kernels.
+/// alternating again for the others. With q.packed the same with m rounded up to a multiple of
+/// its group, both kernels.
 inline void check_scheme(const QuantScheme& q) {
   if (q.quantize == nullptr || q.linear == nullptr) GTEST_SKIP();
   const bool k_quant = block_values(q.weights) == LLMRT_QK_K;
-  const int rows = q.linear_x4 != nullptr ? LLMRT_INTERLEAVE_ROWS : 1;  // m a multiple of it
+  const int rows = q.packed.linear != nullptr ? q.packed.group_rows : 1;  // m a multiple of it
   auto shape = [rows](const Shape& s) { return Shape{s.n, s.k, (s.m + rows - 1) / rows * rows}; };
   const std::vector<Shape> shapes =
       k_quant ? std::vector<Shape>(std::begin(kShapesK), std::end(kShapesK))
@@ -646,20 +676,20 @@ inline QuantScheme quant_scheme(const IsaKernels& isa, llmrt_quant_scheme weight
   const size_t weight_block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(weights));
   if (block_values(weights) == LLMRT_QK_K) {
     return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_k, linear,
-                       sizeof(llmrt_block_q8_K), llmrt_dequantize_row_q8_k, nullptr};
+                       sizeof(llmrt_block_q8_K), llmrt_dequantize_row_q8_k, PackedLayout()};
   }
   if (weights == LLMRT_Q4_1) {
     return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_1, linear,
-                       sizeof(llmrt_block_q8_1), llmrt_dequantize_row_q8_1, nullptr};
+                       sizeof(llmrt_block_q8_1), llmrt_dequantize_row_q8_1, PackedLayout()};
   }
   return QuantScheme{weights, weight_block_bytes, generic, isa.quantize_q8_0, linear,
-                     sizeof(llmrt_block_q8_0), llmrt_dequantize_row_q8_0, nullptr};
+                     sizeof(llmrt_block_q8_0), llmrt_dequantize_row_q8_0, PackedLayout()};
 }
 
-/// check_scheme for the kernel on packed weights, linear_x4 (skips where the ISA has none).
-inline void check_packed_scheme(QuantScheme q, quant_linear_rows_fn linear_x4) {
-  if (linear_x4 == nullptr) GTEST_SKIP();
-  q.linear_x4 = linear_x4;
+/// check_scheme for the kernel on packed weights (skips where the ISA has none).
+inline void check_packed_scheme(QuantScheme q, const PackedLayout& packed) {
+  if (packed.linear == nullptr) GTEST_SKIP();
+  q.packed = packed;
   check_scheme(q);
 }
 
@@ -685,27 +715,37 @@ TEST_P(X86Kernels, LinearQ6_KMatchesGeneric) {
 
 TEST_P(X86Kernels, LinearQ8_0x4MatchesGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
-                      isa().linear_q8_0x4_rows);
+                      interleave4(isa().linear_q8_0x4_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_0x4MatchesGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
-                      isa().linear_q4_0x4_rows);
+                      interleave4(isa().linear_q4_0x4_rows));
+}
+
+TEST_P(X86Kernels, LinearQ8_0p8MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
+                      panel8(isa().linear_q8_0p8_rows));
+}
+
+TEST_P(X86Kernels, LinearQ4_0p8MatchesGeneric) {
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
+                      panel8(isa().linear_q4_0p8_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_1x4MatchesGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_1, llmk_linear_q4_1, isa().linear_q4_1_rows),
-                      isa().linear_q4_1x4_rows);
+                      interleave4(isa().linear_q4_1x4_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_Kx4MatchesGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_K, llmk_linear_q4_k, isa().linear_q4_k_rows),
-                      isa().linear_q4_kx4_rows);
+                      interleave4(isa().linear_q4_kx4_rows));
 }
 
 TEST_P(X86Kernels, LinearQ6_Kx4MatchesGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows),
-                      isa().linear_q6_kx4_rows);
+                      interleave4(isa().linear_q6_kx4_rows));
 }
 
 // ---- float kernels ---------------------------------------------------------------------------
