@@ -390,11 +390,11 @@ void llmrt_interleave_rows4(const void* in, int64_t rows, int64_t row_blocks, in
   }
 }
 
-void llmrt_pack_panels8(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes,
-                        void* out) {
+void llmrt_pack_panels(const void* in, int64_t rows, int64_t panel_rows, int64_t row_blocks,
+                       int64_t block_bytes, void* out) {
   const uint8_t* src = static_cast<const uint8_t*>(in);
   uint8_t* dst = static_cast<uint8_t*>(out);
-  const int64_t n = LLMRT_PANEL_ROWS, scale_bytes = 2, words = (block_bytes - scale_bytes) / 4;
+  const int64_t n = panel_rows, scale_bytes = 2, words = (block_bytes - scale_bytes) / 4;
   for (int64_t r = 0; r < rows; ++r) {
     const uint8_t* row = src + r * row_blocks * block_bytes;
     uint8_t* panel = dst + (r / n) * n * row_blocks * block_bytes;

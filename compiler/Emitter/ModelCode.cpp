@@ -30,6 +30,8 @@ std::string ModelCode::storageOf(llm::WeightOp weight) {
     return schemeOf(weight) + "x4";
   case llm::WeightLayout::panel8:
     return schemeOf(weight) + "p8";
+  case llm::WeightLayout::panel16:
+    return schemeOf(weight) + "p16";
   }
   llvm_unreachable("unknown layout");
 }

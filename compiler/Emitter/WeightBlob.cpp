@@ -132,8 +132,9 @@ llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
                            quantized.getBlockBytes(), packed.data());
     break;
   case llm::WeightLayout::panel8:
-    llmrt_pack_panels8(bytes.data(), quantized.getNumRows(), rowBlocks, quantized.getBlockBytes(),
-                       packed.data());
+  case llm::WeightLayout::panel16:
+    llmrt_pack_panels(bytes.data(), quantized.getNumRows(), llm::panelRows(quantized.getLayout()),
+                      rowBlocks, quantized.getBlockBytes(), packed.data());
     break;
   }
   bytes.swap(packed);

@@ -32,6 +32,7 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
     // --pack-weights: every scheme; unset: the target's measured choice.
     LLMX86PackWeightsOptions pack;
     pack.panelSchemes = target->panelSchemes;
+    pack.panelRows = target->panelRows;
     if (options.packWeights.value_or(false)) {
       pm.addPass(createLLMX86PackWeights(pack));
     } else if (!options.packWeights.has_value() && !target->packedSchemes.empty()) {

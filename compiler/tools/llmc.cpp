@@ -71,7 +71,7 @@ cl::opt<bool> noFusion("no-fusion",
 cl::opt<cl::boolOrDefault> packWeights(
     "pack-weights",
     cl::desc("x86: interleave quantized weights in groups of 4 rows (llm-x86-pack-weights; "
-             "x86-avx2: q8_0 and q4_0 as 8-row panels), every scheme; default: the schemes the "
+             "q8_0 and q4_0 as 8- or 16-row panels), every scheme; default: the schemes the "
              "target measured faster packed (docs/targets.md), =false keeps all row after row"),
     cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),

@@ -13,6 +13,8 @@ namespace mlir::llm {
 int64_t quantBlockSize(QuantScheme scheme);
 /// Bytes per block of a scheme, as GGUF stores it.
 int64_t quantBlockBytes(QuantScheme scheme);
+/// The rows of one panel of a panel layout (8 or 16); 0 for the others.
+int64_t panelRows(WeightLayout layout);
 } // namespace mlir::llm
 
 #define GET_ATTRDEF_CLASSES

@@ -17,10 +17,11 @@ def LLM_QWeightType : TypeDef<LLM_Dialect, "QWeight"> {
     `llm-x86-pack-weights`; rows a multiple of 4) keeps the same blocks but stores each group of
     4 consecutive rows with their blocks interleaved: block b of the group's rows 0..3 together
     (runtime/quant_format.h, `llmrt_interleave_rows4`), so that a kernel computing 4 rows at once
-    reads one contiguous run of memory. `layout = panel8` (q8_0 and q4_0; rows a multiple of 8)
-    stores each group of 8 rows block column by block column, the 8 scales and then the quants
-    transposed in 4-byte words (`llmrt_pack_panels8`): the x86-avx2 kernels' panels, read in
-    place. Only kernels written for a layout may read it.
+    reads one contiguous run of memory. `layout = panel8` and `panel16` (q8_0 and q4_0; rows a
+    multiple of 8 or 16) store each group of 8 or 16 rows block column by block column, the
+    rows' scales and then their quants transposed in 4-byte words (`llmrt_pack_panels`): the
+    x86-avx2 and x86-avx512 kernels' panels, read in place. Only kernels written for a layout
+    may read it.
 
     ```mlir
     llm.weight @layers.0.q_proj : !llm.qweight<q4_0, [64, 64], block = 32, layout = rows>

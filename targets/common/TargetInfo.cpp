@@ -36,8 +36,8 @@ std::vector<TargetInfo> makeTargets() {
   avx2.l2Bytes = 1 << 20;
   avx2.l3Bytes = 32 << 20;
   avx2.threaded = true;
-  // "x4": the same schemes in llm-x86-pack-weights' interleave4 layout; "p8": q8_0 and q4_0
-  // stored as the AVX2 panels (layout panel8).
+  // "x4": the same schemes in llm-x86-pack-weights' interleave4 layout; "p8" and "p16": q8_0
+  // and q4_0 stored as the AVX2 or AVX-512 panels (layouts panel8, panel16).
   const std::vector<std::string> x86LinearKernels = {
       "f32", "f16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k",
       "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
@@ -49,6 +49,7 @@ std::vector<TargetInfo> makeTargets() {
   // faster than interleave4 where one core streams faster than it computes (docs/targets.md).
   avx2.packedSchemes = {"q8_0", "q4_0"};
   avx2.panelSchemes = {"q8_0", "q4_0"};
+  avx2.panelRows = 8;
   targets.push_back(avx2);
 
   TargetInfo avx512 = avx2;
@@ -66,10 +67,14 @@ std::vector<TargetInfo> makeTargets() {
   avx512.features = {"avx512f", "avx512bw", "avx512vl", "avx512vnni", "fma", "f16c"};
   avx512.vectorBits = 512;
   avx512.l2Bytes = 2 << 20;
-  // q8_0 streams faster as 4 row streams (docs/targets.md).
+  // q8_0 streamed faster as 4 row streams than interleaved on a Xeon; as 16-row panels its
+  // prompts skip the copy and its decode matches interleave4 (docs/targets.md).
   avx512.packedSchemes = {"q4_0", "q4_1", "q4_k", "q6_k"};
-  avx512.panelSchemes = {}; // its panels are 16 rows, copied at run time
+  avx512.panelSchemes = {"q8_0", "q4_0"};
+  avx512.panelRows = 16;
   avx512.linearKernels = x86LinearKernels;
+  avx512.linearKernels.push_back("q8_0p16");
+  avx512.linearKernels.push_back("q4_0p16");
   targets.push_back(avx512);
   return targets;
 }

@@ -37,8 +37,10 @@ struct TargetInfo {
   /// interleaved layout measured faster on this target (docs/targets.md); empty: the pass does
   /// not run. llmc compile --pack-weights packs every scheme, --pack-weights=false none.
   std::vector<std::string> packedSchemes;
-  /// Of those, the schemes stored as 8-row panels (layout panel8) where the rows allow.
+  /// The schemes stored as panels of panelRows rows (layout panel8 or panel16) where the rows
+  /// allow (the others of packedSchemes interleaved).
   std::vector<std::string> panelSchemes;
+  int panelRows = 0;
   /// Whether the x86 target passes (llm-x86-tile, llm-x86-pack-weights) run for this target.
   bool usesX86Passes() const { return llvm::StringRef(name).starts_with("x86-"); }
   /// Elementwise ops ("rms_norm", "swiglu", "add") with their own llmk_<prefix>_<op>_f32, same

@@ -675,7 +675,7 @@ void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bi
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
-// The same on weights stored as the panels (layout panel8, llmrt_pack_panels8).
+// The same on weights stored as the panels (layout panel8, llmrt_pack_panels).
 
 void llmk_avx2_linear_q8_0p8_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {

@@ -109,7 +109,7 @@ void llmk_avx2_linear_q6_kx4_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
                                   const float* bias /* (m) or nullptr */, int n, int k, int m,
                                   int row_begin, int row_end, float* y /* (n, m) */);
 
-// Panels: q8_0 and q4_0 weights in the `panel8` layout (llmrt_pack_panels8,
+// Panels: q8_0 and q4_0 weights in the `panel8` layout (llmrt_pack_panels,
 // runtime/quant_format.h): per group of 8 rows and block column, the 8 rows' fp16 scales, then
 // their quants transposed in 4-byte words, as the prompt panels hold them; m, row_begin and
 // row_end multiples of 8. Every token count goes through the panels; 4 or more tokens give the

@@ -791,6 +791,21 @@ void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* 
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
+// The same on weights stored as the panels (layout panel16, llmrt_pack_panels). q8_0's need
+// VNNI (its panels do; every x86-avx512 build has it, the SIMDe test build without it not).
+
+#ifdef __AVX512VNNI__
+void llmk_avx512_linear_q8_0p16_rows(const void* xq, const void* w, const float* bias, int n,
+                                     int k, int m, int row_begin, int row_end, float* y) {
+  stored_panel_linear_rows<PanelQ8_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+#endif
+
+void llmk_avx512_linear_q4_0p16_rows(const void* xq, const void* w, const float* bias, int n,
+                                     int k, int m, int row_begin, int row_end, float* y) {
+  stored_panel_linear_rows<PanelQ4_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
+}
+
 void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
                                  int m, int row_begin, int row_end, float* y) {
   linear_float_rows<KernelFloat, FloatTiles>(x, w, bias, n, k, m, row_begin, row_end, y);

@@ -111,6 +111,25 @@ void llmk_avx512_linear_q6_kx4_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
                                     const float* bias /* (m) or nullptr */, int n, int k, int m,
                                     int row_begin, int row_end, float* y /* (n, m) */);
 
+// Panels: q8_0 and q4_0 weights in the `panel16` layout (llmrt_pack_panels,
+// runtime/quant_format.h): per group of 16 rows and block column, the 16 rows' fp16 scales,
+// then their quants transposed in 4-byte words, as the prompt panels hold them; m, row_begin
+// and row_end multiples of 16. Every token count goes through the panels; 4 or more tokens give
+// the `_rows` kernel's bits on the unpacked weights, fewer differ from it only in the order of
+// the float additions.
+
+/// llmk_avx512_linear_q8_0_rows on panel16 q8_0 weights (above); needs AVX-512 VNNI.
+void llmk_avx512_linear_q8_0p16_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                     const void* w /* (m, ceil(k/32)) q8_0, panel16 */,
+                                     const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                     int row_begin, int row_end, float* y /* (n, m) */);
+
+/// llmk_avx512_linear_q4_0_rows on panel16 q4_0 weights (above).
+void llmk_avx512_linear_q4_0p16_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,
+                                     const void* w /* (m, ceil(k/32)) q4_0, panel16 */,
+                                     const float* bias /* (m) or nullptr */, int n, int k, int m,
+                                     int row_begin, int row_end, float* y /* (n, m) */);
+
 /// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight (sum of squares in double).
 void llmk_avx512_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */,
                             int n, int dim, float eps, float* out /* (n, dim) */);

@@ -3,7 +3,7 @@
 // vectors, 16 weight rows per panel. Included by kernels_x86_avx512.cpp after its dot_u8s8
 // (vpdpbusd, or maddubs + madd without VNNI).
 //
-//   q8_0 x q8_0  dpbusd(w + 128, x): the panel stores the weights offset to u8, and
+//   q8_0 x q8_0  dpbusd(w + 128, x): each column is offset to u8 as it is loaded, and
 //                128 * sum(x) per token and block (PanelX::offset_sum) takes the offset away.
 //                Needs VNNI: maddubs pairs of (w + 128) * x would saturate.
 //   q4_0 x q8_0  dpbusd(q, x) minus 8 * sum(x), with or without VNNI (q <= 15).
@@ -58,9 +58,21 @@ struct PanelAvx512 {
     const __m512 s = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
     return _mm512_fmadd_ps(s, _mm512_mul_ps(dw, _mm512_set1_ps(dx)), acc);
   }
+  /// The q8_0 and q4_0 panels' scales and 4-byte columns, as stored (any alignment).
+  static __m512 load_scales(const llmrt_fp16 d[kRows]) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(d)));
+  }
+  static __m512i load_column(const uint8_t* q) {
+    return _mm512_loadu_si512(reinterpret_cast<const void*>(q));
+  }
+  static void store_column(__m512i q, uint8_t* out) {
+    _mm512_storeu_si512(reinterpret_cast<void*>(out), q);
+  }
 };
 
-/// q8_0 weights: 8 columns of 4 quants per block, stored plus 128 as u8.
+/// q8_0 weights: 8 columns of 4 quants per block, as in the block (s8); each column is moved to
+/// u8 (plus 128) as it is loaded. Block is also the stored layout panel16 (llmrt_pack_panels),
+/// which the p16 kernels read in place.
 struct PanelQ8_0 : PanelAvx512 {
   typedef llmrt_block_q8_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;
@@ -73,26 +85,26 @@ struct PanelQ8_0 : PanelAvx512 {
   static const bool kUsable = false;  // the u8 x s8 pairs would saturate in maddubs
 #endif
   struct Block {
-    __m512 d;
-    __m512i q[kColumns];  // column j: quants 4j..4j+3 of each row, + 128
+    llmrt_fp16 d[kRows];
+    uint8_t q[kColumns][4 * kRows];  // column j: quants 4j..4j+3 of each row
   };
+  static_assert(sizeof(Block) == kRows * sizeof(WBlock), "panel16 keeps the blocks' bytes");
 
   static void pack(const WBlock* const at[kRows], Block* out) {
-    llmrt_fp16 d[kRows];
     __m256i a[kRows];  // row r
     for (int r = 0; r < kRows; ++r) {
-      d[r] = at[r]->d;
+      out->d[r] = at[r]->d;
       a[r] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(at[r]->qs));
     }
-    transpose_words_16x8(a, out->q);
-    const __m512i offset = _mm512_set1_epi8(-128);
-    for (int j = 0; j < kColumns; ++j) out->q[j] = _mm512_xor_si512(out->q[j], offset);
-    out->d = scales(d);
+    __m512i q[kColumns];
+    transpose_words_16x8(a, q);
+    for (int j = 0; j < kColumns; ++j) store_column(q[j], out->q[j]);
   }
 
   template <int T>
   static void dot(const Block& w, const llmrt_block_q8_0* x, size_t x_stride, const PanelX* px,
                   Acc acc[T]) {
+    const __m512i offset = _mm512_set1_epi8(-128);  // s8 + 128 as u8: flip the sign bit
     __m512i s0[T], s1[T];
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
@@ -101,22 +113,25 @@ struct PanelQ8_0 : PanelAvx512 {
     }
     LLMK_UNROLL
     for (int j = 0; j < kColumns; j += 2) {
+      const __m512i q0 = _mm512_xor_si512(load_column(w.q[j]), offset);
+      const __m512i q1 = _mm512_xor_si512(load_column(w.q[j + 1]), offset);
       LLMK_UNROLL
       for (int t = 0; t < T; ++t) {
         const int8_t* xq = x[t * x_stride].qs;
-        s0[t] = dot_u8s8(s0[t], w.q[j], broadcast_word_x16(xq + 4 * j));
-        s1[t] = dot_u8s8(s1[t], w.q[j + 1], broadcast_word_x16(xq + 4 * j + 4));
+        s0[t] = dot_u8s8(s0[t], q0, broadcast_word_x16(xq + 4 * j));
+        s1[t] = dot_u8s8(s1[t], q1, broadcast_word_x16(xq + 4 * j + 4));
       }
     }
+    const __m512 d = load_scales(w.d);
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kChunkBlocks].d, acc[t]);
+      acc[t] = scale_add(s0[t], s1[t], d, px[t * kChunkBlocks].d, acc[t]);
     }
   }
 };
 
 /// q4_0 weights: 4 columns of 4 quant bytes per block, each byte holding value i (low nibble)
-/// and value i + 16 (high nibble), as in the block.
+/// and value i + 16 (high nibble), as in the block. Block is also the stored layout panel16.
 struct PanelQ4_0 : PanelAvx512 {
   typedef llmrt_block_q4_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;
@@ -124,22 +139,21 @@ struct PanelQ4_0 : PanelAvx512 {
   static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
   struct Block {
-    __m512 d;
-    __m512i q[kColumns];  // column j: quant bytes 4j..4j+3 of each row
+    llmrt_fp16 d[kRows];
+    uint8_t q[kColumns][4 * kRows];  // column j: quant bytes 4j..4j+3 of each row
   };
+  static_assert(sizeof(Block) == kRows * sizeof(WBlock), "panel16 keeps the blocks' bytes");
 
   static void pack(const WBlock* const at[kRows], Block* out) {
-    llmrt_fp16 d[kRows];
     const void* qs[kRows];
     for (int r = 0; r < kRows; ++r) {
-      d[r] = at[r]->d;
+      out->d[r] = at[r]->d;
       qs[r] = at[r]->qs;
     }
     __m256i lo[kColumns], hi[kColumns];
     transpose_words_8x4(qs, lo);
     transpose_words_8x4(qs + 8, hi);
-    for (int j = 0; j < kColumns; ++j) out->q[j] = join_halves(lo[j], hi[j]);
-    out->d = scales(d);
+    for (int j = 0; j < kColumns; ++j) store_column(join_halves(lo[j], hi[j]), out->q[j]);
   }
 
   template <int T>
@@ -154,8 +168,9 @@ struct PanelQ4_0 : PanelAvx512 {
     }
     LLMK_UNROLL
     for (int j = 0; j < kColumns; ++j) {
-      const __m512i lo = _mm512_and_si512(w.q[j], low4);
-      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(w.q[j], 4), low4);
+      const __m512i q = load_column(w.q[j]);
+      const __m512i lo = _mm512_and_si512(q, low4);
+      const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), low4);
       LLMK_UNROLL
       for (int t = 0; t < T; ++t) {
         const int8_t* xq = x[t * x_stride].qs;
@@ -163,9 +178,10 @@ struct PanelQ4_0 : PanelAvx512 {
         s1[t] = dot_u8s8(s1[t], hi, broadcast_word_x16(xq + 16 + 4 * j));
       }
     }
+    const __m512 d = load_scales(w.d);
     LLMK_UNROLL
     for (int t = 0; t < T; ++t) {
-      acc[t] = scale_add(s0[t], s1[t], w.d, px[t * kChunkBlocks].d, acc[t]);
+      acc[t] = scale_add(s0[t], s1[t], d, px[t * kChunkBlocks].d, acc[t]);
     }
   }
 };

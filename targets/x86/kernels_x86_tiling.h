@@ -523,12 +523,13 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
 
 // ---- stored panels ---------------------------------------------------------------------------
 //
-// Weights stored as P's Blocks (layout panel8, llmrt_pack_panels8: q8_0 and q4_0 on AVX2) are
-// read in place by every call, decode included: the panel of rows 8p..8p+7 is one contiguous
-// run of blocks p * blocks .. (p + 1) * blocks - 1. Decode on the row tiles spends about 20
-// vector instructions per 2 blocks of a q4_0 row (nibbles, 2 maddubs, then the per-block
-// reduction: madd, convert, the fp16 scale's conversion and broadcast, FMA); a panel needs
-// about 5 per row and block, the scales converted 8 at a time. One core of an AMD Zen 5 streams
+// Weights stored as P's Blocks (layouts panel8 and panel16, llmrt_pack_panels: q8_0 and q4_0,
+// 8 rows on AVX2, 16 on AVX-512) are read in place by every call, decode included: the panel of
+// rows Rp..Rp+R-1 is one contiguous run of blocks p * blocks .. (p + 1) * blocks - 1. Decode on
+// the AVX2 row tiles spends about 20 vector instructions per 2 blocks of a q4_0 row (nibbles, 2
+// maddubs, then the per-block reduction: madd, convert, the fp16 scale's conversion and
+// broadcast, FMA); a panel needs about 5 per row and block, the scales converted a vector at
+// a time. One core of an AMD Zen 5 streams
 // memory faster than the row tiles compute (llmc_bench_x86_matvec, docs/targets.md). The sums
 // are the copied panels' (panel_linear_rows), in the same order: 4 or more tokens give the same
 // bits from either layout.

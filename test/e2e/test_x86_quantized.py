@@ -1,7 +1,8 @@
 """The x86 targets against the generic target for the same quantization scheme (x86-avx512
-where the CPU runs it: it packs the 4-bit schemes' weights by default, so this also covers their
-x4 kernels; q8_0 stays in rows there, its x4 kernels are covered by test_pack_weights.py on
-x86-avx2 and by the kernel tests).
+where the CPU runs it). Both store q8_0 and q4_0 weights as panels by default (the p8 and p16
+kernels) and interleave stories260K's 172-row gate and up where they interleave the scheme
+(x86-avx2: q8_0 and q4_0; x86-avx512: q4_0 and q4_1), so this covers those kernels too; the
+rest of the x4 kernels are covered by test_pack_weights.py and by the kernel tests.
 
 Both quantize activations to bit-identical int8 blocks and compute exact integer block dot
 products; they differ in float summation order (SIMD lanes, FMA, a polynomial exp in SwiGLU,

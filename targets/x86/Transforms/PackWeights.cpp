@@ -3,9 +3,10 @@
 // The x86 microkernels compute a tile of up to 4 weight rows at once. In the row layout those
 // are 4 streams a row's length apart; interleaved, a tile (and a thread's whole row range) is one
 // contiguous stream, which the hardware prefetchers follow without ramping up per row. Only the
-// layout changes: the blocks, and so the results, are the same. The AVX2 kernels' panels (8
-// rows, quants transposed into one 32-bit lane per row) can also be stored as such (panel8): no
-// reduction across lanes per block, half the instructions of the row tiles per weight byte.
+// layout changes: the blocks, and so the results, are the same. The kernels' panels (8 rows on
+// AVX2, 16 on AVX-512, quants transposed into one 32-bit lane per row) can also be stored as
+// such (panel8, panel16): no reduction across lanes per block, half the instructions of the row
+// tiles per weight byte.
 //
 //===----------------------------------------------------------------------===//
 #include "targets/x86/Transforms/Passes.h"
@@ -24,7 +25,6 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kInterleavedRows = 4; // LLMRT_INTERLEAVE_ROWS
-constexpr int64_t kPanelRows = 8;       // LLMRT_PANEL_ROWS
 
 /// The weights that `op` multiplies by as matrices (not its bias or norm weights).
 SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
@@ -39,11 +39,11 @@ SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
   return {};
 }
 
-/// The largest group (kPanelRows or kInterleavedRows) whose multiples all the parts that
+/// The largest group (16, 8 or kInterleavedRows) whose multiples all the parts that
 /// llm-x86-tile cut `op`'s rows into start at; 0 if none.
 int64_t partAlignment(Operation *op) {
   auto perPart = op->getAttrOfType<IntegerAttr>(llmc::kRowsPerPartAttr);
-  for (int64_t group : {kPanelRows, kInterleavedRows})
+  for (int64_t group : {int64_t(16), int64_t(8), kInterleavedRows})
     if (perPart && perPart.getInt() % group == 0)
       return group;
   return 0;
@@ -71,9 +71,18 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
     FailureOr<SmallVector<llm::QuantScheme>> panelled = parseSchemes(module, panelSchemes);
     if (failed(onlySchemes) || failed(panelled))
       return signalPassFailure();
+    if (panelRows != 8 && panelRows != 16) {
+      module.emitError() << "llm-x86-pack-weights: panel-rows must be 8 or 16, not "
+                         << int64_t(panelRows);
+      return signalPassFailure();
+    }
+    llm::WeightLayout panelLayout =
+        panelRows == 8 ? llm::WeightLayout::panel8 : llm::WeightLayout::panel16;
     for (llm::QuantScheme scheme : *panelled) {
       if (scheme != llm::QuantScheme::q8_0 && scheme != llm::QuantScheme::q4_0) {
-        module.emitError() << "llm-x86-pack-weights: layout panel8 holds q8_0 or q4_0 blocks, not "
+        module.emitError() << "llm-x86-pack-weights: layout "
+                           << llm::stringifyWeightLayout(panelLayout)
+                           << " holds q8_0 or q4_0 blocks, not "
                            << llm::stringifyQuantScheme(scheme);
         return signalPassFailure();
       }
@@ -100,9 +109,9 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
       int64_t rows = quantized.getNumRows(), aligned = alignment.lookup(weight.getSymNameAttr());
       llm::QuantScheme scheme = quantized.getScheme();
       std::optional<llm::WeightLayout> layout;
-      if (llvm::is_contained(*panelled, scheme) && rows % kPanelRows == 0 &&
-          aligned % kPanelRows == 0 && aligned > 0)
-        layout = llm::WeightLayout::panel8;
+      if (llvm::is_contained(*panelled, scheme) && rows % panelRows == 0 &&
+          aligned % panelRows == 0 && aligned > 0)
+        layout = panelLayout;
       else if ((onlySchemes->empty() || llvm::is_contained(*onlySchemes, scheme)) &&
                rows % kInterleavedRows == 0 && aligned > 0)
         layout = llm::WeightLayout::interleave4;

@@ -63,16 +63,20 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
     `schemes` limits packing to the listed quantization schemes (the x86 targets' defaults,
     `TargetInfo::packedSchemes`, leave out those that measured faster in the row layout).
 
-    `panel-schemes` (q8_0, q4_0; x86-avx2's default, `TargetInfo::panelSchemes`) gives weights
-    of those schemes `layout = panel8` instead where they have a multiple of 8 rows and their
-    parts start at multiples of 8: groups of 8 rows stored as the AVX2 kernels' panels
-    (`llmrt_pack_panels8`), read by the `p8` kernels (`llmk_avx2_linear_q4_0p8_rows`).
+    `panel-schemes` (q8_0, q4_0; the x86 targets' default, `TargetInfo::panelSchemes`) gives
+    weights of those schemes `layout = panel8` (`panel-rows=8`, x86-avx2) or `panel16`
+    (`panel-rows=16`, x86-avx512) instead where they have a multiple of that many rows and their
+    parts start at multiples of it: groups of rows stored as the kernels' panels
+    (`llmrt_pack_panels`), read by the `p8` and `p16` kernels (`llmk_avx2_linear_q4_0p8_rows`,
+    `llmk_avx512_linear_q4_0p16_rows`).
   }];
   let options = [
     ListOption<"schemes", "schemes", "std::string",
                "pack only weights of these schemes (q8_0, q4_0, ...; default: every scheme)">,
     ListOption<"panelSchemes", "panel-schemes", "std::string",
-               "store weights of these schemes (q8_0, q4_0) as 8-row panels where they can be">,
+               "store weights of these schemes (q8_0, q4_0) as panels where they can be">,
+    Option<"panelRows", "panel-rows", "int64_t", /*default=*/"8",
+           "rows per panel: 8 (layout panel8, AVX2) or 16 (panel16, AVX-512)">,
   ];
 }
 

@@ -16,9 +16,9 @@ using namespace mlir;
 
 namespace {
 
-/// Rows the microkernels process together; a part is a multiple of it (the AVX2 panels' 8, so
-/// that llm-x86-pack-weights may store them).
-constexpr int64_t kRowTile = 8;
+/// Rows the microkernels process together; a part is a multiple of it (the AVX-512 panels' 16,
+/// so that llm-x86-pack-weights may store them).
+constexpr int64_t kRowTile = 16;
 /// A part streams at least this many rows (for a 2048-wide q4_0 weight: 18 KiB).
 constexpr int64_t kMinRowsPerPart = 16;
 

@@ -10,8 +10,9 @@
 // one-token-at-a-time bandwidth) next to the generic kernel's. The x86 timings include the
 // activation quantization (q8_0, or q8_K for the q4_k and q6_k weights). Each x86 kernel runs
 // twice: on row-major weights (`_rows`), then ("avx2 x4") on the same weights packed by
-// llmrt_interleave_rows4 (`x4_rows`), with its speed relative to the row-major run; AVX2's q8_0
-// and q4_0 a third time ("avx2 p8") on the weights stored as panels by llmrt_pack_panels8.
+// llmrt_interleave_rows4 (`x4_rows`), with its speed relative to the row-major run; q8_0 and
+// q4_0 a third time ("avx2 p8", "avx512 p16") on the weights stored as panels by
+// llmrt_pack_panels.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -76,7 +77,8 @@ struct Isa {
   quantize_fn quantize_q8_0, quantize_q8_k;
   Linears rows;    // row-major weights
   Linears rows_x4; // interleave4 weights
-  Linears rows_p8; // panel8 weights (q8_0 and q4_0; nullptr: none)
+  Linears rows_panels; // panel weights (q8_0 and q4_0; nullptr: none)
+  int panel_rows;
 
   quantize_fn quantize(llmrt_quant_scheme scheme) const {
     return scheme == LLMRT_Q4_K || scheme == LLMRT_Q6_K ? quantize_q8_k : quantize_q8_0;
@@ -108,17 +110,22 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
     llmrt_quantize_row(scheme, row.data(), k, &w[o * row_bytes]);
   }
   for (int c = 1; c < copies; ++c) std::memcpy(&w[c * matrix_bytes], &w[0], matrix_bytes);
-  std::vector<unsigned char> packed(w.size()), panels;
+  std::vector<unsigned char> packed(w.size()), panels8, panels16;
   const size_t block_bytes = static_cast<size_t>(llmrt_quant_block_bytes(scheme));
   const int64_t row_blocks = static_cast<int64_t>(row_bytes / block_bytes);
   const bool panel_scheme = scheme == LLMRT_Q8_0 || scheme == LLMRT_Q4_0;
-  if (panel_scheme) panels.resize(w.size());
+  if (panel_scheme) {
+    panels8.resize(w.size());
+    panels16.resize(w.size());
+  }
   for (int c = 0; c < copies; ++c) {
     llmrt_interleave_rows4(&w[c * matrix_bytes], m, row_blocks, static_cast<int64_t>(block_bytes),
                            &packed[c * matrix_bytes]);
     if (panel_scheme) {
-      llmrt_pack_panels8(&w[c * matrix_bytes], m, row_blocks, static_cast<int64_t>(block_bytes),
-                         &panels[c * matrix_bytes]);
+      for (std::vector<unsigned char>* panels : {&panels8, &panels16}) {
+        llmrt_pack_panels(&w[c * matrix_bytes], m, panels == &panels8 ? 8 : 16, row_blocks,
+                          static_cast<int64_t>(block_bytes), &(*panels)[c * matrix_bytes]);
+      }
     }
   }
   const int kPrefill = 64;
@@ -164,8 +171,10 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
         };
         const double unpacked = time(isa.name, isa.rows, w, 0.0);
         time(std::string(isa.name) + " x4", isa.rows_x4, packed, unpacked);
-        if (panel_scheme && isa.rows_p8.of(scheme) != nullptr) {
-          time(std::string(isa.name) + " p8", isa.rows_p8, panels, unpacked);
+        if (panel_scheme && isa.rows_panels.of(scheme) != nullptr) {
+          const bool p8 = isa.panel_rows == 8;
+          time(std::string(isa.name) + (p8 ? " p8" : " p16"), isa.rows_panels,
+               p8 ? panels8 : panels16, unpacked);
         }
       }
     }
@@ -194,13 +203,15 @@ int main(int argc, char** argv) {
         llmk_avx2_linear_q6_k_rows},
        {llmk_avx2_linear_q8_0x4_rows, llmk_avx2_linear_q4_0x4_rows, llmk_avx2_linear_q4_kx4_rows,
         llmk_avx2_linear_q6_kx4_rows},
-       {llmk_avx2_linear_q8_0p8_rows, llmk_avx2_linear_q4_0p8_rows, nullptr, nullptr}},
+       {llmk_avx2_linear_q8_0p8_rows, llmk_avx2_linear_q4_0p8_rows, nullptr, nullptr},
+       8},
       {"avx512", avx512, llmk_avx512_quantize_q8_0, llmk_avx512_quantize_q8_k,
        {llmk_avx512_linear_q8_0_rows, llmk_avx512_linear_q4_0_rows, llmk_avx512_linear_q4_k_rows,
         llmk_avx512_linear_q6_k_rows},
        {llmk_avx512_linear_q8_0x4_rows, llmk_avx512_linear_q4_0x4_rows,
         llmk_avx512_linear_q4_kx4_rows, llmk_avx512_linear_q6_kx4_rows},
-       {nullptr, nullptr, nullptr, nullptr}},
+       {llmk_avx512_linear_q8_0p16_rows, llmk_avx512_linear_q4_0p16_rows, nullptr, nullptr},
+       16},
   };
   std::printf("single thread; avx2 %s, avx512+vnni %s\n", avx2 ? "yes" : "no",
               avx512 ? "yes" : "no (skipped)");

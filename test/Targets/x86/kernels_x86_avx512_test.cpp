@@ -46,8 +46,13 @@ const IsaKernels kAvx512Kernels = {
     llmk_avx512_add_f32,
     llmk_avx512_attend_f32,
     llmk_avx512_linear_f16_rows,
-    nullptr,  // no panel8 kernels: its panels are 16 rows, copied at run time
-    nullptr,
+    16,
+#if !defined(LLMC_X86_AVX512_EMULATED) || defined(LLMC_X86_EMULATE_VNNI)
+    llmk_avx512_linear_q8_0p16_rows,
+#else
+    nullptr,  // q8_0's panels need VNNI (the SIMDe build without it has no such kernel)
+#endif
+    llmk_avx512_linear_q4_0p16_rows,
 };
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);

@@ -4,6 +4,8 @@
 // RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q9' 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q8_0,q4_0 panel-schemes=q8_0,q4_0' | FileCheck %s --check-prefix=PANEL
 // RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_k' 2>&1 | FileCheck %s --check-prefix=BADPANEL
+// RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0 panel-schemes=q8_0,q4_0 panel-rows=16' | FileCheck %s --check-prefix=PANEL16
+// RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_0 panel-rows=4' 2>&1 | FileCheck %s --check-prefix=BADROWS
 
 // Which weights llm-x86-pack-weights interleaves: quantized matrices with a multiple of 4 rows
 // whose every reader is a linear op split into parts of a multiple of 4 rows. With
@@ -38,6 +40,12 @@ module attributes {llm.context_length = 64 : i64} {
   // 12 rows: not whole panels, but whole groups of 4.
   // PANEL: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = interleave4>
   // BADPANEL: llm-x86-pack-weights: layout panel8 holds q8_0 or q4_0 blocks, not q4_k
+  // x86-avx512's panels: 16 rows (parts are cut at multiples of 16).
+  // PANEL16: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
+  // PANEL16: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = panel16>
+  // PANEL16: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = panel16>
+  // PANEL16: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = interleave4>
+  // BADROWS: llm-x86-pack-weights: panel-rows must be 8 or 16, not 4
   llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
   llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = rows>
   llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>

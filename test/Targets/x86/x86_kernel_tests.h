@@ -14,9 +14,9 @@
 //   linear_*x4_rows     the same on the weights packed by llmrt_interleave_rows4 (m a multiple
 //                       of 4; ranges cut at multiples of 4 and anywhere), and bit-identical to
 //                       the unpacked kernel
-//   linear_*p8_rows     the same on the weights stored as panels by llmrt_pack_panels8 (m and
-//                       the cuts multiples of 8), bit-identical to the unpacked kernel from 4
-//                       tokens on (both through the panels)
+//   linear_*p8_rows     the same on the weights stored as panels by llmrt_pack_panels (8 rows
+//   linear_*p16_rows    on AVX2, 16 on AVX-512; m and the cuts multiples of it), bit-identical
+//                       to the unpacked kernel from 4 tokens on (both through the panels)
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
 //   linear_f16_rows     llmk_linear_f16 up to 1e-5 of the sum of |terms|, and bit-identical to
@@ -83,9 +83,11 @@ struct IsaKernels {
   void (*add)(const float* a, const float* b, int count, float* out);
   attend_fn attend;  // llmk_attend_f32's signature
   f16_linear_rows_fn linear_f16_rows;  // binary16 weights, float activations
-  // q8_0 and q4_0 on weights in the panel8 layout (llmrt_pack_panels8): AVX2 only.
-  quant_linear_rows_fn linear_q8_0p8_rows;
-  quant_linear_rows_fn linear_q4_0p8_rows;
+  // q8_0 and q4_0 on weights stored as panels of panel_rows rows (llmrt_pack_panels): panel8
+  // on AVX2, panel16 on AVX-512.
+  int panel_rows;
+  quant_linear_rows_fn linear_q8_0_panel_rows;
+  quant_linear_rows_fn linear_q4_0_panel_rows;
 };
 
 inline std::string IsaName(const ::testing::TestParamInfo<const IsaKernels*>& info) {
@@ -337,19 +339,25 @@ const Shape kShapes[] = {
 struct PackedLayout {
   quant_linear_rows_fn linear;
   const char* name;
-  void (*pack)(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes, void* out);
+  void (*pack)(const void* in, int64_t rows, int64_t group_rows, int64_t row_blocks,
+               int64_t block_bytes, void* out);
   int group_rows;         // m a multiple of it
   int cut_rows;           // row ranges start at multiples of it
   int identical_from_n;   // from this many tokens on, the unpacked kernel's bits
 };
 
+inline void interleave_rows4(const void* in, int64_t rows, int64_t /*group_rows: 4*/,
+                             int64_t row_blocks, int64_t block_bytes, void* out) {
+  llmrt_interleave_rows4(in, rows, row_blocks, block_bytes, out);
+}
+
 inline PackedLayout interleave4(quant_linear_rows_fn linear) {
-  return {linear, "interleave4", llmrt_interleave_rows4, LLMRT_INTERLEAVE_ROWS, 1, 1};
+  return {linear, "interleave4", interleave_rows4, LLMRT_INTERLEAVE_ROWS, 1, 1};
 }
 
 /// Decode (1 to 3 tokens) goes through the panels, the unpacked kernel through row tiles.
-inline PackedLayout panel8(quant_linear_rows_fn linear) {
-  return {linear, "panel8", llmrt_pack_panels8, LLMRT_PANEL_ROWS, LLMRT_PANEL_ROWS, 4};
+inline PackedLayout panels(quant_linear_rows_fn linear, int rows) {
+  return {linear, rows == 8 ? "panel8" : "panel16", llmrt_pack_panels, rows, rows, 4};
 }
 
 struct QuantScheme {
@@ -440,7 +448,8 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
   const PackedLayout& layout = q.packed;
   if (layout.linear != nullptr) {
     packed.resize(w.size());
-    layout.pack(w.data(), m, blocks, static_cast<int64_t>(q.weight_block_bytes), packed.data());
+    layout.pack(w.data(), m, layout.group_rows, blocks, static_cast<int64_t>(q.weight_block_bytes),
+                packed.data());
     kernels.push_back(
         {layout.linear, packed.data(), what + " (" + layout.name + ")", layout.cut_rows});
   }
@@ -723,14 +732,14 @@ TEST_P(X86Kernels, LinearQ4_0x4MatchesGeneric) {
                       interleave4(isa().linear_q4_0x4_rows));
 }
 
-TEST_P(X86Kernels, LinearQ8_0p8MatchesGeneric) {
+TEST_P(X86Kernels, LinearQ8_0PanelsMatchGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
-                      panel8(isa().linear_q8_0p8_rows));
+                      panels(isa().linear_q8_0_panel_rows, isa().panel_rows));
 }
 
-TEST_P(X86Kernels, LinearQ4_0p8MatchesGeneric) {
+TEST_P(X86Kernels, LinearQ4_0PanelsMatchGeneric) {
   check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
-                      panel8(isa().linear_q4_0p8_rows));
+                      panels(isa().linear_q4_0_panel_rows, isa().panel_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_1x4MatchesGeneric) {
