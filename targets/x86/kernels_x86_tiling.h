@@ -529,10 +529,9 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
 // the AVX2 row tiles spends about 20 vector instructions per 2 blocks of a q4_0 row (nibbles, 2
 // maddubs, then the per-block reduction: madd, convert, the fp16 scale's conversion and
 // broadcast, FMA); a panel needs about 5 per row and block, the scales converted a vector at
-// a time. One core of an AMD Zen 5 streams
-// memory faster than the row tiles compute (llmc_bench_x86_matvec, docs/targets.md). The sums
-// are the copied panels' (panel_linear_rows), in the same order: 4 or more tokens give the same
-// bits from either layout.
+// a time. One core of an AMD Zen 5 streams memory faster than the row tiles compute
+// (llmc_bench_x86_matvec, docs/targets.md). The sums are the copied panels' (panel_linear_rows),
+// in the same order: 4 or more tokens give the same bits from either layout.
 
 const int kStoredPanelChunks = 4;      // chunks of P::kChunkBlocks whose PanelX one pass keeps
 const int kStoredPanelPrefetch = 8192; // bytes ahead in a panel's run (best of 1-16 KiB, Zen 5)

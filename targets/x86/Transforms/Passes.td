@@ -37,7 +37,8 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
 }
 
 def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
-  let summary = "interleaves the rows of quantized linear weights in groups of 4 (or 8-row panels)";
+  let summary = "interleaves the rows of quantized linear weights in groups of 4, or stores "
+                "them as 8- or 16-row panels";
   let description = [{
     Gives a quantized weight `layout = interleave4` (see `!llm.qweight`): block b of 4
     consecutive rows stored together, so that the microkernels, which compute up to 4 rows at
