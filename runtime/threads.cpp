@@ -4,6 +4,8 @@
 // microseconds long, so waking threads must be cheap: workers spin on a generation counter for a
 // short while before sleeping on a condition variable. Tasks are handed out by an atomic counter,
 // so a loop split into more parts than threads balances itself. The calling thread works too.
+// A wait first spins on the CPU's pause hint (a few tens of nanoseconds each, no system call),
+// then yields the core to other threads, then (workers) sleeps.
 #include "runtime/llmrt.h"
 
 #include <atomic>
@@ -12,6 +14,10 @@
 #include <new>
 #include <thread>
 #include <vector>
+
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+#include <immintrin.h>  // _mm_pause (SSE2, every x86-64)
+#endif
 
 struct llmrt_pool {
   std::vector<std::thread> workers;
@@ -29,8 +35,32 @@ struct llmrt_pool {
 
 namespace {
 
-// Spins this many times before sleeping: long enough to span the gap between two linears.
+// Pause-spins this many times (about 30 us on a Zen 5, 26 ns each) before yielding: the gap
+// between two linears of a decode step is a few microseconds. A yield is a system call, so
+// waking on it took longer: 2-thread TinyLlama q4_0 decode on Zen 5, 10 alternating runs,
+// median 67.8 against 66.9 tok/s (median of the pairs' ratios 1.025).
+constexpr int kPauseIterations = 1024;
+// Then spins with yields this many times before sleeping.
 constexpr int kSpinIterations = 20000;
+
+/// Tells the core that this thread is spinning (x86 pause, Arm yield): cheaper for the other
+/// hardware thread and for power than an empty loop.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
+  _mm_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/// One step of a wait: pause-spin first, then yield the core.
+inline void wait_step(int step) {
+  if (step < kPauseIterations) {
+    cpu_relax();
+  } else {
+    std::this_thread::yield();
+  }
+}
 
 void run_tasks(llmrt_pool* pool) {
   for (;;) {
@@ -44,8 +74,8 @@ void worker_main(llmrt_pool* pool) {
   uint64_t seen = 0;
   for (;;) {
     uint64_t current = pool->generation.load(std::memory_order_acquire);
-    for (int spin = 0; current == seen && spin < kSpinIterations; ++spin) {
-      std::this_thread::yield();
+    for (int spin = 0; current == seen && spin < kPauseIterations + kSpinIterations; ++spin) {
+      wait_step(spin);
       current = pool->generation.load(std::memory_order_acquire);
     }
     if (current == seen) {
@@ -109,7 +139,9 @@ void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context
   }
   pool->wake.notify_all();
   run_tasks(pool);
-  while (pool->workers_busy.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  for (int spin = 0; pool->workers_busy.load(std::memory_order_acquire) != 0; ++spin) {
+    wait_step(spin);
+  }
 }
 
 int llmrt_default_threads(void) {
