@@ -40,6 +40,8 @@ struct PanelAvx2 {
   typedef __m256 Acc;
   static Acc zero() { return _mm256_setzero_ps(); }
   static void store(Acc acc, float out[kRows]) { _mm256_storeu_ps(out, acc); }
+  static float x_scale(const llmrt_block_q8_0& x) { return activation_scale(x); }
+  static float x_scale(const llmrt_block_q8_K& x) { return activation_scale(x); }
   /// acc += s (one exact integer per row) * the rows' scales * the token's scale.
   static Acc scale_add(__m256i s, __m256 dw, float dx, Acc acc) {
     return _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dw, _mm256_set1_ps(dx)), acc);
@@ -112,6 +114,7 @@ struct PanelQ4_0 : PanelAvx2 {
   static const int kColumns = 4;
   static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
+  static int32_t quant_sum(const XBlock& x) { return q8_0_quant_sum(x); }
   struct Block {
     llmrt_fp16 d[kRows];
     uint8_t q[kColumns][4 * kRows];  // column j: quant bytes 4j..4j+3 of each row

@@ -48,6 +48,8 @@ struct PanelAvx512 {
   typedef __m512 Acc;
   static Acc zero() { return _mm512_setzero_ps(); }
   static void store(Acc acc, float out[kRows]) { _mm512_storeu_ps(out, acc); }
+  static float x_scale(const llmrt_block_q8_0& x) { return activation_scale(x); }
+  static float x_scale(const llmrt_block_q8_K& x) { return activation_scale(x); }
   /// The rows' f16 scales as 16 floats.
   static __m512 scales(const llmrt_fp16 d[kRows]) {
     const __m256 lo = fp16_x8_gather(d), hi = fp16_x8_gather(d + 8);
@@ -79,6 +81,7 @@ struct PanelQ8_0 : PanelAvx512 {
   static const int kColumns = 8;
   static const int kChunkBlocks = 64;  // blocks of k per copy
   static const int kWeightOffset = 128;
+  static int32_t quant_sum(const XBlock& x) { return q8_0_quant_sum(x); }
 #ifdef __AVX512VNNI__
   static const bool kUsable = true;
 #else
@@ -138,6 +141,7 @@ struct PanelQ4_0 : PanelAvx512 {
   static const int kColumns = 4;
   static const int kChunkBlocks = 64;
   static const int kWeightOffset = 8;
+  static int32_t quant_sum(const XBlock& x) { return q8_0_quant_sum(x); }
   struct Block {
     llmrt_fp16 d[kRows];
     uint8_t q[kColumns][4 * kRows];  // column j: quant bytes 4j..4j+3 of each row

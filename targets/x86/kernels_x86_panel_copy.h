@@ -1,6 +1,7 @@
 // kernels_x86_panel_copy.h - the copies into the prompt panels (kernels_x86_tiling.h) in AVX2
 // registers: transposes of 32-bit words (rows of weight quants in, 4-byte columns of 8 rows out)
-// and the unpacking of q6_K quants to bytes. Included by kernels_x86_avx2_panels.h and
+// and the unpacking of q6_K quants to bytes; an activation block's scale and the sum of its
+// quants (the panels' PanelX). Included by kernels_x86_avx2_panels.h and
 // kernels_x86_avx512_panels.h (AVX-512 has AVX2 too).
 #ifndef LLMC_TARGETS_X86_KERNELS_X86_PANEL_COPY_H
 #define LLMC_TARGETS_X86_KERNELS_X86_PANEL_COPY_H
@@ -10,6 +11,22 @@
 #include <immintrin.h>
 
 namespace {
+
+/// An activation block's scale as a float (F16C for q8_0's fp16: the portable conversion's
+/// branches cost as much as the quant sum).
+inline float activation_scale(const llmrt_block_q8_0& x) { return _cvtsh_ss(x.d); }
+inline float activation_scale(const llmrt_block_q8_K& x) { return x.d; }
+
+/// The sum of a q8_0 block's 32 quants: moved to u8 (xor 0x80) and added by vpsadbw. The plain
+/// loop compiled to 32 scalar loads and adds, run for every block of every part of a linear.
+inline int32_t q8_0_quant_sum(const llmrt_block_q8_0& x) {
+  const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs));
+  const __m256i u = _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i sums = _mm256_sad_epu8(u, _mm256_setzero_si256());  // 4 x u64
+  __m128i s = _mm_add_epi64(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1));
+  s = _mm_add_epi64(s, _mm_unpackhi_epi64(s, s));
+  return _mm_cvtsi128_si32(s) - 32 * 128;
+}
 
 /// a[i] holds 8 words of row i; afterwards a[j] holds word j of rows 0..7.
 inline void transpose_words_8x8(__m256i a[8]) {

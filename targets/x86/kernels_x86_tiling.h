@@ -348,9 +348,10 @@ void linear_rows(const void* xq, const void* w, const float* bias, int n, int k,
 // kUsable (false: this build cannot compute it exactly, the row-range tiles do); kChunkBlocks,
 // the blocks of k per copy; Block, the copy of one block column, made by pack(at, out) from the
 // kRows rows' blocks at[0..kRows); kWeightOffset, what the quants of Block are stored plus
-// (PanelX::offset_sum corrects for it); Acc, zero(), store(acc, out) (kRows floats) and
-// dot<T>(block, x, x_stride, px, acc): acc[t] += block . activation block x[t * x_stride] for T
-// tokens (px[t * kChunkBlocks] that block's PanelX).
+// (PanelX::offset_sum corrects for it, with quant_sum(x), the sum of an activation block's
+// quants, where kWeightOffset is not 0); x_scale(x), an activation block's scale; Acc, zero(),
+// store(acc, out) (kRows floats) and dot<T>(block, x, x_stride, px, acc): acc[t] += block .
+// activation block x[t * x_stride] for T tokens (px[t * kChunkBlocks] that block's PanelX).
 //
 // Each block's integer sum is exact; a row's output differs from the row-range tiles' only in
 // the order of its float additions (block by block in its lane), and it is the same whatever
@@ -406,22 +407,17 @@ inline int32_t q8_k_sum_pair(const llmrt_block_q8_K& x, int i) {
   return s16_pair(lo, hi);
 }
 
-inline float block_scale(const llmrt_block_q8_0& x) { return llmrt_fp16_to_fp32(x.d); }
-inline float block_scale(const llmrt_block_q8_K& x) { return x.d; }
 
 /// The PanelX of blocks [b0, b0 + nb) of tokens [0, nt).
 template <class P>
 void prepare_panel_x(const typename P::XBlock* x, size_t blocks, int nt, int b0, int nb,
                      PanelX out[kPanelTokens][P::kChunkBlocks]) {
-  const int values = BlockValues<typename P::XBlock>::value;
   for (int t = 0; t < nt; ++t) {
     const typename P::XBlock* xt = x + t * blocks + b0;
     for (int b = 0; b < nb; ++b) {
-      int sum = 0;
-      if (P::kWeightOffset != 0) {
-        for (int i = 0; i < values; ++i) sum += xt[b].qs[i];
-      }
-      out[t][b] = PanelX{block_scale(xt[b]), P::kWeightOffset * sum};
+      int32_t sum = 0;
+      if constexpr (P::kWeightOffset != 0) sum = P::quant_sum(xt[b]);
+      out[t][b] = PanelX{P::x_scale(xt[b]), P::kWeightOffset * sum};
     }
   }
 }
