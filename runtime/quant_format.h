@@ -27,6 +27,12 @@
 #include <cstring>
 
 typedef uint16_t llmrt_fp16;  // the bits of an IEEE 754 binary16
+/// The bits of a bfloat16 (the high half of a float32). A struct, not a typedef of uint16_t, so
+/// that the kernels' overloads tell it from llmrt_fp16.
+struct llmrt_bf16 {
+  uint16_t bits;
+};
+static_assert(sizeof(llmrt_bf16) == 2, "bf16 is two bytes");
 
 static const int LLMRT_QK = 32;     // weights per block of q8_0, q4_0, q4_1, q8_1
 static const int LLMRT_QK_K = 256;  // weights per super-block of q4_K, q6_K, q8_K
@@ -197,6 +203,18 @@ static inline uint32_t llmrt_quant_ggml_type(llmrt_quant_scheme s) {
   return 0xffffffffu;
 }
 
+/// A float32's bits, and the float32 of given bits (memcpy: no aliasing rules broken).
+static inline uint32_t llmrt_bits_of(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof(bits));
+  return bits;
+}
+static inline float llmrt_float_of(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof(f));
+  return f;
+}
+
 /// binary16 -> float32, exact (subnormals, infinities and NaNs included).
 static inline float llmrt_fp16_to_fp32(llmrt_fp16 h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
@@ -212,16 +230,13 @@ static inline float llmrt_fp16_to_fp32(llmrt_fp16 h) {
   } else {
     bits = sign | ((exponent + 112) << 23) | (mantissa << 13);  // rebias 15 -> 127
   }
-  float f;
-  std::memcpy(&f, &bits, sizeof(f));
-  return f;
+  return llmrt_float_of(bits);
 }
 
 /// float32 -> binary16, rounding to nearest even like numpy's astype(np.float16) and ggml's
 /// GGML_FP32_TO_FP16: overflow gives infinity, tiny values become subnormals or zero.
 static inline llmrt_fp16 llmrt_fp32_to_fp16(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, sizeof(x));
+  const uint32_t x = llmrt_bits_of(f);
   const uint32_t sign = (x >> 16) & 0x8000u;
   const uint32_t abs_bits = x & 0x7fffffffu;
   if (abs_bits >= 0x7f800000u) {  // infinity, or NaN kept quiet with its top payload bits
@@ -247,6 +262,22 @@ static inline llmrt_fp16 llmrt_fp32_to_fp16(float f) {
   const uint32_t half = 1u << (shift - 1);
   if (rest > half || (rest == half && (q & 1u) != 0)) ++q;  // may carry into the smallest normal
   return static_cast<llmrt_fp16>(sign | q);
+}
+
+/// bfloat16 -> float32, exact (the bits become the float's high half).
+static inline float llmrt_bf16_to_fp32(llmrt_bf16 h) {
+  return llmrt_float_of(static_cast<uint32_t>(h.bits) << 16);
+}
+
+/// float32 -> bfloat16, rounding to nearest even like torch's .to(torch.bfloat16): overflow
+/// gives infinity, NaN stays a quiet NaN of the same sign.
+static inline llmrt_bf16 llmrt_fp32_to_bf16(float f) {
+  const uint32_t x = llmrt_bits_of(f);
+  if ((x & 0x7fffffffu) > 0x7f800000u) {
+    return llmrt_bf16{static_cast<uint16_t>((x >> 16) | 0x40u)};
+  }
+  const uint32_t rounded = x + 0x7fffu + ((x >> 16) & 1u);  // may carry into the exponent
+  return llmrt_bf16{static_cast<uint16_t>(rounded >> 16)};
 }
 
 // ---- quant.cpp --------------------------------------------------------------------------------

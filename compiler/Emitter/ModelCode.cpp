@@ -13,10 +13,13 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
 std::string ModelCode::schemeOf(llm::WeightOp weight) {
   if (llm::QWeightType quantized = weight.getQuantizedType())
     return llm::stringifyQuantScheme(quantized.getScheme()).str();
-  return cast<RankedTensorType>(weight.getType()).getElementType().isF16() ? "f16" : "f32";
+  Type element = cast<RankedTensorType>(weight.getType()).getElementType();
+  return element.isF16() ? "f16" : element.isBF16() ? "bf16" : "f32";
 }
 
-bool ModelCode::isFloatStorage(StringRef storage) { return storage == "f32" || storage == "f16"; }
+bool ModelCode::isFloatStorage(StringRef storage) {
+  return storage == "f32" || storage == "f16" || storage == "bf16";
+}
 
 std::string ModelCode::storageOf(llm::WeightOp weight) {
   // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.

@@ -43,13 +43,15 @@ public:
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
   /// "m->w.layers_0_q_proj"
   std::string weightRef(mlir::FlatSymbolRefAttr symbol) const;
-  /// The weight's storage, which is also its kernels' suffix: "f32", "f16", "q4_0", "q4_0x4"
+  /// The weight's storage, which is also its kernels' suffix: "f32", "f16", "bf16", "q4_0",
+  /// "q4_0x4"
   std::string storage(mlir::FlatSymbolRefAttr symbol);
   static std::string storageOf(mlir::llm::WeightOp weight);
-  /// The weight's number format whatever its layout: "f32", "f16", "q4_0", ... (the blob's
-  /// dtype).
+  /// The weight's number format whatever its layout: "f32", "f16", "bf16", "q4_0", ... (the
+  /// blob's dtype).
   static std::string schemeOf(mlir::llm::WeightOp weight);
-  /// f32 or f16: weights that multiply the float activations as they are (no quantized copy).
+  /// f32, f16 or bf16: weights that multiply the float activations as they are (no quantized
+  /// copy).
   static bool isFloatStorage(llvm::StringRef storage);
   /// Whether the weight's blocks are in a packed layout (only the target's kernels read it).
   bool isPacked(mlir::FlatSymbolRefAttr symbol);

@@ -66,30 +66,48 @@ DType storeType(llm::QuantScheme scheme) {
   llvm_unreachable("unknown scheme");
 }
 
-/// Whether the weight is stored as binary16 (a float tensor of f16 elements).
-bool isF16(llm::WeightOp weight) {
+/// A float tensor's 16-bit element format: F16 or BF16; F32 for float32 and quantized weights.
+DType halfFormat(llm::WeightOp weight) {
   auto tensor = dyn_cast<RankedTensorType>(weight.getType());
-  return tensor && tensor.getElementType().isF16();
+  if (tensor && tensor.getElementType().isF16())
+    return DType::F16;
+  if (tensor && tensor.getElementType().isBF16())
+    return DType::BF16;
+  return DType::F32;
 }
 
-/// The bytes of one tensor row after row: float32, binary16, or rows of blocks. A source tensor
-/// already in the stored format (GGUF blocks, f16 data) is copied as is, so it stays bit-exact.
+/// `floats` narrowed to binary16 or bfloat16, each rounded to nearest even (numpy's
+/// astype(float16), torch's .to(torch.bfloat16)).
+template <typename Half>
+void narrowed(const std::vector<float> &floats, Half (*narrow)(float),
+              std::vector<uint8_t> &bytes) {
+  bytes.resize(floats.size() * sizeof(Half));
+  for (size_t i = 0; i < floats.size(); ++i) {
+    Half h = narrow(floats[i]);
+    std::memcpy(bytes.data() + i * sizeof h, &h, sizeof h);
+  }
+}
+
+/// The bytes of one tensor row after row: float32, binary16, bfloat16, or rows of blocks. A
+/// source tensor already in the stored format (GGUF blocks, f16 or bf16 data) is copied as is,
+/// so it stays bit-exact.
 llvm::Error rowMajorBytes(llm::WeightOp weight, const WeightStore &weights,
                         std::vector<float> &floats, std::vector<uint8_t> &bytes) {
   StringRef name = weight.getSymName();
   llm::QWeightType quantized = weight.getQuantizedType();
   DType source = weights.get(name).dtype;
+  DType half = halfFormat(weight);
   if ((quantized && source == storeType(quantized.getScheme())) ||
-      (isF16(weight) && source == DType::F16))
+      (half != DType::F32 && source == half))
     return weights.readRaw(name, bytes);
   if (llvm::Error error = weights.readF32(name, floats))
     return error;
-  if (isF16(weight)) {  // rounded to nearest even, as numpy's astype(float16)
-    bytes.resize(floats.size() * sizeof(llmrt_fp16));
-    for (size_t i = 0; i < floats.size(); ++i) {
-      llmrt_fp16 h = llmrt_fp32_to_fp16(floats[i]);
-      std::memcpy(bytes.data() + i * sizeof h, &h, sizeof h);
-    }
+  if (half == DType::F16) {
+    narrowed(floats, llmrt_fp32_to_fp16, bytes);
+    return llvm::Error::success();
+  }
+  if (half == DType::BF16) {
+    narrowed(floats, llmrt_fp32_to_bf16, bytes);
     return llvm::Error::success();
   }
   if (!quantized) {
@@ -160,9 +178,11 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
       return blobError(path, "tensor '" + name + "' has more than 4 dimensions");
     std::memcpy(entry.name, name.data(), name.size());
     llm::QWeightType quantized = weight.getQuantizedType();
-    entry.dtype = quantized       ? LLMRT_DTYPE_Q8_0 + runtimeScheme(quantized.getScheme())
-                  : isF16(weight) ? LLMRT_DTYPE_F16
-                                  : LLMRT_DTYPE_F32;
+    DType half = halfFormat(weight);
+    entry.dtype = quantized              ? LLMRT_DTYPE_Q8_0 + runtimeScheme(quantized.getScheme())
+                  : half == DType::F16  ? LLMRT_DTYPE_F16
+                  : half == DType::BF16 ? LLMRT_DTYPE_BF16
+                                        : LLMRT_DTYPE_F32;
     entry.ndim = shape.size();
     for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d)
       entry.dims[d] = d < shape.size() ? shape[d] : 1;

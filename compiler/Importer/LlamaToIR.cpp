@@ -170,14 +170,16 @@ OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &
   (*module)->setAttr(kContextLengthAttr, b.getI64IntegerAttr(contextLength));
 
   // Every weight the store holds becomes a symbol, in table order; the blob follows that order.
-  // Float sources are computed in float32: f16 matrices stay stored as f16 (widened exactly as
-  // the kernels read them, at half the bytes), vectors and f32/bf16 matrices become float32
-  // (bf16's range does not fit f16). A quantized source (GGUF) keeps its scheme. llm-quantize
-  // may change any of these.
+  // Float sources are computed in float32: f16 and bf16 matrices stay stored as they are
+  // (widened exactly as the kernels read them, at half the bytes), vectors and f32 matrices are
+  // float32. A quantized source (GGUF) keeps its scheme. llm-quantize may change any of these.
   b.setInsertionPointToEnd(module->getBody());
   for (const WeightTensor &tensor : weights.tensors()) {
-    bool f16Matrix = tensor.dtype == DType::F16 && tensor.shape.size() == 2;
-    Type type = RankedTensorType::get(tensor.shape, f16Matrix ? b.getF16Type() : b.getF32Type());
+    bool matrix = tensor.shape.size() == 2;
+    Type element = matrix && tensor.dtype == DType::F16    ? b.getF16Type()
+                   : matrix && tensor.dtype == DType::BF16 ? b.getBF16Type()
+                                                           : b.getF32Type();
+    Type type = RankedTensorType::get(tensor.shape, element);
     if (std::optional<llm::QuantScheme> scheme = quantSchemeOf(tensor.dtype))
       type = llm::QWeightType::get(&context, *scheme, tensor.shape);
     b.create<llm::WeightOp>(NameLoc::get(b.getStringAttr(tensor.name)), tensor.name, type);

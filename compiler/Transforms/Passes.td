@@ -19,14 +19,14 @@ def LLMQuantize : Pass<"llm-quantize", "mlir::ModuleOp"> {
     1. `overrides`: `PATTERN=SCHEME` entries in order, the first whose glob matches the weight's
        name (`layers.0.*`, `*.down_proj`). `output` also names the output projection
        (`lm_head`, or `embed_tokens` when tied) and `embed` the token embedding. SCHEME may be
-       `f32` to keep a weight unquantized.
+       `f32` to keep a weight unquantized, or `f16` / `bf16` to store it as 16-bit floats.
     2. The token embedding and the output projection: `q6_k` under a 4-bit `scheme`, else
        `scheme` (as llama.cpp keeps its output layer at 6 bits for 4-bit files).
     3. Everything else: `scheme`.
     An empty `scheme` leaves weights without an override as imported (float, or the GGUF
     tensor's own scheme).
 
-    Fallbacks, applied to whatever scheme was chosen: a weight whose rows are not a multiple of
+    Fallbacks, applied to whatever block scheme was chosen: a weight whose rows are not a multiple of
     32 gets q8_0 (its last block zero-padded): llama.cpp keeps such tensors in f16, and q8_0
     holds their accuracy at half the bytes. A k-quant (256-element blocks) for rows that are not
     a multiple of 256 falls back to q4_1 (for q4_k) or q8_0 (for q6_k), since padding a short

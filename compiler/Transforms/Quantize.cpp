@@ -45,19 +45,21 @@ WeightRoles findRoles(ModuleOp module) {
   return roles;
 }
 
-/// How a weight is stored: float32, binary16 or a block-quantized scheme.
+/// How a weight is stored: float32, binary16, bfloat16 or a block-quantized scheme.
 struct Storage {
-  enum class Kind { f32, f16, quantized } kind = Kind::f32;
+  enum class Kind { f32, f16, bf16, quantized } kind = Kind::f32;
   QuantScheme scheme = QuantScheme::q8_0; ///< when quantized
 };
 
-const char *const kStorageNames = "f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k";
+const char *const kStorageNames = "f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q6_k";
 
 std::optional<Storage> parseStorage(StringRef name) {
   if (name == "f32")
     return Storage{Storage::Kind::f32};
   if (name == "f16")
     return Storage{Storage::Kind::f16};
+  if (name == "bf16")
+    return Storage{Storage::Kind::bf16};
   if (std::optional<QuantScheme> scheme = llm::symbolizeQuantScheme(name))
     return Storage{Storage::Kind::quantized, *scheme};
   return std::nullopt;
@@ -172,6 +174,10 @@ struct QuantizePass : llmc::impl::LLMQuantizeBase<QuantizePass> {
     }
     if (target.kind == Storage::Kind::f16) {
       weight.setType(RankedTensorType::get(shape, Float16Type::get(context)));
+      return;
+    }
+    if (target.kind == Storage::Kind::bf16) {
+      weight.setType(RankedTensorType::get(shape, BFloat16Type::get(context)));
       return;
     }
     QuantScheme scheme = fallbackForShortRows(target.scheme, shape.back());

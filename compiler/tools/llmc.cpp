@@ -77,9 +77,9 @@ cl::opt<cl::boolOrDefault> packWeights(
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
-                           cl::desc("Weight scheme: f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k "
-                                    "(default: as imported; f16 matrices stay f16, bf16 and "
-                                    "f32 ones become f32)"),
+                           cl::desc("Weight scheme: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, "
+                                    "q6_k (default: as imported; f16 and bf16 matrices stay "
+                                    "as they are, vectors become f32)"),
                            cl::value_desc("scheme"), cl::sub(compileCommand),
                            cl::sub(inspectCommand));
 cl::list<std::string> quantOverrides(
@@ -136,7 +136,8 @@ int inspect() {
     return fail(model.takeError());
   if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
     return fail(std::move(error));
-  std::vector<std::string> schemes = {"f32", "f16", "q8_0", "q6_k", "q4_k", "q4_1", "q4_0"};
+  std::vector<std::string> schemes = {"f32",  "f16",  "bf16", "q8_0",
+                                      "q6_k", "q4_k", "q4_1", "q4_0"};
   if (!quant.empty()) {
     schemes.clear();
     for (StringRef scheme : split(quant, ','))

@@ -39,7 +39,7 @@ std::vector<TargetInfo> makeTargets() {
   // "x4": the same schemes in llm-x86-pack-weights' interleave4 layout; "p8" and "p16": q8_0
   // and q4_0 stored as the AVX2 or AVX-512 panels (layouts panel8, panel16).
   const std::vector<std::string> x86LinearKernels = {
-      "f32", "f16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k",
+      "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k",
       "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
   avx2.linearKernels = x86LinearKernels;
   avx2.linearKernels.push_back("q8_0p8");

@@ -1,18 +1,19 @@
-// kernels_generic.cpp - portable float32 kernels (weights stored as float32 or binary16); the
-// reference twins of every target's kernels.
+// kernels_generic.cpp - portable float32 kernels (weights stored as float32, binary16 or
+// bfloat16); the reference twins of every target's kernels.
 // Semantics follow Hugging Face's LlamaModel in float32 (see kernels_generic.h).
 #include "kernels_generic.h"  // beside this file, here and in out/
-#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32
+#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32, llmrt_bf16_to_fp32
 
 #include <cmath>
 #include <cstring>
 
 namespace {
 
-// Float weights stored as float32 or binary16 (widened exactly as they are read, so an f16
-// kernel gives bit for bit what the f32 one gives on the widened weights).
+// Float weights stored as float32, binary16 or bfloat16 (widened exactly as they are read, so an
+// f16 or bf16 kernel gives bit for bit what the f32 one gives on the widened weights).
 inline float widen(float w) { return w; }
 inline float widen(llmrt_fp16 w) { return llmrt_fp16_to_fp32(w); }
+inline float widen(llmrt_bf16 w) { return llmrt_bf16_to_fp32(w); }
 
 template <typename W>
 void embed_float(const W* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
@@ -52,6 +53,10 @@ void llmk_embed_f16(const void* table, const int32_t* tokens, int n, int dim, fl
   embed_float(static_cast<const llmrt_fp16*>(table), tokens, n, dim, out);
 }
 
+void llmk_embed_bf16(const void* table, const int32_t* tokens, int n, int dim, float* out) {
+  embed_float(static_cast<const llmrt_bf16*>(table), tokens, n, dim, out);
+}
+
 void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
                        int dim, float eps, float* out /* (n, dim) */) {
   for (int i = 0; i < n; ++i) {
@@ -73,6 +78,11 @@ void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
 void llmk_linear_f16(const float* x, const void* w, const float* bias, int n, int k, int m,
                      float* y) {
   linear_float(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m, y);
+}
+
+void llmk_linear_bf16(const float* x, const void* w, const float* bias, int n, int k, int m,
+                      float* y) {
+  linear_float(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m, y);
 }
 
 void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads, int head_dim,

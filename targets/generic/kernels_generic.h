@@ -21,6 +21,9 @@ void llmk_embed_f32(const float* table /* (vocab, dim) */, const int32_t* tokens
 /// As llmk_embed_f32 for a binary16 table, each value widened exactly.
 void llmk_embed_f16(const void* table /* (vocab, dim) f16 */, const int32_t* tokens /* (n) */,
                     int n, int dim, float* out /* (n, dim) */);
+/// As llmk_embed_f32 for a bfloat16 table, each value widened exactly.
+void llmk_embed_bf16(const void* table /* (vocab, dim) bf16 */, const int32_t* tokens /* (n) */,
+                     int n, int dim, float* out /* (n, dim) */);
 
 /// out[i, :] = x[i, :] / sqrt(mean(x[i, :]^2) + eps) * weight
 void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
@@ -36,6 +39,13 @@ void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
 void llmk_linear_f16(const float* x /* (n, k) */, const void* w /* (m, k) f16 */,
                      const float* bias /* (m) or nullptr */, int n, int k, int m,
                      float* y /* (n, m) */);
+
+/// y = x * w^T (+ bias), w (m, k) in bfloat16 (bf16 storage, as Hugging Face checkpoints
+/// usually are: half the bytes of f32, each weight widened exactly); the same sums as
+/// llmk_linear_f32 on the widened weights.
+void llmk_linear_bf16(const float* x /* (n, k) */, const void* w /* (m, k) bf16 */,
+                      const float* bias /* (m) or nullptr */, int n, int k, int m,
+                      float* y /* (n, m) */);
 
 /// Rotary embedding in the Hugging Face "rotate half" layout: within each head, element i pairs
 /// with element i + head_dim/2 and turns by angle (pos0 + row) * inv_freq[i]. out may alias x.

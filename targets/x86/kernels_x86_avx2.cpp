@@ -503,19 +503,26 @@ typedef TileShapes<4, 2, 1, 1> QuantTiles;
 
 // ---- float linear ----------------------------------------------------------------------------
 
-/// 8 weights as floats: loaded, or widened from binary16 (F16C).
+/// 8 weights as floats: loaded, or widened from binary16 (F16C) or bfloat16 (each 16-bit value
+/// moved to the high half of its lane).
 inline __m256 load_weights8(const float* w) { return _mm256_loadu_ps(w); }
 inline __m256 load_weights8(const llmrt_fp16* w) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+}
+inline __m256 load_weights8(const llmrt_bf16* w) {
+  const __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w)));
+  return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
 }
 
 /// The first `count` (< 8) weights, zeros after them.
 inline __m256 load_weights_tail(const float* w, int count) {
   return _mm256_maskload_ps(w, tail_mask(count));
 }
-inline __m256 load_weights_tail(const llmrt_fp16* w, int count) {
-  llmrt_fp16 h[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::memcpy(h, w, sizeof(llmrt_fp16) * static_cast<size_t>(count));
+template <typename H>  // llmrt_fp16 or llmrt_bf16: both are zero as all-zero bits
+inline __m256 load_weights_tail(const H* w, int count) {
+  H h[8];
+  std::memset(h, 0, sizeof(h));
+  std::memcpy(h, w, sizeof(H) * static_cast<size_t>(count));
   return load_weights8(h);
 }
 
@@ -695,6 +702,12 @@ void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias
 void llmk_avx2_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
                                int m, int row_begin, int row_end, float* y) {
   linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
+                                             row_begin, row_end, y);
+}
+
+void llmk_avx2_linear_bf16_rows(const float* x, const void* w, const float* bias, int n, int k,
+                                int m, int row_begin, int row_end, float* y) {
+  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m,
                                              row_begin, row_end, y);
 }
 

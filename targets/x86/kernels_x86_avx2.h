@@ -40,6 +40,11 @@ void llmk_avx2_linear_f16_rows(const float* x /* (n, k) */, const void* w /* (m,
                              const float* bias /* (m) or nullptr */, int n, int k, int m,
                              int row_begin, int row_end, float* y /* (n, m) */);
 
+/// As llmk_avx2_linear_f32_rows for weights stored as bfloat16, widened as they are read.
+void llmk_avx2_linear_bf16_rows(const float* x /* (n, k) */, const void* w /* (m, k) bf16 */,
+                              const float* bias /* (m) or nullptr */, int n, int k, int m,
+                              int row_begin, int row_end, float* y /* (n, m) */);
+
 /// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias), q8_0 weights, x quantized by
 /// llmk_avx2_quantize_q8_0.
 void llmk_avx2_linear_q8_0_rows(const void* xq /* (n, ceil(k/32)) q8_0 */,

@@ -616,19 +616,26 @@ typedef TileShapes<4, 2, 2, 2> QuantTiles;
 
 // ---- float linear ----------------------------------------------------------------------------
 
-/// 16 weights as floats: loaded, or widened from binary16.
+/// 16 weights as floats: loaded, or widened from binary16 or bfloat16 (each 16-bit value moved
+/// to the high half of its lane).
 inline __m512 load_weights16(const float* w) { return _mm512_loadu_ps(w); }
 inline __m512 load_weights16(const llmrt_fp16* w) {
   return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+}
+inline __m512 load_weights16(const llmrt_bf16* w) {
+  const __m512i h = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w)));
+  return _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
 }
 
 /// The first `count` (< 16) weights, zeros after them.
 inline __m512 load_weights_tail(const float* w, int count) {
   return _mm512_maskz_loadu_ps(tail_mask16(count), w);
 }
-inline __m512 load_weights_tail(const llmrt_fp16* w, int count) {
-  llmrt_fp16 h[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  std::memcpy(h, w, sizeof(llmrt_fp16) * static_cast<size_t>(count));
+template <typename H>  // llmrt_fp16 or llmrt_bf16: both are zero as all-zero bits
+inline __m512 load_weights_tail(const H* w, int count) {
+  H h[16];
+  std::memset(h, 0, sizeof(h));
+  std::memcpy(h, w, sizeof(H) * static_cast<size_t>(count));
   return load_weights16(h);
 }
 
@@ -814,6 +821,12 @@ void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bi
 void llmk_avx512_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
                                  int m, int row_begin, int row_end, float* y) {
   linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
+                                             row_begin, row_end, y);
+}
+
+void llmk_avx512_linear_bf16_rows(const float* x, const void* w, const float* bias, int n, int k,
+                                  int m, int row_begin, int row_end, float* y) {
+  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m,
                                              row_begin, row_end, y);
 }
 

@@ -3,9 +3,10 @@
 // RUN: llmc-opt %s -split-input-file -llm-quantize | FileCheck %s --check-prefix=KEEP
 // RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=q4_k" | FileCheck %s --check-prefix=KQUANT
 // RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=f16 overrides=lm_head=q8_0" | FileCheck %s --check-prefix=F16
+// RUN: llmc-opt %s -split-input-file -llm-quantize="scheme=q8_0 overrides=layers.1.*=bf16,embed=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: not llmc-opt %s -split-input-file -llm-quantize="scheme=q3_k" 2>&1 | FileCheck %s --check-prefix=BADSCHEME
 // RUN: not llmc-opt %s -split-input-file -llm-quantize="overrides=output" 2>&1 | FileCheck %s --check-prefix=BADRULE
-// BADSCHEME: unknown quantization scheme 'q3_k' (supported: f32, f16, q8_0, q4_0, q4_1, q4_k, q6_k)
+// BADSCHEME: unknown quantization scheme 'q3_k' (supported: f32, f16, bf16, q8_0, q4_0, q4_1, q4_k, q6_k)
 // BADRULE: quantization override 'output' is not PATTERN=SCHEME
 
 // Tests the default rules: matrices take the scheme, the embedding and the output projection
@@ -29,6 +30,13 @@
 // F16: llm.weight @layers.0.q_proj.bias : tensor<64xf32>
 // F16: llm.weight @layers.1.q_proj : tensor<64x64xf16>
 // F16: llm.weight @lm_head : !llm.qweight<q8_0, [32, 64], block = 32, layout = rows>
+// BF16 (bfloat16 storage, by rule; vectors stay f32):
+// BF16: llm.weight @embed_tokens : tensor<32x64xbf16>
+// BF16: llm.weight @norm : tensor<64xf32>
+// BF16: llm.weight @layers.0.q_proj : !llm.qweight<q8_0, [64, 64], block = 32, layout = rows>
+// BF16: llm.weight @layers.0.q_proj.bias : tensor<64xf32>
+// BF16: llm.weight @layers.1.q_proj : tensor<64x64xbf16>
+// BF16: llm.weight @lm_head : !llm.qweight<q8_0, [32, 64], block = 32, layout = rows>
 // KEEP: llm.weight @layers.0.q_proj : tensor<64x64xf32>
 // KEEP: llm.weight @lm_head : tensor<32x64xf32>
 llm.weight @embed_tokens : tensor<32x64xf32>

@@ -5,7 +5,11 @@ then teacher-force transformers on prompt + generated tokens and compare every r
 dumped (the prompt's rows and each generated token fed back).
 """
 
+import json
+
+import numpy as np
 import pytest
+from safetensors import safe_open
 
 from conftest import WERROR, cxx_or_skip, random_prompt, skip_unless_runnable
 from llmc import driver, hf_models, reference
@@ -58,3 +62,35 @@ def test_warning_free(workspace, cxx, target):
     build_dir = workspace.built("odd_sizes", cxx, WERROR, target=target)
     assert f"CMAKE_CXX_FLAGS:STRING={WERROR}\n" in (build_dir / "CMakeCache.txt").read_text()
     check_against_transformers(workspace, "odd_sizes", build_dir, target)
+
+
+@pytest.mark.parametrize("target", ["generic", "x86-avx2", "x86-avx512"])
+def test_bf16_matrices_stay_bf16(workspace, tmp_path, target):
+    """A bf16 checkpoint (as Hugging Face Llamas usually are) compiled without --quant keeps its
+    matrices bf16 in weights.bin, half of float32's bytes; the bf16 kernels widen each weight
+    exactly as they read it, so every logit is bit-identical to the same model compiled with
+    --quant f32 (test_gcc / test_x86 check the bf16 build against transformers too)."""
+    skip_unless_runnable(target)
+    spec = hf_models.TEST_SPECS["bf16"]
+    folder = workspace.hf_model("bf16")
+    with safe_open(folder / "model.safetensors", "np") as f:  # numpy cannot hold bf16: shapes only
+        matrices = sum(len(f.get_slice(name).get_shape()) == 2 for name in f.keys())
+    out = workspace.compiled("bf16", target)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["tensors_by_storage"]["bf16"] == matrices, manifest["tensors_by_storage"]
+    kernel = "llmk_linear_bf16" if target == "generic" else f"llmk_{target[4:]}_linear_bf16_rows"
+    assert kernel in (out / "model.cpp").read_text()
+
+    f32_out = tmp_path / "f32"
+    driver.compile(folder, f32_out, "--target", target, "--quant", "f32", check=True)
+    f32_manifest = json.loads((f32_out / "manifest.json").read_text())
+    assert "bf16" not in f32_manifest["tensors_by_storage"]
+    assert manifest["weight_bytes"] < 0.55 * f32_manifest["weight_bytes"]
+
+    prompt = random_prompt(spec.vocab_size, PROMPT_LEN, seed=spec.seed)
+    bf16_ids, bf16_logits = driver.run(workspace.built("bf16", "g++", target=target), prompt,
+                                       STEPS, out=out, extra=["--threads", "2"])
+    f32_ids, f32_logits = driver.run(driver.build(f32_out, build_dir=tmp_path / "f32-build"),
+                                     prompt, STEPS, out=f32_out, extra=["--threads", "2"])
+    assert bf16_ids == f32_ids
+    assert np.array_equal(bf16_logits, f32_logits), np.abs(bf16_logits - f32_logits).max()

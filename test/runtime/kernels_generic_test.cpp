@@ -304,34 +304,60 @@ TEST(KernelsGenericTest, AddAllowsAliasing) {
 
 }  // namespace
 
-// ---- binary16 weights ---------------------------------------------------------------------------
+// ---- binary16 and bfloat16 weights ---------------------------------------------------------------
 
 namespace {
 
-/// m x k binary16 weights from gaussian values, with a subnormal, a negative zero and the largest
-/// half among them.
-std::vector<llmrt_fp16> f16_weights(int m, int k, unsigned seed) {
+/// A half-width float format's conversions and a few values worth storing.
+template <typename H>
+struct HalfFormat;
+template <>
+struct HalfFormat<llmrt_fp16> {
+  static llmrt_fp16 narrow(float f) { return llmrt_fp32_to_fp16(f); }
+  static float widen(llmrt_fp16 h) { return llmrt_fp16_to_fp32(h); }
+  // 2^-24 (subnormal), -0, 65504 (the largest half)
+  static std::vector<llmrt_fp16> specials() { return {0x0001, 0x8000, 0x7bff}; }
+};
+template <>
+struct HalfFormat<llmrt_bf16> {
+  static llmrt_bf16 narrow(float f) { return llmrt_fp32_to_bf16(f); }
+  static float widen(llmrt_bf16 h) { return llmrt_bf16_to_fp32(h); }
+  // 2^-133 (subnormal), -0, 1e38 (past binary16's range)
+  static std::vector<llmrt_bf16> specials() { return {{0x0001}, {0x8000}, {0x7e96}}; }
+};
+
+/// m x k weights from gaussian values, with the format's specials among them.
+template <typename H>
+std::vector<H> half_weights(int m, int k, unsigned seed) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 0.05f);
-  std::vector<llmrt_fp16> w(static_cast<size_t>(m) * k);
-  for (llmrt_fp16& h : w) h = llmrt_fp32_to_fp16(dist(rng));
-  const llmrt_fp16 specials[] = {0x0001 /* 2^-24 */, 0x8000 /* -0 */, 0x7bff /* 65504 */};
-  for (size_t i = 0; i < 3 && i < w.size(); ++i) w[i * w.size() / 3] = specials[i];
+  std::vector<H> w(static_cast<size_t>(m) * k);
+  for (H& h : w) h = HalfFormat<H>::narrow(dist(rng));
+  const std::vector<H> specials = HalfFormat<H>::specials();
+  for (size_t i = 0; i < specials.size() && i < w.size(); ++i) {
+    w[i * w.size() / specials.size()] = specials[i];
+  }
   return w;
 }
 
-std::vector<float> widened(const std::vector<llmrt_fp16>& w) {
+template <typename H>
+std::vector<float> widened(const std::vector<H>& w) {
   std::vector<float> out(w.size());
-  for (size_t i = 0; i < w.size(); ++i) out[i] = llmrt_fp16_to_fp32(w[i]);
+  for (size_t i = 0; i < w.size(); ++i) out[i] = HalfFormat<H>::widen(w[i]);
   return out;
 }
 
-// binary16 widens exactly and llmk_linear_f16 sums in llmk_linear_f32's order, so the two agree
-// bit for bit on the widened weights (llmk_linear_f32 is checked against double sums above).
-TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
+typedef void (*HalfLinear)(const float*, const void*, const float*, int, int, int, float*);
+typedef void (*HalfEmbed)(const void*, const int32_t*, int, int, float*);
+
+// Both formats widen exactly and their linears sum in llmk_linear_f32's order, so they agree
+// with it bit for bit on the widened weights (llmk_linear_f32 is checked against double sums
+// above).
+template <typename H>
+void expect_linear_equals_f32_on_widened_weights(HalfLinear linear) {
   struct Shape { int n, k, m; };
   for (Shape s : {Shape{1, 1, 1}, Shape{1, 64, 3}, Shape{5, 33, 7}, Shape{3, 257, 2}}) {
-    const std::vector<llmrt_fp16> w = f16_weights(s.m, s.k, 11 + s.k);
+    const std::vector<H> w = half_weights<H>(s.m, s.k, 11 + s.k);
     const std::vector<float> wf = widened(w);
     std::mt19937 rng(s.n * 7 + s.k);
     std::normal_distribution<float> dist(0.0f, 1.0f);
@@ -341,7 +367,7 @@ TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
     const float* no_bias = nullptr;
     for (const float* b : {no_bias, static_cast<const float*>(bias.data())}) {
       std::vector<float> got(static_cast<size_t>(s.n) * s.m), want(got.size());
-      llmk_linear_f16(x.data(), w.data(), b, s.n, s.k, s.m, got.data());
+      linear(x.data(), w.data(), b, s.n, s.k, s.m, got.data());
       llmk_linear_f32(x.data(), wf.data(), b, s.n, s.k, s.m, want.data());
       for (size_t i = 0; i < got.size(); ++i) {
         ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
@@ -352,18 +378,35 @@ TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
   }
 }
 
-TEST(KernelsGenericF16, EmbedWidensTheRows) {
+template <typename H>
+void expect_embed_widens_the_rows(HalfEmbed embed) {
   const int vocab = 5, dim = 7;
-  const std::vector<llmrt_fp16> table = f16_weights(vocab, dim, 3);
+  const std::vector<H> table = half_weights<H>(vocab, dim, 3);
   const int32_t tokens[] = {4, 0, 4, 2};
   std::vector<float> out(4 * dim);
-  llmk_embed_f16(table.data(), tokens, 4, dim, out.data());
+  embed(table.data(), tokens, 4, dim, out.data());
   for (int i = 0; i < 4; ++i) {
     for (int j = 0; j < dim; ++j) {
-      const float want = llmrt_fp16_to_fp32(table[static_cast<size_t>(tokens[i]) * dim + j]);
+      const float want = HalfFormat<H>::widen(table[static_cast<size_t>(tokens[i]) * dim + j]);
       ASSERT_EQ(std::memcmp(&out[i * dim + j], &want, sizeof want), 0) << i << "," << j;
     }
   }
+}
+
+TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
+  expect_linear_equals_f32_on_widened_weights<llmrt_fp16>(llmk_linear_f16);
+}
+
+TEST(KernelsGenericF16, EmbedWidensTheRows) {
+  expect_embed_widens_the_rows<llmrt_fp16>(llmk_embed_f16);
+}
+
+TEST(KernelsGenericBf16, LinearEqualsF32OnWidenedWeights) {
+  expect_linear_equals_f32_on_widened_weights<llmrt_bf16>(llmk_linear_bf16);
+}
+
+TEST(KernelsGenericBf16, EmbedWidensTheRows) {
+  expect_embed_widens_the_rows<llmrt_bf16>(llmk_embed_bf16);
 }
 
 }  // namespace

@@ -166,6 +166,35 @@ TEST(QuantFormatTest, Fp32ToFp16RoundsToNearestEven) {
   EXPECT_TRUE(std::isnan(llmrt_fp16_to_fp32(llmrt_fp32_to_fp16(from_bits(0x7f800001u)))));
 }
 
+TEST(QuantFormatTest, Bf16WidensExactlyAndRoundsToNearestEven) {
+  // Every finite bfloat16 is the float32 with the same high half and a zero low half; the
+  // midpoint to its upper neighbour goes to the even one of the two, a float32 step either side
+  // to the nearer one (checked over every positive and negative finite bf16).
+  for (uint32_t h = 0; h < 0x10000; ++h) {
+    const llmrt_bf16 b{static_cast<uint16_t>(h)};
+    const float f = llmrt_bf16_to_fp32(b);
+    if ((h & 0x7f80u) == 0x7f80u) {  // infinity or NaN
+      EXPECT_TRUE((h & 0x7fu) == 0 ? std::isinf(f) : std::isnan(f)) << h;
+      continue;
+    }
+    ASSERT_EQ(f, from_bits(h << 16)) << h;
+    ASSERT_EQ(llmrt_fp32_to_bf16(f).bits, h) << h;
+    if ((h & 0x7fffu) == 0x7f7fu) continue;  // the largest finite: no finite neighbour above
+    const float next = from_bits((h + 1) << 16);
+    const float mid = from_bits((h << 16) | 0x8000u);  // halfway, in float32 bits
+    ASSERT_EQ(llmrt_fp32_to_bf16(mid).bits, (h % 2 == 0) ? h : h + 1) << h;
+    ASSERT_EQ(llmrt_fp32_to_bf16(std::nextafter(mid, f)).bits, h) << h;
+    ASSERT_EQ(llmrt_fp32_to_bf16(std::nextafter(mid, next)).bits, h + 1) << h;
+  }
+  EXPECT_EQ(llmrt_fp32_to_bf16(1.0f).bits, 0x3f80);
+  EXPECT_EQ(llmrt_fp32_to_bf16(-2.5f).bits, 0xc020);
+  EXPECT_EQ(llmrt_fp32_to_bf16(from_bits(0x7f7fffffu)).bits, 0x7f80);  // FLT_MAX rounds to inf
+  EXPECT_EQ(llmrt_fp32_to_bf16(from_bits(0x7f800000u)).bits, 0x7f80);
+  const llmrt_bf16 nan = llmrt_fp32_to_bf16(from_bits(0xff800001u));  // payload only in low bits
+  EXPECT_TRUE(std::isnan(llmrt_bf16_to_fp32(nan)));
+  EXPECT_TRUE(std::signbit(llmrt_bf16_to_fp32(nan)));
+}
+
 TEST(QuantTest, GaussianRoundTripErrors) {
   const std::vector<float> x = gaussian(256 * 256, 1.0f, 11);
   for (llmrt_quant_scheme s : kSchemes) {

@@ -35,6 +35,7 @@ const IsaKernels kAvx2Kernels = {
     llmk_avx2_add_f32,
     llmk_avx2_attend_f32,
     llmk_avx2_linear_f16_rows,
+    llmk_avx2_linear_bf16_rows,
     8,
     llmk_avx2_linear_q8_0p8_rows,
     llmk_avx2_linear_q4_0p8_rows,

@@ -11,8 +11,8 @@
 #include "runtime/quant_format.h"  // llmrt_fp16_to_fp32 for the cvtph_ps shim
 
 // SIMDe 0.7.4 lacks a few AVX-512F intrinsics the kernels use; these follow the instructions'
-// definitions (cvtps_epi32: round to nearest even, out of range or NaN -> INT32_MIN; masked
-// loads and stores touch no masked-off element).
+// definitions (cvtepu16_epi32: zero-extended; cvtps_epi32: round to nearest even, out of range
+// or NaN -> INT32_MIN; masked loads and stores touch no masked-off element).
 namespace llmc_simde_shims {
 
 inline simde__m512 cvtepi32_ps(simde__m512i a) {
@@ -56,6 +56,13 @@ inline simde__m512 roundscale_ps(simde__m512 a, int imm) {
   return simde__m512_from_private(r);
 }
 
+inline simde__m512i cvtepu16_epi32(simde__m256i a) {
+  simde__m256i_private a_ = simde__m256i_to_private(a);
+  simde__m512i_private r;
+  for (int i = 0; i < 16; ++i) r.i32[i] = a_.u16[i];
+  return simde__m512i_from_private(r);
+}
+
 inline simde__m512d cvtps_pd(simde__m256 a) {
   simde__m256_private a_ = simde__m256_to_private(a);
   simde__m512d_private r;
@@ -94,6 +101,8 @@ inline void mask_storeu_ps(void* p, simde__mmask16 k, simde__m512 a) {
 #define _mm512_srai_epi32(a, imm) llmc_simde_shims::srai_epi32(a, imm)
 #undef _mm512_roundscale_ps
 #define _mm512_roundscale_ps(a, imm) llmc_simde_shims::roundscale_ps(a, imm)
+#undef _mm512_cvtepu16_epi32
+#define _mm512_cvtepu16_epi32(a) llmc_simde_shims::cvtepu16_epi32(a)
 #undef _mm512_cvtps_pd
 #define _mm512_cvtps_pd(a) llmc_simde_shims::cvtps_pd(a)
 #undef _mm512_maskz_loadu_ps

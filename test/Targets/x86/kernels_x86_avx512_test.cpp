@@ -46,6 +46,7 @@ const IsaKernels kAvx512Kernels = {
     llmk_avx512_add_f32,
     llmk_avx512_attend_f32,
     llmk_avx512_linear_f16_rows,
+    llmk_avx512_linear_bf16_rows,
     16,
 #if !defined(LLMC_X86_AVX512_EMULATED) || defined(LLMC_X86_EMULATE_VNNI)
     llmk_avx512_linear_q8_0p16_rows,

@@ -19,8 +19,9 @@
 //                       to the unpacked kernel from 4 tokens on (both through the panels)
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
-//   linear_f16_rows     llmk_linear_f16 up to 1e-5 of the sum of |terms|, and bit-identical to
-//                       linear_f32_rows on the weights widened (the same products and order)
+//   linear_f16_rows     llmk_linear_f16 / llmk_linear_bf16 up to 1e-5 of the sum of |terms|,
+//   linear_bf16_rows    and bit-identical to linear_f32_rows on the weights widened (the same
+//                       products and order)
 //   attend              llmk_attend_f32 up to 1e-5 of the sum of |terms| (softmax weight times
 //                       |value|), MHA and GQA, odd head_dim, decode and prefill rows after a
 //                       history, over head ranges that split the heads anywhere; the columns of
@@ -82,7 +83,8 @@ struct IsaKernels {
   void (*swiglu)(const float* gate, const float* up, int count, float* out);
   void (*add)(const float* a, const float* b, int count, float* out);
   attend_fn attend;  // llmk_attend_f32's signature
-  f16_linear_rows_fn linear_f16_rows;  // binary16 weights, float activations
+  f16_linear_rows_fn linear_f16_rows;   // binary16 weights, float activations
+  f16_linear_rows_fn linear_bf16_rows;  // bfloat16 weights, float activations
   // q8_0 and q4_0 on weights stored as panels of panel_rows rows (llmrt_pack_panels): panel8
   // on AVX2, panel16 on AVX-512.
   int panel_rows;
@@ -759,20 +761,26 @@ TEST_P(X86Kernels, LinearQ6_Kx4MatchesGeneric) {
 
 // ---- float kernels ---------------------------------------------------------------------------
 
-/// Gaussian weights stored as float32, or rounded to binary16 (`f16`, with `f32` then holding
-/// the widened values the kernels multiply).
+enum class FloatStorage { f32, f16, bf16 };
+
+/// Gaussian weights stored as float32, or rounded to binary16 (`f16`) or bfloat16 (`bf16`), with
+/// `f32` then holding the widened values the kernels multiply.
 struct FloatWeights {
   std::vector<float> f32;
   std::vector<llmrt_fp16> f16;
+  std::vector<llmrt_bf16> bf16;
 };
 
-inline FloatWeights float_weights(size_t count, unsigned seed, bool binary16) {
+inline FloatWeights float_weights(size_t count, unsigned seed, FloatStorage storage) {
   FloatWeights w;
   w.f32 = gaussian(count, seed);
-  if (binary16) {
-    for (float& v : w.f32) {
+  for (float& v : w.f32) {
+    if (storage == FloatStorage::f16) {
       w.f16.push_back(llmrt_fp32_to_fp16(v));
       v = llmrt_fp16_to_fp32(w.f16.back());
+    } else if (storage == FloatStorage::bf16) {
+      w.bf16.push_back(llmrt_fp32_to_bf16(v));
+      v = llmrt_bf16_to_fp32(w.bf16.back());
     }
   }
   return w;
@@ -782,7 +790,7 @@ inline FloatWeights float_weights(size_t count, unsigned seed, bool binary16) {
 /// row ranges, and checks it against `reference(x, w, bias, n, k, m, y)` (the generic kernel) up
 /// to 1e-5 of the sum of |terms|. Returns the outputs of every shape, in order.
 template <typename Linear, typename Reference>
-std::vector<float> check_float_linear(bool binary16, Linear linear, Reference reference) {
+std::vector<float> check_float_linear(FloatStorage storage, Linear linear, Reference reference) {
   const Shape shapes[] = {{1, 1, 1},  {1, 7, 3},    {2, 8, 9},     {3, 9, 17},  {4, 15, 5},
                           {5, 16, 33}, {17, 31, 10}, {1, 4099, 21}, {4, 1024, 19}, {6, 333, 7},
                           {6, 4099, 37}};
@@ -791,7 +799,7 @@ std::vector<float> check_float_linear(bool binary16, Linear linear, Reference re
   for (const Shape& s : shapes) {
     const int n = s.n, k = s.k, m = s.m;
     const std::vector<float> x = gaussian(static_cast<size_t>(n) * k, 3 + case_index);
-    const FloatWeights w = float_weights(static_cast<size_t>(m) * k, 5 + case_index, binary16);
+    const FloatWeights w = float_weights(static_cast<size_t>(m) * k, 5 + case_index, storage);
     const std::vector<float> bias = gaussian(m, 9 + case_index);
     const float* b = case_index % 2 ? bias.data() : nullptr;
     std::vector<float> want(static_cast<size_t>(n) * m);
@@ -821,7 +829,7 @@ TEST_P(X86Kernels, LinearF32MatchesGeneric) {
   if (isa().linear_f32_rows == nullptr) GTEST_SKIP();
   const IsaKernels& isa_kernels = isa();
   check_float_linear(
-      /*binary16=*/false,
+      FloatStorage::f32,
       [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
           int r1, float* y) {
         isa_kernels.linear_f32_rows(x, w.f32.data(), b, n, k, m, r0, r1, y);
@@ -831,28 +839,49 @@ TEST_P(X86Kernels, LinearF32MatchesGeneric) {
       });
 }
 
-TEST_P(X86Kernels, LinearF16MatchesGenericAndWidenedF32) {
-  if (isa().linear_f16_rows == nullptr || isa().linear_f32_rows == nullptr) GTEST_SKIP();
-  const IsaKernels& isa_kernels = isa();
-  const auto generic = [](const float* x, const FloatWeights& w, const float* b, int n, int k,
-                          int m, float* y) { llmk_linear_f16(x, w.f16.data(), b, n, k, m, y); };
-  const std::vector<float> f16 = check_float_linear(
-      /*binary16=*/true,
-      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
-          int r1, float* y) {
-        isa_kernels.linear_f16_rows(x, w.f16.data(), b, n, k, m, r0, r1, y);
-      },
-      generic);
-  // The float32 kernel on the widened weights: every output bit-identical.
+/// A half-width storage's kernel (`half`, on the stored weights) against the generic twin, and
+/// bit-identical to the float32 kernel on the widened weights.
+template <typename Half, typename Generic>
+void check_half_float_linear(const IsaKernels& isa_kernels, FloatStorage storage, Half half,
+                             Generic generic) {
+  const std::vector<float> narrow = check_float_linear(storage, half, generic);
   const std::vector<float> widened = check_float_linear(
-      /*binary16=*/true,
+      storage,
       [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
           int r1, float* y) {
         isa_kernels.linear_f32_rows(x, w.f32.data(), b, n, k, m, r0, r1, y);
       },
       generic);
-  ASSERT_EQ(f16.size(), widened.size());
-  for (size_t i = 0; i < f16.size(); ++i) ASSERT_EQ(f16[i], widened[i]) << "output " << i;
+  ASSERT_EQ(narrow.size(), widened.size());
+  for (size_t i = 0; i < narrow.size(); ++i) ASSERT_EQ(narrow[i], widened[i]) << "output " << i;
+}
+
+TEST_P(X86Kernels, LinearF16MatchesGenericAndWidenedF32) {
+  if (isa().linear_f16_rows == nullptr || isa().linear_f32_rows == nullptr) GTEST_SKIP();
+  const IsaKernels& isa_kernels = isa();
+  check_half_float_linear(
+      isa_kernels, FloatStorage::f16,
+      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
+          int r1, float* y) {
+        isa_kernels.linear_f16_rows(x, w.f16.data(), b, n, k, m, r0, r1, y);
+      },
+      [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
+        llmk_linear_f16(x, w.f16.data(), b, n, k, m, y);
+      });
+}
+
+TEST_P(X86Kernels, LinearBf16MatchesGenericAndWidenedF32) {
+  if (isa().linear_bf16_rows == nullptr || isa().linear_f32_rows == nullptr) GTEST_SKIP();
+  const IsaKernels& isa_kernels = isa();
+  check_half_float_linear(
+      isa_kernels, FloatStorage::bf16,
+      [&](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, int r0,
+          int r1, float* y) {
+        isa_kernels.linear_bf16_rows(x, w.bf16.data(), b, n, k, m, r0, r1, y);
+      },
+      [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
+        llmk_linear_bf16(x, w.bf16.data(), b, n, k, m, y);
+      });
 }
 
 TEST_P(X86Kernels, RmsNormMatchesGeneric) {
