@@ -533,11 +533,41 @@ struct KernelFloat {
                    int k, float out[R][C]);
 };
 
-typedef TileShapes<8, 4, 2, 2> FloatTiles;
+typedef TileShapes<1, 4, 2, 2> FloatTiles;  // decode row by row (kernels_x86_tiling.h)
 
-/// out[r][c] = w row r . x row c over k values, an R x C tile of 8-float FMAs.
+/// w . x over k values for one row: 4 accumulators over 32 values a step, the row prefetched
+/// ahead (the decode tile).
+template <typename W>
+float row_dot(const W* w, const float* x, int k) {
+  __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                   _mm256_setzero_ps()};
+  int j = 0;
+  for (; j + 32 <= k; j += 32) {
+    prefetch_float_row(w + j, prefetch_lines(32 * sizeof(W)));
+    LLMK_UNROLL
+    for (int u = 0; u < 4; ++u) {
+      acc[u] = _mm256_fmadd_ps(load_weights8(w + j + 8 * u), _mm256_loadu_ps(x + j + 8 * u),
+                               acc[u]);
+    }
+  }
+  for (; j + 8 <= k; j += 8) {
+    acc[0] = _mm256_fmadd_ps(load_weights8(w + j), _mm256_loadu_ps(x + j), acc[0]);
+  }
+  if (j < k) {
+    const __m256 xv = _mm256_maskload_ps(x + j, tail_mask(k - j));
+    acc[0] = _mm256_fmadd_ps(load_weights_tail(w + j, k - j), xv, acc[0]);
+  }
+  return hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+}
+
+/// out[r][c] = w row r . x row c over k values, an R x C tile of 8-float FMAs (row_dot for one
+/// row and one token).
 template <int R, int C, typename W>
 void KernelFloat::tile(const W* w, const float* x, int k, float out[R][C]) {
+  if constexpr (R == 1 && C == 1) {
+    out[0][0] = row_dot(w, x, k);
+    return;
+  }
   __m256 acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {

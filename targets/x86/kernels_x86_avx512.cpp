@@ -646,11 +646,41 @@ struct KernelFloat {
                    int k, float out[R][C]);
 };
 
-typedef TileShapes<8, 4, 4, 4> FloatTiles;
+typedef TileShapes<1, 4, 4, 4> FloatTiles;  // decode row by row (kernels_x86_tiling.h)
 
-/// out[r][c] = w row r . x row c over k values, an R x C tile of 16-float FMAs.
+/// w . x over k values for one row: 4 accumulators over 64 values a step, the row prefetched
+/// ahead (the decode tile).
+template <typename W>
+float row_dot(const W* w, const float* x, int k) {
+  __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
+                   _mm512_setzero_ps()};
+  int j = 0;
+  for (; j + 64 <= k; j += 64) {
+    prefetch_float_row(w + j, prefetch_lines(64 * sizeof(W)));
+    LLMK_UNROLL
+    for (int u = 0; u < 4; ++u) {
+      acc[u] = _mm512_fmadd_ps(load_weights16(w + j + 16 * u), _mm512_loadu_ps(x + j + 16 * u),
+                               acc[u]);
+    }
+  }
+  for (; j + 16 <= k; j += 16) {
+    acc[0] = _mm512_fmadd_ps(load_weights16(w + j), _mm512_loadu_ps(x + j), acc[0]);
+  }
+  if (j < k) {
+    const __m512 xv = _mm512_maskz_loadu_ps(tail_mask16(k - j), x + j);
+    acc[0] = _mm512_fmadd_ps(load_weights_tail(w + j, k - j), xv, acc[0]);
+  }
+  return hsum(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+}
+
+/// out[r][c] = w row r . x row c over k values, an R x C tile of 16-float FMAs (row_dot for
+/// one row and one token).
 template <int R, int C, typename W>
 void KernelFloat::tile(const W* w, const float* x, int k, float out[R][C]) {
+  if constexpr (R == 1 && C == 1) {
+    out[0][0] = row_dot(w, x, k);
+    return;
+  }
   __m512 acc[R][C];
   LLMK_UNROLL
   for (int r = 0; r < R; ++r) {
