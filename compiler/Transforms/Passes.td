@@ -26,11 +26,11 @@ def LLMQuantize : Pass<"llm-quantize", "mlir::ModuleOp"> {
     An empty `scheme` leaves weights without an override as imported (float, or the GGUF
     tensor's own scheme).
 
-    Fallbacks, applied to whatever block scheme was chosen: a weight whose rows are not a multiple of
-    32 gets q8_0 (its last block zero-padded): llama.cpp keeps such tensors in f16, and q8_0
-    holds their accuracy at half the bytes. A k-quant (256-element blocks) for rows that are not
-    a multiple of 256 falls back to q4_1 (for q4_k) or q8_0 (for q6_k), since padding a short
-    row to a whole super-block would cost more bits than the fallback.
+    Fallbacks, applied to whatever block scheme was chosen: a weight whose rows are not a
+    multiple of 32 gets q8_0 (its last block zero-padded): llama.cpp keeps such tensors in f16,
+    and q8_0 holds their accuracy at half the bytes. A k-quant (256-element blocks) for rows
+    that are not a multiple of 256 falls back to q4_1 (for q4_k) or q8_0 (for q6_k), since
+    padding a short row to a whole super-block would cost more bits than the fallback.
 
     Before:
     ```mlir

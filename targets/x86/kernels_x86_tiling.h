@@ -407,7 +407,6 @@ inline int32_t q8_k_sum_pair(const llmrt_block_q8_K& x, int i) {
   return s16_pair(lo, hi);
 }
 
-
 /// The PanelX of blocks [b0, b0 + nb) of tokens [0, nt).
 template <class P>
 void prepare_panel_x(const typename P::XBlock* x, size_t blocks, int nt, int b0, int nb,
