@@ -791,10 +791,13 @@ inline FloatWeights float_weights(size_t count, unsigned seed, FloatStorage stor
 /// to 1e-5 of the sum of |terms|. Returns the outputs of every shape, in order.
 template <typename Linear, typename Reference>
 std::vector<float> check_float_linear(FloatStorage storage, Linear linear, Reference reference) {
-  // One token: the decode row tile's every step (k = 100: 64 + 16 + 16 + a tail of 4).
+  // One token: the decode row tile's every step (k = 100: 64 + 16 + 16 + a tail of 4). Prompts
+  // walk blocks of rows (kFloatRowBlockBytes): k = 4099 and 1500 make several per range, of
+  // other sizes for float32 than for the 16-bit storages.
   const Shape shapes[] = {{1, 1, 1},    {1, 7, 3},     {1, 100, 5},  {2, 8, 9},
                           {3, 9, 17},   {4, 15, 5},    {5, 16, 33},  {17, 31, 10},
-                          {1, 4099, 21}, {4, 1024, 19}, {6, 333, 7}, {6, 4099, 37}};
+                          {1, 4099, 21}, {4, 1024, 19}, {6, 333, 7}, {6, 4099, 37},
+                          {9, 1500, 61}};
   std::vector<float> all;
   int case_index = 0;
   for (const Shape& s : shapes) {
