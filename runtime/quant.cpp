@@ -375,36 +375,3 @@ void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t
     case LLMRT_Q6_K: llmrt_dequantize_row_q6_k(blocks, k, out); return;
   }
 }
-
-void llmrt_interleave_rows4(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes,
-                            void* out) {
-  const uint8_t* src = static_cast<const uint8_t*>(in);
-  uint8_t* dst = static_cast<uint8_t*>(out);
-  const int64_t n = LLMRT_INTERLEAVE_ROWS;
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t* row = src + r * row_blocks * block_bytes;
-    uint8_t* group = dst + (r / n) * n * row_blocks * block_bytes;
-    for (int64_t b = 0; b < row_blocks; ++b) {
-      std::memcpy(group + (b * n + r % n) * block_bytes, row + b * block_bytes, block_bytes);
-    }
-  }
-}
-
-void llmrt_pack_panels(const void* in, int64_t rows, int64_t panel_rows, int64_t row_blocks,
-                       int64_t block_bytes, void* out) {
-  const uint8_t* src = static_cast<const uint8_t*>(in);
-  uint8_t* dst = static_cast<uint8_t*>(out);
-  const int64_t n = panel_rows, scale_bytes = 2, words = (block_bytes - scale_bytes) / 4;
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t* row = src + r * row_blocks * block_bytes;
-    uint8_t* panel = dst + (r / n) * n * row_blocks * block_bytes;
-    for (int64_t b = 0; b < row_blocks; ++b) {
-      const uint8_t* block = row + b * block_bytes;
-      uint8_t* column = panel + b * n * block_bytes;
-      std::memcpy(column + (r % n) * scale_bytes, block, scale_bytes);
-      for (int64_t j = 0; j < words; ++j) {
-        std::memcpy(column + n * scale_bytes + (j * n + r % n) * 4, block + scale_bytes + 4 * j, 4);
-      }
-    }
-  }
-}

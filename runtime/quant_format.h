@@ -313,30 +313,4 @@ void llmrt_quantize_row(llmrt_quant_scheme scheme, const float* x /* (k) */, int
 void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t k,
                           float* out /* (k) */);
 
-// ---- packed weights (the x86 targets' `layout = interleave4`) ------------------------------
-// Groups of 4 consecutive rows with their blocks interleaved: block b of the group's rows 0..3
-// stored together, so that a kernel computing 4 rows at once streams one contiguous run of memory.
-// Block b of row r sits at block index (r / 4) * 4 * row_blocks + b * 4 + r % 4.
-#define LLMRT_INTERLEAVE_ROWS 4
-
-/// Reorders `rows` rows (a multiple of LLMRT_INTERLEAVE_ROWS) of `row_blocks` blocks of
-/// `block_bytes` each, stored row after row in `in`, into the interleaved layout in `out` (the
-/// same size; the buffers must not overlap).
-void llmrt_interleave_rows4(const void* in, int64_t rows, int64_t row_blocks, int64_t block_bytes,
-                            void* out);
-
-// ---- panels (the x86 targets' `layout = panel8` and `panel16`) -------------------------------
-// Groups of P consecutive rows (8: x86-avx2, 16: x86-avx512) stored block column by block
-// column, each column transposed in 4-byte words: what the kernels multiply with one 32-bit lane
-// per row. For blocks that are one fp16 scale followed by their quant bytes (q8_0: 32, q4_0:
-// 16), block b of panel p (rows Pp..Pp+P-1) takes P blocks' bytes at block index
-// (p * row_blocks + b) * P: the P rows' scales (row order), then for each word j of the quants
-// the P rows' bytes 4j..4j+3 (row order).
-
-/// Reorders `rows` rows (a multiple of `panel_rows`) of `row_blocks` blocks of `block_bytes` each
-/// (2 bytes of fp16 scale, then a multiple of 4 quant bytes) into panels of `panel_rows` rows in
-/// `out` (the same size; the buffers must not overlap).
-void llmrt_pack_panels(const void* in, int64_t rows, int64_t panel_rows, int64_t row_blocks,
-                       int64_t block_bytes, void* out);
-
 #endif  // LLMC_RUNTIME_QUANT_FORMAT_H

@@ -8,7 +8,7 @@
 #define LLMC_COMPILER_EMITTER_EMITTER_H
 
 #include "compiler/Importer/ModelConfig.h"
-#include "targets/common/TargetInfo.h"
+#include "targets/common/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
@@ -22,7 +22,7 @@ struct EmitOptions {
   std::string modelName;         ///< e.g. "stories260K": a file name, never a path
   std::string sourceDescription; ///< e.g. "llama2.c checkpoint v0"
   std::string target = "generic";
-  const TargetInfo *targetInfo = nullptr; ///< the registry's entry for `target`
+  const TargetDescription *targetInfo = nullptr; ///< the registry's entry for `target`
   std::string quant = "f32";     ///< the scheme asked for, for the manifest
   bool showProgress = false;     ///< progress lines on stderr while writing weights
 };

@@ -7,7 +7,7 @@
 //             of the KV cache (llm.qkv_projection);
 //   epilogue  per part of rows: RoPE (whole heads), the residual add, or SwiGLU.
 // On a threaded target whose microkernels cover the op's weights the products and epilogues
-// run as one llmrt_parallel_for over the parts llm-x86-tile chose; otherwise they are
+// run as one llmrt_parallel_for over the parts the target's tiling pass chose; otherwise they are
 // sequential calls of the generic kernels, one per weight, and the epilogue over whole rows.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +20,9 @@ using namespace mlir;
 
 namespace llmc {
 namespace {
+
+/// Who sets llm.row_parts, for messages.
+constexpr const char *kTilingPass = "the target's tiling pass";
 
 /// What happens to a part of a destination's rows once they are computed.
 struct Epilogue {
@@ -51,8 +54,8 @@ public:
       return failure();
     if (!micro)
       return writeSequential(*in, k, products);
-    FailureOr<int64_t> parts = code.requiredAttr(&op, kRowPartsAttr, "llm-x86-tile");
-    FailureOr<int64_t> perPart = code.requiredAttr(&op, kRowsPerPartAttr, "llm-x86-tile");
+    FailureOr<int64_t> parts = code.requiredAttr(&op, kRowPartsAttr, kTilingPass);
+    FailureOr<int64_t> perPart = code.requiredAttr(&op, kRowsPerPartAttr, kTilingPass);
     if (failed(parts) || failed(perPart))
       return failure();
     os << "  llmrt_parallel_for(m->pool, " << *parts << ", [&](int part) {  // " << *perPart
@@ -234,8 +237,8 @@ LogicalResult writeCachedAttention(ModelCode &code, llm::CachedAttentionOp atten
             << scoresRef << ", " << out << ");\n";
     return success();
   }
-  FailureOr<int64_t> parts = code.requiredAttr(op, kRowPartsAttr, "llm-x86-tile");
-  FailureOr<int64_t> perPart = code.requiredAttr(op, kRowsPerPartAttr, "llm-x86-tile");
+  FailureOr<int64_t> parts = code.requiredAttr(op, kRowPartsAttr, kTilingPass);
+  FailureOr<int64_t> perPart = code.requiredAttr(op, kRowsPerPartAttr, kTilingPass);
   if (failed(parts) || failed(perPart))
     return failure();
   code.os << "  llmrt_parallel_for(m->pool, " << *parts << ", [&](int part) {  // " << *perPart

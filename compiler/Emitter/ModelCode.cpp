@@ -22,26 +22,17 @@ bool ModelCode::isFloatStorage(StringRef storage) {
 }
 
 std::string ModelCode::storageOf(llm::WeightOp weight) {
-  // Packed weights have their own kernels, named after the storage: ..._linear_q4_0x4_rows.
+  // Weights in a target's layout have their own kernels, named after the storage:
+  // ..._linear_q4_0x4_rows.
   llm::QWeightType quantized = weight.getQuantizedType();
-  if (!quantized)
+  if (!quantized || !quantized.getLayout())
     return schemeOf(weight);
-  switch (quantized.getLayout()) {
-  case llm::WeightLayout::rows:
-    return schemeOf(weight);
-  case llm::WeightLayout::interleave4:
-    return schemeOf(weight) + "x4";
-  case llm::WeightLayout::panel8:
-    return schemeOf(weight) + "p8";
-  case llm::WeightLayout::panel16:
-    return schemeOf(weight) + "p16";
-  }
-  llvm_unreachable("unknown layout");
+  return schemeOf(weight) + quantized.getLayout().getKernelSuffix().str();
 }
 
 bool ModelCode::isPacked(llm::WeightOp weight) {
   llm::QWeightType quantized = weight.getQuantizedType();
-  return quantized && quantized.getLayout() != llm::WeightLayout::rows;
+  return quantized && quantized.getLayout();
 }
 
 bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {

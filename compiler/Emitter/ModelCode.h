@@ -11,7 +11,7 @@
 
 #include "compiler/Emitter/Emitter.h"
 #include "dialects/llm/LLMOps.h"
-#include "targets/common/TargetInfo.h"
+#include "targets/common/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -37,7 +37,7 @@ public:
             llvm::raw_ostream &os)
       : module(module), options(options), kv(kv), os(os) {}
 
-  const TargetInfo &target() const { return *options.targetInfo; }
+  const TargetDescription &target() const { return *options.targetInfo; }
 
   /// The C++ expression for an activation value.
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
@@ -57,7 +57,7 @@ public:
   bool isPacked(mlir::FlatSymbolRefAttr symbol);
   static bool isPacked(mlir::llm::WeightOp weight);
   /// The float32 kernel for an elementwise op: the target's own when it has one
-  /// (llmk_avx2_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
+  /// (llmk_<prefix>_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
   std::string elementwiseKernel(llvm::StringRef op) const;
   /// Columns of a (tokens, columns) activation.
   static int64_t columns(mlir::Value v) {

@@ -138,16 +138,11 @@ private:
     writeRopeTables();
   }
 
-  /// #include lines for the target's kernel headers.
+  /// #include lines for the target's kernel API headers.
   std::string kernelIncludes() {
     std::string text;
-    // The kernels' API headers only (kernels_generic.h, kernels_x86_avx2.h); helper headers
-    // such as kernels_x86_tiling.h are the kernel sources' own business.
-    for (const std::string &file : target().kernelFiles)
-      if (StringRef(file).ends_with("kernels_generic.h") ||
-          (!target().kernelPrefix.empty() &&
-           StringRef(file).ends_with("_" + target().kernelPrefix + ".h")))
-        text += "#include \"" + llvm::sys::path::filename(file).str() + "\"\n";
+    for (const std::string &file : target().kernelHeaders)
+      text += "#include \"" + llvm::sys::path::filename(file).str() + "\"\n";
     return text;
   }
 

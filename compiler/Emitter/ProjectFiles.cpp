@@ -15,7 +15,7 @@ constexpr const char *kLlmcVersion = LLMC_VERSION;
 
 /// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
 /// go to the top. Empty for files this target does not use.
-std::string destinationOf(llvm::StringRef source, const TargetInfo &target) {
+std::string destinationOf(llvm::StringRef source, const TargetDescription &target) {
   if (source.starts_with("runtime/"))
     return source.str();
   for (const std::string &file : target.kernelFiles)
@@ -47,7 +47,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
      << "target_include_directories(llm_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
      << "target_compile_features(llm_model PUBLIC cxx_std_17)\n"
      << "target_link_libraries(llm_model PUBLIC Threads::Threads)\n";
-  const TargetInfo &target = *options.targetInfo;
+  const TargetDescription &target = *options.targetInfo;
   if (!target.compileFlags.empty()) {
     os << "# The " << target.name << " microkernels need these instruction sets.\n"
        << "if(CMAKE_CXX_COMPILER_ID MATCHES \"GNU|Clang\")\n"

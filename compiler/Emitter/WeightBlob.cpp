@@ -136,25 +136,14 @@ llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
   if (llvm::Error error = rowMajorBytes(weight, weights, floats, bytes))
     return error;
   llm::QWeightType quantized = weight.getQuantizedType();
-  if (!quantized || quantized.getLayout() == llm::WeightLayout::rows)
+  if (!quantized || !quantized.getLayout())
     return llvm::Error::success();
   if (bytes.size() != uint64_t(quantized.getNumRows() * quantized.getRowBytes()))
     return llvm::Error::success(); // the caller reports the size mismatch
   packed.resize(bytes.size());
-  int64_t rowBlocks = quantized.getRowBytes() / quantized.getBlockBytes();
-  switch (quantized.getLayout()) {
-  case llm::WeightLayout::rows:
-    break;
-  case llm::WeightLayout::interleave4:
-    llmrt_interleave_rows4(bytes.data(), quantized.getNumRows(), rowBlocks,
-                           quantized.getBlockBytes(), packed.data());
-    break;
-  case llm::WeightLayout::panel8:
-  case llm::WeightLayout::panel16:
-    llmrt_pack_panels(bytes.data(), quantized.getNumRows(), llm::panelRows(quantized.getLayout()),
-                      rowBlocks, quantized.getBlockBytes(), packed.data());
-    break;
-  }
+  quantized.getLayout().packBlocks(bytes.data(), quantized.getNumRows(),
+                                   quantized.getRowBytes() / quantized.getBlockBytes(),
+                                   quantized.getBlockBytes(), packed.data());
   bytes.swap(packed);
   return llvm::Error::success();
 }

@@ -16,22 +16,23 @@ struct PipelineOptions {
   std::vector<std::string> quantOverrides; ///< PATTERN=SCHEME, first match wins
   int64_t cores = 0;                       ///< threads to plan for; 0: the target's default
   bool fuse = true;                        ///< run the fusion passes
-  std::optional<bool> packWeights;         ///< x86: run llm-x86-pack-weights on every scheme
-                                           ///< (unset: TargetInfo::packedSchemes only)
+  std::optional<bool> packWeights;         ///< the target's weight layouts for every scheme,
+                                           ///< none, or (unset) the target's choice
 };
 
 /// From an imported module to one the emitter accepts for `options.target` (a name from
-/// targets/common/TargetInfo's registry):
+/// the registry in targets/Targets.h):
 ///   llm-quantize -> canonicalize
 ///   -> llm-fuse-gate-up -> llm-fuse-qkv -> llm-fuse-rope-kv -> llm-fuse-norm-into-linear
 ///   -> llm-fuse-residual
-///   -> [x86: llm-x86-tile -> llm-x86-pack-weights] -> llm-plan-memory
+///   -> the target's passes (TargetBackend::buildPipeline: tiling, weight layouts)
+///   -> llm-plan-memory
 /// The fusions run after quantization because which linears may share a quantized input
 /// depends on their schemes; SwiGLU before QKV so that gate and up pair with each other rather
 /// than join the group of their input; norm and residual last, onto the grouped ops.
 void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &options);
 
-/// Registers the passes and `llm-compile-pipeline` for llmc-opt.
+/// Registers the passes (every target's too) and `llm-compile-pipeline` for llmc-opt.
 void registerLLMPassesAndPipelines();
 
 } // namespace llmc

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Pipelines/Pipelines.h"
 #include "dialects/llm/LLMDialect.h"
+#include "targets/Targets.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -14,6 +15,7 @@
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::llm::LLMDialect, mlir::func::FuncDialect>();
+  llmc::registerTargetDialects(registry);
   mlir::registerCanonicalizerPass();
   mlir::registerCSEPass();
   llmc::registerLLMPassesAndPipelines();

@@ -13,7 +13,7 @@
 #include "compiler/Importer/LlamaToIR.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/tools/Inspect.h"
-#include "targets/common/TargetInfo.h"
+#include "targets/Targets.h"
 #include "dialects/llm/LLMDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -43,8 +43,7 @@ cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
 cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is an llmc output)"),
                                 cl::value_desc("folder"), cl::sub(compileCommand));
 cl::opt<std::string> target("target",
-                            cl::desc("Code generation target: generic (default), x86-avx2, "
-                                     "x86-avx512"),
+                            cl::desc("Code generation target (main() lists the registry's)"),
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
@@ -70,9 +69,9 @@ cl::opt<bool> noFusion("no-fusion",
                        cl::sub(compileCommand));
 cl::opt<cl::boolOrDefault> packWeights(
     "pack-weights",
-    cl::desc("x86: interleave quantized weights in groups of 4 rows (llm-x86-pack-weights; "
-             "q8_0 and q4_0 as 8- or 16-row panels), every scheme; default: the schemes the "
-             "target measured faster packed (docs/targets.md), =false keeps all row after row"),
+    cl::desc("Store quantized weights of every scheme in the target's own layouts where its "
+             "kernels read them; default: the schemes the target measured faster so "
+             "(docs/targets.md), =false keeps all row after row"),
     cl::sub(compileCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
@@ -148,13 +147,14 @@ int inspect() {
 
 int compile() {
   bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
-  const llmc::TargetInfo *targetInfo = llmc::lookupTarget(target);
-  if (!targetInfo)
+  const llmc::TargetBackend *backend = llmc::lookupTarget(target);
+  if (!backend)
     return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
   if (cores < 0)
     return fail("--cores must be positive");
-  if (packWeights == cl::BOU_TRUE && !targetInfo->usesX86Passes())
-    return fail("--pack-weights needs an x86 target: " + target + "'s kernels read rows only");
+  if (packWeights == cl::BOU_TRUE && !backend->hasWeightLayouts())
+    return fail("--pack-weights needs a target with weight layouts of its own: " + target +
+                "'s kernels read rows only");
   if (emit != "out" && emit != "mlir" && emit != "mlir-planned")
     return fail("unknown --emit '" + emit + "' (supported: out, mlir, mlir-planned)");
   if (prefillTokens <= 0)
@@ -181,7 +181,9 @@ int compile() {
   if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
     return fail(std::move(error));
 
-  mlir::MLIRContext context;
+  mlir::DialectRegistry registry;
+  llmc::registerTargetDialects(registry);
+  mlir::MLIRContext context(registry);
   mlir::ScopedDiagnosticHandler diagnostics(&context, [](mlir::Diagnostic &diag) {
     WithColor::error(errs(), "llmc") << diag.getLocation() << ": " << diag.str() << "\n";
     return mlir::success();
@@ -224,7 +226,7 @@ int compile() {
   emitOptions.modelName = modelName(modelPath);
   emitOptions.sourceDescription = model->sourceDescription;
   emitOptions.target = target;
-  emitOptions.targetInfo = targetInfo;
+  emitOptions.targetInfo = &backend->getDescription();
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   llmc::EmitSummary summary;
@@ -246,6 +248,9 @@ int compile() {
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   cl::SetVersionPrinter([](raw_ostream &os) { os << "llmc " << LLMC_VERSION << "\n"; });
+  static const std::string targetHelp =
+      "Code generation target: " + llmc::targetNames() + " (default: generic)";
+  target.setDescription(targetHelp);
   cl::ParseCommandLineOptions(argc, argv,
                               "llmc: compile Llama-family models into standalone C++\n\n"
                               "  llmc compile MODEL -o OUT [--target generic] [--quant q4_0]\n"

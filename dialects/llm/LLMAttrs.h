@@ -7,14 +7,13 @@
 #include "mlir/IR/DialectImplementation.h"
 
 #include "dialects/llm/LLMEnums.h.inc"
+#include "dialects/llm/LLMInterfaces.h.inc"
 
 namespace mlir::llm {
 /// Elements per block of a scheme (32, or 256 for the k-quants).
 int64_t quantBlockSize(QuantScheme scheme);
 /// Bytes per block of a scheme, as GGUF stores it.
 int64_t quantBlockBytes(QuantScheme scheme);
-/// The rows of one panel of a panel layout (8 or 16); 0 for the others.
-int64_t panelRows(WeightLayout layout);
 } // namespace mlir::llm
 
 #define GET_ATTRDEF_CLASSES

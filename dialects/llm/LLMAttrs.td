@@ -32,17 +32,4 @@ def LLM_QuantScheme : I32EnumAttr<"QuantScheme",
   let genSpecializedAttr = 0;
 }
 
-def LLM_WeightLayoutRows : I32EnumAttrCase<"rows", 0>;
-def LLM_WeightLayoutInterleave4 : I32EnumAttrCase<"interleave4", 1>;
-def LLM_WeightLayoutPanel8 : I32EnumAttrCase<"panel8", 2>;
-def LLM_WeightLayoutPanel16 : I32EnumAttrCase<"panel16", 3>;
-
-def LLM_WeightLayout : I32EnumAttr<"WeightLayout",
-    "how the blocks of a quantized weight are ordered in memory",
-    [LLM_WeightLayoutRows, LLM_WeightLayoutInterleave4, LLM_WeightLayoutPanel8,
-     LLM_WeightLayoutPanel16]> {
-  let cppNamespace = "::mlir::llm";
-  let genSpecializedAttr = 0;
-}
-
 #endif // LLM_ATTRS_TD

@@ -11,6 +11,7 @@ using namespace mlir::llm;
 
 #include "dialects/llm/LLMDialect.cpp.inc"
 #include "dialects/llm/LLMEnums.cpp.inc"
+#include "dialects/llm/LLMInterfaces.cpp.inc"
 #define GET_ATTRDEF_CLASSES
 #include "dialects/llm/LLMAttrs.cpp.inc"
 #define GET_TYPEDEF_CLASSES

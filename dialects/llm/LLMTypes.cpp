@@ -35,19 +35,6 @@ int64_t mlir::llm::quantBlockBytes(QuantScheme scheme) {
   llvm_unreachable("unknown scheme");
 }
 
-int64_t mlir::llm::panelRows(WeightLayout layout) {
-  switch (layout) {
-  case WeightLayout::rows:
-  case WeightLayout::interleave4:
-    return 0;
-  case WeightLayout::panel8:
-    return 8;
-  case WeightLayout::panel16:
-    return 16;
-  }
-  llvm_unreachable("unknown layout");
-}
-
 int64_t QWeightType::getNumRows() const {
   int64_t rows = 1;
   for (int64_t d : getShape().drop_back())
@@ -90,25 +77,16 @@ StringRef QWeightType::getActivationFormat() const {
 
 LogicalResult QWeightType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   QuantScheme scheme, ArrayRef<int64_t> shape, int64_t block,
-                                  WeightLayout layout) {
+                                  WeightLayoutAttrInterface layout) {
   if (shape.size() != 2)
     return emitError() << "quantized weights are matrices (rank 2), got rank " << shape.size();
   for (int64_t d : shape)
     if (d <= 0)
       return emitError() << "quantized weight dimensions must be positive";
-  if (layout == WeightLayout::interleave4 && shape[0] % 4 != 0)
-    return emitError() << "layout interleave4 needs a multiple of 4 rows, got " << shape[0];
-  if (int64_t panel = panelRows(layout)) {
-    if (shape[0] % panel != 0)
-      return emitError() << "layout " << stringifyWeightLayout(layout) << " needs a multiple of "
-                         << panel << " rows, got " << shape[0];
-    // Its transpose moves 4-byte words after one fp16 scale: the q8_0 and q4_0 blocks.
-    if (scheme != QuantScheme::q8_0 && scheme != QuantScheme::q4_0)
-      return emitError() << "layout " << stringifyWeightLayout(layout)
-                         << " holds q8_0 or q4_0 blocks, not " << stringifyQuantScheme(scheme);
-  }
   if (block != quantBlockSize(scheme))
     return emitError() << stringifyQuantScheme(scheme) << " has blocks of "
                        << quantBlockSize(scheme) << " elements, not " << block;
+  if (layout)
+    return layout.verifyWeight(emitError, scheme, shape);
   return success();
 }

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -36,83 +34,12 @@ from pathlib import Path
 
 import numpy as np
 
-from llmc import driver
-
-TINYLLAMA = dict(hidden_size=2048, intermediate_size=5632, num_hidden_layers=22,
-                 num_attention_heads=32, num_key_value_heads=4, vocab_size=32000,
-                 max_position_embeddings=2048, rms_norm_eps=1e-5, rope_theta=10000.0)
-
-
-def _hf_tensor_shapes(config: dict) -> list[tuple[str, tuple[int, ...]]]:
-    """The tensors of a LlamaForCausalLM with this config, in the order HF writes them."""
-    h, i, v = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
-    head_dim = h // config["num_attention_heads"]
-    kv = config["num_key_value_heads"] * head_dim
-    shapes = [("model.embed_tokens.weight", (v, h))]
-    for layer in range(config["num_hidden_layers"]):
-        p = f"model.layers.{layer}."
-        shapes += [(p + "input_layernorm.weight", (h,)),
-                   (p + "self_attn.q_proj.weight", (h, h)),
-                   (p + "self_attn.k_proj.weight", (kv, h)),
-                   (p + "self_attn.v_proj.weight", (kv, h)),
-                   (p + "self_attn.o_proj.weight", (h, h)),
-                   (p + "post_attention_layernorm.weight", (h,)),
-                   (p + "mlp.gate_proj.weight", (i, h)),
-                   (p + "mlp.up_proj.weight", (i, h)),
-                   (p + "mlp.down_proj.weight", (h, i))]
-    shapes += [("model.norm.weight", (h,)), ("lm_head.weight", (v, h))]
-    return shapes
-
-
-def write_random_f16_folder(folder: Path, config: dict, seed: int = 0,
-                            layers_per_shard: int = 4) -> int:
-    """Writes config.json and sharded f16 safetensors without building the model in torch (which
-    would need the float32 model in memory). Returns the number of parameters."""
-    from safetensors.numpy import save_file
-
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = dict(config, architectures=["LlamaForCausalLM"], model_type="llama",
-               tie_word_embeddings=False, torch_dtype="float16", bos_token_id=1, eos_token_id=2)
-    (folder / "config.json").write_text(json.dumps(cfg, indent=2))
-    rng = np.random.default_rng(seed)
-    weight_map, shard, shard_index, params = {}, {}, 0, 0
-
-    def flush():
-        nonlocal shard, shard_index
-        if shard:
-            name = f"model-{shard_index:05d}.safetensors"
-            save_file(shard, str(folder / name))
-            weight_map.update({k: name for k in shard})
-            shard, shard_index = {}, shard_index + 1
-
-    for name, shape in _hf_tensor_shapes(config):
-        if len(shape) == 1:
-            data = (1.0 + 0.1 * rng.standard_normal(shape, dtype=np.float32)).astype(np.float16)
-        else:
-            data = (0.02 * rng.standard_normal(shape, dtype=np.float32)).astype(np.float16)
-        shard[name] = data
-        params += data.size
-        if name.endswith("down_proj.weight") and (int(name.split(".")[2]) + 1) % layers_per_shard == 0:
-            flush()
-    flush()
-    index = {"metadata": {"total_size": params * 2}, "weight_map": weight_map}
-    (folder / "model.safetensors.index.json").write_text(json.dumps(index, indent=2))
-    return params
-
-
-def run_measuring_rss(cmd: list[str]) -> tuple[float, int, subprocess.CompletedProcess]:
-    """Runs cmd in a fresh child; returns (seconds, peak RSS bytes of that child, result)."""
-    wrapper = [sys.executable, "-c",
-               "import resource, subprocess, sys, time\n"
-               "t = time.time(); r = subprocess.run(sys.argv[1:])\n"
-               "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
-               "print(f'BENCH {time.time() - t:.3f} {rss}', file=sys.stderr)\n"
-               "sys.exit(r.returncode)\n", *cmd]
-    proc = subprocess.run(wrapper, capture_output=True, text=True)
-    match = re.search(r"BENCH ([0-9.]+) ([0-9]+)", proc.stderr)
-    if proc.returncode != 0 or not match:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
-    return float(match.group(1)), int(match.group(2)), proc
+from llmc import bench_speed, driver
+# What the subcommands share (the TinyLlama-shaped model, peak-RSS measurement, llama.cpp's
+# quantizer) lives in bench_common, which imports neither bench nor bench_speed.
+from llmc.bench_common import (LLAMA_CPP_FTYPES, LLAMA_CPP_INSTALL, TINYLLAMA, gguf_tensor_types,
+                               hf_tensor_shapes, llama_cpp_quantize, run_measuring_rss,
+                               write_random_f16_folder)
 
 
 def compile_memory(args) -> dict:
@@ -123,7 +50,7 @@ def compile_memory(args) -> dict:
         t = time.time()
         params = write_random_f16_folder(model, config)
         print(f"wrote {model} ({params / 1e9:.2f} B parameters) in {time.time() - t:.0f} s")
-    params = sum(int(np.prod(s)) for _, s in _hf_tensor_shapes(config))
+    params = sum(int(np.prod(s)) for _, s in hf_tensor_shapes(config))
     out = work / "out"
     seconds, rss, _ = run_measuring_rss(
         [str(driver.llmc_binary()), "compile", str(model), "-o", str(out), "--quiet"])
@@ -144,14 +71,7 @@ def compile_memory(args) -> dict:
 
 
 QUANT_SCHEMES = ("q8_0", "q4_0", "q4_1", "q4_k", "q6_k")
-# llmc scheme -> llama.cpp's file type (llama_cpp.LLAMA_FTYPE_<name>) for llama_model_quantize.
-# Q4_K_S rather than Q4_K_M: fewer tensors promoted to a bigger type, so nearer llmc's q4_k.
-LLAMA_CPP_FTYPES = {"q8_0": "MOSTLY_Q8_0", "q4_0": "MOSTLY_Q4_0", "q4_1": "MOSTLY_Q4_1",
-                    "q4_k": "MOSTLY_Q4_K_S", "q6_k": "MOSTLY_Q6_K"}
 STORIES_GGUF = driver.REPO_ROOT.parent / "shared" / "models" / "stories260K" / "stories260K.gguf"
-LLAMA_CPP_INSTALL = ("CMAKE_ARGS=\"-DGGML_NATIVE=ON -DCMAKE_C_FLAGS='-mno-amx-tile -mno-amx-int8 "
-                     "-mno-amx-bf16' -DCMAKE_CXX_FLAGS='-mno-amx-tile -mno-amx-int8 -mno-amx-bf16'\""
-                     " pip install llama-cpp-python")
 
 
 def _llmc_eval(model, out: Path, tokens: list[int], *options: str) -> tuple[np.ndarray, int]:
@@ -161,18 +81,6 @@ def _llmc_eval(model, out: Path, tokens: list[int], *options: str) -> tuple[np.n
     driver.compile(model, out, *options, check=True)
     build_dir = driver.build(out, cxx="g++", jobs=1)
     return accuracy.model_logits(build_dir, out, tokens), accuracy.weights_bytes(out)
-
-
-def llama_cpp_quantize(src: Path, dst: Path, scheme: str) -> None:
-    """llama_model_quantize(src -> dst) to llama.cpp's file type for llmc's `scheme`."""
-    import ctypes
-    import llama_cpp
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, "LLAMA_FTYPE_" + LLAMA_CPP_FTYPES[scheme])
-    params.nthread = 1
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params))
-    if rc != 0:
-        raise RuntimeError(f"llama_model_quantize({src}, {dst}, {scheme}) returned {rc}")
 
 
 def llama_cpp_logits(gguf_path: Path, tokens: list[int]) -> np.ndarray:
@@ -191,14 +99,6 @@ def llama_cpp_logits(gguf_path: Path, tokens: list[int]) -> np.ndarray:
         return np.array(llm.scores[: len(tokens)], dtype=np.float32)
     finally:
         llm.close()
-
-
-def gguf_tensor_types(path: Path) -> str:
-    """'q4_0 x35, q8_0 x1, ...': how many tensors of each type a GGUF file holds."""
-    from collections import Counter
-    from gguf import GGUFReader
-    counts = Counter(t.tensor_type.name.lower() for t in GGUFReader(str(path)).tensors)
-    return ", ".join(f"{k} x{v}" for k, v in counts.most_common())
 
 
 def quant_accuracy(args) -> dict:
@@ -310,7 +210,6 @@ def main(argv=None) -> int:
                     help="folder for compiled outputs and quantized GGUF files")
     qa.add_argument("--gguf", default=str(STORIES_GGUF), help="stories260K as an f32 GGUF")
     qa.add_argument("--schemes", default=",".join(QUANT_SCHEMES))
-    from llmc import bench_speed
     bench_speed.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "speed":

@@ -3,7 +3,7 @@
     python -m llmc.bench speed [--work build/bench] [--targets x86-avx2,generic]
                                [--schemes q8_0,q4_0,f16] [--threads 1,2] [--repeats 3] [--quick]
 
-1. A TinyLlama-1.1B-shaped Hugging Face folder with random f16 weights (bench.py's writer,
+1. A TinyLlama-1.1B-shaped Hugging Face folder with random f16 weights (bench_common's writer,
    cached in WORK/tinyllama-shaped-f16) is converted once to an f16 GGUF (WORK/speed/, streamed
    tensor by tensor, q/k rows permuted as llama.cpp's converter does, the Llama 2 SentencePiece
    vocabulary of models/llama2-tokenizer, which has TinyLlama's 32000 tokens), then quantized by
@@ -29,8 +29,6 @@ WORK/speed/speed.json (everything) and speed.md (the table in Markdown); docs/pe
 
 from __future__ import annotations
 
-import argparse
-import ctypes
 import datetime
 import hashlib
 import json
@@ -41,11 +39,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from llmc import driver
-from llmc.bench import LLAMA_CPP_FTYPES
+from llmc.bench_common import (LLAMA_CPP_FTYPES, LLAMA_CPP_INSTALL, TINYLLAMA, child_env,
+                               cpu_busy_seconds, gguf_tensor_types, llama_cpp_quantize, measured,
+                               write_random_f16_folder)
 
 N_CTX = 1024
 N_BATCH = 512
@@ -151,27 +152,14 @@ def write_f16_gguf(hf_folder: Path, path: Path,
     so memory stays near one tensor (write_gguf holds the whole model as float32)."""
     import gguf
     from safetensors import safe_open
-    from llmc.gguf_export import _tensor_order, gguf_name, permute_qk
+    from llmc.gguf_export import _tensor_order, add_llama_metadata, gguf_name, permute_qk
 
     config = json.loads((hf_folder / "config.json").read_text())
     n_head, n_kv = config["num_attention_heads"], config["num_key_value_heads"]
-    hidden = config["hidden_size"]
     tmp = path.with_suffix(".gguf.tmp")
     writer = gguf.GGUFWriter(str(tmp), "llama")
-    writer.add_name("tinyllama-shaped-random")
-    writer.add_context_length(config.get("max_position_embeddings", 2048))
-    writer.add_embedding_length(hidden)
-    writer.add_block_count(config["num_hidden_layers"])
-    writer.add_feed_forward_length(config["intermediate_size"])
-    writer.add_head_count(n_head)
-    writer.add_head_count_kv(n_kv)
-    writer.add_rope_dimension_count(hidden // n_head)
-    writer.add_rope_freq_base(config.get("rope_theta", 10000.0))
-    writer.add_layer_norm_rms_eps(config.get("rms_norm_eps", 1e-5))
-    writer.add_vocab_size(config["vocab_size"])
+    add_llama_metadata(writer, config, "tinyllama-shaped-random")
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    writer.add_bos_token_id(config.get("bos_token_id", 1))
-    writer.add_eos_token_id(config.get("eos_token_id", 2))
     n_vocab = _sentencepiece_vocab(writer, tokenizer_model)
     if n_vocab != config["vocab_size"]:
         raise ValueError(f"{tokenizer_model} has {n_vocab} tokens, "
@@ -209,35 +197,9 @@ def write_f16_gguf(hf_folder: Path, path: Path,
     return path
 
 
-def llama_cpp_quantize(src: Path, dst: Path, scheme: str, pure: bool = False) -> None:
-    """llama_model_quantize to llama.cpp's file type for `scheme` (bench.LLAMA_CPP_FTYPES), two
-    threads; pure: every tensor in that type (no Q6_K output under Q4_0). Runs in a child, whose
-    log (a line per tensor) is shown only when it fails."""
-    proc = subprocess.run([sys.executable, "-m", "llmc.bench_speed", "quantize-child", str(src),
-                           str(dst), scheme, str(int(pure))], capture_output=True, text=True,
-                          env=_child_env())
-    if proc.returncode != 0:
-        raise RuntimeError(f"quantizing {src} to {scheme} failed:\n{proc.stderr[-4000:]}")
-
-
-def _quantize_child(src: str, dst: str, scheme: str, pure: bool) -> None:
-    import llama_cpp
-    src, dst = Path(src), Path(dst)
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype = getattr(llama_cpp, "LLAMA_FTYPE_" + LLAMA_CPP_FTYPES[scheme])
-    params.nthread = 2
-    params.pure = pure
-    tmp = dst.with_suffix(".gguf.tmp")
-    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(tmp).encode(), ctypes.byref(params))
-    if rc != 0:
-        raise RuntimeError(f"llama_model_quantize({src}, {dst}, {scheme}) returned {rc}")
-    os.replace(tmp, dst)
-
-
 def gguf_bytes(path: Path) -> dict:
     """Bytes of the GGUF's tensors: all, the token embedding, one embedding row, the types."""
     from gguf import GGUFReader
-    from llmc.bench import gguf_tensor_types
     reader = GGUFReader(str(path))
     total = sum(int(t.n_bytes) for t in reader.tensors)
     embd = next(t for t in reader.tensors if t.name == "token_embd.weight")
@@ -265,34 +227,6 @@ def measure_bandwidth(work: Path, threads: list[int], mib: int = 1024, passes: i
         result[t] = float(subprocess.run([str(exe), str(mib), str(t), str(passes)], check=True,
                                          capture_output=True, text=True).stdout)
     return result
-
-
-def _cpu_busy_s() -> float:
-    """Seconds all CPUs spent busy (not idle or iowait) since boot, from /proc/stat."""
-    try:
-        fields = open("/proc/stat").readline().split()[1:]
-    except OSError:
-        return 0.0
-    ticks = [int(x) for x in fields]
-    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def measured(cmd: list[str]) -> tuple[int, subprocess.CompletedProcess, float]:
-    """bench.run_measuring_rss(cmd) plus `others`: the mean number of cores that processes other
-    than this measurement kept busy while it ran (other engineers' builds on a shared machine)."""
-    from llmc.bench import run_measuring_rss
-    before_cpu, before_own, t = _cpu_busy_s(), _children_cpu_s(), time.time()
-    _, rss, proc = run_measuring_rss(cmd)
-    elapsed = time.time() - t
-    others = (_cpu_busy_s() - before_cpu - (_children_cpu_s() - before_own)) / elapsed
-    return rss, proc, max(0.0, others)
-
-
-def _children_cpu_s() -> float:
-    import resource
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def _stamp(*parts) -> str:
@@ -394,18 +328,9 @@ def llama_child(model: str, threads: int, n_prompt: int, steps: int, seed: int) 
     return r
 
 
-def _child_env() -> dict:
-    """os.environ with this package on PYTHONPATH, for `python -m llmc.bench_speed` children."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[1])
-    if root not in env.get("PYTHONPATH", "").split(os.pathsep):
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    return env
-
-
 def llama_run(model: Path, threads: int, n_prompt: int, steps: int, seed: int) -> dict:
     """llama_child in a fresh Python child; adds its peak RSS."""
-    os.environ.update(_child_env())
+    os.environ.update(child_env())
     cmd = [sys.executable, "-m", "llmc.bench_speed", "llama-child", str(model), str(threads),
            str(n_prompt), str(steps), str(seed)]
     rss, proc, others = measured(cmd)
@@ -433,9 +358,9 @@ def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> None:
     core busy, sampled over half a second: on a shared machine, start a run in a lull."""
     start = time.time()
     while True:
-        before, t = _cpu_busy_s(), time.time()
+        before, t = cpu_busy_seconds(), time.time()
         time.sleep(0.5)
-        if (_cpu_busy_s() - before) / (time.time() - t) < threshold or \
+        if (cpu_busy_seconds() - before) / (time.time() - t) < threshold or \
                 time.time() - start >= max_wait:
             QUIET["waited_s"] += time.time() - start
             return
@@ -478,17 +403,16 @@ def per_token_bytes(weights: int, embed: int, embed_rows: int, kv_bytes_per_pos:
 
 
 def speed(args) -> dict:
-    from llmc import bench
     work = Path(args.work)
     speed_dir = work / "speed"
     speed_dir.mkdir(parents=True, exist_ok=True)
     layers = args.layers
-    config = dict(bench.TINYLLAMA, num_hidden_layers=layers)
+    config = dict(TINYLLAMA, num_hidden_layers=layers)
     hf = work / ("tinyllama-shaped-f16" + ("" if layers == 22 else f"-L{layers}"))
     log = lambda *a: print(*a, file=sys.stderr, flush=True)  # noqa: E731
     if not (hf / "model.safetensors.index.json").exists():
         log(f"writing {hf}")
-        bench.write_random_f16_folder(hf, config)
+        write_random_f16_folder(hf, config)
     tag = "" if layers == 22 else f"-L{layers}"
     f16 = speed_dir / f"tinyllama-shaped{tag}-f16.gguf"
     if not f16.exists():
@@ -525,7 +449,7 @@ def speed(args) -> dict:
             continue
         if not path.exists():
             t = time.time()
-            llama_cpp_quantize(f16, path, base, pure=pure)
+            llama_cpp_quantize(f16, path, base, pure=pure, threads=2)
             log(f"wrote {path} in {time.time() - t:.0f} s")
         ggufs[s] = path
 
@@ -553,7 +477,7 @@ def speed(args) -> dict:
         result["llama_cpp_version"] = llama_cpp.__version__
         result["python_baseline_rss_bytes"] = python_baseline_rss()
     else:
-        result["llama_cpp"] = f"not installed; install with: {bench.LLAMA_CPP_INSTALL}"
+        result["llama_cpp"] = f"not installed; install with: {LLAMA_CPP_INSTALL}"
 
     extra = result["llmc_extra_args"]
     for scheme in schemes:
@@ -661,6 +585,44 @@ def _ratio(a, b):
     return None if not a or not b else a / b
 
 
+class _TableRow(NamedTuple):
+    """One row of the table, formatted: the two tables (terminal, Markdown) differ only in how
+    they lay out the RSS and roofline cells."""
+    speeds: list[str]  # scheme, target, threads, then (llmc, llama.cpp, ratio) for each figure
+    rss: str  # peak RSS MiB
+    llama_cpp_rss: str
+    rss_ratio: str
+    roofline: str  # decode as % of the memory roofline
+    llama_cpp_roofline: str
+    others: str  # the most cores other processes kept busy during any figure of the row
+
+
+def _table_rows(result: dict):
+    """The table's rows (_TableRow), the generic target's last within each scheme."""
+    for scheme, sr in result["schemes"].items():
+        for key, row in sorted(sr["rows"].items(),
+                               key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
+            t = row["threads"]
+            lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
+            d = row["llmc_decode"].get("decode_tok_s")
+            ld = lc.get("decode", {}).get("decode_tok_s")
+            speeds = [scheme, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
+            for n in result["prefill_tokens"]:
+                p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
+                lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
+                speeds += [_f(p, "{:.1f}"), _f(lp, "{:.1f}"), _f(_ratio(p, lp))]
+            rss = row["llmc_decode"]["rss_bytes"] / 2**20
+            lrss = lc.get("decode", {}).get("rss_bytes")
+            lrss = lrss / 2**20 if lrss else None
+            chosen = [v for v in list(row.values()) + list(lc.values())
+                      if isinstance(v, dict) and "other_cores_busy" in v]
+            yield _TableRow(
+                speeds, _f(rss, "{:.0f}"), _f(lrss, "{:.0f}"), _f(_ratio(rss, lrss)),
+                _f(100 * d / row["llmc_roofline_tok_s"] if d else None, "{:.0f}%"),
+                _f(100 * ld / lc["roofline_tok_s"] if ld else None, "{:.0f}%"),
+                _f(max(v["other_cores_busy"] for v in chosen), "{:.1f}"))
+
+
 def print_speed_table(result: dict) -> None:
     m = result["machine"]
     bw = result["read_bandwidth_gb_s"]
@@ -681,28 +643,9 @@ def print_speed_table(result: dict) -> None:
         head += [f"pp{n} llmc", "llama.cpp", "ratio"]
     head += ["RSS MiB llmc", "llama.cpp", "ratio", "roofline% llmc", "llama.cpp", "others"]
     rows = [head]
-    for scheme, sr in result["schemes"].items():
-        for key, row in sorted(sr["rows"].items(),
-                               key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
-            t = row["threads"]
-            lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
-            d = row["llmc_decode"].get("decode_tok_s")
-            ld = lc.get("decode", {}).get("decode_tok_s")
-            cells = [scheme, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
-            for n in prefills:
-                p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
-                lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
-                cells += [_f(p, "{:.1f}"), _f(lp, "{:.1f}"), _f(_ratio(p, lp))]
-            rss = row["llmc_decode"]["rss_bytes"] / 2**20
-            lrss = lc.get("decode", {}).get("rss_bytes")
-            lrss = lrss / 2**20 if lrss else None
-            cells += [_f(rss, "{:.0f}"), _f(lrss, "{:.0f}"), _f(_ratio(rss, lrss))]
-            cells += [_f(100 * d / row["llmc_roofline_tok_s"] if d else None, "{:.0f}%"),
-                      _f(100 * ld / lc["roofline_tok_s"] if ld else None, "{:.0f}%")]
-            chosen = [v for v in list(row.values()) + list(lc.values())
-                      if isinstance(v, dict) and "other_cores_busy" in v]
-            cells.append(_f(max(v["other_cores_busy"] for v in chosen), "{:.1f}"))
-            rows.append(cells)
+    for r in _table_rows(result):
+        rows.append(r.speeds + [r.rss, r.llama_cpp_rss, r.rss_ratio, r.roofline,
+                                r.llama_cpp_roofline, r.others])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     for r in rows:
         print("  ".join(c.rjust(w) if i > 1 else c.ljust(w) for i, (c, w) in
@@ -738,28 +681,10 @@ def markdown_table(result: dict) -> str:
     head += ["peak RSS MiB llmc / llama.cpp", "ratio", "decode % of roofline llmc / llama.cpp",
              "others"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
-    for scheme, sr in result["schemes"].items():
-        for key, row in sorted(sr["rows"].items(),
-                               key=lambda kv: (kv[1]["target"] == "generic", kv[0])):
-            t = row["threads"]
-            lc = sr.get("llama_cpp", {}).get(f"t{t}", {})
-            d = row["llmc_decode"].get("decode_tok_s")
-            ld = lc.get("decode", {}).get("decode_tok_s")
-            cells = [scheme, row["target"], str(t), _f(d), _f(ld), _f(_ratio(d, ld))]
-            for n in prefills:
-                p = row.get(f"llmc_prefill_{n}", {}).get("prefill_tok_s")
-                lp = lc.get(f"prefill_{n}", {}).get("prefill_tok_s")
-                cells += [_f(p, "{:.1f}"), _f(lp, "{:.1f}"), _f(_ratio(p, lp))]
-            rss = row["llmc_decode"]["rss_bytes"] / 2**20
-            lrss = lc.get("decode", {}).get("rss_bytes")
-            lrss = lrss / 2**20 if lrss else None
-            cells += [f"{rss:.0f} / {_f(lrss, '{:.0f}')}", _f(_ratio(rss, lrss))]
-            cells += [_f(100 * d / row["llmc_roofline_tok_s"] if d else None, "{:.0f}%") + " / "
-                      + _f(100 * ld / lc["roofline_tok_s"] if ld else None, "{:.0f}%")]
-            chosen = [v for v in list(row.values()) + list(lc.values())
-                      if isinstance(v, dict) and "other_cores_busy" in v]
-            cells.append(_f(max(v["other_cores_busy"] for v in chosen), "{:.1f}"))
-            lines.append("| " + " | ".join(cells) + " |")
+    for r in _table_rows(result):
+        cells = r.speeds + [f"{r.rss} / {r.llama_cpp_rss}", r.rss_ratio,
+                            f"{r.roofline} / {r.llama_cpp_roofline}", r.others]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -803,9 +728,6 @@ def run_command(args) -> int:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 6 and sys.argv[1] == "quantize-child":
-        _quantize_child(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5] == "1")
-        sys.exit(0)
     if len(sys.argv) == 7 and sys.argv[1] == "llama-child":
         _, _, model, threads, n_prompt, steps, seed = sys.argv
         print(json.dumps(llama_child(model, int(threads), int(n_prompt), int(steps), int(seed))))

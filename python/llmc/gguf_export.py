@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import shutil
 from pathlib import Path
@@ -133,28 +132,16 @@ def round_trip(w: np.ndarray, qtype) -> np.ndarray:
     return gguf.quants.dequantize(gguf.quants.quantize(w, qtype), qtype).reshape(w.shape)
 
 
-def write_gguf(hf_folder, path, tensor_type: str = "f32") -> Path:
-    """Converts the LlamaForCausalLM in `hf_folder` to a GGUF file at `path`; returns the path.
-
-    tensor_type: one of TENSOR_TYPES for the 2-D tensors. The file has no tokenizer (random test
-    models have none), so llama.vocab_size gives the vocabulary size.
-    """
+def add_llama_metadata(writer, config: dict, name: str) -> None:
+    """The llama.* hyper-parameters and BOS/EOS ids of a Hugging Face Llama config.json (its
+    transformers 4 form) as convert_hf_to_gguf.py writes them, under general.name `name`; shared
+    with bench_speed.write_f16_gguf, which adds a tokenizer."""
     import gguf
-    assert tensor_type in TENSOR_TYPES, tensor_type
-    hf_folder, path = Path(hf_folder), Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    config = json.loads((hf_folder / "config.json").read_text())
-    if "rope_parameters" in config and "rope_theta" not in config:  # transformers 5 style
-        params = dict(config["rope_parameters"])
-        config["rope_theta"] = params.pop("rope_theta", 10000.0)
-        config["rope_scaling"] = params if params.get("rope_type", "default") != "default" else None
     n_head = config["num_attention_heads"]
     n_kv = config.get("num_key_value_heads") or n_head
     hidden = config["hidden_size"]
     head_dim = config.get("head_dim") or hidden // n_head
-
-    writer = gguf.GGUFWriter(str(path), "llama")
-    writer.add_name("llmc-test")
+    writer.add_name(name)
     writer.add_context_length(config.get("max_position_embeddings", 2048))
     writer.add_embedding_length(hidden)
     writer.add_block_count(config["num_hidden_layers"])
@@ -175,6 +162,28 @@ def write_gguf(hf_folder, path, tensor_type: str = "f32") -> Path:
     writer.add_bos_token_id(config.get("bos_token_id", 1))
     eos = config.get("eos_token_id", 2)
     writer.add_eos_token_id(eos[0] if isinstance(eos, list) else eos)
+
+
+def write_gguf(hf_folder, path, tensor_type: str = "f32") -> Path:
+    """Converts the LlamaForCausalLM in `hf_folder` to a GGUF file at `path`; returns the path.
+
+    tensor_type: one of TENSOR_TYPES for the 2-D tensors. The file has no tokenizer (random test
+    models have none), so llama.vocab_size gives the vocabulary size.
+    """
+    import gguf
+    assert tensor_type in TENSOR_TYPES, tensor_type
+    hf_folder, path = Path(hf_folder), Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = json.loads((hf_folder / "config.json").read_text())
+    if "rope_parameters" in config and "rope_theta" not in config:  # transformers 5 style
+        params = dict(config["rope_parameters"])
+        config["rope_theta"] = params.pop("rope_theta", 10000.0)
+        config["rope_scaling"] = params if params.get("rope_type", "default") != "default" else None
+    n_head = config["num_attention_heads"]
+    n_kv = config.get("num_key_value_heads") or n_head
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    add_llama_metadata(writer, config, "llmc-test")
 
     factors = llama3_rope_factors(config)
     if factors is not None:

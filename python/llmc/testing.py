@@ -9,6 +9,8 @@ Both conftest.py files export the same names, so `from conftest import STORIES_B
 either suite whichever of the two pytest imported last under the module name `conftest`.
 """
 
+from __future__ import annotations  # `str | None` annotations on Python 3.9
+
 import os
 import re
 from pathlib import Path

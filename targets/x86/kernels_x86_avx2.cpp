@@ -684,7 +684,7 @@ void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
-// The same on weights in llmrt_interleave_rows4's layout (llm-x86-pack-weights).
+// The same on weights in the interleave4 layout (weight_layouts.h) (llm-x86-pack-weights).
 
 void llmk_avx2_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {
@@ -715,7 +715,7 @@ void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bi
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
-// The same on weights stored as the panels (layout panel8, llmrt_pack_panels).
+// The same on weights stored as the panels (layout #x86.panel<8>, packPanels).
 
 void llmk_avx2_linear_q8_0p8_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                   int m, int row_begin, int row_end, float* y) {

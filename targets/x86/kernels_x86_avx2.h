@@ -77,7 +77,7 @@ void llmk_avx2_linear_q6_k_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
                                 int row_begin, int row_end, float* y /* (n, m) */);
 
 // Packed weights: the quantized linears again, on weights in llm-x86-pack-weights'
-// `interleave4` layout (llmrt_interleave_rows4, runtime/quant_format.h). w is (m, blocks) with m
+// `#x86.interleave4` layout (interleaveRows4, weight_layouts.h). w is (m, blocks) with m
 // a multiple of 4, block b of row r at block index (r / 4) * 4 * blocks + b * 4 + r % 4: the 4
 // rows that a tile computes, and a range of whole groups of 4 rows, are one contiguous stream of
 // memory. The results are bit-identical to the `_rows` kernel of the same scheme on the unpacked
@@ -114,7 +114,7 @@ void llmk_avx2_linear_q6_kx4_rows(const void* xq /* (n, ceil(k/256)) q8_K */,
                                   const float* bias /* (m) or nullptr */, int n, int k, int m,
                                   int row_begin, int row_end, float* y /* (n, m) */);
 
-// Panels: q8_0 and q4_0 weights in the `panel8` layout (llmrt_pack_panels,
+// Panels: q8_0 and q4_0 weights in the `#x86.panel<8>` layout (packPanels,
 // runtime/quant_format.h): per group of 8 rows and block column, the 8 rows' fp16 scales, then
 // their quants transposed in 4-byte words, as the prompt panels hold them; m, row_begin and
 // row_end multiples of 8. Every token count goes through the panels; 4 or more tokens give the

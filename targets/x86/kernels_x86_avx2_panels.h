@@ -59,7 +59,7 @@ struct PanelAvx2 {
 };
 
 /// q8_0 weights: 8 columns of 4 quants per block. Block is also the stored layout panel8
-/// (llmrt_pack_panels), which the p8 kernels read in place.
+/// (packPanels, weight_layouts.h), which the p8 kernels read in place.
 struct PanelQ8_0 : PanelAvx2 {
   typedef llmrt_block_q8_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;

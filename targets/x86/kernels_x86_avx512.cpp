@@ -797,7 +797,7 @@ void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bi
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
-// The same on weights in llmrt_interleave_rows4's layout (llm-x86-pack-weights).
+// The same on weights in the interleave4 layout (weight_layouts.h) (llm-x86-pack-weights).
 
 void llmk_avx512_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
                                     int m, int row_begin, int row_end, float* y) {
@@ -828,7 +828,7 @@ void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* 
       xq, w, bias, n, k, m, row_begin, row_end, y);
 }
 
-// The same on weights stored as the panels (layout panel16, llmrt_pack_panels). q8_0's need
+// The same on weights stored as the panels (layout #x86.panel<16>, packPanels). q8_0's need
 // VNNI (its panels do; every x86-avx512 build has it, the SIMDe test build without it not).
 
 #ifdef __AVX512VNNI__

@@ -165,11 +165,11 @@ struct RowMajor {
   }
 };
 
-/// llmrt_interleave_rows4's layout (the `x4` kernels): block b of row r at
+/// The `#x86.interleave4` layout (weight_layouts.h, the `x4` kernels): block b of row r at
 /// (r / 4) * 4 * row_blocks + b * 4 + r % 4, so a tile of the 4 rows of a group streams one
 /// contiguous run of memory, and so does a thread's range of whole groups.
 struct Interleave4 {
-  static const int kRows = LLMRT_INTERLEAVE_ROWS;
+  static const int kRows = 4;  // weight_layouts.h's kInterleaveRows (the kernel tests check)
   static const int kStride = kRows;
   // Into L2. Into L1 (prefetcht0), DRAM-bound decode of the one stream stayed at 10-11 GB/s at
   // any distance from 1 to 32 KiB, slower than RowMajor's 4 streams for q8_0 (a single thread
@@ -520,7 +520,7 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
 
 // ---- stored panels ---------------------------------------------------------------------------
 //
-// Weights stored as P's Blocks (layouts panel8 and panel16, llmrt_pack_panels: q8_0 and q4_0,
+// Weights stored as P's Blocks (layouts #x86.panel<8> and <16>, packPanels: q8_0 and q4_0,
 // 8 rows on AVX2, 16 on AVX-512) are read in place by every call, decode included: the panel of
 // rows Rp..Rp+R-1 is one contiguous run of blocks p * blocks .. (p + 1) * blocks - 1. Decode on
 // the AVX2 row tiles spends about 20 vector instructions per 2 blocks of a q4_0 row (nibbles, 2

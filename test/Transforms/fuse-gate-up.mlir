@@ -24,8 +24,8 @@ module {
 module {
   llm.weight @gate : tensor<172x64xf32>
   llm.weight @up : tensor<172x64xf32>
-  llm.weight @gate4 : !llm.qweight<q4_1, [172, 64], block = 32, layout = rows>
-  llm.weight @up4 : !llm.qweight<q4_0, [172, 64], block = 32, layout = rows>
+  llm.weight @gate4 : !llm.qweight<q4_1, [172, 64], block = 32>
+  llm.weight @up4 : !llm.qweight<q4_0, [172, 64], block = 32>
   // CHECK-LABEL: func.func @kept
   func.func @kept(%x: tensor<2x64xf32>, %y: tensor<2x64xf32>) -> (tensor<2x172xf32>, tensor<2x172xf32>, tensor<2x172xf32>, tensor<2x172xf32>) {
     // CHECK-NOT: swiglu_linear

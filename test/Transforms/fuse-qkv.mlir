@@ -3,9 +3,9 @@
 // Tests that the Q, K and V projections of one input become one llm.linear_group in program
 // order, at the first projection's place, keeping each projection's name in a fused location.
 module {
-  llm.weight @q : !llm.qweight<q4_0, [64, 64], block = 32, layout = rows>
-  llm.weight @k : !llm.qweight<q8_0, [32, 64], block = 32, layout = rows>
-  llm.weight @v : !llm.qweight<q4_0, [32, 64], block = 32, layout = rows>
+  llm.weight @q : !llm.qweight<q4_0, [64, 64], block = 32>
+  llm.weight @k : !llm.qweight<q8_0, [32, 64], block = 32>
+  llm.weight @v : !llm.qweight<q4_0, [32, 64], block = 32>
   llm.weight @other : tensor<32x64xf32>
   // CHECK-LABEL: func.func @qkv
   // CHECK-SAME: (%[[X:.+]]: tensor<2x64xf32>

@@ -61,8 +61,8 @@ module {
 // CHECK-LABEL: module attributes {llm.arena_bytes = 640 : i64
 module attributes {llm.context_length = 8 : i64} {
   llm.weight @n : tensor<32xf32>
-  llm.weight @g : !llm.qweight<q8_0, [16, 32], block = 32, layout = rows>
-  llm.weight @u : !llm.qweight<q8_0, [16, 32], block = 32, layout = rows>
+  llm.weight @g : !llm.qweight<q8_0, [16, 32], block = 32>
+  llm.weight @u : !llm.qweight<q8_0, [16, 32], block = 32>
   llm.weight @a : tensor<16x32xf32>
   // CHECK-LABEL: func.func @fused
   func.func @fused(%x: tensor<2x32xf32>, %pos: index) -> (tensor<2x16xf32>, tensor<2x16xf32>, tensor<2x16xf32>) {

@@ -5,9 +5,5 @@ LLMC_REQUIRE_BUILD=1, without the compiler binary), the session-scoped `workspac
 models and builds, and the constants the tests import from here (STORIES_BIN, WERROR, ...).
 """
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "python"))
-
-from llmc.testing import *  # noqa: E402,F401,F403 - hooks, fixtures and constants
+# llmc comes from python/ through pytest.ini's `pythonpath` (or `pip install -e python`).
+from llmc.testing import *  # noqa: F401,F403 - hooks, fixtures and constants

@@ -323,31 +323,4 @@ TEST(QuantTest, Q4_0UsesTheSignedExtremeAsMinusEight) {
   EXPECT_EQ(y[0], 0.0f);
 }
 
-TEST(QuantTest, PanelsPlaceEachScaleAndQuantWordWhereTheLayoutSays) {
-  // 32 rows (2 or 4 panels) of 3 blocks, each byte its index mod 251: a misplaced byte shows.
-  const int64_t q4_0_bytes = sizeof(llmrt_block_q4_0), q8_0_bytes = sizeof(llmrt_block_q8_0);
-  for (int64_t p : {8, 16}) {
-    for (int64_t block_bytes : {q4_0_bytes, q8_0_bytes}) {
-      const int64_t rows = 32, row_blocks = 3, words = (block_bytes - 2) / 4;
-      std::vector<uint8_t> in(rows * row_blocks * block_bytes), out(in.size(), 0xee);
-      for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<uint8_t>(i % 251);
-      llmrt_pack_panels(in.data(), rows, p, row_blocks, block_bytes, out.data());
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t b = 0; b < row_blocks; ++b) {
-          const uint8_t* block = &in[(r * row_blocks + b) * block_bytes];
-          // Panel r / p, block column b: p scales of 2 bytes, then words of p rows x 4 bytes.
-          const uint8_t* column = &out[((r / p) * row_blocks + b) * p * block_bytes];
-          EXPECT_EQ(0, std::memcmp(column + 2 * (r % p), block, 2)) << "r=" << r << " b=" << b;
-          for (int64_t j = 0; j < words; ++j) {
-            const uint8_t* word = column + 2 * p + 4 * p * j + 4 * (r % p);
-            EXPECT_EQ(0, std::memcmp(word, block + 2 + 4 * j, 4))
-                << "word " << j << " r=" << r << " b=" << b << " panel rows " << p;
-          }
-        }
-      }
-      EXPECT_EQ(std::count(out.begin(), out.end(), 0xee), std::count(in.begin(), in.end(), 0xee));
-    }
-  }
-}
-
 }  // namespace

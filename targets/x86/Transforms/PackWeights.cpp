@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "targets/x86/Transforms/Passes.h"
 #include "dialects/llm/LLMOps.h"
+#include "targets/x86/IR/X86Dialect.h"
+#include "targets/x86/weight_layouts.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallVector.h"
@@ -23,8 +25,6 @@ namespace llmc {
 using namespace mlir;
 
 namespace {
-
-constexpr int64_t kInterleavedRows = 4; // LLMRT_INTERLEAVE_ROWS
 
 /// The weights that `op` multiplies by as matrices (not its bias or norm weights).
 SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
@@ -39,11 +39,11 @@ SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
   return {};
 }
 
-/// The largest group (16, 8 or kInterleavedRows) whose multiples all the parts that
+/// The first of `groups` (row counts, tallest first) whose multiples all the parts that
 /// llm-x86-tile cut `op`'s rows into start at; 0 if none.
-int64_t partAlignment(Operation *op) {
+int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
   auto perPart = op->getAttrOfType<IntegerAttr>(llmc::kRowsPerPartAttr);
-  for (int64_t group : {int64_t(16), int64_t(8), kInterleavedRows})
+  for (int64_t group : groups)
     if (perPart && perPart.getInt() % group == 0)
       return group;
   return 0;
@@ -71,21 +71,15 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
     FailureOr<SmallVector<llm::QuantScheme>> panelled = parseSchemes(module, panelSchemes);
     if (failed(onlySchemes) || failed(panelled))
       return signalPassFailure();
-    if (panelRows != 8 && panelRows != 16) {
-      module.emitError() << "llm-x86-pack-weights: panel-rows must be 8 or 16, not "
-                         << int64_t(panelRows);
+    auto emitError = [&] { return module.emitError() << "llm-x86-pack-weights: "; };
+    auto panel = llmc::x86::PanelAttr::getChecked(emitError, &getContext(), int64_t(panelRows));
+    if (!panel)
       return signalPassFailure();
-    }
-    llm::WeightLayout panelLayout =
-        panelRows == 8 ? llm::WeightLayout::panel8 : llm::WeightLayout::panel16;
+    auto interleave = llmc::x86::Interleave4Attr::get(&getContext());
     for (llm::QuantScheme scheme : *panelled) {
-      if (scheme != llm::QuantScheme::q8_0 && scheme != llm::QuantScheme::q4_0) {
-        module.emitError() << "llm-x86-pack-weights: layout "
-                           << llm::stringifyWeightLayout(panelLayout)
-                           << " holds q8_0 or q4_0 blocks, not "
-                           << llm::stringifyQuantScheme(scheme);
+      // A panel of whole panels of one row: the scheme check alone.
+      if (failed(panel.verifyWeight(emitError, scheme, {int64_t(panelRows), 1})))
         return signalPassFailure();
-      }
     }
     // A weight is packed when every reference to it is a matrix operand of a linear split into
     // whole groups: any other reader (llm.embed's table, a norm, a bias, an unsplit linear that
@@ -94,7 +88,7 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
     llvm::DenseMap<StringAttr, int64_t> alignment;
     module.walk([&](Operation *op) {
       SmallVector<FlatSymbolRefAttr> matrices = matrixWeights(op);
-      int64_t aligned = partAlignment(op);
+      int64_t aligned = partAlignment(op, {panelRows, llmc::x86::kInterleaveRows});
       op->getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
         int64_t here = llvm::is_contained(matrices, ref) ? aligned : 0;
         auto [it, inserted] = alignment.try_emplace(ref.getAttr(), here);
@@ -104,20 +98,20 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
     });
     for (auto weight : module.getOps<llm::WeightOp>()) {
       llm::QWeightType quantized = weight.getQuantizedType();
-      if (!quantized || quantized.getLayout() != llm::WeightLayout::rows)
+      if (!quantized || quantized.getLayout())
         continue;
       int64_t rows = quantized.getNumRows(), aligned = alignment.lookup(weight.getSymNameAttr());
       llm::QuantScheme scheme = quantized.getScheme();
-      std::optional<llm::WeightLayout> layout;
+      llm::WeightLayoutAttrInterface layout;
       if (llvm::is_contained(*panelled, scheme) && rows % panelRows == 0 &&
           aligned % panelRows == 0 && aligned > 0)
-        layout = panelLayout;
+        layout = panel;
       else if ((onlySchemes->empty() || llvm::is_contained(*onlySchemes, scheme)) &&
-               rows % kInterleavedRows == 0 && aligned > 0)
-        layout = llm::WeightLayout::interleave4;
+               rows % llmc::x86::kInterleaveRows == 0 && aligned > 0)
+        layout = interleave;
       if (layout)
         weight.setType(llm::QWeightType::get(&getContext(), scheme, quantized.getShape(),
-                                             quantized.getBlock(), *layout));
+                                             quantized.getBlock(), layout));
     }
   }
 };

@@ -6,6 +6,7 @@
 #include "mlir/Pass/Pass.h"
 
 #include "dialects/llm/LLMDialect.h"
+#include "targets/x86/IR/X86Dialect.h"
 
 #include <memory>
 

@@ -11,9 +11,11 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
     Decides how the x86 targets' linears are divided over threads: the output rows (weight rows)
     are cut into `llm.row_parts` parts of `llm.rows_per_part` rows (the last part may be
     shorter). Parts are handed to threads dynamically at run time, so the split aims at about
-    two parts per core (`cores`) for balance while keeping each part at least 16 rows (a
-    multiple of 4, the row tile of the microkernels) so a part streams enough weight bytes to
-    amortize its dispatch. The result is constants in the generated code.
+    two parts per core (`cores`) for balance while keeping each part at least
+    `min-rows-per-part` rows, so a part streams enough weight bytes to amortize its dispatch,
+    and a multiple of `row-tile` (the tallest panel, so that llm-x86-pack-weights may store the
+    weight in the kernels' layouts). The target's description sets all three. The result is
+    constants in the generated code.
 
     `llm.linear_group` and `llm.qkv_projection` cut every weight with the same part size
     (`llm.row_parts` counts the parts of all weights together); for `llm.qkv_projection` a part
@@ -33,6 +35,10 @@ def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
   let options = [
     Option<"cores", "cores", "int64_t", /*default=*/"8",
            "threads the split is planned for">,
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"16",
+           "a part's rows are a multiple of this">,
+    Option<"minRowsPerPart", "min-rows-per-part", "int64_t", /*default=*/"16",
+           "a part has at least this many rows (unless the op has fewer)">,
   ];
 }
 
@@ -40,7 +46,7 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
   let summary = "interleaves the rows of quantized linear weights in groups of 4, or stores "
                 "them as 8- or 16-row panels";
   let description = [{
-    Gives a quantized weight `layout = interleave4` (see `!llm.qweight`): block b of 4
+    Gives a quantized weight `layout = #x86.interleave4` (see `!llm.qweight`): block b of 4
     consecutive rows stored together, so that the microkernels, which compute up to 4 rows at
     once, read one contiguous run of memory per tile, and a thread's part of the rows (which
     `llm-x86-tile` makes a multiple of 4) is a single stream. The blob writer reorders the
@@ -54,21 +60,22 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
 
     Before:
     ```mlir
-    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = rows>
+    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32>
     ```
     After:
     ```mlir
-    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = interleave4>
+    llm.weight @w : !llm.qweight<q4_0, [64, 64], block = 32, layout = #x86.interleave4>
     ```
 
     `schemes` limits packing to the listed quantization schemes (the x86 targets' defaults,
-    `TargetInfo::packedSchemes`, leave out those that measured faster in the row layout).
+    `X86Tuning::interleavedSchemes` in targets/x86/X86Target.cpp, leave out those that
+    measured faster in the row layout).
 
-    `panel-schemes` (q8_0, q4_0; the x86 targets' default, `TargetInfo::panelSchemes`) gives
-    weights of those schemes `layout = panel8` (`panel-rows=8`, x86-avx2) or `panel16`
-    (`panel-rows=16`, x86-avx512) instead where they have a multiple of that many rows and their
-    parts start at multiples of it: groups of rows stored as the kernels' panels
-    (`llmrt_pack_panels`), read by the `p8` and `p16` kernels (`llmk_avx2_linear_q4_0p8_rows`,
+    `panel-schemes` (q8_0, q4_0; the x86 targets' default, `X86Tuning::panelSchemes`) gives
+    weights of those schemes `layout = #x86.panel<8>` (`panel-rows=8`, x86-avx2) or
+    `#x86.panel<16>` (`panel-rows=16`, x86-avx512) instead where they have a multiple of that
+    many rows and their parts start at multiples of it: groups of rows stored as the kernels'
+    panels (`packPanels`), read by the `p8` and `p16` kernels (`llmk_avx2_linear_q4_0p8_rows`,
     `llmk_avx512_linear_q4_0p16_rows`).
   }];
   let options = [
@@ -77,8 +84,9 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
     ListOption<"panelSchemes", "panel-schemes", "std::string",
                "store weights of these schemes (q8_0, q4_0) as panels where they can be">,
     Option<"panelRows", "panel-rows", "int64_t", /*default=*/"8",
-           "rows per panel: 8 (layout panel8, AVX2) or 16 (panel16, AVX-512)">,
+           "rows per panel: 8 (#x86.panel<8>, AVX2) or 16 (#x86.panel<16>, AVX-512)">,
   ];
+  let dependentDialects = ["::llmc::x86::X86Dialect"];
 }
 
 #endif // LLMC_TARGETS_X86_TRANSFORMS_PASSES_TD

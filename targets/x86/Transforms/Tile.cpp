@@ -16,15 +16,10 @@ using namespace mlir;
 
 namespace {
 
-/// Rows the microkernels process together; a part is a multiple of it (the AVX-512 panels' 16,
-/// so that llm-x86-pack-weights may store them).
-constexpr int64_t kRowTile = 16;
-/// A part streams at least this many rows (for a 2048-wide q4_0 weight: 18 KiB).
-constexpr int64_t kMinRowsPerPart = 16;
-
-/// Rows per part for `rows` output rows in all, for `cores` threads, a multiple of `unit`.
-int64_t rowsPerPart(int64_t rows, int64_t cores, int64_t unit) {
-  int64_t wanted = std::max(kMinRowsPerPart, (rows + 2 * cores - 1) / (2 * cores));
+/// Rows per part for `rows` output rows in all, for `cores` threads: at least `minRows`, a
+/// multiple of `unit`.
+int64_t rowsPerPart(int64_t rows, int64_t cores, int64_t minRows, int64_t unit) {
+  int64_t wanted = std::max(minRows, (rows + 2 * cores - 1) / (2 * cores));
   return std::min((wanted + unit - 1) / unit * unit, (rows + unit - 1) / unit * unit);
 }
 
@@ -34,22 +29,24 @@ struct X86TilePass : llmc::impl::LLMX86TileBase<X86TilePass> {
   using LLMX86TileBase::LLMX86TileBase;
 
   void runOnOperation() override {
-    if (cores < 1) {
-      getOperation().emitError() << "llm-x86-tile needs cores >= 1";
+    if (cores < 1 || rowTile < 1 || minRowsPerPart < 1) {
+      getOperation().emitError()
+          << "llm-x86-tile needs cores, row-tile and min-rows-per-part >= 1";
       return signalPassFailure();
     }
     getOperation().walk([&](Operation *op) {
       if (isa<llm::LinearOp, llm::SwiGLULinearOp>(op)) {
         int64_t rows = rowsOf(op->getResult(0));
-        split(op, {rows}, rowsPerPart(rows, cores, kRowTile));
+        split(op, {rows}, rowsPerPart(rows, cores, minRowsPerPart, rowTile));
       } else if (auto group = dyn_cast<llm::LinearGroupOp>(op)) {
         SmallVector<int64_t> rows = llvm::map_to_vector(group.getResults(), rowsOf);
-        split(op, rows, rowsPerPart(sum(rows), cores, kRowTile));
+        split(op, rows, rowsPerPart(sum(rows), cores, minRowsPerPart, rowTile));
       } else if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op)) {
         int64_t headDim = qkv.getHeadDim();
         int64_t kvRows = qkv.getNumKvHeads() * headDim;
         SmallVector<int64_t> rows = {rowsOf(qkv.getResult()), kvRows, kvRows};
-        split(op, rows, rowsPerPart(sum(rows), cores, std::lcm(kRowTile, headDim)));
+        split(op, rows, rowsPerPart(sum(rows), cores, minRowsPerPart,
+                                    std::lcm(int64_t(rowTile), headDim)));
       } else if (auto attention = dyn_cast<llm::CachedAttentionOp>(op)) {
         int64_t heads = attention.getNumHeads();
         split(op, {heads}, std::max<int64_t>(1, (heads + 2 * cores - 1) / (2 * cores)));

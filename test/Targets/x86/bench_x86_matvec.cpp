@@ -10,9 +10,9 @@
 // one-token-at-a-time bandwidth) next to the generic kernel's. The x86 timings include the
 // activation quantization (q8_0, or q8_K for the q4_k and q6_k weights). Each x86 kernel runs
 // twice: on row-major weights (`_rows`), then ("avx2 x4") on the same weights packed by
-// llmrt_interleave_rows4 (`x4_rows`), with its speed relative to the row-major run; q8_0 and
+// interleaveRows4 (`x4_rows`), with its speed relative to the row-major run; q8_0 and
 // q4_0 a third time ("avx2 p8", "avx512 p16") on the weights stored as panels by
-// llmrt_pack_panels.
+// packPanels (targets/x86/weight_layouts.h).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +26,7 @@
 #include "targets/generic/kernels_generic.h"
 #include "targets/x86/kernels_x86_avx2.h"
 #include "targets/x86/kernels_x86_avx512.h"
+#include "targets/x86/weight_layouts.h"
 
 namespace {
 
@@ -119,12 +120,12 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
     panels16.resize(w.size());
   }
   for (int c = 0; c < copies; ++c) {
-    llmrt_interleave_rows4(&w[c * matrix_bytes], m, row_blocks, static_cast<int64_t>(block_bytes),
-                           &packed[c * matrix_bytes]);
+    llmc::x86::interleaveRows4(&w[c * matrix_bytes], m, row_blocks,
+                               static_cast<int64_t>(block_bytes), &packed[c * matrix_bytes]);
     if (panel_scheme) {
       for (std::vector<unsigned char>* panels : {&panels8, &panels16}) {
-        llmrt_pack_panels(&w[c * matrix_bytes], m, panels == &panels8 ? 8 : 16, row_blocks,
-                          static_cast<int64_t>(block_bytes), &(*panels)[c * matrix_bytes]);
+        llmc::x86::packPanels(&w[c * matrix_bytes], m, panels == &panels8 ? 8 : 16, row_blocks,
+                              static_cast<int64_t>(block_bytes), &(*panels)[c * matrix_bytes]);
       }
     }
   }

@@ -16,46 +16,46 @@
 // CHECK-NOT: interleave4
 
 module attributes {llm.context_length = 64 : i64} {
-  // TILED: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
-  // TILED: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = interleave4>
-  // TILED: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
-  // TILED: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = interleave4>
-  // TILED: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = interleave4>
+  // TILED: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  // TILED: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #x86.interleave4>
+  // TILED: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32>
+  // TILED: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = #x86.interleave4>
+  // TILED: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = #x86.interleave4>
   // TILED: llm.weight @float : tensor<64x64xf32>
-  // TILED: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = interleave4>
-  // TILED: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = interleave4>
+  // TILED: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = #x86.interleave4>
+  // TILED: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = #x86.interleave4>
   // TILED: llm.weight @norm : tensor<64xf32>
   // `schemes` leaves the others in rows (x86-avx512's default leaves out q8_0).
-  // ONLY: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = interleave4>
-  // ONLY: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = rows>
-  // ONLY: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = interleave4>
-  // ONLY: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = rows>
-  // ONLY: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = rows>
+  // ONLY: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #x86.interleave4>
+  // ONLY: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
+  // ONLY: llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = #x86.interleave4>
+  // ONLY: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32>
+  // ONLY: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32>
   // BAD: llm-x86-pack-weights: unknown scheme 'q9'
-  // PANEL: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
-  // PANEL: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = panel8>
-  // PANEL: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
-  // PANEL: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = rows>
-  // PANEL: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = panel8>
+  // PANEL: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  // PANEL: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #x86.panel<8>>
+  // PANEL: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32>
+  // PANEL: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
+  // PANEL: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = #x86.panel<8>>
   // 12 rows: not whole panels, but whole groups of 4.
-  // PANEL: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = interleave4>
+  // PANEL: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = #x86.interleave4>
   // BADPANEL: llm-x86-pack-weights: layout panel8 holds q8_0 or q4_0 blocks, not q4_k
   // x86-avx512's panels: 16 rows (parts are cut at multiples of 16).
-  // PANEL16: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
-  // PANEL16: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = panel16>
-  // PANEL16: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = panel16>
-  // PANEL16: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = interleave4>
-  // BADROWS: llm-x86-pack-weights: panel-rows must be 8 or 16, not 4
-  llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = rows>
-  llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = rows>
-  llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = rows>
-  llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256, layout = rows>
-  llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256, layout = rows>
+  // PANEL16: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  // PANEL16: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #x86.panel<16>>
+  // PANEL16: llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = #x86.panel<16>>
+  // PANEL16: llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = #x86.interleave4>
+  // BADROWS: llm-x86-pack-weights: panels have 8 (AVX2) or 16 (AVX-512) rows, not 4
+  llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32>
+  llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32>
+  llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
+  llm.weight @up : !llm.qweight<q6_k, [512, 256], block = 256>
   llm.weight @float : tensor<64x64xf32>
-  llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32, layout = rows>
-  llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32, layout = rows>
+  llm.weight @q : !llm.qweight<q8_0, [512, 64], block = 32>
+  llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32>
   llm.weight @norm : tensor<64xf32>
-  llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32, layout = rows>
+  llm.weight @twelve : !llm.qweight<q4_0, [12, 64], block = 32>
   func.func @f(%tokens: tensor<1xi32>, %x: tensor<1x64xf32>, %x256: tensor<1x256xf32>, %pos: index) -> (tensor<1x256xf32>, tensor<1x128xf32>, tensor<1x30xf32>, tensor<1x512xf32>, tensor<1x64xf32>, tensor<1x512xf32>, tensor<1x12xf32>) {
     // Tied embeddings: llm.embed reads the table row by row, so it keeps the row layout.
     %e = llm.embed @embed[%tokens] : tensor<1xi32> -> tensor<1x64xf32>

@@ -11,10 +11,10 @@
 //                       (the integer block sums are exact; only float summation order differs),
 //                       over row ranges that split the matrix anywhere (small m: at every row,
 //                       with bit-identical results); columns outside the range untouched
-//   linear_*x4_rows     the same on the weights packed by llmrt_interleave_rows4 (m a multiple
+//   linear_*x4_rows     the same on the weights packed by interleaveRows4 (m a multiple
 //                       of 4; ranges cut at multiples of 4 and anywhere), and bit-identical to
 //                       the unpacked kernel
-//   linear_*p8_rows     the same on the weights stored as panels by llmrt_pack_panels (8 rows
+//   linear_*p8_rows     the same on the weights stored as panels by packPanels (8 rows
 //   linear_*p16_rows    on AVX2, 16 on AVX-512; m and the cuts multiples of it), bit-identical
 //                       to the unpacked kernel from 4 tokens on (both through the panels)
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
@@ -28,6 +28,8 @@
 //                       other heads untouched; cache rows past the causal window never read
 #ifndef LLMC_TEST_TARGETS_X86_X86_KERNEL_TESTS_H
 #define LLMC_TEST_TARGETS_X86_X86_KERNEL_TESTS_H
+
+#include "targets/x86/weight_layouts.h"
 
 #include <algorithm>
 #include <cmath>
@@ -72,7 +74,7 @@ struct IsaKernels {
   quantize_fn quantize_q8_k;  // the activations of q4_K and q6_K weights
   quant_linear_rows_fn linear_q4_k_rows;
   quant_linear_rows_fn linear_q6_k_rows;
-  // The same on weights in the interleave4 layout (llmrt_interleave_rows4).
+  // The same on weights in the interleave4 layout (interleaveRows4).
   quant_linear_rows_fn linear_q8_0x4_rows;
   quant_linear_rows_fn linear_q4_0x4_rows;
   quant_linear_rows_fn linear_q4_1x4_rows;
@@ -85,7 +87,7 @@ struct IsaKernels {
   attend_fn attend;  // llmk_attend_f32's signature
   f16_linear_rows_fn linear_f16_rows;   // binary16 weights, float activations
   f16_linear_rows_fn linear_bf16_rows;  // bfloat16 weights, float activations
-  // q8_0 and q4_0 on weights stored as panels of panel_rows rows (llmrt_pack_panels): panel8
+  // q8_0 and q4_0 on weights stored as panels of panel_rows rows (packPanels, weight_layouts.h): panel8
   // on AVX2, panel16 on AVX-512.
   int panel_rows;
   quant_linear_rows_fn linear_q8_0_panel_rows;
@@ -350,16 +352,16 @@ struct PackedLayout {
 
 inline void interleave_rows4(const void* in, int64_t rows, int64_t /*group_rows: 4*/,
                              int64_t row_blocks, int64_t block_bytes, void* out) {
-  llmrt_interleave_rows4(in, rows, row_blocks, block_bytes, out);
+  llmc::x86::interleaveRows4(in, rows, row_blocks, block_bytes, out);
 }
 
 inline PackedLayout interleave4(quant_linear_rows_fn linear) {
-  return {linear, "interleave4", interleave_rows4, LLMRT_INTERLEAVE_ROWS, 1, 1};
+  return {linear, "interleave4", interleave_rows4, int(llmc::x86::kInterleaveRows), 1, 1};
 }
 
 /// Decode (1 to 3 tokens) goes through the panels, the unpacked kernel through row tiles.
 inline PackedLayout panels(quant_linear_rows_fn linear, int rows) {
-  return {linear, rows == 8 ? "panel8" : "panel16", llmrt_pack_panels, rows, rows, 4};
+  return {linear, rows == 8 ? "panel8" : "panel16", llmc::x86::packPanels, rows, rows, 4};
 }
 
 struct QuantScheme {

@@ -1,0 +1,76 @@
+//===- TargetBackend.h - the interface every code generation target implements -===//
+//
+// A target is a folder under targets/ with one registration in targets/Targets.cpp. The
+// compiler reaches it only through this interface: the target's description (kernel sources,
+// build flags, threads, kernel names), the dialects of the attributes its passes write (weight
+// layouts), and the passes it adds to the pipeline. docs/adding-a-target.md walks through one.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LLMC_TARGETS_COMMON_TARGETBACKEND_H
+#define LLMC_TARGETS_COMMON_TARGETBACKEND_H
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llmc {
+
+/// What the emitter needs to know of a target's kernels and generated code. Every field is
+/// read; machine parameters that only a target's passes use live in that target's folder.
+struct TargetDescription {
+  std::string name;         ///< --target spelling: "generic", "x86-avx2", ...
+  std::string summary;      ///< one line for `llmc compile --help`
+  std::string kernelPrefix; ///< microkernel names: "llmk_" + prefix + "_linear_..."
+                            ///< (empty: the generic kernels only)
+  /// Kernel sources under targets/, copied to out/'s top level.
+  std::vector<std::string> kernelFiles;
+  /// The kernels' API headers among kernelFiles, which model.cpp includes (the others are the
+  /// kernel sources' own business).
+  std::vector<std::string> kernelHeaders;
+  std::vector<std::string> compileFlags; ///< for the target's kernel sources (GCC/Clang)
+  bool threaded = false;    ///< generated code uses the runtime's thread pool
+  /// Weight storages ("f32", "q8_0", "q4_0x4", ...: scheme then layout suffix) with row-range
+  /// linear microkernels (llmk_<prefix>_linear_<storage>_rows); others use the generic kernels.
+  std::vector<std::string> linearKernels;
+  /// Elementwise ops ("rms_norm", "swiglu", "add", "attend") with their own
+  /// llmk_<prefix>_<op>_f32, same signature as the generic kernel.
+  std::vector<std::string> elementwiseKernels;
+};
+
+/// What the user chose on the command line that a target's passes take into account.
+struct TargetPipelineOptions {
+  int64_t cores = 0;               ///< threads to plan for; 0: the target's default
+  std::optional<bool> packWeights; ///< store weights in the target's layouts: every scheme
+                                   ///< (true), none (false), the target's choice (unset)
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend();
+
+  virtual const TargetDescription &getDescription() const = 0;
+  llvm::StringRef getName() const { return getDescription().name; }
+
+  /// Adds the dialects of the attributes this target's passes write (its weight layouts), so
+  /// that a module holding them parses and prints.
+  virtual void registerDialects(mlir::DialectRegistry &registry) const;
+  /// Registers this target's passes with MLIR's pass registry (for llmc-opt). Safe to call
+  /// more than once.
+  virtual void registerPasses() const;
+  /// Adds this target's passes (tiling, weight packing): they run after the target-independent
+  /// passes and before llm-plan-memory.
+  virtual void buildPipeline(mlir::OpPassManager &pm,
+                             const TargetPipelineOptions &options) const;
+  /// Whether the target has weight layouts of its own, so that --pack-weights means something.
+  virtual bool hasWeightLayouts() const;
+};
+
+} // namespace llmc
+
+#endif // LLMC_TARGETS_COMMON_TARGETBACKEND_H

@@ -1,0 +1,141 @@
+//===- X86Target.cpp - the x86-avx2 and x86-avx512 targets ----------------===//
+//
+// The two targets share their passes and differ in their description: kernel sources and
+// flags, the panel height of their kernels, and which schemes measured faster in which layout
+// (docs/targets.md).
+//
+//===----------------------------------------------------------------------===//
+#include "targets/x86/X86Target.h"
+#include "targets/generic/GenericTarget.h"
+#include "targets/x86/IR/X86Dialect.h"
+#include "targets/x86/Transforms/Passes.h"
+
+namespace llmc::x86 {
+namespace {
+
+/// What the x86 passes read besides the common description.
+struct X86Tuning {
+  /// Threads the work split is planned for when --cores is not given. The split only needs to
+  /// be fine enough for this many threads; the runtime hands parts to threads dynamically.
+  int64_t defaultCores = 8;
+  /// A thread's part of a linear's rows is a multiple of this: the tallest panel, so that
+  /// either target's panels may store the weight.
+  int64_t rowTile = 16;
+  /// A part streams at least this many rows (for a 2048-wide q4_0 weight: 18 KiB).
+  int64_t minRowsPerPart = 16;
+  /// Schemes interleaved by default (llm-x86-pack-weights `schemes`): those whose interleaved
+  /// layout measured faster on this target. --pack-weights interleaves every scheme.
+  std::vector<std::string> interleavedSchemes;
+  /// Schemes stored as panels of panelRows rows where the rows allow.
+  std::vector<std::string> panelSchemes;
+  int64_t panelRows = 0;
+};
+
+class X86Target final : public TargetBackend {
+public:
+  X86Target(TargetDescription description, X86Tuning tuning)
+      : description(std::move(description)), tuning(std::move(tuning)) {}
+
+  const TargetDescription &getDescription() const override { return description; }
+
+  void registerDialects(mlir::DialectRegistry &registry) const override {
+    registry.insert<X86Dialect>();
+  }
+
+  void registerPasses() const override {
+    static bool registered = [] {
+      registerLLMX86Passes();
+      return true;
+    }();
+    (void)registered;
+  }
+
+  void buildPipeline(mlir::OpPassManager &pm,
+                     const TargetPipelineOptions &options) const override {
+    LLMX86TileOptions tile;
+    tile.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
+    tile.rowTile = tuning.rowTile;
+    tile.minRowsPerPart = tuning.minRowsPerPart;
+    pm.addPass(createLLMX86Tile(tile));
+    if (options.packWeights == false)
+      return;
+    LLMX86PackWeightsOptions pack;
+    pack.panelSchemes = tuning.panelSchemes;
+    pack.panelRows = tuning.panelRows;
+    // --pack-weights: every scheme; unset: the target's measured choice.
+    if (!options.packWeights.has_value()) {
+      if (tuning.interleavedSchemes.empty())
+        return;
+      pack.schemes = tuning.interleavedSchemes;
+    }
+    pm.addPass(createLLMX86PackWeights(pack));
+  }
+
+  bool hasWeightLayouts() const override { return true; }
+
+private:
+  TargetDescription description;
+  X86Tuning tuning;
+};
+
+/// What the two targets share: `isa` names their kernel files and prefix ("avx2"), and their
+/// panels are `panelRows` tall.
+TargetDescription x86Description(const std::string &isa, int64_t panelRows) {
+  TargetDescription d;
+  d.kernelPrefix = isa;
+  d.kernelFiles = genericKernelFiles();
+  for (const std::string &file : {std::string("x86/kernels_x86_tiling.h"),
+                                   "x86/kernels_x86_" + isa + ".h",
+                                   std::string("x86/kernels_x86_panel_copy.h"),
+                                   "x86/kernels_x86_" + isa + "_panels.h",
+                                   "x86/kernels_x86_" + isa + ".cpp"})
+    d.kernelFiles.push_back(file);
+  d.kernelHeaders = {"generic/kernels_generic.h", "x86/kernels_x86_" + isa + ".h"};
+  d.threaded = true;
+  // Every scheme in rows and interleaved ("x4"); q8_0 and q4_0 also as panels ("p8", "p16").
+  d.linearKernels = {"f32",  "f16",    "bf16",   "q8_0",   "q4_0",   "q4_1",  "q4_k",
+                     "q6_k", "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
+  for (const char *scheme : {"q8_0", "q4_0"})
+    d.linearKernels.push_back(scheme + ("p" + std::to_string(panelRows)));
+  d.elementwiseKernels = {"rms_norm", "swiglu", "add", "attend"};
+  return d;
+}
+
+std::unique_ptr<TargetBackend> createAvx2Target() {
+  X86Tuning t;
+  // Decode on stored panels needs half the instructions per weight byte of the row tiles:
+  // 1.3x faster than interleave4 where one core streams faster than it computes.
+  t.interleavedSchemes = {"q8_0", "q4_0"};
+  t.panelSchemes = {"q8_0", "q4_0"};
+  t.panelRows = 8;
+  TargetDescription d = x86Description("avx2", t.panelRows);
+  d.name = "x86-avx2";
+  d.summary = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
+  d.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
+  return std::make_unique<X86Target>(std::move(d), std::move(t));
+}
+
+std::unique_ptr<TargetBackend> createAvx512Target() {
+  X86Tuning t;
+  // q8_0 streamed faster as 4 row streams than interleaved on a Xeon; as 16-row panels its
+  // prompts skip the copy and its decode matches interleave4.
+  t.interleavedSchemes = {"q4_0", "q4_1", "q4_k", "q6_k"};
+  t.panelSchemes = {"q8_0", "q4_0"};
+  t.panelRows = 16;
+  TargetDescription d = x86Description("avx512", t.panelRows);
+  d.name = "x86-avx512";
+  d.summary = "x86-64 with AVX-512 F/BW/VL and VNNI";
+  d.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma", "-mf16c"};
+  return std::make_unique<X86Target>(std::move(d), std::move(t));
+}
+
+} // namespace
+
+std::vector<std::unique_ptr<TargetBackend>> createX86Targets() {
+  std::vector<std::unique_ptr<TargetBackend>> targets;
+  targets.push_back(createAvx2Target());
+  targets.push_back(createAvx512Target());
+  return targets;
+}
+
+} // namespace llmc::x86
