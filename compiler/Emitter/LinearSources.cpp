@@ -1,14 +1,16 @@
 //===- LinearSources.cpp - the linear ops and attention in model.cpp ------===//
 //
 // A linear op is written as up to three steps:
-//   prologue  the norm (llm-fuse-norm-into-linear), then, for a microkernel with int8 dot
-//             products, the input quantized once for every weight of the op;
-//   products  each weight's rows into its destination: a value in the arena, or the new rows
-//             of the KV cache (llm.qkv_projection);
+//   prologue  the norm (llm-fuse-norm-into-linear), then, for quantized weights, the input
+//             quantized once for every weight of the op (the fusions group weights whose
+//             activations share a block format);
+//   products  each weight's rows into its destination (a value in the arena, or the new rows
+//             of the KV cache for llm.qkv_projection) by a row-range kernel of the kernel ABI
+//             (targets/common/kernels_abi.h): the target's own, else the generic one;
 //   epilogue  per part of rows: RoPE (whole heads), the residual add, or SwiGLU.
-// On a threaded target whose microkernels cover the op's weights the products and epilogues
-// run as one llmrt_parallel_for over the parts the target's tiling pass chose; otherwise they are
-// sequential calls of the generic kernels, one per weight, and the epilogue over whole rows.
+// On a threaded target the products and epilogues run as one llmrt_parallel_for over the parts
+// the target's tiling pass chose; otherwise one call per weight over all its rows, then the
+// epilogue over whole rows.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/CppText.h"
@@ -48,12 +50,18 @@ public:
   /// and the epilogue of the second combines both.
   LogicalResult write(Value input, SmallVector<Product> products, bool paired = false) {
     int64_t k = ModelCode::columns(input);
-    bool micro = usesMicrokernels(products);
-    FailureOr<std::string> in = writePrologue(input, k, products.front().weight, micro);
-    if (failed(in))
+    FailureOr<std::string> in = writePrologue(input, k);
+    FailureOr<SmallVector<std::string>> rowKernels = code.rowKernels(&op);
+    FailureOr<std::string> epilogueKernel = code.kernelEntry(&op, kKernelEpilogue);
+    if (failed(in) || failed(rowKernels) || failed(epilogueKernel))
       return failure();
-    if (!micro)
-      return writeSequential(*in, k, products);
+    if (rowKernels->size() != products.size())
+      return op.emitError() << "has " << rowKernels->size() << " row kernels for "
+                            << products.size() << " weights";
+    epilogue = *epilogueKernel;
+    ArrayRef<std::string> kernels = *rowKernels;
+    if (!code.target().threaded || !op.hasAttr(kRowPartsAttr))
+      return writeWholeRows(*in, k, products, kernels);
     FailureOr<int64_t> parts = code.requiredAttr(&op, kRowPartsAttr, kTilingPass);
     FailureOr<int64_t> perPart = code.requiredAttr(&op, kRowsPerPartAttr, kTilingPass);
     if (failed(parts) || failed(perPart))
@@ -61,7 +69,7 @@ public:
     os << "  llmrt_parallel_for(m->pool, " << *parts << ", [&](int part) {  // " << *perPart
        << " rows each\n";
     if (paired || products.size() == 1) {
-      writePart(*in, k, products, *perPart, "part", "    ");
+      writePart(*in, k, products, kernels, *perPart, "part", "    ");
     } else {
       int64_t first = 0;
       for (size_t i = 0; i < products.size(); ++i) {
@@ -70,7 +78,7 @@ public:
                : i + 1 < products.size() ? "    } else if (part < " + std::to_string(last) + ") {\n"
                                          : std::string("    } else {\n"));
         std::string index = first == 0 ? "part" : "(part - " + std::to_string(first) + ")";
-        writePart(*in, k, {products[i]}, *perPart, index, "      ");
+        writePart(*in, k, {products[i]}, {kernels[i]}, *perPart, index, "      ");
         first = last;
       }
       os << "    }\n";
@@ -80,85 +88,60 @@ public:
   }
 
 private:
-  /// Microkernels when the target is threaded, the tiling pass split this op and every weight
-  /// has a row-range kernel for its storage.
-  bool usesMicrokernels(ArrayRef<Product> products) {
-    if (!code.target().threaded || !op.hasAttr(kRowPartsAttr))
-      return false;
-    for (const Product &product : products)
-      if (!llvm::is_contained(code.target().linearKernels, code.storage(product.weight)))
-        return false;
-    return true;
-  }
-
-  std::string microPrefix() { return "llmk_" + code.target().kernelPrefix + "_"; }
-
   /// Writes the norm and quantization of the input; returns the expression the products read.
-  FailureOr<std::string> writePrologue(Value input, int64_t k, FlatSymbolRefAttr weight,
-                                       bool micro) {
+  FailureOr<std::string> writePrologue(Value input, int64_t k) {
     std::string in = code.valueName(input);
-    if (auto norm = op.getAttrOfType<FlatSymbolRefAttr>("norm")) {
+    auto linear = cast<llm::LinearOpInterface>(op);
+    FailureOr<std::string> normKernel = code.kernelEntry(&op, kKernelNorm);
+    FailureOr<std::string> quantizeKernel = code.kernelEntry(&op, kKernelQuantize);
+    if (failed(normKernel) || failed(quantizeKernel))
+      return failure();
+    if (FlatSymbolRefAttr norm = linear.getNormAttr()) {
       FailureOr<int64_t> offset = code.requiredAttr(&op, kNormOffsetAttr, "llm-plan-memory");
       if (failed(offset))
         return failure();
       std::string normed = code.freshName(norm.getValue());
-      float eps = float(op.getAttrOfType<FloatAttr>("norm_eps").getValueAsDouble());
+      float eps = float(linear.getNormEpsAttr().getValueAsDouble());
       os << "  float* " << normed << " = reinterpret_cast<float*>(arena + " << *offset
          << ");  // (n, " << k << ") normalized input\n"
-         << "  " << code.elementwiseKernel("rms_norm") << "(" << in << ", "
+         << "  " << *normKernel << "(" << in << ", "
          << code.weightRef(norm) << ", n, " << k << ", " << formatFloat(eps) << ", " << normed
          << ");\n";
       in = normed;
     }
-    std::string storage = code.storage(weight);
-    if (!micro || ModelCode::isFloatStorage(storage))
+    if (quantizeKernel->empty())
       return in;
     FailureOr<int64_t> scratch = code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
     if (failed(scratch))
       return failure();
-    std::string format = cast<llm::WeightOp>(code.module.lookupSymbol(weight))
-                             .getQuantizedType()
-                             .getActivationFormat()
-                             .str();
-    os << "  " << microPrefix() << "quantize_" << format << "(" << in << ", n, " << k
-       << ", arena + " << *scratch << ");\n";
+    os << "  " << *quantizeKernel << "(" << in << ", n, " << k << ", arena + " << *scratch
+       << ");\n";
     return "arena + " + std::to_string(*scratch);
   }
 
-  /// The generic kernels, one call per weight, then the epilogues over whole rows.
-  LogicalResult writeSequential(StringRef in, int64_t k, ArrayRef<Product> products) {
-    for (const Product &product : products) {
-      std::string storage = code.storage(product.weight);
-      if (code.isPacked(product.weight))
-        return op.emitError() << "weight " << product.weight << " is packed (" << storage
-                              << ") but this linear is not split into row parts for "
-                              << code.target().name << "'s packed kernels";
-      os << "  llmk_linear_" << storage << "(" << in << ", " << code.weightRef(product.weight)
-         << ", " << biasRef(product) << ", n, " << k << ", " << product.rows << ", ";
-      if (!ModelCode::isFloatStorage(storage)) {
-        FailureOr<int64_t> scratch =
-            code.requiredAttr(&op, kScratchOffsetAttr, "llm-plan-memory");
-        if (failed(scratch))
-          return failure();
-        os << "arena + " << *scratch << ", ";
-      }
-      os << product.dest << ");\n";
-    }
+  /// One call per weight over all its rows, then the epilogues over whole rows.
+  LogicalResult writeWholeRows(StringRef in, int64_t k, ArrayRef<Product> products,
+                               ArrayRef<std::string> kernels) {
+    for (auto [product, kernel] : llvm::zip(products, kernels))
+      os << "  " << kernel << "(" << in << ", " << code.weightRef(product.weight) << ", "
+         << biasRef(product) << ", n, " << k << ", " << product.rows << ", 0, " << product.rows
+         << ", " << product.dest << ");\n";
     for (const Product &product : products)
       writeEpilogue(product, "0", std::to_string(product.rows), "n", "  ");
     return success();
   }
 
   /// One part's products and epilogue; `index` is the part's number among this destination's.
-  void writePart(StringRef in, int64_t k, ArrayRef<Product> products, int64_t perPart,
-                 StringRef index, StringRef indent) {
+  void writePart(StringRef in, int64_t k, ArrayRef<Product> products,
+                 ArrayRef<std::string> kernels, int64_t perPart, StringRef index,
+                 StringRef indent) {
     int64_t rows = products.front().rows;
     os << indent << "const int begin = " << index << " * " << perPart
        << ", end = std::min(begin + " << perPart << ", " << rows << ");\n";
-    for (const Product &product : products)
-      os << indent << microPrefix() << "linear_" << code.storage(product.weight) << "_rows("
-         << in << ", " << code.weightRef(product.weight) << ", " << biasRef(product) << ", n, "
-         << k << ", " << product.rows << ", begin, end, " << product.dest << ");\n";
+    for (auto [product, kernel] : llvm::zip(products, kernels))
+      os << indent << kernel << "(" << in << ", " << code.weightRef(product.weight) << ", "
+         << biasRef(product) << ", n, " << k << ", " << product.rows << ", begin, end, "
+         << product.dest << ");\n";
     writeEpilogue(products.front(), "begin", "end", "n", indent);
   }
 
@@ -174,20 +157,21 @@ private:
       // One row at a time: a row's position is pos + t. The generic RoPE kernel (sin and cos
       // per pair) serves every target; it is a small share of a token's time.
       if (whole) {
-        os << indent << "llmk_rope_f32(" << product.dest << ", n, " << product.rows / e.headDim
+        os << indent << epilogue << "(" << product.dest << ", n, "
+           << product.rows / e.headDim
            << ", " << e.headDim << ", pos, " << e.operand << ", " << product.dest << ");\n";
         return;
       }
       os << indent << "for (int t = 0; t < " << n << "; ++t) {\n"
          << indent << "  float* row = " << product.dest << " + t * " << product.rows
          << " + begin;\n"
-         << indent << "  llmk_rope_f32(row, 1, (end - begin) / " << e.headDim << ", "
+         << indent << "  " << epilogue << "(row, 1, (end - begin) / "
+         << e.headDim << ", "
          << e.headDim << ", pos + t, " << e.operand << ", row);\n"
          << indent << "}\n";
       return;
     }
-    std::string kernel =
-        code.elementwiseKernel(e.kind == Epilogue::Kind::Residual ? "add" : "swiglu");
+    const std::string &kernel = epilogue;
     if (whole) {
       os << indent << kernel << "(" << product.dest << ", " << e.operand << ", " << count
          << ", " << product.dest << ");\n";
@@ -207,6 +191,7 @@ private:
   ModelCode &code;
   Operation &op;
   raw_ostream &os;
+  std::string epilogue; ///< the epilogue's kernel (RoPE, add or SwiGLU), if any
 };
 
 /// The first rows of this call in a layer's key or value cache, declared as a named pointer.
@@ -230,11 +215,15 @@ LogicalResult writeCachedAttention(ModelCode &code, llm::CachedAttentionOp atten
                                    "m->value_cache + {4},",
                                    code.valueName(attention.getQuery()), heads,
                                    attention.getNumKvHeads(), attention.getHeadDim(), cache);
+  FailureOr<std::string> kernel = code.kernelOf(op);
+  if (failed(kernel))
+    return failure();
   std::string out = code.valueName(attention.getResult());
   std::string scoresRef = "reinterpret_cast<float*>(arena + " + std::to_string(*scores) + ")";
   if (!code.target().threaded || !op->hasAttr(kRowPartsAttr)) {
-    code.os << "  llmk_attend_f32(" << args << "\n                  0, " << heads << ", "
-            << scoresRef << ", " << out << ");\n";
+    code.os << "  " << *kernel << "(" << args << "\n"
+            << std::string(kernel->size() + 3, ' ') << "0, " << heads << ", " << scoresRef << ", "
+            << out << ");\n";
     return success();
   }
   FailureOr<int64_t> parts = code.requiredAttr(op, kRowPartsAttr, kTilingPass);
@@ -245,7 +234,7 @@ LogicalResult writeCachedAttention(ModelCode &code, llm::CachedAttentionOp atten
           << " heads each, scores of kContextLength floats each\n"
           << "    const int begin = part * " << *perPart << ", end = std::min(begin + "
           << *perPart << ", " << heads << ");\n"
-          << "    " << code.elementwiseKernel("attend") << "(" << args << "\n"
+          << "    " << *kernel << "(" << args << "\n"
           << "        begin, end, " << scoresRef << " + size_t(part) * kContextLength, " << out
           << ");\n"
           << "  });\n";
@@ -258,12 +247,16 @@ LogicalResult writeAttention(ModelCode &code, llm::AttentionOp attention) {
   if (failed(scores))
     return failure();
   int64_t cache = code.kv.layerOffset.at(attention.getLayer());
-  code.os << "  llmk_attention_f32(" << code.valueName(attention.getQuery()) << ", "
+  FailureOr<std::string> kernel = code.kernelOf(attention);
+  if (failed(kernel))
+    return failure();
+  std::string indent(kernel->size() + 3, ' ');
+  code.os << "  " << *kernel << "(" << code.valueName(attention.getQuery()) << ", "
           << code.valueName(attention.getKey()) << ", " << code.valueName(attention.getValue())
           << ", n, pos, " << attention.getNumHeads() << ", " << attention.getNumKvHeads()
-          << ", " << attention.getHeadDim() << ",\n                     m->key_cache + "
-          << cache << ", m->value_cache + " << cache
-          << ",\n                     reinterpret_cast<float*>(arena + " << *scores << "), "
+          << ", " << attention.getHeadDim() << ",\n"
+          << indent << "m->key_cache + " << cache << ", m->value_cache + " << cache << ",\n"
+          << indent << "reinterpret_cast<float*>(arena + " << *scores << "), "
           << code.valueName(attention.getResult()) << ");\n";
   return success();
 }

@@ -10,25 +10,13 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
   return "m->w." + weightMember.lookup(symbol.getValue());
 }
 
-std::string ModelCode::schemeOf(llm::WeightOp weight) {
-  if (llm::QWeightType quantized = weight.getQuantizedType())
-    return llm::stringifyQuantScheme(quantized.getScheme()).str();
-  Type element = cast<RankedTensorType>(weight.getType()).getElementType();
-  return element.isF16() ? "f16" : element.isBF16() ? "bf16" : "f32";
-}
+std::string ModelCode::schemeOf(llm::WeightOp weight) { return weight.getSchemeName(); }
 
 bool ModelCode::isFloatStorage(StringRef storage) {
   return storage == "f32" || storage == "f16" || storage == "bf16";
 }
 
-std::string ModelCode::storageOf(llm::WeightOp weight) {
-  // Weights in a target's layout have their own kernels, named after the storage:
-  // ..._linear_q4_0x4_rows.
-  llm::QWeightType quantized = weight.getQuantizedType();
-  if (!quantized || !quantized.getLayout())
-    return schemeOf(weight);
-  return schemeOf(weight) + quantized.getLayout().getKernelSuffix().str();
-}
+std::string ModelCode::storageOf(llm::WeightOp weight) { return weight.getStorageName(); }
 
 bool ModelCode::isPacked(llm::WeightOp weight) {
   llm::QWeightType quantized = weight.getQuantizedType();
@@ -43,10 +31,29 @@ std::string ModelCode::storage(FlatSymbolRefAttr symbol) {
   return storageOf(module.lookupSymbol<llm::WeightOp>(symbol));
 }
 
-std::string ModelCode::elementwiseKernel(StringRef op) const {
-  if (llvm::is_contained(target().elementwiseKernels, op))
-    return ("llmk_" + target().kernelPrefix + "_" + op + "_f32").str();
-  return ("llmk_" + op + "_f32").str();
+FailureOr<std::string> ModelCode::kernelOf(Operation *op) {
+  if (auto kernel = op->getAttrOfType<StringAttr>(kKernelAttr))
+    return kernel.str();
+  return op->emitError() << "has no '" << kKernelAttr << "': run llm-select-kernels first";
+}
+
+FailureOr<std::string> ModelCode::kernelEntry(Operation *op, StringRef entry) {
+  auto kernels = op->getAttrOfType<DictionaryAttr>(kKernelsAttr);
+  if (!kernels)
+    return op->emitError() << "has no '" << kKernelsAttr << "': run llm-select-kernels first";
+  auto kernel = kernels.getAs<StringAttr>(entry);
+  return kernel ? kernel.str() : std::string();
+}
+
+FailureOr<SmallVector<std::string>> ModelCode::rowKernels(Operation *op) {
+  auto kernels = op->getAttrOfType<DictionaryAttr>(kKernelsAttr);
+  auto rows = kernels ? kernels.getAs<ArrayAttr>(kKernelRows) : ArrayAttr();
+  if (!rows)
+    return op->emitError() << "has no '" << kKernelsAttr << "' rows: run llm-select-kernels";
+  SmallVector<std::string> names;
+  for (Attribute row : rows)
+    names.push_back(cast<StringAttr>(row).str());
+  return names;
 }
 
 FailureOr<int64_t> ModelCode::requiredAttr(Operation *op, StringRef name, StringRef pass) {

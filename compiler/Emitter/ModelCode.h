@@ -56,13 +56,17 @@ public:
   /// Whether the weight's blocks are in a packed layout (only the target's kernels read it).
   bool isPacked(mlir::FlatSymbolRefAttr symbol);
   static bool isPacked(mlir::llm::WeightOp weight);
-  /// The float32 kernel for an elementwise op: the target's own when it has one
-  /// (llmk_<prefix>_rms_norm_f32), else the generic one (llmk_rms_norm_f32).
-  std::string elementwiseKernel(llvm::StringRef op) const;
   /// Columns of a (tokens, columns) activation.
   static int64_t columns(mlir::Value v) {
     return mlir::cast<mlir::RankedTensorType>(v.getType()).getDimSize(1);
   }
+  /// The kernel llm-select-kernels chose for a single-kernel op, or an error.
+  mlir::FailureOr<std::string> kernelOf(mlir::Operation *op);
+  /// An entry of the `llm.kernels` dictionary of a linear op (norm, quantize, epilogue), or an
+  /// empty string when it has none; an error when the op was never given kernels.
+  mlir::FailureOr<std::string> kernelEntry(mlir::Operation *op, llvm::StringRef entry);
+  /// The row-range kernels of a linear op, one per matrix weight.
+  mlir::FailureOr<llvm::SmallVector<std::string>> rowKernels(mlir::Operation *op);
   /// An integer attribute the pipeline must have set on `op`, or an error naming the pass.
   mlir::FailureOr<int64_t> requiredAttr(mlir::Operation *op, llvm::StringRef name,
                                         llvm::StringRef pass);

@@ -345,28 +345,31 @@ private:
     std::string out = op.getNumResults() ? valueName(op.getResult(0)) : "";
     std::string text;
     llvm::raw_string_ostream call(text);
+    FailureOr<std::string> kernel = kernelOf(&op);
+    if (failed(kernel))
+      return failure();
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
       if (isPacked(embed.getTableAttr()))
         return op.emitError() << "the embedding table " << embed.getTableAttr()
                               << " is packed; only linears read packed weights";
-      call << "llmk_embed_" << storage(embed.getTableAttr()) << "("
+      call << *kernel << "("
            << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
            << ", " << out << ")";
     } else if (auto norm = dyn_cast<llm::RMSNormOp>(op)) {
-      call << elementwiseKernel("rms_norm") << "(" << valueName(norm.getInput()) << ", "
+      call << *kernel << "(" << valueName(norm.getInput()) << ", "
            << weightRef(norm.getWeightAttr()) << ", n, " << columns(norm.getInput()) << ", "
            << formatFloat(float(norm.getEps().convertToDouble())) << ", " << out << ")";
     } else if (auto rope = dyn_cast<llm::RopeOp>(op)) {
       int64_t headDim = rope.getHeadDim();
-      call << "llmk_rope_f32(" << valueName(rope.getInput()) << ", n, "
+      call << *kernel << "(" << valueName(rope.getInput()) << ", n, "
            << columns(rope.getInput()) / headDim << ", " << headDim << ", pos, "
            << ropeTableOf[rope] << ", " << out << ")";
     } else if (auto swiglu = dyn_cast<llm::SwiGLUOp>(op)) {
-      call << elementwiseKernel("swiglu") << "(" << valueName(swiglu.getGate()) << ", "
+      call << *kernel << "(" << valueName(swiglu.getGate()) << ", "
            << valueName(swiglu.getUp()) << ", n * " << columns(swiglu.getResult()) << ", "
            << out << ")";
     } else if (auto add = dyn_cast<llm::AddOp>(op)) {
-      call << elementwiseKernel("add") << "(" << valueName(add.getLhs()) << ", "
+      call << *kernel << "(" << valueName(add.getLhs()) << ", "
            << valueName(add.getRhs())
            << ", n * " << columns(add.getResult()) << ", " << out << ")";
     } else {

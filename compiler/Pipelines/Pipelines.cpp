@@ -25,6 +25,10 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
   const TargetBackend *target = lookupTarget(options.target);
   assert(target && "the caller checks the target name");
   target->buildPipeline(pm, {options.cores, options.packWeights});
+  LLMSelectKernelsOptions select;
+  select.prefix = target->getDescription().kernelPrefix;
+  select.kernels = target->getDescription().kernels;
+  pm.addPass(createLLMSelectKernels(select));
   pm.addPass(createLLMPlanMemory());
 }
 

@@ -26,7 +26,7 @@ struct PipelineOptions {
 ///   -> llm-fuse-gate-up -> llm-fuse-qkv -> llm-fuse-rope-kv -> llm-fuse-norm-into-linear
 ///   -> llm-fuse-residual
 ///   -> the target's passes (TargetBackend::buildPipeline: tiling, weight layouts)
-///   -> llm-plan-memory
+///   -> llm-select-kernels (from the target's kernel table) -> llm-plan-memory
 /// The fusions run after quantization because which linears may share a quantized input
 /// depends on their schemes; SwiGLU before QKV so that gate and up pair with each other rather
 /// than join the group of their input; norm and residual last, onto the grouped ops.

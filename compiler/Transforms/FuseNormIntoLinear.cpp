@@ -26,19 +26,16 @@ struct FuseNormIntoLinearPass
     if (norm->use_empty())
       return false;
     for (OpOperand &use : norm->getUses()) {
-      Operation *user = use.getOwner();
-      if (use.getOperandNumber() != 0 || !llmc::acceptsNormPrologue(user) ||
-          user->hasAttr("norm"))
+      auto linear = dyn_cast<llm::LinearOpInterface>(use.getOwner());
+      if (use.getOperandNumber() != 0 || !linear || linear.getNormAttr())
         return false;
     }
     return true;
   }
 
   static void fold(llm::RMSNormOp norm) {
-    for (Operation *user : llvm::to_vector(norm->getUsers())) {
-      user->setAttr("norm", norm.getWeightAttr());
-      user->setAttr("norm_eps", norm.getEpsAttr());
-    }
+    for (Operation *user : llvm::to_vector(norm->getUsers()))
+      cast<llm::LinearOpInterface>(user).setNormPrologue(norm.getWeightAttr(), norm.getEpsAttr());
     norm.replaceAllUsesWith(norm.getInput());
     norm.erase();
   }

@@ -16,14 +16,9 @@ bool isPlainLinear(llm::LinearOp op) {
   return !op.getBiasAttr() && !op.getNormAttr() && !op.getResidual();
 }
 
-bool acceptsNormPrologue(Operation *op) {
-  return isa<llm::LinearOp, llm::LinearGroupOp, llm::SwiGLULinearOp, llm::QKVProjectionOp>(op);
-}
-
-void copyNormPrologue(Operation *from, Operation *to) {
-  for (StringRef name : {"norm", "norm_eps"})
-    if (Attribute value = from->getAttr(name))
-      to->setAttr(name, value);
+void copyNormPrologue(llm::LinearOpInterface from, llm::LinearOpInterface to) {
+  if (from.getNormAttr())
+    to.setNormPrologue(from.getNormAttr(), from.getNormEpsAttr());
 }
 
 } // namespace llmc

@@ -17,12 +17,8 @@ std::string inputFormatOf(mlir::Operation *user, mlir::FlatSymbolRefAttr weight)
 /// that a fusion may absorb.
 bool isPlainLinear(mlir::llm::LinearOp op);
 
-/// The linear ops that can carry a `norm` prologue (llm.linear, llm.linear_group,
-/// llm.swiglu_linear, llm.qkv_projection).
-bool acceptsNormPrologue(mlir::Operation *op);
-
 /// Copies the `norm` prologue (weight and eps) of `from`, if any, onto `to`.
-void copyNormPrologue(mlir::Operation *from, mlir::Operation *to);
+void copyNormPrologue(mlir::llm::LinearOpInterface from, mlir::llm::LinearOpInterface to);
 
 } // namespace llmc
 

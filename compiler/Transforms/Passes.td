@@ -169,6 +169,40 @@ def LLMFuseRopeKV : Pass<"llm-fuse-rope-kv", "mlir::func::FuncOp"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Kernel selection
+//===----------------------------------------------------------------------===//
+
+def LLMSelectKernels : Pass<"llm-select-kernels", "mlir::ModuleOp"> {
+  let summary = "names the kernel of the kernel ABI that each op becomes";
+  let description = [{
+    Records on each op which kernels of the kernel ABI (targets/common/kernels_abi.h) its code
+    calls, so that the choice is in the IR and the emitter only prints it: the target's own
+    kernel where the target's kernel table (`kernels`, `llmk_<prefix>_...` names) has it,
+    else the generic one (`llmk_generic_...`). A weight in a target's layout has no generic
+    kernel: if the target lacks its kernel the pass fails, naming the weight.
+
+    Ops with one kernel get `llm.kernel`. The linear ops (`llm.linear`, `llm.linear_group`,
+    `llm.swiglu_linear`, `llm.qkv_projection`) get `llm.kernels`, a dictionary: `norm` (the
+    RMSNorm prologue, if fused), `quantize` (the activations' quantizer, for quantized weights),
+    `rows` (one row-range linear per weight, in operand order) and `epilogue` (the residual
+    add, SwiGLU, or RoPE of the new queries and keys).
+
+    After `llm-select-kernels{prefix=avx2 kernels=llmk_avx2_linear_q4_0_rows,...}`:
+    ```mlir
+    %y = llm.linear %x, @w {llm.kernels = {quantize = "llmk_generic_quantize_q8_0",
+                                           rows = ["llmk_avx2_linear_q4_0_rows"]}} ...
+    %z = llm.rms_norm %y, @g {llm.kernel = "llmk_generic_rms_norm_f32"} ...
+    ```
+  }];
+  let options = [
+    Option<"prefix", "prefix", "std::string", /*default=*/"\"generic\"",
+           "the target's kernel prefix: llmk_<prefix>_...">,
+    ListOption<"kernels", "kernels", "std::string",
+               "the kernels of the target's table (default: none, so the generic ones)">,
+  ];
+}
+
+//===----------------------------------------------------------------------===//
 // Memory planning
 //===----------------------------------------------------------------------===//
 

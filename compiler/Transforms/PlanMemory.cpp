@@ -86,23 +86,9 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
   }
 
   /// The quantized type of `weight`, or null when it is float.
-  static llm::QWeightType quantizedType(Operation *user, Attribute weight) {
-    auto op = SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(
-        user, cast<FlatSymbolRefAttr>(weight));
+  static llm::QWeightType quantizedType(Operation *user, FlatSymbolRefAttr weight) {
+    auto op = SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(user, weight);
     return op ? op.getQuantizedType() : llm::QWeightType();
-  }
-
-  /// The weights whose dot products read a linear op's (prepared) input.
-  static SmallVector<Attribute> inputWeights(Operation &op) {
-    if (auto linear = dyn_cast<llm::LinearOp>(op))
-      return {linear.getWeightAttr()};
-    if (auto group = dyn_cast<llm::LinearGroupOp>(op))
-      return llvm::to_vector(group.getWeights());
-    if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op))
-      return {swiglu.getGateAttr(), swiglu.getUpAttr()};
-    if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op))
-      return {qkv.getQueryAttr(), qkv.getKeyAttr(), qkv.getValueAttr()};
-    return {};
   }
 
   /// Reserves the scratch an op uses while it runs: the attention scores (one context-long
@@ -120,15 +106,15 @@ struct PlanMemoryPass : llmc::impl::LLMPlanMemoryBase<PlanMemoryPass> {
             (parts ? parts.getInt() : 1) * contextLength * int64_t(sizeof(float)));
       return;
     }
-    SmallVector<Attribute> weights = inputWeights(op);
-    if (weights.empty())
+    auto linear = dyn_cast<llm::LinearOpInterface>(op);
+    if (!linear)
       return;
-    auto input = cast<RankedTensorType>(op.getOperand(0).getType());
+    auto input = cast<RankedTensorType>(linear.getInput().getType());
     int64_t rows = input.getDimSize(0);
-    if (op.hasAttr("norm"))
+    if (linear.getNormAttr())
       place(llmc::kNormOffsetAttr, input.getNumElements() * int64_t(sizeof(float)));
     int64_t quantizedBytes = 0;
-    for (Attribute weight : weights)
+    for (FlatSymbolRefAttr weight : linear.getMatrixWeights())
       if (llm::QWeightType quantized = quantizedType(&op, weight))
         quantizedBytes = std::max(quantizedBytes, quantized.getActivationScratchBytes(rows));
     if (quantizedBytes > 0)

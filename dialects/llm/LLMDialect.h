@@ -23,6 +23,14 @@ constexpr llvm::StringLiteral kProductOffsetAttr = "llm.product_offset"; ///< sw
 /// llm.qkv_projection each weight's rows are split alike, `row_parts` counting all parts.
 constexpr llvm::StringLiteral kRowPartsAttr = "llm.row_parts";
 constexpr llvm::StringLiteral kRowsPerPartAttr = "llm.rows_per_part";
+/// The kernels an op's code calls (llm-select-kernels): `kernel` on single-kernel ops; `kernels`
+/// on the linear ops, a dictionary of kKernel* entries.
+constexpr llvm::StringLiteral kKernelAttr = "llm.kernel";
+constexpr llvm::StringLiteral kKernelsAttr = "llm.kernels";
+constexpr llvm::StringLiteral kKernelNorm = "norm";         ///< the RMSNorm prologue
+constexpr llvm::StringLiteral kKernelQuantize = "quantize"; ///< the activations' quantizer
+constexpr llvm::StringLiteral kKernelRows = "rows";         ///< one row-range linear per weight
+constexpr llvm::StringLiteral kKernelEpilogue = "epilogue"; ///< add, SwiGLU or RoPE
 
 } // namespace llmc
 

@@ -42,4 +42,32 @@ def LLM_WeightLayoutAttrInterface : AttrInterface<"WeightLayoutAttrInterface"> {
   ];
 }
 
+def LLM_LinearOpInterface : OpInterface<"LinearOpInterface"> {
+  let cppNamespace = "::mlir::llm";
+  let description = [{
+    An op that multiplies one input by one or more weight matrices (`llm.linear`,
+    `llm.linear_group`, `llm.swiglu_linear`, `llm.qkv_projection`): what the fusions, the
+    memory plan, the targets' tiling and packing passes and kernel selection have in common.
+    The input may first be RMS-normalized (the `norm` prologue of llm-fuse-norm-into-linear).
+  }];
+  let methods = [
+    InterfaceMethod<"The activations the weights multiply (normalized first under `norm`).",
+      "::mlir::Value", "getInput", (ins), [{ return $_op.getInput(); }]>,
+    InterfaceMethod<[{
+        The weight matrices, in operand order (not a bias or the norm's weight).
+      }],
+      "::llvm::SmallVector<::mlir::FlatSymbolRefAttr>", "getMatrixWeights">,
+    InterfaceMethod<"The weight of the RMSNorm prologue, or null without one.",
+      "::mlir::FlatSymbolRefAttr", "getNormAttr", (ins), [{ return $_op.getNormAttr(); }]>,
+    InterfaceMethod<"The epsilon of the RMSNorm prologue, or null without one.",
+      "::mlir::FloatAttr", "getNormEpsAttr", (ins), [{ return $_op.getNormEpsAttr(); }]>,
+    InterfaceMethod<"Gives the op an RMSNorm prologue.",
+      "void", "setNormPrologue",
+      (ins "::mlir::FlatSymbolRefAttr":$weight, "::mlir::FloatAttr":$eps), [{
+        $_op.setNormAttr(weight);
+        $_op.setNormEpsAttr(eps);
+      }]>,
+  ];
+}
+
 #endif // LLM_INTERFACES_TD

@@ -122,6 +122,24 @@ LogicalResult checkStatic(Operation *op, ArrayRef<Type> types) {
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// LinearOpInterface
+//===----------------------------------------------------------------------===//
+
+SmallVector<FlatSymbolRefAttr> LinearOp::getMatrixWeights() { return {getWeightAttr()}; }
+
+SmallVector<FlatSymbolRefAttr> LinearGroupOp::getMatrixWeights() {
+  return llvm::to_vector(getWeights().getAsRange<FlatSymbolRefAttr>());
+}
+
+SmallVector<FlatSymbolRefAttr> SwiGLULinearOp::getMatrixWeights() {
+  return {getGateAttr(), getUpAttr()};
+}
+
+SmallVector<FlatSymbolRefAttr> QKVProjectionOp::getMatrixWeights() {
+  return {getQueryAttr(), getKeyAttr(), getValueAttr()};
+}
+
+//===----------------------------------------------------------------------===//
 // WeightOp
 //===----------------------------------------------------------------------===//
 
@@ -136,6 +154,20 @@ int64_t WeightOp::getStoredBytes() {
     return quantized.getNumRows() * quantized.getRowBytes();
   auto tensor = cast<RankedTensorType>(getType());
   return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
+}
+
+std::string WeightOp::getSchemeName() {
+  if (QWeightType quantized = getQuantizedType())
+    return stringifyQuantScheme(quantized.getScheme()).str();
+  Type element = cast<RankedTensorType>(getType()).getElementType();
+  return element.isF16() ? "f16" : element.isBF16() ? "bf16" : "f32";
+}
+
+std::string WeightOp::getStorageName() {
+  QWeightType quantized = getQuantizedType();
+  if (!quantized || !quantized.getLayout())
+    return getSchemeName();
+  return getSchemeName() + quantized.getLayout().getKernelSuffix().str();
 }
 
 LogicalResult WeightOp::verify() {
@@ -387,4 +419,5 @@ LogicalResult CachedAttentionOp::verify() {
 }
 
 #define GET_OP_CLASSES
+#include "dialects/llm/LLMOpInterfaces.cpp.inc"
 #include "dialects/llm/LLMOps.cpp.inc"

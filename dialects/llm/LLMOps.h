@@ -14,6 +14,8 @@
 #include "dialects/llm/LLMTypes.h"
 #include "dialects/llm/RopeParameters.h"
 
+#include "dialects/llm/LLMOpInterfaces.h.inc"
+
 #define GET_OP_CLASSES
 #include "dialects/llm/LLMOps.h.inc"
 

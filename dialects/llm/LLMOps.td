@@ -5,6 +5,7 @@
 include "dialects/llm/LLMDialect.td"
 include "dialects/llm/LLMAttrs.td"
 include "dialects/llm/LLMTypes.td"
+include "dialects/llm/LLMInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
 include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -44,6 +45,12 @@ def LLM_WeightOp : LLM_Op<"weight", [Symbol]> {
     /// The bytes weights.bin stores: whole blocks per row when quantized, else the elements at
     /// their width (f32, f16).
     int64_t getStoredBytes();
+    /// The number format whatever the layout: "f32", "f16", "bf16", "q4_0", ... (the blob's
+    /// dtype).
+    std::string getSchemeName();
+    /// The scheme and, for a weight in a target's layout, that layout's kernel suffix: "q4_0",
+    /// "q4_0x4". Kernels are named after it (llmk_<isa>_linear_<storage>_rows).
+    std::string getStorageName();
   }];
 }
 
@@ -88,6 +95,7 @@ def LLM_RMSNormOp : LLM_Op<"rms_norm",
 
 def LLM_LinearOp : LLM_Op<"linear",
     [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     DeclareOpInterfaceMethods<LLM_LinearOpInterface>,
      OptionalTypesMatchWith<"residual has the result's type", "result", "residual",
                             "$_self">]> {
   let summary = "matrix product with a weight in (out, in) layout, optional bias";
@@ -127,7 +135,8 @@ def LLM_LinearOp : LLM_Op<"linear",
 }
 
 def LLM_LinearGroupOp : LLM_Op<"linear_group",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     DeclareOpInterfaceMethods<LLM_LinearOpInterface>]> {
   let summary = "several linears that read the same input";
   let description = [{
     `results[i] = input * weights[i]^T`: what llm-fuse-qkv makes of the Q, K and V
@@ -150,7 +159,8 @@ def LLM_LinearGroupOp : LLM_Op<"linear_group",
 }
 
 def LLM_SwiGLULinearOp : LLM_Op<"swiglu_linear",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     DeclareOpInterfaceMethods<LLM_LinearOpInterface>]> {
   let summary = "silu(input * gate^T) * (input * up^T): the gate and up projections of an MLP";
   let description = [{
     What llm-fuse-gate-up makes of `llm.swiglu` over two linears of the same input. The
@@ -230,7 +240,8 @@ def LLM_AttentionOp : LLM_Op<"attention",
 }
 
 def LLM_QKVProjectionOp : LLM_Op<"qkv_projection",
-    [MemoryEffects<[MemWrite]>, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [MemoryEffects<[MemWrite]>, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+     DeclareOpInterfaceMethods<LLM_LinearOpInterface>]> {
   let summary = "Q, K and V projections with RoPE, K and V stored in the KV cache";
   let description = [{
     What llm-fuse-rope-kv makes of a Q/K/V `llm.linear_group`, the `llm.rope` of Q and K and

@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     std::vector<float> ref(static_cast<size_t>(n) * m), y(ref.size());
 
     // ---- f32 ----
-    llmk_linear_f32(x.data(), w.data(), nullptr, n, k, m, ref.data());
+    llmk_generic_linear_f32_rows(x.data(), w.data(), nullptr, n, k, m, 0, m, ref.data());
     {
       std::fill(y.begin(), y.end(), 0.0f);
       const double t = best_seconds(runs, [&] {
@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
     for (int r = 0; r < m; ++r) {
       llmrt_quantize_row_q8_0(w.data() + static_cast<size_t>(r) * k, k, &wq[static_cast<size_t>(r) * nb]);
     }
-    llmk_linear_q8_0(x.data(), wq.data(), nullptr, n, k, m, xq.data(), ref.data());
+    llmk_generic_quantize_q8_0(x.data(), n, k, xq.data());
+    llmk_generic_linear_q8_0_rows(xq.data(), wq.data(), nullptr, n, k, m, 0, m, ref.data());
     {
       std::fill(y.begin(), y.end(), 0.0f);
       const double t = best_seconds(runs, [&] {

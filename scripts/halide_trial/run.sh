@@ -71,7 +71,7 @@ for cxx in g++ clang++; do
              "$ROOT"/targets/generic/kernels_generic_quant.cpp "$ROOT"/runtime/quant.cpp \
              "$ROOT"/targets/x86/kernels_x86_avx2.cpp "$HERE"/bench.cpp; do
     o="$cxx/$(basename "$src" .cpp).o"
-    $cxx $FLAGS -I"$ROOT" -I"$HALIDE_INC" -I gen -c "$src" -o "$o"
+    $cxx $FLAGS -I"$ROOT" -I"$ROOT/targets/common" -I"$HALIDE_INC" -I gen -c "$src" -o "$o"
     objs+=("$o")
   done
   for v in "${VARIANTS[@]}"; do

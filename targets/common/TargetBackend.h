@@ -26,8 +26,7 @@ namespace llmc {
 struct TargetDescription {
   std::string name;         ///< --target spelling: "generic", "x86-avx2", ...
   std::string summary;      ///< one line for `llmc compile --help`
-  std::string kernelPrefix; ///< microkernel names: "llmk_" + prefix + "_linear_..."
-                            ///< (empty: the generic kernels only)
+  std::string kernelPrefix; ///< its kernels' names: "llmk_" + prefix + "_linear_..."
   /// Kernel sources under targets/, copied to out/'s top level.
   std::vector<std::string> kernelFiles;
   /// The kernels' API headers among kernelFiles, which model.cpp includes (the others are the
@@ -35,12 +34,10 @@ struct TargetDescription {
   std::vector<std::string> kernelHeaders;
   std::vector<std::string> compileFlags; ///< for the target's kernel sources (GCC/Clang)
   bool threaded = false;    ///< generated code uses the runtime's thread pool
-  /// Weight storages ("f32", "q8_0", "q4_0x4", ...: scheme then layout suffix) with row-range
-  /// linear microkernels (llmk_<prefix>_linear_<storage>_rows); others use the generic kernels.
-  std::vector<std::string> linearKernels;
-  /// Elementwise ops ("rms_norm", "swiglu", "add", "attend") with their own
-  /// llmk_<prefix>_<op>_f32, same signature as the generic kernel.
-  std::vector<std::string> elementwiseKernels;
+  /// The kernels of its kernel table (kernels_<isa>.def, read with kernels_abi_names.h):
+  /// "llmk_avx2_linear_q4_0p8_rows", ... llm-select-kernels picks them; an op whose kernel the
+  /// target lacks runs the generic kernel of the same ABI entry ("llmk_generic_...").
+  std::vector<std::string> kernels;
 };
 
 /// What the user chose on the command line that a target's passes take into account.

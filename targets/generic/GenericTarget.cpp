@@ -1,6 +1,8 @@
 //===- GenericTarget.cpp - portable C++17, the reference of every target --===//
 #include "targets/generic/GenericTarget.h"
 
+#include <map>
+
 namespace llmc {
 namespace {
 
@@ -11,6 +13,8 @@ public:
     description.summary = "portable C++17, float32 and integer-dot reference kernels";
     description.kernelFiles = genericKernelFiles();
     description.kernelHeaders = {"generic/kernels_generic.h"};
+    description.kernelPrefix = "generic";
+    description.kernels = genericKernels();
   }
   const TargetDescription &getDescription() const override { return description; }
 
@@ -20,10 +24,20 @@ private:
 
 } // namespace
 
+std::vector<std::string> genericKernels() {
+  std::map<std::string, std::vector<std::string>> llmk_names;
+#include "targets/common/kernels_abi_names.h"
+#include "targets/generic/kernels_generic.def"
+#include "targets/common/kernels_abi_undef.h"
+  return llmk_names["generic"];
+}
+
 const std::vector<std::string> &genericKernelFiles() {
-  static const std::vector<std::string> files = {"generic/kernels_generic.h",
-                                                 "generic/kernels_generic.cpp",
-                                                 "generic/kernels_generic_quant.cpp"};
+  static const std::vector<std::string> files = {
+      "common/kernels_abi.h",         "common/kernels_abi_declare.h",
+      "common/kernels_abi_defaults.h", "common/kernels_abi_undef.h",
+      "generic/kernels_generic.def",  "generic/kernels_generic.h",
+      "generic/kernels_generic.cpp",  "generic/kernels_generic_quant.cpp"};
   return files;
 }
 

@@ -11,6 +11,8 @@ namespace llmc {
 /// The generic kernels, single-threaded; every other target's kernels are tested against them.
 /// No passes: linears run on row-major weights over whole rows.
 std::unique_ptr<TargetBackend> createGenericTarget();
+/// The kernels of the generic table (kernels_generic.def), by name.
+std::vector<std::string> genericKernels();
 /// The generic target's kernel sources under targets/, which every target's output also holds
 /// (the fallback for ops without a target kernel).
 const std::vector<std::string> &genericKernelFiles();

@@ -2,10 +2,11 @@
 // bfloat16); the reference twins of every target's kernels.
 // Semantics follow Hugging Face's LlamaModel in float32 (see kernels_generic.h).
 #include "kernels_generic.h"  // beside this file, here and in out/
-#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32, llmrt_bf16_to_fp32
 
 #include <cmath>
 #include <cstring>
+
+#include "runtime/quant_format.h"  // llmrt_fp16_to_fp32, llmrt_bf16_to_fp32
 
 namespace {
 
@@ -16,8 +17,8 @@ inline float widen(llmrt_fp16 w) { return llmrt_fp16_to_fp32(w); }
 inline float widen(llmrt_bf16 w) { return llmrt_bf16_to_fp32(w); }
 
 template <typename W>
-void embed_float(const W* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
-                 int dim, float* out /* (n, dim) */) {
+void embed_float(const W* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n, int dim,
+                 float* out /* (n, dim) */) {
   for (int i = 0; i < n; ++i) {
     const W* row = table + static_cast<size_t>(tokens[i]) * dim;
     float* oi = out + static_cast<size_t>(i) * dim;
@@ -26,11 +27,11 @@ void embed_float(const W* table /* (vocab, dim) */, const int32_t* tokens /* (n)
 }
 
 template <typename W>
-void linear_float(const float* x /* (n, k) */, const W* w /* (m, k) */,
-                  const float* bias /* (m) or nullptr */, int n, int k, int m,
-                  float* y /* (n, m) */) {
+void linear_float_rows(const float* x /* (n, k) */, const W* w /* (m, k) */,
+                       const float* bias /* (m) or nullptr */, int n, int k, int m, int row_begin,
+                       int row_end, float* y /* (n, m) */) {
   // Output feature outermost: each weight row is read once and used for every token.
-  for (int o = 0; o < m; ++o) {
+  for (int o = row_begin; o < row_end; ++o) {
     const W* wo = w + static_cast<size_t>(o) * k;
     for (int i = 0; i < n; ++i) {
       const float* xi = x + static_cast<size_t>(i) * k;
@@ -44,21 +45,8 @@ void linear_float(const float* x /* (n, k) */, const W* w /* (m, k) */,
 
 }  // namespace
 
-void llmk_embed_f32(const float* table /* (vocab, dim) */, const int32_t* tokens /* (n) */, int n,
-                    int dim, float* out /* (n, dim) */) {
-  embed_float(table, tokens, n, dim, out);
-}
-
-void llmk_embed_f16(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_float(static_cast<const llmrt_fp16*>(table), tokens, n, dim, out);
-}
-
-void llmk_embed_bf16(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_float(static_cast<const llmrt_bf16*>(table), tokens, n, dim, out);
-}
-
-void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */, int n,
-                       int dim, float eps, float* out /* (n, dim) */) {
+void llmk_generic_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (dim) */,
+                               int n, int dim, float eps, float* out /* (n, dim) */) {
   for (int i = 0; i < n; ++i) {
     const float* xi = x + static_cast<size_t>(i) * dim;
     float* oi = out + static_cast<size_t>(i) * dim;
@@ -69,25 +57,9 @@ void llmk_rms_norm_f32(const float* x /* (n, dim) */, const float* weight /* (di
   }
 }
 
-void llmk_linear_f32(const float* x /* (n, k) */, const float* w /* (m, k) */,
-                     const float* bias /* (m) or nullptr */, int n, int k, int m,
-                     float* y /* (n, m) */) {
-  linear_float(x, w, bias, n, k, m, y);
-}
-
-void llmk_linear_f16(const float* x, const void* w, const float* bias, int n, int k, int m,
-                     float* y) {
-  linear_float(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m, y);
-}
-
-void llmk_linear_bf16(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      float* y) {
-  linear_float(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m, y);
-}
-
-void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads, int head_dim,
-                   int pos0, const float* inv_freq /* (head_dim / 2) */,
-                   float* out /* (n, n_heads * head_dim) */) {
+void llmk_generic_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads,
+                           int head_dim, int pos0, const float* inv_freq /* (head_dim / 2) */,
+                           float* out /* (n, n_heads * head_dim) */) {
   const int half = head_dim / 2;
   const size_t row_size = static_cast<size_t>(n_heads) * head_dim;
   // Every head of a row turns by the same angles: cos and sin (most of this kernel's time) once
@@ -117,9 +89,10 @@ void llmk_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_he
   }
 }
 
-void llmk_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, kv_dim) */, int n,
-                       int pos0, int kv_dim, float* key_cache /* (context, kv_dim) */,
-                       float* value_cache /* (context, kv_dim) */) {
+void llmk_generic_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, kv_dim) */,
+                               int n, int pos0, int kv_dim,
+                               float* key_cache /* (context, kv_dim) */,
+                               float* value_cache /* (context, kv_dim) */) {
   const size_t row = static_cast<size_t>(kv_dim);
   for (int i = 0; i < n; ++i) {
     const size_t at = static_cast<size_t>(pos0 + i) * row;
@@ -128,12 +101,12 @@ void llmk_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, k
   }
 }
 
-void llmk_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int pos0, int n_heads,
-                     int n_kv_heads, int head_dim,
-                     const float* key_cache /* (context, n_kv_heads * head_dim) */,
-                     const float* value_cache /* (context, n_kv_heads * head_dim) */,
-                     int head_begin, int head_end, float* scores /* (pos0 + n) scratch */,
-                     float* out /* (n, n_heads * head_dim) */) {
+void llmk_generic_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int pos0,
+                             int n_heads, int n_kv_heads, int head_dim,
+                             const float* key_cache /* (context, n_kv_heads * head_dim) */,
+                             const float* value_cache /* (context, n_kv_heads * head_dim) */,
+                             int head_begin, int head_end, float* scores /* (pos0 + n) scratch */,
+                             float* out /* (n, n_heads * head_dim) */) {
   const size_t q_dim = static_cast<size_t>(n_heads) * head_dim;
   const size_t kv_dim = static_cast<size_t>(n_kv_heads) * head_dim;
   const int group = n_heads / n_kv_heads;  // query heads per KV head
@@ -175,30 +148,44 @@ void llmk_attend_f32(const float* q /* (n, n_heads * head_dim) */, int n, int po
   }
 }
 
-void llmk_attention_f32(const float* q /* (n, n_heads * head_dim) */,
-                        const float* k /* (n, n_kv_heads * head_dim) */,
-                        const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
-                        int n_heads, int n_kv_heads, int head_dim,
-                        float* key_cache /* (context, n_kv_heads * head_dim) */,
-                        float* value_cache /* (context, n_kv_heads * head_dim) */,
-                        float* scores /* (context) scratch */,
-                        float* out /* (n, n_heads * head_dim) */) {
+void llmk_generic_attention_f32(const float* q /* (n, n_heads * head_dim) */,
+                                const float* k /* (n, n_kv_heads * head_dim) */,
+                                const float* v /* (n, n_kv_heads * head_dim) */, int n, int pos0,
+                                int n_heads, int n_kv_heads, int head_dim,
+                                float* key_cache /* (context, n_kv_heads * head_dim) */,
+                                float* value_cache /* (context, n_kv_heads * head_dim) */,
+                                float* scores /* (context) scratch */,
+                                float* out /* (n, n_heads * head_dim) */) {
   // 1. The new keys and values go to their positions in the cache.
-  llmk_kv_store_f32(k, v, n, pos0, n_kv_heads * head_dim, key_cache, value_cache);
+  llmk_generic_kv_store_f32(k, v, n, pos0, n_kv_heads * head_dim, key_cache, value_cache);
   // 2. Every query head attends over the cache.
-  llmk_attend_f32(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache, 0, n_heads,
-                  scores, out);
+  llmk_generic_attend_f32(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache, 0,
+                          n_heads, scores, out);
 }
 
-void llmk_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */, int count,
-                     float* out /* (count) */) {
+void llmk_generic_swiglu_f32(const float* gate /* (count) */, const float* up /* (count) */,
+                             int count, float* out /* (count) */) {
   for (int i = 0; i < count; ++i) {
     const float g = gate[i];
     out[i] = g / (1.0f + std::exp(-g)) * up[i];
   }
 }
 
-void llmk_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
-                  float* out /* (count) */) {
+void llmk_generic_add_f32(const float* a /* (count) */, const float* b /* (count) */, int count,
+                          float* out /* (count) */) {
   for (int i = 0; i < count; ++i) out[i] = a[i] + b[i];
 }
+
+// ---- the table's float linears and embeddings (kernels_generic.def) --------------------------
+
+#define LLMK_LINEAR_FLOAT(isa, storage, T)                                                \
+  LLMK_LINEAR_FLOAT_SIGNATURE(isa, storage) {                                             \
+    linear_float_rows(x, static_cast<const T*>(w), bias, n, k, m, row_begin, row_end, y); \
+  }
+#define LLMK_EMBED_FLOAT(isa, storage, T)                           \
+  LLMK_EMBED_SIGNATURE(isa, storage) {                              \
+    embed_float(static_cast<const T*>(table), tokens, n, dim, out); \
+  }
+#include "kernels_abi_defaults.h"
+#include "kernels_generic.def"
+#include "kernels_abi_undef.h"

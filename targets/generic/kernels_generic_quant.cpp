@@ -6,11 +6,11 @@
 // sums of small-integer products) scaled by the blocks' float scales and summed in float. This
 // is ggml's reference formulation (ggml_vec_dot_<w>_<x>_generic), so a SIMD kernel can reproduce
 // these results closely by keeping the same integer sums and block order.
-#include "kernels_generic.h"  // beside this file, here and in out/
-#include "runtime/quant_format.h"
-
 #include <cstddef>
 #include <cstring>
+
+#include "kernels_generic.h"  // beside this file, here and in out/
+#include "runtime/quant_format.h"
 
 namespace {
 
@@ -40,7 +40,7 @@ float q4_0_row_dot(const void* w_row /* (blocks) q4_0 */, const void* x_row /* (
   for (int b = 0; b < blocks; ++b) {
     int32_t sumi = 0;
     for (int j = 0; j < LLMRT_QK / 2; ++j) {
-      sumi += ((w[b].qs[j] & 15) - 8) * x[b].qs[j];                  // weights 0..15
+      sumi += ((w[b].qs[j] & 15) - 8) * x[b].qs[j];                 // weights 0..15
       sumi += ((w[b].qs[j] >> 4) - 8) * x[b].qs[j + LLMRT_QK / 2];  // weights 16..31
     }
     sum += static_cast<float>(sumi) * llmrt_fp16_to_fp32(w[b].d) * llmrt_fp16_to_fp32(x[b].d);
@@ -134,28 +134,38 @@ void quantize_activation_row(quantize_row_fn quantize, int block, size_t block_b
   }
 }
 
+/// An activation block type: how a row of k floats becomes blocks.
+struct ActivationFormat {
+  quantize_row_fn quantize_row;
+  int block;  // values per block
+  size_t block_bytes;
+};
+
+// Named after the table's formats and storages (kFormat_q8_0, kScheme_q4_k), which the entry
+// points below paste together.
+const ActivationFormat kFormat_q8_0 = {llmrt_quantize_row_q8_0, LLMRT_QK, sizeof(llmrt_block_q8_0)};
+const ActivationFormat kFormat_q8_1 = {llmrt_quantize_row_q8_1, LLMRT_QK, sizeof(llmrt_block_q8_1)};
+const ActivationFormat kFormat_q8_k = {llmrt_quantize_row_q8_k, LLMRT_QK_K,
+                                       sizeof(llmrt_block_q8_K)};
+const llmrt_quant_scheme kScheme_q8_0 = LLMRT_Q8_0, kScheme_q4_0 = LLMRT_Q4_0,
+                         kScheme_q4_1 = LLMRT_Q4_1, kScheme_q4_k = LLMRT_Q4_K,
+                         kScheme_q6_k = LLMRT_Q6_K;
+
 /// What the kernels need to know of one weight scheme: its block, the activation block type that
 /// pairs with it, and the row dot product of the two.
 struct SchemeKernels {
   llmrt_quant_scheme weights;
-  int block;                        // weights (and activations) per block
-  size_t weight_block_bytes;
-  quantize_row_fn quantize_activations;
-  size_t activation_block_bytes;
+  size_t weight_block_bytes;  // blocks hold as many values as the activations'
+  const ActivationFormat* activations;
   row_dot_fn row_dot;
 };
 
 const SchemeKernels kSchemeKernels[] = {
-    {LLMRT_Q8_0, LLMRT_QK, sizeof(llmrt_block_q8_0), llmrt_quantize_row_q8_0,
-     sizeof(llmrt_block_q8_0), q8_0_row_dot},
-    {LLMRT_Q4_0, LLMRT_QK, sizeof(llmrt_block_q4_0), llmrt_quantize_row_q8_0,
-     sizeof(llmrt_block_q8_0), q4_0_row_dot},
-    {LLMRT_Q4_1, LLMRT_QK, sizeof(llmrt_block_q4_1), llmrt_quantize_row_q8_1,
-     sizeof(llmrt_block_q8_1), q4_1_row_dot},
-    {LLMRT_Q4_K, LLMRT_QK_K, sizeof(llmrt_block_q4_K), llmrt_quantize_row_q8_k,
-     sizeof(llmrt_block_q8_K), q4_k_row_dot},
-    {LLMRT_Q6_K, LLMRT_QK_K, sizeof(llmrt_block_q6_K), llmrt_quantize_row_q8_k,
-     sizeof(llmrt_block_q8_K), q6_k_row_dot},
+    {LLMRT_Q8_0, sizeof(llmrt_block_q8_0), &kFormat_q8_0, q8_0_row_dot},
+    {LLMRT_Q4_0, sizeof(llmrt_block_q4_0), &kFormat_q8_0, q4_0_row_dot},
+    {LLMRT_Q4_1, sizeof(llmrt_block_q4_1), &kFormat_q8_1, q4_1_row_dot},
+    {LLMRT_Q4_K, sizeof(llmrt_block_q4_K), &kFormat_q8_k, q4_k_row_dot},
+    {LLMRT_Q6_K, sizeof(llmrt_block_q6_K), &kFormat_q8_k, q6_k_row_dot},
 };
 
 const SchemeKernels& kernels_of(llmrt_quant_scheme weights) {
@@ -165,22 +175,29 @@ const SchemeKernels& kernels_of(llmrt_quant_scheme weights) {
   return kSchemeKernels[0];  // unreachable for a valid scheme
 }
 
-/// y = x * w^T (+ bias) for quantized weights: quantize all n activation rows into x_scratch
-/// once, then for each output feature (weight row read once) and each token take the row dot.
-void linear_quantized(const SchemeKernels& q, const float* x /* (n, k) */,
-                      const void* w /* (m, blocks) */, const float* bias /* (m) or nullptr */,
-                      int n, int k, int m, void* x_scratch /* (n, blocks) */,
-                      float* y /* (n, m) */) {
-  const int blocks = row_blocks(k, q.block);
-  const size_t x_row_bytes = static_cast<size_t>(blocks) * q.activation_block_bytes;
-  const size_t w_row_bytes = static_cast<size_t>(blocks) * q.weight_block_bytes;
-  unsigned char* xq = static_cast<unsigned char*>(x_scratch);
+/// Quantizes each of the n rows of x into whole blocks of `format`.
+void quantize_rows(const ActivationFormat& format, const float* x /* (n, k) */, int n, int k,
+                   void* out /* (n, blocks) */) {
+  const size_t row_bytes = static_cast<size_t>(row_blocks(k, format.block)) * format.block_bytes;
+  unsigned char* xq = static_cast<unsigned char*>(out);
   for (int i = 0; i < n; ++i) {
-    quantize_activation_row(q.quantize_activations, q.block, q.activation_block_bytes,
-                            x + static_cast<size_t>(i) * k, k, xq + i * x_row_bytes);
+    quantize_activation_row(format.quantize_row, format.block, format.block_bytes,
+                            x + static_cast<size_t>(i) * k, k, xq + i * row_bytes);
   }
+}
+
+/// y[:, row_begin:row_end] = x * w[row_begin:row_end, :]^T (+ bias) for quantized weights and
+/// activations quantized by quantize_rows: for each output feature (weight row read once) and
+/// each token, the row dot.
+void linear_quantized_rows(const SchemeKernels& q, const void* x_blocks /* (n, blocks) */,
+                           const void* w /* (m, blocks) */, const float* bias /* (m) or nullptr */,
+                           int n, int k, int m, int row_begin, int row_end, float* y /* (n, m) */) {
+  const int blocks = row_blocks(k, q.activations->block);
+  const size_t x_row_bytes = static_cast<size_t>(blocks) * q.activations->block_bytes;
+  const size_t w_row_bytes = static_cast<size_t>(blocks) * q.weight_block_bytes;
+  const unsigned char* xq = static_cast<const unsigned char*>(x_blocks);
   const unsigned char* wq = static_cast<const unsigned char*>(w);
-  for (int o = 0; o < m; ++o) {
+  for (int o = row_begin; o < row_end; ++o) {
     const unsigned char* w_row = wq + o * w_row_bytes;
     for (int i = 0; i < n; ++i) {
       float acc = q.row_dot(w_row, xq + i * x_row_bytes, blocks);
@@ -194,9 +211,10 @@ void linear_quantized(const SchemeKernels& q, const float* x /* (n, k) */,
 void embed_quantized(llmrt_quant_scheme scheme, const void* table /* (vocab, blocks) */,
                      const int32_t* tokens /* (n) */, int n, int dim, float* out /* (n, dim) */) {
   const SchemeKernels& q = kernels_of(scheme);
-  const int blocks = row_blocks(dim, q.block);
+  const int block = q.activations->block;
+  const int blocks = row_blocks(dim, block);
   const size_t row_bytes = static_cast<size_t>(blocks) * q.weight_block_bytes;
-  const int whole = dim / q.block * q.block;
+  const int whole = dim / block * block;
   const unsigned char* rows = static_cast<const unsigned char*>(table);
   for (int i = 0; i < n; ++i) {
     const unsigned char* row = rows + static_cast<size_t>(tokens[i]) * row_bytes;
@@ -205,7 +223,7 @@ void embed_quantized(llmrt_quant_scheme scheme, const void* table /* (vocab, blo
     if (whole < dim) {
       float tail[LLMRT_QK_K];
       const unsigned char* last = row + static_cast<size_t>(blocks - 1) * q.weight_block_bytes;
-      llmrt_dequantize_row(scheme, last, q.block, tail);
+      llmrt_dequantize_row(scheme, last, block, tail);
       std::memcpy(oi + whole, tail, sizeof(float) * (dim - whole));
     }
   }
@@ -213,52 +231,24 @@ void embed_quantized(llmrt_quant_scheme scheme, const void* table /* (vocab, blo
 
 }  // namespace
 
-size_t llmk_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, int n, int k) {
-  const SchemeKernels& q = kernels_of(weight_scheme);
-  return static_cast<size_t>(n) * row_blocks(k, q.block) * q.activation_block_bytes;
+size_t llmk_generic_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, int n, int k) {
+  const ActivationFormat& format = *kernels_of(weight_scheme).activations;
+  return static_cast<size_t>(n) * row_blocks(k, format.block) * format.block_bytes;
 }
 
-void llmk_linear_q8_0(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      void* x_scratch, float* y) {
-  linear_quantized(kernels_of(LLMRT_Q8_0), x, w, bias, n, k, m, x_scratch, y);
-}
+// ---- the table's quantized entries (kernels_generic.def) -------------------------------------
 
-void llmk_linear_q4_0(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      void* x_scratch, float* y) {
-  linear_quantized(kernels_of(LLMRT_Q4_0), x, w, bias, n, k, m, x_scratch, y);
-}
-
-void llmk_linear_q4_1(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      void* x_scratch, float* y) {
-  linear_quantized(kernels_of(LLMRT_Q4_1), x, w, bias, n, k, m, x_scratch, y);
-}
-
-void llmk_linear_q4_k(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      void* x_scratch, float* y) {
-  linear_quantized(kernels_of(LLMRT_Q4_K), x, w, bias, n, k, m, x_scratch, y);
-}
-
-void llmk_linear_q6_k(const float* x, const void* w, const float* bias, int n, int k, int m,
-                      void* x_scratch, float* y) {
-  linear_quantized(kernels_of(LLMRT_Q6_K), x, w, bias, n, k, m, x_scratch, y);
-}
-
-void llmk_embed_q8_0(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_quantized(LLMRT_Q8_0, table, tokens, n, dim, out);
-}
-
-void llmk_embed_q4_0(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_quantized(LLMRT_Q4_0, table, tokens, n, dim, out);
-}
-
-void llmk_embed_q4_1(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_quantized(LLMRT_Q4_1, table, tokens, n, dim, out);
-}
-
-void llmk_embed_q4_k(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_quantized(LLMRT_Q4_K, table, tokens, n, dim, out);
-}
-
-void llmk_embed_q6_k(const void* table, const int32_t* tokens, int n, int dim, float* out) {
-  embed_quantized(LLMRT_Q6_K, table, tokens, n, dim, out);
-}
+#define LLMK_QUANTIZE(isa, format) \
+  LLMK_QUANTIZE_SIGNATURE(isa, format) { quantize_rows(kFormat_##format, x, n, k, out); }
+#define LLMK_LINEAR_QUANT(isa, storage, format)                                                    \
+  LLMK_LINEAR_QUANT_SIGNATURE(isa, storage, format) {                                              \
+    linear_quantized_rows(kernels_of(kScheme_##storage), xq, w, bias, n, k, m, row_begin, row_end, \
+                          y);                                                                      \
+  }
+#define LLMK_EMBED_QUANT(isa, storage)                              \
+  LLMK_EMBED_SIGNATURE(isa, storage) {                              \
+    embed_quantized(kScheme_##storage, table, tokens, n, dim, out); \
+  }
+#include "kernels_abi_defaults.h"
+#include "kernels_generic.def"
+#include "kernels_abi_undef.h"

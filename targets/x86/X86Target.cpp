@@ -10,6 +10,8 @@
 #include "targets/x86/IR/X86Dialect.h"
 #include "targets/x86/Transforms/Passes.h"
 
+#include <map>
+
 namespace llmc::x86 {
 namespace {
 
@@ -78,26 +80,33 @@ private:
   X86Tuning tuning;
 };
 
-/// What the two targets share: `isa` names their kernel files and prefix ("avx2"), and their
-/// panels are `panelRows` tall.
-TargetDescription x86Description(const std::string &isa, int64_t panelRows) {
+/// The kernels of both ISAs' tables, by ISA name ("avx2").
+const std::map<std::string, std::vector<std::string>> &kernelTables() {
+  static const std::map<std::string, std::vector<std::string>> tables = [] {
+    std::map<std::string, std::vector<std::string>> llmk_names;
+#include "targets/common/kernels_abi_names.h"
+#include "targets/x86/kernels_x86_avx2.def"
+#include "targets/x86/kernels_x86_avx512.def"
+#include "targets/common/kernels_abi_undef.h"
+    return llmk_names;
+  }();
+  return tables;
+}
+
+/// What the two targets share: `isa` names their kernel files, prefix and table ("avx2").
+TargetDescription x86Description(const std::string &isa) {
   TargetDescription d;
   d.kernelPrefix = isa;
   d.kernelFiles = genericKernelFiles();
-  for (const std::string &file : {std::string("x86/kernels_x86_tiling.h"),
-                                   "x86/kernels_x86_" + isa + ".h",
-                                   std::string("x86/kernels_x86_panel_copy.h"),
-                                   "x86/kernels_x86_" + isa + "_panels.h",
-                                   "x86/kernels_x86_" + isa + ".cpp"})
+  for (const std::string &file :
+       {"x86/kernels_x86_" + isa + ".def", std::string("x86/kernels_x86_tiling.h"),
+        std::string("x86/kernels_x86_entries.h"), "x86/kernels_x86_" + isa + ".h",
+        std::string("x86/kernels_x86_panel_copy.h"), "x86/kernels_x86_" + isa + "_panels.h",
+        "x86/kernels_x86_" + isa + ".cpp"})
     d.kernelFiles.push_back(file);
   d.kernelHeaders = {"generic/kernels_generic.h", "x86/kernels_x86_" + isa + ".h"};
   d.threaded = true;
-  // Every scheme in rows and interleaved ("x4"); q8_0 and q4_0 also as panels ("p8", "p16").
-  d.linearKernels = {"f32",  "f16",    "bf16",   "q8_0",   "q4_0",   "q4_1",  "q4_k",
-                     "q6_k", "q8_0x4", "q4_0x4", "q4_1x4", "q4_kx4", "q6_kx4"};
-  for (const char *scheme : {"q8_0", "q4_0"})
-    d.linearKernels.push_back(scheme + ("p" + std::to_string(panelRows)));
-  d.elementwiseKernels = {"rms_norm", "swiglu", "add", "attend"};
+  d.kernels = kernelTables().at(isa);
   return d;
 }
 
@@ -108,7 +117,7 @@ std::unique_ptr<TargetBackend> createAvx2Target() {
   t.interleavedSchemes = {"q8_0", "q4_0"};
   t.panelSchemes = {"q8_0", "q4_0"};
   t.panelRows = 8;
-  TargetDescription d = x86Description("avx2", t.panelRows);
+  TargetDescription d = x86Description("avx2");
   d.name = "x86-avx2";
   d.summary = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
   d.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
@@ -122,7 +131,7 @@ std::unique_ptr<TargetBackend> createAvx512Target() {
   t.interleavedSchemes = {"q4_0", "q4_1", "q4_k", "q6_k"};
   t.panelSchemes = {"q8_0", "q4_0"};
   t.panelRows = 16;
-  TargetDescription d = x86Description("avx512", t.panelRows);
+  TargetDescription d = x86Description("avx512");
   d.name = "x86-avx512";
   d.summary = "x86-64 with AVX-512 F/BW/VL and VNNI";
   d.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma", "-mf16c"};

@@ -643,106 +643,13 @@ inline __m256 exp_ps(__m256 x) {
 
 // ---- entry points ----------------------------------------------------------------------------
 
-void llmk_avx2_quantize_q8_0(const float* x, int n, int k, void* out) {
-  quantize_rows<quantize_block_q8, llmrt_block_q8_0>(x, n, k, out);
-}
+// The table's quantize and linear kernels (kernels_x86_entries.h says what each one runs).
+#include "kernels_x86_entries.h"
+#include "kernels_abi_defaults.h"
+#include "kernels_x86_avx2.def"
+#include "kernels_abi_undef.h"
 
-void llmk_avx2_quantize_q8_1(const float* x, int n, int k, void* out) {
-  quantize_rows<quantize_block_q8, llmrt_block_q8_1>(x, n, k, out);
-}
-
-void llmk_avx2_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_quantize_q8_k(const float* x, int n, int k, void* out) {
-  quantize_rows_of<llmrt_block_q8_K, LLMRT_QK_K, quantize_block_q8_k>(x, n, k, out);
-}
-
-void llmk_avx2_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-// The same on weights in the interleave4 layout (weight_layouts.h) (llm-x86-pack-weights).
-
-void llmk_avx2_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-// The same on weights stored as the panels (layout #x86.panel<8>, packPanels).
-
-void llmk_avx2_linear_q8_0p8_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  stored_panel_linear_rows<PanelQ8_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_q4_0p8_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  stored_panel_linear_rows<PanelQ4_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
-                               int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
-                               int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
-                                             row_begin, row_end, y);
-}
-
-void llmk_avx2_linear_bf16_rows(const float* x, const void* w, const float* bias, int n, int k,
-                                int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m,
-                                             row_begin, row_end, y);
-}
+// Its elementwise kernels.
 
 void llmk_avx2_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,
                             float* out) {
@@ -817,7 +724,7 @@ void llmk_avx2_add_f32(const float* a, const float* b, int count, float* out) {
 // with the vector code below. The q . k dot products run over head_dim in 8 lanes, 8 positions
 // at a time (one load of q for 8 FMAs, the 8 sums reduced together); the weighted sum of values
 // runs along head_dim, up to 8 vectors of accumulators at a time. All in float with FMA; the
-// output differs from llmk_attend_f32's (double) by float rounding only.
+// output differs from llmk_generic_attend_f32's (double) by float rounding only.
 
 namespace {
 

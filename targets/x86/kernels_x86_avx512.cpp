@@ -756,109 +756,18 @@ inline __m512 swiglu_ps(__m512 g, __m512 up) {
 
 // ---- entry points ----------------------------------------------------------------------------
 
-void llmk_avx512_quantize_q8_0(const float* x, int n, int k, void* out) {
-  quantize_rows<quantize_block_q8, llmrt_block_q8_0>(x, n, k, out);
-}
-
-void llmk_avx512_quantize_q8_1(const float* x, int n, int k, void* out) {
-  quantize_rows<quantize_block_q8, llmrt_block_q8_1>(x, n, k, out);
-}
-
-void llmk_avx512_linear_q8_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q4_0_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q4_1_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles, RowMajor>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_quantize_q8_k(const float* x, int n, int k, void* out) {
-  quantize_rows_of<llmrt_block_q8_K, LLMRT_QK_K, quantize_block_q8_k>(x, n, k, out);
-}
-
-void llmk_avx512_linear_q4_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q6_k_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, RowMajor>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-// The same on weights in the interleave4 layout (weight_layouts.h) (llm-x86-pack-weights).
-
-void llmk_avx512_linear_q8_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                    int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q4_0x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                    int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q4_1x4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                    int m, int row_begin, int row_end, float* y) {
-  linear_rows<KernelQ4_1, QuantTiles, Interleave4>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q4_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                    int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ4_K, KernelQ4_K, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_q6_kx4_rows(const void* xq, const void* w, const float* bias, int n, int k,
-                                    int m, int row_begin, int row_end, float* y) {
-  linear_rows_with_panels<PanelQ6_K, KernelQ6_K, QuantTiles, Interleave4>(
-      xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-// The same on weights stored as the panels (layout #x86.panel<16>, packPanels). q8_0's need
-// VNNI (its panels do; every x86-avx512 build has it, the SIMDe test build without it not).
-
-#ifdef __AVX512VNNI__
-void llmk_avx512_linear_q8_0p16_rows(const void* xq, const void* w, const float* bias, int n,
-                                     int k, int m, int row_begin, int row_end, float* y) {
-  stored_panel_linear_rows<PanelQ8_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
+// The table's quantize and linear kernels (kernels_x86_entries.h says what each one runs).
+// q8_0's stored panels need VNNI (every x86-avx512 build has it; a SIMDe test build without it
+// has no such kernel).
+#if !defined(__AVX512VNNI__) && !defined(LLMK_TABLE_WITHOUT_VNNI)
+#define LLMK_TABLE_WITHOUT_VNNI
 #endif
+#include "kernels_x86_entries.h"
+#include "kernels_abi_defaults.h"
+#include "kernels_x86_avx512.def"
+#include "kernels_abi_undef.h"
 
-void llmk_avx512_linear_q4_0p16_rows(const void* xq, const void* w, const float* bias, int n,
-                                     int k, int m, int row_begin, int row_end, float* y) {
-  stored_panel_linear_rows<PanelQ4_0>(xq, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_f32_rows(const float* x, const float* w, const float* bias, int n, int k,
-                                 int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, w, bias, n, k, m, row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_f16_rows(const float* x, const void* w, const float* bias, int n, int k,
-                                 int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_fp16*>(w), bias, n, k, m,
-                                             row_begin, row_end, y);
-}
-
-void llmk_avx512_linear_bf16_rows(const float* x, const void* w, const float* bias, int n, int k,
-                                  int m, int row_begin, int row_end, float* y) {
-  linear_float_rows<KernelFloat, FloatTiles>(x, static_cast<const llmrt_bf16*>(w), bias, n, k, m,
-                                             row_begin, row_end, y);
-}
+// Its elementwise kernels.
 
 void llmk_avx512_rms_norm_f32(const float* x, const float* weight, int n, int dim, float eps,
                               float* out) {

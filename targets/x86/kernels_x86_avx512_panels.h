@@ -73,8 +73,8 @@ struct PanelAvx512 {
 };
 
 /// q8_0 weights: 8 columns of 4 quants per block, as in the block (s8); each column is moved to
-/// u8 (plus 128) as it is loaded. Block is also the stored layout panel16 (packPanels, weight_layouts.h),
-/// which the p16 kernels read in place.
+/// u8 (plus 128) as it is loaded. Block is also the stored layout #x86.panel<16> (packPanels,
+/// weight_layouts.h), which the p16 kernels read in place.
 struct PanelQ8_0 : PanelAvx512 {
   typedef llmrt_block_q8_0 WBlock;
   typedef llmrt_block_q8_0 XBlock;

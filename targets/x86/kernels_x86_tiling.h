@@ -697,7 +697,7 @@ inline int attend_block(int head_dim) {
   return b < 8 ? 8 : b > kAttendMaxBlock ? kAttendMaxBlock : b;
 }
 
-/// llmk_attend_f32 for query heads [head_begin, head_end), with A's vector code.
+/// llmk_generic_attend_f32 for query heads [head_begin, head_end), with A's vector code.
 template <class A>
 void attend_rows(const float* q, int n, int pos0, int n_heads, int n_kv_heads, int head_dim,
                  const float* key_cache, const float* value_cache, int head_begin, int head_end,

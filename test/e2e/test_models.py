@@ -78,7 +78,8 @@ def test_bf16_matrices_stay_bf16(workspace, tmp_path, target):
     out = workspace.compiled("bf16", target)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["tensors_by_storage"]["bf16"] == matrices, manifest["tensors_by_storage"]
-    kernel = "llmk_linear_bf16" if target == "generic" else f"llmk_{target[4:]}_linear_bf16_rows"
+    isa = "generic" if target == "generic" else target[4:]
+    kernel = f"llmk_{isa}_linear_bf16_rows"
     assert kernel in (out / "model.cpp").read_text()
 
     f32_out = tmp_path / "f32"

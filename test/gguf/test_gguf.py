@@ -91,7 +91,8 @@ def test_f16_matrices_stay_f16(models, target):
     manifest = json.loads((out / "manifest.json").read_text())
     matrices = 1 + 7 * spec.num_layers + 1  # embedding, 7 per layer, output
     assert manifest["tensors_by_storage"]["f16"] == matrices, manifest["tensors_by_storage"]
-    kernel = "llmk_linear_f16" if target == "generic" else f"llmk_{target[4:]}_linear_f16_rows"
+    isa = "generic" if target == "generic" else target[4:]
+    kernel = f"llmk_{isa}_linear_f16_rows"
     assert kernel in (out / "model.cpp").read_text()
     f32_out, _ = models.built(gguf, "rope_linear-f16", "--quant", "f32")
     f32_bytes = json.loads((f32_out / "manifest.json").read_text())["weight_bytes"]

@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/quant_format.h"
-#include "targets/generic/kernels_generic.h"
+#include "test/common/generic_linear.h"
 
 namespace {
 
@@ -32,15 +32,15 @@ struct Scheme {
 
 // float_bound: about sqrt(weight error^2 + activation error^2) (quant.cpp), with a margin.
 const Scheme kSchemes[] = {
-    {LLMRT_Q8_0, "q8_0", llmk_linear_q8_0, llmk_embed_q8_0, 32, sizeof(llmrt_block_q8_0),
+    {LLMRT_Q8_0, "q8_0", generic_linear_q8_0, llmk_generic_embed_q8_0, 32, sizeof(llmrt_block_q8_0),
      llmrt_quantize_row_q8_0, llmrt_dequantize_row_q8_0, 0.012},
-    {LLMRT_Q4_0, "q4_0", llmk_linear_q4_0, llmk_embed_q4_0, 32, sizeof(llmrt_block_q8_0),
+    {LLMRT_Q4_0, "q4_0", generic_linear_q4_0, llmk_generic_embed_q4_0, 32, sizeof(llmrt_block_q8_0),
      llmrt_quantize_row_q8_0, llmrt_dequantize_row_q8_0, 0.12},
-    {LLMRT_Q4_1, "q4_1", llmk_linear_q4_1, llmk_embed_q4_1, 32, sizeof(llmrt_block_q8_1),
+    {LLMRT_Q4_1, "q4_1", generic_linear_q4_1, llmk_generic_embed_q4_1, 32, sizeof(llmrt_block_q8_1),
      llmrt_quantize_row_q8_1, llmrt_dequantize_row_q8_1, 0.11},
-    {LLMRT_Q4_K, "q4_k", llmk_linear_q4_k, llmk_embed_q4_k, 256, sizeof(llmrt_block_q8_K),
+    {LLMRT_Q4_K, "q4_k", generic_linear_q4_k, llmk_generic_embed_q4_k, 256, sizeof(llmrt_block_q8_K),
      llmrt_quantize_row_q8_k, llmrt_dequantize_row_q8_k, 0.11},
-    {LLMRT_Q6_K, "q6_k", llmk_linear_q6_k, llmk_embed_q6_k, 256, sizeof(llmrt_block_q8_K),
+    {LLMRT_Q6_K, "q6_k", generic_linear_q6_k, llmk_generic_embed_q6_k, 256, sizeof(llmrt_block_q8_K),
      llmrt_quantize_row_q8_k, llmrt_dequantize_row_q8_k, 0.03},
 };
 
@@ -146,7 +146,7 @@ void check_linear(const Scheme& s, int n, int k, int m, bool with_bias, unsigned
   SCOPED_TRACE(testing::Message() << s.name << " n=" << n << " k=" << k << " m=" << m
                                   << (with_bias ? " bias" : ""));
   const Problem p = make_problem(s, n, k, m, seed);
-  const size_t scratch_bytes = llmk_activation_scratch_bytes(s.weights, n, k);
+  const size_t scratch_bytes = llmk_generic_activation_scratch_bytes(s.weights, n, k);
   ASSERT_EQ(scratch_bytes, p.x_blocks.size());
   std::vector<uint32_t> scratch((scratch_bytes + 3) / 4, 0xdeadbeefu);  // 4-byte aligned
   std::vector<float> y(size_t(n) * m, NAN);
@@ -156,7 +156,7 @@ void check_linear(const Scheme& s, int n, int k, int m, bool with_bias, unsigned
   EXPECT_EQ(std::memcmp(scratch.data(), p.x_blocks.data(), scratch_bytes), 0);
 
   std::vector<float> y_float(size_t(n) * m);
-  llmk_linear_f32(p.x.data(), p.w.data(), with_bias ? p.bias.data() : nullptr, n, k, m,
+  generic_linear_f32(p.x.data(), p.w.data(), with_bias ? p.bias.data() : nullptr, n, k, m,
                   y_float.data());
   double diff2 = 0, ref2 = 0;
   for (int i = 0; i < n; ++i) {
@@ -176,14 +176,14 @@ void check_linear(const Scheme& s, int n, int k, int m, bool with_bias, unsigned
 }
 
 TEST(KernelsGenericQuantTest, ScratchBytes) {
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q8_0, 3, 64), 3u * 2 * 34);
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q4_0, 1, 4096), 128u * 34);
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q4_1, 2, 4096), 2u * 128 * 36);
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q4_K, 16, 4096), 16u * 16 * 292);
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q6_K, 1, 256), 292u);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q8_0, 3, 64), 3u * 2 * 34);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q4_0, 1, 4096), 128u * 34);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q4_1, 2, 4096), 2u * 128 * 36);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q4_K, 16, 4096), 16u * 16 * 292);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q6_K, 1, 256), 292u);
   // Rows that are not whole blocks are padded to whole blocks.
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q4_0, 2, 172), 2u * 6 * 34);
-  EXPECT_EQ(llmk_activation_scratch_bytes(LLMRT_Q4_K, 1, 300), 2u * 292);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q4_0, 2, 172), 2u * 6 * 34);
+  EXPECT_EQ(llmk_generic_activation_scratch_bytes(LLMRT_Q4_K, 1, 300), 2u * 292);
 }
 
 TEST(KernelsGenericQuantTest, LinearSmallShapes) {
@@ -226,7 +226,7 @@ TEST(KernelsGenericQuantTest, LinearZeroActivations) {
     const std::vector<float> w = gaussian(size_t(m) * k, 7);
     const std::vector<unsigned char> wq = quantize_rows(s.weights, w, m, k);
     const std::vector<float> x(size_t(2) * k, 0.0f), bias = {1.5f, -2.0f, 0.25f};
-    std::vector<uint32_t> scratch(llmk_activation_scratch_bytes(s.weights, 2, k) / 4 + 1);
+    std::vector<uint32_t> scratch(llmk_generic_activation_scratch_bytes(s.weights, 2, k) / 4 + 1);
     std::vector<float> y(2 * m);
     s.linear(x.data(), wq.data(), bias.data(), 2, k, m, scratch.data(), y.data());
     for (int i = 0; i < 2; ++i) {

@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/quant_format.h"
-#include "targets/generic/kernels_generic.h"
+#include "test/common/generic_linear.h"
 
 namespace {
 
@@ -33,7 +33,7 @@ TEST(KernelsGenericTest, Embed) {
   std::vector<float> table = random_vector(vocab * dim, &rng);
   std::vector<int32_t> tokens = {3, 0, 10, 3};
   std::vector<float> out(tokens.size() * dim, -1.0f);
-  llmk_embed_f32(table.data(), tokens.data(), static_cast<int>(tokens.size()), dim, out.data());
+  llmk_generic_embed_f32(table.data(), tokens.data(), static_cast<int>(tokens.size()), dim, out.data());
   for (size_t i = 0; i < tokens.size(); ++i) {
     for (int j = 0; j < dim; ++j) EXPECT_EQ(out[i * dim + j], table[tokens[i] * dim + j]);
   }
@@ -47,7 +47,7 @@ TEST(KernelsGenericTest, RmsNorm) {
     std::vector<float> x = random_vector(n * dim, &rng, 3.0f);
     std::vector<float> w = random_vector(dim, &rng);
     std::vector<float> out(n * dim);
-    llmk_rms_norm_f32(x.data(), w.data(), n, dim, eps, out.data());
+    llmk_generic_rms_norm_f32(x.data(), w.data(), n, dim, eps, out.data());
     std::vector<double> want(n * dim);
     for (int i = 0; i < n; ++i) {
       double ss = 0;
@@ -59,7 +59,7 @@ TEST(KernelsGenericTest, RmsNorm) {
   }
   // All zeros: eps keeps it finite.
   std::vector<float> zeros(8, 0.0f), ones(8, 1.0f), out(8, 1.0f);
-  llmk_rms_norm_f32(zeros.data(), ones.data(), 1, 8, eps, out.data());
+  llmk_generic_rms_norm_f32(zeros.data(), ones.data(), 1, 8, eps, out.data());
   for (float v : out) EXPECT_EQ(v, 0.0f);
 }
 
@@ -73,7 +73,7 @@ TEST(KernelsGenericTest, Linear) {
     std::vector<float> bias = random_vector(s.m, &rng);
     for (bool with_bias : {false, true}) {
       std::vector<float> y(s.n * s.m);
-      llmk_linear_f32(x.data(), w.data(), with_bias ? bias.data() : nullptr, s.n, s.k, s.m,
+      generic_linear_f32(x.data(), w.data(), with_bias ? bias.data() : nullptr, s.n, s.k, s.m,
                       y.data());
       std::vector<double> want(s.n * s.m);
       for (int i = 0; i < s.n; ++i) {
@@ -105,7 +105,7 @@ TEST(KernelsGenericTest, RopeMatchesRotateHalfFormula) {
     std::vector<float> x = random_vector(s.n * row, &rng);
     std::vector<float> freq = inv_freq(s.head_dim, 10000.0);
     std::vector<float> out(s.n * row);
-    llmk_rope_f32(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, freq.data(), out.data());
+    llmk_generic_rope_f32(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, freq.data(), out.data());
     std::vector<double> want(s.n * row);
     for (int r = 0; r < s.n; ++r) {
       for (int h = 0; h < s.n_heads; ++h) {
@@ -121,7 +121,7 @@ TEST(KernelsGenericTest, RopeMatchesRotateHalfFormula) {
     }
     expect_close(out, want, 1e-6, "rope");
     // In place gives the same result.
-    llmk_rope_f32(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, freq.data(), x.data());
+    llmk_generic_rope_f32(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, freq.data(), x.data());
     EXPECT_EQ(x, out);
   }
 }
@@ -131,9 +131,9 @@ TEST(KernelsGenericTest, RopePairsElementWithHalfAway) {
   const float x[8] = {1, 0, 0, 1, 5, 6, 7, 8};
   const float freq[2] = {1.0f, 0.5f};
   float out[8];
-  llmk_rope_f32(x, 2, 1, 4, 0, freq, out);
+  llmk_generic_rope_f32(x, 2, 1, 4, 0, freq, out);
   for (int i = 0; i < 4; ++i) EXPECT_EQ(out[i], x[i]) << "row 0 is at position 0";
-  llmk_rope_f32(x, 1, 1, 4, 1, freq, out);  // row 0 at position 1
+  llmk_generic_rope_f32(x, 1, 1, 4, 1, freq, out);  // row 0 at position 1
   EXPECT_NEAR(out[0], std::cos(1.0), 1e-7);    // x0 cos - x2 sin, x2 = 0
   EXPECT_NEAR(out[2], std::sin(1.0), 1e-7);    // x2 cos + x0 sin
   EXPECT_NEAR(out[1], -std::sin(0.5), 1e-7);   // x1 cos - x3 sin, x1 = 0
@@ -192,7 +192,7 @@ void check_attention(const AttentionCase& c, unsigned seed, double tol = 2e-6) {
   std::copy(v_all.begin(), v_all.begin() + c.pos0 * kv_dim, value_cache.begin());
   std::vector<float> scores(c.context);
   std::vector<float> out(c.n * q_dim);
-  llmk_attention_f32(q.data(), k_all.data() + c.pos0 * kv_dim, v_all.data() + c.pos0 * kv_dim,
+  llmk_generic_attention_f32(q.data(), k_all.data() + c.pos0 * kv_dim, v_all.data() + c.pos0 * kv_dim,
                      c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, key_cache.data(),
                      value_cache.data(), scores.data(), out.data());
   expect_close(out,
@@ -223,7 +223,7 @@ TEST(KernelsGenericTest, AttentionSoftmaxIsStableForLargeScores) {
   check_attention({3, 4, 4, 2, 8, 8, 300.0f}, 11, 1e-4);
 }
 
-// llmk_attention_f32 is llmk_kv_store_f32 followed by llmk_attend_f32: the same bits, whether
+// llmk_generic_attention_f32 is llmk_generic_kv_store_f32 followed by llmk_generic_attend_f32: the same bits, whether
 // attend covers all heads at once or head ranges split anywhere (each writing only its heads).
 TEST(KernelsGenericTest, AttentionIsKvStorePlusAttendOverHeadRanges) {
   const AttentionCase cases[] = {
@@ -242,11 +242,11 @@ TEST(KernelsGenericTest, AttentionIsKvStorePlusAttendOverHeadRanges) {
 
     std::vector<float> want_k = cache_k, want_v = cache_v, scores(c.context);
     std::vector<float> want(c.n * q_dim);
-    llmk_attention_f32(q.data(), k.data(), v.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads,
+    llmk_generic_attention_f32(q.data(), k.data(), v.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads,
                        c.head_dim, want_k.data(), want_v.data(), scores.data(), want.data());
 
     std::vector<float> got_k = cache_k, got_v = cache_v;
-    llmk_kv_store_f32(k.data(), v.data(), c.n, c.pos0, kv_dim, got_k.data(), got_v.data());
+    llmk_generic_kv_store_f32(k.data(), v.data(), c.n, c.pos0, kv_dim, got_k.data(), got_v.data());
     ASSERT_EQ(got_k, want_k);
     ASSERT_EQ(got_v, want_v);
 
@@ -255,12 +255,12 @@ TEST(KernelsGenericTest, AttentionIsKvStorePlusAttendOverHeadRanges) {
     for (int cut = 0; cut <= c.n_heads; ++cut) {
       std::vector<float> got(want.size(), NAN);
       std::vector<float> scratch_a(c.pos0 + c.n), scratch_b(c.pos0 + c.n);
-      llmk_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
+      llmk_generic_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
                       got_v.data(), 0, cut, scratch_a.data(), got.data());
       for (int i = 0; i < c.n; ++i) {  // the other heads' columns untouched so far
         for (int j = cut * c.head_dim; j < q_dim; ++j) ASSERT_TRUE(std::isnan(got[i * q_dim + j]));
       }
-      llmk_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
+      llmk_generic_attend_f32(q.data(), c.n, c.pos0, c.n_heads, c.n_kv_heads, c.head_dim, got_k.data(),
                       got_v.data(), cut, c.n_heads, scratch_b.data(), got.data());
       for (size_t j = 0; j < want.size(); ++j) {
         ASSERT_EQ(0, std::memcmp(&got[j], &want[j], sizeof(float)))  // bit for bit
@@ -276,7 +276,7 @@ TEST(KernelsGenericTest, Swiglu) {
     std::vector<float> gate = random_vector(count, &rng, 8.0f);
     std::vector<float> up = random_vector(count, &rng, 2.0f);
     std::vector<float> out(count);
-    llmk_swiglu_f32(gate.data(), up.data(), count, out.data());
+    llmk_generic_swiglu_f32(gate.data(), up.data(), count, out.data());
     std::vector<double> want(count);
     for (int i = 0; i < count; ++i) want[i] = gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i];
     expect_close(out, want, 1e-6, "swiglu");
@@ -284,7 +284,7 @@ TEST(KernelsGenericTest, Swiglu) {
   const float big[3] = {-100.0f, 100.0f, 0.0f};
   const float one[3] = {1.0f, 1.0f, 1.0f};
   float out[3];
-  llmk_swiglu_f32(big, one, 3, out);
+  llmk_generic_swiglu_f32(big, one, 3, out);
   EXPECT_NEAR(out[0], 0.0f, 1e-30f);
   EXPECT_EQ(out[1], 100.0f);
   EXPECT_EQ(out[2], 0.0f);
@@ -295,9 +295,9 @@ TEST(KernelsGenericTest, AddAllowsAliasing) {
   for (int count : {1, 9, 64}) {
     std::vector<float> a = random_vector(count, &rng), b = random_vector(count, &rng);
     std::vector<float> out(count);
-    llmk_add_f32(a.data(), b.data(), count, out.data());
+    llmk_generic_add_f32(a.data(), b.data(), count, out.data());
     for (int i = 0; i < count; ++i) EXPECT_EQ(out[i], a[i] + b[i]);
-    llmk_add_f32(a.data(), b.data(), count, a.data());
+    llmk_generic_add_f32(a.data(), b.data(), count, a.data());
     EXPECT_EQ(a, out);
   }
 }
@@ -350,8 +350,8 @@ std::vector<float> widened(const std::vector<H>& w) {
 typedef void (*HalfLinear)(const float*, const void*, const float*, int, int, int, float*);
 typedef void (*HalfEmbed)(const void*, const int32_t*, int, int, float*);
 
-// Both formats widen exactly and their linears sum in llmk_linear_f32's order, so they agree
-// with it bit for bit on the widened weights (llmk_linear_f32 is checked against double sums
+// Both formats widen exactly and their linears sum in generic_linear_f32's order, so they agree
+// with it bit for bit on the widened weights (generic_linear_f32 is checked against double sums
 // above).
 template <typename H>
 void expect_linear_equals_f32_on_widened_weights(HalfLinear linear) {
@@ -368,7 +368,7 @@ void expect_linear_equals_f32_on_widened_weights(HalfLinear linear) {
     for (const float* b : {no_bias, static_cast<const float*>(bias.data())}) {
       std::vector<float> got(static_cast<size_t>(s.n) * s.m), want(got.size());
       linear(x.data(), w.data(), b, s.n, s.k, s.m, got.data());
-      llmk_linear_f32(x.data(), wf.data(), b, s.n, s.k, s.m, want.data());
+      generic_linear_f32(x.data(), wf.data(), b, s.n, s.k, s.m, want.data());
       for (size_t i = 0; i < got.size(); ++i) {
         ASSERT_EQ(std::memcmp(&got[i], &want[i], sizeof(float)), 0)
             << "n=" << s.n << " k=" << s.k << " m=" << s.m << " at " << i << ": " << got[i]
@@ -394,19 +394,19 @@ void expect_embed_widens_the_rows(HalfEmbed embed) {
 }
 
 TEST(KernelsGenericF16, LinearEqualsF32OnWidenedWeights) {
-  expect_linear_equals_f32_on_widened_weights<llmrt_fp16>(llmk_linear_f16);
+  expect_linear_equals_f32_on_widened_weights<llmrt_fp16>(generic_linear_f16);
 }
 
 TEST(KernelsGenericF16, EmbedWidensTheRows) {
-  expect_embed_widens_the_rows<llmrt_fp16>(llmk_embed_f16);
+  expect_embed_widens_the_rows<llmrt_fp16>(llmk_generic_embed_f16);
 }
 
 TEST(KernelsGenericBf16, LinearEqualsF32OnWidenedWeights) {
-  expect_linear_equals_f32_on_widened_weights<llmrt_bf16>(llmk_linear_bf16);
+  expect_linear_equals_f32_on_widened_weights<llmrt_bf16>(generic_linear_bf16);
 }
 
 TEST(KernelsGenericBf16, EmbedWidensTheRows) {
-  expect_embed_widens_the_rows<llmrt_bf16>(llmk_embed_bf16);
+  expect_embed_widens_the_rows<llmrt_bf16>(llmk_generic_embed_bf16);
 }
 
 }  // namespace

@@ -26,19 +26,6 @@ using namespace mlir;
 
 namespace {
 
-/// The weights that `op` multiplies by as matrices (not its bias or norm weights).
-SmallVector<FlatSymbolRefAttr> matrixWeights(Operation *op) {
-  if (auto linear = dyn_cast<llm::LinearOp>(op))
-    return {linear.getWeightAttr()};
-  if (auto group = dyn_cast<llm::LinearGroupOp>(op))
-    return llvm::to_vector(group.getWeights().getAsRange<FlatSymbolRefAttr>());
-  if (auto swiglu = dyn_cast<llm::SwiGLULinearOp>(op))
-    return {swiglu.getGateAttr(), swiglu.getUpAttr()};
-  if (auto qkv = dyn_cast<llm::QKVProjectionOp>(op))
-    return {qkv.getQueryAttr(), qkv.getKeyAttr(), qkv.getValueAttr()};
-  return {};
-}
-
 /// The first of `groups` (row counts, tallest first) whose multiples all the parts that
 /// llm-x86-tile cut `op`'s rows into start at; 0 if none.
 int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
@@ -87,7 +74,9 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
     // readers' parts start at multiples of (0: keep the rows).
     llvm::DenseMap<StringAttr, int64_t> alignment;
     module.walk([&](Operation *op) {
-      SmallVector<FlatSymbolRefAttr> matrices = matrixWeights(op);
+      SmallVector<FlatSymbolRefAttr> matrices;
+      if (auto linear = dyn_cast<llm::LinearOpInterface>(op))
+        matrices = linear.getMatrixWeights();
       int64_t aligned = partAlignment(op, {panelRows, llmc::x86::kInterleaveRows});
       op->getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
         int64_t here = llvm::is_contained(matrices, ref) ? aligned : 0;

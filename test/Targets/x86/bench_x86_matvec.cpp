@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "runtime/quant_format.h"
-#include "targets/generic/kernels_generic.h"
+#include "test/common/generic_linear.h"
 #include "targets/x86/kernels_x86_avx2.h"
 #include "targets/x86/kernels_x86_avx512.h"
 #include "targets/x86/weight_layouts.h"
@@ -88,10 +88,10 @@ struct Isa {
 
 generic_fn generic_linear(llmrt_quant_scheme scheme) {
   switch (scheme) {
-    case LLMRT_Q4_0: return llmk_linear_q4_0;
-    case LLMRT_Q4_K: return llmk_linear_q4_k;
-    case LLMRT_Q6_K: return llmk_linear_q6_k;
-    default: return llmk_linear_q8_0;
+    case LLMRT_Q4_0: return generic_linear_q4_0;
+    case LLMRT_Q4_K: return generic_linear_q4_k;
+    case LLMRT_Q6_K: return generic_linear_q6_k;
+    default: return generic_linear_q8_0;
   }
 }
 
@@ -134,7 +134,7 @@ void bench_scheme(llmrt_quant_scheme scheme, int m, int k, const std::vector<Isa
   for (float& v : x) v = dist(rng);
   std::vector<float> y(static_cast<size_t>(kPrefill) * m);
   // The x86 kernels' activations have the generic kernels' layout: the scratch size fits both.
-  std::vector<unsigned char> scratch(llmk_activation_scratch_bytes(scheme, kPrefill, k));
+  std::vector<unsigned char> scratch(llmk_generic_activation_scratch_bytes(scheme, kPrefill, k));
   std::vector<unsigned char> xq(scratch.size());
   const generic_fn generic = generic_linear(scheme);
   const char* name = llmrt_quant_scheme_name(scheme);

@@ -23,38 +23,20 @@ bool avx512_supported() {
 #define LLMC_X86_ISA_NAME "avx512"
 #endif
 
-const IsaKernels kAvx512Kernels = {
-    LLMC_X86_ISA_NAME,
-    avx512_supported,
-    llmk_avx512_quantize_q8_0,
-    llmk_avx512_quantize_q8_1,
-    llmk_avx512_linear_f32_rows,
-    llmk_avx512_linear_q8_0_rows,
-    llmk_avx512_linear_q4_0_rows,
-    llmk_avx512_linear_q4_1_rows,
-    llmk_avx512_quantize_q8_k,
-    llmk_avx512_linear_q4_k_rows,
-    llmk_avx512_linear_q6_k_rows,
-    llmk_avx512_linear_q8_0x4_rows,
-    llmk_avx512_linear_q4_0x4_rows,
-    llmk_avx512_linear_q4_1x4_rows,
-    llmk_avx512_linear_q4_kx4_rows,
-    llmk_avx512_linear_q6_kx4_rows,
-    llmk_avx512_rms_norm_f32,
-    llmk_avx512_exp_f32,
-    llmk_avx512_swiglu_f32,
-    llmk_avx512_add_f32,
-    llmk_avx512_attend_f32,
-    llmk_avx512_linear_f16_rows,
-    llmk_avx512_linear_bf16_rows,
-    16,
-#if !defined(LLMC_X86_AVX512_EMULATED) || defined(LLMC_X86_EMULATE_VNNI)
-    llmk_avx512_linear_q8_0p16_rows,
-#else
-    nullptr,  // q8_0's panels need VNNI (the SIMDe build without it has no such kernel)
-#endif
-    llmk_avx512_linear_q4_0p16_rows,
-};
+IsaKernels avx512_kernels() {
+  IsaKernels kernels;
+  kernels.name = LLMC_X86_ISA_NAME;
+  kernels.supported = avx512_supported;
+  kernels.panel_rows = 16;
+  // The SIMDe build without VNNI has no q8_0 panels (LLMK_TABLE_WITHOUT_VNNI, from CMake).
+#include "read_kernel_table.h"
+#include "kernels_x86_avx512.def"
+#include "kernels_abi_undef.h"
+  kernels.exp = llmk_avx512_exp_f32;
+  return kernels;
+}
+
+const IsaKernels kAvx512Kernels = avx512_kernels();
 
 INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);
 

@@ -19,10 +19,10 @@
 //                       to the unpacked kernel from 4 tokens on (both through the panels)
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
-//   linear_f16_rows     llmk_linear_f16 / llmk_linear_bf16 up to 1e-5 of the sum of |terms|,
+//   linear_f16_rows     generic_linear_f16 / generic_linear_bf16 up to 1e-5 of the sum of |terms|,
 //   linear_bf16_rows    and bit-identical to linear_f32_rows on the weights widened (the same
 //                       products and order)
-//   attend              llmk_attend_f32 up to 1e-5 of the sum of |terms| (softmax weight times
+//   attend              llmk_generic_attend_f32 up to 1e-5 of the sum of |terms| (softmax weight times
 //                       |value|), MHA and GQA, odd head_dim, decode and prefill rows after a
 //                       history, over head ranges that split the heads anywhere; the columns of
 //                       other heads untouched; cache rows past the causal window never read
@@ -38,13 +38,14 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/quant_format.h"
-#include "targets/generic/kernels_generic.h"
+#include "test/common/generic_linear.h"
 
 namespace x86_kernel_tests {
 
@@ -61,37 +62,35 @@ typedef void (*attend_fn)(const float* q, int n, int pos0, int n_heads, int n_kv
 typedef void (*generic_quant_linear_fn)(const float* x, const void* w, const float* bias, int n,
                                         int k, int m, void* x_scratch, float* y);
 
-/// One ISA's kernels; a nullptr entry is a kernel the ISA does not have (its tests skip).
+/// One ISA's kernels, filled from its kernel table (read_kernel_table.h); a kernel the table
+/// lacks stays nullptr and its tests skip.
 struct IsaKernels {
-  const char* name;
-  bool (*supported)();  // whether this CPU runs them
-  quantize_fn quantize_q8_0;
-  quantize_fn quantize_q8_1;
-  f32_linear_rows_fn linear_f32_rows;
-  quant_linear_rows_fn linear_q8_0_rows;
-  quant_linear_rows_fn linear_q4_0_rows;
-  quant_linear_rows_fn linear_q4_1_rows;
-  quantize_fn quantize_q8_k;  // the activations of q4_K and q6_K weights
-  quant_linear_rows_fn linear_q4_k_rows;
-  quant_linear_rows_fn linear_q6_k_rows;
-  // The same on weights in the interleave4 layout (interleaveRows4).
-  quant_linear_rows_fn linear_q8_0x4_rows;
-  quant_linear_rows_fn linear_q4_0x4_rows;
-  quant_linear_rows_fn linear_q4_1x4_rows;
-  quant_linear_rows_fn linear_q4_kx4_rows;
-  quant_linear_rows_fn linear_q6_kx4_rows;
-  void (*rms_norm)(const float* x, const float* weight, int n, int dim, float eps, float* out);
-  void (*exp)(const float* x, int count, float* out);
-  void (*swiglu)(const float* gate, const float* up, int count, float* out);
-  void (*add)(const float* a, const float* b, int count, float* out);
-  attend_fn attend;  // llmk_attend_f32's signature
-  f16_linear_rows_fn linear_f16_rows;   // binary16 weights, float activations
-  f16_linear_rows_fn linear_bf16_rows;  // bfloat16 weights, float activations
-  // q8_0 and q4_0 on weights stored as panels of panel_rows rows (packPanels, weight_layouts.h): panel8
-  // on AVX2, panel16 on AVX-512.
-  int panel_rows;
-  quant_linear_rows_fn linear_q8_0_panel_rows;
-  quant_linear_rows_fn linear_q4_0_panel_rows;
+  const char* name = nullptr;
+  bool (*supported)() = nullptr;  // whether this CPU runs them
+  int panel_rows = 0;             // the height of its #x86.panel layout: 8 on AVX2, 16 on AVX-512
+  quantize_fn quantize_q8_0 = nullptr;
+  quantize_fn quantize_q8_1 = nullptr;
+  quantize_fn quantize_q8_k = nullptr;  // the activations of q4_K and q6_K weights
+  f32_linear_rows_fn linear_f32_rows = nullptr;
+  f16_linear_rows_fn linear_f16_rows = nullptr;   // binary16 weights, float activations
+  f16_linear_rows_fn linear_bf16_rows = nullptr;  // bfloat16 weights, float activations
+  /// The quantized linears by storage: "q4_0", "q4_0x4" (#x86.interleave4), "q4_0p8" (panels).
+  std::map<std::string, quant_linear_rows_fn> quant_linear;
+  void (*rms_norm)(const float* x, const float* weight, int n, int dim, float eps,
+                   float* out) = nullptr;
+  void (*swiglu)(const float* gate, const float* up, int count, float* out) = nullptr;
+  void (*add)(const float* a, const float* b, int count, float* out) = nullptr;
+  attend_fn attend = nullptr;  // llmk_generic_attend_f32's signature
+  void (*exp)(const float* x, int count, float* out) = nullptr;  // not in the table
+
+  quant_linear_rows_fn linear(const std::string& storage) const {
+    auto it = quant_linear.find(storage);
+    return it == quant_linear.end() ? nullptr : it->second;
+  }
+  /// The kernel on `scheme` weights stored as this ISA's panels.
+  quant_linear_rows_fn panel_linear(const std::string& scheme) const {
+    return linear(scheme + "p" + std::to_string(panel_rows));
+  }
 };
 
 inline std::string IsaName(const ::testing::TestParamInfo<const IsaKernels*>& info) {
@@ -430,7 +429,7 @@ inline void check_quant_linear(const QuantScheme& q, const Shape& s,
   std::vector<float> bias = gaussian(m, 7u + m);
   const float* b = with_bias ? bias.data() : nullptr;
 
-  std::vector<unsigned char> scratch(llmk_activation_scratch_bytes(q.weights, n, k));
+  std::vector<unsigned char> scratch(llmk_generic_activation_scratch_bytes(q.weights, n, k));
   std::vector<float> want(static_cast<size_t>(n) * m);
   q.generic(x.data(), w.data(), b, n, k, m, scratch.data(), want.data());
 
@@ -707,58 +706,58 @@ inline void check_packed_scheme(QuantScheme q, const PackedLayout& packed) {
 }
 
 TEST_P(X86Kernels, LinearQ8_0MatchesGeneric) {
-  check_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows));
+  check_scheme(quant_scheme(isa(), LLMRT_Q8_0, generic_linear_q8_0, isa().linear("q8_0")));
 }
 
 TEST_P(X86Kernels, LinearQ4_0MatchesGeneric) {
-  check_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows));
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_0, generic_linear_q4_0, isa().linear("q4_0")));
 }
 
 TEST_P(X86Kernels, LinearQ4_1MatchesGeneric) {
-  check_scheme(quant_scheme(isa(), LLMRT_Q4_1, llmk_linear_q4_1, isa().linear_q4_1_rows));
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_1, generic_linear_q4_1, isa().linear("q4_1")));
 }
 
 TEST_P(X86Kernels, LinearQ4_KMatchesGeneric) {
-  check_scheme(quant_scheme(isa(), LLMRT_Q4_K, llmk_linear_q4_k, isa().linear_q4_k_rows));
+  check_scheme(quant_scheme(isa(), LLMRT_Q4_K, generic_linear_q4_k, isa().linear("q4_k")));
 }
 
 TEST_P(X86Kernels, LinearQ6_KMatchesGeneric) {
-  check_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows));
+  check_scheme(quant_scheme(isa(), LLMRT_Q6_K, generic_linear_q6_k, isa().linear("q6_k")));
 }
 
 TEST_P(X86Kernels, LinearQ8_0x4MatchesGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
-                      interleave4(isa().linear_q8_0x4_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, generic_linear_q8_0, isa().linear("q8_0")),
+                      interleave4(isa().linear("q8_0x4")));
 }
 
 TEST_P(X86Kernels, LinearQ4_0x4MatchesGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
-                      interleave4(isa().linear_q4_0x4_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, generic_linear_q4_0, isa().linear("q4_0")),
+                      interleave4(isa().linear("q4_0x4")));
 }
 
 TEST_P(X86Kernels, LinearQ8_0PanelsMatchGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, llmk_linear_q8_0, isa().linear_q8_0_rows),
-                      panels(isa().linear_q8_0_panel_rows, isa().panel_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q8_0, generic_linear_q8_0, isa().linear("q8_0")),
+                      panels(isa().panel_linear("q8_0"), isa().panel_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_0PanelsMatchGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, llmk_linear_q4_0, isa().linear_q4_0_rows),
-                      panels(isa().linear_q4_0_panel_rows, isa().panel_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_0, generic_linear_q4_0, isa().linear("q4_0")),
+                      panels(isa().panel_linear("q4_0"), isa().panel_rows));
 }
 
 TEST_P(X86Kernels, LinearQ4_1x4MatchesGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_1, llmk_linear_q4_1, isa().linear_q4_1_rows),
-                      interleave4(isa().linear_q4_1x4_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_1, generic_linear_q4_1, isa().linear("q4_1")),
+                      interleave4(isa().linear("q4_1x4")));
 }
 
 TEST_P(X86Kernels, LinearQ4_Kx4MatchesGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_K, llmk_linear_q4_k, isa().linear_q4_k_rows),
-                      interleave4(isa().linear_q4_kx4_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q4_K, generic_linear_q4_k, isa().linear("q4_k")),
+                      interleave4(isa().linear("q4_kx4")));
 }
 
 TEST_P(X86Kernels, LinearQ6_Kx4MatchesGeneric) {
-  check_packed_scheme(quant_scheme(isa(), LLMRT_Q6_K, llmk_linear_q6_k, isa().linear_q6_k_rows),
-                      interleave4(isa().linear_q6_kx4_rows));
+  check_packed_scheme(quant_scheme(isa(), LLMRT_Q6_K, generic_linear_q6_k, isa().linear("q6_k")),
+                      interleave4(isa().linear("q6_kx4")));
 }
 
 // ---- float kernels ---------------------------------------------------------------------------
@@ -841,7 +840,7 @@ TEST_P(X86Kernels, LinearF32MatchesGeneric) {
         isa_kernels.linear_f32_rows(x, w.f32.data(), b, n, k, m, r0, r1, y);
       },
       [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
-        llmk_linear_f32(x, w.f32.data(), b, n, k, m, y);
+        generic_linear_f32(x, w.f32.data(), b, n, k, m, y);
       });
 }
 
@@ -872,7 +871,7 @@ TEST_P(X86Kernels, LinearF16MatchesGenericAndWidenedF32) {
         isa_kernels.linear_f16_rows(x, w.f16.data(), b, n, k, m, r0, r1, y);
       },
       [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
-        llmk_linear_f16(x, w.f16.data(), b, n, k, m, y);
+        generic_linear_f16(x, w.f16.data(), b, n, k, m, y);
       });
 }
 
@@ -886,7 +885,7 @@ TEST_P(X86Kernels, LinearBf16MatchesGenericAndWidenedF32) {
         isa_kernels.linear_bf16_rows(x, w.bf16.data(), b, n, k, m, r0, r1, y);
       },
       [](const float* x, const FloatWeights& w, const float* b, int n, int k, int m, float* y) {
-        llmk_linear_bf16(x, w.bf16.data(), b, n, k, m, y);
+        generic_linear_bf16(x, w.bf16.data(), b, n, k, m, y);
       });
 }
 
@@ -896,7 +895,7 @@ TEST_P(X86Kernels, RmsNormMatchesGeneric) {
       const std::vector<float> x = gaussian(static_cast<size_t>(n) * dim, dim + n, 2.0f);
       const std::vector<float> weight = gaussian(dim, 77 + dim);
       std::vector<float> want(x.size()), got(x.size());
-      llmk_rms_norm_f32(x.data(), weight.data(), n, dim, 1e-5f, want.data());
+      llmk_generic_rms_norm_f32(x.data(), weight.data(), n, dim, 1e-5f, want.data());
       isa().rms_norm(x.data(), weight.data(), n, dim, 1e-5f, got.data());
       for (size_t j = 0; j < x.size(); ++j) {
         ASSERT_NEAR(got[j], want[j], 1e-6 * std::fabs(want[j]) + 1e-30) << "dim=" << dim;
@@ -949,7 +948,7 @@ TEST_P(X86Kernels, SwigluMatchesGeneric) {
   const std::vector<float> up = gaussian(gate.size(), 17);
   for (int count : {0, 1, 7, 8, 9, static_cast<int>(gate.size())}) {
     std::vector<float> want(count), got(count);
-    llmk_swiglu_f32(gate.data(), up.data(), count, want.data());
+    llmk_generic_swiglu_f32(gate.data(), up.data(), count, want.data());
     isa().swiglu(gate.data(), up.data(), count, got.data());
     for (int j = 0; j < count; ++j) {
       if (std::isnan(want[j]) || std::isinf(want[j])) {
@@ -1037,7 +1036,7 @@ TEST_P(X86Kernels, AttendMatchesGeneric) {
           std::fill(vc.begin() + filled * kv_dim, vc.end(), nan);
 
           std::vector<float> want(n * q_dim), scores(filled);
-          llmk_attend_f32(q.data(), n, pos0, nh, nkv, head_dim, kc.data(), vc.data(), 0, nh,
+          llmk_generic_attend_f32(q.data(), n, pos0, nh, nkv, head_dim, kc.data(), vc.data(), 0, nh,
                           scores.data(), want.data());
           const std::vector<double> scale =
               attend_term_sums(q, kc, vc, n, pos0, nh, nkv, head_dim);
