@@ -29,6 +29,11 @@ typedef enum llm_status {
   LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
 } llm_status;
 
+/* A fixed, short English name of a status ("ok", "bad file format", ...); never NULL, also for
+ * values outside the enum ("unknown status"). Defined by the runtime. The err buffers of the
+ * functions below say more: which file, which tensor, which argument. */
+const char* llm_status_string(llm_status status);
+
 typedef struct llm_model llm_model;
 
 /* Loads and validates weights.bin; allocates the arena and KV cache once. On failure *out_model

@@ -213,18 +213,6 @@ int parse_args(int argc, char** argv, Options* opts) {
   return -1;
 }
 
-const char* status_text(llm_status status) {
-  switch (status) {
-    case LLM_OK: return "ok";
-    case LLM_ERR_IO: return "I/O error";
-    case LLM_ERR_FORMAT: return "bad file format";
-    case LLM_ERR_ARGUMENT: return "bad argument";
-    case LLM_ERR_NO_MEMORY: return "out of memory";
-    case LLM_ERR_CONTEXT_FULL: return "context full";
-  }
-  return "unknown error";
-}
-
 // Everything main() owns, released in one place.
 struct Run {
   Options opts;
@@ -289,7 +277,7 @@ int build_prompt(Run* run, int vocab) {
     llm_status s = llmrt_tokenizer_encode(&run->tokenizer, o.prompt, o.no_bos ? 0 : 1,
                                           run->prompt.data(), static_cast<int>(max_tokens),
                                           &count);
-    if (s != LLM_OK) return fail("cannot encode the prompt: %s", status_text(s));
+    if (s != LLM_OK) return fail("cannot encode the prompt: %s", llm_status_string(s));
     run->prompt.resize(static_cast<size_t>(count));
   }
   if (run->prompt.empty()) return fail("the prompt is empty: give --prompt text or keep BOS");
@@ -370,7 +358,7 @@ int run_main(Run* run) {
   auto t0 = std::chrono::steady_clock::now();
   llm_status s = llm_prefill(run->model, run->prompt.data(), n_prompt,
                              run->dump != nullptr ? run->logits.data() : nullptr);
-  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n_prompt, status_text(s));
+  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n_prompt, llm_status_string(s));
   const double prefill_s = seconds_since(t0);
   if (run->dump != nullptr && !write_rows(run->dump, run->logits.data(), run->logits.size())) {
     return fail("%s: write failed", o.dump_logits);
@@ -388,7 +376,8 @@ int run_main(Run* run) {
     if (generated == o.steps) break;
     s = llm_decode(run->model, token, nullptr);
     if (s != LLM_OK) {
-      return fail("decode at position %d failed: %s", llm_position(run->model), status_text(s));
+      return fail("decode at position %d failed: %s", llm_position(run->model),
+                  llm_status_string(s));
     }
     if (run->dump != nullptr &&
         !write_rows(run->dump, llm_logits(run->model), static_cast<size_t>(vocab))) {
