@@ -257,37 +257,67 @@ llm_status validate(const char* path, const unsigned char* data, size_t size, ch
 
 }  // namespace
 
+llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
+                                  llmrt_blob* out_blob, char* err, size_t err_len) {
+  if (out_blob == nullptr || name == nullptr) {
+    llmrt_format_error(err, err_len, "llmrt_blob_open_memory: NULL argument");
+    return LLM_ERR_ARGUMENT;
+  }
+  std::memset(out_blob, 0, sizeof(*out_blob));
+  if (data == nullptr) {
+    llmrt_format_error(err, err_len, "%s: the blob pointer is NULL", name);
+    return LLM_ERR_ARGUMENT;
+  }
+  uintptr_t misalignment = reinterpret_cast<uintptr_t>(data) % LLMRT_BLOB_ALIGN;
+  if (misalignment != 0) {
+    llmrt_format_error(err, err_len,
+                       "%s: the blob at %p is not %llu-byte aligned (%llu bytes past a boundary); "
+                       "its tensors need that alignment, e.g. alignas(64) on the array",
+                       name, data, static_cast<unsigned long long>(LLMRT_BLOB_ALIGN),
+                       static_cast<unsigned long long>(misalignment));
+    return LLM_ERR_ARGUMENT;
+  }
+  if (!host_is_little_endian()) {
+    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
+                       name);
+    return LLM_ERR_FORMAT;
+  }
+  const unsigned char* bytes = static_cast<const unsigned char*>(data);
+  llm_status status = validate(name, bytes, size, err, err_len);
+  if (status != LLM_OK) return status;
+  out_blob->data = bytes;
+  out_blob->size = size;
+  out_blob->header = reinterpret_cast<const llmrt_blob_header*>(bytes);
+  out_blob->table =
+      reinterpret_cast<const llmrt_tensor_entry*>(bytes + out_blob->header->table_offset);
+  out_blob->storage = LLMRT_STORAGE_BORROWED;
+  std::snprintf(out_blob->path, sizeof(out_blob->path), "%s", name);
+  return LLM_OK;
+}
+
 llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len) {
   if (out_blob == nullptr || path == nullptr) {
     llmrt_format_error(err, err_len, "llmrt_blob_load: NULL argument");
     return LLM_ERR_ARGUMENT;
   }
   std::memset(out_blob, 0, sizeof(*out_blob));
-  if (!host_is_little_endian()) {
-    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
-                       path);
-    return LLM_ERR_FORMAT;
-  }
-  unsigned char* data = nullptr;
+  const unsigned char* data = nullptr;
   size_t size = 0;
-  llm_status status = llmrt_read_file(path, &data, &size, err, err_len);
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  llm_status status = llmrt_map_file(path, &data, &size, &storage, err, err_len);
   if (status != LLM_OK) return status;
-  status = validate(path, data, size, err, err_len);
+  status = llmrt_blob_open_memory(data, size, path, out_blob, err, err_len);
   if (status != LLM_OK) {
-    llmrt_free(data);
+    llmrt_unmap_file(data, size, storage);
     return status;
   }
-  out_blob->data = data;
-  out_blob->size = size;
-  out_blob->header = reinterpret_cast<const llmrt_blob_header*>(data);
-  out_blob->table = reinterpret_cast<const llmrt_tensor_entry*>(data + out_blob->header->table_offset);
-  std::snprintf(out_blob->path, sizeof(out_blob->path), "%s", path);
+  out_blob->storage = storage;  // the blob owns the mapping (or buffer) from here on
   return LLM_OK;
 }
 
 void llmrt_blob_free(llmrt_blob* blob) {
   if (blob == nullptr) return;
-  llmrt_free(blob->data);
+  llmrt_unmap_file(blob->data, blob->size, blob->storage);
   std::memset(blob, 0, sizeof(*blob));
 }
 

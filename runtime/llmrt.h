@@ -30,20 +30,43 @@ void llmrt_free(void* ptr);
 llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* out_size, char* err,
                            size_t err_len);
 
+/// Who holds a run of bytes the runtime reads, so that the one who frees knows how.
+enum llmrt_storage : uint32_t {
+  LLMRT_STORAGE_BORROWED = 0,  // the caller's memory (flash, a linker section): left alone
+  LLMRT_STORAGE_HEAP = 1,      // from llmrt_alloc: llmrt_free
+  LLMRT_STORAGE_MAPPED = 2,    // a read-only file mapping: unmapped
+};
+
+/// Maps a whole file read-only (mmap on POSIX systems: pages load on first touch and stay shared
+/// with the page cache), or reads it into a 64-byte aligned llmrt_alloc buffer where there is no
+/// mmap or the file cannot be mapped (empty, not a regular file). Either way the bytes are
+/// 64-byte aligned. Errors as llmrt_read_file. Release with llmrt_unmap_file.
+llm_status llmrt_map_file(const char* path, const unsigned char** out_data, size_t* out_size,
+                          llmrt_storage* out_storage, char* err, size_t err_len);
+void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage storage);
+
 // ---- weights.bin ------------------------------------------------------------------------------
 
 struct llmrt_blob {
-  unsigned char* data;               // (size) the whole file, 64-byte aligned in memory
+  const unsigned char* data;         // (size) the whole blob, 64-byte aligned in memory; read-only
   size_t size;
   const llmrt_blob_header* header;   // points into data
   const llmrt_tensor_entry* table;   // (header->tensor_count) points into data
+  llmrt_storage storage;             // mapped, heap, or the caller's (llmrt_blob_free's business)
   char path[256];                    // the file it was loaded from, for messages (may be cut short)
 };
 
-/// Reads the whole file and validates it before anything uses it: magic, version, file size,
-/// table bounds and checksum, every tensor's dtype, dims, size, alignment, range (inside the data
-/// region, no overlap) and checksum.
+/// Maps the file (llmrt_map_file) and validates it like llmrt_blob_open_memory.
 llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len);
+/// Uses size bytes at data in place, without a copy, after validating them before anything uses
+/// them: magic, version, file size, table bounds and checksum, every tensor's dtype, dims, size,
+/// alignment, range (inside the data region, no overlap) and checksum. data must be 64-byte
+/// aligned (the tensors inside are) and stay valid and unchanged until llmrt_blob_free, which
+/// leaves it alone. `name` starts every message (a path, or "weights in memory").
+/// LLM_ERR_ARGUMENT for a NULL or misaligned data, LLM_ERR_FORMAT for bad content.
+llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
+                                  llmrt_blob* out_blob, char* err, size_t err_len);
+/// Releases what the blob holds (unmaps, frees, or nothing for borrowed bytes) and zeroes it.
 void llmrt_blob_free(llmrt_blob* blob);
 
 /// Binds the tensor the generated code expects at table position `index`: checks its name, dtype

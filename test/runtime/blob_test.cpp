@@ -1,5 +1,5 @@
-// blob_test.cpp - weights.bin loading: a valid blob loads and binds; every kind of corruption is
-// refused with LLM_ERR_FORMAT and a message naming the file and the problem.
+// blob_test.cpp - weights.bin loading: a valid blob loads (mapped read-only) and binds; every kind
+// of corruption is refused with LLM_ERR_FORMAT and a message naming the file and the problem.
 #include <cstring>
 #include <random>
 #include <string>
@@ -307,6 +307,97 @@ TEST_F(BlobTest, RejectsUnterminatedName) {
   std::memset(image.entry(0)->name, 'a', LLMRT_TENSOR_NAME_BYTES);
   image.rehash_table();
   expect_format_error(image, "tensor 0 has a name that is not NUL-terminated");
+}
+
+// ---- mapping ---------------------------------------------------------------------------------
+
+#if defined(__linux__)
+// Whether the process has `path` mapped, by /proc/self/maps.
+bool is_mapped(const std::string& path) {
+  std::vector<unsigned char> maps = llmrt_test::read_file("/proc/self/maps");
+  std::string text(maps.begin(), maps.end());
+  return text.find(path) != std::string::npos;
+}
+#endif
+
+TEST_F(BlobTest, MapsTheFileReadOnlyAndUnmapsOnFree) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  ASSERT_EQ(blob_.size, image.bytes.size());
+  EXPECT_EQ(std::memcmp(blob_.data, image.bytes.data(), image.bytes.size()), 0);
+#if defined(__unix__) || defined(__APPLE__)
+  EXPECT_EQ(blob_.storage, LLMRT_STORAGE_MAPPED);
+  // Read-only: a write through the pointer faults instead of changing the weights.
+  EXPECT_DEATH(const_cast<volatile unsigned char*>(blob_.data)[100] = 1, "");
+#endif
+#if defined(__linux__)
+  EXPECT_TRUE(is_mapped(path_));
+  llmrt_blob_free(&blob_);
+  EXPECT_FALSE(is_mapped(path_));
+  EXPECT_EQ(blob_.data, nullptr);
+  EXPECT_EQ(blob_.size, 0u);
+#endif
+}
+
+TEST_F(BlobTest, RefusedFileIsNotLeftMapped) {
+  BlobImage image(sample_tensors());
+  image.tensor_data(3)[0] ^= 0x10;
+  expect_format_error(image, "checksum mismatch in tensor 'layers.0.mlp'");
+#if defined(__linux__)
+  EXPECT_FALSE(is_mapped(path_));
+#endif
+}
+
+TEST_F(BlobTest, EmptyFileIsReadAndRefused) {
+  BlobImage image(sample_tensors());
+  image.bytes.clear();  // mmap cannot map 0 bytes: the loader reads instead, and refuses
+  expect_format_error(image, "file is 0 bytes, too small for a header");
+}
+
+TEST(MapFileTest, ReadsWhatCannotBeMapped) {
+  std::string empty = temp_path("empty.bin");
+  llmrt_test::write_file(empty, {});
+  const unsigned char* data = nullptr;
+  size_t size = 99;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  char err[256] = {};
+  ASSERT_EQ(llmrt_map_file(empty.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  EXPECT_NE(data, nullptr);
+  EXPECT_EQ(size, 0u);
+  EXPECT_EQ(storage, LLMRT_STORAGE_HEAP);
+  llmrt_unmap_file(data, size, storage);
+  std::remove(empty.c_str());
+#if defined(__linux__)
+  // A character device: not mappable as a file, read like one.
+  ASSERT_EQ(llmrt_map_file("/dev/null", &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  EXPECT_EQ(storage, LLMRT_STORAGE_HEAP);
+  EXPECT_EQ(size, 0u);
+  llmrt_unmap_file(data, size, storage);
+#endif
+}
+
+TEST(MapFileTest, MapsARegularFileAlignedAndReportsAMissingOne) {
+  std::string path = temp_path("bytes.bin");
+  std::vector<unsigned char> bytes(5000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 7);
+  llmrt_test::write_file(path, bytes);
+  const unsigned char* data = nullptr;
+  size_t size = 0;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  char err[256] = {};
+  ASSERT_EQ(llmrt_map_file(path.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  ASSERT_EQ(size, bytes.size());
+  EXPECT_EQ(std::memcmp(data, bytes.data(), size), 0);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % LLMRT_BLOB_ALIGN, 0u);
+#if defined(__unix__) || defined(__APPLE__)
+  EXPECT_EQ(storage, LLMRT_STORAGE_MAPPED);
+#endif
+  llmrt_unmap_file(data, size, storage);
+  std::remove(path.c_str());
+  EXPECT_EQ(llmrt_map_file(path.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_ERR_IO);
+  EXPECT_EQ(data, nullptr);
+  EXPECT_NE(std::strstr(err, "cannot open"), nullptr) << err;
+  EXPECT_NE(std::strstr(err, path.c_str()), nullptr) << err;
 }
 
 // ---- the checksum ---------------------------------------------------------------------------
