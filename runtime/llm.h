@@ -36,9 +36,19 @@ const char* llm_status_string(llm_status status);
 
 typedef struct llm_model llm_model;
 
-/* Loads and validates weights.bin; allocates the arena and KV cache once. On failure *out_model
- * is NULL and err (if not NULL) holds a message naming the file and the problem. */
+/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it; allocates
+ * the arena and KV cache once. On failure *out_model is NULL and err (if not NULL) holds a message
+ * naming the file and the problem. */
 llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len);
+/* Like llm_open, on a weight blob already in memory: an array compiled into the program, flash, a
+ * linker section, a buffer the caller filled. The bytes are used in place, never copied, and are
+ * validated like a file. `weights` must be 64-byte aligned (the tensors in it are: declare the
+ * array alignas(64)) and stay valid and unchanged until llm_close. LLM_ERR_ARGUMENT for a NULL or
+ * misaligned pointer, LLM_ERR_FORMAT for a blob that is short or corrupt; messages start with
+ * "weights in memory". */
+llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
+                           size_t err_len);
+/* Releases what llm_open allocated or mapped; never the caller's memory. NULL is ignored. */
 void llm_close(llm_model* model);
 
 int llm_vocab_size(const llm_model* model);

@@ -224,9 +224,9 @@ private:
        << "// Checks that the blob holds the tensors this code was compiled for.\n"
        << "bool bind_weights(llm_model* m, char* err, size_t err_len) {\n"
        << "  if (m->blob.header->tensor_count != " << weights.size() << ") {\n"
-       << "    llmrt_format_error(err, err_len, \"weights.bin holds %u tensors, the model needs "
+       << "    llmrt_format_error(err, err_len, \"%s holds %u tensors, the model needs "
        << weights.size() << "\",\n"
-       << "                       unsigned(m->blob.header->tensor_count));\n"
+       << "                       m->blob.path, unsigned(m->blob.header->tensor_count));\n"
        << "    return false;\n"
        << "  }\n"
        << "  return ";
@@ -382,22 +382,16 @@ private:
   }
 
   void writeApi() {
-    os << R"cpp(}  // namespace
-
-extern "C" {
-
-llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
-  *out_model = nullptr;
+    os << R"cpp(// Binds the tensors of a validated blob and allocates the arena and KV cache. Takes the blob: on
+// failure it is released with the rest.
+llm_status open_blob(llmrt_blob* blob, llm_model** out_model, char* err, size_t err_len) {
   llm_model* m = static_cast<llm_model*>(llmrt_alloc(sizeof(llm_model)));
   if (m == nullptr) {
+    llmrt_blob_free(blob);
     llmrt_format_error(err, err_len, "out of memory");
     return LLM_ERR_NO_MEMORY;
   }
-  llm_status status = llmrt_blob_load(weights_path, &m->blob, err, err_len);
-  if (status != LLM_OK) {
-    llmrt_free(m);
-    return status;
-  }
+  m->blob = *blob;
   if (!bind_weights(m, err, err_len)) {
     llm_close(m);
     return LLM_ERR_FORMAT;
@@ -412,7 +406,7 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
     llmrt_format_error(err, err_len, "out of memory for the arena and KV cache");
     return LLM_ERR_NO_MEMORY;
   }
-  status = llm_set_threads(m, llmrt_default_threads());
+  llm_status status = llm_set_threads(m, llmrt_default_threads());
   if (status != LLM_OK) {
     llm_close(m);
     llmrt_format_error(err, err_len, "cannot start the kernels' threads");
@@ -420,6 +414,38 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
   }
   *out_model = m;
   return LLM_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
+  if (out_model == nullptr || weights_path == nullptr) {
+    llmrt_format_error(err, err_len, "llm_open: %s is NULL",
+                       out_model == nullptr ? "out_model" : "weights_path");
+    if (out_model != nullptr) *out_model = nullptr;
+    return LLM_ERR_ARGUMENT;
+  }
+  *out_model = nullptr;
+  llmrt_blob blob;
+  llm_status status = llmrt_blob_load(weights_path, &blob, err, err_len);
+  if (status != LLM_OK) return status;
+  return open_blob(&blob, out_model, err, err_len);
+}
+
+llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
+                           size_t err_len) {
+  if (out_model == nullptr) {
+    llmrt_format_error(err, err_len, "llm_open_memory: out_model is NULL");
+    return LLM_ERR_ARGUMENT;
+  }
+  *out_model = nullptr;
+  llmrt_blob blob;
+  llm_status status =
+      llmrt_blob_open_memory(weights, size, "weights in memory", &blob, err, err_len);
+  if (status != LLM_OK) return status;
+  return open_blob(&blob, out_model, err, err_len);
 }
 
 void llm_close(llm_model* m) {

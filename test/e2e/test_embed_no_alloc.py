@@ -1,7 +1,9 @@
 """A compiled model embedded with add_subdirectory(out) allocates nothing after llm_open.
 
 test/e2e/embed_app links `llm_model` into an application that counts every heap allocation
-(operator new, and malloc & co. through the linker's --wrap) while it prefills and decodes.
+(operator new, and malloc & co. through the linker's --wrap) while it prefills and decodes, and
+every file it opens. With its weights compiled into the program (llm_open_memory) it runs
+without weights.bin.
 """
 
 import subprocess
@@ -16,13 +18,36 @@ PROMPT = [1, 403, 407, 261, 378]  # BOS "Once upon a time" in stories260K's voca
 STEPS = 24
 
 
-def build_app(out, build_dir):
+def build_app(out, build_dir, *options):
     for cmd in (["cmake", "-S", str(APP), "-B", str(build_dir), f"-DLLM_MODEL_OUT={out}",
-                 "-DCMAKE_BUILD_TYPE=Release"],
+                 "-DCMAKE_BUILD_TYPE=Release", *options],
                 ["cmake", "--build", str(build_dir), "-j", "2"]):
         proc = subprocess.run(cmd, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     return build_dir / "embed_app"
+
+
+def run_app(app, source, cwd=None):
+    """embed_app's report: {"tokens": [...], "allocations in open": n, ...}."""
+    proc = subprocess.run([str(app), str(source), str(STEPS), "2", *map(str, PROMPT)],
+                          capture_output=True, text=True, timeout=120, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    lines = dict(line.split(":", 1) for line in proc.stdout.strip().splitlines())
+    return {key: [int(t) for t in value.split()] if key == "tokens" else int(value)
+            for key, value in lines.items()}
+
+
+def write_weights_source(weights, path):
+    """A .cpp that holds weights.bin as a 64-byte aligned array, as an embedder would write it."""
+    data = weights.read_bytes()
+    rows = (",".join(str(b) for b in data[i:i + 32]) for i in range(0, len(data), 32))
+    path.write_text("// weights.bin as bytes compiled into the program.\n"
+                    "#include <cstddef>\n\n"
+                    'extern "C" const unsigned char llm_weights[];\n'
+                    'extern "C" const size_t llm_weights_size;\n\n'
+                    "alignas(64) const unsigned char llm_weights[] = {\n"
+                    + ",\n".join(rows) +
+                    "\n};\nconst size_t llm_weights_size = sizeof(llm_weights);\n")
 
 
 @pytest.mark.parametrize("target,quant", [("generic", "f32"), ("generic", "q4_0"),
@@ -32,15 +57,40 @@ def test_no_allocation_after_open(tmp_path, target, quant):
     driver.compile(STORIES_BIN, out, "--tokenizer", str(STORIES_TOK), "--target", target,
                    "--quant", quant, check=True)
     app = build_app(out, tmp_path / "app")
-    proc = subprocess.run([str(app), str(out / "weights.bin"), str(STEPS), "2",
-                           *map(str, PROMPT)], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    lines = dict(line.split(":", 1) for line in proc.stdout.strip().splitlines())
-    # The counter sees llm_open's allocations (blob, arena, KV cache), so it does count...
-    assert int(lines["allocations in open"]) > 0
+    report = run_app(app, out / "weights.bin")
+    # The counter sees llm_open's allocations (arena, KV cache), so it does count...
+    assert report["allocations in open"] > 0
     # ...and prefill plus decoding allocate nothing.
-    assert int(lines["allocations after open"]) == 0
+    assert report["allocations after open"] == 0
 
     # The embedded model generates what llm-run generates.
     ids, _ = driver.run(driver.build(out), PROMPT, STEPS, out=out)
-    assert [int(t) for t in lines["tokens"].split()] == ids
+    assert report["tokens"] == ids
+
+
+@pytest.mark.parametrize("target,quant", [("generic", "f32"), ("x86-avx2", "q4_0")])
+def test_weights_compiled_into_the_program(tmp_path, target, quant):
+    """llm_open_memory on an array in the program: no weights.bin, no file opened, no heap after
+    open, and the tokens llm-run gives."""
+    out = tmp_path / "out"
+    driver.compile(STORIES_BIN, out, "--tokenizer", str(STORIES_TOK), "--target", target,
+                   "--quant", quant, check=True)
+    ids, _ = driver.run(driver.build(out), PROMPT, STEPS, out=out)
+    source = tmp_path / "weights.cpp"
+    write_weights_source(out / "weights.bin", source)
+    app = build_app(out, tmp_path / "app", f"-DLLM_WEIGHTS_SOURCE={source}")
+
+    hidden = tmp_path / "elsewhere.bin"
+    (out / "weights.bin").rename(hidden)  # nothing can read the file now
+    run_dir = tmp_path / "empty"
+    run_dir.mkdir()
+    report = run_app(app, "memory", cwd=run_dir)
+    assert report["files opened"] == 0
+    assert report["allocations in open"] > 0  # the arena and KV cache: the counter counts
+    assert report["allocations after open"] == 0
+    assert report["tokens"] == ids
+
+    # The same program opening the file does open it: the file counter counts.
+    from_file = run_app(app, hidden)
+    assert from_file["files opened"] >= 1
+    assert from_file["tokens"] == ids

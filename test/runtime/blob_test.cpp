@@ -86,6 +86,19 @@ struct BlobImage {
   }
 };
 
+// The bytes of an image at a 64-byte aligned address, as a program embedding them would hold them.
+struct AlignedCopy {
+  unsigned char* data;  // (size)
+  size_t size;
+  explicit AlignedCopy(const std::vector<unsigned char>& bytes)
+      : data(static_cast<unsigned char*>(llmrt_alloc(bytes.size()))), size(bytes.size()) {
+    if (!bytes.empty()) std::memcpy(data, bytes.data(), bytes.size());
+  }
+  ~AlignedCopy() { llmrt_free(data); }
+  AlignedCopy(const AlignedCopy&) = delete;
+  AlignedCopy& operator=(const AlignedCopy&) = delete;
+};
+
 std::vector<TestTensor> sample_tensors() {
   return {
       {"tok_embeddings", LLMRT_DTYPE_F32, {7, 5}},
@@ -104,13 +117,29 @@ class BlobTest : public ::testing::Test {
     llm_status s = llmrt_blob_load(path_.c_str(), &blob_, err_, sizeof(err_));
     return s;
   }
-  // The load must fail as a format error that names the file and contains `phrase`.
+  // The load must fail as a format error that names the file and contains `phrase`; so must
+  // llmrt_blob_open_memory on the same bytes, whose message calls them a blob instead of a file.
   void expect_format_error(const BlobImage& image, const char* phrase) {
     std::memset(err_, 0, sizeof(err_));
     EXPECT_EQ(load(image), LLM_ERR_FORMAT);
     EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
     EXPECT_NE(std::strstr(err_, phrase), nullptr) << "message: " << err_ << "\nwanted: " << phrase;
     EXPECT_EQ(blob_.data, nullptr);
+
+    std::string memory_phrase = phrase;
+    for (size_t at; (at = memory_phrase.find("file")) != std::string::npos;) {
+      memory_phrase.replace(at, 4, "blob");
+    }
+    AlignedCopy copy(image.bytes);
+    llmrt_blob blob;
+    char err[512] = {};
+    EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                     sizeof(err)),
+              LLM_ERR_FORMAT);
+    EXPECT_EQ(std::strncmp(err, "weights in memory: ", 19), 0) << err;
+    EXPECT_NE(std::strstr(err, memory_phrase.c_str()), nullptr)
+        << "message: " << err << "\nwanted: " << memory_phrase;
+    EXPECT_EQ(blob.data, nullptr);
   }
   void TearDown() override {
     llmrt_blob_free(&blob_);
@@ -307,6 +336,111 @@ TEST_F(BlobTest, RejectsUnterminatedName) {
   std::memset(image.entry(0)->name, 'a', LLMRT_TENSOR_NAME_BYTES);
   image.rehash_table();
   expect_format_error(image, "tensor 0 has a name that is not NUL-terminated");
+}
+
+TEST_F(BlobTest, AcceptsATableOutOfOffsetOrder) {
+  BlobImage image(sample_tensors());
+  std::swap(*image.entry(1), *image.entry(2));  // offsets 0, 320, 192, 384
+  image.rehash_table();
+  ASSERT_GT(image.entry(1)->offset, image.entry(2)->offset);
+  EXPECT_EQ(load(image), LLM_OK) << err_;
+}
+
+TEST_F(BlobTest, RejectsOverlapInATableOutOfOffsetOrder) {
+  BlobImage image(sample_tensors());
+  std::swap(*image.entry(1), *image.entry(2));
+  image.entry(2)->offset = 256;  // q_proj [256, 356) over norm [320, 330); order 0, 320, 256, 384
+  image.rehash_table();
+  expect_format_error(image, "tensors 'layers.0.norm' and 'layers.0.q_proj' overlap");
+}
+
+// ---- a blob in memory ------------------------------------------------------------------------
+
+TEST(BlobMemoryTest, UsesTheBytesInPlace) {
+  BlobImage image(sample_tensors());
+  AlignedCopy copy(image.bytes);
+  llmrt_blob blob;
+  char err[512] = {};
+  ASSERT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_OK)
+      << err;
+  EXPECT_EQ(blob.data, copy.data);  // no copy
+  EXPECT_EQ(blob.size, copy.size);
+  EXPECT_EQ(blob.storage, LLMRT_STORAGE_BORROWED);
+  const uint64_t dims[] = {5, 5};
+  const void* tensor = nullptr;
+  ASSERT_EQ(llmrt_blob_tensor(&blob, 1, "layers.0.q_proj", LLMRT_DTYPE_F32, dims, 2, &tensor, err,
+                              sizeof(err)),
+            LLM_OK)
+      << err;
+  EXPECT_EQ(tensor, copy.data + image.header()->data_offset + image.entry(1)->offset);
+  llmrt_blob_free(&blob);  // leaves the caller's bytes alone
+  EXPECT_EQ(blob.data, nullptr);
+  EXPECT_EQ(std::memcmp(copy.data, image.bytes.data(), copy.size), 0);
+  // A binding error names the blob, not a file.
+  ASSERT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_OK);
+  EXPECT_EQ(llmrt_blob_tensor(&blob, 7, "x", LLMRT_DTYPE_F32, dims, 2, &tensor, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err, "weights in memory: the model expects tensor 7 'x' but the blob has "
+                             "only 4 tensors"),
+            nullptr)
+      << err;
+  llmrt_blob_free(&blob);
+}
+
+TEST(BlobMemoryTest, RejectsNull) {
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(nullptr, 4096, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_STREQ(err, "weights in memory: the blob pointer is NULL");
+  EXPECT_EQ(blob.data, nullptr);
+  AlignedCopy copy(BlobImage(sample_tensors()).bytes);
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", nullptr, err,
+                                   sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "NULL"), nullptr) << err;
+}
+
+TEST(BlobMemoryTest, RejectsMisalignedBytes) {
+  BlobImage image(sample_tensors());
+  std::vector<unsigned char> shifted(image.bytes.size() + 1);
+  AlignedCopy copy(shifted);
+  std::memcpy(copy.data + 1, image.bytes.data(), image.bytes.size());  // 1 byte past a boundary
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data + 1, image.bytes.size(), "weights in memory", &blob,
+                                   err, sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "weights in memory: the blob at "), nullptr) << err;
+  EXPECT_NE(std::strstr(err, "is not 64-byte aligned (1 bytes past a boundary)"), nullptr) << err;
+  EXPECT_NE(std::strstr(err, "alignas(64)"), nullptr) << err;
+  EXPECT_EQ(blob.data, nullptr);
+}
+
+TEST(BlobMemoryTest, RejectsShortBuffers) {
+  BlobImage image(sample_tensors());
+  AlignedCopy copy(image.bytes);
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, 0, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err, "weights in memory: blob is 0 bytes, too small for a header (not an llmc "
+                    "weight blob)");
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, 63, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err, "blob is 63 bytes, too small for a header"), nullptr) << err;
+  // A size cut short (e.g. a section the linker truncated) disagrees with the header.
+  std::string phrase = "weights in memory: blob is " + std::to_string(copy.size - 1) +
+                       " bytes but header says " + std::to_string(copy.size);
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size - 1, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err, phrase.c_str());
+  EXPECT_EQ(blob.data, nullptr);
 }
 
 // ---- mapping ---------------------------------------------------------------------------------
