@@ -48,8 +48,45 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
  * "weights in memory". */
 llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
                            size_t err_len);
-/* Releases what llm_open allocated or mapped; never the caller's memory. NULL is ignored. */
+/* Releases what the open functions allocated or mapped; never the caller's memory (weights,
+ * arena, KV cache), which the caller may free after this returns. NULL is ignored. */
 void llm_close(llm_model* model);
+
+/* ---- running in the caller's memory ------------------------------------------------------ */
+
+/* The memory a model needs besides its weights. Constants of the compiled model: model.h repeats
+ * them as LLM_MODEL_ARENA_BYTES, LLM_MODEL_KV_CACHE_BYTES and LLM_MODEL_ALIGNMENT, so buffers can
+ * be static arrays. */
+typedef struct llm_memory_sizes {
+  size_t arena_bytes;     /* the model's state (llm_model), activations, hidden states, logits */
+  size_t kv_cache_bytes;  /* keys and values of every layer at every position of the context */
+  size_t alignment;       /* both buffers must start at a multiple of this (64) */
+} llm_memory_sizes;
+
+void llm_memory_requirements(llm_memory_sizes* out_sizes);
+
+/* What llm_open_with_options opens and where the model runs. Zero-initialise it ({0}) and set
+ * what you need: one source of weights, and any caller buffers. */
+typedef struct llm_open_options {
+  const char* weights_path; /* weights.bin to map (as llm_open); or NULL and: */
+  const void* weights;      /* a blob in memory, used in place (as llm_open_memory) */
+  size_t weights_bytes;
+  void* arena;              /* NULL: allocated; else arena_bytes >= llm_memory_requirements' */
+  size_t arena_bytes;       /* and arena aligned to its alignment. The llm_model lives here: */
+                            /* the model pointer that open returns points into the arena */
+  void* kv_cache;           /* NULL: allocated; else kv_cache_bytes >= the requirement, */
+  size_t kv_cache_bytes;    /* aligned */
+  int n_threads;            /* 0: every hardware thread; 1: only the calling thread, no pool */
+} llm_open_options;
+
+/* Opens a model from options. With weights in memory, both buffers given and n_threads 1 it
+ * allocates nothing at all; a thread pool (n_threads > 1, or 0 on a machine with several
+ * threads) is the only heap it then takes. A buffer that is too small or misaligned, a NULL
+ * buffer with a non-zero size, both or neither source of weights, or n_threads < 0 is
+ * LLM_ERR_ARGUMENT, reported before the weights are read; err names the option. The caller's
+ * buffers must stay valid until llm_close; their contents need no initialisation. */
+llm_status llm_open_with_options(const llm_open_options* options, llm_model** out_model,
+                                 char* err, size_t err_len);
 
 int llm_vocab_size(const llm_model* model);
 int llm_context_length(const llm_model* model);

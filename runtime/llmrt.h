@@ -75,6 +75,27 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
                              uint32_t dtype, const uint64_t* dims, uint32_t ndim,
                              const void** out_data, char* err, size_t err_len);
 
+// ---- opening a model -----------------------------------------------------------------------
+
+/// Where a model's arena and KV cache live: the caller's buffers or the runtime's.
+struct llmrt_model_memory {
+  unsigned char* arena;   // (sizes->arena_bytes) the model's state first, then its buffers
+  float* kv_cache;        // (sizes->kv_cache_bytes / 4) keys of every layer, then values
+  bool arena_owned;       // from llmrt_alloc: llmrt_model_memory_free releases it
+  bool kv_cache_owned;
+};
+
+/// The part of llm_open_with_options that is the same for every model: checks every option
+/// against `sizes` (one source of weights, n_threads >= 0, each caller buffer big enough and
+/// aligned, a NULL buffer only with size 0) before any work, takes the caller's buffers or
+/// allocates the missing ones, then opens the weights (mapped, or in place in memory) and
+/// validates them. All or nothing: on failure nothing is held.
+llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
+                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
+                            size_t err_len);
+/// Frees the buffers the runtime allocated; leaves the caller's alone.
+void llmrt_model_memory_free(llmrt_model_memory* memory);
+
 // ---- tokenizer.bin ----------------------------------------------------------------------------
 
 struct llmrt_tokenizer {
@@ -125,6 +146,8 @@ llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* 
 /// A persistent pool: n_threads - 1 workers plus the thread that calls llmrt_pool_run.
 struct llmrt_pool;
 
+/// A pool of one thread is NULL: the calling thread runs every task, and nothing is allocated.
+/// More threads allocate the pool, its worker list and each worker's std::thread state.
 llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool);
 void llmrt_pool_free(llmrt_pool* pool);
 int llmrt_pool_threads(const llmrt_pool* pool);

@@ -6,6 +6,7 @@ every file it opens. With its weights compiled into the program (llm_open_memory
 without weights.bin.
 """
 
+import re
 import subprocess
 
 import pytest
@@ -27,14 +28,25 @@ def build_app(out, build_dir, *options):
     return build_dir / "embed_app"
 
 
-def run_app(app, source, cwd=None):
-    """embed_app's report: {"tokens": [...], "allocations in open": n, ...}."""
-    proc = subprocess.run([str(app), str(source), str(STEPS), "2", *map(str, PROMPT)],
+def run_app(app, source, threads=2, cwd=None):
+    """embed_app's report: {"tokens": [...], "allocations in open": n, ..., "short arena": text}."""
+    proc = subprocess.run([str(app), str(source), str(STEPS), str(threads), *map(str, PROMPT)],
                           capture_output=True, text=True, timeout=120, cwd=cwd)
     assert proc.returncode == 0, proc.stderr
-    lines = dict(line.split(":", 1) for line in proc.stdout.strip().splitlines())
-    return {key: [int(t) for t in value.split()] if key == "tokens" else int(value)
-            for key, value in lines.items()}
+    report = {}
+    for line in proc.stdout.strip().splitlines():
+        key, value = line.split(": ", 1)
+        if key == "tokens":
+            report[key] = [int(t) for t in value.split()]
+        else:
+            report[key] = int(value) if value.isdigit() else value
+    return report
+
+
+def model_h_constant(out, name):
+    match = re.search(rf"#define {name} (\d+)", (out / "model.h").read_text())
+    assert match, f"model.h has no {name}"
+    return int(match.group(1))
 
 
 def write_weights_source(weights, path):
@@ -70,8 +82,9 @@ def test_no_allocation_after_open(tmp_path, target, quant):
 
 @pytest.mark.parametrize("target,quant", [("generic", "f32"), ("x86-avx2", "q4_0")])
 def test_weights_compiled_into_the_program(tmp_path, target, quant):
-    """llm_open_memory on an array in the program: no weights.bin, no file opened, no heap after
-    open, and the tokens llm-run gives."""
+    """llm_open_memory and llm_open_with_options on an array in the program: no weights.bin, no
+    file opened, no heap after open (none at all with caller buffers and one thread), and the
+    tokens llm-run gives."""
     out = tmp_path / "out"
     driver.compile(STORIES_BIN, out, "--tokenizer", str(STORIES_TOK), "--target", target,
                    "--quant", quant, check=True)
@@ -89,6 +102,27 @@ def test_weights_compiled_into_the_program(tmp_path, target, quant):
     assert report["allocations in open"] > 0  # the arena and KV cache: the counter counts
     assert report["allocations after open"] == 0
     assert report["tokens"] == ids
+
+    # With the caller's arena and KV cache (static arrays sized by model.h, filled with garbage)
+    # and one thread, the whole run allocates nothing.
+    report = run_app(app, "buffers", threads=1, cwd=run_dir)
+    assert report["files opened"] == 0
+    assert report["allocations in open"] == 0
+    assert report["allocations in set_threads"] == 0
+    assert report["allocations after open"] == 0
+    assert report["tokens"] == ids
+    arena = model_h_constant(out, "LLM_MODEL_ARENA_BYTES")
+    assert report["short arena"] == (
+        f"bad argument: llm_open_with_options: arena is {arena - 1} bytes but the model needs "
+        f"{arena} (llm_memory_requirements)")
+    assert report["misaligned arena"].startswith("bad argument: llm_open_with_options: arena at ")
+    assert report["misaligned arena"].endswith("is not 64-byte aligned (8 bytes past a boundary)")
+    if target != "generic":
+        # More threads take a pool from the heap, once, in llm_set_threads; still none per token.
+        report = run_app(app, "buffers", threads=2, cwd=run_dir)
+        assert report["allocations in set_threads"] > 0
+        assert report["allocations after open"] == 0
+        assert report["tokens"] == ids
 
     # The same program opening the file does open it: the file counter counts.
     from_file = run_app(app, hidden)

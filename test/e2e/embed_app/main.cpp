@@ -1,11 +1,20 @@
 // embed_app: opens a compiled model through its C API, then prefills a prompt and decodes
-// greedily while counting every heap allocation (operator new and the C allocators, the
-// latter through the linker's --wrap) and every file the program's own code opens (open, fopen).
+// greedily while counting every heap allocation (operator new and the C allocators, the latter
+// through the linker's --wrap) and every file the program's own code opens (open, fopen).
 //   embed_app SOURCE STEPS THREADS TOKEN...
-// SOURCE is a weights.bin path (llm_open), or `memory`: llm_open_memory on the weights compiled
-// into the program (configured with -DLLM_WEIGHTS_SOURCE=a .cpp defining llm_weights).
-//   -> "tokens: 12 34 ...\nallocations in open: N\nallocations after open: 0\nfiles opened: N\n"
-// The count during llm_open (the arena, KV cache: never 0) shows the counter works.
+// SOURCE is
+//   a weights.bin path  llm_open
+//   memory              llm_open_memory on the weights compiled into the program (configured
+//                       with -DLLM_WEIGHTS_SOURCE=a .cpp that defines llm_weights)
+//   buffers             llm_open_with_options on those weights, with static arena and KV cache
+//                       buffers and one thread; first it tries a short and a misaligned arena
+// and prints, counting from the start of main (the counter checks itself first):
+//   tokens: 12 34 ...
+//   allocations in open: N          llm_open*, never 0 unless SOURCE is buffers
+//   allocations in set_threads: N   llm_set_threads(THREADS)
+//   allocations after open: 0       prefill and decode
+//   files opened: N
+// and for buffers "short arena: <status>: <message>" and "misaligned arena: ...".
 #include "model.h"
 
 #include <fcntl.h>
@@ -16,7 +25,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <vector>
 
 #if defined(LLM_EMBEDDED_WEIGHTS)
 // weights.bin as bytes, 64-byte aligned (the .cpp LLM_WEIGHTS_SOURCE names).
@@ -88,7 +96,57 @@ void operator delete(void* p, size_t) noexcept { __real_free(p); }
 
 namespace {
 
+const int kMaxTokens = 256;
+int32_t prompt[kMaxTokens];     // (n_prompt)
+int32_t generated[kMaxTokens];  // (steps)
+
+// The caller's memory for SOURCE buffers; the arena has room to be offset for the misaligned try.
+alignas(64) unsigned char arena[LLM_MODEL_ARENA_BYTES + 64];
+alignas(64) unsigned char kv_cache[LLM_MODEL_KV_CACHE_BYTES];
+
+char short_arena[512];      // what the open with a too-small arena said
+char misaligned_arena[512]; // and with a misaligned one
+
+// Opens with `options` expecting a failure; writes "<status>: <message>" to `report`.
+void try_bad_open(const llm_open_options* options, char* report, size_t report_len) {
+  llm_model* model = nullptr;
+  char err[400] = "";
+  llm_status status = llm_open_with_options(options, &model, err, sizeof err);
+  std::snprintf(report, report_len, "%s: %s%s", llm_status_string(status), err,
+                model != nullptr ? " (but it opened)" : "");
+  llm_close(model);
+}
+
+llm_status open_with_buffers(llm_model** model, char* err, size_t err_len) {
+#if defined(LLM_EMBEDDED_WEIGHTS)
+  // Garbage in the buffers: the model must not read what it did not write.
+  std::memset(arena, 0xFF, sizeof arena);
+  std::memset(kv_cache, 0xFF, sizeof kv_cache);
+  llm_memory_sizes sizes;
+  llm_memory_requirements(&sizes);
+  llm_open_options options = {};
+  options.weights = llm_weights;
+  options.weights_bytes = llm_weights_size;
+  options.kv_cache = kv_cache;
+  options.kv_cache_bytes = sizes.kv_cache_bytes;
+  options.n_threads = 1;
+  options.arena = arena;
+  options.arena_bytes = sizes.arena_bytes - 1;
+  try_bad_open(&options, short_arena, sizeof short_arena);
+  options.arena = arena + 8;
+  options.arena_bytes = sizes.arena_bytes;
+  try_bad_open(&options, misaligned_arena, sizeof misaligned_arena);
+  options.arena = arena;
+  return llm_open_with_options(&options, model, err, err_len);
+#else
+  (void)model;
+  std::snprintf(err, err_len, "built without weights (configure with -DLLM_WEIGHTS_SOURCE)");
+  return LLM_ERR_ARGUMENT;
+#endif
+}
+
 llm_status open_model(const char* source, llm_model** model, char* err, size_t err_len) {
+  if (std::strcmp(source, "buffers") == 0) return open_with_buffers(model, err, err_len);
   if (std::strcmp(source, "memory") == 0) {
 #if defined(LLM_EMBEDDED_WEIGHTS)
     return llm_open_memory(llm_weights, llm_weights_size, model, err, err_len);
@@ -100,46 +158,61 @@ llm_status open_model(const char* source, llm_model** model, char* err, size_t e
   return llm_open(source, model, err, err_len);
 }
 
+// The counter counts: one malloc while counting is one allocation.
+bool counter_works() {
+  counting = true;
+  void* volatile probe = std::malloc(16);
+  std::free(probe);
+  counting = false;
+  return allocations.exchange(0) == 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 5) {
-    std::fprintf(stderr, "usage: embed_app SOURCE STEPS THREADS TOKEN...\n");
+  if (argc < 5 || argc - 4 > kMaxTokens || std::atoi(argv[2]) > kMaxTokens) {
+    std::fprintf(stderr, "usage: embed_app SOURCE STEPS THREADS TOKEN... (at most %d tokens)\n",
+                 kMaxTokens);
     return 2;
   }
+  if (!counter_works()) {
+    std::fprintf(stderr, "embed_app: the allocation counter does not count\n");
+    return 1;
+  }
+  counting = true;  // until the report: nothing from here on should touch the heap but open
   llm_model* model = nullptr;
   char err[512];
-  counting = true;
   llm_status opened = open_model(argv[1], &model, err, sizeof err);
-  counting = false;
   long open_allocations = allocations.exchange(0);
   if (opened != LLM_OK) {
+    counting = false;
     std::fprintf(stderr, "embed_app: %s: %s\n", llm_status_string(opened), err);
     return 1;
   }
-  int steps = std::atoi(argv[2]);
+  const int steps = std::atoi(argv[2]);
+  const int n_prompt = argc - 4;
   if (llm_set_threads(model, std::atoi(argv[3])) != LLM_OK) return 1;
-  std::vector<int32_t> prompt;
-  for (int i = 4; i < argc; ++i) prompt.push_back(std::atoi(argv[i]));
-  std::vector<int32_t> generated(static_cast<size_t>(steps));
+  long thread_allocations = allocations.exchange(0);
+  for (int i = 0; i < n_prompt; ++i) prompt[i] = std::atoi(argv[4 + i]);
 
-  counting = true;  // from here on, nothing may touch the heap
-  if (llm_prefill(model, prompt.data(), static_cast<int>(prompt.size()), nullptr) != LLM_OK)
-    return 1;
+  if (llm_prefill(model, prompt, n_prompt, nullptr) != LLM_OK) return 1;
   for (int step = 0; step < steps; ++step) {
     const float* logits = llm_logits(model);
     int32_t best = 0;
     for (int32_t id = 1; id < llm_vocab_size(model); ++id)
       if (logits[id] > logits[best]) best = id;
-    generated[static_cast<size_t>(step)] = best;
+    generated[step] = best;
     if (step + 1 < steps && llm_decode(model, best, nullptr) != LLM_OK) return 1;
   }
   counting = false;
 
   std::printf("tokens:");
-  for (int32_t id : generated) std::printf(" %d", id);
-  std::printf("\nallocations in open: %ld\nallocations after open: %ld\nfiles opened: %ld\n",
-              open_allocations, allocations.load(), files_opened.load());
+  for (int step = 0; step < steps; ++step) std::printf(" %d", generated[step]);
+  std::printf("\nallocations in open: %ld\nallocations in set_threads: %ld\n"
+              "allocations after open: %ld\nfiles opened: %ld\n",
+              open_allocations, thread_allocations, allocations.load(), files_opened.load());
+  if (short_arena[0] != '\0') std::printf("short arena: %s\n", short_arena);
+  if (misaligned_arena[0] != '\0') std::printf("misaligned arena: %s\n", misaligned_arena);
   llm_close(model);
   return 0;
 }
