@@ -319,14 +319,11 @@ llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, si
     return LLM_ERR_ARGUMENT;
   }
   std::memset(out_blob, 0, sizeof(*out_blob));
-  const unsigned char* data = nullptr;
-  size_t size = 0;
-  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
-  llm_status status = llmrt_map_file(path, &data, &size, &storage, err, err_len);
-  if (status != LLM_OK) return status;
-  status = open_bytes(data, size, path, "file", storage, out_blob, err, err_len);
-  if (status != LLM_OK) llmrt_unmap_file(data, size, storage);
-  return status;
+  return llmrt_open_mapped(path, err, err_len,
+                           [&](const unsigned char* data, size_t size, llmrt_storage storage) {
+                             return open_bytes(data, size, path, "file", storage, out_blob, err,
+                                               err_len);
+                           });
 }
 
 void llmrt_blob_free(llmrt_blob* blob) {

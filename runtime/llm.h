@@ -1,8 +1,9 @@
 /* llm.h - the C API of a model compiled by llmc.
  *
  * Every generated out/model.h includes this header and adds the model's constants. The functions
- * llm_open .. llm_decode are defined by the generated model.cpp (they know the model's graph);
- * llm_generate and the tokenizer functions are defined by the runtime. Usable from C and C++.
+ * llm_open .. llm_set_threads are defined by the generated model.cpp (they know the model's
+ * graph); llm_status_string, llm_generate and the tokenizer functions by the runtime. Usable from
+ * C and C++. docs/embedding.md tells how to embed a model and what allocates when.
  *
  *   llm_model* m;
  *   char err[256];
@@ -126,6 +127,42 @@ typedef int (*llm_token_callback)(int32_t token, void* user_data);
 llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, int max_new_tokens,
                         const llm_sampler_params* params, int32_t stop_token,
                         llm_token_callback on_token, void* user_data, int* out_count);
+
+/* ---- runtime: the tokenizer -------------------------------------------------------------- */
+
+typedef struct llm_tokenizer llm_tokenizer;
+
+/* Maps tokenizer.bin read-only (reads it where the platform has no mmap) and validates it. On
+ * failure *out_tokenizer is NULL and err names the file and the problem. */
+llm_status llm_tokenizer_open(const char* path, llm_tokenizer** out_tokenizer, char* err,
+                              size_t err_len);
+/* The same on tokenizer.bin's bytes in memory (any alignment), used in place: they must stay
+ * valid and unchanged until llm_tokenizer_close. Messages start with "tokenizer in memory". */
+llm_status llm_tokenizer_open_memory(const void* data, size_t size, llm_tokenizer** out_tokenizer,
+                                     char* err, size_t err_len);
+/* Releases what the open functions allocated or mapped; never the caller's bytes. NULL is
+ * ignored. */
+void llm_tokenizer_close(llm_tokenizer* tokenizer);
+
+int llm_tokenizer_vocab_size(const llm_tokenizer* tokenizer);
+int32_t llm_tokenizer_bos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
+int32_t llm_tokenizer_eos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
+
+/* text_len bytes of UTF-8 text to token ids: SentencePiece BPE by scores, as llama2.c; with
+ * add_bos non-zero, BOS first. Writes at most `capacity` ids to out_tokens and sets *out_needed
+ * to the number the text needs (never more than text_len + 2): LLM_ERR_ARGUMENT when that is
+ * more than capacity, so capacity 0 with out_tokens NULL asks for the size. LLM_ERR_FORMAT if a
+ * byte of the text has no token and the vocabulary no <unk>. A tokenizer encodes one text at a
+ * time (it keeps its working memory between calls). */
+llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_len, int add_bos,
+                        int32_t* out_tokens, int capacity, int* out_needed);
+
+/* The bytes `token` stands for when it follows `prev_token` (-1 for none): a control token is
+ * empty, a byte token "<0xNN>" the byte NN, the first piece after BOS loses its leading space,
+ * an unknown token is its text ("<unk>"), an id out of range is empty. Sets *out_len; the bytes
+ * are not NUL-terminated and stay valid until llm_tokenizer_close. */
+const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_token, int32_t token,
+                               size_t* out_len);
 
 #ifdef __cplusplus
 }

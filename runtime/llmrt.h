@@ -45,6 +45,20 @@ llm_status llmrt_map_file(const char* path, const unsigned char** out_data, size
                           llmrt_storage* out_storage, char* err, size_t err_len);
 void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage storage);
 
+/// Maps `path` and hands its bytes to open(data, size, storage), which takes them on success;
+/// if it fails they are unmapped. Returns the status of the mapping or of open.
+template <typename Open>
+llm_status llmrt_open_mapped(const char* path, char* err, size_t err_len, const Open& open) {
+  const unsigned char* data = nullptr;
+  size_t size = 0;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  llm_status status = llmrt_map_file(path, &data, &size, &storage, err, err_len);
+  if (status != LLM_OK) return status;
+  status = open(data, size, storage);
+  if (status != LLM_OK) llmrt_unmap_file(data, size, storage);
+  return status;
+}
+
 // ---- weights.bin ------------------------------------------------------------------------------
 
 struct llmrt_blob {
@@ -99,8 +113,10 @@ void llmrt_model_memory_free(llmrt_model_memory* memory);
 // ---- tokenizer.bin ----------------------------------------------------------------------------
 
 struct llmrt_tokenizer {
-  unsigned char* data;       // the whole file
+  const unsigned char* data; // (size) the whole tokenizer.bin; pieces point into it
   size_t size;
+  llmrt_storage storage;     // mapped, heap, or the caller's (llmrt_tokenizer_free's business)
+  void* index;               // one llmrt_alloc block: pieces .. sorted_ids below
   uint32_t vocab_size;
   int32_t bos_id;            // -1 if none
   int32_t eos_id;            // -1 if none
@@ -115,8 +131,14 @@ struct llmrt_tokenizer {
   int32_t byte_ids[256];     // token "<0xNN>" for each byte NN (byte fallback), -1 if none
 };
 
+/// Maps tokenizer.bin (llmrt_map_file) and opens it as llmrt_tokenizer_open_memory does.
 llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
                                 size_t err_len);
+/// Validates size bytes of tokenizer.bin at data (any alignment) and builds the lookup index,
+/// the one allocation; pieces point into data, which must outlive the tokenizer. `name` starts
+/// every message. LLM_ERR_ARGUMENT for NULL data, LLM_ERR_FORMAT for bad content.
+llm_status llmrt_tokenizer_open_memory(const void* data, size_t size, const char* name,
+                                       llmrt_tokenizer* out_tokenizer, char* err, size_t err_len);
 void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer);
 
 /// The token whose piece is exactly `piece` (len bytes) and whose type is `type`, or -1.
@@ -132,14 +154,16 @@ int32_t llmrt_tokenizer_lookup(const llmrt_tokenizer* tokenizer, const char* pie
 const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t prev_token,
                                    int32_t token, size_t* out_len);
 
-/// SentencePiece-style BPE by scores (as llama2.c): UTF-8 characters to pieces, byte fallback
-/// for characters not in the vocabulary, then greedy merges of the best-scoring adjacent pair
-/// (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are looked up or merged into,
-/// so text never turns into control tokens. With add_bos, BOS comes first and takes no part in
-/// merges. Writes at most max_tokens ids and sets *out_count to the number of ids the text needs;
-/// LLM_ERR_ARGUMENT if they do not fit (or if a byte has no token and there is no <unk>).
-llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
-                                  int32_t* out_tokens, int max_tokens, int* out_count);
+/// SentencePiece-style BPE by scores (as llama2.c) on len bytes of text: UTF-8 characters to
+/// pieces, byte fallback for characters not in the vocabulary, then greedy merges of the
+/// best-scoring adjacent pair (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are
+/// looked up or merged into, so text never turns into control tokens. With add_bos, BOS comes
+/// first and takes no part in merges. Writes at most max_tokens ids and sets *out_count to the
+/// number of ids the text needs; LLM_ERR_ARGUMENT if they do not fit, LLM_ERR_FORMAT if a byte
+/// has no token and there is no <unk>.
+llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, size_t len,
+                                  int add_bos, int32_t* out_tokens, int max_tokens,
+                                  int* out_count);
 
 // ---- threads ----------------------------------------------------------------------------------
 

@@ -39,7 +39,7 @@ llm_status push_character(Encoder* e, const char* s, size_t len) {
   for (size_t i = 0; i < len; ++i) {
     int32_t byte_id = t->byte_ids[static_cast<unsigned char>(s[i])];
     if (byte_id < 0) byte_id = t->unk_id;
-    if (byte_id < 0) return LLM_ERR_ARGUMENT;
+    if (byte_id < 0) return LLM_ERR_FORMAT;  // the vocabulary cannot spell this byte
     e->ids[e->n++] = byte_id;
   }
   return LLM_OK;
@@ -70,15 +70,15 @@ void merge_pairs(Encoder* e, int first) {
 
 }  // namespace
 
-llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
-                                  int32_t* out_tokens, int max_tokens, int* out_count) {
+llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, size_t len,
+                                  int add_bos, int32_t* out_tokens, int max_tokens,
+                                  int* out_count) {
   if (out_count != nullptr) *out_count = 0;
-  if (tokenizer == nullptr || text == nullptr || out_count == nullptr || max_tokens < 0 ||
-      (out_tokens == nullptr && max_tokens > 0)) {
+  if (tokenizer == nullptr || text == nullptr || out_count == nullptr ||
+      max_tokens < 0 || (out_tokens == nullptr && max_tokens > 0)) {
     return LLM_ERR_ARGUMENT;
   }
   const llmrt_tokenizer* t = tokenizer;
-  const size_t len = std::strlen(text);
   // At most one token per byte, plus BOS and the dummy prefix.
   const size_t capacity = len + 2;
   if (capacity > static_cast<size_t>(INT32_MAX)) return LLM_ERR_ARGUMENT;
