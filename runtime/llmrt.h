@@ -129,7 +129,15 @@ struct llmrt_tokenizer {
   uint32_t max_token_bytes;  // longest piece, bytes
   int32_t unk_id;            // first LLMRT_TOKEN_UNKNOWN token, -1 if none
   int32_t byte_ids[256];     // token "<0xNN>" for each byte NN (byte fallback), -1 if none
+  // encode's working memory, kept between calls so that encoding does not allocate:
+  char* pair;                // (2 * max_token_bytes) a concatenation of two pieces; in index
+  int32_t* work;             // (2 * work_tokens) the ids so far, then their merge candidates
+  size_t work_tokens;        // texts of up to work_tokens - 2 bytes fit; grown for longer ones
 };
+
+/// Tokens of working memory a tokenizer starts with: texts of up to 1022 bytes encode without
+/// allocating. A longer text grows it once to fit (and it stays that size).
+static const size_t LLMRT_TOKENIZER_WORK_TOKENS = 1024;
 
 /// Maps tokenizer.bin (llmrt_map_file) and opens it as llmrt_tokenizer_open_memory does.
 llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
@@ -160,10 +168,18 @@ const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t pre
 /// looked up or merged into, so text never turns into control tokens. With add_bos, BOS comes
 /// first and takes no part in merges. Writes at most max_tokens ids and sets *out_count to the
 /// number of ids the text needs; LLM_ERR_ARGUMENT if they do not fit, LLM_ERR_FORMAT if a byte
-/// has no token and there is no <unk>.
-llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, size_t len,
+/// has no token and there is no <unk>. Works in the tokenizer's working memory, so one text at
+/// a time per tokenizer; allocates only to grow it for a text longer than any before
+/// (LLM_ERR_NO_MEMORY if that fails).
+llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
                                   int add_bos, int32_t* out_tokens, int max_tokens,
                                   int* out_count);
+
+// ---- defined by the generated model.cpp, for the runtime ---------------------------------------
+
+/// llm_generate's sampler scratch inside the model's arena: llmrt_sampler_scratch_bytes of
+/// llm_vocab_size(model), so generating allocates nothing.
+void* llmrt_model_sampler_scratch(llm_model* model);
 
 // ---- threads ----------------------------------------------------------------------------------
 
@@ -197,12 +213,24 @@ struct llmrt_sampler {
   llm_sampler_params params;
   uint64_t rng_state;
   int vocab_size;
-  float* probs;       // (vocab_size) scratch, allocated once at init
+  float* probs;       // (vocab_size) scratch, set up once at init
   int32_t* indices;   // (vocab_size) scratch for top-p
+  bool owns_scratch;  // allocated by llmrt_sampler_init, not the caller's
 };
 
+/// Bytes of scratch a sampler over vocab_size tokens works in: probabilities, then indices.
+constexpr size_t llmrt_sampler_scratch_bytes(int vocab_size) {
+  return static_cast<size_t>(vocab_size) * (sizeof(float) + sizeof(int32_t));
+}
+
+/// Checks the params (temperature >= 0, 0 < top_p <= 1, vocab_size >= 1: else LLM_ERR_ARGUMENT)
+/// and allocates the scratch; llmrt_sample allocates nothing.
 llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
                               int vocab_size);
+/// The same on the caller's scratch (llmrt_sampler_scratch_bytes(vocab_size) bytes, 4-byte
+/// aligned, left alone by llmrt_sampler_free): allocates nothing at all.
+llm_status llmrt_sampler_init_in(llmrt_sampler* sampler, const llm_sampler_params* params,
+                                 int vocab_size, void* scratch);
 void llmrt_sampler_free(llmrt_sampler* sampler);
 /// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
 /// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.

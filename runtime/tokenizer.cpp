@@ -159,24 +159,32 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
   t->flags = h.flags;
   t->max_token_bytes = h.max_token_bytes;
 
-  // One block for the index: pieces, then the 4-byte arrays.
+  // One block for the index (pieces, then the 4-byte arrays, then encode's pair buffer) and one
+  // for encode's working memory.
   const size_t n = h.vocab_size;
-  unsigned char* index = static_cast<unsigned char*>(
-      llmrt_alloc(n * (sizeof(const char*) + 3 * sizeof(uint32_t) + sizeof(float))));
-  if (index == nullptr) {
+  const size_t index_bytes =
+      n * (sizeof(const char*) + 4 * sizeof(uint32_t)) + 2 * size_t(h.max_token_bytes);
+  unsigned char* index = static_cast<unsigned char*>(llmrt_alloc(index_bytes));
+  t->work_tokens = LLMRT_TOKENIZER_WORK_TOKENS;
+  t->work = static_cast<int32_t*>(llmrt_alloc(2 * t->work_tokens * sizeof(int32_t)));
+  if (index == nullptr || t->work == nullptr) {
     llmrt_format_error(err, err_len, "%s: out of memory for %u tokens", name, h.vocab_size);
+    llmrt_free(index);
+    llmrt_free(t->work);
     std::memset(t, 0, sizeof(*t));
     return LLM_ERR_NO_MEMORY;
   }
   t->index = index;
-  t->pieces = reinterpret_cast<const char**>(index);          // (n)
+  t->pieces = reinterpret_cast<const char**>(index);              // (n)
   t->piece_lengths = reinterpret_cast<uint32_t*>(t->pieces + n);  // (n)
   t->types = t->piece_lengths + n;                                 // (n)
   t->scores = reinterpret_cast<float*>(t->types + n);             // (n)
   t->sorted_ids = reinterpret_cast<int32_t*>(t->scores + n);      // (n)
+  t->pair = reinterpret_cast<char*>(t->sorted_ids + n);           // (2 * max_token_bytes)
   llm_status status = read_records(name, t, err, err_len);
   if (status != LLM_OK) {
     llmrt_free(t->index);
+    llmrt_free(t->work);
     std::memset(t, 0, sizeof(*t));
     return status;
   }
@@ -217,6 +225,7 @@ void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer) {
   if (tokenizer == nullptr) return;
   llmrt_unmap_file(tokenizer->data, tokenizer->size, tokenizer->storage);
   llmrt_free(tokenizer->index);
+  llmrt_free(tokenizer->work);
   std::memset(tokenizer, 0, sizeof(*tokenizer));
 }
 

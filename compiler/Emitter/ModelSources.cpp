@@ -80,8 +80,9 @@ int64_t hiddenSizeOf(ModuleOp module) {
 
 /// The memory the C API asks for (llm_memory_requirements, model.h). The arena holds, each part
 /// 64-byte aligned: the llm_model itself, the activations llm-plan-memory placed, the final
-/// hidden states of a prefill call and the logits of the last token. The KV cache holds the keys
-/// of every layer, then the values.
+/// hidden states of a prefill call, the logits of the last token and llm_generate's sampler
+/// scratch (a float and an int32 per token). The KV cache holds the keys of every layer, then
+/// the values.
 struct ApiMemory {
   int64_t stateBytes;   ///< room for struct llm_model: 1 KiB plus a pointer per tensor
   int64_t arenaBytes;   ///< the whole arena
@@ -94,7 +95,7 @@ struct ApiMemory {
     stateBytes = align(1024 + 8 * tensors);
     arenaBytes = stateBytes + align(activations) +
                  align(4 * prefillTokensOf(module) * hiddenSizeOf(module)) +
-                 align(4 * vocabSizeOf(module));
+                 align(4 * vocabSizeOf(module)) + align(8 * vocabSizeOf(module));
     kvCacheBytes = 2 * kv.totalFloats * 4;
   }
 };
@@ -236,7 +237,8 @@ private:
     ApiMemory memory(module, kv);
     os << "namespace {\n\n"
        << "// The arena (LLM_MODEL_ARENA_BYTES) holds, each part 64-byte aligned: this llm_model, the\n"
-       << "// activations, the final hidden states of a prefill call and the last token's logits.\n"
+       << "// activations, the final hidden states of a prefill call, the last token's logits and\n"
+       << "// llm_generate's sampler scratch.\n"
        << "constexpr size_t align64(size_t bytes) { return (bytes + 63) / 64 * 64; }\n"
        << "constexpr size_t kStateBytes = " << memory.stateBytes
        << ";  // 1 KiB and a pointer per tensor\n"
@@ -244,9 +246,10 @@ private:
        << "constexpr size_t kHiddenOffset = kActivationsOffset + align64(kArenaBytes);\n"
        << "constexpr size_t kLogitsOffset =\n"
        << "    kHiddenOffset + align64(sizeof(float) * kPrefillTokens * kHiddenSize);\n"
+       << "constexpr size_t kSamplerOffset = kLogitsOffset + align64(sizeof(float) * kVocabSize);\n"
        << "static_assert(sizeof(llm_model) <= kStateBytes, \"the llm_model outgrew its room\");\n"
-       << "static_assert(kLogitsOffset + align64(sizeof(float) * kVocabSize) == "
-          "LLM_MODEL_ARENA_BYTES,\n"
+       << "static_assert(kSamplerOffset + align64(llmrt_sampler_scratch_bytes(kVocabSize)) ==\n"
+       << "                  LLM_MODEL_ARENA_BYTES,\n"
        << "              \"model.h and model.cpp disagree on the arena\");\n"
        << "static_assert(2 * kKVCacheFloats * sizeof(float) == LLM_MODEL_KV_CACHE_BYTES,\n"
        << "              \"model.h and model.cpp disagree on the KV cache\");\n\n";
@@ -426,6 +429,8 @@ private:
 
   void writeApi() {
     os << R"cpp(}  // namespace
+
+void* llmrt_model_sampler_scratch(llm_model* m) { return m->memory.arena + kSamplerOffset; }
 
 extern "C" {
 

@@ -17,6 +17,15 @@ from llmc.testing import STORIES_BIN, STORIES_TOK, REPO
 APP = REPO / "test" / "e2e" / "embed_app"
 PROMPT = [1, 403, 407, 261, 378]  # BOS "Once upon a time" in stories260K's vocabulary
 STEPS = 24
+SAMPLING = dict(temperature=0.8, top_p=0.9, seed=42)  # embed_app's llm_generate
+
+
+def reference(out):
+    """llm-run's greedy and sampled tokens for PROMPT."""
+    build = driver.build(out)
+    greedy, _ = driver.run(build, PROMPT, STEPS, out=out)
+    sampled, _ = driver.run(build, PROMPT, STEPS, out=out, **SAMPLING)
+    return greedy, sampled
 
 
 def build_app(out, build_dir, *options):
@@ -36,7 +45,7 @@ def run_app(app, source, threads=2, cwd=None):
     report = {}
     for line in proc.stdout.strip().splitlines():
         key, value = line.split(": ", 1)
-        if key == "tokens":
+        if key in ("tokens", "sampled"):
             report[key] = [int(t) for t in value.split()]
         else:
             report[key] = int(value) if value.isdigit() else value
@@ -72,23 +81,24 @@ def test_no_allocation_after_open(tmp_path, target, quant):
     report = run_app(app, out / "weights.bin")
     # The counter sees llm_open's allocations (arena, KV cache), so it does count...
     assert report["allocations in open"] > 0
-    # ...and prefill plus decoding allocate nothing.
+    # ...and prefill, decoding and llm_generate's sampling allocate nothing.
     assert report["allocations after open"] == 0
 
     # The embedded model generates what llm-run generates.
-    ids, _ = driver.run(driver.build(out), PROMPT, STEPS, out=out)
+    ids, sampled = reference(out)
     assert report["tokens"] == ids
+    assert report["sampled"] == sampled
 
 
 @pytest.mark.parametrize("target,quant", [("generic", "f32"), ("x86-avx2", "q4_0")])
 def test_weights_compiled_into_the_program(tmp_path, target, quant):
     """llm_open_memory and llm_open_with_options on an array in the program: no weights.bin, no
-    file opened, no heap after open (none at all with caller buffers and one thread), and the
-    tokens llm-run gives."""
+    file opened, no heap after open (none at all with caller buffers and one thread, sampling
+    included), and the tokens llm-run gives, greedy and sampled."""
     out = tmp_path / "out"
     driver.compile(STORIES_BIN, out, "--tokenizer", str(STORIES_TOK), "--target", target,
                    "--quant", quant, check=True)
-    ids, _ = driver.run(driver.build(out), PROMPT, STEPS, out=out)
+    ids, sampled = reference(out)
     source = tmp_path / "weights.cpp"
     write_weights_source(out / "weights.bin", source)
     app = build_app(out, tmp_path / "app", f"-DLLM_WEIGHTS_SOURCE={source}")
@@ -102,6 +112,7 @@ def test_weights_compiled_into_the_program(tmp_path, target, quant):
     assert report["allocations in open"] > 0  # the arena and KV cache: the counter counts
     assert report["allocations after open"] == 0
     assert report["tokens"] == ids
+    assert report["sampled"] == sampled
 
     # With the caller's arena and KV cache (static arrays sized by model.h, filled with garbage)
     # and one thread, the whole run allocates nothing.
@@ -111,6 +122,7 @@ def test_weights_compiled_into_the_program(tmp_path, target, quant):
     assert report["allocations in set_threads"] == 0
     assert report["allocations after open"] == 0
     assert report["tokens"] == ids
+    assert report["sampled"] == sampled
     arena = model_h_constant(out, "LLM_MODEL_ARENA_BYTES")
     assert report["short arena"] == (
         f"bad argument: llm_open_with_options: arena is {arena - 1} bytes but the model needs "

@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "runtime/llm.h"
 #include "runtime/llmrt.h"
+#include "test/runtime/alloc_counter.h"
 #include "test/runtime/test_util.h"
 
 extern "C" int c_api_token_count(llm_tokenizer* tokenizer, const char* text);  // c_api_from_c.c
@@ -487,6 +488,49 @@ TEST_F(TokenizerApiTest, TextTheVocabularyCannotSpellIsAFormatError) {
   EXPECT_EQ(llm_tokenize(tok_, "aa", 2, 1, ids, 8, &needed), LLM_OK);
   EXPECT_EQ(needed, 3);
   EXPECT_EQ(llm_tokenize(tok_, "az", 2, 1, ids, 8, &needed), LLM_ERR_FORMAT);
+}
+
+TEST_F(TokenizerApiTest, EncodingAndDecodingAllocateNothing) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  std::string story;
+  while (story.size() < 1000) story += "Tom and Lily went to the park. They played. ";
+  story.resize(1000);  // within the 1022 bytes the tokenizer starts with room for
+  std::string longer(5000, 'a');
+  std::vector<int32_t> ids(6000);
+  int needed = 0;
+  auto tokenize_all = [&] {
+    for (const std::string* text : {&story, &story}) {
+      llm_tokenize(tok_, text->data(), text->size(), 1, ids.data(), 6000, &needed);
+    }
+    llm_tokenize(tok_, "Once upon a time", 16, 1, nullptr, 0, &needed);  // size query
+    size_t len = 0;
+    for (int32_t id = 0; id < 512; ++id) llm_token_to_bytes(tok_, 1, id, &len);
+  };
+  long short_texts = -1;
+  long first_long = -1;
+  long long_again = -1;
+  {
+    llmrt_test::CountAllocations counter;
+    tokenize_all();
+    short_texts = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    llm_tokenize(tok_, longer.data(), longer.size(), 1, ids.data(), 6000, &needed);
+    first_long = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    llm_tokenize(tok_, longer.data(), longer.size(), 1, ids.data(), 6000, &needed);
+    tokenize_all();
+    long_again = counter.count();
+  }
+  EXPECT_EQ(short_texts, 0);
+  EXPECT_EQ(first_long, 1);  // the working memory grows once to fit 5002 tokens...
+  EXPECT_EQ(long_again, 0);  // ...and stays
+  // The text is still encoded right after the growth.
+  EXPECT_EQ(tokenize("Once upon a time"), (std::vector<int32_t>{1, 403, 407, 261, 378}));
 }
 
 }  // namespace

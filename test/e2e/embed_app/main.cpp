@@ -1,5 +1,6 @@
 // embed_app: opens a compiled model through its C API, then prefills a prompt and decodes
-// greedily while counting every heap allocation (operator new and the C allocators, the latter
+// greedily, then generates again with llm_generate and sampling (temperature 0.8, top-p 0.9,
+// seed 42), while counting every heap allocation (operator new and the C allocators, the latter
 // through the linker's --wrap) and every file the program's own code opens (open, fopen).
 //   embed_app SOURCE STEPS THREADS TOKEN...
 // SOURCE is
@@ -9,10 +10,11 @@
 //   buffers             llm_open_with_options on those weights, with static arena and KV cache
 //                       buffers and one thread; first it tries a short and a misaligned arena
 // and prints, counting from the start of main (the counter checks itself first):
-//   tokens: 12 34 ...
+//   tokens: 12 34 ...               greedy
+//   sampled: 56 78 ...              llm_generate
 //   allocations in open: N          llm_open*, never 0 unless SOURCE is buffers
 //   allocations in set_threads: N   llm_set_threads(THREADS)
-//   allocations after open: 0       prefill and decode
+//   allocations after open: 0       prefill, decode and llm_generate
 //   files opened: N
 // and for buffers "short arena: <status>: <message>" and "misaligned arena: ...".
 #include "model.h"
@@ -98,7 +100,14 @@ namespace {
 
 const int kMaxTokens = 256;
 int32_t prompt[kMaxTokens];     // (n_prompt)
-int32_t generated[kMaxTokens];  // (steps)
+int32_t generated[kMaxTokens];  // (steps) greedy
+int32_t sampled[kMaxTokens];    // (n_sampled) from llm_generate
+int n_sampled = 0;
+
+int keep_sampled(int32_t token, void*) {
+  sampled[n_sampled++] = token;
+  return 0;
+}
 
 // The caller's memory for SOURCE buffers; the arena has room to be offset for the misaligned try.
 alignas(64) unsigned char arena[LLM_MODEL_ARENA_BYTES + 64];
@@ -204,10 +213,18 @@ int main(int argc, char** argv) {
     generated[step] = best;
     if (step + 1 < steps && llm_decode(model, best, nullptr) != LLM_OK) return 1;
   }
+  llm_reset(model);
+  llm_sampler_params params = {0.8f, 0.9f, 42};
+  if (llm_generate(model, prompt, n_prompt, steps, &params, -1, keep_sampled, nullptr, nullptr) !=
+      LLM_OK) {
+    return 1;
+  }
   counting = false;
 
   std::printf("tokens:");
   for (int step = 0; step < steps; ++step) std::printf(" %d", generated[step]);
+  std::printf("\nsampled:");
+  for (int i = 0; i < n_sampled; ++i) std::printf(" %d", sampled[i]);
   std::printf("\nallocations in open: %ld\nallocations in set_threads: %ld\n"
               "allocations after open: %ld\nfiles opened: %ld\n",
               open_allocations, thread_allocations, allocations.load(), files_opened.load());
