@@ -7,6 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/llmrt.h"
+#include "test/runtime/alloc_counter.h"
 #include "test/runtime/test_util.h"
 
 namespace {
@@ -87,14 +88,30 @@ TEST_F(OpenModelTest, UsesTheCallersBuffersAsGiven) {
   for (size_t i = 0; i < kv_.size; ++i) ASSERT_EQ(kv_.data[i], 0x5A) << i;
 }
 
-TEST_F(OpenModelTest, MapsWeightsFromAPath) {
+TEST_F(OpenModelTest, MapsWeightsFromAPathWithoutTheHeap) {
   std::string path = llmrt_test::temp_path("weights.bin");
   llmrt_test::write_file(path, {weights_.data, weights_.data + weights_.size});
   llm_open_options o = {};
   o.weights_path = path.c_str();
-  ASSERT_EQ(open(&o), LLM_OK) << err_;
+  o.arena = arena_.data;
+  o.arena_bytes = k_sizes.arena_bytes;
+  o.kv_cache = kv_.data;
+  o.kv_cache_bytes = k_sizes.kv_cache_bytes;
+  long allocated = -1;
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(open(&o), LLM_OK) << err_;
+    allocated = counter.count();
+  }
   EXPECT_NE(blob_.data, nullptr);
   EXPECT_STREQ(blob_.path, path.c_str());
+  if (llmrt_test::can_count_allocations()) {
+#if defined(__unix__) || defined(__APPLE__)
+    EXPECT_EQ(allocated, 0);  // mapped, and the buffers are the caller's
+#else
+    EXPECT_EQ(allocated, 1);  // read into one buffer
+#endif
+  }
   std::remove(path.c_str());
 }
 

@@ -490,6 +490,31 @@ TEST_F(TokenizerApiTest, TextTheVocabularyCannotSpellIsAFormatError) {
   EXPECT_EQ(llm_tokenize(tok_, "az", 2, 1, ids, 8, &needed), LLM_ERR_FORMAT);
 }
 
+TEST_F(TokenizerApiTest, OpeningAllocatesThreeBlocks) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  long from_file = -1;
+  long from_memory = -1;
+  llm_tokenizer* in_memory = nullptr;
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+    from_file = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llm_tokenizer_open_memory(bytes_.data(), bytes_.size(), &in_memory, err_,
+                                        sizeof(err_)),
+              LLM_OK)
+        << err_;
+    from_memory = counter.count();
+  }
+  llm_tokenizer_close(in_memory);
+  // The handle, the index (pieces, lengths, types, scores, sorted ids, pair buffer) and encode's
+  // working memory; the file itself is mapped.
+  EXPECT_EQ(from_file, 3);
+  EXPECT_EQ(from_memory, 3);
+}
+
 TEST_F(TokenizerApiTest, EncodingAndDecodingAllocateNothing) {
   if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
   ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
