@@ -59,7 +59,8 @@ void llm_close(llm_model* model);
  * them as LLM_MODEL_ARENA_BYTES, LLM_MODEL_KV_CACHE_BYTES and LLM_MODEL_ALIGNMENT, so buffers can
  * be static arrays. */
 typedef struct llm_memory_sizes {
-  size_t arena_bytes;     /* the model's state (llm_model), activations, hidden states, logits */
+  size_t arena_bytes;     /* the llm_model itself, activations, hidden states, logits and
+                           * llm_generate's sampler scratch */
   size_t kv_cache_bytes;  /* keys and values of every layer at every position of the context */
   size_t alignment;       /* both buffers must start at a multiple of this (64) */
 } llm_memory_sizes;
@@ -67,16 +68,18 @@ typedef struct llm_memory_sizes {
 void llm_memory_requirements(llm_memory_sizes* out_sizes);
 
 /* What llm_open_with_options opens and where the model runs. Zero-initialise it ({0}) and set
- * what you need: one source of weights, and any caller buffers. */
+ * what you need: one source of weights, and any caller buffers. A caller buffer holds at least
+ * llm_memory_requirements' bytes and starts at a multiple of its alignment; NULL (with size 0)
+ * has the runtime allocate it. The llm_model lives at the start of the arena: the pointer the
+ * open returns points into it. */
 typedef struct llm_open_options {
   const char* weights_path; /* weights.bin to map (as llm_open); or NULL and: */
-  const void* weights;      /* a blob in memory, used in place (as llm_open_memory) */
+  const void* weights;      /* (weights_bytes) a blob in memory, used in place (llm_open_memory) */
   size_t weights_bytes;
-  void* arena;              /* NULL: allocated; else arena_bytes >= llm_memory_requirements' */
-  size_t arena_bytes;       /* and arena aligned to its alignment. The llm_model lives here: */
-                            /* the model pointer that open returns points into the arena */
-  void* kv_cache;           /* NULL: allocated; else kv_cache_bytes >= the requirement, */
-  size_t kv_cache_bytes;    /* aligned */
+  void* arena;              /* (arena_bytes) or NULL */
+  size_t arena_bytes;
+  void* kv_cache;           /* (kv_cache_bytes) or NULL */
+  size_t kv_cache_bytes;
   int n_threads;            /* 0: every hardware thread; 1: only the calling thread, no pool */
 } llm_open_options;
 
