@@ -141,43 +141,52 @@ llm_status check_entry(const char* path, const llmrt_blob_header* header, uint32
   return LLM_OK;
 }
 
-// No two tensors may share a byte: sort by offset and compare neighbours.
-llm_status check_no_overlap(const char* path, const llmrt_tensor_entry* table, uint32_t count,
-                            char* err, size_t err_len) {
-  if (count < 2) return LLM_OK;
-  uint32_t* order = static_cast<uint32_t*>(llmrt_alloc(sizeof(uint32_t) * count));  // (count)
-  if (order == nullptr) {
-    llmrt_format_error(err, err_len, "%s: out of memory checking the tensor table", path);
-    return LLM_ERR_NO_MEMORY;
-  }
-  for (uint32_t i = 0; i < count; ++i) order[i] = i;
-  std::sort(order, order + count, [table](uint32_t a, uint32_t b) {
-    return table[a].offset < table[b].offset;
-  });
-  llm_status status = LLM_OK;
-  const llmrt_tensor_entry* prev = nullptr;  // the non-empty tensor that ends last so far
-  for (uint32_t i = 0; i < count; ++i) {
-    const llmrt_tensor_entry* e = &table[order[i]];
-    if (e->size == 0) continue;
-    if (prev != nullptr && e->offset < prev->offset + prev->size) {
-      llmrt_format_error(err, err_len, "%s: tensors '%s' and '%s' overlap", path, prev->name,
-                         e->name);
-      status = LLM_ERR_FORMAT;
-      break;
-    }
-    if (prev == nullptr || e->offset + e->size > prev->offset + prev->size) prev = e;
-  }
-  llmrt_free(order);
-  return status;
+llm_status overlap_error(const char* path, const llmrt_tensor_entry* a,
+                         const llmrt_tensor_entry* b, char* err, size_t err_len) {
+  llmrt_format_error(err, err_len, "%s: tensors '%s' and '%s' overlap", path, a->name, b->name);
+  return LLM_ERR_FORMAT;
 }
 
-// Header fields and the table's place and checksum.
-llm_status check_header(const char* path, const unsigned char* data, size_t size, char* err,
-                        size_t err_len) {
+// No two tensors may share a byte. The compiler writes tensors in offset order: then each tensor
+// is compared with the one that ends last before it; any other order compares every pair. Neither
+// allocates, so a blob in memory opens without the heap. Offsets and sizes lie inside the data
+// region (check_entry), so no sum here wraps.
+llm_status check_no_overlap(const char* path, const llmrt_tensor_entry* table, uint32_t count,
+                            char* err, size_t err_len) {
+  bool sorted = true;
+  for (uint32_t i = 1; i < count && sorted; ++i) sorted = table[i - 1].offset <= table[i].offset;
+  if (sorted) {
+    const llmrt_tensor_entry* last = nullptr;  // the non-empty tensor that ends last so far
+    for (uint32_t i = 0; i < count; ++i) {
+      const llmrt_tensor_entry* e = &table[i];
+      if (e->size == 0) continue;
+      if (last != nullptr && e->offset < last->offset + last->size) {
+        return overlap_error(path, last, e, err, err_len);
+      }
+      if (last == nullptr || e->offset + e->size > last->offset + last->size) last = e;
+    }
+    return LLM_OK;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const llmrt_tensor_entry* b = &table[i];
+    for (uint32_t j = 0; j < i && b->size != 0; ++j) {
+      const llmrt_tensor_entry* a = &table[j];
+      if (a->size != 0 && a->offset < b->offset + b->size && b->offset < a->offset + a->size) {
+        return overlap_error(path, a, b, err, err_len);
+      }
+    }
+  }
+  return LLM_OK;
+}
+
+// Header fields and the table's place and checksum. `noun` is what the bytes are to the user:
+// "file" or "blob".
+llm_status check_header(const char* path, const char* noun, const unsigned char* data, size_t size,
+                        char* err, size_t err_len) {
   if (size < sizeof(llmrt_blob_header)) {
     llmrt_format_error(err, err_len,
-                       "%s: file is %zu bytes, too small for a header (not an llmc weight blob)",
-                       path, size);
+                       "%s: %s is %zu bytes, too small for a header (not an llmc weight blob)",
+                       path, noun, size);
     return LLM_ERR_FORMAT;
   }
   const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
@@ -191,7 +200,7 @@ llm_status check_header(const char* path, const unsigned char* data, size_t size
     return LLM_ERR_FORMAT;
   }
   if (h->file_size != size) {
-    llmrt_format_error(err, err_len, "%s: file is %zu bytes but header says %llu", path, size,
+    llmrt_format_error(err, err_len, "%s: %s is %zu bytes but header says %llu", path, noun, size,
                        static_cast<unsigned long long>(h->file_size));
     return LLM_ERR_FORMAT;
   }
@@ -218,22 +227,23 @@ llm_status check_header(const char* path, const unsigned char* data, size_t size
   if (h->table_offset + h->table_size > h->data_offset || h->data_offset > size) {
     llmrt_format_error(err, err_len,
                        "%s: tensor table [%llu, %llu) and data region at %llu do not fit in the "
-                       "file (%zu bytes)",
+                       "%s (%zu bytes)",
                        path, static_cast<unsigned long long>(h->table_offset),
                        static_cast<unsigned long long>(h->table_offset + h->table_size),
-                       static_cast<unsigned long long>(h->data_offset), size);
+                       static_cast<unsigned long long>(h->data_offset), noun, size);
     return LLM_ERR_FORMAT;
   }
   if (llmrt_hash64(data + h->table_offset, h->table_size) != h->table_checksum) {
-    llmrt_format_error(err, err_len, "%s: tensor table checksum mismatch (file corrupted)", path);
+    llmrt_format_error(err, err_len, "%s: tensor table checksum mismatch (%s corrupted)", path,
+                       noun);
     return LLM_ERR_FORMAT;
   }
   return LLM_OK;
 }
 
-llm_status validate(const char* path, const unsigned char* data, size_t size, char* err,
-                    size_t err_len) {
-  llm_status status = check_header(path, data, size, err, err_len);
+llm_status validate(const char* path, const char* noun, const unsigned char* data, size_t size,
+                    char* err, size_t err_len) {
+  llm_status status = check_header(path, noun, data, size, err, err_len);
   if (status != LLM_OK) return status;
   const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
   const llmrt_tensor_entry* table =
@@ -247,15 +257,61 @@ llm_status validate(const char* path, const unsigned char* data, size_t size, ch
   for (uint32_t i = 0; i < h->tensor_count; ++i) {
     const unsigned char* bytes = data + h->data_offset + table[i].offset;
     if (llmrt_hash64(bytes, table[i].size) != table[i].checksum) {
-      llmrt_format_error(err, err_len, "%s: checksum mismatch in tensor '%s' (file corrupted)",
-                         path, table[i].name);
+      llmrt_format_error(err, err_len, "%s: checksum mismatch in tensor '%s' (%s corrupted)",
+                         path, table[i].name, noun);
       return LLM_ERR_FORMAT;
     }
   }
   return LLM_OK;
 }
 
+// Validates size bytes at data in place and points out_blob at them; `noun` ("file", "blob") is
+// what messages call them, `storage` who releases them (left to the caller on failure).
+llm_status open_bytes(const unsigned char* data, size_t size, const char* name, const char* noun,
+                      llmrt_storage storage, llmrt_blob* out_blob, char* err, size_t err_len) {
+  if (data == nullptr) {
+    llmrt_format_error(err, err_len, "%s: the %s pointer is NULL", name, noun);
+    return LLM_ERR_ARGUMENT;
+  }
+  uintptr_t misalignment = reinterpret_cast<uintptr_t>(data) % LLMRT_BLOB_ALIGN;
+  if (misalignment != 0) {
+    llmrt_format_error(err, err_len,
+                       "%s: the %s at %p is not %llu-byte aligned (%llu bytes past a boundary); "
+                       "its tensors need that alignment, e.g. alignas(64) on the array",
+                       name, noun, static_cast<const void*>(data),
+                       static_cast<unsigned long long>(LLMRT_BLOB_ALIGN),
+                       static_cast<unsigned long long>(misalignment));
+    return LLM_ERR_ARGUMENT;
+  }
+  if (!host_is_little_endian()) {
+    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
+                       name);
+    return LLM_ERR_FORMAT;
+  }
+  llm_status status = validate(name, noun, data, size, err, err_len);
+  if (status != LLM_OK) return status;
+  out_blob->data = data;
+  out_blob->size = size;
+  out_blob->header = reinterpret_cast<const llmrt_blob_header*>(data);
+  out_blob->table =
+      reinterpret_cast<const llmrt_tensor_entry*>(data + out_blob->header->table_offset);
+  out_blob->storage = storage;
+  std::snprintf(out_blob->path, sizeof(out_blob->path), "%s", name);
+  return LLM_OK;
+}
+
 }  // namespace
+
+llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
+                                  llmrt_blob* out_blob, char* err, size_t err_len) {
+  if (out_blob == nullptr || name == nullptr) {
+    llmrt_format_error(err, err_len, "llmrt_blob_open_memory: NULL argument");
+    return LLM_ERR_ARGUMENT;
+  }
+  std::memset(out_blob, 0, sizeof(*out_blob));
+  return open_bytes(static_cast<const unsigned char*>(data), size, name, "blob",
+                    LLMRT_STORAGE_BORROWED, out_blob, err, err_len);
+}
 
 llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len) {
   if (out_blob == nullptr || path == nullptr) {
@@ -263,31 +319,16 @@ llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, si
     return LLM_ERR_ARGUMENT;
   }
   std::memset(out_blob, 0, sizeof(*out_blob));
-  if (!host_is_little_endian()) {
-    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
-                       path);
-    return LLM_ERR_FORMAT;
-  }
-  unsigned char* data = nullptr;
-  size_t size = 0;
-  llm_status status = llmrt_read_file(path, &data, &size, err, err_len);
-  if (status != LLM_OK) return status;
-  status = validate(path, data, size, err, err_len);
-  if (status != LLM_OK) {
-    llmrt_free(data);
-    return status;
-  }
-  out_blob->data = data;
-  out_blob->size = size;
-  out_blob->header = reinterpret_cast<const llmrt_blob_header*>(data);
-  out_blob->table = reinterpret_cast<const llmrt_tensor_entry*>(data + out_blob->header->table_offset);
-  std::snprintf(out_blob->path, sizeof(out_blob->path), "%s", path);
-  return LLM_OK;
+  return llmrt_open_mapped(path, err, err_len,
+                           [&](const unsigned char* data, size_t size, llmrt_storage storage) {
+                             return open_bytes(data, size, path, "file", storage, out_blob, err,
+                                               err_len);
+                           });
 }
 
 void llmrt_blob_free(llmrt_blob* blob) {
   if (blob == nullptr) return;
-  llmrt_free(blob->data);
+  llmrt_unmap_file(blob->data, blob->size, blob->storage);
   std::memset(blob, 0, sizeof(*blob));
 }
 
@@ -299,9 +340,10 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
   uint32_t count = blob->header->tensor_count;
   if (index >= count) {
     llmrt_format_error(err, err_len,
-                       "%s: the model expects tensor %u '%s' but the file has only %u tensors "
+                       "%s: the model expects tensor %u '%s' but the %s has only %u tensors "
                        "(weights of a different model?)",
-                       path, index, name, count);
+                       path, index, name,
+                       blob->storage == LLMRT_STORAGE_BORROWED ? "blob" : "file", count);
     return LLM_ERR_FORMAT;
   }
   const llmrt_tensor_entry* e = &blob->table[index];

@@ -1,11 +1,39 @@
-// file.cpp - reading a whole file into memory.
+// file.cpp - reading or mapping a whole file into memory.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
 #include "runtime/llmrt.h"
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define LLMRT_HAVE_MMAP 1
+#else
+#define LLMRT_HAVE_MMAP 0
+#endif
+
 namespace {
+
+#if LLMRT_HAVE_MMAP
+// Maps a non-empty regular file read-only; NULL where that cannot be done (the caller then reads
+// the file, and reports what goes wrong there).
+const unsigned char* map_readonly(const char* path, size_t* out_size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return nullptr;
+  struct stat st;
+  void* data = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      static_cast<unsigned long long>(st.st_size) <= SIZE_MAX) {
+    *out_size = static_cast<size_t>(st.st_size);
+    data = mmap(nullptr, *out_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  }
+  close(fd);  // the mapping keeps the file
+  return data == MAP_FAILED ? nullptr : static_cast<const unsigned char*>(data);
+}
+#endif
 
 // The size of an open file in bytes, or -1. 64-bit offsets on every platform.
 long long file_size(std::FILE* f) {
@@ -69,4 +97,44 @@ llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* o
   *out_data = data;
   *out_size = static_cast<size_t>(size);
   return LLM_OK;
+}
+
+llm_status llmrt_map_file(const char* path, const unsigned char** out_data, size_t* out_size,
+                          llmrt_storage* out_storage, char* err, size_t err_len) {
+  *out_data = nullptr;
+  *out_size = 0;
+  *out_storage = LLMRT_STORAGE_BORROWED;
+#if LLMRT_HAVE_MMAP
+  size_t size = 0;
+  if (const unsigned char* mapped = map_readonly(path, &size)) {
+    *out_data = mapped;  // page-aligned, so 64-byte aligned
+    *out_size = size;
+    *out_storage = LLMRT_STORAGE_MAPPED;
+    return LLM_OK;
+  }
+#endif
+  unsigned char* data = nullptr;
+  llm_status status = llmrt_read_file(path, &data, out_size, err, err_len);
+  if (status != LLM_OK) return status;
+  *out_data = data;
+  *out_storage = LLMRT_STORAGE_HEAP;
+  return LLM_OK;
+}
+
+void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage storage) {
+  if (data == nullptr) return;
+  switch (storage) {
+    case LLMRT_STORAGE_HEAP:
+      llmrt_free(const_cast<unsigned char*>(data));
+      break;
+    case LLMRT_STORAGE_MAPPED:
+#if LLMRT_HAVE_MMAP
+      munmap(const_cast<unsigned char*>(data), size);
+#else
+      (void)size;  // nothing is mapped where there is no mmap
+#endif
+      break;
+    case LLMRT_STORAGE_BORROWED:
+      break;
+  }
 }

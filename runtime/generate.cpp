@@ -1,4 +1,5 @@
 // generate.cpp - llm_generate: prefill the prompt, then sample and feed back one token at a time.
+// The sampler works in the model's arena (llmrt_model_sampler_scratch): nothing is allocated.
 #include "runtime/llmrt.h"
 
 llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, int max_new_tokens,
@@ -10,8 +11,9 @@ llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, i
   }
   llm_sampler_params greedy = {0.0f, 1.0f, 0};
   llmrt_sampler sampler;
-  llm_status status = llmrt_sampler_init(&sampler, params != nullptr ? params : &greedy,
-                                         llm_vocab_size(model));
+  llm_status status = llmrt_sampler_init_in(&sampler, params != nullptr ? params : &greedy,
+                                            llm_vocab_size(model),
+                                            llmrt_model_sampler_scratch(model));
   if (status != LLM_OK) return status;
 
   status = llm_prefill(model, prompt, n_prompt, nullptr);

@@ -1,8 +1,9 @@
 /* llm.h - the C API of a model compiled by llmc.
  *
  * Every generated out/model.h includes this header and adds the model's constants. The functions
- * llm_open .. llm_decode are defined by the generated model.cpp (they know the model's graph);
- * llm_generate and the tokenizer functions are defined by the runtime. Usable from C and C++.
+ * llm_open .. llm_set_threads are defined by the generated model.cpp (they know the model's
+ * graph); llm_status_string, llm_generate and the tokenizer functions by the runtime. Usable from
+ * C and C++. docs/embedding.md tells how to embed a model and what allocates when.
  *
  *   llm_model* m;
  *   char err[256];
@@ -29,12 +30,67 @@ typedef enum llm_status {
   LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
 } llm_status;
 
+/* A fixed, short English name of a status ("ok", "bad file format", ...); never NULL, also for
+ * values outside the enum ("unknown status"). Defined by the runtime. The err buffers of the
+ * functions below say more: which file, which tensor, which argument. */
+const char* llm_status_string(llm_status status);
+
 typedef struct llm_model llm_model;
 
-/* Loads and validates weights.bin; allocates the arena and KV cache once. On failure *out_model
- * is NULL and err (if not NULL) holds a message naming the file and the problem. */
+/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it; allocates
+ * the arena and KV cache once. On failure *out_model is NULL and err (if not NULL) holds a message
+ * naming the file and the problem. */
 llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len);
+/* Like llm_open, on a weight blob already in memory: an array compiled into the program, flash, a
+ * linker section, a buffer the caller filled. The bytes are used in place, never copied, and are
+ * validated like a file. `weights` must be 64-byte aligned (the tensors in it are: declare the
+ * array alignas(64)) and stay valid and unchanged until llm_close. LLM_ERR_ARGUMENT for a NULL or
+ * misaligned pointer, LLM_ERR_FORMAT for a blob that is short or corrupt; messages start with
+ * "weights in memory". */
+llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
+                           size_t err_len);
+/* Releases what the open functions allocated or mapped; never the caller's memory (weights,
+ * arena, KV cache), which the caller may free after this returns. NULL is ignored. */
 void llm_close(llm_model* model);
+
+/* ---- running in the caller's memory ------------------------------------------------------ */
+
+/* The memory a model needs besides its weights. Constants of the compiled model: model.h repeats
+ * them as LLM_MODEL_ARENA_BYTES, LLM_MODEL_KV_CACHE_BYTES and LLM_MODEL_ALIGNMENT, so buffers can
+ * be static arrays. */
+typedef struct llm_memory_sizes {
+  size_t arena_bytes;     /* the llm_model itself, activations, hidden states, logits and
+                           * llm_generate's sampler scratch */
+  size_t kv_cache_bytes;  /* keys and values of every layer at every position of the context */
+  size_t alignment;       /* both buffers must start at a multiple of this (64) */
+} llm_memory_sizes;
+
+void llm_memory_requirements(llm_memory_sizes* out_sizes);
+
+/* What llm_open_with_options opens and where the model runs. Zero-initialise it ({0}) and set
+ * what you need: one source of weights, and any caller buffers. A caller buffer holds at least
+ * llm_memory_requirements' bytes and starts at a multiple of its alignment; NULL (with size 0)
+ * has the runtime allocate it. The llm_model lives at the start of the arena: the pointer the
+ * open returns points into it. */
+typedef struct llm_open_options {
+  const char* weights_path; /* weights.bin to map (as llm_open); or NULL and: */
+  const void* weights;      /* (weights_bytes) a blob in memory, used in place (llm_open_memory) */
+  size_t weights_bytes;
+  void* arena;              /* (arena_bytes) or NULL */
+  size_t arena_bytes;
+  void* kv_cache;           /* (kv_cache_bytes) or NULL */
+  size_t kv_cache_bytes;
+  int n_threads;            /* 0: every hardware thread; 1: only the calling thread, no pool */
+} llm_open_options;
+
+/* Opens a model from options. With weights in memory, both buffers given and n_threads 1 it
+ * allocates nothing at all; a thread pool (n_threads > 1, or 0 on a machine with several
+ * threads) is the only heap it then takes. A buffer that is too small or misaligned, a NULL
+ * buffer with a non-zero size, both or neither source of weights, or n_threads < 0 is
+ * LLM_ERR_ARGUMENT, reported before the weights are read; err names the option. The caller's
+ * buffers must stay valid until llm_close; their contents need no initialisation. */
+llm_status llm_open_with_options(const llm_open_options* options, llm_model** out_model,
+                                 char* err, size_t err_len);
 
 int llm_vocab_size(const llm_model* model);
 int llm_context_length(const llm_model* model);
@@ -74,6 +130,42 @@ typedef int (*llm_token_callback)(int32_t token, void* user_data);
 llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, int max_new_tokens,
                         const llm_sampler_params* params, int32_t stop_token,
                         llm_token_callback on_token, void* user_data, int* out_count);
+
+/* ---- runtime: the tokenizer -------------------------------------------------------------- */
+
+typedef struct llm_tokenizer llm_tokenizer;
+
+/* Maps tokenizer.bin read-only (reads it where the platform has no mmap) and validates it. On
+ * failure *out_tokenizer is NULL and err names the file and the problem. */
+llm_status llm_tokenizer_open(const char* path, llm_tokenizer** out_tokenizer, char* err,
+                              size_t err_len);
+/* The same on tokenizer.bin's bytes in memory (any alignment), used in place: they must stay
+ * valid and unchanged until llm_tokenizer_close. Messages start with "tokenizer in memory". */
+llm_status llm_tokenizer_open_memory(const void* data, size_t size, llm_tokenizer** out_tokenizer,
+                                     char* err, size_t err_len);
+/* Releases what the open functions allocated or mapped; never the caller's bytes. NULL is
+ * ignored. */
+void llm_tokenizer_close(llm_tokenizer* tokenizer);
+
+int llm_tokenizer_vocab_size(const llm_tokenizer* tokenizer);
+int32_t llm_tokenizer_bos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
+int32_t llm_tokenizer_eos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
+
+/* text_len bytes of UTF-8 text to token ids: SentencePiece BPE by scores, as llama2.c; with
+ * add_bos non-zero, BOS first. Writes at most `capacity` ids to out_tokens and sets *out_needed
+ * to the number the text needs (never more than text_len + 2): LLM_ERR_ARGUMENT when that is
+ * more than capacity, so capacity 0 with out_tokens NULL asks for the size. LLM_ERR_FORMAT if a
+ * byte of the text has no token and the vocabulary no <unk>. A tokenizer encodes one text at a
+ * time (it keeps its working memory between calls). */
+llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_len, int add_bos,
+                        int32_t* out_tokens, int capacity, int* out_needed);
+
+/* The bytes `token` stands for when it follows `prev_token` (-1 for none): a control token is
+ * empty, a byte token "<0xNN>" the byte NN, the first piece after BOS loses its leading space,
+ * an unknown token is its text ("<unk>"), an id out of range is empty. Sets *out_len; the bytes
+ * are not NUL-terminated and stay valid until llm_tokenizer_close. */
+const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_token, int32_t token,
+                               size_t* out_len);
 
 #ifdef __cplusplus
 }

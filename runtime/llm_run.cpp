@@ -2,8 +2,8 @@
 //
 //   llm-run --prompt "Once upon a time" --steps 64 --temperature 0
 //
-// Relies only on runtime/llm.h (the model) and runtime/llmrt.h (tokenizer, sampler). Text goes
-// to stdout as it is generated; errors and --verbose statistics go to stderr.
+// Relies on runtime/llm.h (the model and the tokenizer) and runtime/llmrt.h (the sampler). Text
+// goes to stdout as it is generated; errors and --verbose statistics go to stderr.
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -213,38 +213,22 @@ int parse_args(int argc, char** argv, Options* opts) {
   return -1;
 }
 
-const char* status_text(llm_status status) {
-  switch (status) {
-    case LLM_OK: return "ok";
-    case LLM_ERR_IO: return "I/O error";
-    case LLM_ERR_FORMAT: return "bad file format";
-    case LLM_ERR_ARGUMENT: return "bad argument";
-    case LLM_ERR_NO_MEMORY: return "out of memory";
-    case LLM_ERR_CONTEXT_FULL: return "context full";
-  }
-  return "unknown error";
-}
-
 // Everything main() owns, released in one place.
 struct Run {
   Options opts;
   llm_model* model = nullptr;
-  llmrt_tokenizer tokenizer;
-  bool have_tokenizer = false;
+  llm_tokenizer* tokenizer = nullptr;  // NULL: ids in and out only
   llmrt_sampler sampler;
   std::FILE* dump = nullptr;
   std::vector<int32_t> prompt;  // (n_prompt)
   std::vector<float> logits;    // (n_prompt, vocab) prompt logits, only with --dump-logits
 
-  Run() {
-    std::memset(&tokenizer, 0, sizeof(tokenizer));
-    std::memset(&sampler, 0, sizeof(sampler));
-  }
+  Run() { std::memset(&sampler, 0, sizeof(sampler)); }
   ~Run() {
     if (dump != nullptr) std::fclose(dump);
     llmrt_sampler_free(&sampler);
-    if (have_tokenizer) llmrt_tokenizer_free(&tokenizer);
-    if (model != nullptr) llm_close(model);
+    llm_tokenizer_close(tokenizer);
+    llm_close(model);
   }
 };
 
@@ -267,7 +251,7 @@ void print_token(const Run& run, int32_t prev, int32_t token, bool* first_id) {
     *first_id = false;
   } else {
     size_t len = 0;
-    const char* text = llmrt_tokenizer_decode(&run.tokenizer, prev, token, &len);
+    const char* text = llm_token_to_bytes(run.tokenizer, prev, token, &len);
     std::fwrite(text, 1, len, stdout);
   }
   std::fflush(stdout);
@@ -283,13 +267,12 @@ int build_prompt(Run* run, int vocab) {
   if (o.tokens != nullptr) {
     parse_token_list(o.tokens, &run->prompt);
   } else {
-    size_t max_tokens = std::strlen(o.prompt) + 2;
-    run->prompt.resize(max_tokens);
+    size_t len = std::strlen(o.prompt);
+    run->prompt.resize(len + 2);  // the most a text of len bytes needs
     int count = 0;
-    llm_status s = llmrt_tokenizer_encode(&run->tokenizer, o.prompt, o.no_bos ? 0 : 1,
-                                          run->prompt.data(), static_cast<int>(max_tokens),
-                                          &count);
-    if (s != LLM_OK) return fail("cannot encode the prompt: %s", status_text(s));
+    llm_status s = llm_tokenize(run->tokenizer, o.prompt, len, o.no_bos ? 0 : 1,
+                                run->prompt.data(), static_cast<int>(run->prompt.size()), &count);
+    if (s != LLM_OK) return fail("cannot encode the prompt: %s", llm_status_string(s));
     run->prompt.resize(static_cast<size_t>(count));
   }
   if (run->prompt.empty()) return fail("the prompt is empty: give --prompt text or keep BOS");
@@ -316,20 +299,16 @@ int run_main(Run* run) {
   // no such file, ids in and out still work: generation then runs for --steps tokens.
   const bool need_text = o.tokens == nullptr || !o.print_token_ids;
   if (need_text || !o.ignore_eos) {
-    llm_status s = llmrt_tokenizer_load(o.tokenizer, &run->tokenizer, err, sizeof(err));
+    llm_status s = llm_tokenizer_open(o.tokenizer, &run->tokenizer, err, sizeof(err));
     if (s == LLM_ERR_IO && !need_text) {
       std::fprintf(stderr, "llm-run: note: %s; not stopping at EOS\n", err);
     } else if (s != LLM_OK) {
       return fail("%s", err);
-    } else {
-      run->have_tokenizer = true;
     }
   }
-  if (run->have_tokenizer) {
-    if (run->tokenizer.vocab_size > static_cast<uint32_t>(vocab)) {
-      return fail("%s has %u tokens but the model only %d (tokenizer of another model?)",
-                  o.tokenizer, run->tokenizer.vocab_size, vocab);
-    }
+  if (llm_tokenizer_vocab_size(run->tokenizer) > vocab) {
+    return fail("%s has %d tokens but the model only %d (tokenizer of another model?)",
+                o.tokenizer, llm_tokenizer_vocab_size(run->tokenizer), vocab);
   }
   int status = build_prompt(run, vocab);
   if (status != k_exit_ok) return status;
@@ -343,7 +322,7 @@ int run_main(Run* run) {
     std::fprintf(stderr, "llm-run: note: --steps lowered to %d to fit the context (%d)\n",
                  o.steps, context);
   }
-  const int32_t eos = (o.ignore_eos || !run->have_tokenizer) ? -1 : run->tokenizer.eos_id;
+  const int32_t eos = o.ignore_eos ? -1 : llm_tokenizer_eos(run->tokenizer);  // -1 without one
 
   llm_sampler_params params = {o.temperature, o.top_p, o.seed};
   if (llmrt_sampler_init(&run->sampler, &params, vocab) != LLM_OK) {
@@ -370,7 +349,7 @@ int run_main(Run* run) {
   auto t0 = std::chrono::steady_clock::now();
   llm_status s = llm_prefill(run->model, run->prompt.data(), n_prompt,
                              run->dump != nullptr ? run->logits.data() : nullptr);
-  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n_prompt, status_text(s));
+  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n_prompt, llm_status_string(s));
   const double prefill_s = seconds_since(t0);
   if (run->dump != nullptr && !write_rows(run->dump, run->logits.data(), run->logits.size())) {
     return fail("%s: write failed", o.dump_logits);
@@ -388,7 +367,8 @@ int run_main(Run* run) {
     if (generated == o.steps) break;
     s = llm_decode(run->model, token, nullptr);
     if (s != LLM_OK) {
-      return fail("decode at position %d failed: %s", llm_position(run->model), status_text(s));
+      return fail("decode at position %d failed: %s", llm_position(run->model),
+                  llm_status_string(s));
     }
     if (run->dump != nullptr &&
         !write_rows(run->dump, llm_logits(run->model), static_cast<size_t>(vocab))) {

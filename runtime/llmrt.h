@@ -30,20 +30,57 @@ void llmrt_free(void* ptr);
 llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* out_size, char* err,
                            size_t err_len);
 
+/// Who holds a run of bytes the runtime reads, so that the one who frees knows how.
+enum llmrt_storage : uint32_t {
+  LLMRT_STORAGE_BORROWED = 0,  // the caller's memory (flash, a linker section): left alone
+  LLMRT_STORAGE_HEAP = 1,      // from llmrt_alloc: llmrt_free
+  LLMRT_STORAGE_MAPPED = 2,    // a read-only file mapping: unmapped
+};
+
+/// Maps a whole file read-only (mmap on POSIX systems: pages load on first touch and stay shared
+/// with the page cache), or reads it into a 64-byte aligned llmrt_alloc buffer where there is no
+/// mmap or the file cannot be mapped (empty, not a regular file). Either way the bytes are
+/// 64-byte aligned. Errors as llmrt_read_file. Release with llmrt_unmap_file.
+llm_status llmrt_map_file(const char* path, const unsigned char** out_data, size_t* out_size,
+                          llmrt_storage* out_storage, char* err, size_t err_len);
+void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage storage);
+
+/// Maps `path` and hands its bytes to open(data, size, storage), which takes them on success;
+/// if it fails they are unmapped. Returns the status of the mapping or of open.
+template <typename Open>
+llm_status llmrt_open_mapped(const char* path, char* err, size_t err_len, const Open& open) {
+  const unsigned char* data = nullptr;
+  size_t size = 0;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  llm_status status = llmrt_map_file(path, &data, &size, &storage, err, err_len);
+  if (status != LLM_OK) return status;
+  status = open(data, size, storage);
+  if (status != LLM_OK) llmrt_unmap_file(data, size, storage);
+  return status;
+}
+
 // ---- weights.bin ------------------------------------------------------------------------------
 
 struct llmrt_blob {
-  unsigned char* data;               // (size) the whole file, 64-byte aligned in memory
+  const unsigned char* data;         // (size) the whole blob, 64-byte aligned in memory; read-only
   size_t size;
   const llmrt_blob_header* header;   // points into data
   const llmrt_tensor_entry* table;   // (header->tensor_count) points into data
+  llmrt_storage storage;             // mapped, heap, or the caller's (llmrt_blob_free's business)
   char path[256];                    // the file it was loaded from, for messages (may be cut short)
 };
 
-/// Reads the whole file and validates it before anything uses it: magic, version, file size,
-/// table bounds and checksum, every tensor's dtype, dims, size, alignment, range (inside the data
-/// region, no overlap) and checksum.
+/// Maps the file (llmrt_map_file) and validates it like llmrt_blob_open_memory.
 llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, size_t err_len);
+/// Uses size bytes at data in place, without a copy, after validating them before anything uses
+/// them: magic, version, file size, table bounds and checksum, every tensor's dtype, dims, size,
+/// alignment, range (inside the data region, no overlap) and checksum. data must be 64-byte
+/// aligned (the tensors inside are) and stay valid and unchanged until llmrt_blob_free, which
+/// leaves it alone. `name` starts every message (a path, or "weights in memory").
+/// LLM_ERR_ARGUMENT for a NULL or misaligned data, LLM_ERR_FORMAT for bad content.
+llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
+                                  llmrt_blob* out_blob, char* err, size_t err_len);
+/// Releases what the blob holds (unmaps, frees, or nothing for borrowed bytes) and zeroes it.
 void llmrt_blob_free(llmrt_blob* blob);
 
 /// Binds the tensor the generated code expects at table position `index`: checks its name, dtype
@@ -52,11 +89,34 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
                              uint32_t dtype, const uint64_t* dims, uint32_t ndim,
                              const void** out_data, char* err, size_t err_len);
 
+// ---- opening a model -----------------------------------------------------------------------
+
+/// Where a model's arena and KV cache live: the caller's buffers or the runtime's.
+struct llmrt_model_memory {
+  unsigned char* arena;   // (sizes->arena_bytes) the model's state first, then its buffers
+  float* kv_cache;        // (sizes->kv_cache_bytes / 4) keys of every layer, then values
+  bool arena_owned;       // from llmrt_alloc: llmrt_model_memory_free releases it
+  bool kv_cache_owned;
+};
+
+/// The part of llm_open_with_options that is the same for every model: checks every option
+/// against `sizes` (one source of weights, n_threads >= 0, each caller buffer big enough and
+/// aligned, a NULL buffer only with size 0) before any work, takes the caller's buffers or
+/// allocates the missing ones, then opens the weights (mapped, or in place in memory) and
+/// validates them. All or nothing: on failure nothing is held.
+llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
+                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
+                            size_t err_len);
+/// Frees the buffers the runtime allocated; leaves the caller's alone.
+void llmrt_model_memory_free(llmrt_model_memory* memory);
+
 // ---- tokenizer.bin ----------------------------------------------------------------------------
 
 struct llmrt_tokenizer {
-  unsigned char* data;       // the whole file
+  const unsigned char* data; // (size) the whole tokenizer.bin; pieces point into it
   size_t size;
+  llmrt_storage storage;     // mapped, heap, or the caller's (llmrt_tokenizer_free's business)
+  void* index;               // one llmrt_alloc block: pieces .. sorted_ids below
   uint32_t vocab_size;
   int32_t bos_id;            // -1 if none
   int32_t eos_id;            // -1 if none
@@ -69,10 +129,24 @@ struct llmrt_tokenizer {
   uint32_t max_token_bytes;  // longest piece, bytes
   int32_t unk_id;            // first LLMRT_TOKEN_UNKNOWN token, -1 if none
   int32_t byte_ids[256];     // token "<0xNN>" for each byte NN (byte fallback), -1 if none
+  // encode's working memory, kept between calls so that encoding does not allocate:
+  char* pair;                // (2 * max_token_bytes) a concatenation of two pieces; in index
+  int32_t* work;             // (2 * work_tokens) the ids so far, then their merge candidates
+  size_t work_tokens;        // texts of up to work_tokens - 2 bytes fit; grown for longer ones
 };
 
+/// Tokens of working memory a tokenizer starts with: texts of up to 1022 bytes encode without
+/// allocating. A longer text grows it once to fit (and it stays that size).
+static const size_t LLMRT_TOKENIZER_WORK_TOKENS = 1024;
+
+/// Maps tokenizer.bin (llmrt_map_file) and opens it as llmrt_tokenizer_open_memory does.
 llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
                                 size_t err_len);
+/// Validates size bytes of tokenizer.bin at data (any alignment) and builds the lookup index,
+/// the one allocation; pieces point into data, which must outlive the tokenizer. `name` starts
+/// every message. LLM_ERR_ARGUMENT for NULL data, LLM_ERR_FORMAT for bad content.
+llm_status llmrt_tokenizer_open_memory(const void* data, size_t size, const char* name,
+                                       llmrt_tokenizer* out_tokenizer, char* err, size_t err_len);
 void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer);
 
 /// The token whose piece is exactly `piece` (len bytes) and whose type is `type`, or -1.
@@ -88,20 +162,32 @@ int32_t llmrt_tokenizer_lookup(const llmrt_tokenizer* tokenizer, const char* pie
 const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t prev_token,
                                    int32_t token, size_t* out_len);
 
-/// SentencePiece-style BPE by scores (as llama2.c): UTF-8 characters to pieces, byte fallback
-/// for characters not in the vocabulary, then greedy merges of the best-scoring adjacent pair
-/// (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are looked up or merged into,
-/// so text never turns into control tokens. With add_bos, BOS comes first and takes no part in
-/// merges. Writes at most max_tokens ids and sets *out_count to the number of ids the text needs;
-/// LLM_ERR_ARGUMENT if they do not fit (or if a byte has no token and there is no <unk>).
-llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
-                                  int32_t* out_tokens, int max_tokens, int* out_count);
+/// SentencePiece-style BPE by scores (as llama2.c) on len bytes of text: UTF-8 characters to
+/// pieces, byte fallback for characters not in the vocabulary, then greedy merges of the
+/// best-scoring adjacent pair (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are
+/// looked up or merged into, so text never turns into control tokens. With add_bos, BOS comes
+/// first and takes no part in merges. Writes at most max_tokens ids and sets *out_count to the
+/// number of ids the text needs; LLM_ERR_ARGUMENT if they do not fit, LLM_ERR_FORMAT if a byte
+/// has no token and there is no <unk>. Works in the tokenizer's working memory, so one text at
+/// a time per tokenizer; allocates only to grow it for a text longer than any before
+/// (LLM_ERR_NO_MEMORY if that fails).
+llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
+                                  int add_bos, int32_t* out_tokens, int max_tokens,
+                                  int* out_count);
+
+// ---- defined by the generated model.cpp, for the runtime ---------------------------------------
+
+/// llm_generate's sampler scratch inside the model's arena: llmrt_sampler_scratch_bytes of
+/// llm_vocab_size(model), so generating allocates nothing.
+void* llmrt_model_sampler_scratch(llm_model* model);
 
 // ---- threads ----------------------------------------------------------------------------------
 
 /// A persistent pool: n_threads - 1 workers plus the thread that calls llmrt_pool_run.
 struct llmrt_pool;
 
+/// A pool of one thread is NULL: the calling thread runs every task, and nothing is allocated.
+/// More threads allocate the pool, its worker list and each worker's std::thread state.
 llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool);
 void llmrt_pool_free(llmrt_pool* pool);
 int llmrt_pool_threads(const llmrt_pool* pool);
@@ -127,12 +213,24 @@ struct llmrt_sampler {
   llm_sampler_params params;
   uint64_t rng_state;
   int vocab_size;
-  float* probs;       // (vocab_size) scratch, allocated once at init
+  float* probs;       // (vocab_size) scratch, set up once at init
   int32_t* indices;   // (vocab_size) scratch for top-p
+  bool owns_scratch;  // allocated by llmrt_sampler_init, not the caller's
 };
 
+/// Bytes of scratch a sampler over vocab_size tokens works in: probabilities, then indices.
+constexpr size_t llmrt_sampler_scratch_bytes(int vocab_size) {
+  return static_cast<size_t>(vocab_size) * (sizeof(float) + sizeof(int32_t));
+}
+
+/// Checks the params (temperature >= 0, 0 < top_p <= 1, vocab_size >= 1: else LLM_ERR_ARGUMENT)
+/// and allocates the scratch; llmrt_sample allocates nothing.
 llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
                               int vocab_size);
+/// The same on the caller's scratch (llmrt_sampler_scratch_bytes(vocab_size) bytes, 4-byte
+/// aligned, left alone by llmrt_sampler_free): allocates nothing at all.
+llm_status llmrt_sampler_init_in(llmrt_sampler* sampler, const llm_sampler_params* params,
+                                 int vocab_size, void* scratch);
 void llmrt_sampler_free(llmrt_sampler* sampler);
 /// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
 /// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.

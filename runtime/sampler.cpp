@@ -91,11 +91,11 @@ int32_t sample_topp(const float* probs, int n, float top_p, int32_t* indices /* 
 
 }  // namespace
 
-llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
-                              int vocab_size) {
+llm_status llmrt_sampler_init_in(llmrt_sampler* sampler, const llm_sampler_params* params,
+                                 int vocab_size, void* scratch) {
   if (sampler == nullptr) return LLM_ERR_ARGUMENT;
   std::memset(sampler, 0, sizeof(*sampler));
-  if (params == nullptr || vocab_size < 1) return LLM_ERR_ARGUMENT;
+  if (params == nullptr || vocab_size < 1 || scratch == nullptr) return LLM_ERR_ARGUMENT;
   // temperature >= 0 and 0 < top_p <= 1; the negated forms also reject NaN.
   if (!(params->temperature >= 0.0f) || !(params->top_p > 0.0f && params->top_p <= 1.0f)) {
     return LLM_ERR_ARGUMENT;
@@ -103,19 +103,30 @@ llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* 
   sampler->params = *params;
   sampler->rng_state = mix_seed(params->seed);
   sampler->vocab_size = vocab_size;
-  sampler->probs = static_cast<float*>(llmrt_alloc(sizeof(float) * vocab_size));
-  sampler->indices = static_cast<int32_t*>(llmrt_alloc(sizeof(int32_t) * vocab_size));
-  if (sampler->probs == nullptr || sampler->indices == nullptr) {
-    llmrt_sampler_free(sampler);
-    return LLM_ERR_NO_MEMORY;
+  sampler->probs = static_cast<float*>(scratch);
+  sampler->indices = reinterpret_cast<int32_t*>(sampler->probs + vocab_size);
+  return LLM_OK;
+}
+
+llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
+                              int vocab_size) {
+  if (sampler == nullptr) return LLM_ERR_ARGUMENT;
+  std::memset(sampler, 0, sizeof(*sampler));
+  if (vocab_size < 1) return LLM_ERR_ARGUMENT;
+  void* scratch = llmrt_alloc(llmrt_sampler_scratch_bytes(vocab_size));
+  if (scratch == nullptr) return LLM_ERR_NO_MEMORY;
+  llm_status status = llmrt_sampler_init_in(sampler, params, vocab_size, scratch);
+  if (status != LLM_OK) {
+    llmrt_free(scratch);
+    return status;
   }
+  sampler->owns_scratch = true;
   return LLM_OK;
 }
 
 void llmrt_sampler_free(llmrt_sampler* sampler) {
   if (sampler == nullptr) return;
-  llmrt_free(sampler->probs);
-  llmrt_free(sampler->indices);
+  if (sampler->owns_scratch) llmrt_free(sampler->probs);
   std::memset(sampler, 0, sizeof(*sampler));
 }
 

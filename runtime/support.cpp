@@ -1,9 +1,21 @@
-// support.cpp - error messages and aligned memory for the runtime.
+// support.cpp - status names, error messages and aligned memory for the runtime.
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 
 #include "runtime/llmrt.h"
+
+const char* llm_status_string(llm_status status) {
+  switch (status) {
+    case LLM_OK: return "ok";
+    case LLM_ERR_IO: return "I/O error";
+    case LLM_ERR_FORMAT: return "bad file format";
+    case LLM_ERR_ARGUMENT: return "bad argument";
+    case LLM_ERR_NO_MEMORY: return "out of memory";
+    case LLM_ERR_CONTEXT_FULL: return "context full";
+  }
+  return "unknown status";
+}
 
 void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) {
   if (err == nullptr || err_len == 0) return;

@@ -98,6 +98,7 @@ void worker_main(llmrt_pool* pool) {
 llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool) {
   *out_pool = nullptr;
   if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  if (n_threads == 1) return LLM_OK;  // NULL: llmrt_pool_run runs on the calling thread
   llmrt_pool* pool = new (std::nothrow) llmrt_pool();
   if (pool == nullptr) return LLM_ERR_NO_MEMORY;
   pool->workers.reserve(static_cast<size_t>(n_threads - 1));

@@ -42,7 +42,8 @@ int compare_pieces(const char* a, size_t a_len, const char* b, size_t b_len) {
   return 0;
 }
 
-// Reads the vocab_size records after the header into the tokenizer's arrays.
+// Reads the vocab_size records after the header into the tokenizer's arrays. `path` names the
+// bytes in messages.
 llm_status read_records(const char* path, llmrt_tokenizer* t, char* err, size_t err_len) {
   size_t pos = sizeof(llmrt_tokenizer_header);
   for (uint32_t id = 0; id < t->vocab_size; ++id) {
@@ -113,7 +114,98 @@ void build_indexes(llmrt_tokenizer* t) {
   }
 }
 
+// Validates the header and records of size bytes at data and builds the index over them. `name`
+// starts every message; `storage` says who releases data (left to the caller on failure).
+llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
+                      llmrt_storage storage, llmrt_tokenizer* t, char* err, size_t err_len) {
+  if (data == nullptr) {
+    llmrt_format_error(err, err_len, "%s: the tokenizer pointer is NULL", name);
+    return LLM_ERR_ARGUMENT;
+  }
+  llmrt_tokenizer_header h;
+  if (size < sizeof(h)) {
+    llmrt_format_error(err, err_len,
+                       "%s: %s is %zu bytes, too small for a header (not an llmc tokenizer)",
+                       name, storage == LLMRT_STORAGE_BORROWED ? "blob" : "file", size);
+    return LLM_ERR_FORMAT;
+  }
+  std::memcpy(&h, data, sizeof(h));
+  if (std::memcmp(h.magic, LLMRT_TOKENIZER_MAGIC, sizeof(h.magic)) != 0) {
+    llmrt_format_error(err, err_len, "%s: bad magic (not an llmc tokenizer)", name);
+    return LLM_ERR_FORMAT;
+  }
+  if (h.version != LLMRT_TOKENIZER_VERSION) {
+    llmrt_format_error(err, err_len, "%s: unsupported version %u (this runtime reads version %u)",
+                       name, h.version, LLMRT_TOKENIZER_VERSION);
+    return LLM_ERR_FORMAT;
+  }
+  // Each record takes at least 12 bytes, which bounds vocab_size before anything is allocated.
+  if (h.vocab_size == 0 || h.vocab_size > (size - sizeof(h)) / 12) {
+    llmrt_format_error(err, err_len, "%s: vocab_size %u does not fit in %zu bytes", name,
+                       h.vocab_size, size);
+    return LLM_ERR_FORMAT;
+  }
+  const int32_t vocab = static_cast<int32_t>(h.vocab_size);
+  if (h.bos_id < -1 || h.bos_id >= vocab || h.eos_id < -1 || h.eos_id >= vocab) {
+    llmrt_format_error(err, err_len, "%s: bos_id %d or eos_id %d outside the vocabulary (%u)",
+                       name, h.bos_id, h.eos_id, h.vocab_size);
+    return LLM_ERR_FORMAT;
+  }
+  t->data = data;
+  t->size = size;
+  t->vocab_size = h.vocab_size;
+  t->bos_id = h.bos_id;
+  t->eos_id = h.eos_id;
+  t->flags = h.flags;
+  t->max_token_bytes = h.max_token_bytes;
+
+  // One block for the index (pieces, then the 4-byte arrays, then encode's pair buffer) and one
+  // for encode's working memory.
+  const size_t n = h.vocab_size;
+  const size_t index_bytes =
+      n * (sizeof(const char*) + 4 * sizeof(uint32_t)) + 2 * size_t(h.max_token_bytes);
+  unsigned char* index = static_cast<unsigned char*>(llmrt_alloc(index_bytes));
+  t->work_tokens = LLMRT_TOKENIZER_WORK_TOKENS;
+  t->work = static_cast<int32_t*>(llmrt_alloc(2 * t->work_tokens * sizeof(int32_t)));
+  if (index == nullptr || t->work == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory for %u tokens", name, h.vocab_size);
+    llmrt_free(index);
+    llmrt_free(t->work);
+    std::memset(t, 0, sizeof(*t));
+    return LLM_ERR_NO_MEMORY;
+  }
+  t->index = index;
+  t->pieces = reinterpret_cast<const char**>(index);              // (n)
+  t->piece_lengths = reinterpret_cast<uint32_t*>(t->pieces + n);  // (n)
+  t->types = t->piece_lengths + n;                                 // (n)
+  t->scores = reinterpret_cast<float*>(t->types + n);             // (n)
+  t->sorted_ids = reinterpret_cast<int32_t*>(t->scores + n);      // (n)
+  t->pair = reinterpret_cast<char*>(t->sorted_ids + n);           // (2 * max_token_bytes)
+  llm_status status = read_records(name, t, err, err_len);
+  if (status != LLM_OK) {
+    llmrt_free(t->index);
+    llmrt_free(t->work);
+    std::memset(t, 0, sizeof(*t));
+    return status;
+  }
+  build_indexes(t);
+  t->storage = storage;
+  return LLM_OK;
+}
+
 }  // namespace
+
+llm_status llmrt_tokenizer_open_memory(const void* data, size_t size, const char* name,
+                                       llmrt_tokenizer* out_tokenizer, char* err,
+                                       size_t err_len) {
+  if (out_tokenizer == nullptr || name == nullptr) {
+    llmrt_format_error(err, err_len, "llmrt_tokenizer_open_memory: NULL argument");
+    return LLM_ERR_ARGUMENT;
+  }
+  std::memset(out_tokenizer, 0, sizeof(*out_tokenizer));
+  return open_bytes(static_cast<const unsigned char*>(data), size, name, LLMRT_STORAGE_BORROWED,
+                    out_tokenizer, err, err_len);
+}
 
 llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
                                 size_t err_len) {
@@ -121,80 +213,19 @@ llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer
     llmrt_format_error(err, err_len, "llmrt_tokenizer_load: NULL argument");
     return LLM_ERR_ARGUMENT;
   }
-  llmrt_tokenizer* t = out_tokenizer;
-  std::memset(t, 0, sizeof(*t));
-  llm_status status = llmrt_read_file(path, &t->data, &t->size, err, err_len);
-  if (status != LLM_OK) return status;
-
-  llmrt_tokenizer_header h;
-  if (t->size < sizeof(h)) {
-    llmrt_format_error(err, err_len,
-                       "%s: file is %zu bytes, too small for a header (not an llmc tokenizer)",
-                       path, t->size);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_FORMAT;
-  }
-  std::memcpy(&h, t->data, sizeof(h));
-  if (std::memcmp(h.magic, LLMRT_TOKENIZER_MAGIC, sizeof(h.magic)) != 0) {
-    llmrt_format_error(err, err_len, "%s: bad magic (not an llmc tokenizer)", path);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_FORMAT;
-  }
-  if (h.version != LLMRT_TOKENIZER_VERSION) {
-    llmrt_format_error(err, err_len, "%s: unsupported version %u (this runtime reads version %u)",
-                       path, h.version, LLMRT_TOKENIZER_VERSION);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_FORMAT;
-  }
-  // Each record takes at least 12 bytes, which bounds vocab_size before anything is allocated.
-  if (h.vocab_size == 0 || h.vocab_size > (t->size - sizeof(h)) / 12) {
-    llmrt_format_error(err, err_len, "%s: vocab_size %u does not fit in a file of %zu bytes", path,
-                       h.vocab_size, t->size);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_FORMAT;
-  }
-  const int32_t vocab = static_cast<int32_t>(h.vocab_size);
-  if (h.bos_id < -1 || h.bos_id >= vocab || h.eos_id < -1 || h.eos_id >= vocab) {
-    llmrt_format_error(err, err_len, "%s: bos_id %d or eos_id %d outside the vocabulary (%u)",
-                       path, h.bos_id, h.eos_id, h.vocab_size);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_FORMAT;
-  }
-  t->vocab_size = h.vocab_size;
-  t->bos_id = h.bos_id;
-  t->eos_id = h.eos_id;
-  t->flags = h.flags;
-  t->max_token_bytes = h.max_token_bytes;
-
-  const size_t n = h.vocab_size;
-  t->pieces = static_cast<const char**>(llmrt_alloc(n * sizeof(const char*)));
-  t->piece_lengths = static_cast<uint32_t*>(llmrt_alloc(n * sizeof(uint32_t)));
-  t->types = static_cast<uint32_t*>(llmrt_alloc(n * sizeof(uint32_t)));
-  t->scores = static_cast<float*>(llmrt_alloc(n * sizeof(float)));
-  t->sorted_ids = static_cast<int32_t*>(llmrt_alloc(n * sizeof(int32_t)));
-  if (t->pieces == nullptr || t->piece_lengths == nullptr || t->types == nullptr ||
-      t->scores == nullptr || t->sorted_ids == nullptr) {
-    llmrt_format_error(err, err_len, "%s: out of memory for %u tokens", path, h.vocab_size);
-    llmrt_tokenizer_free(t);
-    return LLM_ERR_NO_MEMORY;
-  }
-  status = read_records(path, t, err, err_len);
-  if (status != LLM_OK) {
-    llmrt_tokenizer_free(t);
-    return status;
-  }
-  build_indexes(t);
-  return LLM_OK;
+  std::memset(out_tokenizer, 0, sizeof(*out_tokenizer));
+  return llmrt_open_mapped(path, err, err_len,
+                           [&](const unsigned char* data, size_t size, llmrt_storage storage) {
+                             return open_bytes(data, size, path, storage, out_tokenizer, err,
+                                               err_len);
+                           });
 }
 
 void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer) {
   if (tokenizer == nullptr) return;
-  llmrt_free(tokenizer->data);
-  llmrt_free(tokenizer->pieces);
-  llmrt_free(tokenizer->piece_lengths);
-  llmrt_free(tokenizer->types);
-  llmrt_free(tokenizer->scores);
-  llmrt_free(tokenizer->sorted_ids);
+  llmrt_unmap_file(tokenizer->data, tokenizer->size, tokenizer->storage);
+  llmrt_free(tokenizer->index);
+  llmrt_free(tokenizer->work);
   std::memset(tokenizer, 0, sizeof(*tokenizer));
 }
 

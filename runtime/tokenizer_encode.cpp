@@ -17,6 +17,19 @@ struct Encoder {
   int n;             // tokens in ids
 };
 
+// Makes the tokenizer's working memory hold `tokens` ids and as many merge candidates: once for
+// a text longer than any before, at least doubling so that slowly growing texts rarely allocate.
+llm_status reserve_work(llmrt_tokenizer* t, size_t tokens) {
+  if (tokens <= t->work_tokens) return LLM_OK;
+  size_t grown = t->work_tokens * 2 > tokens ? t->work_tokens * 2 : tokens;
+  int32_t* work = static_cast<int32_t*>(llmrt_alloc(2 * grown * sizeof(int32_t)));
+  if (work == nullptr) return LLM_ERR_NO_MEMORY;
+  llmrt_free(t->work);
+  t->work = work;
+  t->work_tokens = grown;
+  return LLM_OK;
+}
+
 // The normal piece that the concatenation of tokens a and b spells, or -1.
 int32_t merge_of(Encoder* e, int32_t a, int32_t b) {
   const llmrt_tokenizer* t = e->tok;
@@ -39,7 +52,7 @@ llm_status push_character(Encoder* e, const char* s, size_t len) {
   for (size_t i = 0; i < len; ++i) {
     int32_t byte_id = t->byte_ids[static_cast<unsigned char>(s[i])];
     if (byte_id < 0) byte_id = t->unk_id;
-    if (byte_id < 0) return LLM_ERR_ARGUMENT;
+    if (byte_id < 0) return LLM_ERR_FORMAT;  // the vocabulary cannot spell this byte
     e->ids[e->n++] = byte_id;
   }
   return LLM_OK;
@@ -70,28 +83,19 @@ void merge_pairs(Encoder* e, int first) {
 
 }  // namespace
 
-llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* text, int add_bos,
-                                  int32_t* out_tokens, int max_tokens, int* out_count) {
+llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
+                                  int add_bos, int32_t* out_tokens, int max_tokens,
+                                  int* out_count) {
   if (out_count != nullptr) *out_count = 0;
   if (tokenizer == nullptr || text == nullptr || out_count == nullptr || max_tokens < 0 ||
       (out_tokens == nullptr && max_tokens > 0)) {
     return LLM_ERR_ARGUMENT;
   }
-  const llmrt_tokenizer* t = tokenizer;
-  const size_t len = std::strlen(text);
+  llmrt_tokenizer* t = tokenizer;
   // At most one token per byte, plus BOS and the dummy prefix.
-  const size_t capacity = len + 2;
-  if (capacity > static_cast<size_t>(INT32_MAX)) return LLM_ERR_ARGUMENT;
-  int32_t* ids = static_cast<int32_t*>(llmrt_alloc(capacity * sizeof(int32_t)));
-  int32_t* merged = static_cast<int32_t*>(llmrt_alloc(capacity * sizeof(int32_t)));
-  char* pair = static_cast<char*>(llmrt_alloc(2 * static_cast<size_t>(t->max_token_bytes) + 1));
-  if (ids == nullptr || merged == nullptr || pair == nullptr) {
-    llmrt_free(ids);
-    llmrt_free(merged);
-    llmrt_free(pair);
-    return LLM_ERR_NO_MEMORY;
-  }
-  Encoder e = {t, ids, merged, pair, 0};
+  if (len > static_cast<size_t>(INT32_MAX) - 2) return LLM_ERR_ARGUMENT;
+  if (reserve_work(t, len + 2) != LLM_OK) return LLM_ERR_NO_MEMORY;
+  Encoder e = {t, t->work, t->work + t->work_tokens, t->pair, 0};
 
   llm_status status = LLM_OK;
   if (add_bos && t->bos_id >= 0) e.ids[e.n++] = t->bos_id;
@@ -115,8 +119,5 @@ llm_status llmrt_tokenizer_encode(const llmrt_tokenizer* tokenizer, const char* 
     int copy = e.n < max_tokens ? e.n : max_tokens;
     if (copy > 0) std::memcpy(out_tokens, e.ids, sizeof(int32_t) * static_cast<size_t>(copy));
   }
-  llmrt_free(ids);
-  llmrt_free(merged);
-  llmrt_free(pair);
   return status;
 }

@@ -63,6 +63,43 @@ std::string weightShape(llm::WeightOp weight) {
   return text + ")";
 }
 
+int64_t vocabSizeOf(ModuleOp module) {
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  return cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
+}
+
+int64_t prefillTokensOf(ModuleOp module) {
+  auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
+  return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
+}
+
+int64_t hiddenSizeOf(ModuleOp module) {
+  auto head = module.lookupSymbol<func::FuncOp>("head");
+  return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
+}
+
+/// The memory the C API asks for (llm_memory_requirements, model.h). The arena holds, each part
+/// 64-byte aligned: the llm_model itself, the activations llm-plan-memory placed, the final
+/// hidden states of a prefill call, the logits of the last token and llm_generate's sampler
+/// scratch (a float and an int32 per token). The KV cache holds the keys of every layer, then
+/// the values.
+struct ApiMemory {
+  int64_t stateBytes;   ///< room for struct llm_model: 1 KiB plus a pointer per tensor
+  int64_t arenaBytes;   ///< the whole arena
+  int64_t kvCacheBytes;
+
+  ApiMemory(ModuleOp module, const KVCacheLayout &kv) {
+    auto align = [](int64_t bytes) { return int64_t(llvm::alignTo(bytes, 64)); };
+    int64_t tensors = llvm::range_size(module.getOps<llm::WeightOp>());
+    int64_t activations = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
+    stateBytes = align(1024 + 8 * tensors);
+    arenaBytes = stateBytes + align(activations) +
+                 align(4 * prefillTokensOf(module) * hiddenSizeOf(module)) +
+                 align(4 * vocabSizeOf(module)) + align(8 * vocabSizeOf(module));
+    kvCacheBytes = 2 * kv.totalFloats * 4;
+  }
+};
+
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
   std::string name = ModelCode::schemeOf(weight);
@@ -97,20 +134,9 @@ private:
     }
   }
 
-  int64_t vocabSize() {
-    auto decode = module.lookupSymbol<func::FuncOp>("decode");
-    return cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
-  }
-
-  int64_t prefillTokens() {
-    auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
-    return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
-  }
-
-  int64_t hiddenSize() {
-    auto head = module.lookupSymbol<func::FuncOp>("head");
-    return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
-  }
+  int64_t vocabSize() { return vocabSizeOf(module); }
+  int64_t prefillTokens() { return prefillTokensOf(module); }
+  int64_t hiddenSize() { return hiddenSizeOf(module); }
 
   void writePrologue() {
     int64_t arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
@@ -125,7 +151,8 @@ private:
        << "#include \"runtime/llmrt.h\"\n\n"
        << "#include <algorithm>\n"
        << "#include <cstring>\n"
-       << "#include <initializer_list>\n\n"
+       << "#include <initializer_list>\n"
+       << "#include <new>\n\n"
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
        << "constexpr int kContextLength = " << kv.contextLength << ";\n"
@@ -191,6 +218,7 @@ private:
   void writeModelStruct() {
     os << "struct llm_model {\n"
        << "  llmrt_blob blob;\n"
+       << "  llmrt_model_memory memory;  // the arena this struct lives in, and the KV cache\n"
        << "  Weights w;\n"
        << "  unsigned char* arena;  // (kArenaBytes) activations, placed by llm-plan-memory\n"
        << "  float* key_cache;      // (kKVCacheFloats) per layer: (context, kv_dim)\n"
@@ -198,14 +226,32 @@ private:
        << "  float* hidden;         // (kPrefillTokens, kHiddenSize) prefill's output, head's input\n"
        << "  float* logits;         // (kVocabSize) of the last token run\n"
        << "  int position;          // tokens in the KV cache\n"
-       << (target().threaded ? "  llmrt_pool* pool;      // the kernels' threads\n"
+       << (target().threaded ? "  llmrt_pool* pool;      // the kernels' threads; NULL: one\n"
                              : "  int threads;           // accepted; generic code is single-threaded\n")
        << "};\n\n";
+    ApiMemory memory(module, kv);
+    os << "namespace {\n\n"
+       << "// The arena (LLM_MODEL_ARENA_BYTES) holds, each part 64-byte aligned: this llm_model, the\n"
+       << "// activations, the final hidden states of a prefill call, the last token's logits and\n"
+       << "// llm_generate's sampler scratch.\n"
+       << "constexpr size_t align64(size_t bytes) { return (bytes + 63) / 64 * 64; }\n"
+       << "constexpr size_t kStateBytes = " << memory.stateBytes
+       << ";  // 1 KiB and a pointer per tensor\n"
+       << "constexpr size_t kActivationsOffset = kStateBytes;\n"
+       << "constexpr size_t kHiddenOffset = kActivationsOffset + align64(kArenaBytes);\n"
+       << "constexpr size_t kLogitsOffset =\n"
+       << "    kHiddenOffset + align64(sizeof(float) * kPrefillTokens * kHiddenSize);\n"
+       << "constexpr size_t kSamplerOffset = kLogitsOffset + align64(sizeof(float) * kVocabSize);\n"
+       << "static_assert(sizeof(llm_model) <= kStateBytes, \"the llm_model outgrew its room\");\n"
+       << "static_assert(kSamplerOffset + align64(llmrt_sampler_scratch_bytes(kVocabSize)) ==\n"
+       << "                  LLM_MODEL_ARENA_BYTES,\n"
+       << "              \"model.h and model.cpp disagree on the arena\");\n"
+       << "static_assert(2 * kKVCacheFloats * sizeof(float) == LLM_MODEL_KV_CACHE_BYTES,\n"
+       << "              \"model.h and model.cpp disagree on the KV cache\");\n\n";
   }
 
   void writeBindWeights() {
-    os << "namespace {\n\n"
-       << "// Points *out at tensor `index` of the blob after checking its name, dtype and dims.\n"
+    os << "// Points *out at tensor `index` of the blob after checking its name, dtype and dims.\n"
        << "template <typename T>\n"
        << "bool bind(llm_model* m, uint32_t index, const char* name, uint32_t dtype,\n"
        << "          std::initializer_list<uint64_t> dims, const T** out, char* err,\n"
@@ -219,9 +265,9 @@ private:
        << "// Checks that the blob holds the tensors this code was compiled for.\n"
        << "bool bind_weights(llm_model* m, char* err, size_t err_len) {\n"
        << "  if (m->blob.header->tensor_count != " << weights.size() << ") {\n"
-       << "    llmrt_format_error(err, err_len, \"weights.bin holds %u tensors, the model needs "
+       << "    llmrt_format_error(err, err_len, \"%s holds %u tensors, the model needs "
        << weights.size() << "\",\n"
-       << "                       unsigned(m->blob.header->tensor_count));\n"
+       << "                       m->blob.path, unsigned(m->blob.header->tensor_count));\n"
        << "    return false;\n"
        << "  }\n"
        << "  return ";
@@ -382,54 +428,74 @@ private:
   void writeApi() {
     os << R"cpp(}  // namespace
 
+void* llmrt_model_sampler_scratch(llm_model* m) { return m->memory.arena + kSamplerOffset; }
+
 extern "C" {
 
-llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
+void llm_memory_requirements(llm_memory_sizes* out_sizes) {
+  if (out_sizes == nullptr) return;
+  out_sizes->arena_bytes = LLM_MODEL_ARENA_BYTES;
+  out_sizes->kv_cache_bytes = LLM_MODEL_KV_CACHE_BYTES;
+  out_sizes->alignment = LLM_MODEL_ALIGNMENT;
+}
+
+// Every open ends here. The runtime checks the options, takes the caller's buffers or allocates
+// them and opens the weights; then the llm_model is built at the start of the arena.
+llm_status llm_open_with_options(const llm_open_options* options, llm_model** out_model,
+                                 char* err, size_t err_len) {
+  if (out_model == nullptr) {
+    llmrt_format_error(err, err_len, "llm_open_with_options: out_model is NULL");
+    return LLM_ERR_ARGUMENT;
+  }
   *out_model = nullptr;
-  llm_model* m = static_cast<llm_model*>(llmrt_alloc(sizeof(llm_model)));
-  if (m == nullptr) {
-    llmrt_format_error(err, err_len, "out of memory");
-    return LLM_ERR_NO_MEMORY;
-  }
-  llm_status status = llmrt_blob_load(weights_path, &m->blob, err, err_len);
-  if (status != LLM_OK) {
-    llmrt_free(m);
-    return status;
-  }
+  llm_memory_sizes sizes;
+  llm_memory_requirements(&sizes);
+  llmrt_model_memory memory;
+  llmrt_blob blob;
+  llm_status status = llmrt_open_model(options, &sizes, &memory, &blob, err, err_len);
+  if (status != LLM_OK) return status;
+  llm_model* m = new (memory.arena) llm_model();
+  m->blob = blob;
+  m->memory = memory;
+  m->arena = memory.arena + kActivationsOffset;
+  m->hidden = reinterpret_cast<float*>(memory.arena + kHiddenOffset);
+  m->logits = reinterpret_cast<float*>(memory.arena + kLogitsOffset);
+  m->key_cache = memory.kv_cache;
+  m->value_cache = memory.kv_cache + kKVCacheFloats;
   if (!bind_weights(m, err, err_len)) {
     llm_close(m);
     return LLM_ERR_FORMAT;
   }
-  m->arena = static_cast<unsigned char*>(llmrt_alloc(kArenaBytes));
-  m->key_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
-  m->value_cache = static_cast<float*>(llmrt_alloc(kKVCacheFloats * sizeof(float)));
-  m->hidden = static_cast<float*>(llmrt_alloc(size_t(kPrefillTokens) * kHiddenSize * sizeof(float)));
-  m->logits = static_cast<float*>(llmrt_alloc(kVocabSize * sizeof(float)));
-  if (!m->arena || !m->key_cache || !m->value_cache || !m->hidden || !m->logits) {
-    llm_close(m);
-    llmrt_format_error(err, err_len, "out of memory for the arena and KV cache");
-    return LLM_ERR_NO_MEMORY;
-  }
-  status = llm_set_threads(m, llmrt_default_threads());
+  int threads = options->n_threads > 0 ? options->n_threads : llmrt_default_threads();
+  status = llm_set_threads(m, threads);
   if (status != LLM_OK) {
     llm_close(m);
-    llmrt_format_error(err, err_len, "cannot start the kernels' threads");
+    llmrt_format_error(err, err_len, "cannot start %d threads for the kernels", threads);
     return status;
   }
   *out_model = m;
   return LLM_OK;
 }
 
+llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
+  llm_open_options options = {};
+  options.weights_path = weights_path;
+  return llm_open_with_options(&options, out_model, err, err_len);
+}
+
+llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
+                           size_t err_len) {
+  llm_open_options options = {};
+  options.weights = weights;
+  options.weights_bytes = size;
+  return llm_open_with_options(&options, out_model, err, err_len);
+}
+
 void llm_close(llm_model* m) {
   if (m == nullptr) return;
-)cpp" << (target().threaded ? "  llmrt_pool_free(m->pool);\n" : "") << R"cpp(
-  llmrt_free(m->logits);
-  llmrt_free(m->hidden);
-  llmrt_free(m->value_cache);
-  llmrt_free(m->key_cache);
-  llmrt_free(m->arena);
-  llmrt_blob_free(&m->blob);
-  llmrt_free(m);
+)cpp" << (target().threaded ? "  llmrt_pool_free(m->pool);\n" : "") << R"cpp(  llmrt_blob_free(&m->blob);
+  llmrt_model_memory memory = m->memory;  // m lives in the arena: release it last
+  llmrt_model_memory_free(&memory);
 }
 
 )cpp";
@@ -510,10 +576,10 @@ llm_status llm_decode(llm_model* m, int32_t token, float* out_logits) {
   std::map<std::string, std::string> ropeTables; ///< values key -> table name
 };
 
-std::string modelHeader(ModuleOp module, const EmitOptions &options) {
-  auto decode = module.lookupSymbol<func::FuncOp>("decode");
-  int64_t vocab = cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
+std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv) {
+  int64_t vocab = vocabSizeOf(module);
   int64_t context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr).getInt();
+  ApiMemory memory(module, kv);
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "/* model.h - the C API of " << options.modelName << ", compiled by llmc for the "
@@ -525,6 +591,11 @@ std::string modelHeader(ModuleOp module, const EmitOptions &options) {
      << "#define LLM_MODEL_TARGET \"" << options.target << "\"\n"
      << "#define LLM_MODEL_VOCAB_SIZE " << vocab << "\n"
      << "#define LLM_MODEL_CONTEXT_LENGTH " << context << "\n\n"
+     << "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n"
+     << " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n"
+     << "#define LLM_MODEL_ARENA_BYTES " << memory.arenaBytes << "\n"
+     << "#define LLM_MODEL_KV_CACHE_BYTES " << memory.kvCacheBytes << "\n"
+     << "#define LLM_MODEL_ALIGNMENT 64\n\n"
      << "#endif /* LLM_MODEL_H */\n";
   return text;
 }
@@ -559,7 +630,7 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
     return error;
   path = directory;
   llvm::sys::path::append(path, "model.h");
-  return writeFile(path, modelHeader(module, options));
+  return writeFile(path, modelHeader(module, options, *kv));
 }
 
 } // namespace llmc

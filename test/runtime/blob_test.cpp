@@ -1,5 +1,5 @@
-// blob_test.cpp - weights.bin loading: a valid blob loads and binds; every kind of corruption is
-// refused with LLM_ERR_FORMAT and a message naming the file and the problem.
+// blob_test.cpp - weights.bin loading: a valid blob loads (mapped read-only) and binds; every kind
+// of corruption is refused with LLM_ERR_FORMAT and a message naming the file and the problem.
 #include <cstring>
 #include <random>
 #include <string>
@@ -11,80 +11,11 @@
 
 namespace {
 
+using llmrt_test::AlignedCopy;
+using llmrt_test::BlobImage;
 using llmrt_test::temp_path;
+using llmrt_test::TestTensor;
 using llmrt_test::write_file;
-
-struct TestTensor {
-  std::string name;
-  uint32_t dtype;
-  std::vector<uint64_t> dims;
-};
-
-uint64_t elem_size(uint32_t dtype) { return dtype == LLMRT_DTYPE_F32 ? 4 : 2; }
-
-uint64_t align_up(uint64_t x) { return (x + LLMRT_BLOB_ALIGN - 1) / LLMRT_BLOB_ALIGN * LLMRT_BLOB_ALIGN; }
-
-// A weights.bin image written the way the compiler writes one, with random tensor bytes, plus
-// accessors to corrupt it.
-struct BlobImage {
-  std::vector<unsigned char> bytes;
-
-  explicit BlobImage(const std::vector<TestTensor>& tensors) {
-    const uint64_t table_size = tensors.size() * sizeof(llmrt_tensor_entry);
-    const uint64_t data_offset = align_up(sizeof(llmrt_blob_header) + table_size);
-    std::vector<llmrt_tensor_entry> table(tensors.size());
-    uint64_t data_size = 0;
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      llmrt_tensor_entry& e = table[i];
-      std::memset(&e, 0, sizeof(e));
-      std::snprintf(e.name, sizeof(e.name), "%s", tensors[i].name.c_str());
-      e.dtype = tensors[i].dtype;
-      e.ndim = static_cast<uint32_t>(tensors[i].dims.size());
-      uint64_t size = elem_size(e.dtype);
-      for (uint32_t d = 0; d < LLMRT_MAX_DIMS; ++d) {
-        e.dims[d] = d < e.ndim ? tensors[i].dims[d] : 1;
-        size *= e.dims[d];
-      }
-      e.offset = data_size;
-      e.size = size;
-      data_size = align_up(data_size + size);
-    }
-    bytes.assign(data_offset + data_size, 0);
-    std::mt19937 rng(42);
-    for (size_t i = 0; i < tensors.size(); ++i) {
-      unsigned char* p = bytes.data() + data_offset + table[i].offset;
-      for (uint64_t b = 0; b < table[i].size; ++b) p[b] = static_cast<unsigned char>(rng());
-      table[i].checksum = llmrt_hash64(p, table[i].size);
-    }
-    if (!table.empty()) {
-      std::memcpy(bytes.data() + sizeof(llmrt_blob_header), table.data(), table_size);
-    }
-    llmrt_blob_header h;
-    std::memset(&h, 0, sizeof(h));
-    std::memcpy(h.magic, LLMRT_BLOB_MAGIC, sizeof(h.magic));
-    h.version = LLMRT_BLOB_VERSION;
-    h.tensor_count = static_cast<uint32_t>(tensors.size());
-    h.file_size = bytes.size();
-    h.table_offset = sizeof(llmrt_blob_header);
-    h.table_size = table_size;
-    h.data_offset = data_offset;
-    std::memcpy(bytes.data(), &h, sizeof(h));
-    rehash_table();
-  }
-
-  llmrt_blob_header* header() { return reinterpret_cast<llmrt_blob_header*>(bytes.data()); }
-  llmrt_tensor_entry* entry(size_t i) {
-    return reinterpret_cast<llmrt_tensor_entry*>(bytes.data() + sizeof(llmrt_blob_header)) + i;
-  }
-  unsigned char* tensor_data(size_t i) {
-    return bytes.data() + header()->data_offset + entry(i)->offset;
-  }
-  // After editing the table, so that the edit is what the loader trips over.
-  void rehash_table() {
-    header()->table_checksum =
-        llmrt_hash64(bytes.data() + header()->table_offset, header()->table_size);
-  }
-};
 
 std::vector<TestTensor> sample_tensors() {
   return {
@@ -104,13 +35,29 @@ class BlobTest : public ::testing::Test {
     llm_status s = llmrt_blob_load(path_.c_str(), &blob_, err_, sizeof(err_));
     return s;
   }
-  // The load must fail as a format error that names the file and contains `phrase`.
+  // The load must fail as a format error that names the file and contains `phrase`; so must
+  // llmrt_blob_open_memory on the same bytes, whose message calls them a blob instead of a file.
   void expect_format_error(const BlobImage& image, const char* phrase) {
     std::memset(err_, 0, sizeof(err_));
     EXPECT_EQ(load(image), LLM_ERR_FORMAT);
     EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
     EXPECT_NE(std::strstr(err_, phrase), nullptr) << "message: " << err_ << "\nwanted: " << phrase;
     EXPECT_EQ(blob_.data, nullptr);
+
+    std::string memory_phrase = phrase;
+    for (size_t at; (at = memory_phrase.find("file")) != std::string::npos;) {
+      memory_phrase.replace(at, 4, "blob");
+    }
+    AlignedCopy copy(image.bytes);
+    llmrt_blob blob;
+    char err[512] = {};
+    EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                     sizeof(err)),
+              LLM_ERR_FORMAT);
+    EXPECT_EQ(std::strncmp(err, "weights in memory: ", 19), 0) << err;
+    EXPECT_NE(std::strstr(err, memory_phrase.c_str()), nullptr)
+        << "message: " << err << "\nwanted: " << memory_phrase;
+    EXPECT_EQ(blob.data, nullptr);
   }
   void TearDown() override {
     llmrt_blob_free(&blob_);
@@ -307,6 +254,202 @@ TEST_F(BlobTest, RejectsUnterminatedName) {
   std::memset(image.entry(0)->name, 'a', LLMRT_TENSOR_NAME_BYTES);
   image.rehash_table();
   expect_format_error(image, "tensor 0 has a name that is not NUL-terminated");
+}
+
+TEST_F(BlobTest, AcceptsATableOutOfOffsetOrder) {
+  BlobImage image(sample_tensors());
+  std::swap(*image.entry(1), *image.entry(2));  // offsets 0, 320, 192, 384
+  image.rehash_table();
+  ASSERT_GT(image.entry(1)->offset, image.entry(2)->offset);
+  EXPECT_EQ(load(image), LLM_OK) << err_;
+}
+
+TEST_F(BlobTest, RejectsOverlapInATableOutOfOffsetOrder) {
+  BlobImage image(sample_tensors());
+  std::swap(*image.entry(1), *image.entry(2));
+  image.entry(2)->offset = 256;  // q_proj [256, 356) over norm [320, 330); order 0, 320, 256, 384
+  image.rehash_table();
+  expect_format_error(image, "tensors 'layers.0.norm' and 'layers.0.q_proj' overlap");
+}
+
+// ---- a blob in memory ------------------------------------------------------------------------
+
+TEST(BlobMemoryTest, UsesTheBytesInPlace) {
+  BlobImage image(sample_tensors());
+  AlignedCopy copy(image.bytes);
+  llmrt_blob blob;
+  char err[512] = {};
+  ASSERT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_OK)
+      << err;
+  EXPECT_EQ(blob.data, copy.data);  // no copy
+  EXPECT_EQ(blob.size, copy.size);
+  EXPECT_EQ(blob.storage, LLMRT_STORAGE_BORROWED);
+  const uint64_t dims[] = {5, 5};
+  const void* tensor = nullptr;
+  ASSERT_EQ(llmrt_blob_tensor(&blob, 1, "layers.0.q_proj", LLMRT_DTYPE_F32, dims, 2, &tensor, err,
+                              sizeof(err)),
+            LLM_OK)
+      << err;
+  EXPECT_EQ(tensor, copy.data + image.header()->data_offset + image.entry(1)->offset);
+  llmrt_blob_free(&blob);  // leaves the caller's bytes alone
+  EXPECT_EQ(blob.data, nullptr);
+  EXPECT_EQ(std::memcmp(copy.data, image.bytes.data(), copy.size), 0);
+  // A binding error names the blob, not a file.
+  ASSERT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_OK);
+  EXPECT_EQ(llmrt_blob_tensor(&blob, 7, "x", LLMRT_DTYPE_F32, dims, 2, &tensor, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err, "weights in memory: the model expects tensor 7 'x' but the blob has "
+                             "only 4 tensors"),
+            nullptr)
+      << err;
+  llmrt_blob_free(&blob);
+}
+
+TEST(BlobMemoryTest, RejectsNull) {
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(nullptr, 4096, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_STREQ(err, "weights in memory: the blob pointer is NULL");
+  EXPECT_EQ(blob.data, nullptr);
+  AlignedCopy copy(BlobImage(sample_tensors()).bytes);
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size, "weights in memory", nullptr, err,
+                                   sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "NULL"), nullptr) << err;
+}
+
+TEST(BlobMemoryTest, RejectsMisalignedBytes) {
+  BlobImage image(sample_tensors());
+  std::vector<unsigned char> shifted(image.bytes.size() + 1);
+  AlignedCopy copy(shifted);
+  std::memcpy(copy.data + 1, image.bytes.data(), image.bytes.size());  // 1 byte past a boundary
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data + 1, image.bytes.size(), "weights in memory", &blob,
+                                   err, sizeof(err)),
+            LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "weights in memory: the blob at "), nullptr) << err;
+  EXPECT_NE(std::strstr(err, "is not 64-byte aligned (1 bytes past a boundary)"), nullptr) << err;
+  EXPECT_NE(std::strstr(err, "alignas(64)"), nullptr) << err;
+  EXPECT_EQ(blob.data, nullptr);
+}
+
+TEST(BlobMemoryTest, RejectsShortBuffers) {
+  BlobImage image(sample_tensors());
+  AlignedCopy copy(image.bytes);
+  llmrt_blob blob;
+  char err[512] = {};
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, 0, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err, "weights in memory: blob is 0 bytes, too small for a header (not an llmc "
+                    "weight blob)");
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, 63, "weights in memory", &blob, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err, "blob is 63 bytes, too small for a header"), nullptr) << err;
+  // A size cut short (e.g. a section the linker truncated) disagrees with the header.
+  std::string phrase = "weights in memory: blob is " + std::to_string(copy.size - 1) +
+                       " bytes but header says " + std::to_string(copy.size);
+  EXPECT_EQ(llmrt_blob_open_memory(copy.data, copy.size - 1, "weights in memory", &blob, err,
+                                   sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err, phrase.c_str());
+  EXPECT_EQ(blob.data, nullptr);
+}
+
+// ---- mapping ---------------------------------------------------------------------------------
+
+#if defined(__linux__)
+// Whether the process has `path` mapped, by /proc/self/maps.
+bool is_mapped(const std::string& path) {
+  std::vector<unsigned char> maps = llmrt_test::read_file("/proc/self/maps");
+  std::string text(maps.begin(), maps.end());
+  return text.find(path) != std::string::npos;
+}
+#endif
+
+TEST_F(BlobTest, MapsTheFileReadOnlyAndUnmapsOnFree) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  ASSERT_EQ(blob_.size, image.bytes.size());
+  EXPECT_EQ(std::memcmp(blob_.data, image.bytes.data(), image.bytes.size()), 0);
+#if defined(__unix__) || defined(__APPLE__)
+  EXPECT_EQ(blob_.storage, LLMRT_STORAGE_MAPPED);
+  // Read-only: a write through the pointer faults instead of changing the weights.
+  EXPECT_DEATH(const_cast<volatile unsigned char*>(blob_.data)[100] = 1, "");
+#endif
+#if defined(__linux__)
+  EXPECT_TRUE(is_mapped(path_));
+  llmrt_blob_free(&blob_);
+  EXPECT_FALSE(is_mapped(path_));
+  EXPECT_EQ(blob_.data, nullptr);
+  EXPECT_EQ(blob_.size, 0u);
+#endif
+}
+
+TEST_F(BlobTest, RefusedFileIsNotLeftMapped) {
+  BlobImage image(sample_tensors());
+  image.tensor_data(3)[0] ^= 0x10;
+  expect_format_error(image, "checksum mismatch in tensor 'layers.0.mlp'");
+#if defined(__linux__)
+  EXPECT_FALSE(is_mapped(path_));
+#endif
+}
+
+TEST_F(BlobTest, EmptyFileIsReadAndRefused) {
+  BlobImage image(sample_tensors());
+  image.bytes.clear();  // mmap cannot map 0 bytes: the loader reads instead, and refuses
+  expect_format_error(image, "file is 0 bytes, too small for a header");
+}
+
+TEST(MapFileTest, ReadsWhatCannotBeMapped) {
+  std::string empty = temp_path("empty.bin");
+  llmrt_test::write_file(empty, {});
+  const unsigned char* data = nullptr;
+  size_t size = 99;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  char err[256] = {};
+  ASSERT_EQ(llmrt_map_file(empty.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  EXPECT_NE(data, nullptr);
+  EXPECT_EQ(size, 0u);
+  EXPECT_EQ(storage, LLMRT_STORAGE_HEAP);
+  llmrt_unmap_file(data, size, storage);
+  std::remove(empty.c_str());
+#if defined(__linux__)
+  // A character device: not mappable as a file, read like one.
+  ASSERT_EQ(llmrt_map_file("/dev/null", &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  EXPECT_EQ(storage, LLMRT_STORAGE_HEAP);
+  EXPECT_EQ(size, 0u);
+  llmrt_unmap_file(data, size, storage);
+#endif
+}
+
+TEST(MapFileTest, MapsARegularFileAlignedAndReportsAMissingOne) {
+  std::string path = temp_path("bytes.bin");
+  std::vector<unsigned char> bytes(5000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 7);
+  llmrt_test::write_file(path, bytes);
+  const unsigned char* data = nullptr;
+  size_t size = 0;
+  llmrt_storage storage = LLMRT_STORAGE_BORROWED;
+  char err[256] = {};
+  ASSERT_EQ(llmrt_map_file(path.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_OK) << err;
+  ASSERT_EQ(size, bytes.size());
+  EXPECT_EQ(std::memcmp(data, bytes.data(), size), 0);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(data) % LLMRT_BLOB_ALIGN, 0u);
+#if defined(__unix__) || defined(__APPLE__)
+  EXPECT_EQ(storage, LLMRT_STORAGE_MAPPED);
+#endif
+  llmrt_unmap_file(data, size, storage);
+  std::remove(path.c_str());
+  EXPECT_EQ(llmrt_map_file(path.c_str(), &data, &size, &storage, err, sizeof(err)), LLM_ERR_IO);
+  EXPECT_EQ(data, nullptr);
+  EXPECT_NE(std::strstr(err, "cannot open"), nullptr) << err;
+  EXPECT_NE(std::strstr(err, path.c_str()), nullptr) << err;
 }
 
 // ---- the checksum ---------------------------------------------------------------------------

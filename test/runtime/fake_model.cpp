@@ -10,7 +10,10 @@ struct llm_model {
   int position;
   int threads;
   float logits[k_fake_vocab];  // (vocab) of the last token run
+  float sampler_scratch[2 * k_fake_vocab];  // llmrt_sampler_scratch_bytes(vocab)
 };
+static_assert(sizeof(llm_model::sampler_scratch) == llmrt_sampler_scratch_bytes(k_fake_vocab),
+              "the fake model's sampler scratch");
 
 std::vector<int32_t>& fake_model_fed_tokens() {
   static std::vector<int32_t> fed;
@@ -66,6 +69,8 @@ llm_status llm_decode(llm_model* model, int32_t token, float* out_logits) {
 }
 
 const float* llm_logits(const llm_model* model) { return model->logits; }
+
+void* llmrt_model_sampler_scratch(llm_model* model) { return model->sampler_scratch; }
 
 llm_status llm_set_threads(llm_model* model, int n_threads) {
   if (n_threads < 1) return LLM_ERR_ARGUMENT;

@@ -1,9 +1,10 @@
 // generate_test.cpp - llm_generate over the fake model: feeding order, stop token, callback,
-// context limit and seeded sampling.
+// context limit, seeded sampling, and no allocation.
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/llm.h"
+#include "test/runtime/alloc_counter.h"
 #include "test/runtime/fake_model.h"
 #include "test/runtime/test_util.h"
 
@@ -107,6 +108,34 @@ TEST_F(GenerateTest, RejectsBadArguments) {
   EXPECT_EQ(llm_generate(model_, &token, 1, 5, &bad, -1, nullptr, nullptr, &count_),
             LLM_ERR_ARGUMENT);
   EXPECT_EQ(llm_generate(model_, &token, 1, 3, nullptr, -1, nullptr, nullptr, nullptr), LLM_OK);
+}
+
+TEST_F(GenerateTest, AllocatesNothing) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  fake_model_fed_tokens().reserve(64);  // the fake's own bookkeeping, not llm_generate's
+  int32_t prompt[2] = {6, 1};
+  int32_t seen[12];  // (count) what the callback was given
+  struct Sink {
+    int32_t* tokens;
+    int count;
+  } sink = {seen, 0};
+  auto keep = [](int32_t token, void* user_data) {
+    Sink* s = static_cast<Sink*>(user_data);
+    s->tokens[s->count++] = token;
+    return 0;
+  };
+  llm_sampler_params sampled = {0.9f, 0.8f, 11};
+  long allocated = -1;
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llm_generate(model_, prompt, 2, 6, nullptr, -1, keep, &sink, &count_), LLM_OK);
+    llm_reset(model_);
+    ASSERT_EQ(llm_generate(model_, prompt, 2, 6, &sampled, -1, keep, &sink, &count_), LLM_OK);
+    allocated = counter.count();
+  }
+  EXPECT_EQ(allocated, 0);
+  EXPECT_EQ(sink.count, 12);
+  EXPECT_EQ(std::vector<int32_t>(seen, seen + 6), (std::vector<int32_t>{4, 5, 0, 1, 4, 5}));
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
-// sampler_test.cpp - greedy ties, seeded reproducibility, the temperature distribution and top-p.
+// sampler_test.cpp - greedy ties, seeded reproducibility, the temperature distribution, top-p,
+// the caller's scratch, and no allocation per sample.
 #include <cmath>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "runtime/llmrt.h"
+#include "test/runtime/alloc_counter.h"
 
 namespace {
 
@@ -115,6 +117,55 @@ TEST(SamplerTest, RejectsBadParams) {
   llm_sampler_params ok = {1.0f, 1.0f, 0};
   EXPECT_EQ(llmrt_sampler_init(&s, &ok, 0), LLM_ERR_ARGUMENT);
   EXPECT_EQ(llmrt_sampler_init(&s, nullptr, 10), LLM_ERR_ARGUMENT);
+}
+
+TEST(SamplerTest, SamplingAllocatesNothing) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  std::vector<float> logits(1000);
+  for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::sin(0.1f * static_cast<float>(i));
+  for (llm_sampler_params p : {llm_sampler_params{0.0f, 1.0f, 1}, llm_sampler_params{0.8f, 1.0f, 2},
+                               llm_sampler_params{0.8f, 0.9f, 3}}) {
+    llmrt_sampler s;
+    long setup = 0;
+    long draws = 0;
+    {
+      llmrt_test::CountAllocations counter;
+      ASSERT_EQ(llmrt_sampler_init(&s, &p, static_cast<int>(logits.size())), LLM_OK);
+      setup = counter.count();
+    }
+    {
+      llmrt_test::CountAllocations counter;
+      for (int i = 0; i < 200; ++i) llmrt_sample(&s, logits.data());
+      draws = counter.count();
+    }
+    llmrt_sampler_free(&s);
+    EXPECT_EQ(setup, 1) << "the scratch, once (and the counter counts)";
+    EXPECT_EQ(draws, 0) << "temperature " << p.temperature << " top_p " << p.top_p;
+  }
+}
+
+TEST(SamplerTest, RunsInTheCallersScratch) {
+  const std::vector<float> logits = log_probs({0.05f, 0.3f, 0.5f, 0.15f});
+  std::vector<unsigned char> scratch(llmrt_sampler_scratch_bytes(4) + 4, 0xEE);
+  llm_sampler_params p = {1.0f, 0.7f, 5};
+  llmrt_sampler s;
+  long allocated = -1;
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llmrt_sampler_init_in(&s, &p, 4, scratch.data()), LLM_OK);
+    for (int i = 0; i < 100; ++i) {
+      int32_t t = llmrt_sample(&s, logits.data());
+      EXPECT_TRUE(t == 1 || t == 2) << t;  // the 0.7 nucleus, as in TopPKeepsSmallestNucleus
+    }
+    allocated = counter.count();
+  }
+  if (llmrt_test::can_count_allocations()) EXPECT_EQ(allocated, 0);
+  EXPECT_EQ(s.probs, reinterpret_cast<float*>(scratch.data()));
+  llmrt_sampler_free(&s);  // leaves the scratch alone
+  EXPECT_EQ(scratch.back(), 0xEE);  // and never wrote past its size
+  EXPECT_EQ(llmrt_sampler_init_in(&s, &p, 4, nullptr), LLM_ERR_ARGUMENT);
+  llm_sampler_params bad = {-1.0f, 1.0f, 0};
+  EXPECT_EQ(llmrt_sampler_init_in(&s, &bad, 4, scratch.data()), LLM_ERR_ARGUMENT);
 }
 
 }  // namespace

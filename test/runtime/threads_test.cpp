@@ -53,8 +53,10 @@ TEST(ThreadPoolTest, RunsTasksConcurrently) {
 }
 
 TEST(ThreadPoolTest, SingleThreadAndNullPoolRunInline) {
-  llmrt_pool* pool = nullptr;
+  llmrt_pool* pool = reinterpret_cast<llmrt_pool*>(1);
   ASSERT_EQ(llmrt_pool_create(1, &pool), LLM_OK);
+  EXPECT_EQ(pool, nullptr);  // one thread needs no pool, and allocates nothing
+  EXPECT_EQ(llmrt_pool_threads(pool), 1);
   expect_each_task_once(pool, 5, 3);
   llmrt_pool_free(pool);
   expect_each_task_once(nullptr, 5, 3);

@@ -1,13 +1,19 @@
 // tokenizer_test.cpp - tokenizer.bin loading, decoding rules and BPE encoding, on a hand-made
-// vocabulary and on llama2.c's real tok512.bin (stories260K).
+// vocabulary and on llama2.c's real tok512.bin (stories260K); and the C API over them
+// (llm_tokenizer_open*, llm_tokenize, llm_token_to_bytes), also from C.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "runtime/llm.h"
 #include "runtime/llmrt.h"
+#include "test/runtime/alloc_counter.h"
 #include "test/runtime/test_util.h"
+
+extern "C" int c_api_token_count(llm_tokenizer* tokenizer, const char* text);  // c_api_from_c.c
 
 #ifndef LLMC_SOURCE_DIR
 #define LLMC_SOURCE_DIR "."
@@ -67,7 +73,8 @@ class TokenizerTest : public ::testing::Test {
     std::vector<int32_t> ids(std::strlen(text) + 2);
     int count = -1;
     llm_status s =
-        llmrt_tokenizer_encode(&tok_, text, add_bos, ids.data(), static_cast<int>(ids.size()), &count);
+        llmrt_tokenizer_encode(&tok_, text, std::strlen(text), add_bos, ids.data(),
+                               static_cast<int>(ids.size()), &count);
     EXPECT_EQ(s, LLM_OK);
     ids.resize(count < 0 ? 0 : static_cast<size_t>(count));
     return ids;
@@ -174,11 +181,11 @@ TEST_F(TokenizerTest, ReportsShortOutputBuffer) {
   load(small_vocab(), 1, 2, 0);
   int32_t ids[2] = {-1, -1};
   int count = 0;
-  EXPECT_EQ(llmrt_tokenizer_encode(&tok_, "aaaa b", 1, ids, 2, &count), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_tokenizer_encode(&tok_, "aaaa b", 6, 1, ids, 2, &count), LLM_ERR_ARGUMENT);
   EXPECT_EQ(count, 5);  // <s> aa aa ' ' b
   EXPECT_EQ(ids[0], 1);
   EXPECT_EQ(ids[1], 267);
-  EXPECT_EQ(llmrt_tokenizer_encode(&tok_, nullptr, 1, ids, 2, &count), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_tokenizer_encode(&tok_, nullptr, 0, 1, ids, 2, &count), LLM_ERR_ARGUMENT);
 }
 
 TEST_F(TokenizerTest, DecodeRules) {
@@ -304,6 +311,251 @@ TEST_F(Tok512Test, DecodesWhatItEncodes) {
   }
   EXPECT_EQ(decode(1, 403), "Once");
   EXPECT_EQ(decode(403, 407), " upon");
+}
+
+// ---- the C API ------------------------------------------------------------------------------
+
+// tok512 through llm_tokenizer_open (from a file) or llm_tokenizer_open_memory.
+class TokenizerApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(convert_llama2c(LLMC_SOURCE_DIR "/models/stories260K/tok512.bin", &bytes_));
+    path_ = temp_path("tok512.llmc.bin");
+    write_file(path_, bytes_);
+  }
+  void TearDown() override {
+    llm_tokenizer_close(tok_);
+    std::remove(path_.c_str());
+  }
+  std::vector<int32_t> tokenize(const char* text, size_t len, int add_bos) {
+    std::vector<int32_t> ids(len + 2);
+    int needed = -1;
+    EXPECT_EQ(llm_tokenize(tok_, text, len, add_bos, ids.data(), static_cast<int>(ids.size()),
+                           &needed),
+              LLM_OK);
+    ids.resize(needed < 0 ? 0 : static_cast<size_t>(needed));
+    return ids;
+  }
+  std::vector<int32_t> tokenize(const char* text) { return tokenize(text, std::strlen(text), 1); }
+  std::string to_text(const std::vector<int32_t>& ids) {
+    std::string text;
+    int32_t prev = -1;
+    for (int32_t id : ids) {
+      size_t len = 99;
+      const char* bytes = llm_token_to_bytes(tok_, prev, id, &len);
+      text.append(bytes, len);
+      prev = id;
+    }
+    return text;
+  }
+  // The reference ids of Tok512Test.EncodesLikeLlama2c, and the round trip back to text.
+  void expect_like_llama2c() {
+    EXPECT_EQ(llm_tokenizer_vocab_size(tok_), 512);
+    EXPECT_EQ(llm_tokenizer_bos(tok_), 1);
+    EXPECT_EQ(llm_tokenizer_eos(tok_), 2);
+    EXPECT_EQ(tokenize("Once upon a time"), (std::vector<int32_t>{1, 403, 407, 261, 378}));
+    EXPECT_EQ(tokenize("Hello, world!"),
+              (std::vector<int32_t>{1, 346, 306, 414, 432, 263, 304, 341, 443}));
+    EXPECT_EQ(tokenize("The caf\xC3\xA9 \xF0\x9F\x99\x82"),
+              (std::vector<int32_t>{1, 291, 280, 412, 431, 485, 410, 243, 162, 156, 133}));
+    EXPECT_EQ(tokenize(""), (std::vector<int32_t>{1}));
+    for (const char* text : {"Once upon a time", "The caf\xC3\xA9 \xF0\x9F\x99\x82",
+                             "Tom and Lily went to the park.\nThey played."}) {
+      EXPECT_EQ(to_text(tokenize(text)), text);
+    }
+  }
+
+  std::vector<unsigned char> bytes_;  // tok512 as an llmc tokenizer.bin
+  std::string path_;
+  llm_tokenizer* tok_ = nullptr;
+  char err_[512] = {};
+};
+
+TEST_F(TokenizerApiTest, OpensAFileAndEncodesLikeLlama2c) {
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  expect_like_llama2c();
+}
+
+TEST_F(TokenizerApiTest, OpensBytesInMemoryAtAnyAlignment) {
+  std::vector<unsigned char> shifted(bytes_.size() + 1);
+  std::memcpy(shifted.data() + 1, bytes_.data(), bytes_.size());
+  ASSERT_EQ(llm_tokenizer_open_memory(shifted.data() + 1, bytes_.size(), &tok_, err_, sizeof(err_)),
+            LLM_OK)
+      << err_;
+  expect_like_llama2c();
+  // Pieces point into the caller's bytes: nothing was copied.
+  size_t len = 0;
+  const char* once = llm_token_to_bytes(tok_, 1, 403, &len);
+  EXPECT_GE(once, reinterpret_cast<const char*>(shifted.data()));
+  EXPECT_LT(once, reinterpret_cast<const char*>(shifted.data() + shifted.size()));
+}
+
+TEST_F(TokenizerApiTest, DecodesOneTokenAfterAnother) {
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  size_t len = 99;
+  EXPECT_EQ(std::string(llm_token_to_bytes(tok_, 1, 403, &len), len), "Once");  // after BOS
+  EXPECT_EQ(std::string(llm_token_to_bytes(tok_, 403, 407, &len), len), " upon");
+  EXPECT_EQ(std::string(llm_token_to_bytes(tok_, -1, 407, &len), len), " upon");
+  EXPECT_EQ(std::string(llm_token_to_bytes(tok_, 403, 3 + 'A', &len), len), "A");  // <0x41>
+  llm_token_to_bytes(tok_, 403, 2, &len);  // EOS: a control token
+  EXPECT_EQ(len, 0u);
+  llm_token_to_bytes(tok_, 403, 512, &len);  // out of range
+  EXPECT_EQ(len, 0u);
+}
+
+TEST_F(TokenizerApiTest, TakesTheTextLengthItIsGiven) {
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  EXPECT_EQ(tokenize("Once upon a time", 4, 1), (std::vector<int32_t>{1, 403}));  // "Once"
+  EXPECT_EQ(tokenize("Once upon a time", 16, 0), (std::vector<int32_t>{403, 407, 261, 378}));
+  // A NUL inside the given length is text like any byte: <0x00> is token 3.
+  std::vector<int32_t> ids = tokenize("a\0b", 3, 0);
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 3), 1) << ::testing::PrintToString(ids);
+  EXPECT_EQ(to_text(ids), std::string(" a\0b", 4));  // with the dummy prefix
+}
+
+TEST_F(TokenizerApiTest, ReportsTheCountItNeeds) {
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  const char* text = "Once upon a time";
+  int needed = -1;
+  EXPECT_EQ(llm_tokenize(tok_, text, 16, 1, nullptr, 0, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(needed, 5);
+  int32_t ids[5] = {-1, -1, -1, -1, -1};
+  EXPECT_EQ(llm_tokenize(tok_, text, 16, 1, ids, 3, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(needed, 5);
+  EXPECT_EQ(ids[2], 407);  // the first 3 are written
+  EXPECT_EQ(ids[3], -1);
+  EXPECT_EQ(llm_tokenize(tok_, text, 16, 1, ids, 5, &needed), LLM_OK);
+  EXPECT_EQ(needed, 5);
+  EXPECT_EQ(ids[4], 378);
+  EXPECT_EQ(c_api_token_count(tok_, text), 5);  // the same from C
+}
+
+TEST_F(TokenizerApiTest, RefusesBadArguments) {
+  EXPECT_EQ(llm_tokenizer_open(nullptr, &tok_, err_, sizeof(err_)), LLM_ERR_ARGUMENT);
+  EXPECT_STREQ(err_, "llm_tokenizer_open: path is NULL");
+  EXPECT_EQ(llm_tokenizer_open(path_.c_str(), nullptr, err_, sizeof(err_)), LLM_ERR_ARGUMENT);
+  EXPECT_STREQ(err_, "llm_tokenizer_open: out_tokenizer is NULL");
+  EXPECT_EQ(llm_tokenizer_open_memory(nullptr, 100, &tok_, err_, sizeof(err_)), LLM_ERR_ARGUMENT);
+  EXPECT_STREQ(err_, "tokenizer in memory: the tokenizer pointer is NULL");
+  EXPECT_EQ(tok_, nullptr);
+  int needed = -1;
+  int32_t ids[4];
+  EXPECT_EQ(llm_tokenize(nullptr, "a", 1, 1, ids, 4, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(needed, 0);
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  EXPECT_EQ(llm_tokenize(tok_, nullptr, 0, 1, ids, 4, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_tokenize(tok_, "a", 1, 1, ids, -1, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_tokenize(tok_, "a", 1, 1, nullptr, 4, &needed), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_tokenize(tok_, "a", 1, 1, ids, 4, nullptr), LLM_ERR_ARGUMENT);
+  // A NULL tokenizer has nothing in it.
+  EXPECT_EQ(llm_tokenizer_vocab_size(nullptr), 0);
+  EXPECT_EQ(llm_tokenizer_eos(nullptr), -1);
+  size_t len = 99;
+  EXPECT_STREQ(llm_token_to_bytes(nullptr, -1, 5, &len), "");
+  EXPECT_EQ(len, 0u);
+  llm_tokenizer_close(nullptr);
+}
+
+TEST_F(TokenizerApiTest, RefusesMissingAndCorruptTokenizers) {
+  std::string missing = temp_path("missing.bin");
+  EXPECT_EQ(llm_tokenizer_open(missing.c_str(), &tok_, err_, sizeof(err_)), LLM_ERR_IO);
+  EXPECT_NE(std::strstr(err_, "cannot open"), nullptr) << err_;
+  EXPECT_EQ(tok_, nullptr);
+  std::vector<unsigned char> bad = bytes_;
+  bad[1] = 'X';
+  EXPECT_EQ(llm_tokenizer_open_memory(bad.data(), bad.size(), &tok_, err_, sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err_, "tokenizer in memory: bad magic (not an llmc tokenizer)");
+  EXPECT_EQ(llm_tokenizer_open_memory(bytes_.data(), 20, &tok_, err_, sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_STREQ(err_, "tokenizer in memory: blob is 20 bytes, too small for a header (not an llmc "
+                     "tokenizer)");
+  EXPECT_EQ(llm_tokenizer_open_memory(bytes_.data(), bytes_.size() - 1, &tok_, err_, sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "truncated"), nullptr) << err_;
+  EXPECT_EQ(tok_, nullptr);
+}
+
+TEST_F(TokenizerApiTest, TextTheVocabularyCannotSpellIsAFormatError) {
+  // No byte tokens, no <unk>: 'z' has no token at all.
+  std::vector<TestToken> v = {{"<s>", 0, C}, {"</s>", 0, C}, {"a", 0, N}};
+  std::vector<unsigned char> bytes = build_tokenizer(v, 0, 1, 0);
+  ASSERT_EQ(llm_tokenizer_open_memory(bytes.data(), bytes.size(), &tok_, err_, sizeof(err_)),
+            LLM_OK)
+      << err_;
+  int needed = -1;
+  int32_t ids[8];
+  EXPECT_EQ(llm_tokenize(tok_, "aa", 2, 1, ids, 8, &needed), LLM_OK);
+  EXPECT_EQ(needed, 3);
+  EXPECT_EQ(llm_tokenize(tok_, "az", 2, 1, ids, 8, &needed), LLM_ERR_FORMAT);
+}
+
+TEST_F(TokenizerApiTest, OpeningAllocatesThreeBlocks) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  long from_file = -1;
+  long from_memory = -1;
+  llm_tokenizer* in_memory = nullptr;
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+    from_file = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    ASSERT_EQ(llm_tokenizer_open_memory(bytes_.data(), bytes_.size(), &in_memory, err_,
+                                        sizeof(err_)),
+              LLM_OK)
+        << err_;
+    from_memory = counter.count();
+  }
+  llm_tokenizer_close(in_memory);
+  // The handle, the index (pieces, lengths, types, scores, sorted ids, pair buffer) and encode's
+  // working memory; the file itself is mapped.
+  EXPECT_EQ(from_file, 3);
+  EXPECT_EQ(from_memory, 3);
+}
+
+TEST_F(TokenizerApiTest, EncodingAndDecodingAllocateNothing) {
+  if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
+  ASSERT_EQ(llm_tokenizer_open(path_.c_str(), &tok_, err_, sizeof(err_)), LLM_OK) << err_;
+  std::string story;
+  while (story.size() < 1000) story += "Tom and Lily went to the park. They played. ";
+  story.resize(1000);  // within the 1022 bytes the tokenizer starts with room for
+  std::string longer(5000, 'a');
+  std::vector<int32_t> ids(6000);
+  int needed = 0;
+  auto tokenize_all = [&] {
+    for (const std::string* text : {&story, &story}) {
+      llm_tokenize(tok_, text->data(), text->size(), 1, ids.data(), 6000, &needed);
+    }
+    llm_tokenize(tok_, "Once upon a time", 16, 1, nullptr, 0, &needed);  // size query
+    size_t len = 0;
+    for (int32_t id = 0; id < 512; ++id) llm_token_to_bytes(tok_, 1, id, &len);
+  };
+  long short_texts = -1;
+  long first_long = -1;
+  long long_again = -1;
+  {
+    llmrt_test::CountAllocations counter;
+    tokenize_all();
+    short_texts = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    llm_tokenize(tok_, longer.data(), longer.size(), 1, ids.data(), 6000, &needed);
+    first_long = counter.count();
+  }
+  {
+    llmrt_test::CountAllocations counter;
+    llm_tokenize(tok_, longer.data(), longer.size(), 1, ids.data(), 6000, &needed);
+    tokenize_all();
+    long_again = counter.count();
+  }
+  EXPECT_EQ(short_texts, 0);
+  EXPECT_EQ(first_long, 1);  // the working memory grows once to fit 5002 tokens...
+  EXPECT_EQ(long_again, 0);  // ...and stays
+  // The text is still encoded right after the growth.
+  EXPECT_EQ(tokenize("Once upon a time"), (std::vector<int32_t>{1, 403, 407, 261, 378}));
 }
 
 }  // namespace
