@@ -117,12 +117,16 @@ private:
 
   Value rope(Value x, StringRef name) {
     const RopeScaling &s = config.ropeScaling;
-    return b.create<llm::RopeOp>(
-        loc(name), x.getType(), x, position, b.getI64IntegerAttr(config.headDim),
-        b.getF64FloatAttr(config.ropeTheta),
-        llm::RopeScalingKindAttr::get(b.getContext(), toScalingKind(s.kind)),
-        b.getF64FloatAttr(s.factor), b.getF64FloatAttr(s.lowFreqFactor),
-        b.getF64FloatAttr(s.highFreqFactor), b.getI64IntegerAttr(s.originalMaxPositions));
+    // Without scaling the other parameters mean nothing: leave them at their defaults.
+    auto frequencies =
+        s.kind == RopeScaling::Kind::None
+            ? llm::RopeAttr::get(b.getContext(), config.ropeTheta, llm::RopeScalingKind::none,
+                                 1.0, 1.0, 4.0, 0)
+            : llm::RopeAttr::get(b.getContext(), config.ropeTheta, toScalingKind(s.kind),
+                                 s.factor, s.lowFreqFactor, s.highFreqFactor,
+                                 s.originalMaxPositions);
+    return b.create<llm::RopeOp>(loc(name), x.getType(), x, position,
+                                 b.getI64IntegerAttr(config.headDim), frequencies);
   }
 
   RankedTensorType activation(int64_t columns) {

@@ -21,9 +21,11 @@ struct LlamaToIROptions {
 std::optional<mlir::llm::QuantScheme> quantSchemeOf(DType dtype);
 
 /// Builds a module with one llm.weight per tensor of `weights` and the functions
-///   @prefill(tensor<P x i32>, index) -> tensor<P x vocab x f32>
-///   @decode(tensor<1 x i32>, index)  -> tensor<1 x vocab x f32>
-/// The module carries llm.context_length; ops carry name locations ("layers.3.attention").
+///   @prefill(tensor<P x i32>, index) -> tensor<P x hidden x f32>  final hidden states
+///   @decode(tensor<1 x i32>, index)  -> tensor<1 x vocab x f32>   one token to its logits
+///   @head(tensor<P x hidden x f32>)  -> tensor<P x vocab x f32>   final norm and classifier
+/// (P = options.prefillTokens). The module carries llm.context_length; ops carry name locations
+/// ("layers.3.attention").
 mlir::OwningOpRef<mlir::ModuleOp> buildLlamaModule(mlir::MLIRContext &context,
                                                    const ModelConfig &config,
                                                    const WeightStore &weights,

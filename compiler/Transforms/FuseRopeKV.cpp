@@ -52,9 +52,7 @@ struct FuseRopeKVPass : llmc::impl::LLMFuseRopeKVBase<FuseRopeKVPass> {
         group.getInput(), cast<FlatSymbolRefAttr>(weights[0]),
         cast<FlatSymbolRefAttr>(weights[1]), cast<FlatSymbolRefAttr>(weights[2]),
         attention.getPosition(), attention.getLayerAttr(), attention.getNumHeadsAttr(),
-        attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(), queryRope.getThetaAttr(),
-        queryRope.getScalingAttr(), queryRope.getFactorAttr(), queryRope.getLowFreqFactorAttr(),
-        queryRope.getHighFreqFactorAttr(), queryRope.getOriginalMaxPositionsAttr(),
+        attention.getNumKvHeadsAttr(), attention.getHeadDimAttr(), queryRope.getRopeAttr(),
         /*norm=*/nullptr, /*norm_eps=*/nullptr);
     llmc::copyNormPrologue(group, projection);
     auto cached = b.create<llm::CachedAttentionOp>(

@@ -1,9 +1,10 @@
 //===- WeightStore.h - memory-mapped source tensors and their transforms --===//
 //
 // The weight table every other part of the compiler stands on. Importers add tensors that point
-// into memory-mapped source files; passes record transforms (row permutations today; quantize and
-// repack later); the blob writer reads each tensor, transformed, one at a time. Nothing here
-// copies a whole model, and nothing here knows about MLIR or the layers above.
+// into memory-mapped source files, with the row permutation some formats need (interleaved RoPE
+// pairs); the blob writer reads each tensor one at a time, as float32 or as raw blocks, and
+// quantizes and reorders it into the weight's scheme and layout (the IR's `!llm.qweight` type).
+// Nothing here copies a whole model, and nothing here knows about MLIR or the layers above.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LLMC_COMPILER_WEIGHTS_WEIGHTSTORE_H

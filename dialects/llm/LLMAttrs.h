@@ -16,6 +16,20 @@ int64_t quantBlockSize(QuantScheme scheme);
 int64_t quantBlockBytes(QuantScheme scheme);
 } // namespace mlir::llm
 
+namespace mlir {
+/// Reads a floating-point parameter of an attribute (#llm.rope's) as the double it prints:
+/// MLIR parses integers, strings and attributes as parameters, not plain numbers.
+template <>
+struct FieldParser<llvm::APFloat> {
+  static FailureOr<llvm::APFloat> parse(AsmParser &parser) {
+    double value = 0.0;
+    if (parser.parseFloat(value))
+      return failure();
+    return llvm::APFloat(value);
+  }
+};
+} // namespace mlir
+
 #define GET_ATTRDEF_CLASSES
 #include "dialects/llm/LLMAttrs.h.inc"
 

@@ -9,7 +9,9 @@
 namespace llmc {
 
 /// Discardable attributes of the llm dialect: the importer sets the context length; the
-/// memory plan (llm-plan-memory) sets the others; the emitter reads them all.
+/// memory plan (llm-plan-memory) sets the offsets and the arena size; the emitter reads them all.
+/// The dialect verifies every one it knows and refuses other `llm.*` names (LLMAttrVerifier.cpp):
+/// offsets are non-negative multiples of kArenaAlignment inside the module's arena.
 constexpr llvm::StringLiteral kContextLengthAttr = "llm.context_length"; ///< on the module
 constexpr llvm::StringLiteral kArenaBytesAttr = "llm.arena_bytes";       ///< on the module
 constexpr llvm::StringLiteral kArenaOffsetAttr = "llm.arena_offset";     ///< on an op's result
@@ -18,6 +20,8 @@ constexpr llvm::StringLiteral kScoresOffsetAttr = "llm.scores_offset";   ///< at
 constexpr llvm::StringLiteral kScratchOffsetAttr = "llm.scratch_offset"; ///< quantized inputs
 constexpr llvm::StringLiteral kNormOffsetAttr = "llm.norm_offset";       ///< normalized input
 constexpr llvm::StringLiteral kProductOffsetAttr = "llm.product_offset"; ///< swiglu's up rows
+/// Every offset of the memory plan is a multiple of this (a cache line; the kernels' vectors).
+constexpr int64_t kArenaAlignment = 64;
 /// Thread split of a linear op's output rows, or of an attention's query heads (target tiling
 /// passes): `row_parts` parts of `rows_per_part` rows (heads); for llm.linear_group and
 /// llm.qkv_projection each weight's rows are split alike, `row_parts` counting all parts.

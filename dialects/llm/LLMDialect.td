@@ -17,12 +17,16 @@ def LLM_Dialect : Dialect {
   let description = [{
     Operations for the pieces of a Llama decoder: token embedding, RMSNorm, linear projections,
     rotary position embedding, causal grouped-query attention over a KV cache, SwiGLU and the
-    residual add. A model is a module holding `llm.weight` symbols and functions `@prefill` and
-    `@decode` whose leading tensor dimension is the number of tokens processed per call (the
-    capacity; a call may process fewer).
+    residual add. A model is a module holding `llm.weight` symbols and functions `@prefill`
+    (tokens to final hidden states), `@decode` (one token to its logits) and `@head` (hidden
+    states to logits) whose leading tensor dimension is the number of tokens processed per call
+    (the capacity; a call may process fewer).
   }];
   let useDefaultAttributePrinterParser = 1;
   let useDefaultTypePrinterParser = 1;
+  // The pipeline's decisions are discardable `llm.*` attributes (the context length, the
+  // thread split, the kernels, the memory plan); LLMAttrVerifier.cpp checks each one.
+  let hasOperationAttrVerify = 1;
 }
 
 class LLM_Op<string mnemonic, list<Trait> traits = []>

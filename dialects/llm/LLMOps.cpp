@@ -100,16 +100,17 @@ LogicalResult checkHeads(Operation *op, int64_t heads, int64_t kvHeads, int64_t 
   return success();
 }
 
-/// The rotary attributes shared by llm.rope and llm.qkv_projection.
+/// The rotary parameters of llm.rope and llm.qkv_projection: their head size and #llm.rope.
 template <typename OpT>
 RopeParameters ropeParametersOf(OpT op) {
+  RopeAttr rope = op.getRope();
   return {int64_t(op.getHeadDim()),
-          op.getTheta().convertToDouble(),
-          op.getScaling(),
-          op.getFactor().convertToDouble(),
-          op.getLowFreqFactor().convertToDouble(),
-          op.getHighFreqFactor().convertToDouble(),
-          int64_t(op.getOriginalMaxPositions())};
+          rope.getTheta().convertToDouble(),
+          rope.getScaling(),
+          rope.getFactor().convertToDouble(),
+          rope.getLowFreqFactor().convertToDouble(),
+          rope.getHighFreqFactor().convertToDouble(),
+          rope.getOriginalMaxPositions()};
 }
 
 LogicalResult checkStatic(Operation *op, ArrayRef<Type> types) {

@@ -188,22 +188,15 @@ def LLM_RopeOp : LLM_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
   let description = [{
     Rotates each head of `input` (tokens, heads * head_dim): row `i` is at position
     `position + i`; element `j` pairs with `j + head_dim/2` and turns by
-    `(position + i) * inv_freq[j]`, where `inv_freq[j] = theta^(-2j/head_dim)` rescaled as
-    `scaling` says (`linear`: divided by `factor`; `llama3`: Llama 3.1's smooth interpolation
-    between low and high frequencies around `original_max_positions`).
+    `(position + i) * inv_freq[j]`, the frequencies of `rope` (`#llm.rope`).
 
     ```mlir
-    %q2 = llm.rope %q at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<16x64xf32>
+    %q2 = llm.rope %q at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 1.000000e+04>}
+        : tensor<16x64xf32>
     ```
   }];
   let arguments = (ins LLM_Activation:$input, Index:$position,
-                       I64Attr:$head_dim, F64Attr:$theta,
-                       DefaultValuedAttr<LLM_RopeScalingKindAttr,
-                                         "::mlir::llm::RopeScalingKind::none">:$scaling,
-                       DefaultValuedAttr<F64Attr, "1.0">:$factor,
-                       DefaultValuedAttr<F64Attr, "1.0">:$low_freq_factor,
-                       DefaultValuedAttr<F64Attr, "4.0">:$high_freq_factor,
-                       DefaultValuedAttr<I64Attr, "0">:$original_max_positions);
+                       I64Attr:$head_dim, LLM_RopeAttr:$rope);
   let results = (outs LLM_Activation:$result);
   let assemblyFormat = "$input `at` $position attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -248,25 +241,18 @@ def LLM_QKVProjectionOp : LLM_Op<"qkv_projection",
     the cache write of `llm.attention`: `result` is the rotated query
     `rope(input * query^T)`; `rope(input * key^T)` and `input * value^T` go straight to
     positions `position ..` of KV-cache slot `layer` (read by `llm.cached_attention`), so
-    neither is a tensor. The rotary attributes are those of llm.rope. Optional `norm`
-    prologue as on llm.linear.
+    neither is a tensor. `rope` is llm.rope's. Optional `norm` prologue as on llm.linear.
 
     ```mlir
     %q = llm.qkv_projection %x, @layers.0.q_proj, @layers.0.k_proj, @layers.0.v_proj at %pos
         {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64,
-         theta = 1.0e+04 : f64} : tensor<16x64xf32> -> tensor<16x64xf32>
+         rope = #llm.rope<theta = 1.000000e+04>} : tensor<16x64xf32> -> tensor<16x64xf32>
     ```
   }];
   let arguments = (ins LLM_Activation:$input, FlatSymbolRefAttr:$query, FlatSymbolRefAttr:$key,
                        FlatSymbolRefAttr:$value, Index:$position, I64Attr:$layer,
                        I64Attr:$num_heads, I64Attr:$num_kv_heads, I64Attr:$head_dim,
-                       F64Attr:$theta,
-                       DefaultValuedAttr<LLM_RopeScalingKindAttr,
-                                         "::mlir::llm::RopeScalingKind::none">:$scaling,
-                       DefaultValuedAttr<F64Attr, "1.0">:$factor,
-                       DefaultValuedAttr<F64Attr, "1.0">:$low_freq_factor,
-                       DefaultValuedAttr<F64Attr, "4.0">:$high_freq_factor,
-                       DefaultValuedAttr<I64Attr, "0">:$original_max_positions,
+                       LLM_RopeAttr:$rope,
                        OptionalAttr<FlatSymbolRefAttr>:$norm, OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs LLM_Activation:$result);
   let assemblyFormat = [{

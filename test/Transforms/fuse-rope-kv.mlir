@@ -11,12 +11,12 @@ module attributes {llm.context_length = 32 : i64} {
   // CHECK-LABEL: func.func @layer
   // CHECK-SAME: (%[[X:.+]]: tensor<2x64xf32>, %[[POS:.+]]: index)
   func.func @layer(%x: tensor<2x64xf32>, %pos: index) -> tensor<2x64xf32> {
-    // CHECK-NEXT: %[[Q:.+]] = llm.qkv_projection %[[X]], @q, @k, @v at %[[POS]] norm @norm eps 1.000000e-05 {factor = 8.000000e+00 : f64, head_dim = 8 : i64, layer = 3 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, original_max_positions = 8192 : i64, scaling = #llm<rope_scaling llama3>, theta = 5.000000e+05 : f64} : tensor<2x64xf32> -> tensor<2x64xf32>
+    // CHECK-NEXT: %[[Q:.+]] = llm.qkv_projection %[[X]], @q, @k, @v at %[[POS]] norm @norm eps 1.000000e-05 {head_dim = 8 : i64, layer = 3 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, rope = #llm.rope<theta = 5.000000e+05, scaling = llama3, factor = 8.000000e+00, original_max_positions = 8192>} : tensor<2x64xf32> -> tensor<2x64xf32>
     // CHECK-NEXT: %[[A:.+]] = llm.cached_attention %[[Q]] at %[[POS]] {head_dim = 8 : i64, layer = 3 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64} : tensor<2x64xf32>
     // CHECK-NEXT: return %[[A]]
     %q, %k, %v = llm.linear_group %x, [@q, @k, @v] norm @norm eps 1.0e-05 : tensor<2x64xf32> -> tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32>
-    %qr = llm.rope %q at %pos {head_dim = 8 : i64, theta = 5.0e+05 : f64, scaling = #llm<rope_scaling llama3>, factor = 8.0 : f64, original_max_positions = 8192 : i64} : tensor<2x64xf32>
-    %kr = llm.rope %k at %pos {head_dim = 8 : i64, theta = 5.0e+05 : f64, scaling = #llm<rope_scaling llama3>, factor = 8.0 : f64, original_max_positions = 8192 : i64} : tensor<2x32xf32>
+    %qr = llm.rope %q at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 5.0e+05, scaling = llama3, factor = 8.0, original_max_positions = 8192>} : tensor<2x64xf32>
+    %kr = llm.rope %k at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 5.0e+05, scaling = llama3, factor = 8.0, original_max_positions = 8192>} : tensor<2x32xf32>
     %a = llm.attention %qr, %kr, %v at %pos {layer = 3 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64} : tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32> -> tensor<2x64xf32>
     return %a : tensor<2x64xf32>
   }
@@ -35,12 +35,12 @@ module attributes {llm.context_length = 32 : i64} {
     // CHECK-NOT: qkv_projection
     // CHECK-NOT: cached_attention
     %q, %k, %v = llm.linear_group %x, [@q, @k, @v] : tensor<2x64xf32> -> tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32>
-    %qr = llm.rope %q at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<2x64xf32>
-    %kr = llm.rope %k at %pos {head_dim = 8 : i64, theta = 2.0e+04 : f64} : tensor<2x32xf32>
+    %qr = llm.rope %q at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<2x64xf32>
+    %kr = llm.rope %k at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 2.0e+04>} : tensor<2x32xf32>
     %a = llm.attention %qr, %kr, %v at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64} : tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32> -> tensor<2x64xf32>
     %q2, %k2, %v2 = llm.linear_group %x, [@q, @k, @v] : tensor<2x64xf32> -> tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32>
-    %qr2 = llm.rope %q2 at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<2x64xf32>
-    %kr2 = llm.rope %k2 at %pos {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<2x32xf32>
+    %qr2 = llm.rope %q2 at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<2x64xf32>
+    %kr2 = llm.rope %k2 at %pos {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<2x32xf32>
     %a2 = llm.attention %qr2, %kr2, %v2 at %pos {layer = 1 : i64, num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64} : tensor<2x64xf32>, tensor<2x32xf32>, tensor<2x32xf32> -> tensor<2x64xf32>
     return %a, %a2, %kr2 : tensor<2x64xf32>, tensor<2x64xf32>, tensor<2x32xf32>
   }

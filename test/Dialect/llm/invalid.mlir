@@ -95,7 +95,7 @@ func.func @linear_rows(%x: tensor<4x16xf32>) -> tensor<2x8xf32> {
 // Tests that rope needs an even head_dim.
 func.func @rope_odd(%x: tensor<4x15xf32>, %p: index) -> tensor<4x15xf32> {
   // expected-error @+1 {{head_dim must be positive and even, got 5}}
-  %y = llm.rope %x at %p {head_dim = 5 : i64, theta = 1.0e+04 : f64} : tensor<4x15xf32>
+  %y = llm.rope %x at %p {head_dim = 5 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<4x15xf32>
   return %y : tensor<4x15xf32>
 }
 
@@ -104,7 +104,7 @@ func.func @rope_odd(%x: tensor<4x15xf32>, %p: index) -> tensor<4x15xf32> {
 // Tests that rope rows must hold whole heads.
 func.func @rope_rows(%x: tensor<4x12xf32>, %p: index) -> tensor<4x12xf32> {
   // expected-error @+1 {{row size 12 is not a multiple of head_dim 8}}
-  %y = llm.rope %x at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<4x12xf32>
+  %y = llm.rope %x at %p {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<4x12xf32>
   return %y : tensor<4x12xf32>
 }
 
@@ -113,7 +113,7 @@ func.func @rope_rows(%x: tensor<4x12xf32>, %p: index) -> tensor<4x12xf32> {
 // Tests that llama3 scaling needs its original context length.
 func.func @rope_llama3(%x: tensor<4x16xf32>, %p: index) -> tensor<4x16xf32> {
   // expected-error @+1 {{llama3 scaling needs original_max_positions > 0}}
-  %y = llm.rope %x at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64, scaling = #llm<rope_scaling llama3>, factor = 8.0 : f64} : tensor<4x16xf32>
+  %y = llm.rope %x at %p {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04, scaling = llama3, factor = 8.0>} : tensor<4x16xf32>
   return %y : tensor<4x16xf32>
 }
 
@@ -158,7 +158,7 @@ func.func @kv_rows(%q: tensor<4x32xf32>, %kv: tensor<2x16xf32>, %p: index) -> te
 // Tests that activations must have static shapes.
 func.func @dynamic(%a: tensor<?x16xf32>, %p: index) -> tensor<?x16xf32> {
   // expected-error @+1 {{needs static shapes}}
-  %y = llm.rope %a at %p {head_dim = 8 : i64, theta = 1.0e+04 : f64} : tensor<?x16xf32>
+  %y = llm.rope %a at %p {head_dim = 8 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
 
@@ -222,7 +222,7 @@ llm.weight @q : tensor<16x16xf32>
 llm.weight @kv : tensor<16x16xf32>
 func.func @qkv_shape(%x: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
   // expected-error @+1 {{key @kv has shape [16, 16] but this op needs [8, 16]}}
-  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<2x16xf32> -> tensor<2x16xf32>
   return %q : tensor<2x16xf32>
 }
 
@@ -233,7 +233,7 @@ llm.weight @q : tensor<16x16xf32>
 llm.weight @kv : tensor<8x16xf32>
 func.func @qkv_rope(%x: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
   // expected-error @+1 {{theta must be positive}}
-  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 0.0 : f64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, rope = #llm.rope<theta = 0.0>} : tensor<2x16xf32> -> tensor<2x16xf32>
   return %q : tensor<2x16xf32>
 }
 
@@ -244,4 +244,73 @@ func.func @cached_heads(%q: tensor<2x16xf32>, %pos: index) -> tensor<2x16xf32> {
   // expected-error @+1 {{num_heads 4 is not a multiple of num_kv_heads 3}}
   %a = llm.cached_attention %q at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 3 : i64, head_dim = 4 : i64} : tensor<2x16xf32>
   return %a : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the memory plan's offsets are aligned (the kernels' vectors, a cache line).
+func.func @misaligned(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.arena_offset' must be a non-negative multiple of 64, got 96}}
+  %y = llm.add %x, %x {llm.arena_offset = 96 : i64} : tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that a planned result lies inside the module's arena (2 x 16 floats = 128 bytes).
+module attributes {llm.arena_bytes = 128 : i64} {
+  func.func @past_arena(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+    // expected-error @+1 {{'llm.arena_offset' places 128 bytes at 64, past the arena's 128}}
+    %y = llm.add %x, %x {llm.arena_offset = 64 : i64} : tensor<2x16xf32>
+    return %y : tensor<2x16xf32>
+  }
+}
+
+// -----
+
+// Tests that an op with several results gets one offset per result.
+llm.weight @a : tensor<16x16xf32>
+func.func @offsets(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.arena_offsets' needs one offset per result (2)}}
+  %p:2 = llm.linear_group %x, [@a, @a] {llm.arena_offsets = array<i64: 0>} : tensor<2x16xf32> -> tensor<2x16xf32>, tensor<2x16xf32>
+  return %p#0 : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the thread split comes as a pair.
+llm.weight @w : tensor<16x16xf32>
+func.func @split(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.row_parts' needs 'llm.rows_per_part' beside it}}
+  %y = llm.linear %x, @w {llm.row_parts = 2 : i64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that a linear's kernels name one row kernel per weight.
+llm.weight @g : tensor<16x16xf32>
+llm.weight @u : tensor<16x16xf32>
+func.func @kernels(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.kernels' needs one row kernel per weight (2)}}
+  %y = llm.swiglu_linear %x, @g, @u {llm.kernels = {rows = ["llmk_generic_linear_f32_rows"]}} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the context length belongs on the module.
+func.func @context(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.context_length' belongs on the module}}
+  %y = llm.add %x, %x {llm.context_length = 8 : i64} : tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that a misspelt llm attribute is refused rather than ignored.
+func.func @typo(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{unknown llm dialect attribute 'llm.arena_ofset'}}
+  %y = llm.add %x, %x {llm.arena_ofset = 0 : i64} : tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
 }

@@ -27,10 +27,10 @@ func.func @block(%tokens: tensor<4xi32>, %pos: index) -> tensor<4x16xf32> {
   %q = llm.linear %x, @q_proj : tensor<4x16xf32> -> tensor<4x16xf32>
   // CHECK: %[[K:.+]] = llm.linear %[[X]], @k_proj bias @k_proj.bias : tensor<4x16xf32> -> tensor<4x8xf32>
   %k = llm.linear %x, @k_proj bias @k_proj.bias : tensor<4x16xf32> -> tensor<4x8xf32>
-  // CHECK: %[[QR:.+]] = llm.rope %[[Q]] at %[[POS]] {head_dim = 4 : i64, theta = 1.000000e+04 : f64} : tensor<4x16xf32>
-  %qr = llm.rope %q at %pos {head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<4x16xf32>
-  // CHECK: %[[KR:.+]] = llm.rope %[[K]] at %[[POS]] {factor = 8.000000e+00 : f64, head_dim = 4 : i64, original_max_positions = 64 : i64, scaling = #llm<rope_scaling llama3>, theta = 5.000000e+05 : f64} : tensor<4x8xf32>
-  %kr = llm.rope %k at %pos {head_dim = 4 : i64, theta = 5.0e+05 : f64, scaling = #llm<rope_scaling llama3>, factor = 8.0 : f64, original_max_positions = 64 : i64} : tensor<4x8xf32>
+  // CHECK: %[[QR:.+]] = llm.rope %[[Q]] at %[[POS]] {head_dim = 4 : i64, rope = #llm.rope<theta = 1.000000e+04>} : tensor<4x16xf32>
+  %qr = llm.rope %q at %pos {head_dim = 4 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<4x16xf32>
+  // CHECK: %[[KR:.+]] = llm.rope %[[K]] at %[[POS]] {head_dim = 4 : i64, rope = #llm.rope<theta = 5.000000e+05, scaling = llama3, factor = 8.000000e+00, original_max_positions = 64>} : tensor<4x8xf32>
+  %kr = llm.rope %k at %pos {head_dim = 4 : i64, rope = #llm.rope<theta = 5.0e+05, scaling = llama3, factor = 8.0, original_max_positions = 64>} : tensor<4x8xf32>
   // CHECK: %[[A:.+]] = llm.attention %[[QR]], %[[KR]], %[[K]] at %[[POS]] {head_dim = 4 : i64, layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64} : tensor<4x16xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x16xf32>
   %a = llm.attention %qr, %kr, %k at %pos {layer = 0 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64} : tensor<4x16xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x16xf32>
   // CHECK: %[[S:.+]] = llm.swiglu %[[A]], %[[X]] : tensor<4x16xf32>
@@ -45,8 +45,8 @@ func.func @block(%tokens: tensor<4xi32>, %pos: index) -> tensor<4x16xf32> {
 // CHECK-LABEL: func.func @fused
 // CHECK-SAME: (%[[H:.+]]: tensor<4x16xf32>, %[[POS:.+]]: index)
 func.func @fused(%h: tensor<4x16xf32>, %pos: index) -> (tensor<4x16xf32>, tensor<4x16xf32>, tensor<4x8xf32>) {
-  // CHECK: %[[Q:.+]] = llm.qkv_projection %[[H]], @q_proj, @k_proj, @k_proj at %[[POS]] norm @norm eps 1.000000e-05 {head_dim = 4 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, theta = 1.000000e+04 : f64} : tensor<4x16xf32> -> tensor<4x16xf32>
-  %q = llm.qkv_projection %h, @q_proj, @k_proj, @k_proj at %pos norm @norm eps 1.0e-05 {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, theta = 1.0e+04 : f64} : tensor<4x16xf32> -> tensor<4x16xf32>
+  // CHECK: %[[Q:.+]] = llm.qkv_projection %[[H]], @q_proj, @k_proj, @k_proj at %[[POS]] norm @norm eps 1.000000e-05 {head_dim = 4 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, rope = #llm.rope<theta = 1.000000e+04>} : tensor<4x16xf32> -> tensor<4x16xf32>
+  %q = llm.qkv_projection %h, @q_proj, @k_proj, @k_proj at %pos norm @norm eps 1.0e-05 {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<4x16xf32> -> tensor<4x16xf32>
   // CHECK: %[[A:.+]] = llm.cached_attention %[[Q]] at %[[POS]] {head_dim = 4 : i64, layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64} : tensor<4x16xf32>
   %a = llm.cached_attention %q at %pos {layer = 1 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, head_dim = 4 : i64} : tensor<4x16xf32>
   // CHECK: %[[R:.+]] = llm.linear %[[A]], @q_proj residual %[[H]] : tensor<4x16xf32> -> tensor<4x16xf32>

@@ -67,7 +67,7 @@ module attributes {llm.context_length = 64 : i64} {
     %s = llm.swiglu_linear %x256, @gate, @up : tensor<1x256xf32> -> tensor<1x512xf32>
     // Float weights have their own kernels and stay as they are.
     %c = llm.linear %x, @float : tensor<1x64xf32> -> tensor<1x64xf32>
-    %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, head_dim = 64 : i64, theta = 1.0e+04 : f64} : tensor<1x64xf32> -> tensor<1x512xf32>
+    %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, head_dim = 64 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<1x64xf32> -> tensor<1x512xf32>
     %t = llm.linear %x, @twelve : tensor<1x64xf32> -> tensor<1x12xf32>
     return %logits, %a, %b, %s, %c, %q, %t : tensor<1x256xf32>, tensor<1x128xf32>, tensor<1x30xf32>, tensor<1x512xf32>, tensor<1x64xf32>, tensor<1x512xf32>, tensor<1x12xf32>
   }

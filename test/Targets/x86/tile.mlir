@@ -22,7 +22,7 @@ module attributes {llm.context_length = 64 : i64} {
     // 768 / 16 = 48 -> one head: 8 + 2 + 2 parts.
     // TWO: llm.qkv_projection {{.*}}llm.row_parts = 5 : i64, llm.rows_per_part = 192 : i64
     // EIGHT: llm.qkv_projection {{.*}}llm.row_parts = 12 : i64, llm.rows_per_part = 64 : i64
-    %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, head_dim = 64 : i64, theta = 1.0e+04 : f64} : tensor<1x64xf32> -> tensor<1x512xf32>
+    %q = llm.qkv_projection %x, @q, @kv, @kv at %pos {layer = 0 : i64, num_heads = 8 : i64, num_kv_heads = 2 : i64, head_dim = 64 : i64, rope = #llm.rope<theta = 1.0e+04>} : tensor<1x64xf32> -> tensor<1x512xf32>
     // 8 heads: 2 per part with 2 cores, 1 per part with 8.
     // TWO: llm.cached_attention {{.*}}llm.row_parts = 4 : i64, llm.rows_per_part = 2 : i64
     // EIGHT: llm.cached_attention {{.*}}llm.row_parts = 8 : i64, llm.rows_per_part = 1 : i64

@@ -1,0 +1,145 @@
+//===- LLMAttrVerifier.cpp - checks of the discardable llm.* attributes ---===//
+//
+// The pipeline records its decisions as discardable attributes: the context length (importer),
+// the thread split (a target's tiling pass), the kernels (llm-select-kernels) and the memory
+// plan (llm-plan-memory). The emitter trusts them, so the dialect checks each one wherever it
+// appears, and refuses `llm.*` names it does not know (a misspelt attribute would otherwise be
+// silently ignored).
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/llm/LLMDialect.h"
+#include "dialects/llm/LLMOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::llm;
+
+namespace {
+
+/// An i64 attribute of at least `min`, or an error naming it.
+FailureOr<int64_t> integerAtLeast(Operation *op, NamedAttribute attr, int64_t min) {
+  auto value = dyn_cast<IntegerAttr>(attr.getValue());
+  if (!value || !value.getType().isInteger(64))
+    return op->emitError() << "'" << attr.getName() << "' must be an i64, got "
+                           << attr.getValue();
+  if (value.getInt() < min)
+    return op->emitError() << "'" << attr.getName() << "' must be at least " << min << ", got "
+                           << value.getInt();
+  return value.getInt();
+}
+
+/// The arena size of the module around `op`, if the memory plan has set it.
+std::optional<int64_t> arenaBytesAround(Operation *op) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto bytes = module ? module->getAttrOfType<IntegerAttr>(llmc::kArenaBytesAttr) : nullptr;
+  return bytes ? std::optional<int64_t>(bytes.getInt()) : std::nullopt;
+}
+
+/// An offset of the memory plan: aligned, and with `bytes` behind it inside the arena.
+LogicalResult verifyOffset(Operation *op, StringRef name, int64_t offset, int64_t bytes) {
+  if (offset < 0 || offset % llmc::kArenaAlignment != 0)
+    return op->emitError() << "'" << name << "' must be a non-negative multiple of "
+                           << llmc::kArenaAlignment << ", got " << offset;
+  std::optional<int64_t> arena = arenaBytesAround(op);
+  if (arena && offset + bytes > *arena)
+    return op->emitError() << "'" << name << "' places " << bytes << " bytes at " << offset
+                           << ", past the arena's " << *arena;
+  return success();
+}
+
+/// The bytes of a (tokens, columns) float result.
+int64_t resultBytes(Value result) {
+  auto type = dyn_cast<RankedTensorType>(result.getType());
+  return type && type.hasStaticShape() ? type.getNumElements() * int64_t(sizeof(float)) : 0;
+}
+
+LogicalResult verifyKernelName(Operation *op, StringRef name, Attribute value) {
+  auto kernel = dyn_cast<StringAttr>(value);
+  if (!kernel || !kernel.getValue().starts_with("llmk_"))
+    return op->emitError() << "'" << name << "' must name a kernel (llmk_...), got " << value;
+  return success();
+}
+
+/// llm.kernels on a linear op: norm and quantize (if any), one row kernel per matrix weight,
+/// and an epilogue.
+LogicalResult verifyLinearKernels(Operation *op, Attribute value) {
+  auto linear = dyn_cast<LinearOpInterface>(op);
+  auto kernels = dyn_cast<DictionaryAttr>(value);
+  if (!linear || !kernels)
+    return op->emitError() << "'" << llmc::kKernelsAttr
+                           << "' is a dictionary on the linear ops only";
+  for (NamedAttribute entry : kernels) {
+    StringRef key = entry.getName().getValue();
+    if (key == llmc::kKernelRows) {
+      auto rows = dyn_cast<ArrayAttr>(entry.getValue());
+      if (!rows || rows.size() != linear.getMatrixWeights().size())
+        return op->emitError() << "'" << llmc::kKernelsAttr << "' needs one row kernel per weight ("
+                               << linear.getMatrixWeights().size() << ")";
+      for (Attribute row : rows)
+        if (failed(verifyKernelName(op, llmc::kKernelsAttr, row)))
+          return failure();
+    } else if (key == llmc::kKernelNorm || key == llmc::kKernelQuantize ||
+               key == llmc::kKernelEpilogue) {
+      if (failed(verifyKernelName(op, llmc::kKernelsAttr, entry.getValue())))
+        return failure();
+    } else {
+      return op->emitError() << "'" << llmc::kKernelsAttr << "' has no entry '" << key << "'";
+    }
+  }
+  if (!kernels.get(llmc::kKernelRows))
+    return op->emitError() << "'" << llmc::kKernelsAttr << "' lacks its row kernels";
+  return success();
+}
+
+} // namespace
+
+LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == llmc::kContextLengthAttr || name == llmc::kArenaBytesAttr) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' belongs on the module";
+    FailureOr<int64_t> value = integerAtLeast(op, attr, name == llmc::kContextLengthAttr ? 1 : 0);
+    if (failed(value))
+      return failure();
+    if (name == llmc::kArenaBytesAttr && *value % llmc::kArenaAlignment != 0)
+      return op->emitError() << "'" << name << "' must be a multiple of "
+                             << llmc::kArenaAlignment << ", got " << *value;
+    return success();
+  }
+  if (name == llmc::kArenaOffsetAttr) {
+    FailureOr<int64_t> offset = integerAtLeast(op, attr, 0);
+    if (failed(offset))
+      return failure();
+    if (op->getNumResults() != 1)
+      return op->emitError() << "'" << name << "' is for ops with one result; use '"
+                             << llmc::kArenaOffsetsAttr << "'";
+    return verifyOffset(op, name, *offset, resultBytes(op->getResult(0)));
+  }
+  if (name == llmc::kArenaOffsetsAttr) {
+    auto offsets = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!offsets || offsets.size() != int64_t(op->getNumResults()))
+      return op->emitError() << "'" << name << "' needs one offset per result ("
+                             << op->getNumResults() << ")";
+    for (auto [offset, result] : llvm::zip(offsets.asArrayRef(), op->getResults()))
+      if (failed(verifyOffset(op, name, offset, resultBytes(result))))
+        return failure();
+    return success();
+  }
+  if (name == llmc::kScoresOffsetAttr || name == llmc::kScratchOffsetAttr ||
+      name == llmc::kNormOffsetAttr || name == llmc::kProductOffsetAttr) {
+    FailureOr<int64_t> offset = integerAtLeast(op, attr, 0);
+    return failed(offset) ? failure() : verifyOffset(op, name, *offset, 0);
+  }
+  if (name == llmc::kRowPartsAttr || name == llmc::kRowsPerPartAttr) {
+    StringRef other = name == llmc::kRowPartsAttr ? llmc::kRowsPerPartAttr : llmc::kRowPartsAttr;
+    if (!op->hasAttr(other))
+      return op->emitError() << "'" << name << "' needs '" << other << "' beside it";
+    return integerAtLeast(op, attr, 1);
+  }
+  if (name == llmc::kKernelAttr)
+    return verifyKernelName(op, name, attr.getValue());
+  if (name == llmc::kKernelsAttr)
+    return verifyLinearKernels(op, attr.getValue());
+  return op->emitError() << "unknown llm dialect attribute '" << name << "'";
+}
