@@ -11,6 +11,9 @@
 
 #include "runtime/blob_format.h"
 #include "runtime/llm.h"
+#include "runtime/namespace.h"
+
+LLMRT_NAMESPACE_BEGIN
 
 // ---- errors and memory ------------------------------------------------------------------------
 
@@ -235,5 +238,7 @@ void llmrt_sampler_free(llmrt_sampler* sampler);
 /// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
 /// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_RUNTIME_LLMRT_H

@@ -17,6 +17,8 @@ const char* llm_status_string(llm_status status) {
   return "unknown status";
 }
 
+LLMRT_NAMESPACE_BEGIN
+
 void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) {
   if (err == nullptr || err_len == 0) return;
   va_list args;
@@ -46,3 +48,5 @@ void llmrt_free(void* ptr) {
   void** slot = static_cast<void**>(ptr) - 1;
   std::free(*slot);
 }
+
+LLMRT_NAMESPACE_END
