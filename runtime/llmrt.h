@@ -198,7 +198,8 @@ int llmrt_pool_threads(const llmrt_pool* pool);
 /// when all are done. A NULL pool runs them on the calling thread.
 void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context, int task),
                     void* context);
-/// The number of hardware threads (at least 1): the default for --threads.
+/// The number of hardware threads (at least 1): the default for --threads. In support.cpp, not
+/// threads.cpp: single-threaded targets' folders have no threads.cpp and need no thread library.
 int llmrt_default_threads(void);
 
 /// llmrt_pool_run with a lambda: llmrt_parallel_for(pool, 4, [&](int part) { ... });

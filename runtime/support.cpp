@@ -2,6 +2,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>  // hardware_concurrency only: no thread is started, no thread library
 
 #include "runtime/llmrt.h"
 
@@ -47,6 +48,11 @@ void llmrt_free(void* ptr) {
   if (ptr == nullptr) return;
   void** slot = static_cast<void**>(ptr) - 1;
   std::free(*slot);
+}
+
+int llmrt_default_threads(void) {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
 }
 
 LLMRT_NAMESPACE_END

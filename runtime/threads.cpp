@@ -147,9 +147,4 @@ void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context
   }
 }
 
-int llmrt_default_threads(void) {
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : static_cast<int>(cores);
-}
-
 LLMRT_NAMESPACE_END

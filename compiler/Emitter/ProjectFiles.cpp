@@ -15,8 +15,12 @@ namespace {
 constexpr const char *kLlmcVersion = LLMC_VERSION;
 
 /// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
-/// go to the top. Empty for files this target does not use.
+/// go to the top. Empty for files this target does not use (threads.cpp of single-threaded
+/// targets among them).
 std::string destinationOf(llvm::StringRef source, const TargetDescription &target) {
+  // The thread pool, and with it the need for a thread library, only where kernels use it.
+  if (source == "runtime/threads.cpp" && !target.threaded)
+    return "";
   if (source.starts_with("runtime/"))
     return source.str();
   for (const std::string &file : target.kernelFiles)
@@ -42,15 +46,16 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
      << "if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR AND NOT CMAKE_BUILD_TYPE)\n"
      << "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)\n"
      << "endif()\n\n"
-     << "find_package(Threads REQUIRED)\n\n"
+     << (options.targetInfo->threaded ? "find_package(Threads REQUIRED)\n\n" : "")
      << "add_library(" << library << " STATIC\n";
   for (const std::string &source : sources)
     if (llvm::StringRef(source).ends_with(".cpp") && source != "runtime/llm_run.cpp")
       os << "  " << source << "\n";
   os << ")\n"
      << "target_include_directories(" << library << " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
-     << "target_compile_features(" << library << " PUBLIC cxx_std_17)\n"
-     << "target_link_libraries(" << library << " PUBLIC Threads::Threads)\n";
+     << "target_compile_features(" << library << " PUBLIC cxx_std_17)\n";
+  if (options.targetInfo->threaded)
+    os << "target_link_libraries(" << library << " PUBLIC Threads::Threads)\n";
   // The runtime's and kernels' C++ names go into a namespace of this API's own, so that
   // another model compiled with another prefix links into the same program.
   std::string internalNamespace;
