@@ -9,6 +9,8 @@
 #include "runtime/llmrt.h"
 #include "runtime/quant_format.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 bool host_is_little_endian() {
@@ -373,3 +375,5 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
   *out_data = blob->data + blob->header->data_offset + e->offset;
   return LLM_OK;
 }
+
+LLMRT_NAMESPACE_END

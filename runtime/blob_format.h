@@ -19,6 +19,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include "runtime/namespace.h"
+
+LLMRT_NAMESPACE_BEGIN
 
 static const char LLMRT_BLOB_MAGIC[8] = {'L', 'L', 'M', 'C', 'W', 'G', 'T', '\0'};
 static const uint32_t LLMRT_BLOB_VERSION = 1;
@@ -148,5 +151,7 @@ static inline uint64_t llmrt_hash64(const void* data, size_t n) {
   llmrt_hasher_update(&hs, data, n);
   return llmrt_hasher_final(&hs);
 }
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_RUNTIME_BLOB_FORMAT_H

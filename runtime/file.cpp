@@ -15,6 +15,8 @@
 #define LLMRT_HAVE_MMAP 0
 #endif
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 #if LLMRT_HAVE_MMAP
@@ -138,3 +140,5 @@ void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage stor
       break;
   }
 }
+
+LLMRT_NAMESPACE_END

@@ -11,8 +11,8 @@
  *   llm_prefill(m, prompt, n_prompt, NULL);
  *   const float* logits = llm_logits(m);   // (vocab_size) for the last token
  */
-#ifndef LLMC_RUNTIME_LLM_H
-#define LLMC_RUNTIME_LLM_H
+#ifndef LLM_RUNTIME_LLM_H
+#define LLM_RUNTIME_LLM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -171,4 +171,4 @@ const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_toke
 }
 #endif
 
-#endif /* LLMC_RUNTIME_LLM_H */
+#endif /* LLM_RUNTIME_LLM_H */

@@ -1,4 +1,4 @@
-// llm_run.cpp - llm-run, the command-line driver built in every out/ folder with its model.
+// The command-line driver llm-run, built in every out/ folder with its model.
 //
 //   llm-run --prompt "Once upon a time" --steps 64 --temperature 0
 //

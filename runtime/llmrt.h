@@ -11,6 +11,9 @@
 
 #include "runtime/blob_format.h"
 #include "runtime/llm.h"
+#include "runtime/namespace.h"
+
+LLMRT_NAMESPACE_BEGIN
 
 // ---- errors and memory ------------------------------------------------------------------------
 
@@ -195,7 +198,8 @@ int llmrt_pool_threads(const llmrt_pool* pool);
 /// when all are done. A NULL pool runs them on the calling thread.
 void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context, int task),
                     void* context);
-/// The number of hardware threads (at least 1): the default for --threads.
+/// The number of hardware threads (at least 1): the default for --threads. In support.cpp, not
+/// threads.cpp: single-threaded targets' folders have no threads.cpp and need no thread library.
 int llmrt_default_threads(void);
 
 /// llmrt_pool_run with a lambda: llmrt_parallel_for(pool, 4, [&](int part) { ... });
@@ -235,5 +239,7 @@ void llmrt_sampler_free(llmrt_sampler* sampler);
 /// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
 /// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_RUNTIME_LLMRT_H

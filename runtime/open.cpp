@@ -4,6 +4,8 @@
 
 #include "runtime/llmrt.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 const char k_who[] = "llm_open_with_options";
@@ -109,3 +111,5 @@ void llmrt_model_memory_free(llmrt_model_memory* memory) {
   if (memory->kv_cache_owned) llmrt_free(memory->kv_cache);
   std::memset(memory, 0, sizeof(*memory));
 }
+
+LLMRT_NAMESPACE_END

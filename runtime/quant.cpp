@@ -17,6 +17,8 @@
 #include <cmath>
 #include <cstring>
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 /// a * b rounded to float32 on its own. Compilers may fuse `a * b + c` into one fused multiply-add
@@ -375,3 +377,5 @@ void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t
     case LLMRT_Q6_K: llmrt_dequantize_row_q6_k(blocks, k, out); return;
   }
 }
+
+LLMRT_NAMESPACE_END

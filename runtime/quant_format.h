@@ -25,6 +25,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include "runtime/namespace.h"
+
+LLMRT_NAMESPACE_BEGIN
 
 typedef uint16_t llmrt_fp16;  // the bits of an IEEE 754 binary16
 /// The bits of a bfloat16 (the high half of a float32). A struct, not a typedef of uint16_t, so
@@ -312,5 +315,7 @@ void llmrt_quantize_row(llmrt_quant_scheme scheme, const float* x /* (k) */, int
                         void* out /* llmrt_quant_row_bytes(scheme, k) bytes */);
 void llmrt_dequantize_row(llmrt_quant_scheme scheme, const void* blocks, int64_t k,
                           float* out /* (k) */);
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_RUNTIME_QUANT_FORMAT_H

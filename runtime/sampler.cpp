@@ -6,6 +6,8 @@
 
 #include "runtime/llmrt.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // splitmix64: spreads any seed, 0 included, over the 64-bit state.
@@ -139,3 +141,5 @@ int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits) {
   if (p->top_p >= 1.0f || n == 1) return sample_mult(sampler->probs, n, coin);
   return sample_topp(sampler->probs, n, p->top_p, sampler->indices, coin);
 }
+
+LLMRT_NAMESPACE_END

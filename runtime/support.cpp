@@ -2,6 +2,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>  // hardware_concurrency only: no thread is started, no thread library
 
 #include "runtime/llmrt.h"
 
@@ -16,6 +17,8 @@ const char* llm_status_string(llm_status status) {
   }
   return "unknown status";
 }
+
+LLMRT_NAMESPACE_BEGIN
 
 void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) {
   if (err == nullptr || err_len == 0) return;
@@ -46,3 +49,10 @@ void llmrt_free(void* ptr) {
   void** slot = static_cast<void**>(ptr) - 1;
   std::free(*slot);
 }
+
+int llmrt_default_threads(void) {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+LLMRT_NAMESPACE_END

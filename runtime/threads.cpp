@@ -19,6 +19,8 @@
 #include <immintrin.h>  // _mm_pause (SSE2, every x86-64)
 #endif
 
+LLMRT_NAMESPACE_BEGIN
+
 struct llmrt_pool {
   std::vector<std::thread> workers;
   std::mutex mutex;
@@ -145,7 +147,4 @@ void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context
   }
 }
 
-int llmrt_default_threads(void) {
-  unsigned cores = std::thread::hardware_concurrency();
-  return cores == 0 ? 1 : static_cast<int>(cores);
-}
+LLMRT_NAMESPACE_END

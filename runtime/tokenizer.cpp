@@ -6,6 +6,8 @@
 
 #include "runtime/llmrt.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // Every byte value once, so a byte token can decode to a pointer that outlives the call.
@@ -277,3 +279,5 @@ const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t pre
   *out_len = len;
   return piece;
 }
+
+LLMRT_NAMESPACE_END

@@ -7,6 +7,8 @@
 
 #include "runtime/llmrt.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 struct Encoder {
@@ -121,3 +123,5 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
   }
   return status;
 }
+
+LLMRT_NAMESPACE_END

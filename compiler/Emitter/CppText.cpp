@@ -1,6 +1,8 @@
 //===- CppText.cpp - spelling names and numbers in generated C++ ---------===//
 #include "compiler/Emitter/CppText.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -43,5 +45,45 @@ template <typename T> std::string shortestDecimal(T value, int maxDigits) {
 std::string formatFloat(float value) { return shortestDecimal(value, 9) + "f"; }
 
 std::string formatDouble(double value) { return shortestDecimal(value, 17); }
+
+static bool isIdentifierChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
+
+bool isValidApiPrefix(llvm::StringRef prefix, std::string &why) {
+  if (prefix.empty() || !std::isalpha(static_cast<unsigned char>(prefix[0])) ||
+      !llvm::all_of(prefix, isIdentifierChar))
+    why = "must be a C identifier that starts with a letter";
+  else if (prefix.size() > 32)
+    why = "must be at most 32 characters";
+  else if (prefix.contains("__") || prefix.ends_with("_"))
+    why = "must not contain \"__\" or end in '_'";
+  else if (prefix.equals_insensitive("llmrt") || prefix.equals_insensitive("llmk"))
+    why = "is reserved: the runtime and the kernels name their own functions llmrt_* and llmk_*";
+  else
+    return true;
+  return false;
+}
+
+std::string withApiPrefix(llvm::StringRef text, llvm::StringRef prefix) {
+  if (prefix == "llm")
+    return text.str();
+  std::string upper = prefix.upper();
+  std::string result;
+  result.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    bool starts = i == 0 || !isIdentifierChar(text[i - 1]);
+    if (starts && text.substr(i).starts_with("llm_")) {
+      result += prefix;
+      i += 3;
+    } else if (starts && text.substr(i).starts_with("LLM_")) {
+      result += upper;
+      i += 3;
+    } else {
+      result += text[i++];
+    }
+  }
+  return result;
+}
 
 } // namespace llmc

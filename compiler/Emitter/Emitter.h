@@ -25,6 +25,11 @@ struct EmitOptions {
   const TargetDescription *targetInfo = nullptr; ///< the registry's entry for `target`
   std::string quant = "f32";     ///< the scheme asked for, for the manifest
   bool showProgress = false;     ///< progress lines on stderr while writing weights
+  /// What the C API's names start with (--api-prefix): llm_open / LLM_OK / llm_model for "llm",
+  /// a_open / A_OK / a_model for "a". Any other than "llm" also puts the runtime's and kernels'
+  /// C++ names in a namespace of their own (runtime/namespace.h), so that folders compiled with
+  /// different prefixes link into one program.
+  std::string apiPrefix = "llm";
 };
 
 /// What the one-line summary and the manifest report.

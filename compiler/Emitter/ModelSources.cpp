@@ -140,9 +140,7 @@ private:
 
   void writePrologue() {
     int64_t arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
-    os << "// model.cpp - " << options.modelName << " compiled by llmc for the "
-       << options.target << " target.\n"
-       << "//\n"
+    os << "//\n"
        << "// The model's graph as straight-line kernel calls on static shapes. Activations live\n"
        << "// in one arena whose layout the compiler planned; nothing is allocated per token.\n"
        << "// Generated file: recompile the model instead of editing it.\n"
@@ -428,7 +426,9 @@ private:
   void writeApi() {
     os << R"cpp(}  // namespace
 
+LLMRT_NAMESPACE_BEGIN  // runtime/namespace.h: where llmrt.h declares it
 void* llmrt_model_sampler_scratch(llm_model* m) { return m->memory.arena + kSamplerOffset; }
+LLMRT_NAMESPACE_END
 
 extern "C" {
 
@@ -580,23 +580,27 @@ std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCac
   int64_t vocab = vocabSizeOf(module);
   int64_t context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr).getInt();
   ApiMemory memory(module, kv);
+  // Written with the C API's names as llm_*, which withApiPrefix respells; the model's name is
+  // added as it is.
+  auto api = [&](const std::string &text) { return withApiPrefix(text, options.apiPrefix); };
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "/* model.h - the C API of " << options.modelName << ", compiled by llmc for the "
      << options.target << " target.\n"
-     << " * The functions are declared in runtime/llm.h; this header adds the model's sizes. */\n"
-     << "#ifndef LLM_MODEL_H\n#define LLM_MODEL_H\n\n"
-     << "#include \"runtime/llm.h\"\n\n"
-     << "#define LLM_MODEL_NAME \"" << options.modelName << "\"\n"
-     << "#define LLM_MODEL_TARGET \"" << options.target << "\"\n"
-     << "#define LLM_MODEL_VOCAB_SIZE " << vocab << "\n"
-     << "#define LLM_MODEL_CONTEXT_LENGTH " << context << "\n\n"
-     << "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n"
-     << " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n"
-     << "#define LLM_MODEL_ARENA_BYTES " << memory.arenaBytes << "\n"
-     << "#define LLM_MODEL_KV_CACHE_BYTES " << memory.kvCacheBytes << "\n"
-     << "#define LLM_MODEL_ALIGNMENT 64\n\n"
-     << "#endif /* LLM_MODEL_H */\n";
+     << api(" * The functions are declared in runtime/llm.h; this header adds the model's sizes. "
+            "*/\n"
+            "#ifndef LLM_MODEL_H\n#define LLM_MODEL_H\n\n"
+            "#include \"runtime/llm.h\"\n\n"
+            "#define LLM_MODEL_NAME ")
+     << "\"" << options.modelName << "\"\n"
+     << api("#define LLM_MODEL_TARGET \"" + options.target + "\"\n" +
+            "#define LLM_MODEL_VOCAB_SIZE " + std::to_string(vocab) + "\n" +
+            "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n\n" +
+            "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n" +
+            " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n" +
+            "#define LLM_MODEL_ARENA_BYTES " + std::to_string(memory.arenaBytes) + "\n" +
+            "#define LLM_MODEL_KV_CACHE_BYTES " + std::to_string(memory.kvCacheBytes) + "\n" +
+            "#define LLM_MODEL_ALIGNMENT 64\n\n" + "#endif /* LLM_MODEL_H */\n");
   return text;
 }
 
@@ -617,10 +621,13 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
   FailureOr<KVCacheLayout> kv = planKVCache(module);
   if (failed(kv))
     return failedEmit();
-  std::string source;
-  llvm::raw_string_ostream os(source);
+  std::string code;
+  llvm::raw_string_ostream os(code);
   if (failed(ModelCppWriter(module, options, *kv, os).write()))
     return failedEmit();
+  // The code names the C API as llm_*; the title is the one line that holds the model's name.
+  std::string source = "// model.cpp - " + options.modelName + " compiled by llmc for the " +
+                       options.target + " target.\n" + withApiPrefix(code, options.apiPrefix);
   summary.arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
   summary.kvCacheBytes = 2 * kv->totalFloats * sizeof(float);
 

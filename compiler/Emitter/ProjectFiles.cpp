@@ -1,4 +1,5 @@
 //===- ProjectFiles.cpp - CMakeLists.txt, sources, manifest.json ---------===//
+#include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/EmbeddedSources.h"
 #include "compiler/Emitter/Emitter.h"
 
@@ -14,8 +15,12 @@ namespace {
 constexpr const char *kLlmcVersion = LLMC_VERSION;
 
 /// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
-/// go to the top. Empty for files this target does not use.
+/// go to the top. Empty for files this target does not use (threads.cpp of single-threaded
+/// targets among them).
 std::string destinationOf(llvm::StringRef source, const TargetDescription &target) {
+  // The thread pool, and with it the need for a thread library, only where kernels use it.
+  if (source == "runtime/threads.cpp" && !target.threaded)
+    return "";
   if (source.starts_with("runtime/"))
     return source.str();
   for (const std::string &file : target.kernelFiles)
@@ -25,28 +30,41 @@ std::string destinationOf(llvm::StringRef source, const TargetDescription &targe
 }
 
 std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources) {
+  const std::string library = options.apiPrefix + "_model", run = options.apiPrefix + "-run";
   std::string text;
   llvm::raw_string_ostream os(text);
   os << "# " << options.modelName << " compiled by llmc " << kLlmcVersion << " for the "
      << options.target << " target.\n"
      << "#\n"
-     << "# Standalone:          cmake -S . -B build && cmake --build build && build/llm-run\n"
-     << "# In a larger project: add_subdirectory(path/to/this/folder) and link `llm_model`;\n"
+     << "# Standalone:          cmake -S . -B build && cmake --build build && build/" << run
+     << "\n"
+     << "# In a larger project: add_subdirectory(path/to/this/folder) and link `" << library
+     << "`;\n"
      << "#                      model.h is the C API.\n"
      << "cmake_minimum_required(VERSION 3.16)\n"
-     << "project(llm_model LANGUAGES CXX)\n\n"
+     << "project(" << library << " LANGUAGES CXX)\n\n"
      << "if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR AND NOT CMAKE_BUILD_TYPE)\n"
      << "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)\n"
      << "endif()\n\n"
-     << "find_package(Threads REQUIRED)\n\n"
-     << "add_library(llm_model STATIC\n";
+     << (options.targetInfo->threaded ? "find_package(Threads REQUIRED)\n\n" : "")
+     << "add_library(" << library << " STATIC\n";
   for (const std::string &source : sources)
     if (llvm::StringRef(source).ends_with(".cpp") && source != "runtime/llm_run.cpp")
       os << "  " << source << "\n";
   os << ")\n"
-     << "target_include_directories(llm_model PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
-     << "target_compile_features(llm_model PUBLIC cxx_std_17)\n"
-     << "target_link_libraries(llm_model PUBLIC Threads::Threads)\n";
+     << "target_include_directories(" << library << " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
+     << "target_compile_features(" << library << " PUBLIC cxx_std_17)\n";
+  if (options.targetInfo->threaded)
+    os << "target_link_libraries(" << library << " PUBLIC Threads::Threads)\n";
+  // The runtime's and kernels' C++ names go into a namespace of this API's own, so that
+  // another model compiled with another prefix links into the same program.
+  std::string internalNamespace;
+  if (options.apiPrefix != "llm") {
+    internalNamespace = "LLMRT_NAMESPACE=llmc_" + options.apiPrefix;
+    os << "# The runtime's and kernels' C++ names live in namespace llmc_" << options.apiPrefix
+       << " (runtime/namespace.h).\n"
+       << "target_compile_definitions(" << library << " PRIVATE " << internalNamespace << ")\n";
+  }
   const TargetDescription &target = *options.targetInfo;
   if (!target.compileFlags.empty()) {
     os << "# The " << target.name << " microkernels need these instruction sets.\n"
@@ -59,10 +77,12 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
        << "\")\nendif()\n";
   }
   os << "\n"
-     << "add_executable(llm-run runtime/llm_run.cpp)\n"
-     << "target_link_libraries(llm-run PRIVATE llm_model)\n"
-     << "# llm-run finds weights.bin and tokenizer.bin here unless --weights/--tokenizer say.\n"
-     << "target_compile_definitions(llm-run PRIVATE LLM_MODEL_DIR=\"${CMAKE_CURRENT_SOURCE_DIR}\")\n";
+     << "add_executable(" << run << " runtime/llm_run.cpp)\n"
+     << "target_link_libraries(" << run << " PRIVATE " << library << ")\n"
+     << "# " << run << " finds weights.bin and tokenizer.bin here unless --weights/--tokenizer say.\n"
+     << "target_compile_definitions(" << run << " PRIVATE "
+     << withApiPrefix("LLM_MODEL_DIR", options.apiPrefix) << "=\"${CMAKE_CURRENT_SOURCE_DIR}\""
+     << (internalNamespace.empty() ? "" : " " + internalNamespace) << ")\n";
   return text;
 }
 
@@ -120,7 +140,9 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
     if (std::error_code ec =
             llvm::sys::fs::create_directories(llvm::sys::path::parent_path(path)))
       return llvm::createStringError(ec, path + ": " + ec.message());
-    if (llvm::Error error = writeFile(path, kEmbeddedFiles[i].contents))
+    // The sources name the C API as llm_*; the folder's own prefix replaces it.
+    if (llvm::Error error =
+            writeFile(path, withApiPrefix(kEmbeddedFiles[i].contents, options.apiPrefix)))
       return error;
     copied.push_back(destination);
   }

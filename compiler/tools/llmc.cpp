@@ -1,12 +1,14 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
+//                [--api-prefix NAME]
 //   llmc inspect MODEL [--quant q8_0,q4_0]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
 // through a staging folder, so a failure leaves no OUT/ behind.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/OutputFolder.h"
 #include "compiler/Importer/Importer.h"
@@ -87,6 +89,13 @@ cl::list<std::string> quantOverrides(
              "'output' and 'embed' name the output projection and the token embedding)"),
     cl::value_desc("pattern=scheme"), cl::sub(compileCommand));
 
+cl::opt<std::string> apiPrefix(
+    "api-prefix",
+    cl::desc("What the generated C API's names start with: NAME_open, NAME_model, NAME_OK, "
+             "target NAME_model (default: llm). Folders compiled with different prefixes link "
+             "into one program"),
+    cl::value_desc("NAME"), cl::init("llm"), cl::sub(compileCommand));
+
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
 constexpr int64_t kDefaultContextCap = 4096;
@@ -161,6 +170,8 @@ int compile() {
     return fail("--prefill-tokens must be positive");
   if (contextLength < 0)
     return fail("--context must be positive");
+  if (std::string why; !llmc::isValidApiPrefix(apiPrefix, why))
+    return fail("--api-prefix '" + apiPrefix + "' " + why);
 
   // Check the destination before the expensive work, so a bad -o fails at once.
   std::optional<llmc::OutputFolder> output;
@@ -229,6 +240,7 @@ int compile() {
   emitOptions.targetInfo = &backend->getDescription();
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
+  emitOptions.apiPrefix = apiPrefix;
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))

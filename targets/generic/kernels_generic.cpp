@@ -8,6 +8,8 @@
 
 #include "runtime/quant_format.h"  // llmrt_fp16_to_fp32, llmrt_bf16_to_fp32
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // Float weights stored as float32, binary16 or bfloat16 (widened exactly as they are read, so an
@@ -189,3 +191,5 @@ void llmk_generic_add_f32(const float* a /* (count) */, const float* b /* (count
 #include "kernels_abi_defaults.h"
 #include "kernels_generic.def"
 #include "kernels_abi_undef.h"
+
+LLMRT_NAMESPACE_END

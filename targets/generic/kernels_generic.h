@@ -16,6 +16,9 @@
 #include <cstdint>
 
 #include "kernels_abi.h"  // targets/common: the signatures
+#include "runtime/namespace.h"  // LLMRT_NAMESPACE_BEGIN, _END
+
+LLMRT_NAMESPACE_BEGIN
 
 // Every kernel of the table (kernels_generic.def) with its ABI signature (kernels_abi.h):
 // llmk_generic_quantize_<format>, llmk_generic_linear_<storage>_rows, llmk_generic_<op>_f32,
@@ -43,5 +46,7 @@ enum llmrt_quant_scheme : uint32_t;  // runtime/quant_format.h
 
 /// Bytes of the quantized activations of n rows of k for a linear with `weight_scheme` weights.
 size_t llmk_generic_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, int n, int k);
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_TARGETS_GENERIC_KERNELS_GENERIC_H

@@ -12,6 +12,8 @@
 #include "kernels_generic.h"  // beside this file, here and in out/
 #include "runtime/quant_format.h"
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // Each *_row_dot returns the dot product of one quantized weight row with one quantized
@@ -252,3 +254,5 @@ size_t llmk_generic_activation_scratch_bytes(llmrt_quant_scheme weight_scheme, i
 #include "kernels_abi_defaults.h"
 #include "kernels_generic.def"
 #include "kernels_abi_undef.h"
+
+LLMRT_NAMESPACE_END

@@ -34,6 +34,8 @@
 #include <cstdint>
 #include <cstring>
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -877,3 +879,5 @@ void llmk_avx2_attend_f32(const float* q, int n, int pos0, int n_heads, int n_kv
   attend_rows<AttendF32>(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache,
                          head_begin, head_end, out);
 }
+
+LLMRT_NAMESPACE_END

@@ -42,6 +42,8 @@
 #include <cstdint>
 #include <cstring>
 
+LLMRT_NAMESPACE_BEGIN
+
 namespace {
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -976,3 +978,5 @@ void llmk_avx512_attend_f32(const float* q, int n, int pos0, int n_heads, int n_
   attend_rows<AttendF32>(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache,
                          head_begin, head_end, out);
 }
+
+LLMRT_NAMESPACE_END

@@ -18,6 +18,9 @@
 #define LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
 
 #include "kernels_abi.h"  // targets/common: the signatures
+#include "runtime/namespace.h"  // LLMRT_NAMESPACE_BEGIN, _END
+
+LLMRT_NAMESPACE_BEGIN
 
 // Every kernel of the table (kernels_x86_avx512.def) with its ABI signature (kernels_abi.h).
 #include "kernels_abi_declare.h"
@@ -27,5 +30,7 @@
 /// out[i] = e^x[i] within 2e-7 relative wherever e^x is a normal float; overflows to +inf,
 /// underflows through subnormals to 0, NaN stays NaN (a polynomial; also softmax's exp).
 void llmk_avx512_exp_f32(const float* x /* (count) */, int count, float* out /* (count) */);
+
+LLMRT_NAMESPACE_END
 
 #endif  // LLMC_TARGETS_X86_KERNELS_X86_AVX512_H
