@@ -125,36 +125,45 @@ struct llmrt_block_q8_K {
 };
 static_assert(sizeof(llmrt_block_q8_K) == 292, "q8_K block layout");
 
-/// Weight quantization schemes. The values are llmc's own; llmrt_quant_ggml_type maps to GGUF.
+/// Weight quantization schemes (quant_schemes.def, in its order). The values are llmc's own;
+/// llmrt_quant_ggml_type maps to GGUF.
 enum llmrt_quant_scheme : uint32_t {
-  LLMRT_Q8_0 = 0,
-  LLMRT_Q4_0 = 1,
-  LLMRT_Q4_1 = 2,
-  LLMRT_Q4_K = 3,
-  LLMRT_Q6_K = 4,
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) LLMRT_##NAME,
+#include "runtime/quant_schemes.def"
 };
-static const int LLMRT_QUANT_SCHEME_COUNT = 5;
+static const int LLMRT_QUANT_SCHEME_COUNT = 0
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) +1
+#include "runtime/quant_schemes.def"
+    ;
 
 /// Weights per block: 32 or 256; 0 for an unknown scheme.
-static inline int64_t llmrt_quant_block_size(llmrt_quant_scheme s) {
+constexpr int64_t llmrt_quant_block_size(llmrt_quant_scheme s) {
   switch (s) {
-    case LLMRT_Q8_0: case LLMRT_Q4_0: case LLMRT_Q4_1: return LLMRT_QK;
-    case LLMRT_Q4_K: case LLMRT_Q6_K: return LLMRT_QK_K;
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) \
+  case LLMRT_##NAME:                                                      \
+    return values;
+#include "runtime/quant_schemes.def"
   }
   return 0;
 }
 
 /// Bytes per block; 0 for an unknown scheme.
-static inline int64_t llmrt_quant_block_bytes(llmrt_quant_scheme s) {
+constexpr int64_t llmrt_quant_block_bytes(llmrt_quant_scheme s) {
   switch (s) {
-    case LLMRT_Q8_0: return sizeof(llmrt_block_q8_0);
-    case LLMRT_Q4_0: return sizeof(llmrt_block_q4_0);
-    case LLMRT_Q4_1: return sizeof(llmrt_block_q4_1);
-    case LLMRT_Q4_K: return sizeof(llmrt_block_q4_K);
-    case LLMRT_Q6_K: return sizeof(llmrt_block_q6_K);
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) \
+  case LLMRT_##NAME:                                                      \
+    return bytes;
+#include "runtime/quant_schemes.def"
   }
   return 0;
 }
+
+// The table's sizes are the block structs' (which spell the layouts' fields).
+static_assert(llmrt_quant_block_bytes(LLMRT_Q8_0) == sizeof(llmrt_block_q8_0), "q8_0 block");
+static_assert(llmrt_quant_block_bytes(LLMRT_Q4_0) == sizeof(llmrt_block_q4_0), "q4_0 block");
+static_assert(llmrt_quant_block_bytes(LLMRT_Q4_1) == sizeof(llmrt_block_q4_1), "q4_1 block");
+static_assert(llmrt_quant_block_bytes(LLMRT_Q4_K) == sizeof(llmrt_block_q4_K), "q4_K block");
+static_assert(llmrt_quant_block_bytes(LLMRT_Q6_K) == sizeof(llmrt_block_q6_K), "q6_K block");
 
 /// Bytes of one row of k weights: whole blocks, the last one zero-padded when k is not a
 /// multiple of the block size. -1 when k is negative or the scheme is unknown.
@@ -167,11 +176,10 @@ static inline int64_t llmrt_quant_row_bytes(llmrt_quant_scheme s, int64_t k) {
 /// "q8_0", "q4_0", "q4_1", "q4_k", "q6_k" (the spelling of llmc's --quant option).
 static inline const char* llmrt_quant_scheme_name(llmrt_quant_scheme s) {
   switch (s) {
-    case LLMRT_Q8_0: return "q8_0";
-    case LLMRT_Q4_0: return "q4_0";
-    case LLMRT_Q4_1: return "q4_1";
-    case LLMRT_Q4_K: return "q4_k";
-    case LLMRT_Q6_K: return "q6_k";
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) \
+  case LLMRT_##NAME:                                                      \
+    return #name;
+#include "runtime/quant_schemes.def"
   }
   return "unknown";
 }
@@ -197,11 +205,10 @@ static inline bool llmrt_quant_scheme_from_name(const char* name, llmrt_quant_sc
 /// The GGML/GGUF tensor type id of the same layout (GGML_TYPE_Q8_0 = 8, ...), for GGUF import.
 static inline uint32_t llmrt_quant_ggml_type(llmrt_quant_scheme s) {
   switch (s) {
-    case LLMRT_Q8_0: return 8;
-    case LLMRT_Q4_0: return 2;
-    case LLMRT_Q4_1: return 3;
-    case LLMRT_Q4_K: return 12;
-    case LLMRT_Q6_K: return 14;
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml) \
+  case LLMRT_##NAME:                                                      \
+    return ggml;
+#include "runtime/quant_schemes.def"
   }
   return 0xffffffffu;
 }

@@ -37,10 +37,9 @@ struct llmrt_pool {
 
 namespace {
 
-// Pause-spins this many times (about 30 us on a Zen 5, 26 ns each) before yielding: the gap
-// between two linears of a decode step is a few microseconds. A yield is a system call, so
-// waking on it took longer: 2-thread TinyLlama q4_0 decode on Zen 5, 10 alternating runs,
-// median 67.8 against 66.9 tok/s (median of the pairs' ratios 1.025).
+// Pause-spins this many times (some tens of microseconds) before yielding: the gap between two
+// linears of a decode step is a few microseconds, and a yield is a system call, so waking on it
+// takes longer (docs/targets.md).
 constexpr int kPauseIterations = 1024;
 // Then spins with yields this many times before sleeping.
 constexpr int kSpinIterations = 20000;

@@ -1,6 +1,7 @@
 # Writes OUTPUT: a C++ file holding the runtime and kernel sources as raw string literals.
 #   cmake -DROOT=<repo> -DOUTPUT=<file.cpp> -P EmbedSources.cmake
-file(GLOB runtime_files RELATIVE ${ROOT} ${ROOT}/runtime/*.h ${ROOT}/runtime/*.cpp)
+file(GLOB runtime_files RELATIVE ${ROOT} ${ROOT}/runtime/*.h ${ROOT}/runtime/*.cpp
+     ${ROOT}/runtime/*.def)
 file(GLOB kernel_files RELATIVE ${ROOT} ${ROOT}/targets/*/kernels_*.h ${ROOT}/targets/*/kernels_*.cpp
      ${ROOT}/targets/*/kernels_*.def)
 set(files ${runtime_files} ${kernel_files})

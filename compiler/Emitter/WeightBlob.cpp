@@ -33,38 +33,12 @@ void writePadding(llvm::raw_fd_ostream &os, uint64_t bytes) {
   os.write(zeros, bytes);
 }
 
-llmrt_quant_scheme runtimeScheme(llm::QuantScheme scheme) {
-  switch (scheme) {
-  case llm::QuantScheme::q8_0:
-    return LLMRT_Q8_0;
-  case llm::QuantScheme::q4_0:
-    return LLMRT_Q4_0;
-  case llm::QuantScheme::q4_1:
-    return LLMRT_Q4_1;
-  case llm::QuantScheme::q4_k:
-    return LLMRT_Q4_K;
-  case llm::QuantScheme::q6_k:
-    return LLMRT_Q6_K;
-  }
-  llvm_unreachable("unknown scheme");
-}
+// llm::QuantScheme, llmrt_quant_scheme and the quantized DTypes all follow
+// runtime/quant_schemes.def (the dialect and WeightStore check it), so they convert by value.
+llmrt_quant_scheme runtimeScheme(llm::QuantScheme scheme) { return llmrt_quant_scheme(scheme); }
 
 /// The WeightStore type that holds `scheme` bit for bit, as a GGUF import records it.
-DType storeType(llm::QuantScheme scheme) {
-  switch (scheme) {
-  case llm::QuantScheme::q8_0:
-    return DType::Q8_0;
-  case llm::QuantScheme::q4_0:
-    return DType::Q4_0;
-  case llm::QuantScheme::q4_1:
-    return DType::Q4_1;
-  case llm::QuantScheme::q4_k:
-    return DType::Q4_K;
-  case llm::QuantScheme::q6_k:
-    return DType::Q6_K;
-  }
-  llvm_unreachable("unknown scheme");
-}
+DType storeType(llm::QuantScheme scheme) { return DType(int(DType::Q8_0) + int(scheme)); }
 
 /// A float tensor's 16-bit element format: F16 or BF16; F32 for float32 and quantized weights.
 DType halfFormat(llm::WeightOp weight) {

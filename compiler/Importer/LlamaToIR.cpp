@@ -145,23 +145,10 @@ private:
 } // namespace
 
 std::optional<llm::QuantScheme> quantSchemeOf(DType dtype) {
-  switch (dtype) {
-  case DType::Q8_0:
-    return llm::QuantScheme::q8_0;
-  case DType::Q4_0:
-    return llm::QuantScheme::q4_0;
-  case DType::Q4_1:
-    return llm::QuantScheme::q4_1;
-  case DType::Q4_K:
-    return llm::QuantScheme::q4_k;
-  case DType::Q6_K:
-    return llm::QuantScheme::q6_k;
-  case DType::F32:
-  case DType::F16:
-  case DType::BF16:
+  // The quantized DTypes follow runtime/quant_schemes.def, as llm::QuantScheme does.
+  if (!isQuantized(dtype))
     return std::nullopt;
-  }
-  return std::nullopt;
+  return llm::QuantScheme(int(dtype) - int(DType::Q8_0));
 }
 
 OwningOpRef<ModuleOp> buildLlamaModule(MLIRContext &context, const ModelConfig &config,

@@ -79,9 +79,8 @@ bool isFourBit(QuantScheme scheme) {
 
 /// Rows that are not whole blocks: such tensors (e.g. stories260K's down_proj, 172 wide) are
 /// the ones llama.cpp keeps in f16. Zero-padded q8_0 keeps their accuracy at about half of
-/// f16's bytes (measured on stories260K: q4_0 perplexity 4.314 with a padded q4_0 down_proj,
-/// 4.078 with q8_0, against 3.911 for f32). A k-quant also needs whole 256-element
-/// super-blocks to pay off.
+/// f16's bytes (docs/quantization.md). A k-quant also needs whole 256-element super-blocks to
+/// pay off.
 QuantScheme fallbackForShortRows(QuantScheme scheme, int64_t rowLength) {
   if (rowLength % 32 != 0)
     return QuantScheme::q8_0;

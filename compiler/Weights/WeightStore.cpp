@@ -20,6 +20,18 @@ using llvm::createStringError;
 using llvm::Error;
 using llvm::StringRef;
 
+// The quantized dtypes follow runtime/quant_schemes.def, whose sizes they take.
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml)                          \
+  static_assert(int(DType::NAME) - int(DType::Q8_0) == int(LLMRT_##NAME),                         \
+                "DType follows runtime/quant_schemes.def");
+#include "runtime/quant_schemes.def"
+
+namespace {
+llmrt_quant_scheme quantSchemeOf(DType dtype) {
+  return llmrt_quant_scheme(int(dtype) - int(DType::Q8_0));
+}
+} // namespace
+
 StringRef llmc::dtypeName(DType dtype) {
   switch (dtype) {
   case DType::F32:
@@ -28,18 +40,9 @@ StringRef llmc::dtypeName(DType dtype) {
     return "f16";
   case DType::BF16:
     return "bf16";
-  case DType::Q8_0:
-    return "q8_0";
-  case DType::Q4_0:
-    return "q4_0";
-  case DType::Q4_1:
-    return "q4_1";
-  case DType::Q4_K:
-    return "q4_k";
-  case DType::Q6_K:
-    return "q6_k";
+  default:
+    return llmrt_quant_scheme_name(quantSchemeOf(dtype));
   }
-  return "?";
 }
 
 size_t llmc::dtypeSize(DType dtype) {
@@ -49,18 +52,9 @@ size_t llmc::dtypeSize(DType dtype) {
   case DType::F16:
   case DType::BF16:
     return 2;
-  case DType::Q8_0:
-    return 34;
-  case DType::Q4_0:
-    return 18;
-  case DType::Q4_1:
-    return 20;
-  case DType::Q4_K:
-    return 144;
-  case DType::Q6_K:
-    return 210;
+  default:
+    return size_t(llmrt_quant_block_bytes(quantSchemeOf(dtype)));
   }
-  return 0;
 }
 
 bool llmc::isQuantized(DType dtype) { return blockSize(dtype) > 1; }
@@ -71,15 +65,9 @@ int64_t llmc::blockSize(DType dtype) {
   case DType::F16:
   case DType::BF16:
     return 1;
-  case DType::Q8_0:
-  case DType::Q4_0:
-  case DType::Q4_1:
-    return 32;
-  case DType::Q4_K:
-  case DType::Q6_K:
-    return 256;
+  default:
+    return llmrt_quant_block_size(quantSchemeOf(dtype));
   }
-  return 1;
 }
 
 uint64_t llmc::rowBytes(DType dtype, int64_t k) {

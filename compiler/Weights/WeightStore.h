@@ -24,15 +24,9 @@
 namespace llmc {
 
 /// Element types a source file may hold: floats, and ggml's block-quantized formats, where each
-/// row (the last dimension) is a run of blocks of blockSize() values stored in dtypeSize() bytes:
-///   Q8_0  32 values in  34 bytes: f16 scale, 32 int8
-///   Q4_0  32 values in  18 bytes: f16 scale, 16 bytes of 4-bit values (offset 8)
-///   Q4_1  32 values in  20 bytes: f16 scale, f16 minimum, 16 bytes of 4-bit values
-///   Q4_K 256 values in 144 bytes: f16 super-scale and super-minimum, 12 bytes of 6-bit
-///                                 sub-block scales and minimums, 128 bytes of 4-bit values
-///   Q6_K 256 values in 210 bytes: 128 bytes of low 4 bits, 64 bytes of high 2 bits,
-///                                 16 int8 sub-block scales, f16 super-scale
-/// (runtime/quant_format.h has the exact layouts; they are ggml's, bit for bit).
+/// row (the last dimension) is a run of blocks of blockSize() values stored in dtypeSize() bytes.
+/// The quantized ones are runtime/quant_schemes.def's, in its order (checked where their sizes
+/// are read from it); runtime/quant_format.h has the exact layouts, ggml's bit for bit.
 enum class DType { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K };
 
 /// "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q4_k", "q6_k".

@@ -2,37 +2,24 @@
 #include "dialects/llm/LLMTypes.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "runtime/quant_format.h"
 
 using namespace mlir;
 using namespace mlir::llm;
 
+// The sizes come from the runtime's table of schemes, which the weight writer and the kernels
+// read too; the dialect's enumerators are checked to follow its order.
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml)                          \
+  static_assert(uint32_t(QuantScheme::name) == LLMRT_##NAME,                                       \
+                "QuantScheme follows runtime/quant_schemes.def");
+#include "runtime/quant_schemes.def"
+
 int64_t mlir::llm::quantBlockSize(QuantScheme scheme) {
-  switch (scheme) {
-  case QuantScheme::q8_0:
-  case QuantScheme::q4_0:
-  case QuantScheme::q4_1:
-    return 32;
-  case QuantScheme::q4_k:
-  case QuantScheme::q6_k:
-    return 256;
-  }
-  llvm_unreachable("unknown scheme");
+  return llmrt_quant_block_size(llmrt_quant_scheme(scheme));
 }
 
 int64_t mlir::llm::quantBlockBytes(QuantScheme scheme) {
-  switch (scheme) {
-  case QuantScheme::q8_0:
-    return 2 + 32;             // f16 scale, 32 int8
-  case QuantScheme::q4_0:
-    return 2 + 16;             // f16 scale, 32 nibbles
-  case QuantScheme::q4_1:
-    return 2 + 2 + 16;         // f16 scale and min, 32 nibbles
-  case QuantScheme::q4_k:
-    return 2 + 2 + 12 + 128;   // f16 d and dmin, 6-bit sub-scales and mins, 256 nibbles
-  case QuantScheme::q6_k:
-    return 128 + 64 + 16 + 2;  // low 4 bits, high 2 bits, int8 sub-scales, f16 d
-  }
-  llvm_unreachable("unknown scheme");
+  return llmrt_quant_block_bytes(llmrt_quant_scheme(scheme));
 }
 
 int64_t QWeightType::getNumRows() const {
@@ -44,33 +31,20 @@ int64_t QWeightType::getNumRows() const {
 
 int64_t QWeightType::getActivationScratchBytes(int64_t tokens) const {
   int64_t blocks = (getShape().back() + getBlock() - 1) / getBlock();
-  int64_t blockBytes = 0;
-  switch (getScheme()) {
-  case QuantScheme::q8_0:
-  case QuantScheme::q4_0:
-    blockBytes = 2 + 32; // q8_0: f16 scale, 32 int8
-    break;
-  case QuantScheme::q4_1:
-    blockBytes = 2 + 2 + 32; // q8_1: f16 scale, f16 scale * sum, 32 int8
-    break;
-  case QuantScheme::q4_k:
-  case QuantScheme::q6_k:
-    blockBytes = 4 + 256 + 2 * 16; // q8_K: f32 scale, 256 int8, 16 int16 partial sums
-    break;
-  }
-  return tokens * blocks * blockBytes;
+  StringRef format = getActivationFormat();
+#define LLMRT_ACTIVATION_FORMAT(name, values, bytes)                                              \
+  if (format == #name)                                                                           \
+    return tokens * blocks * bytes;
+#include "runtime/quant_schemes.def"
+  llvm_unreachable("the table names every scheme's activation format");
 }
 
 StringRef QWeightType::getActivationFormat() const {
   switch (getScheme()) {
-  case QuantScheme::q8_0:
-  case QuantScheme::q4_0:
-    return "q8_0";
-  case QuantScheme::q4_1:
-    return "q8_1";
-  case QuantScheme::q4_k:
-  case QuantScheme::q6_k:
-    return "q8_k";
+#define LLMRT_QUANT_SCHEME(name, NAME, values, bytes, activations, ggml)                          \
+  case QuantScheme::name:                                                                        \
+    return #activations;
+#include "runtime/quant_schemes.def"
   }
   llvm_unreachable("unknown scheme");
 }

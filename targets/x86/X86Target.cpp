@@ -113,7 +113,7 @@ TargetDescription x86Description(const std::string &isa) {
 std::unique_ptr<TargetBackend> createAvx2Target() {
   X86Tuning t;
   // Decode on stored panels needs half the instructions per weight byte of the row tiles:
-  // 1.3x faster than interleave4 where one core streams faster than it computes.
+  // faster than interleave4 where one core streams faster than it computes (docs/targets.md).
   t.interleavedSchemes = {"q8_0", "q4_0"};
   t.panelSchemes = {"q8_0", "q4_0"};
   t.panelRows = 8;
@@ -126,8 +126,8 @@ std::unique_ptr<TargetBackend> createAvx2Target() {
 
 std::unique_ptr<TargetBackend> createAvx512Target() {
   X86Tuning t;
-  // q8_0 streamed faster as 4 row streams than interleaved on a Xeon; as 16-row panels its
-  // prompts skip the copy and its decode matches interleave4.
+  // q8_0 streamed faster as 4 row streams than interleaved; as 16-row panels its prompts skip
+  // the copy and its decode matches interleave4 (docs/targets.md).
   t.interleavedSchemes = {"q4_0", "q4_1", "q4_k", "q6_k"};
   t.panelSchemes = {"q8_0", "q4_0"};
   t.panelRows = 16;

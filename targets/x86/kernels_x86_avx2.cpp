@@ -9,7 +9,7 @@
 // row x 4 weight rows, four independent accumulators; for prompts, 4 activation rows x 1 weight
 // row, so prefill reads each weight block once per 4 tokens instead of once per token. Prompts of
 // 4 or more tokens on q8_0, q4_0, q4_K and q6_K weights take the panel path instead
-// (kernels_x86_avx2_panels.h): 8 weight rows copied into 32-bit lanes, 1.4-1.7x faster. q8_0
+// (kernels_x86_avx2_panels.h): 8 weight rows copied into 32-bit lanes, faster. q8_0
 // and q4_0 weights stored as those panels (the `p8` kernels) take it for every token count.
 //
 // The integer dot products use maddubs (u8 x s8, adjacent products summed in s16) and madd (s16
@@ -536,8 +536,7 @@ struct KernelFloat {
 };
 
 // Decode row by row (kernels_x86_tiling.h); 4-token prompt tiles of 3 rows: 12 accumulators, 3
-// weight vectors and one of x fill the 16 registers (TinyLlama f16 128-token prompt, one thread
-// of Zen 5: 41.2-42.2 tok/s against 34.0-34.3 with 2 rows; 2 threads 77-82 against 63-67).
+// weight vectors and one of x fill the 16 registers (faster than 2 rows: docs/targets.md).
 typedef TileShapes<1, 4, 2, 3> FloatTiles;
 
 /// w . x over k values for one row: 4 accumulators over 32 values a step, the row prefetched

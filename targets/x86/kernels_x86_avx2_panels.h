@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <cstring>
 
-// The column loop runs rolled: unrolled, the compilers load every column first and spill (Clang
-// 19: TinyLlama q8_0 64-token products 1.5x slower).
+// The column loop runs rolled: unrolled, the compilers load every column first and spill
+// (slower: docs/targets.md).
 #define LLMK_PANEL_COLUMN_LOOP _Pragma("GCC unroll 1")
 
 namespace {

@@ -171,9 +171,7 @@ struct RowMajor {
 struct Interleave4 {
   static const int kRows = 4;  // weight_layouts.h's kInterleaveRows (the kernel tests check)
   static const int kStride = kRows;
-  // Into L2. Into L1 (prefetcht0), DRAM-bound decode of the one stream stayed at 10-11 GB/s at
-  // any distance from 1 to 32 KiB, slower than RowMajor's 4 streams for q8_0 (a single thread
-  // of a Xeon); prefetcht1 gives 12-13 GB/s there and is no slower on cached weights.
+  // Into L2: into L1, the one stream decoded slower than RowMajor's 4 (docs/targets.md).
   static const int kLocality = 2;
   static size_t row(int r, size_t row_blocks) {
     return static_cast<size_t>(r / kRows) * kRows * row_blocks + r % kRows;
@@ -195,9 +193,8 @@ struct Interleave4 {
 
 /// The prefetches, 64 bytes apart, that cover `bytes` consecutive bytes from any start:
 /// ceil(bytes / 64). (Whole lines only, floor(bytes / 64), left one line in 9 of AVX-512 q4_0's
-/// 72-byte groups to a demand miss: its TinyLlama decode ran at 20.8 / 39.2 tok/s on 1 / 2
-/// threads of a Xeon, 22.6 / 42.7 with every line prefetched. A single prefetch per q4_K or q6_K
-/// super-block more than halves the DRAM-bound decode speed of those kernels.)
+/// 72-byte groups to a demand miss, and one prefetch per q4_K or q6_K super-block starved
+/// DRAM-bound decode: docs/targets.md.)
 constexpr int prefetch_lines(size_t bytes) { return static_cast<int>((bytes + 63) / 64); }
 static_assert(prefetch_lines(64) == 1 && prefetch_lines(72) == 2 && prefetch_lines(210) == 4,
               "a group's every line is prefetched");
@@ -526,12 +523,12 @@ void panel_linear_rows(const void* xq, const void* w, const float* bias, int n, 
 // the AVX2 row tiles spends about 20 vector instructions per 2 blocks of a q4_0 row (nibbles, 2
 // maddubs, then the per-block reduction: madd, convert, the fp16 scale's conversion and
 // broadcast, FMA); a panel needs about 5 per row and block, the scales converted a vector at
-// a time. One core of an AMD Zen 5 streams memory faster than the row tiles compute
-// (llmc_bench_x86_matvec, docs/targets.md). The sums are the copied panels' (panel_linear_rows),
+// a time. One core can stream memory faster than the row tiles compute (llmc_bench_x86_matvec,
+// docs/targets.md). The sums are the copied panels' (panel_linear_rows),
 // in the same order: 4 or more tokens give the same bits from either layout.
 
 const int kStoredPanelChunks = 4;      // chunks of P::kChunkBlocks whose PanelX one pass keeps
-const int kStoredPanelPrefetch = 8192; // bytes ahead in a panel's run (best of 1-16 KiB, Zen 5)
+const int kStoredPanelPrefetch = 8192; // bytes ahead in a panel's run (docs/targets.md)
 
 /// linear_rows on weights stored as P's panels: rows [row_begin, row_end) and m multiples of
 /// P::kRows.
@@ -602,10 +599,8 @@ void linear_rows_with_panels(const void* xq, const void* w, const float* bias, i
 
 // One token (decode) takes each weight row on its own, start to end (F::tile<1, 1>: several
 // accumulators, a prefetch kFloatRowPrefetch bytes ahead), so that a thread's rows are one
-// contiguous stream. The 8-row decode tiles read 8 row streams at once and streamed a
-// TinyLlama f16 decode at 53-67% of the read meter on Zen 5; one stream with the prefetch took
-// it from 12.6 / 18.7 to 15.5-16.7 / 20-24 tok/s on 1 / 2 threads (x86-avx512; 2-8 KiB ahead
-// alike, 1 KiB less).
+// contiguous stream: 8 row streams at once streamed well below the memory's speed
+// (docs/targets.md).
 const int kFloatRowPrefetch = 4096;
 
 /// Prefetches into L2 the `lines` cache lines kFloatRowPrefetch bytes past `at` (in integer
@@ -644,10 +639,7 @@ void float_tile_rows(const float* x /* (C, k) */, const W* w /* (m, k) */, const
 
 /// Bytes of weight rows that every activation tile of a prompt multiplies before the next rows:
 /// the block stays in L2 while the tiles pass over it, where each tile used to bring the whole
-/// part of the matrix from L3 or memory again. TinyLlama f16, 128-token prompt on the 2-core
-/// Xeon: x86-avx512 38.3-39.3 -> 42.4-43.2 tok/s on 1 thread, 72-75 -> 81-84 on 2 (32, 64 and
-/// 128 KiB alike, 0.5-1 MiB less); x86-avx2 31.1 -> 33.7, 57 -> 65. (On Zen 5, whose L3 feeds
-/// one core faster, 256 KiB blocks had not paid: docs/targets.md.)
+/// part of the matrix from L3 or memory again (sizes tried: docs/targets.md).
 const int kFloatRowBlockBytes = 65536;
 
 /// y[:, row_begin:row_end] = x w^T + bias: activation tiles of up to 4 rows, over blocks of
