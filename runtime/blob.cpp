@@ -376,4 +376,24 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
   return LLM_OK;
 }
 
+llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
+                              uint32_t count, void* weights, char* err, size_t err_len) {
+  if (blob->header->tensor_count != count) {
+    llmrt_format_error(err, err_len,
+                       "%s holds %u tensors, the model needs %u (weights of a different model?)",
+                       blob->path, unsigned(blob->header->tensor_count), unsigned(count));
+    return LLM_ERR_FORMAT;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    const llmrt_weight_spec& spec = table[i];
+    const void* data = nullptr;
+    llm_status status = llmrt_blob_tensor(blob, i, spec.name, spec.dtype, spec.dims, spec.ndim,
+                                          &data, err, err_len);
+    if (status != LLM_OK) return status;
+    // The member is a `const T*`; memcpy writes the pointer without naming T.
+    std::memcpy(static_cast<unsigned char*>(weights) + spec.offset, &data, sizeof(data));
+  }
+  return LLM_OK;
+}
+
 LLMRT_NAMESPACE_END

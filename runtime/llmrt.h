@@ -92,6 +92,22 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
                              uint32_t dtype, const uint64_t* dims, uint32_t ndim,
                              const void** out_data, char* err, size_t err_len);
 
+/// One tensor the generated code expects in weights.bin, at the same position of the blob's
+/// table: its name, dtype and dims, and where its pointer goes.
+struct llmrt_weight_spec {
+  const char* name;
+  uint32_t dtype;                 // llmrt_dtype
+  uint32_t ndim;
+  uint64_t dims[LLMRT_MAX_DIMS];  // (ndim) the rest 0
+  size_t offset;                  // of the pointer in the model's Weights struct (offsetof)
+};
+
+/// Binds every tensor of `table` (count entries) as llmrt_blob_tensor does, in order, writing
+/// each data pointer at `weights` + offset. Checks first that the blob holds exactly `count`
+/// tensors. Stops at the first mismatch (LLM_ERR_FORMAT, err names the file and the tensor).
+llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
+                              uint32_t count, void* weights, char* err, size_t err_len);
+
 // ---- opening a model -----------------------------------------------------------------------
 
 /// Where a model's arena and KV cache live: the caller's buffers or the runtime's.

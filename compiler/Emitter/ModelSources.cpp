@@ -118,7 +118,7 @@ public:
     writePrologue();
     writeWeightsStruct();
     writeModelStruct();
-    writeBindWeights();
+    writeWeightTable();
     for (auto func : module.getOps<func::FuncOp>())
       if (failed(writeFunction(func)))
         return failure();
@@ -148,8 +148,9 @@ private:
        << kernelIncludes()
        << "#include \"runtime/llmrt.h\"\n\n"
        << "#include <algorithm>\n"
+       << "#include <cstddef>\n"
        << "#include <cstring>\n"
-       << "#include <initializer_list>\n"
+       << "#include <iterator>\n"
        << "#include <new>\n\n"
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
@@ -248,38 +249,21 @@ private:
        << "              \"model.h and model.cpp disagree on the KV cache\");\n\n";
   }
 
-  void writeBindWeights() {
-    os << "// Points *out at tensor `index` of the blob after checking its name, dtype and dims.\n"
-       << "template <typename T>\n"
-       << "bool bind(llm_model* m, uint32_t index, const char* name, uint32_t dtype,\n"
-       << "          std::initializer_list<uint64_t> dims, const T** out, char* err,\n"
-       << "          size_t err_len) {\n"
-       << "  const void* data = nullptr;\n"
-       << "  llm_status status = llmrt_blob_tensor(&m->blob, index, name, dtype, dims.begin(),\n"
-       << "                                        uint32_t(dims.size()), &data, err, err_len);\n"
-       << "  *out = static_cast<const T*>(data);\n"
-       << "  return status == LLM_OK;\n"
-       << "}\n\n"
-       << "// Checks that the blob holds the tensors this code was compiled for.\n"
-       << "bool bind_weights(llm_model* m, char* err, size_t err_len) {\n"
-       << "  if (m->blob.header->tensor_count != " << weights.size() << ") {\n"
-       << "    llmrt_format_error(err, err_len, \"%s holds %u tensors, the model needs "
-       << weights.size() << "\",\n"
-       << "                       m->blob.path, unsigned(m->blob.header->tensor_count));\n"
-       << "    return false;\n"
-       << "  }\n"
-       << "  return ";
-    for (size_t i = 0; i < weights.size(); ++i) {
-      llm::WeightOp weight = weights[i];
+  /// The tensors of weights.bin in table order, each with the Weights member it binds to;
+  /// llmrt_bind_weights checks them against the blob at llm_open.
+  void writeWeightTable() {
+    os << "// The tensors weights.bin must hold, in its table's order, and the member each binds to.\n"
+       << "const llmrt_weight_spec kWeightTable[] = {\n";
+    for (llm::WeightOp weight : weights) {
       std::string dimsList;
       llvm::interleave(
           weight.getWeightShape(), [&](int64_t d) { dimsList += std::to_string(d); },
           [&] { dimsList += ", "; });
-      os << (i ? " &&\n         " : "") << "bind(m, " << i << ", \"" << weight.getSymName()
-         << "\", " << blobDtype(weight) << ", {" << dimsList << "}, &m->w."
-         << weightMember[weight.getSymName()] << ", err, err_len)";
+      os << "    {\"" << weight.getSymName() << "\", " << blobDtype(weight) << ", "
+         << weight.getWeightShape().size() << ", {" << dimsList << "}, offsetof(Weights, "
+         << weightMember[weight.getSymName()] << ")},\n";
     }
-    os << ";\n}\n\n";
+    os << "};\n\n";
   }
 
   /// One C++ function per IR function: decode(m, tokens) and prefill(m, tokens, n) run tokens
@@ -462,9 +446,11 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
   m->logits = reinterpret_cast<float*>(memory.arena + kLogitsOffset);
   m->key_cache = memory.kv_cache;
   m->value_cache = memory.kv_cache + kKVCacheFloats;
-  if (!bind_weights(m, err, err_len)) {
+  status = llmrt_bind_weights(&m->blob, kWeightTable, uint32_t(std::size(kWeightTable)), &m->w,
+                              err, err_len);
+  if (status != LLM_OK) {
     llm_close(m);
-    return LLM_ERR_FORMAT;
+    return status;
   }
   int threads = options->n_threads > 0 ? options->n_threads : llmrt_default_threads();
   status = llm_set_threads(m, threads);

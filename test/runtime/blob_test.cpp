@@ -1,6 +1,8 @@
 // blob_test.cpp - weights.bin loading: a valid blob loads (mapped read-only) and binds; every kind
 // of corruption is refused with LLM_ERR_FORMAT and a message naming the file and the problem.
+#include <cstddef>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -120,6 +122,90 @@ TEST_F(BlobTest, BindingChecksIndexNameDtypeAndShape) {
                               sizeof(err_)),
             LLM_ERR_FORMAT);
   EXPECT_EQ(data, nullptr);
+}
+
+// The Weights struct and table a generated model.cpp would have for sample_tensors().
+struct SampleWeights {
+  const float* tok_embeddings;
+  const float* q_proj;
+  const void* norm;
+  const void* mlp;
+};
+
+std::vector<llmrt_weight_spec> sample_weight_table() {
+  return {
+      {"tok_embeddings", LLMRT_DTYPE_F32, 2, {7, 5}, offsetof(SampleWeights, tok_embeddings)},
+      {"layers.0.q_proj", LLMRT_DTYPE_F32, 2, {5, 5}, offsetof(SampleWeights, q_proj)},
+      {"layers.0.norm", LLMRT_DTYPE_F16, 1, {5}, offsetof(SampleWeights, norm)},
+      {"layers.0.mlp", LLMRT_DTYPE_BF16, 4, {2, 3, 4, 3}, offsetof(SampleWeights, mlp)},
+  };
+}
+
+TEST_F(BlobTest, BindsAWeightTableIntoTheNamedMembers) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  std::vector<llmrt_weight_spec> table = sample_weight_table();
+  SampleWeights w = {};
+  ASSERT_EQ(llmrt_bind_weights(&blob_, table.data(), uint32_t(table.size()), &w, err_,
+                               sizeof(err_)),
+            LLM_OK)
+      << err_;
+  const unsigned char* data = blob_.data + blob_.header->data_offset;
+  EXPECT_EQ(static_cast<const void*>(w.tok_embeddings), data + image.entry(0)->offset);
+  EXPECT_EQ(static_cast<const void*>(w.q_proj), data + image.entry(1)->offset);
+  EXPECT_EQ(w.norm, data + image.entry(2)->offset);
+  EXPECT_EQ(w.mlp, data + image.entry(3)->offset);
+  EXPECT_EQ(std::memcmp(w.q_proj, image.tensor_data(1), 5 * 5 * 4), 0);
+}
+
+// Binds the sample table after edit(table) and expects LLM_ERR_FORMAT with `message` (and the
+// file's path) in err_.
+void expect_bind_error(const llmrt_blob* blob, const std::string& path,
+                       const std::function<void(std::vector<llmrt_weight_spec>&)>& edit,
+                       const char* message) {
+  std::vector<llmrt_weight_spec> table = sample_weight_table();
+  edit(table);
+  SampleWeights w = {};
+  char err[512] = {};
+  EXPECT_EQ(llmrt_bind_weights(blob, table.data(), uint32_t(table.size()), &w, err, sizeof(err)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err, message), nullptr) << err;
+  EXPECT_EQ(std::strncmp(err, path.c_str(), path.size()), 0) << err;
+}
+
+TEST_F(BlobTest, WeightTableMismatchesNameTheFileAndTensor) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  using Table = std::vector<llmrt_weight_spec>;
+  expect_bind_error(&blob_, path_, [](Table& t) { t.pop_back(); },
+                    "holds 4 tensors, the model needs 3 (weights of a different model?)");
+  expect_bind_error(&blob_, path_,
+                    [](Table& t) { t.push_back({"extra", LLMRT_DTYPE_F32, 1, {1}, 0}); },
+                    "holds 4 tensors, the model needs 5");
+  expect_bind_error(&blob_, path_, [](Table& t) { t[2].name = "layers.0.ffn_norm"; },
+                    "tensor 2 is 'layers.0.norm' but the model expects 'layers.0.ffn_norm'");
+  expect_bind_error(&blob_, path_, [](Table& t) { t[3].dtype = LLMRT_DTYPE_F32; },
+                    "tensor 'layers.0.mlp' has dtype bf16 but the model expects f32");
+  expect_bind_error(&blob_, path_, [](Table& t) { t[1].dims[1] = 6; },
+                    "tensor 'layers.0.q_proj' has shape [5, 5] but the model expects [5, 6]");
+  expect_bind_error(&blob_, path_, [](Table& t) { t[2].ndim = 2; },
+                    "tensor 'layers.0.norm' has shape [5] but the model expects [5, 0]");
+}
+
+TEST_F(BlobTest, WeightTableStopsAtTheFirstMismatch) {
+  BlobImage image(sample_tensors());
+  ASSERT_EQ(load(image), LLM_OK) << err_;
+  std::vector<llmrt_weight_spec> table = sample_weight_table();
+  table[1].dtype = LLMRT_DTYPE_F16;  // the first bad one is reported
+  table[3].name = "layers.0.ffn";
+  SampleWeights w = {};
+  ASSERT_EQ(llmrt_bind_weights(&blob_, table.data(), uint32_t(table.size()), &w, err_,
+                               sizeof(err_)),
+            LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "'layers.0.q_proj' has dtype f32"), nullptr) << err_;
+  EXPECT_EQ(std::strstr(err_, "layers.0.ffn"), nullptr) << err_;
+  EXPECT_EQ(w.q_proj, nullptr);  // nothing bound past the mismatch
+  EXPECT_EQ(w.mlp, nullptr);
 }
 
 TEST_F(BlobTest, MissingFileIsIoError) {
