@@ -1,9 +1,8 @@
 /* llm.h - the C API of a model compiled by llmc.
  *
- * Every generated out/model.h includes this header and adds the model's constants. The functions
- * llm_open .. llm_set_threads are defined by the generated model.cpp (they know the model's
- * graph); llm_status_string, llm_generate and the tokenizer functions by the runtime. Usable from
- * C and C++. docs/embedding.md tells how to embed a model and what allocates when.
+ * Every generated out/model.h includes this header and adds the model's constants. The runtime
+ * defines the functions; llm_open .. llm_threads (runtime/model_api.cpp) run the model that the
+ * generated model.cpp describes (its sizes, weights and graph). Usable from C and C++. docs/embedding.md tells how to embed a model and what allocates when.
  *
  *   llm_model* m;
  *   char err[256];

@@ -194,7 +194,38 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
                                   int add_bos, int32_t* out_tokens, int max_tokens,
                                   int* out_count);
 
-// ---- defined by the generated model.cpp, for the runtime ---------------------------------------
+// ---- a compiled model ------------------------------------------------------------------------
+
+/// A persistent pool of threads for the kernels (below, threads.cpp).
+struct llmrt_pool;
+
+/// What the C API (model_api.cpp) needs to know of the model it runs: the generated model.cpp
+/// defines one, llmrt_compiled_model, with its sizes, its weight table and its graph.
+struct llmrt_model_desc {
+  int vocab_size;
+  int context_length;
+  int prefill_tokens;        // tokens per prefill() and head() call, at most
+  int hidden_size;
+  size_t activation_bytes;   // the activations llm-plan-memory placed in the arena
+  size_t kv_cache_floats;    // per cache (keys, values): sum over layers of context * kv_dim
+  const llmrt_weight_spec* weights;  // (weight_count) the tensors weights.bin must hold, in order
+  uint32_t weight_count;
+  /// n <= prefill_tokens tokens at positions m->position ..: their final hidden states
+  /// (n, hidden_size), in the arena.
+  const float* (*prefill)(llm_model* m, const int32_t* tokens, int n);
+  /// One token at position m->position: its logits (1, vocab_size), in the arena.
+  const float* (*decode)(llm_model* m, const int32_t* tokens);
+  /// The final norm and classifier: n <= prefill_tokens hidden states to their logits
+  /// (n, vocab_size), in the arena.
+  const float* (*head)(llm_model* m, const float* hidden, int n);
+  /// The kernels' thread pool (llmrt_pool_create and llmrt_pool_free), or both NULL where the
+  /// kernels run on the calling thread (the folder then has no threads.cpp).
+  llm_status (*pool_create)(int n_threads, llmrt_pool** out_pool);
+  void (*pool_free)(llmrt_pool* pool);
+};
+
+/// The model of this program (or of this API prefix): defined by the generated model.cpp.
+extern const llmrt_model_desc llmrt_compiled_model;
 
 /// llm_generate's sampler scratch inside the model's arena: llmrt_sampler_scratch_bytes of
 /// llm_vocab_size(model), so generating allocates nothing.
@@ -202,10 +233,8 @@ void* llmrt_model_sampler_scratch(llm_model* model);
 
 // ---- threads ----------------------------------------------------------------------------------
 
-/// A persistent pool: n_threads - 1 workers plus the thread that calls llmrt_pool_run.
-struct llmrt_pool;
-
-/// A pool of one thread is NULL: the calling thread runs every task, and nothing is allocated.
+/// A persistent pool (llmrt_pool): n_threads - 1 workers plus the thread that calls
+/// llmrt_pool_run. A pool of one thread is NULL: the calling thread runs every task, and nothing is allocated.
 /// More threads allocate the pool, its worker list and each worker's std::thread state.
 llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool);
 void llmrt_pool_free(llmrt_pool* pool);
@@ -255,6 +284,56 @@ void llmrt_sampler_free(llmrt_sampler* sampler);
 /// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
 /// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
+
+LLMRT_NAMESPACE_END
+
+// ---- the model's state --------------------------------------------------------------------------
+
+/// An open model, at the start of its arena: what the C API keeps between calls, and the buffers
+/// the generated code reads (m->arena, m->key_cache, m->value_cache, m->pool, m->position).
+struct llm_model {
+  llmrt_blob blob;
+  llmrt_model_memory memory;  // the arena this struct lives in, and the KV cache
+  const void* weights;        // the model's Weights: a pointer per tensor, bound at open
+  unsigned char* arena;       // the activations, placed by llm-plan-memory
+  float* key_cache;           // (kv_cache_floats) per layer: (context, kv_dim)
+  float* value_cache;         // (kv_cache_floats) per layer: (context, kv_dim)
+  float* hidden;              // (prefill_tokens, hidden_size) prefill's output, head's input
+  float* logits;              // (vocab_size) of the last token run
+  int position;               // tokens in the KV cache
+  int threads;                // llm_set_threads' count
+  llmrt_pool* pool;           // the kernels' threads; NULL: the calling thread
+};
+
+LLMRT_NAMESPACE_BEGIN
+
+constexpr size_t llmrt_align64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/// Where each part of a model's arena starts, each 64-byte aligned: the llm_model, its Weights (a
+/// pointer per tensor; the two share 1 KiB and 8 bytes a tensor), the activations, the final
+/// hidden states of a prefill call, the last token's logits and llm_generate's sampler scratch.
+struct llmrt_arena_layout {
+  size_t weights;
+  size_t activations;
+  size_t hidden;
+  size_t logits;
+  size_t sampler_scratch;
+  size_t bytes;  // the whole arena: llm_memory_requirements' arena_bytes
+};
+
+constexpr llmrt_arena_layout llmrt_arena_layout_of(size_t weight_count, size_t activation_bytes,
+                                                   int prefill_tokens, int hidden_size,
+                                                   int vocab_size) {
+  llmrt_arena_layout a = {};
+  a.weights = llmrt_align64(sizeof(llm_model));
+  a.activations = llmrt_align64(1024 + 8 * weight_count);
+  a.hidden = a.activations + llmrt_align64(activation_bytes);
+  a.logits = a.hidden + llmrt_align64(sizeof(float) * size_t(prefill_tokens) * size_t(hidden_size));
+  a.sampler_scratch = a.logits + llmrt_align64(sizeof(float) * size_t(vocab_size));
+  a.bytes = a.sampler_scratch + llmrt_align64(llmrt_sampler_scratch_bytes(vocab_size));
+  return a;
+}
+static_assert(sizeof(llm_model) <= 1024 - 64, "the llm_model outgrew its room in the arena");
 
 LLMRT_NAMESPACE_END
 

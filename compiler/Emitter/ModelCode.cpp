@@ -7,7 +7,7 @@ using namespace mlir;
 namespace llmc {
 
 std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
-  return "m->w." + weightMember.lookup(symbol.getValue());
+  return "w." + weightMember.lookup(symbol.getValue());
 }
 
 std::string ModelCode::schemeOf(llm::WeightOp weight) { return weight.getSchemeName(); }

@@ -41,7 +41,7 @@ public:
 
   /// The C++ expression for an activation value.
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
-  /// "m->w.layers_0_q_proj"
+  /// "w.layers_0_q_proj" (each function binds w to the model's Weights)
   std::string weightRef(mlir::FlatSymbolRefAttr symbol) const;
   /// The weight's storage, which is also its kernels' suffix: "f32", "f16", "bf16", "q4_0",
   /// "q4_0x4"

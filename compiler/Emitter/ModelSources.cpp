@@ -78,13 +78,14 @@ int64_t hiddenSizeOf(ModuleOp module) {
   return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
 }
 
-/// The memory the C API asks for (llm_memory_requirements, model.h). The arena holds, each part
-/// 64-byte aligned: the llm_model itself, the activations llm-plan-memory placed, the final
-/// hidden states of a prefill call, the logits of the last token and llm_generate's sampler
-/// scratch (a float and an int32 per token). The KV cache holds the keys of every layer, then
+/// The memory the C API asks for (llm_memory_requirements, model.h), as the runtime lays it out
+/// (llmrt_arena_layout_of; model.cpp checks that the two agree). The arena holds, each part
+/// 64-byte aligned: the llm_model and the model's Weights, the activations llm-plan-memory
+/// placed, the final hidden states of a prefill call, the logits of the last token and
+/// llm_generate's sampler scratch (a float and an int32 per token). The KV cache holds the keys of every layer, then
 /// the values.
 struct ApiMemory {
-  int64_t stateBytes;   ///< room for struct llm_model: 1 KiB plus a pointer per tensor
+  int64_t stateBytes;   ///< room for the llm_model and Weights: 1 KiB and a pointer a tensor
   int64_t arenaBytes;   ///< the whole arena
   int64_t kvCacheBytes;
 
@@ -117,12 +118,12 @@ public:
     collectWeights();
     writePrologue();
     writeWeightsStruct();
-    writeModelStruct();
     writeWeightTable();
+    writeArenaChecks();
     for (auto func : module.getOps<func::FuncOp>())
       if (failed(writeFunction(func)))
         return failure();
-    writeApi();
+    writeDescription();
     return success();
   }
 
@@ -149,16 +150,15 @@ private:
        << "#include \"runtime/llmrt.h\"\n\n"
        << "#include <algorithm>\n"
        << "#include <cstddef>\n"
-       << "#include <cstring>\n"
-       << "#include <iterator>\n"
-       << "#include <new>\n\n"
+       << "#include <iterator>\n\n"
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
        << "constexpr int kContextLength = " << kv.contextLength << ";\n"
        << "constexpr int kHiddenSize = " << hiddenSize() << ";\n"
        << "constexpr int kPrefillTokens = " << prefillTokens()
        << ";  // tokens per prefill() and head() call, at most\n"
-       << "constexpr size_t kArenaBytes = " << arenaBytes << ";\n"
+       << "constexpr size_t kActivationBytes = " << arenaBytes
+       << ";  // placed by llm-plan-memory\n"
        << "constexpr size_t kKVCacheFloats = " << kv.totalFloats
        << ";  // per cache (keys, values): sum over layers of context * kv_dim\n\n";
     writeRopeTables();
@@ -211,42 +211,7 @@ private:
       os << "  const " << (ModelCode::schemeOf(weight) == "f32" ? "float" : "void") << "* "
          << weightMember[weight.getSymName()] << ";  // " << weightShape(weight) << " "
          << ModelCode::storageOf(weight) << "\n";
-    os << "};\n\n}  // namespace\n\n";
-  }
-
-  void writeModelStruct() {
-    os << "struct llm_model {\n"
-       << "  llmrt_blob blob;\n"
-       << "  llmrt_model_memory memory;  // the arena this struct lives in, and the KV cache\n"
-       << "  Weights w;\n"
-       << "  unsigned char* arena;  // (kArenaBytes) activations, placed by llm-plan-memory\n"
-       << "  float* key_cache;      // (kKVCacheFloats) per layer: (context, kv_dim)\n"
-       << "  float* value_cache;    // (kKVCacheFloats) per layer: (context, kv_dim)\n"
-       << "  float* hidden;         // (kPrefillTokens, kHiddenSize) prefill's output, head's input\n"
-       << "  float* logits;         // (kVocabSize) of the last token run\n"
-       << "  int position;          // tokens in the KV cache\n"
-       << (target().threaded ? "  llmrt_pool* pool;      // the kernels' threads; NULL: one\n"
-                             : "  int threads;           // accepted; generic code is single-threaded\n")
-       << "};\n\n";
-    ApiMemory memory(module, kv);
-    os << "namespace {\n\n"
-       << "// The arena (LLM_MODEL_ARENA_BYTES) holds, each part 64-byte aligned: this llm_model, the\n"
-       << "// activations, the final hidden states of a prefill call, the last token's logits and\n"
-       << "// llm_generate's sampler scratch.\n"
-       << "constexpr size_t align64(size_t bytes) { return (bytes + 63) / 64 * 64; }\n"
-       << "constexpr size_t kStateBytes = " << memory.stateBytes
-       << ";  // 1 KiB and a pointer per tensor\n"
-       << "constexpr size_t kActivationsOffset = kStateBytes;\n"
-       << "constexpr size_t kHiddenOffset = kActivationsOffset + align64(kArenaBytes);\n"
-       << "constexpr size_t kLogitsOffset =\n"
-       << "    kHiddenOffset + align64(sizeof(float) * kPrefillTokens * kHiddenSize);\n"
-       << "constexpr size_t kSamplerOffset = kLogitsOffset + align64(sizeof(float) * kVocabSize);\n"
-       << "static_assert(sizeof(llm_model) <= kStateBytes, \"the llm_model outgrew its room\");\n"
-       << "static_assert(kSamplerOffset + align64(llmrt_sampler_scratch_bytes(kVocabSize)) ==\n"
-       << "                  LLM_MODEL_ARENA_BYTES,\n"
-       << "              \"model.h and model.cpp disagree on the arena\");\n"
-       << "static_assert(2 * kKVCacheFloats * sizeof(float) == LLM_MODEL_KV_CACHE_BYTES,\n"
-       << "              \"model.h and model.cpp disagree on the KV cache\");\n\n";
+    os << "};\n\n";
   }
 
   /// The tensors of weights.bin in table order, each with the Weights member it binds to;
@@ -264,6 +229,18 @@ private:
          << weightMember[weight.getSymName()] << ")},\n";
     }
     os << "};\n\n";
+  }
+
+  /// The runtime lays out the arena (llmrt_arena_layout_of); model.h states its size.
+  void writeArenaChecks() {
+    os << "constexpr llmrt_arena_layout kArena = llmrt_arena_layout_of(\n"
+       << "    std::size(kWeightTable), kActivationBytes, kPrefillTokens, kHiddenSize, kVocabSize);\n"
+       << "static_assert(kArena.weights + sizeof(Weights) <= kArena.activations,\n"
+       << "              \"the Weights outgrew their room in the arena\");\n"
+       << "static_assert(kArena.bytes == LLM_MODEL_ARENA_BYTES, \"model.h and model.cpp disagree on "
+          "the arena\");\n"
+       << "static_assert(2 * kKVCacheFloats * sizeof(float) == LLM_MODEL_KV_CACHE_BYTES,\n"
+       << "              \"model.h and model.cpp disagree on the KV cache\");\n\n";
   }
 
   /// One C++ function per IR function: decode(m, tokens) and prefill(m, tokens, n) run tokens
@@ -289,7 +266,8 @@ private:
       os << "// prefill: n <= kPrefillTokens tokens at positions m->position ..; returns their "
             "final hidden\n// states (n, kHiddenSize) in the arena.\n"
          << "const float* prefill(llm_model* m, const int32_t* tokens /* (n) */, int n) {\n";
-    os << "  unsigned char* arena = m->arena;\n";
+    os << "  const Weights& w = *static_cast<const Weights*>(m->weights);\n"
+       << "  unsigned char* arena = m->arena;\n";
     if (isHead) {
       valueNames[func.getArgument(0)] = "hidden";
     } else {
@@ -407,155 +385,28 @@ private:
     return success();
   }
 
-  void writeApi() {
-    os << R"cpp(}  // namespace
-
-LLMRT_NAMESPACE_BEGIN  // runtime/namespace.h: where llmrt.h declares it
-void* llmrt_model_sampler_scratch(llm_model* m) { return m->memory.arena + kSamplerOffset; }
-LLMRT_NAMESPACE_END
-
-extern "C" {
-
-void llm_memory_requirements(llm_memory_sizes* out_sizes) {
-  if (out_sizes == nullptr) return;
-  out_sizes->arena_bytes = LLM_MODEL_ARENA_BYTES;
-  out_sizes->kv_cache_bytes = LLM_MODEL_KV_CACHE_BYTES;
-  out_sizes->alignment = LLM_MODEL_ALIGNMENT;
-}
-
-// Every open ends here. The runtime checks the options, takes the caller's buffers or allocates
-// them and opens the weights; then the llm_model is built at the start of the arena.
-llm_status llm_open_with_options(const llm_open_options* options, llm_model** out_model,
-                                 char* err, size_t err_len) {
-  if (out_model == nullptr) {
-    llmrt_format_error(err, err_len, "llm_open_with_options: out_model is NULL");
-    return LLM_ERR_ARGUMENT;
-  }
-  *out_model = nullptr;
-  llm_memory_sizes sizes;
-  llm_memory_requirements(&sizes);
-  llmrt_model_memory memory;
-  llmrt_blob blob;
-  llm_status status = llmrt_open_model(options, &sizes, &memory, &blob, err, err_len);
-  if (status != LLM_OK) return status;
-  llm_model* m = new (memory.arena) llm_model();
-  m->blob = blob;
-  m->memory = memory;
-  m->arena = memory.arena + kActivationsOffset;
-  m->hidden = reinterpret_cast<float*>(memory.arena + kHiddenOffset);
-  m->logits = reinterpret_cast<float*>(memory.arena + kLogitsOffset);
-  m->key_cache = memory.kv_cache;
-  m->value_cache = memory.kv_cache + kKVCacheFloats;
-  status = llmrt_bind_weights(&m->blob, kWeightTable, uint32_t(std::size(kWeightTable)), &m->w,
-                              err, err_len);
-  if (status != LLM_OK) {
-    llm_close(m);
-    return status;
-  }
-  int threads = options->n_threads > 0 ? options->n_threads : llmrt_default_threads();
-  status = llm_set_threads(m, threads);
-  if (status != LLM_OK) {
-    llm_close(m);
-    llmrt_format_error(err, err_len, "cannot start %d threads for the kernels", threads);
-    return status;
-  }
-  *out_model = m;
-  return LLM_OK;
-}
-
-llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
-  llm_open_options options = {};
-  options.weights_path = weights_path;
-  return llm_open_with_options(&options, out_model, err, err_len);
-}
-
-llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
-                           size_t err_len) {
-  llm_open_options options = {};
-  options.weights = weights;
-  options.weights_bytes = size;
-  return llm_open_with_options(&options, out_model, err, err_len);
-}
-
-void llm_close(llm_model* m) {
-  if (m == nullptr) return;
-)cpp" << (target().threaded ? "  llmrt_pool_free(m->pool);\n" : "") << R"cpp(  llmrt_blob_free(&m->blob);
-  llmrt_model_memory memory = m->memory;  // m lives in the arena: release it last
-  llmrt_model_memory_free(&memory);
-}
-
-)cpp";
-    if (target().threaded)
-      os << R"cpp(llm_status llm_set_threads(llm_model* m, int n_threads) {
-  if (n_threads < 1) return LLM_ERR_ARGUMENT;
-  llmrt_pool_free(m->pool);
-  m->pool = nullptr;
-  return llmrt_pool_create(n_threads, &m->pool);
-}
-
-int llm_threads(const llm_model* m) { return llmrt_pool_threads(m->pool); }
-)cpp";
-    else
-      os << R"cpp(llm_status llm_set_threads(llm_model* m, int n_threads) {
-  if (n_threads < 1) return LLM_ERR_ARGUMENT;
-  m->threads = n_threads;  // the generic kernels run on the calling thread
-  return LLM_OK;
-}
-
-int llm_threads(const llm_model* m) { return m->threads; }
-)cpp";
-    os << R"cpp(
-int llm_vocab_size(const llm_model*) { return kVocabSize; }
-int llm_context_length(const llm_model*) { return kContextLength; }
-int llm_position(const llm_model* m) { return m->position; }
-void llm_reset(llm_model* m) { m->position = 0; }
-const float* llm_logits(const llm_model* m) { return m->logits; }
-
-static llm_status check_tokens(const llm_model* m, const int32_t* tokens, int n_tokens) {
-  if (tokens == nullptr || n_tokens < 0) return LLM_ERR_ARGUMENT;
-  if (n_tokens > kContextLength - m->position) return LLM_ERR_CONTEXT_FULL;
-  for (int i = 0; i < n_tokens; ++i)
-    if (tokens[i] < 0 || tokens[i] >= kVocabSize) return LLM_ERR_ARGUMENT;
-  return LLM_OK;
-}
-
-// Runs the prompt in calls of up to kPrefillTokens tokens. Only the last token's logits are
-// computed unless the caller asks for every position's (out_logits): the classifier is the
-// largest matrix, so a prompt pays for it once.
-llm_status llm_prefill(llm_model* m, const int32_t* tokens, int n_tokens, float* out_logits) {
-  llm_status status = check_tokens(m, tokens, n_tokens);
-  if (status != LLM_OK) return status;
-  for (int done = 0; done < n_tokens;) {
-    int n = n_tokens - done < kPrefillTokens ? n_tokens - done : kPrefillTokens;
-    const float* hidden = prefill(m, tokens + done, n);  // (n, kHiddenSize)
-    m->position += n;
-    done += n;
-    if (out_logits != nullptr) {
-      std::memcpy(m->hidden, hidden, sizeof(float) * n * kHiddenSize);
-      const float* logits = head(m, m->hidden, n);  // (n, kVocabSize)
-      std::memcpy(out_logits + size_t(done - n) * kVocabSize, logits,
-                  sizeof(float) * n * kVocabSize);
-      std::memcpy(m->logits, logits + size_t(n - 1) * kVocabSize, sizeof(float) * kVocabSize);
-    } else if (done == n_tokens) {
-      std::memcpy(m->hidden, hidden + size_t(n - 1) * kHiddenSize, sizeof(float) * kHiddenSize);
-      std::memcpy(m->logits, head(m, m->hidden, 1), sizeof(float) * kVocabSize);
-    }
-  }
-  return LLM_OK;
-}
-
-llm_status llm_decode(llm_model* m, int32_t token, float* out_logits) {
-  llm_status status = check_tokens(m, &token, 1);
-  if (status != LLM_OK) return status;
-  const float* logits = decode(m, &token);  // (1, kVocabSize)
-  std::memcpy(m->logits, logits, sizeof(float) * kVocabSize);
-  if (out_logits != nullptr) std::memcpy(out_logits, logits, sizeof(float) * kVocabSize);
-  m->position += 1;
-  return LLM_OK;
-}
-
-}  // extern "C"
-)cpp";
+  /// What the runtime's C API (runtime/model_api.cpp) calls this model through.
+  void writeDescription() {
+    os << "}  // namespace\n\n"
+       << "// What the C API (runtime/model_api.cpp) runs this model through.\n"
+       << "LLMRT_NAMESPACE_BEGIN  // runtime/namespace.h: where llmrt.h declares it\n"
+       << "const llmrt_model_desc llmrt_compiled_model = {\n"
+       << "    kVocabSize,\n"
+       << "    kContextLength,\n"
+       << "    kPrefillTokens,\n"
+       << "    kHiddenSize,\n"
+       << "    kActivationBytes,\n"
+       << "    kKVCacheFloats,\n"
+       << "    kWeightTable,\n"
+       << "    uint32_t(std::size(kWeightTable)),\n"
+       << "    prefill,\n"
+       << "    decode,\n"
+       << "    head,\n"
+       << (target().threaded ? "    llmrt_pool_create,\n    llmrt_pool_free,\n"
+                             : "    nullptr,  // the generic kernels run on the calling thread\n"
+                               "    nullptr,\n")
+       << "};\n"
+       << "LLMRT_NAMESPACE_END\n";
   }
 
   std::vector<llm::WeightOp> weights;

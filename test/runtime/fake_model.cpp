@@ -1,81 +1,86 @@
-// fake_model.cpp - the llm_open .. llm_logits half of the C API, faked (see fake_model.h).
+// fake_model.cpp - the model half of a compiled model, faked (see fake_model.h): its weights,
+// prefill/decode/head and the llmrt_compiled_model the C API runs it through.
 #include "test/runtime/fake_model.h"
 
-#include <cstdio>
-#include <cstring>
+#include <cstddef>
+#include <iterator>
 
 #include "runtime/llmrt.h"
-
-struct llm_model {
-  int position;
-  int threads;
-  float logits[k_fake_vocab];  // (vocab) of the last token run
-  float sampler_scratch[2 * k_fake_vocab];  // llmrt_sampler_scratch_bytes(vocab)
-};
-static_assert(sizeof(llm_model::sampler_scratch) == llmrt_sampler_scratch_bytes(k_fake_vocab),
-              "the fake model's sampler scratch");
 
 std::vector<int32_t>& fake_model_fed_tokens() {
   static std::vector<int32_t> fed;
   return fed;
 }
 
+std::vector<FakePrefillCall>& fake_model_prefill_calls() {
+  static std::vector<FakePrefillCall> calls;
+  return calls;
+}
+
 namespace {
 
-void logits_after(int32_t token, float* out /* (vocab) */) {
+// The hidden state of a token is the token itself, one float.
+constexpr int k_hidden = 1;
+constexpr size_t k_activation_bytes = sizeof(float) * k_fake_prefill_tokens * k_fake_vocab;
+
+struct Weights {
+  const float* peak;  // (1) the next token's logit
+};
+
+const llmrt_weight_spec k_weight_table[] = {
+    {"peak", LLMRT_DTYPE_F32, 1, {1}, offsetof(Weights, peak)},
+};
+
+const Weights& weights(const llm_model* m) { return *static_cast<const Weights*>(m->weights); }
+
+void logits_after(const llm_model* m, int32_t token, float* out /* (vocab) */) {
   for (int i = 0; i < k_fake_vocab; ++i) out[i] = 0.0f;
-  out[fake_model_next(token)] = 5.0f;
+  out[fake_model_next(token)] = weights(m).peak[0];
 }
+
+const float* prefill(llm_model* m, const int32_t* tokens, int n) {
+  fake_model_prefill_calls().push_back({m->position, n});
+  float* hidden = reinterpret_cast<float*>(m->arena);  // (n, k_hidden)
+  for (int i = 0; i < n; ++i) {
+    fake_model_fed_tokens().push_back(tokens[i]);
+    hidden[i] = static_cast<float>(tokens[i]);
+  }
+  return hidden;
+}
+
+const float* head(llm_model* m, const float* hidden, int n) {
+  float* logits = reinterpret_cast<float*>(m->arena);  // (n, vocab)
+  for (int i = 0; i < n; ++i)
+    logits_after(m, static_cast<int32_t>(hidden[i]), logits + i * k_fake_vocab);
+  return logits;
+}
+
+const float* decode(llm_model* m, const int32_t* tokens) {
+  fake_model_fed_tokens().push_back(tokens[0]);
+  float* logits = reinterpret_cast<float*>(m->arena);  // (1, vocab)
+  logits_after(m, tokens[0], logits);
+  return logits;
+}
+
+constexpr llmrt_arena_layout k_arena = llmrt_arena_layout_of(
+    std::size(k_weight_table), k_activation_bytes, k_fake_prefill_tokens, k_hidden, k_fake_vocab);
+static_assert(k_arena.weights + sizeof(Weights) <= k_arena.activations, "the fake's Weights");
 
 }  // namespace
 
-llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len) {
-  *out_model = nullptr;
-  std::FILE* f = std::fopen(weights_path, "rb");
-  if (f == nullptr) {
-    llmrt_format_error(err, err_len, "%s: cannot open", weights_path);
-    return LLM_ERR_IO;
-  }
-  std::fclose(f);
-  *out_model = new llm_model();
-  return LLM_OK;
-}
-
-void llm_close(llm_model* model) { delete model; }
-int llm_vocab_size(const llm_model*) { return k_fake_vocab; }
-int llm_context_length(const llm_model*) { return k_fake_context; }
-int llm_position(const llm_model* model) { return model->position; }
-void llm_reset(llm_model* model) { model->position = 0; }
-
-llm_status llm_prefill(llm_model* model, const int32_t* tokens, int n_tokens, float* out_logits) {
-  if (n_tokens < 1) return LLM_ERR_ARGUMENT;
-  if (model->position + n_tokens > k_fake_context) return LLM_ERR_CONTEXT_FULL;
-  for (int i = 0; i < n_tokens; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= k_fake_vocab) return LLM_ERR_ARGUMENT;
-  }
-  for (int i = 0; i < n_tokens; ++i) {
-    fake_model_fed_tokens().push_back(tokens[i]);
-    logits_after(tokens[i], model->logits);
-    if (out_logits != nullptr) {
-      std::memcpy(out_logits + i * k_fake_vocab, model->logits, sizeof(model->logits));
-    }
-  }
-  model->position += n_tokens;
-  return LLM_OK;
-}
-
-llm_status llm_decode(llm_model* model, int32_t token, float* out_logits) {
-  return llm_prefill(model, &token, 1, out_logits);
-}
-
-const float* llm_logits(const llm_model* model) { return model->logits; }
-
-void* llmrt_model_sampler_scratch(llm_model* model) { return model->sampler_scratch; }
-
-llm_status llm_set_threads(llm_model* model, int n_threads) {
-  if (n_threads < 1) return LLM_ERR_ARGUMENT;
-  model->threads = n_threads;
-  return LLM_OK;
-}
-
-int llm_threads(const llm_model* model) { return model->threads; }
+// With a thread pool, as the x86 targets have: llm_set_threads is tested with one.
+const llmrt_model_desc llmrt_compiled_model = {
+    k_fake_vocab,
+    k_fake_context,
+    k_fake_prefill_tokens,
+    k_hidden,
+    k_activation_bytes,
+    16,  // KV cache floats per cache: the fake keeps none, the runtime still lays them out
+    k_weight_table,
+    uint32_t(std::size(k_weight_table)),
+    prefill,
+    decode,
+    head,
+    llmrt_pool_create,
+    llmrt_pool_free,
+};

@@ -25,7 +25,7 @@ class GenerateTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = llmrt_test::temp_path("weights.bin");
-    llmrt_test::write_file(path_, {0});
+    llmrt_test::write_file(path_, llmrt_test::fake_model_weights());
     char err[256];
     ASSERT_EQ(llm_open(path_.c_str(), &model_, err, sizeof(err)), LLM_OK) << err;
     fake_model_fed_tokens().clear();
@@ -113,6 +113,7 @@ TEST_F(GenerateTest, RejectsBadArguments) {
 TEST_F(GenerateTest, AllocatesNothing) {
   if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
   fake_model_fed_tokens().reserve(64);  // the fake's own bookkeeping, not llm_generate's
+  fake_model_prefill_calls().reserve(64);
   int32_t prompt[2] = {6, 1};
   int32_t seen[12];  // (count) what the callback was given
   struct Sink {

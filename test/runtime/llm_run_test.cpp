@@ -35,7 +35,7 @@ class LlmRunTest : public ::testing::Test {
   void SetUp() override {
     weights_ = llmrt_test::temp_path("weights.bin");
     tokenizer_ = llmrt_test::temp_path("tokenizer.bin");
-    llmrt_test::write_file(weights_, {0});
+    llmrt_test::write_file(weights_, llmrt_test::fake_model_weights());
     const uint32_t N = LLMRT_TOKEN_NORMAL;
     const uint32_t C = LLMRT_TOKEN_CONTROL;
     std::vector<TestToken> vocab = {{"<unk>", 0, LLMRT_TOKEN_UNKNOWN},

@@ -12,6 +12,7 @@
 
 #include "gtest/gtest.h"
 #include "runtime/llmrt.h"
+#include "test/runtime/fake_model.h"
 
 namespace llmrt_test {
 
@@ -116,6 +117,15 @@ struct BlobImage {
         llmrt_hash64(bytes.data() + header()->table_offset, header()->table_size);
   }
 };
+
+/// weights.bin of the fake model (fake_model.h): one f32 tensor "peak" (1) holding `peak`.
+inline std::vector<unsigned char> fake_model_weights(float peak = k_fake_peak) {
+  BlobImage image({{"peak", LLMRT_DTYPE_F32, {1}}});
+  std::memcpy(image.tensor_data(0), &peak, sizeof(peak));
+  image.entry(0)->checksum = llmrt_hash64(image.tensor_data(0), sizeof(peak));
+  image.rehash_table();
+  return image.bytes;
+}
 
 // The bytes of an image at a 64-byte aligned address, as a program embedding them would hold them.
 struct AlignedCopy {
