@@ -187,10 +187,10 @@ def LLMSelectKernels : Pass<"llm-select-kernels", "mlir::ModuleOp"> {
     `rows` (one row-range linear per weight, in operand order) and `epilogue` (the residual
     add, SwiGLU, or RoPE of the new queries and keys).
 
-    After `llm-select-kernels{prefix=avx2 kernels=llmk_avx2_linear_q4_0_rows,...}`:
+    After `llm-select-kernels{prefix=isa kernels=llmk_isa_linear_q4_0_rows,...}`:
     ```mlir
     %y = llm.linear %x, @w {llm.kernels = {quantize = "llmk_generic_quantize_q8_0",
-                                           rows = ["llmk_avx2_linear_q4_0_rows"]}} ...
+                                           rows = ["llmk_isa_linear_q4_0_rows"]}} ...
     %z = llm.rms_norm %y, @g {llm.kernel = "llmk_generic_rms_norm_f32"} ...
     ```
   }];
