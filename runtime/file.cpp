@@ -62,6 +62,15 @@ llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* o
     llmrt_format_error(err, err_len, "%s: cannot open (%s)", path, std::strerror(errno));
     return LLM_ERR_IO;
   }
+#if LLMRT_HAVE_MMAP
+  // A folder opens for reading here, and its "size" is the largest offset.
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    llmrt_format_error(err, err_len, "%s: is a folder, not a file", path);
+    std::fclose(f);
+    return LLM_ERR_IO;
+  }
+#endif
   long long size = file_size(f);
   if (size < 0) {
     llmrt_format_error(err, err_len, "%s: cannot determine the file size", path);

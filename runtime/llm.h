@@ -27,6 +27,7 @@ typedef enum llm_status {
   LLM_ERR_ARGUMENT = 3,      /* a token id out of range, a NULL pointer, ... */
   LLM_ERR_NO_MEMORY = 4,
   LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
+  LLM_ERR_UNSUPPORTED = 6,   /* this CPU lacks an instruction set the kernels were compiled for */
 } llm_status;
 
 /* A fixed, short English name of a status ("ok", "bad file format", ...); never NULL, also for

@@ -222,6 +222,10 @@ struct llmrt_model_desc {
   /// kernels run on the calling thread (the folder then has no threads.cpp).
   llm_status (*pool_create)(int n_threads, llmrt_pool** out_pool);
   void (*pool_free)(llmrt_pool* pool);
+  /// Writes the instruction sets the kernels were compiled for that this CPU lacks, each after a
+  /// space ("" when it has them all); NULL for portable kernels. llm_open refuses such a CPU
+  /// rather than let a kernel die on an illegal instruction.
+  void (*missing_cpu_features)(char* out, size_t out_len);
 };
 
 /// The model of this program (or of this API prefix): defined by the generated model.cpp.

@@ -52,6 +52,17 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
     return LLM_ERR_ARGUMENT;
   }
   *out_model = nullptr;
+  if (model().missing_cpu_features != nullptr) {
+    char missing[160];
+    model().missing_cpu_features(missing, sizeof missing);
+    if (missing[0] != '\0') {
+      llmrt_format_error(err, err_len,
+                         "this CPU lacks%s, which the model's kernels were compiled for: compile "
+                         "the model for a target this CPU has (llmc compile --target)",
+                         missing);
+      return LLM_ERR_UNSUPPORTED;
+    }
+  }
   llm_memory_sizes sizes;
   llm_memory_requirements(&sizes);
   llmrt_model_memory memory;

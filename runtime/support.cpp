@@ -14,6 +14,7 @@ const char* llm_status_string(llm_status status) {
     case LLM_ERR_ARGUMENT: return "bad argument";
     case LLM_ERR_NO_MEMORY: return "out of memory";
     case LLM_ERR_CONTEXT_FULL: return "context full";
+    case LLM_ERR_UNSUPPORTED: return "unsupported CPU";
   }
   return "unknown status";
 }

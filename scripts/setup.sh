@@ -2,7 +2,8 @@
 # Installs what llmc needs to build and test, and nothing that is already there.
 # Used by `make demo` and `make test`; safe to run again. Debian 12 (bookworm).
 #
-#   Debian packages: MLIR/LLVM/clang 19, cmake, ninja, ccache, protobuf, GoogleTest, g++.
+#   Debian packages: MLIR/LLVM/clang 19, cmake, ninja, ccache, protobuf, GoogleTest, g++, SIMDe,
+#   qemu-user-static (runs x86-avx512 output as a CPU without AVX-512, for the CPU check test).
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
 #   sentencepiece and pytest. lit comes with Debian's llvm-19-tools.
@@ -13,7 +14,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 APT_PACKAGES=(
   cmake ninja-build ccache g++ make git python3 python3-venv python3-pip
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
-  protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev
+  protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev qemu-user-static
 )
 PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
 PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)

@@ -150,6 +150,7 @@ private:
        << "#include \"runtime/llmrt.h\"\n\n"
        << "#include <algorithm>\n"
        << "#include <cstddef>\n"
+       << (target().cpuFeatures.empty() ? "" : "#include <cstdio>\n")
        << "#include <iterator>\n\n"
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
@@ -385,8 +386,36 @@ private:
     return success();
   }
 
+  /// missing_cpu_features(): the CPU features the target's kernels were compiled for that this
+  /// CPU lacks. This file is compiled without them, so the check runs on any CPU of the family.
+  void writeCpuCheck() {
+    if (target().cpuFeatures.empty())
+      return;
+    os << "// The instruction sets the " << target().name
+       << " kernels were compiled for: llm_open refuses a CPU\n"
+       << "// without them (this file is compiled without them, so the check runs anywhere).\n"
+       << "void missing_cpu_features(char* out, size_t out_len) {\n"
+       << "  out[0] = '\\0';\n"
+       << "#if defined(__GNUC__)\n"
+       << "  __builtin_cpu_init();\n"
+       << "  const struct {\n"
+       << "    bool present;\n"
+       << "    const char* name;\n"
+       << "  } features[] = {\n";
+    for (const std::string &feature : target().cpuFeatures)
+      os << "      {__builtin_cpu_supports(\"" << feature << "\") != 0, \"" << feature << "\"},\n";
+    os << "  };\n"
+       << "  size_t used = 0;\n"
+       << "  for (const auto& feature : features)\n"
+       << "    if (!feature.present && used < out_len)\n"
+       << "      used += size_t(std::snprintf(out + used, out_len - used, \" %s\", feature.name));\n"
+       << "#endif\n"
+       << "}\n\n";
+  }
+
   /// What the runtime's C API (runtime/model_api.cpp) calls this model through.
   void writeDescription() {
+    writeCpuCheck();
     os << "}  // namespace\n\n"
        << "// What the C API (runtime/model_api.cpp) runs this model through.\n"
        << "LLMRT_NAMESPACE_BEGIN  // runtime/namespace.h: where llmrt.h declares it\n"
@@ -405,6 +434,8 @@ private:
        << (target().threaded ? "    llmrt_pool_create,\n    llmrt_pool_free,\n"
                              : "    nullptr,  // the generic kernels run on the calling thread\n"
                                "    nullptr,\n")
+       << (target().cpuFeatures.empty() ? "    nullptr,  // portable kernels: any CPU\n"
+                                        : "    missing_cpu_features,\n")
        << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }

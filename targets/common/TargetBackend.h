@@ -34,6 +34,10 @@ struct TargetDescription {
   std::vector<std::string> kernelHeaders;
   std::vector<std::string> compileFlags; ///< for the target's kernel sources (GCC/Clang)
   bool threaded = false;    ///< generated code uses the runtime's thread pool
+  /// The CPU features the kernels are compiled for, as GCC's and Clang's
+  /// __builtin_cpu_supports spell them ("avx2", "avx512vnni"): the generated llm_open refuses a
+  /// CPU without them. Empty for portable kernels.
+  std::vector<std::string> cpuFeatures;
   /// The kernels of its kernel table (kernels_<isa>.def, read with kernels_abi_names.h):
   /// "llmk_avx2_linear_q4_0p8_rows", ... llm-select-kernels picks them; an op whose kernel the
   /// target lacks runs the generic kernel of the same ABI entry ("llmk_generic_...").

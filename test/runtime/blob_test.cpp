@@ -215,6 +215,17 @@ TEST_F(BlobTest, MissingFileIsIoError) {
   EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
 }
 
+TEST_F(BlobTest, AFolderIsNamedAsOne) {
+  // It cannot be mapped, and read as a file its size came out as the largest offset ("out of
+  // memory reading 9223372036854775807 bytes").
+  const std::string folder = ::testing::TempDir();  // not path_: TearDown removes that
+  EXPECT_EQ(llmrt_blob_load(folder.c_str(), &blob_, err_, sizeof(err_)), LLM_ERR_IO);
+  EXPECT_EQ(std::string(err_), folder + ": is a folder, not a file");
+  llmrt_tokenizer tokenizer;
+  EXPECT_EQ(llmrt_tokenizer_load(folder.c_str(), &tokenizer, err_, sizeof(err_)), LLM_ERR_IO);
+  EXPECT_EQ(std::string(err_), folder + ": is a folder, not a file");
+}
+
 TEST_F(BlobTest, RejectsWrongMagic) {
   BlobImage image(sample_tensors());
   image.header()->magic[4] = 'X';

@@ -3,6 +3,7 @@
 #include "test/runtime/fake_model.h"
 
 #include <cstddef>
+#include <cstdio>
 #include <iterator>
 
 #include "runtime/llmrt.h"
@@ -66,7 +67,16 @@ constexpr llmrt_arena_layout k_arena = llmrt_arena_layout_of(
     std::size(k_weight_table), k_activation_bytes, k_fake_prefill_tokens, k_hidden, k_fake_vocab);
 static_assert(k_arena.weights + sizeof(Weights) <= k_arena.activations, "the fake's Weights");
 
+void missing_cpu_features(char* out, size_t out_len) {
+  std::snprintf(out, out_len, "%s", fake_model_missing_cpu_features());
+}
+
 }  // namespace
+
+const char*& fake_model_missing_cpu_features() {
+  static const char* missing = "";
+  return missing;
+}
 
 // With a thread pool, as the x86 targets have: llm_set_threads is tested with one.
 const llmrt_model_desc llmrt_compiled_model = {
@@ -83,4 +93,5 @@ const llmrt_model_desc llmrt_compiled_model = {
     head,
     llmrt_pool_create,
     llmrt_pool_free,
+    missing_cpu_features,
 };

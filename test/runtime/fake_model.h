@@ -32,4 +32,8 @@ struct FakePrefillCall {
 /// Every prefill() call since the last clear, in order (decode() calls are not in it).
 std::vector<FakePrefillCall>& fake_model_prefill_calls();
 
+/// What the fake's missing_cpu_features reports (" avx9" pretends this CPU lacks a feature the
+/// kernels need); "" by default.
+const char*& fake_model_missing_cpu_features();
+
 #endif  // LLMC_TEST_RUNTIME_FAKE_MODEL_H

@@ -143,6 +143,18 @@ TEST_F(ModelApiTest, WeightsOfAnotherModelAreRefused) {
   EXPECT_NE(std::strstr(err_, "holds 2 tensors, the model needs 1"), nullptr) << err_;
 }
 
+TEST_F(ModelApiTest, ACpuWithoutTheKernelsFeaturesIsRefusedBeforeAnything) {
+  fake_model_missing_cpu_features() = " avx9 avx10";
+  const llm_status status = open(llmrt_test::fake_model_weights());
+  fake_model_missing_cpu_features() = "";
+  EXPECT_EQ(status, LLM_ERR_UNSUPPORTED);
+  EXPECT_EQ(model_, nullptr);
+  EXPECT_EQ(std::string(err_),
+            "this CPU lacks avx9 avx10, which the model's kernels were compiled for: compile the "
+            "model for a target this CPU has (llmc compile --target)");
+  EXPECT_STREQ(llm_status_string(LLM_ERR_UNSUPPORTED), "unsupported CPU");
+}
+
 TEST_F(ModelApiTest, CallersMemoryHoldsTheModelAndNothingIsAllocated) {
   if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
   fake_model_fed_tokens().reserve(64);  // the fake's own bookkeeping
