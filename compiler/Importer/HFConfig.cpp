@@ -4,6 +4,7 @@
 #include "compiler/Importer/ImporterUtil.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <optional>
@@ -125,6 +126,22 @@ Error checkArchitecture(const Object &root, StringRef path) {
                              "' (llmc compiles LlamaForCausalLM)");
 }
 
+/// llmc's MLP is SwiGLU with SiLU: a config whose activation is another (gelu, relu, ...) would
+/// compile into a program that silently computes something else.
+Error checkActivation(const Object &root, StringRef path) {
+  const Value *act = root.get("hidden_act");
+  if (!act)
+    return Error::success();  // transformers' LlamaConfig default: silu
+  std::optional<StringRef> name = act->getAsString();
+  if (name && *name == "silu")
+    return Error::success();
+  std::string shown;
+  llvm::raw_string_ostream os(shown);
+  os << *act;
+  return fileError(path, "unsupported hidden_act " + os.str() +
+                             " (llmc implements the Llama MLP with silu)");
+}
+
 /// The RoPE keys: rope_theta and rope_scaling (transformers 4) and rope_parameters
 /// (transformers 5: {"rope_type", "rope_theta", factors...}), which wins where both appear.
 /// A scaling object is null or {"rope_type"|"type": "default" | "linear" | "llama3", ...}.
@@ -192,6 +209,8 @@ llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path) 
   if (!root)
     return fileError(path, "config is not a JSON object");
   if (Error err = checkArchitecture(*root, path))
+    return std::move(err);
+  if (Error err = checkActivation(*root, path))
     return std::move(err);
 
   // Defaults of transformers' LlamaConfig for the optional keys.

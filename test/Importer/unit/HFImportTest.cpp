@@ -98,6 +98,11 @@ TEST(HFConfigTest, Errors) {
                   "dir/config.json: unsupported architecture 'MistralForCausalLM' "
                   "(llmc compiles LlamaForCausalLM)");
   EXPECT_CONTAINS(configError(R"({"model_type": "gpt2"})"), "unsupported architecture 'gpt2'");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "hidden_act": "gelu")")),
+                  "dir/config.json: unsupported hidden_act \"gelu\" (llmc implements the Llama "
+                  "MLP with silu)");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "hidden_act": 3)")),
+                  "dir/config.json: unsupported hidden_act 3");
   EXPECT_CONTAINS(configError("{"), "dir/config.json: config is not valid JSON");
   EXPECT_CONTAINS(configError(R"({"model_type": "llama"})"),
                   "dir/config.json: missing integer 'hidden_size'");
