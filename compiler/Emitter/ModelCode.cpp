@@ -10,25 +10,9 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
   return "w." + weightMember.lookup(symbol.getValue());
 }
 
-std::string ModelCode::schemeOf(llm::WeightOp weight) { return weight.getSchemeName(); }
-
-bool ModelCode::isFloatStorage(StringRef storage) {
-  return storage == "f32" || storage == "f16" || storage == "bf16";
-}
-
-std::string ModelCode::storageOf(llm::WeightOp weight) { return weight.getStorageName(); }
-
-bool ModelCode::isPacked(llm::WeightOp weight) {
-  llm::QWeightType quantized = weight.getQuantizedType();
-  return quantized && quantized.getLayout();
-}
-
 bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {
-  return isPacked(module.lookupSymbol<llm::WeightOp>(symbol));
-}
-
-std::string ModelCode::storage(FlatSymbolRefAttr symbol) {
-  return storageOf(module.lookupSymbol<llm::WeightOp>(symbol));
+  llm::QWeightType quantized = module.lookupSymbol<llm::WeightOp>(symbol).getQuantizedType();
+  return quantized && quantized.getLayout();
 }
 
 FailureOr<std::string> ModelCode::kernelOf(Operation *op) {

@@ -43,19 +43,8 @@ public:
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
   /// "w.layers_0_q_proj" (each function binds w to the model's Weights)
   std::string weightRef(mlir::FlatSymbolRefAttr symbol) const;
-  /// The weight's storage, which is also its kernels' suffix: "f32", "f16", "bf16", "q4_0",
-  /// "q4_0x4"
-  std::string storage(mlir::FlatSymbolRefAttr symbol);
-  static std::string storageOf(mlir::llm::WeightOp weight);
-  /// The weight's number format whatever its layout: "f32", "f16", "bf16", "q4_0", ... (the
-  /// blob's dtype).
-  static std::string schemeOf(mlir::llm::WeightOp weight);
-  /// f32, f16 or bf16: weights that multiply the float activations as they are (no quantized
-  /// copy).
-  static bool isFloatStorage(llvm::StringRef storage);
-  /// Whether the weight's blocks are in a packed layout (only the target's kernels read it).
+  /// Whether the weight's blocks are in a target's layout (only that target's kernels read it).
   bool isPacked(mlir::FlatSymbolRefAttr symbol);
-  static bool isPacked(mlir::llm::WeightOp weight);
   /// Columns of a (tokens, columns) activation.
   static int64_t columns(mlir::Value v) {
     return mlir::cast<mlir::RankedTensorType>(v.getType()).getDimSize(1);

@@ -103,7 +103,7 @@ struct ApiMemory {
 
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
-  std::string name = ModelCode::schemeOf(weight);
+  std::string name = weight.getSchemeName();
   for (char &c : name)
     c = std::toupper(static_cast<unsigned char>(c));
   return "LLMRT_DTYPE_" + name;
@@ -209,9 +209,9 @@ private:
     os << "// Pointers into the weight blob, one per tensor, in table order.\n"
        << "struct Weights {\n";
     for (llm::WeightOp weight : weights)
-      os << "  const " << (ModelCode::schemeOf(weight) == "f32" ? "float" : "void") << "* "
+      os << "  const " << (weight.getSchemeName() == "f32" ? "float" : "void") << "* "
          << weightMember[weight.getSymName()] << ";  // " << weightShape(weight) << " "
-         << ModelCode::storageOf(weight) << "\n";
+         << weight.getStorageName() << "\n";
     os << "};\n\n";
   }
 

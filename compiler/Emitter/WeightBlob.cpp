@@ -156,7 +156,7 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
     entry.offset = dataBytes;
     dataBytes = alignUp(dataBytes + entry.size);
     summary.parameterCount += elements;
-    ++summary.tensorsByStorage[ModelCode::schemeOf(weight)];
+    ++summary.tensorsByStorage[weight.getSchemeName()];
     table.push_back(entry);
     ops.push_back(weight);
   }
