@@ -84,10 +84,14 @@ struct llmrt_tokenizer_header {
   int32_t bos_id;             // -1 if none
   int32_t eos_id;             // -1 if none
   uint32_t max_token_bytes;   // longest piece, bytes
-  uint32_t flags;             // bit 0: add a leading space before encoding (SentencePiece)
+  uint32_t flags;             // LLMRT_TOKENIZER_* bits
 };
 static_assert(sizeof(llmrt_tokenizer_header) == 32, "tokenizer header layout");
+/// Add a leading space before encoding (SentencePiece).
 static const uint32_t LLMRT_TOKENIZER_ADD_DUMMY_PREFIX = 1u;
+/// The pieces are placeholders "<N>" (the model was compiled without a tokenizer): ids decode to
+/// "<N>", and text cannot be encoded.
+static const uint32_t LLMRT_TOKENIZER_IDS_ONLY = 2u;
 
 /// Streaming 64-bit checksum: words of 8 little-endian bytes, a multiply-xorshift mix per word.
 /// Fast (one multiply per 8 bytes) so validating a multi-gigabyte blob at load costs well under

@@ -28,6 +28,7 @@ typedef enum llm_status {
   LLM_ERR_NO_MEMORY = 4,
   LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
   LLM_ERR_UNSUPPORTED = 6,   /* this CPU lacks an instruction set the kernels were compiled for */
+  LLM_ERR_NO_TOKENIZER = 7,  /* text to encode, but the model was compiled without a tokenizer */
 } llm_status;
 
 /* A fixed, short English name of a status ("ok", "bad file format", ...); never NULL, also for
@@ -155,8 +156,10 @@ int32_t llm_tokenizer_eos(const llm_tokenizer* tokenizer); /* -1 if the vocabula
  * add_bos non-zero, BOS first. Writes at most `capacity` ids to out_tokens and sets *out_needed
  * to the number the text needs (never more than text_len + 2): LLM_ERR_ARGUMENT when that is
  * more than capacity, so capacity 0 with out_tokens NULL asks for the size. LLM_ERR_FORMAT if a
- * byte of the text has no token and the vocabulary no <unk>. A tokenizer encodes one text at a
- * time (it keeps its working memory between calls). */
+ * byte of the text has no token and the vocabulary no <unk>. LLM_ERR_NO_TOKENIZER for non-empty text
+ * if the model was compiled without a tokenizer (`llmc compile --no-tokenizer`, or a source
+ * without one): its tokenizer.bin only prints ids as "<N>". A tokenizer encodes one text at a time (it keeps its
+ * working memory between calls). */
 llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_len, int add_bos,
                         int32_t* out_tokens, int capacity, int* out_needed);
 

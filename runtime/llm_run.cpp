@@ -272,6 +272,11 @@ int build_prompt(Run* run, int vocab) {
     int count = 0;
     llm_status s = llm_tokenize(run->tokenizer, o.prompt, len, o.no_bos ? 0 : 1,
                                 run->prompt.data(), static_cast<int>(run->prompt.size()), &count);
+    if (s == LLM_ERR_NO_TOKENIZER) {
+      return fail("%s has no tokenizer (the model was compiled without one): give the prompt as "
+                  "token ids with --tokens",
+                  o.tokenizer);
+    }
     if (s != LLM_OK) return fail("cannot encode the prompt: %s", llm_status_string(s));
     run->prompt.resize(static_cast<size_t>(count));
   }

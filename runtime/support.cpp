@@ -15,6 +15,7 @@ const char* llm_status_string(llm_status status) {
     case LLM_ERR_NO_MEMORY: return "out of memory";
     case LLM_ERR_CONTEXT_FULL: return "context full";
     case LLM_ERR_UNSUPPORTED: return "unsupported CPU";
+    case LLM_ERR_NO_TOKENIZER: return "no tokenizer";
   }
   return "unknown status";
 }

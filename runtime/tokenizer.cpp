@@ -147,6 +147,10 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
                        h.vocab_size, size);
     return LLM_ERR_FORMAT;
   }
+  if ((h.flags & ~(LLMRT_TOKENIZER_ADD_DUMMY_PREFIX | LLMRT_TOKENIZER_IDS_ONLY)) != 0) {
+    llmrt_format_error(err, err_len, "%s: unknown flags 0x%x (from a newer llmc?)", name, h.flags);
+    return LLM_ERR_FORMAT;
+  }
   const int32_t vocab = static_cast<int32_t>(h.vocab_size);
   if (h.bos_id < -1 || h.bos_id >= vocab || h.eos_id < -1 || h.eos_id >= vocab) {
     llmrt_format_error(err, err_len, "%s: bos_id %d or eos_id %d outside the vocabulary (%u)",

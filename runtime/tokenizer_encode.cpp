@@ -94,6 +94,7 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
     return LLM_ERR_ARGUMENT;
   }
   llmrt_tokenizer* t = tokenizer;
+  if ((t->flags & LLMRT_TOKENIZER_IDS_ONLY) != 0 && len > 0) return LLM_ERR_NO_TOKENIZER;
   // At most one token per byte, plus BOS and the dummy prefix.
   if (len > static_cast<size_t>(INT32_MAX) - 2) return LLM_ERR_ARGUMENT;
   if (reserve_work(t, len + 2) != LLM_OK) return LLM_ERR_NO_MEMORY;

@@ -1,7 +1,8 @@
 //===- TokenizerBlob.cpp - write tokenizer.bin ----------------------------===//
 //
 // Layout in runtime/blob_format.h. A model imported without a tokenizer still gets one, with
-// pieces "<N>", so llm-run can print what it generates as token ids.
+// pieces "<N>" and the ids-only flag, so llm-run can print what it generates as token ids but
+// refuses to encode text.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/Emitter.h"
@@ -53,7 +54,8 @@ llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
   header.eos_id = int32_t(vocabulary.eosId);
   for (const Vocabulary::Piece &piece : vocabulary.pieces)
     header.max_token_bytes = std::max<uint32_t>(header.max_token_bytes, piece.text.size());
-  header.flags = vocabulary.addDummyPrefix ? LLMRT_TOKENIZER_ADD_DUMMY_PREFIX : 0;
+  header.flags = (vocabulary.addDummyPrefix ? LLMRT_TOKENIZER_ADD_DUMMY_PREFIX : 0) |
+                 (source ? 0 : LLMRT_TOKENIZER_IDS_ONLY);
 
   std::string bytes;
   llvm::raw_string_ostream os(bytes);

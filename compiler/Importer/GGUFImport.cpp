@@ -529,6 +529,8 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
     if (!vocab)
       return vocab.takeError();
     model.vocabulary = std::move(*vocab);
+  } else if (tokenizerModel) {
+    model.unreadTokenizer = (path + ": tokenizer.ggml.model '" + *tokenizerModel + "'").str();
   }
   model.sourceDescription = describe(*file);
   return model;

@@ -1,6 +1,7 @@
 //===- HFConfig.cpp - config.json of a Hugging Face LlamaForCausalLM ------===//
 
 #include "compiler/Importer/HFConfig.h"
+#include "compiler/Importer/HFConfigKeys.h"
 #include "compiler/Importer/ImporterUtil.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -105,8 +106,13 @@ private:
 };
 
 /// Checks that the config describes a Llama: architectures names LlamaForCausalLM, or
-/// model_type is "llama".
+/// model_type is "llama"; a model_type other than "llama" is refused either way (transformers
+/// builds the model model_type names).
 Error checkArchitecture(const Object &root, StringRef path) {
+  std::optional<StringRef> modelType = root.getString("model_type");
+  if (modelType && *modelType != "llama")
+    return fileError(path, "unsupported model_type '" + *modelType +
+                               "' (llmc compiles LlamaForCausalLM, model_type llama)");
   std::string shown;
   if (const llvm::json::Array *architectures = root.getArray("architectures")) {
     for (const Value &entry : *architectures) {
@@ -117,29 +123,87 @@ Error checkArchitecture(const Object &root, StringRef path) {
         shown = name->str();
     }
   }
-  std::optional<StringRef> modelType = root.getString("model_type");
-  if (modelType && *modelType == "llama")
+  if (modelType)
     return Error::success();
-  if (shown.empty())
-    shown = modelType ? modelType->str() : "none given";
-  return fileError(path, "unsupported architecture '" + shown +
+  return fileError(path, "unsupported architecture '" + (shown.empty() ? "none given" : shown) +
                              "' (llmc compiles LlamaForCausalLM)");
 }
 
-/// llmc's MLP is SwiGLU with SiLU: a config whose activation is another (gelu, relu, ...) would
-/// compile into a program that silently computes something else.
-Error checkActivation(const Object &root, StringRef path) {
-  const Value *act = root.get("hidden_act");
-  if (!act)
-    return Error::success();  // transformers' LlamaConfig default: silu
-  std::optional<StringRef> name = act->getAsString();
-  if (name && *name == "silu")
+/// Whether `value` is one a key of `handling` may hold without changing the computation.
+bool isNeutral(HFKeyHandling handling, const Value &value) {
+  if (value.getAsNull())
+    return handling != HFKeyHandling::Silu;
+  switch (handling) {
+  case HFKeyHandling::Read:
+  case HFKeyHandling::Ignored:
+    return true;
+  case HFKeyHandling::Silu:
+    return value.getAsString() == std::optional<StringRef>("silu");
+  case HFKeyHandling::Null:
+    return false;
+  case HFKeyHandling::False:
+    return value.getAsBoolean() == std::optional<bool>(false);
+  case HFKeyHandling::One:
+    return value.getAsNumber() == std::optional<double>(1.0);
+  case HFKeyHandling::Zero:
+    return value.getAsNumber() == std::optional<double>(0.0);
+  case HFKeyHandling::FullAttention:
+    if (const llvm::json::Array *layers = value.getAsArray())
+      return llvm::all_of(*layers, [](const Value &layer) {
+        return layer.getAsString() == std::optional<StringRef>("full_attention");
+      });
+    return false;
+  }
+  return false;
+}
+
+/// Words in the names of keys that change the math, for the warning on keys llmc does not know.
+constexpr StringRef kMathWords[] = {"scal", "multiplier", "softcap", "window", "rotary",
+                                    "rope",  "expert",     "norm",    "clip",   "activation"};
+
+/// Refuses every key of HFConfigKeys.def whose value changes the computation in a way llmc does
+/// not implement, naming the key and the value; warns about unknown keys that look as if they
+/// might.
+Error checkMathKeys(const Object &root, StringRef path, std::vector<std::string> *warnings) {
+  for (const HFConfigKey &known : kHFConfigKeys) {
+    const Value *value = root.get(known.key);
+    if (!value || isNeutral(known.handling, *value))
+      continue;
+    std::string shown;
+    llvm::raw_string_ostream(shown) << *value;
+    if (shown.size() > 80)
+      shown = shown.substr(0, 77) + "...";
+    return fileError(path, "unsupported " + Twine(known.key) + " " + shown + " (" +
+                               known.meaning + "; llmc accepts " +
+                               acceptedValues(known.handling) + ")");
+  }
+  if (!warnings)
     return Error::success();
-  std::string shown;
-  llvm::raw_string_ostream os(shown);
-  os << *act;
-  return fileError(path, "unsupported hidden_act " + os.str() +
-                             " (llmc implements the Llama MLP with silu)");
+  for (const auto &[key, value] : root) {
+    StringRef name = key;
+    bool known = llvm::any_of(kHFConfigKeys, [&](const HFConfigKey &k) { return name == k.key; });
+    bool mathLike = llvm::any_of(kMathWords, [&](StringRef word) { return name.contains(word); });
+    if (!known && mathLike)
+      warnings->push_back((path + ": unknown key '" + name +
+                           "' ignored (llmc computes the plain Llama; see "
+                           "docs/reference/HFConfigKeys.md)")
+                              .str());
+  }
+  return Error::success();
+}
+
+/// sliding_window: the window, or 0 when there is none (absent, null, or use_sliding_window
+/// false).
+Error parseSlidingWindow(const Object &root, StringRef path, ModelConfig &config) {
+  ConfigReader reader(root, path);
+  bool enabled = true;
+  reader.optionalBool("use_sliding_window", enabled);
+  int64_t window = 0;
+  reader.optionalPositive("sliding_window", window);
+  if (Error err = reader.takeError())
+    return err;
+  config.slidingWindow = enabled ? window : 0;
+  return Error::success();
 }
 
 /// The RoPE keys: rope_theta and rope_scaling (transformers 4) and rope_parameters
@@ -201,7 +265,8 @@ Error parseRope(const Object &root, StringRef path, ModelConfig &config) {
 
 } // namespace
 
-llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path) {
+llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path,
+                                                std::vector<std::string> *warnings) {
   llvm::Expected<Value> json = parseJSON(text, path, "config");
   if (!json)
     return json.takeError();
@@ -210,7 +275,7 @@ llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path) 
     return fileError(path, "config is not a JSON object");
   if (Error err = checkArchitecture(*root, path))
     return std::move(err);
-  if (Error err = checkActivation(*root, path))
+  if (Error err = checkMathKeys(*root, path, warnings))
     return std::move(err);
 
   // Defaults of transformers' LlamaConfig for the optional keys.
@@ -243,6 +308,8 @@ llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path) 
   if (Error err = reader.takeError())
     return std::move(err);
   if (Error err = parseRope(*root, path, config))
+    return std::move(err);
+  if (Error err = parseSlidingWindow(*root, path, config))
     return std::move(err);
 
   // Consistency of the attention geometry.

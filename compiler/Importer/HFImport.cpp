@@ -169,7 +169,8 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
     return configFile.takeError();
 
   ImportedModel model;
-  llvm::Expected<ModelConfig> config = parseHFConfig((*configFile)->getBuffer(), configPath);
+  llvm::Expected<ModelConfig> config =
+      parseHFConfig((*configFile)->getBuffer(), configPath, &model.warnings);
   if (!config)
     return config.takeError();
   model.config = *config;
@@ -200,6 +201,8 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
     if (!vocab)
       return vocab.takeError();
     model.vocabulary = std::move(*vocab);
+  } else if (std::string json = join(folder, "tokenizer.json"); llvm::sys::fs::exists(json)) {
+    model.unreadTokenizer = json;
   }
   return model;
 }

@@ -34,6 +34,7 @@ struct ModelConfig {
   int64_t headDim = 0;            ///< config's head_dim, else hidden_size / num_heads
   int64_t vocabSize = 0;
   int64_t maxPositions = 0;       ///< max_position_embeddings (llama2.c: seq_len)
+  int64_t slidingWindow = 0;      ///< attention window in tokens; 0: the whole context
   double rmsNormEps = 1e-5;
   double ropeTheta = 10000.0;
   RopeScaling ropeScaling;
@@ -63,7 +64,12 @@ struct ImportedModel {
   ModelConfig config;
   WeightStore weights;
   std::optional<Vocabulary> vocabulary; ///< none when the source has no tokenizer
+  /// A tokenizer the source has but llmc cannot read, e.g. "DIR/tokenizer.json" or
+  /// "x.gguf: tokenizer.ggml.model 'gpt2'"; the driver refuses to compile without a tokenizer
+  /// then, unless told to (--no-tokenizer).
+  std::string unreadTokenizer;
   std::string sourceDescription;        ///< e.g. "llama2.c checkpoint v0", "safetensors (f16)"
+  std::vector<std::string> warnings;    ///< "path: what", for the driver to print
 };
 
 } // namespace llmc

@@ -275,6 +275,28 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   return Error::success();
 }
 
+Error WeightStore::scanF32(
+    StringRef name, llvm::function_ref<bool(int64_t, llvm::ArrayRef<float>)> visit) const {
+  auto it = index.find(name);
+  if (it == index.end())
+    return createStringError("scanF32: no tensor '%s'", name.str().c_str());
+  const WeightTensor &tensor = table[it->second];
+  int64_t count = tensor.numElements();
+  int64_t block = blockSize(tensor.dtype);
+  // Whole blocks, small enough to stay in the cache.
+  int64_t chunk = std::max<int64_t>(block, int64_t(1 << 14) / block * block);
+  std::vector<float> values(std::min(chunk, count));
+  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  bool more = true;
+  for (int64_t first = 0; first < count && more; first += chunk) {
+    int64_t n = std::min(chunk, count - first);
+    convertToF32(tensor.dtype, src + rowBytes(tensor.dtype, first), n, values.data());
+    more = visit(first, llvm::ArrayRef<float>(values.data(), n));
+  }
+  releaseSourcePages(tensor);
+  return Error::success();
+}
+
 Error WeightStore::readRaw(StringRef name, std::vector<uint8_t> &out) const {
   auto it = index.find(name);
   if (it == index.end())

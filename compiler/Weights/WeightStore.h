@@ -11,6 +11,7 @@
 #define LLMC_COMPILER_WEIGHTS_WEIGHTSTORE_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -82,6 +83,14 @@ public:
   /// Reads `name` as float32 with its transforms applied (quantized tensors are dequantized);
   /// out is resized to numElements().
   llvm::Error readF32(llvm::StringRef name, std::vector<float> &out) const;
+
+  /// Calls `visit(first, values)` on the values of `name` as float32 in source order (no row
+  /// permutation), a few blocks at a time, so that every value keeps the index the source file
+  /// gives it and memory stays small; `first` is the flat index of values[0]. Stops when visit
+  /// returns false.
+  llvm::Error scanF32(llvm::StringRef name,
+                      llvm::function_ref<bool(int64_t first, llvm::ArrayRef<float> values)> visit)
+      const;
 
   /// Reads the source bytes of `name` (in its own dtype) with its row permutation applied, so an
   /// untransformed quantized tensor passes through bit for bit; out is resized to numBytes().

@@ -14,6 +14,7 @@
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/LlamaToIR.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Weights/WeightCheck.h"
 #include "compiler/tools/Inspect.h"
 #include "targets/Targets.h"
 #include "dialects/llm/LLMDialect.h"
@@ -52,6 +53,14 @@ cl::opt<std::string> tokenizerPath(
     cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint; a SentencePiece "
              "tokenizer.model to replace a HF folder's or GGUF file's own"),
     cl::value_desc("file"), cl::sub(compileCommand), cl::sub(inspectCommand));
+cl::opt<bool> noTokenizer(
+    "no-tokenizer",
+    cl::desc("Compile without a tokenizer, for token ids in and out (llm-run --tokens): for a "
+             "model whose tokenizer llmc cannot read yet (tokenizer.json)"),
+    cl::sub(compileCommand));
+cl::opt<bool> allowNonFinite("allow-nonfinite",
+                             cl::desc("Keep NaN and infinite weights (an error otherwise)"),
+                             cl::sub(compileCommand));
 cl::opt<int64_t> contextLength(
     "context", cl::desc("KV-cache length in tokens (default: the model's maximum, at most 4096)"),
     cl::init(0), cl::sub(compileCommand), cl::sub(inspectCommand));
@@ -133,9 +142,47 @@ std::string modelName(StringRef path) {
   return sys::path::extension(name) == ".bin" ? sys::path::stem(name).str() : name.str();
 }
 
-/// The KV-cache length a compile uses: --context, else the model's, capped.
-int64_t chosenContext(const llmc::ModelConfig &config) {
-  return contextLength > 0 ? contextLength : std::min(config.maxPositions, kDefaultContextCap);
+/// The KV-cache length a compile uses: --context, else the model's, capped, and never longer
+/// than a sliding window (attending over the whole context is exact only within it).
+Expected<int64_t> chosenContext(const llmc::ModelConfig &config) {
+  int64_t window = config.slidingWindow;
+  if (contextLength > 0 && window > 0 && contextLength > window)
+    return createStringError(inconvertibleErrorCode(),
+                             modelPath + ": --context " + Twine(contextLength.getValue()) +
+                                 " is longer than the model's sliding_window " + Twine(window) +
+                                 " (llmc attends over the whole context, which is the model's "
+                                 "attention only within the window)");
+  if (contextLength > 0)
+    return contextLength.getValue();
+  int64_t context = std::min(config.maxPositions, kDefaultContextCap);
+  return window > 0 ? std::min(context, window) : context;
+}
+
+/// What the importer says that is not an error.
+void printWarnings(const llmc::ImportedModel &model) {
+  for (const std::string &warning : model.warnings)
+    WithColor::warning(errs(), "llmc") << warning << "\n";
+}
+
+/// The tokenizer the compile writes: the model's; none with --no-tokenizer; an error when the
+/// source has one llmc cannot read, rather than a program that encodes text with the wrong
+/// vocabulary.
+Error chooseTokenizer(llmc::ImportedModel &model) {
+  if (noTokenizer) {
+    if (!tokenizerPath.empty())
+      return createStringError(inconvertibleErrorCode(),
+                               "--no-tokenizer and --tokenizer contradict each other");
+    model.vocabulary.reset();
+    return Error::success();
+  }
+  if (model.vocabulary || model.unreadTokenizer.empty())
+    return Error::success();
+  return createStringError(
+      inconvertibleErrorCode(),
+      model.unreadTokenizer +
+          ": llmc cannot read this tokenizer yet (it reads SentencePiece tokenizer.model and "
+          "llama2.c tokenizer.bin); give one with --tokenizer, or compile with --no-tokenizer "
+          "for token ids in and out");
 }
 
 int inspect() {
@@ -151,7 +198,11 @@ int inspect() {
     for (StringRef scheme : split(quant, ','))
       schemes.push_back(scheme.str());
   }
-  return llmc::runInspect(*model, schemes, chosenContext(model->config), outs());
+  printWarnings(*model);
+  Expected<int64_t> context = chosenContext(model->config);
+  if (!context)
+    return fail(context.takeError());
+  return llmc::runInspect(*model, schemes, *context, outs());
 }
 
 int compile() {
@@ -191,6 +242,14 @@ int compile() {
     return fail(model.takeError());
   if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
     return fail(std::move(error));
+  if (Error error = llmc::checkWeightValues(model->weights, allowNonFinite, model->warnings))
+    return fail(std::move(error));
+  printWarnings(*model);
+  if (Error error = chooseTokenizer(*model))
+    return fail(std::move(error));
+  Expected<int64_t> kvLength = chosenContext(model->config);
+  if (!kvLength)
+    return fail(kvLength.takeError());
 
   mlir::DialectRegistry registry;
   llmc::registerTargetDialects(registry);
@@ -200,7 +259,7 @@ int compile() {
     return mlir::success();
   });
   llmc::LlamaToIROptions importOptions;
-  importOptions.contextLength = chosenContext(model->config);
+  importOptions.contextLength = *kvLength;
   importOptions.prefillTokens = prefillTokens;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       llmc::buildLlamaModule(context, model->config, model->weights, importOptions);

@@ -129,6 +129,23 @@ TEST_F(LlmRunTest, PrintsTokenIdsWithoutTokenizer) {
   EXPECT_NE(r.err.find("too small for a header"), std::string::npos) << r.err;
 }
 
+TEST_F(LlmRunTest, RefusesTextForAModelWithoutTokenizer) {
+  llmrt_test::write_file(tokenizer_,
+                         llmrt_test::build_tokenizer({{"<unk>", 0, LLMRT_TOKEN_UNKNOWN},
+                                                      {"<1>", 0, LLMRT_TOKEN_CONTROL},
+                                                      {"<2>", 0, LLMRT_TOKEN_CONTROL},
+                                                      {"<3>", 0, LLMRT_TOKEN_NORMAL}},
+                                                     1, 2, LLMRT_TOKENIZER_IDS_ONLY));
+  Result r = run("--prompt 'Hello world' --steps 2");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("has no tokenizer (the model was compiled without one): give the prompt "
+                       "as token ids with --tokens"),
+            std::string::npos)
+      << r.err;
+  r = run("--tokens 1,3 --steps 2 --temperature 0 --ignore-eos");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(LlmRunTest, PrintsText) {
   // BOS -> b c <unk> <s> b; the control token prints nothing.
   Result r = run("--steps 5 --temperature 0");

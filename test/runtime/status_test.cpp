@@ -19,21 +19,22 @@ TEST(StatusStringTest, NamesEveryStatus) {
   EXPECT_STREQ(llm_status_string(LLM_ERR_NO_MEMORY), "out of memory");
   EXPECT_STREQ(llm_status_string(LLM_ERR_CONTEXT_FULL), "context full");
   EXPECT_STREQ(llm_status_string(LLM_ERR_UNSUPPORTED), "unsupported CPU");
+  EXPECT_STREQ(llm_status_string(LLM_ERR_NO_TOKENIZER), "no tokenizer");
 }
 
 TEST(StatusStringTest, EveryStatusHasItsOwnName) {
   std::set<std::string> names;
-  for (int s = LLM_OK; s <= LLM_ERR_UNSUPPORTED; ++s) {
+  for (int s = LLM_OK; s <= LLM_ERR_NO_TOKENIZER; ++s) {
     const char* name = llm_status_string(static_cast<llm_status>(s));
     ASSERT_NE(name, nullptr) << s;
     EXPECT_STRNE(name, "unknown status") << s;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(LLM_ERR_UNSUPPORTED) + 1);
+  EXPECT_EQ(names.size(), static_cast<size_t>(LLM_ERR_NO_TOKENIZER) + 1);
 }
 
 TEST(StatusStringTest, UnknownValuesGetAName) {
-  for (int s : {-1, LLM_ERR_UNSUPPORTED + 1, 99, 1 << 30}) {
+  for (int s : {-1, LLM_ERR_NO_TOKENIZER + 1, 99, 1 << 30}) {
     const char* name = llm_status_string(static_cast<llm_status>(s));
     ASSERT_NE(name, nullptr) << s;
     EXPECT_STREQ(name, "unknown status") << s;

@@ -205,6 +205,18 @@ TEST_F(TokenizerTest, DecodeRules) {
   EXPECT_EQ(decode_all(encode("abc aa", 1)), "abc aa");
 }
 
+TEST_F(TokenizerTest, IdsOnlyTokenizerRefusesText) {
+  // What llmc writes for a model compiled without a tokenizer: placeholder pieces.
+  load(small_vocab(), 1, 2, LLMRT_TOKENIZER_IDS_ONLY);
+  int32_t ids[8];
+  int count = -1;
+  EXPECT_EQ(llmrt_tokenizer_encode(&tok_, "abc", 3, 1, ids, 8, &count), LLM_ERR_NO_TOKENIZER);
+  EXPECT_EQ(count, 0);
+  // BOS alone (llm-run's default prompt) needs no text.
+  EXPECT_EQ(encode("", 1), (std::vector<int32_t>{1}));
+  EXPECT_EQ(decode(-1, 260), "a");
+}
+
 TEST_F(TokenizerTest, RejectsCorruptFiles) {
   std::vector<unsigned char> good = build_tokenizer(small_vocab(), 1, 2, 0);
   path_ = temp_path("tokenizer.bin");
@@ -223,6 +235,9 @@ TEST_F(TokenizerTest, RejectsCorruptFiles) {
   bad = good;
   bad[8] = 9;
   expect_error(bad, "unsupported version 9");
+  bad = good;
+  bad[28] = 4;  // flags: a bit this runtime does not know
+  expect_error(bad, "unknown flags 0x4");
   bad = good;
   bad.resize(good.size() - 1);
   expect_error(bad, "truncated");

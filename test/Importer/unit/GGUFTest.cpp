@@ -236,13 +236,15 @@ TEST(GGUFTest, TiedVersion2AndOtherTokenizers) {
   EXPECT_FALSE(model->weights.contains("lm_head"));
   EXPECT_EQ(model->sourceDescription, "GGUF v2 (F32)");
 
-  // A BPE tokenizer is left to others: no vocabulary, the model still reads.
+  // A BPE tokenizer llmc cannot read yet: no vocabulary, the model still reads, and the
+  // tokenizer is named for the driver to refuse (or drop with --no-tokenizer).
   std::string bytes = tinyGGUF().build();
   size_t at = bytes.find("llama", bytes.find("tokenizer.ggml.model"));
   bytes.replace(at, 5, "gpt2x");
   model = readGGUFBytes(bytes);
   ASSERT_TRUE(bool(model)) << errorOf(model);
   EXPECT_FALSE(model->vocabulary.has_value());
+  EXPECT_CONTAINS(model->unreadTokenizer, ": tokenizer.ggml.model 'gpt2x'");
   EXPECT_EQ(model->config.vocabSize, 10);
 }
 

@@ -1,10 +1,13 @@
 //===- HFImportTest.cpp - Hugging Face folders and config.json -----------===//
 
 #include "compiler/Importer/HFConfig.h"
+#include "compiler/Importer/HFConfigKeys.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/LlamaLayout.h"
 
 #include "TestUtil.h"
+
+#include <set>
 
 using namespace llmc;
 using namespace llmc::test;
@@ -93,14 +96,19 @@ TEST(HFConfigTest, ReadsTransformers5RopeParameters) {
 
 TEST(HFConfigTest, Errors) {
   TinyLlama m;
-  EXPECT_CONTAINS(configError(R"({"architectures": ["MistralForCausalLM"],
-                                  "model_type": "mistral"})"),
+  EXPECT_CONTAINS(configError(R"({"architectures": ["MistralForCausalLM"]})"),
                   "dir/config.json: unsupported architecture 'MistralForCausalLM' "
                   "(llmc compiles LlamaForCausalLM)");
-  EXPECT_CONTAINS(configError(R"({"model_type": "gpt2"})"), "unsupported architecture 'gpt2'");
+  EXPECT_CONTAINS(configError(R"({"model_type": "gpt2"})"),
+                  "dir/config.json: unsupported model_type 'gpt2' (llmc compiles "
+                  "LlamaForCausalLM, model_type llama)");
+  // transformers builds what model_type names, whatever architectures says.
+  EXPECT_CONTAINS(configError(R"({"architectures": ["LlamaForCausalLM"],
+                                  "model_type": "mistral"})"),
+                  "unsupported model_type 'mistral'");
   EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "hidden_act": "gelu")")),
-                  "dir/config.json: unsupported hidden_act \"gelu\" (llmc implements the Llama "
-                  "MLP with silu)");
+                  "dir/config.json: unsupported hidden_act \"gelu\" (the MLP's activation; "
+                  "llmc implements the Llama MLP with silu; llmc accepts absent or \"silu\")");
   EXPECT_CONTAINS(configError(tinyLlamaConfig(m, R"(, "hidden_act": 3)")),
                   "dir/config.json: unsupported hidden_act 3");
   EXPECT_CONTAINS(configError("{"), "dir/config.json: config is not valid JSON");
@@ -131,6 +139,89 @@ TEST(HFConfigTest, Errors) {
       "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4})")),
                   "rope_scaling of type 'llama3': missing integer "
                   "'original_max_position_embeddings'");
+}
+
+/// A value of `handling` that changes the computation, as llvm::json prints it, and one that
+/// does not.
+std::pair<std::string, std::string> changingAndNeutral(HFKeyHandling handling) {
+  switch (handling) {
+  case HFKeyHandling::Silu:
+    return {R"("gelu_pytorch_tanh")", R"("silu")"};
+  case HFKeyHandling::Null:
+    return {"50", "null"};
+  case HFKeyHandling::False:
+    return {"true", "false"};
+  case HFKeyHandling::One:
+    return {"0.5", "1.0"};
+  case HFKeyHandling::Zero:
+    return {"8", "0"};
+  case HFKeyHandling::FullAttention:
+    return {R"(["full_attention","sliding_attention"])", R"(["full_attention"])"};
+  case HFKeyHandling::Read:
+  case HFKeyHandling::Ignored:
+    break;
+  }
+  return {};
+}
+
+TEST(HFConfigTest, RefusesEveryKeyThatChangesTheMath) {
+  int refused = 0;
+  for (const HFConfigKey &key : kHFConfigKeys) {
+    auto [changing, neutral] = changingAndNeutral(key.handling);
+    if (changing.empty())
+      continue;
+    ++refused;
+    std::string extra = ", \"" + std::string(key.key) + "\": ";
+    EXPECT_CONTAINS(configError(tinyLlamaConfig({}, extra + changing)),
+                    "dir/config.json: unsupported " + std::string(key.key) + " " + changing +
+                        " (" + key.meaning);
+    llvm::Expected<ModelConfig> c = parseConfig(tinyLlamaConfig({}, extra + neutral));
+    EXPECT_TRUE(bool(c)) << key.key << ": " << errorOf(c);
+    // Absent is neutral too: tinyLlamaConfig has none of these keys.
+  }
+  EXPECT_GE(refused, 25);
+  // A few by name, as a user would meet them.
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "final_logit_softcapping": 30.0)")),
+                  "unsupported final_logit_softcapping 30 (tanh soft-capping of the output "
+                  "logits; llmc accepts absent or null)");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "partial_rotary_factor": 0.25)")),
+                  "unsupported partial_rotary_factor 0.25");
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "num_local_experts": 8)")),
+                  "unsupported num_local_experts 8 (mixture of experts");
+  EXPECT_CONTAINS(
+      configError(tinyLlamaConfig({}, R"(, "quantization_config": {"quant_method": "gptq"})")),
+      "unsupported quantization_config {\"quant_method\":\"gptq\"} (a pre-quantized");
+}
+
+TEST(HFConfigTest, KeysAreListedOnce) {
+  std::set<std::string> seen;
+  for (const HFConfigKey &key : kHFConfigKeys)
+    EXPECT_TRUE(seen.insert(key.key).second) << key.key;
+}
+
+TEST(HFConfigTest, SlidingWindow) {
+  llvm::Expected<ModelConfig> c = parseConfig(tinyLlamaConfig({}, R"(, "sliding_window": 32)"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->slidingWindow, 32);
+  c = parseConfig(
+      tinyLlamaConfig({}, R"(, "sliding_window": 32, "use_sliding_window": false)"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->slidingWindow, 0);
+  c = parseConfig(tinyLlamaConfig({}, R"(, "sliding_window": null)"));
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  EXPECT_EQ(c->slidingWindow, 0);
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "sliding_window": -4)")),
+                  "'sliding_window' must be an integer");
+}
+
+TEST(HFConfigTest, WarnsAboutUnknownKeysThatLookLikeMath) {
+  std::vector<std::string> warnings;
+  llvm::Expected<ModelConfig> c = parseHFConfig(
+      tinyLlamaConfig({}, R"(, "embedding_scaling": 2.0, "temperature": 0.7)"),
+      "dir/config.json", &warnings);
+  ASSERT_TRUE(bool(c)) << errorOf(c);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_CONTAINS(warnings[0], "dir/config.json: unknown key 'embedding_scaling' ignored");
 }
 
 TEST(LlamaLayoutTest, NamesRoundTrip) {

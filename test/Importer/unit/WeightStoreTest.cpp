@@ -1,5 +1,6 @@
 //===- WeightStoreTest.cpp - the weight table and half/bfloat16 ----------===//
 
+#include "compiler/Weights/WeightCheck.h"
 #include "compiler/Weights/WeightStore.h"
 
 #include "TestUtil.h"
@@ -103,6 +104,64 @@ TEST(WeightStoreTest, Errors) {
   EXPECT_CONTAINS(errorOf(store.permuteRows("b", {0})), "no tensor 'b'");
   std::vector<float> out;
   EXPECT_CONTAINS(errorOf(store.readF32("b", out)), "no tensor 'b'");
+}
+
+} // namespace
+
+namespace {
+
+/// One Q8_0 block (fp16 scale, 32 int8 values) per row; `scale` is the fp16 bit pattern.
+std::string q8Block(uint16_t scale, int8_t value) {
+  std::string block(34, char(value));
+  std::memcpy(block.data(), &scale, 2);
+  return block;
+}
+
+std::string checkError(const WeightStore &store, bool allow, std::vector<std::string> &warnings) {
+  llvm::Error error = checkWeightValues(store, allow, warnings);
+  return error ? llvm::toString(std::move(error)) : "";
+}
+
+TEST(WeightCheckTest, FindsNonFiniteValuesInEveryDType) {
+  // Row 2 of a 3 x 32 Q8_0 tensor has a NaN scale: its values are all NaN once dequantized.
+  std::string q8 = q8Block(0x3c00, 1) + q8Block(0x3c00, 2) + q8Block(0x7e00, 3);
+  WeightStore store;
+  ASSERT_FALSE(bool(store.addMapped("layers.0.q_proj", DType::Q8_0, {3, 32}, bufferOf(q8), 0,
+                                    "model.gguf")));
+  std::vector<std::string> warnings;
+  EXPECT_EQ(checkError(store, false, warnings),
+            "model.gguf: tensor 'layers.0.q_proj' [3, 32] holds NaN at [2, 0] (a program with "
+            "it computes garbage; --allow-nonfinite keeps such values)");
+  EXPECT_EQ(checkError(store, true, warnings), "");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "model.gguf: tensor 'layers.0.q_proj' [3, 32] holds 32 non-finite "
+                         "values, the first NaN at [2, 0]; kept (--allow-nonfinite)");
+
+  // bf16 -Inf at flat index 5 of a [2, 3] tensor: [1, 2].
+  std::string bf16 = encode("BF16", 6, [](int64_t i) { return i == 5 ? -INFINITY : float(i); });
+  WeightStore other;
+  ASSERT_FALSE(bool(other.addMapped("norm", DType::BF16, {2, 3}, bufferOf(bf16), 0, "m.st")));
+  warnings.clear();
+  EXPECT_CONTAINS(checkError(other, false, warnings), "m.st: tensor 'norm' [2, 3] holds -Inf "
+                                                      "at [1, 2]");
+}
+
+TEST(WeightCheckTest, WarnsAboutConstantMatricesOnly) {
+  std::string zeros = encode("F32", 6, [](int64_t) { return 0.0f; });
+  std::string ones = encode("F16", 4, [](int64_t) { return 1.0f; });
+  std::string varied = encode("F32", 4, [](int64_t i) { return float(i); });
+  WeightStore store;
+  ASSERT_FALSE(bool(store.addMapped("a", DType::F32, {2, 3}, bufferOf(zeros), 0, "f")));
+  ASSERT_FALSE(bool(store.addMapped("b", DType::F16, {2, 2}, bufferOf(ones), 0, "f")));
+  ASSERT_FALSE(bool(store.addMapped("c", DType::F16, {4}, bufferOf(ones), 0, "f")));
+  ASSERT_FALSE(bool(store.addMapped("d", DType::F32, {2, 2}, bufferOf(varied), 0, "f")));
+  std::vector<std::string> warnings;
+  EXPECT_EQ(checkError(store, false, warnings), "");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0], "f: tensor 'a' [2, 3] is all zeros (an untrained or damaged "
+                         "checkpoint?)");
+  EXPECT_EQ(warnings[1], "f: tensor 'b' [2, 2] holds one value, 1, throughout (an untrained or "
+                         "damaged checkpoint?)");
 }
 
 } // namespace
