@@ -13,14 +13,16 @@ llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents) {
   if (ec)
     return llvm::createStringError(ec, path + ": cannot create: " + ec.message());
   os << contents;
+  return closeAndCheck(os, path);
+}
+
+llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   os.close();
-  if (os.has_error()) {
-    std::string message = os.error().message();
-    os.clear_error();
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   path + ": write failed: " + message);
-  }
-  return llvm::Error::success();
+  if (!os.has_error())
+    return llvm::Error::success();
+  std::error_code ec = os.error();
+  os.clear_error();
+  return llvm::createStringError(ec, path + ": write failed: " + ec.message());
 }
 
 llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <map>
 #include <string>
@@ -71,6 +72,11 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
 
 /// Writes `contents` to `path`, with an error naming the path on failure.
 llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents);
+
+/// Closes `os` (a full disk often shows only when the last buffer is flushed) and returns its
+/// write error, if any, naming `path`. The stream's error is cleared: a stream destroyed with
+/// one ends the process.
+llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path);
 
 } // namespace llmc
 

@@ -9,13 +9,20 @@
 
 namespace llmc {
 
-/// Files are written into a hidden staging folder beside the destination; commit() renames it
-/// into place. If commit() is never reached, the destructor removes the staging folder, so a
-/// failed compile leaves nothing behind.
+/// Files are written into a hidden staging folder beside the destination; commit() puts it in
+/// place. The destination is only ever the previous output or the complete new one:
+///  - a compile holds a lock file beside the destination (.NAME.llmc-lock) from create() to the
+///    end, so a second compile to the same folder fails at once instead of mixing outputs;
+///  - holding it, create() removes staging folders that killed compiles left (no live compile
+///    can own them);
+///  - commit() swaps the folders in one rename (renameat2 RENAME_EXCHANGE on Linux; elsewhere
+///    the old output is renamed aside first), then removes the old one;
+///  - a failed compile, or SIGINT/SIGTERM/SIGHUP (InterruptCleanup), removes the staging folder
+///    and the lock file.
 class OutputFolder {
 public:
-  /// Checks the destination (its parent must exist; an existing destination must be empty or an
-  /// earlier llmc output, i.e. hold manifest.json) and creates the staging folder.
+  /// Locks the destination, checks it (its parent must exist; an existing destination must be
+  /// empty or an earlier llmc output, i.e. hold manifest.json) and creates the staging folder.
   static llvm::Expected<OutputFolder> create(llvm::StringRef destination);
 
   OutputFolder(OutputFolder &&other);
@@ -24,14 +31,25 @@ public:
 
   /// Where to write now.
   llvm::StringRef stagingPath() const { return staging; }
-  /// Replaces the destination with the staging folder.
+  /// `error` with the staging folder's path in its message replaced by the destination's, so
+  /// that it names the file the user asked for (out/weights.bin).
+  llvm::Error namingDestination(llvm::Error error) const;
+  /// Replaces the destination with the staging folder, removes the previous output and unlocks.
   llvm::Error commit();
 
 private:
-  OutputFolder(std::string destination, std::string staging)
-      : destination(std::move(destination)), staging(std::move(staging)) {}
+  OutputFolder(std::string destination, std::string staging, std::string lockPath, int lockFile)
+      : destination(std::move(destination)), staging(std::move(staging)),
+        lockPath(std::move(lockPath)), lockFile(lockFile) {}
+  /// Puts the staging folder at the destination; returns where the previous output went ("" if
+  /// there was none): the staging path after an exchange, else `aside`.
+  llvm::Expected<std::string> swapIntoPlace(const std::string &aside);
+  void unlock();
+
   std::string destination;
   std::string staging;
+  std::string lockPath;
+  int lockFile = -1;
   bool committed = false;
 };
 

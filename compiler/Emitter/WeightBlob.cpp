@@ -122,6 +122,36 @@ llvm::Error tensorBytes(llm::WeightOp weight, const WeightStore &weights,
   return llvm::Error::success();
 }
 
+/// Streams the tensors' data after the placeholder table, filling in each entry's checksum.
+/// Stops at the first tensor that fails or when `os` reports a write error (the caller reports
+/// that, so that a full disk does not go on to convert the rest of a large model).
+llvm::Error writeTensors(llvm::raw_fd_ostream &os, llvm::ArrayRef<llm::WeightOp> ops,
+                         const WeightStore &weights, llvm::StringRef path, bool showProgress,
+                         std::vector<llmrt_tensor_entry> &table) {
+  std::vector<float> floats;
+  std::vector<uint8_t> data, packed;
+  uint64_t written = 0;
+  for (size_t i = 0; i < table.size() && !os.has_error(); ++i) {
+    llmrt_tensor_entry &entry = table[i];
+    if (llvm::Error error = tensorBytes(ops[i], weights, floats, data, packed))
+      return error;
+    if (data.size() != entry.size)
+      return blobError(path, "tensor '" + StringRef(entry.name) + "' has " +
+                                 llvm::Twine(data.size()) + " bytes, expected " +
+                                 llvm::Twine(entry.size));
+    entry.checksum = llmrt_hash64(data.data(), entry.size);
+    os.write(reinterpret_cast<const char *>(data.data()), entry.size);
+    writePadding(os, alignUp(entry.size) - entry.size);
+    written += entry.size;
+    if (showProgress)
+      llvm::errs() << llvm::format("\rwriting weights: %zu/%zu tensors, %.1f MiB", i + 1,
+                                   table.size(), double(written) / (1 << 20));
+  }
+  if (showProgress)
+    llvm::errs() << "\n";
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::StringRef path,
@@ -179,38 +209,20 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
   os.write(reinterpret_cast<const char *>(table.data()), header.table_size);
   writePadding(os, header.data_offset - header.table_offset - header.table_size);
 
-  std::vector<float> floats;
-  std::vector<uint8_t> data, packed;
-  uint64_t written = 0;
-  for (size_t i = 0; i < table.size(); ++i) {
-    llmrt_tensor_entry &entry = table[i];
-    if (llvm::Error error = tensorBytes(ops[i], weights, floats, data, packed))
-      return error;
-    if (data.size() != entry.size)
-      return blobError(path, "tensor '" + StringRef(entry.name) + "' has " +
-                                 llvm::Twine(data.size()) + " bytes, expected " +
-                                 llvm::Twine(entry.size));
-    entry.checksum = llmrt_hash64(data.data(), entry.size);
-    os.write(reinterpret_cast<const char *>(data.data()), entry.size);
-    writePadding(os, alignUp(entry.size) - entry.size);
-    written += entry.size;
-    if (showProgress)
-      llvm::errs() << llvm::format("\rwriting weights: %zu/%zu tensors, %.1f MiB", i + 1,
-                                   table.size(), double(written) / (1 << 20));
+  llvm::Error streamed = writeTensors(os, ops, weights, path, showProgress, table);
+  if (!streamed && !os.has_error()) {
+    header.table_checksum = llmrt_hash64(table.data(), header.table_size);
+    os.seek(0);
+    os.write(reinterpret_cast<const char *>(&header), sizeof header);
+    os.write(reinterpret_cast<const char *>(table.data()), header.table_size);
   }
-  if (showProgress)
-    llvm::errs() << "\n";
-
-  header.table_checksum = llmrt_hash64(table.data(), header.table_size);
-  os.seek(0);
-  os.write(reinterpret_cast<const char *>(&header), sizeof header);
-  os.write(reinterpret_cast<const char *>(table.data()), header.table_size);
-  os.close();
-  if (os.has_error()) {
-    std::string message = os.error().message();
-    os.clear_error(); // reported here, not by the stream's destructor
-    return blobError(path, "write failed: " + message);
+  // A write error comes first: a full disk is the likelier cause of anything else failing.
+  if (llvm::Error writeError = closeAndCheck(os, path)) {
+    llvm::consumeError(std::move(streamed));
+    return writeError;
   }
+  if (streamed)
+    return streamed;
 
   summary.weightBytes = header.file_size;
   char hash[17];

@@ -5,7 +5,8 @@
 //   llmc inspect MODEL [--quant q8_0,q4_0]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
-// through a staging folder, so a failure leaves no OUT/ behind.
+// through a staging folder (OutputFolder), so a failure leaves no OUT/ behind and an earlier
+// OUT/ is replaced only by a complete one.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/CppText.h"
@@ -303,7 +304,7 @@ int compile() {
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))
-    return fail(std::move(error));
+    return fail(output->namingDestination(std::move(error)));
   if (Error error = output->commit())
     return fail(std::move(error));
   if (!quiet)
