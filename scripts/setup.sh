@@ -3,7 +3,10 @@
 # Used by `make demo` and `make test`; safe to run again. Debian 12 (bookworm).
 #
 #   Debian packages: MLIR/LLVM/clang 19, cmake, ninja, ccache, protobuf, GoogleTest, g++, SIMDe,
-#   qemu-user-static (runs x86-avx512 output as a CPU without AVX-512, for the CPU check test).
+#   qemu-user-static (runs x86-avx512 output as a CPU without AVX-512, for the CPU check test,
+#   and the ARM targets' kernel tests and output as Cortex-A53, Cortex-A76 or a CPU with every
+#   feature), the aarch64 cross compiler and C library (g++-aarch64-linux-gnu,
+#   libc6-dev-arm64-cross) that builds them, for aarch64-linux-gnu-g++ and clang++ --target.
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
 #   sentencepiece and pytest. lit comes with Debian's llvm-19-tools.
@@ -15,6 +18,7 @@ APT_PACKAGES=(
   cmake ninja-build ccache g++ make git python3 python3-venv python3-pip
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
   protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev qemu-user-static
+  g++-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
 PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)
