@@ -1,5 +1,6 @@
 //===- Targets.cpp - the registry of code generation targets --------------===//
 #include "targets/Targets.h"
+#include "targets/common/Transforms/Passes.h"
 #include "targets/generic/GenericTarget.h"
 #include "targets/x86/X86Target.h"
 
@@ -54,6 +55,11 @@ void registerTargetDialects(mlir::DialectRegistry &registry) {
 }
 
 void registerTargetPasses() {
+  static bool sharedRegistered = [] {
+    registerLLMTargetCommonPasses();
+    return true;
+  }();
+  (void)sharedRegistered;
   for (const TargetBackend *target : allTargets())
     target->registerPasses();
 }

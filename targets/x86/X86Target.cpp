@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/x86/X86Target.h"
+#include "targets/common/Transforms/Passes.h"
 #include "targets/generic/GenericTarget.h"
 #include "targets/x86/IR/X86Dialect.h"
 #include "targets/x86/Transforms/Passes.h"
@@ -54,11 +55,11 @@ public:
 
   void buildPipeline(mlir::OpPassManager &pm,
                      const TargetPipelineOptions &options) const override {
-    LLMX86TileOptions tile;
-    tile.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
-    tile.rowTile = tuning.rowTile;
-    tile.minRowsPerPart = tuning.minRowsPerPart;
-    pm.addPass(createLLMX86Tile(tile));
+    LLMSplitRowsOptions split;
+    split.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
+    split.rowTile = tuning.rowTile;
+    split.minRowsPerPart = tuning.minRowsPerPart;
+    pm.addPass(createLLMSplitRows(split));
     if (options.packWeights == false)
       return;
     LLMX86PackWeightsOptions pack;

@@ -27,7 +27,7 @@ using namespace mlir;
 namespace {
 
 /// The first of `groups` (row counts, tallest first) whose multiples all the parts that
-/// llm-x86-tile cut `op`'s rows into start at; 0 if none.
+/// llm-split-rows cut `op`'s rows into start at; 0 if none.
 int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
   auto perPart = op->getAttrOfType<IntegerAttr>(llmc::kRowsPerPartAttr);
   for (int64_t group : groups)

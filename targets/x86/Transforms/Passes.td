@@ -4,44 +4,6 @@
 
 include "mlir/Pass/PassBase.td"
 
-def LLMX86Tile : Pass<"llm-x86-tile", "mlir::ModuleOp"> {
-  let summary = "splits linear ops' output rows and attention's heads into parts for the "
-                "thread pool";
-  let description = [{
-    Decides how the x86 targets' linears are divided over threads: the output rows (weight rows)
-    are cut into `llm.row_parts` parts of `llm.rows_per_part` rows (the last part may be
-    shorter). Parts are handed to threads dynamically at run time, so the split aims at about
-    two parts per core (`cores`) for balance while keeping each part at least
-    `min-rows-per-part` rows, so a part streams enough weight bytes to amortize its dispatch,
-    and a multiple of `row-tile` (the tallest panel, so that llm-x86-pack-weights may store the
-    weight in the kernels' layouts). The target's description sets all three. The result is
-    constants in the generated code.
-
-    `llm.linear_group` and `llm.qkv_projection` cut every weight with the same part size
-    (`llm.row_parts` counts the parts of all weights together); for `llm.qkv_projection` a part
-    is whole heads, so the part that computes a head's rows also rotates them.
-    `llm.swiglu_linear` splits its gate and up rows alike. `llm.cached_attention` splits its
-    query heads: `llm.rows_per_part` heads per part.
-
-    Before:
-    ```mlir
-    %y = llm.linear %x, @w : tensor<1x2048xf32> -> tensor<1x5632xf32>
-    ```
-    After `llm-x86-tile{cores=8}`:
-    ```mlir
-    %y = llm.linear %x, @w {llm.row_parts = 16 : i64, llm.rows_per_part = 352 : i64} ...
-    ```
-  }];
-  let options = [
-    Option<"cores", "cores", "int64_t", /*default=*/"8",
-           "threads the split is planned for">,
-    Option<"rowTile", "row-tile", "int64_t", /*default=*/"16",
-           "a part's rows are a multiple of this">,
-    Option<"minRowsPerPart", "min-rows-per-part", "int64_t", /*default=*/"16",
-           "a part has at least this many rows (unless the op has fewer)">,
-  ];
-}
-
 def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
   let summary = "interleaves the rows of quantized linear weights in groups of 4, or stores "
                 "them as 8- or 16-row panels";
@@ -49,14 +11,14 @@ def LLMX86PackWeights : Pass<"llm-x86-pack-weights", "mlir::ModuleOp"> {
     Gives a quantized weight `layout = #x86.interleave4` (see `!llm.qweight`): block b of 4
     consecutive rows stored together, so that the microkernels, which compute up to 4 rows at
     once, read one contiguous run of memory per tile, and a thread's part of the rows (which
-    `llm-x86-tile` makes a multiple of 4) is a single stream. The blob writer reorders the
+    `llm-split-rows` makes a multiple of 4) is a single stream. The blob writer reorders the
     blocks; the generated code calls the `x4` kernels (`llmk_avx2_linear_q4_0x4_rows`).
 
     A weight is packed when it has a multiple of 4 rows and every reference to it is the matrix
     operand of a linear op (`llm.linear`, `llm.linear_group`, `llm.swiglu_linear`,
-    `llm.qkv_projection`) that `llm-x86-tile` split into parts of a multiple of 4 rows. A table
+    `llm.qkv_projection`) that `llm-split-rows` split into parts of a multiple of 4 rows. A table
     that `llm.embed` also reads (tied embeddings) keeps the row layout. Runs after
-    `llm-x86-tile`.
+    `llm-split-rows`.
 
     Before:
     ```mlir

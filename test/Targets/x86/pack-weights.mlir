@@ -1,18 +1,18 @@
 // RUN: llmc-opt %s -llm-x86-pack-weights | FileCheck %s
-// RUN: llmc-opt %s -llm-x86-tile=cores=2 -llm-x86-pack-weights | FileCheck %s --check-prefix=TILED
-// RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q6_k' | FileCheck %s --check-prefix=ONLY
-// RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q9' 2>&1 | FileCheck %s --check-prefix=BAD
-// RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q8_0,q4_0 panel-schemes=q8_0,q4_0' | FileCheck %s --check-prefix=PANEL
-// RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_k' 2>&1 | FileCheck %s --check-prefix=BADPANEL
-// RUN: llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=schemes=q4_0 panel-schemes=q8_0,q4_0 panel-rows=16' | FileCheck %s --check-prefix=PANEL16
-// RUN: not llmc-opt %s -llm-x86-tile=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_0 panel-rows=4' 2>&1 | FileCheck %s --check-prefix=BADROWS
+// RUN: llmc-opt %s -llm-split-rows=cores=2 -llm-x86-pack-weights | FileCheck %s --check-prefix=TILED
+// RUN: llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q6_k' | FileCheck %s --check-prefix=ONLY
+// RUN: not llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=schemes=q4_0,q9' 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=schemes=q8_0,q4_0 panel-schemes=q8_0,q4_0' | FileCheck %s --check-prefix=PANEL
+// RUN: not llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_k' 2>&1 | FileCheck %s --check-prefix=BADPANEL
+// RUN: llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=schemes=q4_0 panel-schemes=q8_0,q4_0 panel-rows=16' | FileCheck %s --check-prefix=PANEL16
+// RUN: not llmc-opt %s -llm-split-rows=cores=2 '-llm-x86-pack-weights=panel-schemes=q4_0 panel-rows=4' 2>&1 | FileCheck %s --check-prefix=BADROWS
 
 // Which weights llm-x86-pack-weights interleaves: quantized matrices with a multiple of 4 rows
 // whose every reader is a linear op split into parts of a multiple of 4 rows. With
 // panel-schemes (x86-avx2's default), q8_0 and q4_0 matrices with a multiple of 8 rows, split
 // into parts of a multiple of 8, become 8-row panels instead.
 
-// Without llm-x86-tile no linear is split: nothing is packed.
+// Without llm-split-rows no linear is split: nothing is packed.
 // CHECK-NOT: interleave4
 
 module attributes {llm.context_length = 64 : i64} {

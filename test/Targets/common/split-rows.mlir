@@ -1,8 +1,8 @@
-// RUN: llmc-opt %s -llm-x86-tile=cores=2 | FileCheck %s --check-prefix=TWO
-// RUN: llmc-opt %s -llm-x86-tile=cores=8 | FileCheck %s --check-prefix=EIGHT
+// RUN: llmc-opt %s -llm-split-rows=cores=2 | FileCheck %s --check-prefix=TWO
+// RUN: llmc-opt %s -llm-split-rows=cores=8 | FileCheck %s --check-prefix=EIGHT
 
 // Tests the thread split of each op kind. About two parts per core, parts of at least 16 rows
-// in multiples of 16 (the AVX-512 panels' rows); a QKV projection's parts are whole heads
+// in multiples of 16 (the defaults of min-rows-per-part and row-tile); a QKV projection's parts are whole heads
 // (multiples of head_dim 64) over its Q, K and V rows together (512 + 128 + 128 rows); an
 // attention's parts are query heads.
 module attributes {llm.context_length = 64 : i64} {

@@ -1,5 +1,5 @@
-//===- Tile.cpp - thread split of the x86 targets' linears ----------------===//
-#include "targets/x86/Transforms/Passes.h"
+//===- SplitRows.cpp - thread split of a threaded target's linears --------===//
+#include "targets/common/Transforms/Passes.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -8,8 +8,8 @@
 #include <numeric>
 
 namespace llmc {
-#define GEN_PASS_DEF_LLMX86TILE
-#include "targets/x86/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_LLMSPLITROWS
+#include "targets/common/Transforms/Passes.h.inc"
 } // namespace llmc
 
 using namespace mlir;
@@ -25,13 +25,13 @@ int64_t rowsPerPart(int64_t rows, int64_t cores, int64_t minRows, int64_t unit) 
 
 int64_t rowsOf(Value v) { return cast<RankedTensorType>(v.getType()).getDimSize(1); }
 
-struct X86TilePass : llmc::impl::LLMX86TileBase<X86TilePass> {
-  using LLMX86TileBase::LLMX86TileBase;
+struct SplitRowsPass : llmc::impl::LLMSplitRowsBase<SplitRowsPass> {
+  using LLMSplitRowsBase::LLMSplitRowsBase;
 
   void runOnOperation() override {
     if (cores < 1 || rowTile < 1 || minRowsPerPart < 1) {
       getOperation().emitError()
-          << "llm-x86-tile needs cores, row-tile and min-rows-per-part >= 1";
+          << "llm-split-rows needs cores, row-tile and min-rows-per-part >= 1";
       return signalPassFailure();
     }
     getOperation().walk([&](Operation *op) {
