@@ -150,8 +150,9 @@ private:
        << "#include \"runtime/llmrt.h\"\n\n"
        << "#include <algorithm>\n"
        << "#include <cstddef>\n"
-       << (target().cpuFeatures.empty() ? "" : "#include <cstdio>\n")
+       << (checksCpu() ? "#include <cstdio>\n" : "")
        << "#include <iterator>\n\n"
+       << cpuCheckIncludes()
        << "namespace {\n\n"
        << "constexpr int kVocabSize = " << vocabSize() << ";\n"
        << "constexpr int kContextLength = " << kv.contextLength << ";\n"
@@ -163,6 +164,19 @@ private:
        << "constexpr size_t kKVCacheFloats = " << kv.totalFloats
        << ";  // per cache (keys, values): sum over layers of context * kv_dim\n\n";
     writeRopeTables();
+  }
+
+  bool checksCpu() { return !target().cpuCheck.features.empty(); }
+
+  /// The headers the CPU check needs, under its guard.
+  std::string cpuCheckIncludes() {
+    const CpuFeatureCheck &check = target().cpuCheck;
+    if (!checksCpu() || check.headers.empty())
+      return "";
+    std::string text = "#if " + check.guard + "  // the CPU check, missing_cpu_features()\n";
+    for (const std::string &header : check.headers)
+      text += "#include " + header + "\n";
+    return text + "#endif\n\n";
   }
 
   /// #include lines for the target's kernel API headers.
@@ -389,21 +403,22 @@ private:
   /// missing_cpu_features(): the CPU features the target's kernels were compiled for that this
   /// CPU lacks. This file is compiled without them, so the check runs on any CPU of the family.
   void writeCpuCheck() {
-    if (target().cpuFeatures.empty())
+    if (!checksCpu())
       return;
+    const CpuFeatureCheck &check = target().cpuCheck;
     os << "// The instruction sets the " << target().name
        << " kernels were compiled for: llm_open refuses a CPU\n"
        << "// without them (this file is compiled without them, so the check runs anywhere).\n"
        << "void missing_cpu_features(char* out, size_t out_len) {\n"
        << "  out[0] = '\\0';\n"
-       << "#if defined(__GNUC__)\n"
-       << "  __builtin_cpu_init();\n"
+       << "#if " << check.guard << "\n"
+       << (check.setup.empty() ? "" : "  " + check.setup + "\n")
        << "  const struct {\n"
        << "    bool present;\n"
        << "    const char* name;\n"
        << "  } features[] = {\n";
-    for (const std::string &feature : target().cpuFeatures)
-      os << "      {__builtin_cpu_supports(\"" << feature << "\") != 0, \"" << feature << "\"},\n";
+    for (const auto &[name, test] : check.features)
+      os << "      {" << test << ", \"" << name << "\"},\n";
     os << "  };\n"
        << "  size_t used = 0;\n"
        << "  for (const auto& feature : features)\n"
@@ -434,8 +449,8 @@ private:
        << (target().threaded ? "    llmrt_pool_create,\n    llmrt_pool_free,\n"
                              : "    nullptr,  // the generic kernels run on the calling thread\n"
                                "    nullptr,\n")
-       << (target().cpuFeatures.empty() ? "    nullptr,  // portable kernels: any CPU\n"
-                                        : "    missing_cpu_features,\n")
+       << (checksCpu() ? "    missing_cpu_features,\n"
+                       : "    nullptr,  // portable kernels: any CPU\n")
        << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }

@@ -17,9 +17,24 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace llmc {
+
+/// How the generated llm_open asks the CPU for the features the target's kernels are compiled
+/// for, so that it refuses a CPU without them instead of dying on an illegal instruction. The
+/// test runs in model.cpp, which is compiled without the kernels' flags, so it runs anywhere.
+struct CpuFeatureCheck {
+  /// A preprocessor condition under which the tests compile ("defined(__GNUC__)"); where it
+  /// does not hold nothing is checked.
+  std::string guard;
+  std::vector<std::string> headers; ///< what the tests need ("<sys/auxv.h>"), under guard
+  std::string setup;                ///< a statement before the tests, or empty
+  /// Each feature as the refusal names it ("avx2", "i8mm"), and a C++ expression that is
+  /// true on a CPU with it.
+  std::vector<std::pair<std::string, std::string>> features;
+};
 
 /// What the emitter needs to know of a target's kernels and generated code. Every field is
 /// read; machine parameters that only a target's passes use live in that target's folder.
@@ -34,10 +49,9 @@ struct TargetDescription {
   std::vector<std::string> kernelHeaders;
   std::vector<std::string> compileFlags; ///< for the target's kernel sources (GCC/Clang)
   bool threaded = false;    ///< generated code uses the runtime's thread pool
-  /// The CPU features the kernels are compiled for, as GCC's and Clang's
-  /// __builtin_cpu_supports spell them ("avx2", "avx512vnni"): the generated llm_open refuses a
-  /// CPU without them. Empty for portable kernels.
-  std::vector<std::string> cpuFeatures;
+  /// The CPU features the kernels are compiled for and how to test for them: the generated
+  /// llm_open refuses a CPU without them. No features for portable kernels.
+  CpuFeatureCheck cpuCheck;
   /// The kernels of its kernel table (kernels_<isa>.def, read with kernels_abi_names.h):
   /// "llmk_avx2_linear_q4_0p8_rows", ... llm-select-kernels picks them; an op whose kernel the
   /// target lacks runs the generic kernel of the same ABI entry ("llmk_generic_...").

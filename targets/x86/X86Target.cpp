@@ -111,16 +111,21 @@ TargetDescription x86Description(const std::string &isa) {
   return d;
 }
 
-/// The features the kernels' -m flags enable, as __builtin_cpu_supports names them ("-mavx2":
-/// "avx2"): one list for the compiler flags and the run-time check. F16C is left to the check
-/// of AVX2 (every CPU with AVX2 has it) because Clang 14's __builtin_cpu_supports has no name
-/// for it.
-std::vector<std::string> cpuFeaturesOf(const std::vector<std::string> &flags) {
-  std::vector<std::string> features;
-  for (const std::string &flag : flags)
-    if (flag != "-mf16c")
-      features.push_back(flag.substr(2));
-  return features;
+/// The check of the features the kernels' -m flags enable, as __builtin_cpu_supports names
+/// them ("-mavx2": "avx2"): one list for the compiler flags and the run-time check. F16C is
+/// left to the check of AVX2 (every CPU with AVX2 has it) because Clang 14's
+/// __builtin_cpu_supports has no name for it.
+CpuFeatureCheck cpuCheckOf(const std::vector<std::string> &flags) {
+  CpuFeatureCheck check;
+  check.guard = "defined(__GNUC__)";
+  check.setup = "__builtin_cpu_init();";
+  for (const std::string &flag : flags) {
+    if (flag == "-mf16c")
+      continue;
+    const std::string feature = flag.substr(2);
+    check.features.emplace_back(feature, "__builtin_cpu_supports(\"" + feature + "\") != 0");
+  }
+  return check;
 }
 
 std::unique_ptr<TargetBackend> createAvx2Target() {
@@ -134,7 +139,7 @@ std::unique_ptr<TargetBackend> createAvx2Target() {
   d.name = "x86-avx2";
   d.summary = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
   d.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
-  d.cpuFeatures = cpuFeaturesOf(d.compileFlags);
+  d.cpuCheck = cpuCheckOf(d.compileFlags);
   return std::make_unique<X86Target>(std::move(d), std::move(t));
 }
 
@@ -149,7 +154,7 @@ std::unique_ptr<TargetBackend> createAvx512Target() {
   d.name = "x86-avx512";
   d.summary = "x86-64 with AVX-512 F/BW/VL and VNNI";
   d.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma", "-mf16c"};
-  d.cpuFeatures = cpuFeaturesOf(d.compileFlags);
+  d.cpuCheck = cpuCheckOf(d.compileFlags);
   return std::make_unique<X86Target>(std::move(d), std::move(t));
 }
 
