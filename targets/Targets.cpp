@@ -1,5 +1,6 @@
 //===- Targets.cpp - the registry of code generation targets --------------===//
 #include "targets/Targets.h"
+#include "targets/arm/ArmTarget.h"
 #include "targets/common/Transforms/Passes.h"
 #include "targets/generic/GenericTarget.h"
 #include "targets/x86/X86Target.h"
@@ -17,6 +18,8 @@ std::vector<std::unique_ptr<TargetBackend>> createTargets() {
   std::vector<std::unique_ptr<TargetBackend>> targets;
   targets.push_back(createGenericTarget());
   for (std::unique_ptr<TargetBackend> &target : x86::createX86Targets())
+    targets.push_back(std::move(target));
+  for (std::unique_ptr<TargetBackend> &target : arm::createArmTargets())
     targets.push_back(std::move(target));
   return targets;
 }

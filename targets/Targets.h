@@ -17,7 +17,7 @@ namespace llmc {
 llvm::ArrayRef<const TargetBackend *> allTargets();
 /// The target called `name`, or nullptr.
 const TargetBackend *lookupTarget(llvm::StringRef name);
-/// "generic, x86-avx2, x86-avx512" for messages.
+/// "generic, x86-avx2, x86-avx512, arm-neon, ..." for messages.
 std::string targetNames();
 /// Every target's dialects (for a tool that parses modules of any target).
 void registerTargetDialects(mlir::DialectRegistry &registry);

@@ -18,14 +18,10 @@ namespace {
 
 /// What the x86 passes read besides the common description.
 struct X86Tuning {
-  /// Threads the work split is planned for when --cores is not given. The split only needs to
-  /// be fine enough for this many threads; the runtime hands parts to threads dynamically.
-  int64_t defaultCores = 8;
-  /// A thread's part of a linear's rows is a multiple of this: the tallest panel, so that
-  /// either target's panels may store the weight.
-  int64_t rowTile = 16;
-  /// A part streams at least this many rows (for a 2048-wide q4_0 weight: 18 KiB).
-  int64_t minRowsPerPart = 16;
+  /// The thread split: parts of a multiple of 16 rows, the tallest panel, so that either
+  /// target's panels may store the weight; at least 16 rows (for a 2048-wide q4_0 weight:
+  /// 18 KiB); planned for 8 cores.
+  RowSplitTuning split = {/*defaultCores=*/8, /*rowTile=*/16, /*minRowsPerPart=*/16};
   /// Schemes interleaved by default (llm-x86-pack-weights `schemes`): those whose interleaved
   /// layout measured faster on this target. --pack-weights interleaves every scheme.
   std::vector<std::string> interleavedSchemes;
@@ -55,11 +51,7 @@ public:
 
   void buildPipeline(mlir::OpPassManager &pm,
                      const TargetPipelineOptions &options) const override {
-    LLMSplitRowsOptions split;
-    split.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
-    split.rowTile = tuning.rowTile;
-    split.minRowsPerPart = tuning.minRowsPerPart;
-    pm.addPass(createLLMSplitRows(split));
+    addSplitRows(pm, options, tuning.split);
     if (options.packWeights == false)
       return;
     LLMX86PackWeightsOptions pack;

@@ -6,6 +6,7 @@
 #include "mlir/Pass/Pass.h"
 
 #include "dialects/llm/LLMDialect.h"
+#include "targets/common/TargetBackend.h"
 
 #include <memory>
 
@@ -16,6 +17,19 @@ namespace llmc {
 
 #define GEN_PASS_REGISTRATION
 #include "targets/common/Transforms/Passes.h.inc"
+
+/// What llm-split-rows reads from a threaded target's tuning.
+struct RowSplitTuning {
+  /// Threads the split is planned for when --cores is not given. The split only needs to be
+  /// fine enough for this many threads; the runtime hands parts to threads dynamically.
+  int64_t defaultCores = 8;
+  int64_t rowTile = 16;        ///< a part's rows are a multiple of this
+  int64_t minRowsPerPart = 16; ///< a part has at least this many rows
+};
+
+/// Adds llm-split-rows with a target's tuning, planned for --cores threads where given.
+void addSplitRows(mlir::OpPassManager &pm, const TargetPipelineOptions &options,
+                  const RowSplitTuning &tuning);
 
 } // namespace llmc
 

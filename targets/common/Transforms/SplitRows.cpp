@@ -73,3 +73,12 @@ struct SplitRowsPass : llmc::impl::LLMSplitRowsBase<SplitRowsPass> {
 };
 
 } // namespace
+
+void llmc::addSplitRows(mlir::OpPassManager &pm, const TargetPipelineOptions &options,
+                        const RowSplitTuning &tuning) {
+  LLMSplitRowsOptions split;
+  split.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
+  split.rowTile = tuning.rowTile;
+  split.minRowsPerPart = tuning.minRowsPerPart;
+  pm.addPass(createLLMSplitRows(split));
+}

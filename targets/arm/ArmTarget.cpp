@@ -1,0 +1,123 @@
+//===- ArmTarget.cpp - the arm-neon, arm-dotprod and arm-i8mm targets -----===//
+//
+// Three AArch64 targets that share their passes (the thread split) and differ in their
+// description: the instruction sets their kernels are compiled for, which the generated code
+// checks at llm_open, and so the kernel file and table.
+//
+//===----------------------------------------------------------------------===//
+#include "targets/arm/ArmTarget.h"
+#include "targets/common/Transforms/Passes.h"
+#include "targets/generic/GenericTarget.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <map>
+
+namespace llmc::arm {
+namespace {
+
+/// The ARM targets' thread split: planned for 8 cores (an RK3588 or a phone has 8; a Raspberry
+/// Pi 5 has 4, which 8's parts serve as well: threads take them dynamically); parts of a
+/// multiple of 4 rows, the weight rows of the kernels' decode tile (RowsPerTile in
+/// kernels_arm_rows.h), so that every part but a matrix's last is whole tiles; at least 16 rows
+/// (for a 2048-wide q4_0 weight: 18 KiB), as on x86.
+const RowSplitTuning kArmRowSplit = {/*defaultCores=*/8, /*rowTile=*/4, /*minRowsPerPart=*/16};
+
+class ArmTarget final : public TargetBackend {
+public:
+  explicit ArmTarget(TargetDescription description) : description(std::move(description)) {}
+
+  const TargetDescription &getDescription() const override { return description; }
+
+  void buildPipeline(mlir::OpPassManager &pm,
+                     const TargetPipelineOptions &options) const override {
+    addSplitRows(pm, options, kArmRowSplit);
+  }
+
+private:
+  TargetDescription description;
+};
+
+/// The kernels of the three ISAs' tables, by ISA name ("dotprod").
+const std::map<std::string, std::vector<std::string>> &kernelTables() {
+  static const std::map<std::string, std::vector<std::string>> tables = [] {
+    std::map<std::string, std::vector<std::string>> llmk_names;
+#include "targets/common/kernels_abi_names.h"
+#include "targets/arm/kernels_arm_neon.def"
+#include "targets/arm/kernels_arm_dotprod.def"
+#include "targets/arm/kernels_arm_i8mm.def"
+#include "targets/common/kernels_abi_undef.h"
+    return llmk_names;
+  }();
+  return tables;
+}
+
+/// A CPU feature as Linux's /proc/cpuinfo names it ("asimddp"), and the bit of the auxiliary
+/// vector entry (AT_HWCAP or AT_HWCAP2) that says the CPU has it.
+struct HwcapFeature {
+  const char *name;
+  const char *entry;
+  const char *bit;
+};
+
+const HwcapFeature kAdvancedSimd = {"asimd", "AT_HWCAP", "HWCAP_ASIMD"};
+const HwcapFeature kDotProduct = {"asimddp", "AT_HWCAP", "HWCAP_ASIMDDP"};
+const HwcapFeature kInt8MatrixMultiply = {"i8mm", "AT_HWCAP2", "HWCAP2_I8MM"};
+
+/// The target called arm-`isa`: kernels_arm_<isa>.{def,h,cpp} built with -march=`arch`, for a
+/// CPU with `features` (checked at llm_open with getauxval, on Linux). With the dot product
+/// among them the kernels use it (kernels_arm_sdot.h).
+std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std::string &arch,
+                                               const std::string &summary,
+                                               const std::vector<HwcapFeature> &features) {
+  const bool sdot = llvm::any_of(features, [](const HwcapFeature &feature) {
+    return feature.bit == kDotProduct.bit;
+  });
+  TargetDescription d;
+  d.name = "arm-" + isa;
+  d.summary = summary;
+  d.kernelPrefix = isa;
+  d.kernelFiles = genericKernelFiles();
+  d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".def");
+  d.kernelFiles.push_back("arm/kernels_arm_rows.h");
+  if (sdot)
+    d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
+  d.kernelFiles.push_back("arm/kernels_arm_entries.h");
+  d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".h");
+  d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".cpp");
+  d.kernelHeaders = {"generic/kernels_generic.h", "arm/kernels_arm_" + isa + ".h"};
+  d.compileFlags = {"-march=" + arch};
+  d.threaded = true;
+  d.kernels = kernelTables().at(isa);
+  // Linux reports the CPU's features in the auxiliary vector; elsewhere (macOS) nothing is
+  // checked.
+  d.cpuCheck.guard = "defined(__linux__)";
+  d.cpuCheck.headers = {"<sys/auxv.h>", "<asm/hwcap.h>"};
+  for (const HwcapFeature &feature : features)
+    d.cpuCheck.features.emplace_back(feature.name, std::string("(getauxval(") + feature.entry +
+                                                       ") & " + feature.bit + ") != 0");
+  return std::make_unique<ArmTarget>(std::move(d));
+}
+
+} // namespace
+
+std::vector<std::unique_ptr<TargetBackend>> createArmTargets() {
+  std::vector<std::unique_ptr<TargetBackend>> targets;
+  targets.push_back(createArmTarget("neon", "armv8-a",
+                                    "AArch64 with Advanced SIMD (armv8-a: Cortex-A53, A72)",
+                                    {kAdvancedSimd}));
+  targets.push_back(createArmTarget(
+      "dotprod", "armv8.2-a+dotprod",
+      "AArch64 with the dot product instructions (armv8.2-a+dotprod: Cortex-A55, A76)",
+      {kAdvancedSimd, kDotProduct}));
+  // Not armv8.6-a: a CPU with i8mm need not have everything else of 8.6 (Neoverse V1 is 8.4),
+  // and the run-time check tests for these features only.
+  targets.push_back(createArmTarget(
+      "i8mm", "armv8.2-a+dotprod+i8mm",
+      "AArch64 with the dot product and int8 matrix multiply instructions (Neoverse V1, "
+      "Cortex-A710)",
+      {kAdvancedSimd, kDotProduct, kInt8MatrixMultiply}));
+  return targets;
+}
+
+} // namespace llmc::arm

@@ -1,0 +1,18 @@
+// kernels_arm_dotprod.cpp - the arm-dotprod target's kernels (see the header): kernels_arm_rows.h's
+// drivers with the int8 block product of the dot product instructions (sdot).
+#include "kernels_arm_dotprod.h"  // beside this file, here and in out/
+#include "kernels_arm_rows.h"
+#include "kernels_arm_sdot.h"
+
+LLMRT_NAMESPACE_BEGIN
+
+namespace {
+typedef SdotDot BlockDot;
+}  // namespace
+
+#include "kernels_arm_entries.h"
+#include "kernels_abi_defaults.h"
+#include "kernels_arm_dotprod.def"
+#include "kernels_abi_undef.h"
+
+LLMRT_NAMESPACE_END

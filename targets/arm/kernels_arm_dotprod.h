@@ -1,0 +1,22 @@
+// kernels_arm_dotprod.h - microkernels of the `arm-dotprod` target: armv8.2-a with the dot
+// product instructions (sdot). Build kernels_arm_dotprod.cpp with -march=armv8.2-a+dotprod.
+//
+// The kernels are the entries of kernels_arm_dotprod.def; each has a reference twin among the
+// generic kernels (kernels_generic.def) that its tests compare it with. Shapes and block layouts
+// as in kernels_abi.h and runtime/quant_format.h.
+#ifndef LLMC_TARGETS_ARM_KERNELS_ARM_DOTPROD_H
+#define LLMC_TARGETS_ARM_KERNELS_ARM_DOTPROD_H
+
+#include "kernels_abi.h"  // targets/common: the signatures
+#include "runtime/namespace.h"  // LLMRT_NAMESPACE_BEGIN, _END
+
+LLMRT_NAMESPACE_BEGIN
+
+// Every kernel of the table (kernels_arm_dotprod.def) with its ABI signature (kernels_abi.h).
+#include "kernels_abi_declare.h"
+#include "kernels_arm_dotprod.def"
+#include "kernels_abi_undef.h"
+
+LLMRT_NAMESPACE_END
+
+#endif  // LLMC_TARGETS_ARM_KERNELS_ARM_DOTPROD_H
