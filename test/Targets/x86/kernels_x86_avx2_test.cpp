@@ -3,7 +3,7 @@
 #include "targets/x86/kernels_x86_avx2.h"
 #include "x86_kernel_tests.h"
 
-namespace x86_kernel_tests {
+namespace kernel_tests {
 namespace {
 
 bool avx2_supported() {
@@ -17,7 +17,7 @@ IsaKernels avx2_kernels() {
   kernels.name = "avx2";
   kernels.supported = avx2_supported;
   kernels.panel_rows = 8;
-#include "read_kernel_table.h"
+#include "test/Targets/common/read_kernel_table.h"
 #include "kernels_x86_avx2.def"
 #include "kernels_abi_undef.h"
   kernels.exp = llmk_avx2_exp_f32;
@@ -26,7 +26,7 @@ IsaKernels avx2_kernels() {
 
 const IsaKernels kAvx2Kernels = avx2_kernels();
 
-INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx2Kernels), IsaName);
+INSTANTIATE_TEST_SUITE_P(X86, IsaKernelTest, ::testing::Values(&kAvx2Kernels), IsaName);
 
 }  // namespace
-}  // namespace x86_kernel_tests
+}  // namespace kernel_tests

@@ -4,7 +4,7 @@
 #include "targets/x86/kernels_x86_avx512.h"
 #include "x86_kernel_tests.h"
 
-namespace x86_kernel_tests {
+namespace kernel_tests {
 namespace {
 
 bool avx512_supported() {
@@ -29,7 +29,7 @@ IsaKernels avx512_kernels() {
   kernels.supported = avx512_supported;
   kernels.panel_rows = 16;
   // The SIMDe build without VNNI has no q8_0 panels (LLMK_TABLE_WITHOUT_VNNI, from CMake).
-#include "read_kernel_table.h"
+#include "test/Targets/common/read_kernel_table.h"
 #include "kernels_x86_avx512.def"
 #include "kernels_abi_undef.h"
   kernels.exp = llmk_avx512_exp_f32;
@@ -38,7 +38,7 @@ IsaKernels avx512_kernels() {
 
 const IsaKernels kAvx512Kernels = avx512_kernels();
 
-INSTANTIATE_TEST_SUITE_P(X86, X86Kernels, ::testing::Values(&kAvx512Kernels), IsaName);
+INSTANTIATE_TEST_SUITE_P(X86, IsaKernelTest, ::testing::Values(&kAvx512Kernels), IsaName);
 
 }  // namespace
-}  // namespace x86_kernel_tests
+}  // namespace kernel_tests

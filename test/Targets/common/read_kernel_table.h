@@ -1,7 +1,7 @@
-// read_kernel_table.h - fills the IsaKernels `kernels` (x86_kernel_tests.h) from an ISA's kernel
+// read_kernel_table.h - fills the IsaKernels `kernels` (kernel_tests.h) from an ISA's kernel
 // table (targets/common/kernels_abi.h), so that the tests cover exactly the kernels it lists:
 //
-//   #include "read_kernel_table.h"
+//   #include "test/Targets/common/read_kernel_table.h"
 //   #include "kernels_x86_avx2.def"
 //   #include "kernels_abi_undef.h"
 //
