@@ -63,15 +63,17 @@ class BuildError(RuntimeError):
 
 
 def build(out, cxx: str = "g++", build_dir=None, cxx_flags: Optional[str] = None,
-          jobs: int = 2, timeout: float = 600) -> Path:
+          jobs: int = 2, timeout: float = 600, cmake_args: Sequence[str] = ()) -> Path:
     """cmake configure + build of OUT with compiler `cxx`; returns the build folder.
 
+    `cmake_args` go to the configure step: a cross build names the target system there, and
+    CMAKE_CROSSCOMPILING_EMULATOR, which `run` and `run_raw` then run llm-run under.
     Quiet: the compiler's output is only shown (inside BuildError) when something fails.
     """
     cxx_path = find_cxx(cxx) or cxx
     build_dir = Path(build_dir) if build_dir else Path(out) / "build"
     configure = ["cmake", "-S", os.fspath(out), "-B", os.fspath(build_dir),
-                 f"-DCMAKE_CXX_COMPILER={cxx_path}", "-DCMAKE_BUILD_TYPE=Release"]
+                 f"-DCMAKE_CXX_COMPILER={cxx_path}", "-DCMAKE_BUILD_TYPE=Release", *cmake_args]
     if cxx_flags is not None:
         configure.append(f"-DCMAKE_CXX_FLAGS={cxx_flags}")
     for cmd in (configure, ["cmake", "--build", os.fspath(build_dir), "-j", str(jobs)]):
@@ -93,10 +95,22 @@ def executable(build_dir) -> Path:
     return found[0]
 
 
+def emulator(build_dir) -> list[str]:
+    """The command a cross build's programs run under (its CMAKE_CROSSCOMPILING_EMULATOR, e.g.
+    qemu-aarch64-static and its options); [] for a native build."""
+    cache = Path(build_dir) / "CMakeCache.txt"
+    for line in cache.read_text().splitlines() if cache.is_file() else []:
+        if line.startswith("CMAKE_CROSSCOMPILING_EMULATOR:"):
+            value = line.split("=", 1)[1]
+            return value.split(";") if value else []
+    return []
+
+
 def run_raw(build_dir, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """llm-run ARGS..., output captured; for tests of failures."""
-    return subprocess.run([str(executable(build_dir)), *args], capture_output=True, text=True,
-                          timeout=timeout)
+    """llm-run ARGS... (under the build's emulator, if any), output captured; for tests of
+    failures."""
+    return subprocess.run([*emulator(build_dir), str(executable(build_dir)), *args],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def run(build_dir, tokens: Sequence[int] | str, steps: int, out=None, *, weights=None,

@@ -12,7 +12,10 @@ either suite whichever of the two pytest imported last under the module name `co
 from __future__ import annotations  # `str | None` annotations on Python 3.9
 
 import os
+import platform
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +29,10 @@ STORIES_TOK = REPO / "models" / "stories260K" / "tok512.bin"
 WERROR = "-Wall -Wextra -Werror"
 
 __all__ = [
-    "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace", "_llmc_required",
-    "can_run", "cpu_has", "cxx_or_skip", "pytest_collection_modifyitems", "pytest_configure",
-    "random_prompt", "skip_unless_runnable", "workspace",
+    "ARM_TARGETS", "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace",
+    "_llmc_required", "arm_emulator", "build_for", "can_run", "cpu_has", "cxx_or_skip",
+    "pytest_collection_modifyitems", "pytest_configure", "random_prompt", "skip_unless_runnable",
+    "workspace",
 ]
 
 
@@ -65,25 +69,85 @@ def cxx_or_skip(name: str) -> str:
 
 
 def cpu_has(*features: str) -> bool:
-    """Whether /proc/cpuinfo lists every feature flag (e.g. "avx512f")."""
+    """Whether /proc/cpuinfo lists every feature flag (e.g. "avx512f"; on AArch64 "asimddp")."""
     flags = set()
     with open("/proc/cpuinfo") as f:
         for line in f:
-            if line.startswith("flags"):
+            if line.startswith(("flags", "Features")):
                 flags.update(line.split(":", 1)[1].split())
     return all(feature in flags for feature in features)
 
 
+# ---- ARM targets: native on an AArch64 machine, else cross-built and run under qemu ----------
+
+AARCH64_CXX = "aarch64-linux-gnu-g++"  # scripts/setup.sh installs it, and qemu-user-static
+QEMU_AARCH64 = "qemu-aarch64-static"
+
+
+def _arm_cpus() -> dict[str, tuple[str, list[str]]]:
+    """test/Targets/arm/qemu-cpus.txt: per ARM target, its qemu CPU model and its features."""
+    cpus = {}
+    for line in (REPO / "test" / "Targets" / "arm" / "qemu-cpus.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            target, cpu, *features = line.split()
+            cpus[target] = (cpu, features)
+    return cpus
+
+
+ARM_TARGETS = tuple(_arm_cpus())
+
+
+def _native_aarch64() -> bool:
+    return platform.machine() in ("aarch64", "arm64")
+
+
+def _aarch64_sysroot() -> str:
+    """Where the cross compiler's C library lies (Debian: /usr/aarch64-linux-gnu), for qemu -L."""
+    libc = subprocess.run([AARCH64_CXX, "-print-file-name=libc.so.6"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    return str(Path(libc).resolve().parent.parent)
+
+
+def arm_emulator(target: str, cpu: str | None = None) -> list[str]:
+    """qemu-aarch64 with the cross C library and `target`'s CPU model (or `cpu`)."""
+    return [QEMU_AARCH64, "-L", _aarch64_sysroot(), "-cpu", cpu or _arm_cpus()[target][0]]
+
+
+def build_for(target: str, out, cxx: str = "g++", build_dir=None,
+              cxx_flags: str | None = None) -> Path:
+    """driver.build of `target`'s output `out` for where it runs here: an ARM target on another
+    host with the cross compiler (g++: aarch64-linux-gnu-g++; clang++: --target
+    aarch64-linux-gnu) and qemu-aarch64 with the target's CPU model as its emulator."""
+    args = []
+    if target in ARM_TARGETS and not _native_aarch64():
+        args = ["-DCMAKE_SYSTEM_NAME=Linux", "-DCMAKE_SYSTEM_PROCESSOR=aarch64",
+                "-DCMAKE_CROSSCOMPILING_EMULATOR=" + ";".join(arm_emulator(target))]
+        if cxx == "clang++":
+            args.append("-DCMAKE_CXX_COMPILER_TARGET=aarch64-linux-gnu")
+        else:
+            cxx = AARCH64_CXX
+    return driver.build(out, cxx=cxx, build_dir=build_dir, cxx_flags=cxx_flags, cmake_args=args)
+
+
 def can_run(target: str) -> bool:
-    """Whether this CPU runs `target`'s output (x86-avx512 needs AVX-512 F/BW/VL and VNNI)."""
+    """Whether this machine runs `target`'s output: x86-avx512 needs AVX-512 F/BW/VL and VNNI; an
+    ARM target the features it checks, or elsewhere the cross compiler and qemu-aarch64."""
     if target == "x86-avx512":
         return cpu_has("avx512f", "avx512bw", "avx512vl", "avx512_vnni")
+    if target in ARM_TARGETS:
+        if _native_aarch64():
+            return cpu_has(*_arm_cpus()[target][1])
+        return shutil.which(AARCH64_CXX) is not None and shutil.which(QEMU_AARCH64) is not None
     return True
 
 
 def skip_unless_runnable(target: str) -> None:
-    if not can_run(target):
-        pytest.skip(f"this CPU cannot run {target}'s output")
+    if can_run(target):
+        return
+    if target in ARM_TARGETS and not _native_aarch64():
+        pytest.skip(f"{target}'s output runs here only with {AARCH64_CXX} and {QEMU_AARCH64} "
+                    "(scripts/setup.sh installs them)")
+    pytest.skip(f"this CPU cannot run {target}'s output")
 
 
 class ModelCache:
@@ -130,23 +194,28 @@ class Workspace(ModelCache):
             return self.stories_hf()
         return self.hf_model(name)
 
-    def compiled(self, name: str, target: str = "generic") -> Path:
-        """out/ folder of `llmc compile --target TARGET` for a model name."""
+    def compiled(self, name: str, target: str = "generic", quant: str | None = None) -> Path:
+        """out/ folder of `llmc compile --target TARGET [--quant QUANT]` for a model name."""
         def make():
-            out = self.root / "out" / (name if target == "generic" else f"{name}-{target}")
+            folder = name if target == "generic" else f"{name}-{target}"
+            out = self.root / "out" / (folder if quant is None else f"{folder}-{quant}")
             out.parent.mkdir(exist_ok=True)
             extra = ["--tokenizer", str(STORIES_TOK)] if name == "stories_bin" else []
+            if quant is not None:
+                extra += ["--quant", quant]
             driver.compile(self.model_path(name), out, *extra, "--target", target, check=True)
             return out
-        return self._once(("out", name, target), make)
+        return self._once(("out", name, target, quant), make)
 
     def built(self, name: str, cxx: str = "g++", flags: str | None = None,
-              target: str = "generic") -> Path:
-        """Build folder of the compiled `name` with compiler `cxx` and CMAKE_CXX_FLAGS `flags`."""
-        tag = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}-{target}-{cxx}-{flags or 'default'}")
-        return self._once(("build", name, cxx, flags, target), lambda: driver.build(
-            self.compiled(name, target), cxx=cxx, build_dir=self.root / "builds" / tag,
-            cxx_flags=flags))
+              target: str = "generic", quant: str | None = None) -> Path:
+        """Build folder of the compiled `name` with compiler `cxx` and CMAKE_CXX_FLAGS `flags`,
+        for where `target`'s output runs here (build_for)."""
+        tag = re.sub(r"[^A-Za-z0-9]+", "_",
+                     f"{name}-{target}-{quant or 'default'}-{cxx}-{flags or 'default'}")
+        return self._once(("build", name, cxx, flags, target, quant), lambda: build_for(
+            target, self.compiled(name, target, quant), cxx=cxx,
+            build_dir=self.root / "builds" / tag, cxx_flags=flags))
 
 
 @pytest.fixture(scope="session")

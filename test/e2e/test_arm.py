@@ -1,0 +1,79 @@
+"""The ARM targets' output, cross-built (aarch64-linux-gnu-g++, clang++ --target
+aarch64-linux-gnu, both under -Wall -Wextra -Werror) and run under qemu-aarch64 with a CPU model
+that has the target's features (test/Targets/arm/qemu-cpus.txt), or natively on an AArch64
+machine that has them. The smallest models, one build per target and compiler:
+
+- float: odd_sizes (remainders everywhere: k % 4, rows % 4, heads) against transformers, g++;
+- quantized: stories260K at q4_0, whose down projections (k = 172) and tied classifier are
+  q8_0, so both quantized kernels run: teacher-forced logits of a story against the generic
+  target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
+- the arm-i8mm program on a Cortex-A76 (dot product, no i8mm) refuses to start, naming i8mm.
+"""
+
+import subprocess
+
+import pytest
+
+from conftest import ARM_TARGETS, WERROR, arm_emulator, cxx_or_skip, skip_unless_runnable
+from llmc import accuracy, driver
+from test_models import check_against_transformers
+from test_x86_quantized import assert_matches_generic
+
+pytestmark = pytest.mark.llmc
+
+GREEDY_PROMPT, GREEDY_STEPS = [1], 32
+
+
+@pytest.fixture(scope="module")
+def story():
+    return accuracy.story_tokens()
+
+
+def quantized_build(workspace, target):
+    return workspace.built("stories_bin", "clang++", WERROR, target=target, quant="q4_0")
+
+
+@pytest.mark.parametrize("target", ARM_TARGETS)
+def test_arm_float_matches_transformers(workspace, target):
+    skip_unless_runnable(target)
+    build_dir = workspace.built("odd_sizes", "g++", WERROR, target=target)
+    assert f"CMAKE_CXX_FLAGS:STRING={WERROR}\n" in (build_dir / "CMakeCache.txt").read_text()
+    check_against_transformers(workspace, "odd_sizes", build_dir, target)
+
+
+@pytest.mark.parametrize("target", ARM_TARGETS)
+def test_arm_quantized_matches_generic(workspace, story, target):
+    skip_unless_runnable(target)
+    cxx_or_skip("clang++")
+    isa = target.removeprefix("arm-")
+    out = workspace.compiled("stories_bin", target, "q4_0")
+    source = (out / "model.cpp").read_text()
+    for kernel in ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows"):
+        assert f"llmk_{isa}_{kernel}(" in source, kernel
+    build_dir = quantized_build(workspace, target)
+    generic_out = workspace.compiled("stories_bin", "generic", "q4_0")
+    generic_build = workspace.built("stories_bin", target="generic", quant="q4_0")
+    assert_matches_generic(accuracy.model_logits(build_dir, out, story),
+                           accuracy.model_logits(generic_build, generic_out, story), story)
+    ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
+    expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
+    assert ids == expected
+
+
+def test_arm_i8mm_output_names_what_a_cortex_a76_lacks(workspace):
+    """Natively there is no CPU model to choose: only under qemu."""
+    skip_unless_runnable("arm-i8mm")
+    cxx_or_skip("clang++")
+    build_dir = quantized_build(workspace, "arm-i8mm")
+    if not driver.emulator(build_dir):
+        pytest.skip("runs natively: no CPU without i8mm to run it on")
+    out = workspace.compiled("stories_bin", "arm-i8mm", "q4_0")
+    proc = subprocess.run([*arm_emulator("arm-i8mm", cpu="cortex-a76"),
+                           str(driver.executable(build_dir)), "--weights",
+                           str(out / "weights.bin"), "--tokens", "1,403", "--steps", "2"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)  # an error, not a signal
+    error = [line for line in proc.stderr.splitlines() if line.startswith("llm-run:")]
+    assert error == ["llm-run: error: this CPU lacks i8mm, which the model's kernels were "
+                     "compiled for: compile the model for a target this CPU has (llmc compile "
+                     "--target)"], proc.stderr
