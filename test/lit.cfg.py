@@ -1,5 +1,6 @@
 # lit configuration for llmc's compiler tests (dialect, importer, transforms, emitter).
 import os
+import shutil
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -18,3 +19,9 @@ config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "I
 llvm_config.use_default_substitutions()
 llvm_config.add_tool_substitutions(["llmc", "llmc-opt"], [config.llmc_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The AArch64 cross compiler (scripts/setup.sh installs it): the ARM kernel files' assembly.
+aarch64_cxx = shutil.which("aarch64-linux-gnu-g++")
+if aarch64_cxx:
+    config.available_features.add("aarch64-cxx")
+    config.substitutions.append(("%aarch64-cxx", aarch64_cxx))
