@@ -118,7 +118,7 @@ TEST(GGUFTest, Stories260KConfigAndVocabulary) {
   const Vocabulary &v = *model->vocabulary;
   EXPECT_EQ(v.bosId, 1);
   EXPECT_EQ(v.eosId, 2);
-  EXPECT_TRUE(v.addDummyPrefix);
+  EXPECT_EQ(v.dummyPrefix, Vocabulary::DummyPrefix::Always);
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> tokFile =
       llvm::errorOrToExpected(llvm::MemoryBuffer::getFile(storiesFile("tok512.bin")));
   ASSERT_TRUE(bool(tokFile)) << errorOf(tokFile);
@@ -220,7 +220,7 @@ TEST(GGUFTest, TinyModel) {
   EXPECT_EQ(v.pieces[7].type, Vocabulary::TokenType::Normal);  // user-defined
   EXPECT_EQ(v.pieces[8].type, Vocabulary::TokenType::Control); // unused
   EXPECT_EQ(v.pieces[9].type, Vocabulary::TokenType::Normal);  // undefined
-  EXPECT_FALSE(v.addDummyPrefix);
+  EXPECT_EQ(v.dummyPrefix, Vocabulary::DummyPrefix::None);
   EXPECT_EQ(v.bosId, 1);
   EXPECT_EQ(v.eosId, 2);
 }
