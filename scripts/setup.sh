@@ -6,7 +6,10 @@
 #   qemu-user-static (runs x86-avx512 output as a CPU without AVX-512, for the CPU check test).
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
-#   sentencepiece and pytest. lit comes with Debian's llvm-19-tools.
+#   sentencepiece, pytest, and for the tokenizer tests tokenizers, tiktoken, protobuf (transformers
+#   converts SentencePiece models with it), unicodedata2 16.0.0 (scripts/gen_unicode_classes.py)
+#   and llama-models without its dependencies (it ships Llama 3's tiktoken tokenizer.model). lit
+#   comes with Debian's llvm-19-tools.
 set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -16,8 +19,12 @@ APT_PACKAGES=(
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
   protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev qemu-user-static
 )
-PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
-PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)
+PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
+              protobuf unicodedata2==16.0.0)
+# What each package must make importable (a statement for python -c).
+PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
+             google.protobuf
+             "unicodedata2; assert unicodedata2.unidata_version == '16.0.0'")
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -48,4 +55,10 @@ if ((${#missing[@]})); then
   "$VENV/bin/python" -m pip install -q "${missing[@]}"
 else
   say "Python packages: all present"
+fi
+# llama-models only for the file it ships: its own dependencies (pydantic, jinja2, ...) are not
+# needed to read the tokenizer.
+if ! "$VENV/bin/python" -c "import llama_models.llama3.tokenizer" 2>/dev/null; then
+  say "installing llama-models (without its dependencies)"
+  "$VENV/bin/python" -m pip install -q --no-deps llama-models
 fi
