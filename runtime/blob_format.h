@@ -10,9 +10,11 @@
 //   [zero padding to a multiple of 64]
 //   [tensor data; each tensor starts 64-byte aligned]       <- data_offset + entry.offset
 //
-// tokenizer.bin:
-//   [llmrt_tokenizer_header: 32 bytes]
+// tokenizer.bin (version 2; version 1 files are the first 32 bytes of this header, then the
+// records, and no merges):
+//   [llmrt_tokenizer_header: 64 bytes]
 //   vocab_size records of { float score; uint32 type; uint32 byte_length; bytes[byte_length] }
+//   merge_count records of { uint32 left; uint32 right; uint32 result }, highest priority first
 #ifndef LLMC_RUNTIME_BLOB_FORMAT_H
 #define LLMC_RUNTIME_BLOB_FORMAT_H
 
@@ -68,13 +70,41 @@ struct llmrt_tensor_entry {
 static_assert(sizeof(llmrt_tensor_entry) == 128, "table entry layout");
 
 static const char LLMRT_TOKENIZER_MAGIC[8] = {'L', 'L', 'M', 'C', 'T', 'O', 'K', '\0'};
-static const uint32_t LLMRT_TOKENIZER_VERSION = 1;
+static const uint32_t LLMRT_TOKENIZER_VERSION = 2;
 
 enum llmrt_token_type : uint32_t {
-  LLMRT_TOKEN_NORMAL = 0,   // text; a leading ' ' stands for SentencePiece's U+2581
+  LLMRT_TOKEN_NORMAL = 0,   // text: the bytes it decodes to (SentencePiece's U+2581 is ' ')
   LLMRT_TOKEN_BYTE = 1,     // "<0xNN>": decodes to the single byte NN
-  LLMRT_TOKEN_CONTROL = 2,  // <s>, </s>, ...: decodes to nothing
+  LLMRT_TOKEN_CONTROL = 2,  // <s>, <|eot_id|>, ...: decodes to nothing
   LLMRT_TOKEN_UNKNOWN = 3,  // <unk>
+};
+
+/// How text becomes the tokens that merges start from.
+enum llmrt_tokenizer_model : uint32_t {
+  /// SentencePiece BPE: each UTF-8 character is its piece, or its bytes' <0xNN> tokens.
+  LLMRT_TOKENIZER_SENTENCEPIECE = 0,
+  /// Byte-level BPE (GPT-2, Llama 3): each byte is the normal token whose piece is that byte.
+  /// Pieces hold the bytes they stand for: importers undo GPT-2's byte-to-unicode mapping.
+  LLMRT_TOKENIZER_BYTE_LEVEL = 1,
+};
+
+/// How text is cut into pre-tokens that merges never cross.
+enum llmrt_pretokenizer : uint32_t {
+  LLMRT_PRETOKENIZER_NONE = 0,    // the text between special tokens is one piece
+  LLMRT_PRETOKENIZER_LLAMA3 = 1,  // Llama 3's regex (runtime/pretokenize.cpp)
+};
+
+/// The space a SentencePiece-style tokenizer puts before text (with LLMRT_PRETOKENIZER_NONE).
+enum llmrt_dummy_prefix : uint32_t {
+  LLMRT_DUMMY_PREFIX_NONE = 0,
+  /// Before every non-empty run of text between special tokens (SentencePiece's
+  /// add_dummy_prefix; tokenizer.json's Prepend normalizer).
+  LLMRT_DUMMY_PREFIX_ALWAYS = 1,
+  /// Before a run of text that does not start with a space (tokenizer.json's Metaspace,
+  /// prepend_scheme "always").
+  LLMRT_DUMMY_PREFIX_UNLESS_SPACE = 2,
+  /// As UNLESS_SPACE, only for text at the very start (Metaspace, prepend_scheme "first").
+  LLMRT_DUMMY_PREFIX_FIRST_UNLESS_SPACE = 3,
 };
 
 struct llmrt_tokenizer_header {
@@ -85,13 +115,40 @@ struct llmrt_tokenizer_header {
   int32_t eos_id;             // -1 if none
   uint32_t max_token_bytes;   // longest piece, bytes
   uint32_t flags;             // LLMRT_TOKENIZER_* bits
+  // Version 2 (a version 1 file reads as SentencePiece, no pre-tokenizer, no merges, and
+  // dummy_prefix ALWAYS if its flags have LLMRT_TOKENIZER_ADD_DUMMY_PREFIX, else NONE):
+  uint32_t model;             // llmrt_tokenizer_model
+  uint32_t pretokenizer;      // llmrt_pretokenizer
+  uint32_t dummy_prefix;      // llmrt_dummy_prefix
+  uint32_t merge_count;       // merge records after the tokens; 0: merge by score
+  uint32_t reserved[4];       // 0
 };
-static_assert(sizeof(llmrt_tokenizer_header) == 32, "tokenizer header layout");
-/// Add a leading space before encoding (SentencePiece).
+static_assert(sizeof(llmrt_tokenizer_header) == 64, "tokenizer header layout");
+/// The header of a version 1 file: the fields up to flags.
+static const size_t LLMRT_TOKENIZER_HEADER_V1_BYTES = 32;
+/// Version 1 only: add a leading space before encoding (SentencePiece). Version 2 says it in
+/// dummy_prefix.
 static const uint32_t LLMRT_TOKENIZER_ADD_DUMMY_PREFIX = 1u;
 /// The pieces are placeholders "<N>" (the model was compiled without a tokenizer): ids decode to
 /// "<N>", and text cannot be encoded.
 static const uint32_t LLMRT_TOKENIZER_IDS_ONLY = 2u;
+/// Control and unknown tokens whose text appears in the input encode as those tokens (as
+/// Hugging Face tokenizers treat added tokens, and llama.cpp special tokens). Without it their
+/// text is ordinary text.
+static const uint32_t LLMRT_TOKENIZER_PARSE_SPECIAL = 4u;
+/// A pre-token that is itself a normal piece becomes that token without merges (tiktoken;
+/// tokenizer.json's ignore_merges).
+static const uint32_t LLMRT_TOKENIZER_WHOLE_PIECES = 8u;
+
+/// One merge: the adjacent tokens left, right become result. With merges, pairs merge in the
+/// order of the records (the first record's pair first) and only listed pairs merge; without,
+/// any adjacent pair whose concatenation is a normal piece merges, the highest score first.
+struct llmrt_merge_record {
+  uint32_t left;
+  uint32_t right;
+  uint32_t result;
+};
+static_assert(sizeof(llmrt_merge_record) == 12, "merge record layout");
 
 /// Streaming 64-bit checksum: words of 8 little-endian bytes, a multiply-xorshift mix per word.
 /// Fast (one multiply per 8 bytes) so validating a multi-gigabyte blob at load costs well under

@@ -152,21 +152,28 @@ int llm_tokenizer_vocab_size(const llm_tokenizer* tokenizer);
 int32_t llm_tokenizer_bos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
 int32_t llm_tokenizer_eos(const llm_tokenizer* tokenizer); /* -1 if the vocabulary has none */
 
-/* text_len bytes of UTF-8 text to token ids: SentencePiece BPE by scores, as llama2.c; with
- * add_bos non-zero, BOS first. Writes at most `capacity` ids to out_tokens and sets *out_needed
- * to the number the text needs (never more than text_len + 2): LLM_ERR_ARGUMENT when that is
- * more than capacity, so capacity 0 with out_tokens NULL asks for the size. LLM_ERR_FORMAT if a
- * byte of the text has no token and the vocabulary no <unk>. LLM_ERR_NO_TOKENIZER for non-empty text
- * if the model was compiled without a tokenizer (`llmc compile --no-tokenizer`, or a source
- * without one): its tokenizer.bin only prints ids as "<N>". A tokenizer encodes one text at a time (it keeps its
- * working memory between calls). */
+/* text_len bytes of UTF-8 text to token ids, by the tokenizer the model was compiled with:
+ * SentencePiece BPE (llama2.c, Llama 2, TinyLlama) or byte-level BPE with Llama 3's
+ * pre-tokenizer; with add_bos non-zero, BOS first. Special tokens: where the tokenizer came from
+ * a tokenizer.json, a tiktoken tokenizer.model (Llama 3) or a GGUF "gpt2" vocabulary, the text of
+ * a control token ("<|eot_id|>", "<s>") encodes as that token, as Hugging Face tokenizers and
+ * llama.cpp read prompts; from a SentencePiece tokenizer.model or llama2.c tokenizer.bin it is
+ * plain text, as sentencepiece reads it. Writes at most `capacity` ids to out_tokens and sets
+ * *out_needed to the number the text needs (never more than text_len + text_len / 2 + 2):
+ * LLM_ERR_ARGUMENT when that is more than capacity, so capacity 0 with out_tokens NULL asks for
+ * the size; LLM_ERR_ARGUMENT also for a byte-level tokenizer's text that is not valid UTF-8.
+ * LLM_ERR_FORMAT if a byte of the text has no token and the vocabulary no <unk>.
+ * LLM_ERR_NO_TOKENIZER for non-empty text if the model was compiled without a tokenizer (`llmc
+ * compile --no-tokenizer`, or a source without one): its tokenizer.bin only prints ids as "<N>".
+ * A tokenizer encodes one text at a time (it keeps its working memory between calls). */
 llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_len, int add_bos,
                         int32_t* out_tokens, int capacity, int* out_needed);
 
 /* The bytes `token` stands for when it follows `prev_token` (-1 for none): a control token is
- * empty, a byte token "<0xNN>" the byte NN, the first piece after BOS loses its leading space,
- * an unknown token is its text ("<unk>"), an id out of range is empty. Sets *out_len; the bytes
- * are not NUL-terminated and stay valid until llm_tokenizer_close. */
+ * empty, a byte token "<0xNN>" the byte NN, a normal token its bytes (a SentencePiece piece after
+ * BOS loses its leading space; a byte-level token may be part of a UTF-8 character, which the
+ * next tokens complete), an unknown token its text ("<unk>"), an id out of range is empty. Sets
+ * *out_len; the bytes are not NUL-terminated and stay valid until llm_tokenizer_close. */
 const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_token, int32_t token,
                                size_t* out_len);
 

@@ -268,7 +268,7 @@ int build_prompt(Run* run, int vocab) {
     parse_token_list(o.tokens, &run->prompt);
   } else {
     size_t len = std::strlen(o.prompt);
-    run->prompt.resize(len + 2);  // the most a text of len bytes needs
+    run->prompt.resize(llmrt_tokenizer_max_tokens(len));
     int count = 0;
     llm_status s = llm_tokenize(run->tokenizer, o.prompt, len, o.no_bos ? 0 : 1,
                                 run->prompt.data(), static_cast<int>(run->prompt.size()), &count);
@@ -276,6 +276,11 @@ int build_prompt(Run* run, int vocab) {
       return fail("%s has no tokenizer (the model was compiled without one): give the prompt as "
                   "token ids with --tokens",
                   o.tokenizer);
+    }
+    size_t valid = llmrt_utf8_valid_prefix(o.prompt, len);
+    if (s == LLM_ERR_ARGUMENT && valid != len) {
+      return fail("the prompt is not valid UTF-8 (byte %zu, 0x%02X)", valid,
+                  static_cast<unsigned>(static_cast<unsigned char>(o.prompt[valid])));
     }
     if (s != LLM_OK) return fail("cannot encode the prompt: %s", llm_status_string(s));
     run->prompt.resize(static_cast<size_t>(count));

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "runtime/blob_format.h"
 #include "runtime/llm.h"
@@ -135,28 +136,39 @@ struct llmrt_tokenizer {
   const unsigned char* data; // (size) the whole tokenizer.bin; pieces point into it
   size_t size;
   llmrt_storage storage;     // mapped, heap, or the caller's (llmrt_tokenizer_free's business)
-  void* index;               // one llmrt_alloc block: pieces .. sorted_ids below
+  void* index;               // one llmrt_alloc block: pieces .. special_lengths below
   uint32_t vocab_size;
   int32_t bos_id;            // -1 if none
   int32_t eos_id;            // -1 if none
-  uint32_t flags;            // LLMRT_TOKENIZER_* bits
+  uint32_t flags;            // LLMRT_TOKENIZER_* bits (version 1's ADD_DUMMY_PREFIX cleared)
+  uint32_t model;            // llmrt_tokenizer_model
+  uint32_t pretokenizer;     // llmrt_pretokenizer
+  uint32_t dummy_prefix;     // llmrt_dummy_prefix
   const char** pieces;       // (vocab_size) pointers into data; not NUL-terminated
   uint32_t* piece_lengths;   // (vocab_size)
   uint32_t* types;           // (vocab_size) llmrt_token_type
-  float* scores;             // (vocab_size) merge priority: higher merges first
+  float* scores;             // (vocab_size) merge priority without merges: higher merges first
   int32_t* sorted_ids;       // (vocab_size) ids sorted by (piece bytes, id), for lookups
   uint32_t max_token_bytes;  // longest piece, bytes
   int32_t unk_id;            // first LLMRT_TOKEN_UNKNOWN token, -1 if none
-  int32_t byte_ids[256];     // token "<0xNN>" for each byte NN (byte fallback), -1 if none
+  int32_t byte_ids[256];     // the token each byte starts as (SentencePiece: "<0xNN>", the
+                             // fallback; byte-level: the one-byte piece), -1 if none
+  uint32_t merge_count;      // merge records; 0: merges by score
+  const unsigned char* merges;  // (merge_count, 12 bytes) llmrt_merge_record in data, unaligned
+  int32_t* merge_order;      // (merge_count) merge ranks sorted by (left, right), for lookups
+  // With LLMRT_TOKENIZER_PARSE_SPECIAL, what finding special tokens in text looks at:
+  uint32_t special_first_bytes[8];  // bit b set: a special token's piece starts with byte b
+  unsigned char* special_lengths;   // (max_token_bytes + 1) non-zero: a special piece that long
   // encode's working memory, kept between calls so that encoding does not allocate:
   char* pair;                // (2 * max_token_bytes) a concatenation of two pieces; in index
   int32_t* work;             // (2 * work_tokens) the ids so far, then their merge candidates
-  size_t work_tokens;        // texts of up to work_tokens - 2 bytes fit; grown for longer ones
+  size_t work_tokens;        // llmrt_tokenizer_max_tokens of the longest text so far
 };
 
-/// Tokens of working memory a tokenizer starts with: texts of up to 1022 bytes encode without
-/// allocating. A longer text grows it once to fit (and it stays that size).
-static const size_t LLMRT_TOKENIZER_WORK_TOKENS = 1024;
+/// Tokens of working memory a tokenizer starts with: llmrt_tokenizer_max_tokens(1022), so texts
+/// of up to 1022 bytes encode without allocating. A longer text grows it once to fit (and it
+/// stays that size).
+static const size_t LLMRT_TOKENIZER_WORK_TOKENS = 1535;
 
 /// Maps tokenizer.bin (llmrt_map_file) and opens it as llmrt_tokenizer_open_memory does.
 llm_status llmrt_tokenizer_load(const char* path, llmrt_tokenizer* out_tokenizer, char* err,
@@ -173,26 +185,73 @@ void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer);
 int32_t llmrt_tokenizer_lookup(const llmrt_tokenizer* tokenizer, const char* piece, size_t len,
                                uint32_t type);
 
-/// The bytes `token` stands for when it follows `prev_token` (llama2.c rules: a control token is
-/// empty, "<0xNN>" is one byte, the leading space of the first piece after BOS is dropped; an
-/// unknown token is its piece text, e.g. "<unk>"; an id out of range is empty).
-/// Sets *out_len; the result is not NUL-terminated and lives as long as the tokenizer (byte
-/// tokens point into a static table).
+/// Whether token `id` is a special token that text can spell (LLMRT_TOKENIZER_PARSE_SPECIAL: a
+/// control or unknown token).
+inline bool llmrt_tokenizer_is_special(const llmrt_tokenizer* tokenizer, int32_t id) {
+  uint32_t type = tokenizer->types[id];
+  return (tokenizer->flags & LLMRT_TOKENIZER_PARSE_SPECIAL) != 0 &&
+         (type == LLMRT_TOKEN_CONTROL || type == LLMRT_TOKEN_UNKNOWN);
+}
+
+/// Merge record `rank` (< merge_count).
+inline llmrt_merge_record llmrt_tokenizer_merge(const llmrt_tokenizer* tokenizer, uint32_t rank) {
+  llmrt_merge_record m;
+  std::memcpy(&m, tokenizer->merges + size_t(rank) * sizeof(m), sizeof(m));
+  return m;
+}
+
+/// Finds the merge record of the adjacent pair left, right: returns its rank (its position among
+/// the records) and sets *out_result to the token they merge into; -1 if the pair does not
+/// merge. Binary search over merge_order.
+int32_t llmrt_tokenizer_find_merge(const llmrt_tokenizer* tokenizer, int32_t left, int32_t right,
+                                   int32_t* out_result);
+
+/// The bytes `token` stands for when it follows `prev_token`: a control token is empty,
+/// "<0xNN>" is one byte, a normal token its piece (less its leading space when it is the first
+/// piece after BOS and the tokenizer adds a dummy prefix), an unknown token its piece text,
+/// e.g. "<unk>"; an id out of range is empty. Sets *out_len; the result is not NUL-terminated
+/// and lives as long as the tokenizer (byte tokens point into a static table).
 const char* llmrt_tokenizer_decode(const llmrt_tokenizer* tokenizer, int32_t prev_token,
                                    int32_t token, size_t* out_len);
 
-/// SentencePiece-style BPE by scores (as llama2.c) on len bytes of text: UTF-8 characters to
-/// pieces, byte fallback for characters not in the vocabulary, then greedy merges of the
-/// best-scoring adjacent pair (the leftmost on equal scores). Only LLMRT_TOKEN_NORMAL pieces are
-/// looked up or merged into, so text never turns into control tokens. With add_bos, BOS comes
-/// first and takes no part in merges. Writes at most max_tokens ids and sets *out_count to the
-/// number of ids the text needs; LLM_ERR_ARGUMENT if they do not fit, LLM_ERR_FORMAT if a byte
-/// has no token and there is no <unk>. Works in the tokenizer's working memory, so one text at
-/// a time per tokenizer; allocates only to grow it for a text longer than any before
-/// (LLM_ERR_NO_MEMORY if that fails).
+/// The most token ids a text of len bytes encodes to (BOS and dummy prefixes included).
+size_t llmrt_tokenizer_max_tokens(size_t len);
+
+/// len bytes of text to token ids. With LLMRT_TOKENIZER_PARSE_SPECIAL, special tokens whose text
+/// appears (the leftmost, then the longest) are those tokens and split the text into runs;
+/// otherwise the whole text is one run. Each run gets its dummy prefix, is cut into pre-tokens
+/// (llmrt_pretokenizer) and each pre-token becomes its starting tokens (llmrt_tokenizer_model;
+/// with LLMRT_TOKENIZER_WHOLE_PIECES a pre-token that is a normal piece is that token), which
+/// then merge: with merge records, the listed adjacent pair of the earliest record first;
+/// without, the adjacent pair whose concatenation is the normal piece with the highest score
+/// (the leftmost on ties either way). Only normal pieces are looked up or merged into. With
+/// add_bos, BOS comes first. Writes at most max_tokens ids and sets *out_count to the number of
+/// ids the text needs; LLM_ERR_ARGUMENT if they do not fit, or if a byte-level or pre-tokenized
+/// text is not valid UTF-8; LLM_ERR_FORMAT if a byte has no token and there is no <unk>. Works
+/// in the tokenizer's working memory, so one text at a time per tokenizer; allocates only to
+/// grow it for a text longer than any before (LLM_ERR_NO_MEMORY if that fails).
 llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
                                   int add_bos, int32_t* out_tokens, int max_tokens,
                                   int* out_count);
+
+// ---- text: UTF-8 and Unicode classes ------------------------------------------------------------
+
+/// The classes of code points Llama 3's pre-tokenizer tells apart: \p{L}, \p{N} and \s.
+enum llmrt_cp_class : uint8_t {
+  LLMRT_CP_OTHER = 0,
+  LLMRT_CP_LETTER = 1,  // General_Category L*
+  LLMRT_CP_NUMBER = 2,  // General_Category N*
+  LLMRT_CP_SPACE = 3,   // White_Space
+};
+/// The class of code point cp under Unicode 16.0 (unicode_classes.cpp, generated).
+llmrt_cp_class llmrt_code_point_class(uint32_t cp);
+
+/// How many leading bytes of text[0..len) are whole, valid UTF-8 characters (len if all):
+/// no stray continuation bytes, overlong forms, surrogates or code points above U+10FFFF.
+size_t llmrt_utf8_valid_prefix(const char* text, size_t len);
+
+/// Where the Llama 3 pre-token that starts at byte `start` (< len) of the valid UTF-8 text ends.
+size_t llmrt_llama3_pretoken_end(const char* text, size_t len, size_t start);
 
 // ---- a compiled model ------------------------------------------------------------------------
 

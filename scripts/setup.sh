@@ -9,7 +9,10 @@
 #   libc6-dev-arm64-cross) that builds them, for aarch64-linux-gnu-g++ and clang++ --target.
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
-#   sentencepiece and pytest. lit comes with Debian's llvm-19-tools.
+#   sentencepiece, pytest, and for the tokenizer tests tokenizers, tiktoken, protobuf (transformers
+#   converts SentencePiece models with it), unicodedata2 16.0.0 (scripts/gen_unicode_classes.py)
+#   and llama-models without its dependencies (it ships Llama 3's tiktoken tokenizer.model). lit
+#   comes with Debian's llvm-19-tools.
 set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*" >&2; }
@@ -20,8 +23,12 @@ APT_PACKAGES=(
   protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev qemu-user-static
   g++-aarch64-linux-gnu libc6-dev-arm64-cross
 )
-PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest)
-PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest)
+PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
+              protobuf unicodedata2==16.0.0)
+# What each package must make importable (a statement for python -c).
+PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
+             google.protobuf
+             "unicodedata2; assert unicodedata2.unidata_version == '16.0.0'")
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -52,4 +59,10 @@ if ((${#missing[@]})); then
   "$VENV/bin/python" -m pip install -q "${missing[@]}"
 else
   say "Python packages: all present"
+fi
+# llama-models only for the file it ships: its own dependencies (pydantic, jinja2, ...) are not
+# needed to read the tokenizer.
+if ! "$VENV/bin/python" -c "import llama_models.llama3.tokenizer" 2>/dev/null; then
+  say "installing llama-models (without its dependencies)"
+  "$VENV/bin/python" -m pip install -q --no-deps llama-models
 fi

@@ -1,5 +1,6 @@
 //===- Emitter.cpp - write the out/ folder --------------------------------===//
 #include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/TokenizerBlob.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -23,6 +24,17 @@ llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   std::error_code ec = os.error();
   os.clear_error();
   return llvm::createStringError(ec, path + ": write failed: " + ec.message());
+}
+
+llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
+                               const ModelConfig &config, llvm::StringRef path) {
+  Vocabulary vocabulary = source ? *source : placeholderVocabulary(config);
+  if (int64_t(vocabulary.pieces.size()) != config.vocabSize)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        "the tokenizer has " + std::to_string(vocabulary.pieces.size()) +
+            " pieces but the model's vocabulary has " + std::to_string(config.vocabSize));
+  return writeFile(path, tokenizerBlobBytes(vocabulary, !source));
 }
 
 llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,

@@ -1,11 +1,11 @@
-//===- TokenizerBlob.cpp - write tokenizer.bin ----------------------------===//
+//===- TokenizerBlob.cpp - the bytes of tokenizer.bin ---------------------===//
 //
 // Layout in runtime/blob_format.h. A model imported without a tokenizer still gets one, with
 // pieces "<N>" and the ids-only flag, so llm-run can print what it generates as token ids but
 // refuses to encode text.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/TokenizerBlob.h"
 #include "runtime/blob_format.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -14,6 +14,12 @@
 
 namespace llmc {
 namespace {
+
+template <typename T> void writeRaw(llvm::raw_ostream &os, const T &value) {
+  os.write(reinterpret_cast<const char *>(&value), sizeof value);
+}
+
+} // namespace
 
 Vocabulary placeholderVocabulary(const ModelConfig &config) {
   Vocabulary vocabulary;
@@ -27,25 +33,11 @@ Vocabulary placeholderVocabulary(const ModelConfig &config) {
   }
   vocabulary.bosId = config.bosTokenId;
   vocabulary.eosId = config.eosTokenId;
-  vocabulary.addDummyPrefix = false;
+  vocabulary.dummyPrefix = Vocabulary::DummyPrefix::None;
   return vocabulary;
 }
 
-template <typename T> void writeRaw(llvm::raw_ostream &os, const T &value) {
-  os.write(reinterpret_cast<const char *>(&value), sizeof value);
-}
-
-} // namespace
-
-llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
-                               const ModelConfig &config, llvm::StringRef path) {
-  Vocabulary vocabulary = source ? *source : placeholderVocabulary(config);
-  if (int64_t(vocabulary.pieces.size()) != config.vocabSize)
-    return llvm::createStringError(
-        llvm::inconvertibleErrorCode(),
-        "the tokenizer has " + std::to_string(vocabulary.pieces.size()) +
-            " pieces but the model's vocabulary has " + std::to_string(config.vocabSize));
-
+std::string tokenizerBlobBytes(const Vocabulary &vocabulary, bool idsOnly) {
   llmrt_tokenizer_header header = {};
   std::memcpy(header.magic, LLMRT_TOKENIZER_MAGIC, sizeof header.magic);
   header.version = LLMRT_TOKENIZER_VERSION;
@@ -54,8 +46,13 @@ llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
   header.eos_id = int32_t(vocabulary.eosId);
   for (const Vocabulary::Piece &piece : vocabulary.pieces)
     header.max_token_bytes = std::max<uint32_t>(header.max_token_bytes, piece.text.size());
-  header.flags = (vocabulary.addDummyPrefix ? LLMRT_TOKENIZER_ADD_DUMMY_PREFIX : 0) |
-                 (source ? 0 : LLMRT_TOKENIZER_IDS_ONLY);
+  header.flags = (idsOnly ? LLMRT_TOKENIZER_IDS_ONLY : 0) |
+                 (vocabulary.parseSpecial ? LLMRT_TOKENIZER_PARSE_SPECIAL : 0) |
+                 (vocabulary.wholePieces ? LLMRT_TOKENIZER_WHOLE_PIECES : 0);
+  header.model = uint32_t(vocabulary.model);
+  header.pretokenizer = uint32_t(vocabulary.preTokenizer);
+  header.dummy_prefix = uint32_t(vocabulary.dummyPrefix);
+  header.merge_count = vocabulary.merges.size();
 
   std::string bytes;
   llvm::raw_string_ostream os(bytes);
@@ -66,7 +63,11 @@ llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
     writeRaw(os, static_cast<uint32_t>(piece.text.size()));
     os << piece.text;
   }
-  return writeFile(path, bytes);
+  for (const Vocabulary::Merge &merge : vocabulary.merges) {
+    llmrt_merge_record record = {merge.left, merge.right, merge.result};
+    writeRaw(os, record);
+  }
+  return bytes;
 }
 
 } // namespace llmc

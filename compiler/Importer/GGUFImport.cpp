@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "compiler/Importer/BPEVocabulary.h"
 #include "compiler/Importer/GGUF.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/ImporterUtil.h"
@@ -290,7 +291,10 @@ llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
   Vocabulary vocab;
   vocab.bosId = config.bosTokenId;
   vocab.eosId = config.eosTokenId;
-  reader.boolean("tokenizer.ggml.add_space_prefix", vocab.addDummyPrefix);
+  bool addSpacePrefix = true;
+  reader.boolean("tokenizer.ggml.add_space_prefix", addSpacePrefix);
+  vocab.dummyPrefix =
+      addSpacePrefix ? Vocabulary::DummyPrefix::Always : Vocabulary::DummyPrefix::None;
   if (Error err = reader.takeError())
     return std::move(err);
 
@@ -332,6 +336,87 @@ llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
     }
     vocab.pieces.push_back(std::move(piece));
   }
+  return vocab;
+}
+
+/// The vocabulary of a tokenizer.ggml.model "gpt2" (byte-level BPE) file with Llama 3's
+/// pre-tokenizer (tokenizer.ggml.pre "llama-bpe"); other pre-tokenizers are unsupported.
+llvm::Expected<Vocabulary> readByteLevelVocabulary(const GGUFFile &file, StringRef path,
+                                                   const ModelConfig &config) {
+  MetadataReader reader(file, path);
+  std::optional<StringRef> pre = reader.string("tokenizer.ggml.pre", false);
+  if (Error err = reader.takeError())
+    return std::move(err);
+  if (!pre)
+    return unsupportedTokenizer(path, "tokenizer.ggml.model 'gpt2' without tokenizer.ggml.pre "
+                                      "(GPT-2's pre-tokenizer) is not supported (llmc "
+                                      "implements 'llama-bpe', Llama 3's)");
+  if (*pre != "llama-bpe")
+    return unsupportedTokenizer(path, "tokenizer.ggml.pre '" + *pre +
+                                          "' is not supported (llmc implements 'llama-bpe', "
+                                          "Llama 3's)");
+  auto strings = [&](StringRef key) -> llvm::Expected<std::vector<StringRef>> {
+    const GGUFValue *value = file.lookup(key);
+    std::optional<std::vector<StringRef>> list;
+    if (value)
+      list = value->asStrings();
+    if (!list)
+      return fileError(path, "tokenizer.ggml.model is 'gpt2' but '" + key + "' is " +
+                                 (value ? MetadataReader::describe(*value)
+                                        : std::string("missing")) +
+                                 ", not an array of strings");
+    return *list;
+  };
+  llvm::Expected<std::vector<StringRef>> tokens = strings("tokenizer.ggml.tokens");
+  if (!tokens)
+    return tokens.takeError();
+  llvm::Expected<std::vector<StringRef>> merges = strings("tokenizer.ggml.merges");
+  if (!merges)
+    return merges.takeError();
+  if (int64_t(tokens->size()) != config.vocabSize)
+    return fileError(path, "'tokenizer.ggml.tokens' has " + Twine(tokens->size()) +
+                               " entries but llama.vocab_size is " + Twine(config.vocabSize));
+  const GGUFValue *types = reader.numberArray("tokenizer.ggml.token_type", tokens->size());
+  if (Error err = reader.takeError())
+    return std::move(err);
+
+  Vocabulary vocab;
+  llvm::StringMap<uint32_t> ids;
+  for (size_t id = 0; id < tokens->size(); ++id) {
+    StringRef token = (*tokens)[id];
+    ids.try_emplace(token, uint32_t(id));
+    Vocabulary::Piece piece;
+    // llama.cpp's token types: 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+    int64_t type = types ? types->element(id).asInteger().value_or(-1) : 1;
+    if (type == 2 || type == 3 || type == 5) {
+      piece.text = token.str();
+      piece.type = type == 2 ? Vocabulary::TokenType::Unknown : Vocabulary::TokenType::Control;
+    } else if (type == 0 || type == 1) {
+      std::optional<std::string> bytes = decodeByteLevel(token);
+      if (!bytes)
+        return fileError(path, "token " + Twine(id) + " '" + token +
+                                   "' is not in GPT-2's byte-level alphabet");
+      piece.text = std::move(*bytes);
+    } else {
+      return unsupportedTokenizer(path, "token " + Twine(id) + " has type " + Twine(type) +
+                                            " in 'tokenizer.ggml.token_type', which llmc does "
+                                            "not implement for 'gpt2' vocabularies");
+    }
+    vocab.pieces.push_back(std::move(piece));
+  }
+  for (size_t rank = 0; rank < merges->size(); ++rank) {
+    auto [left, right] = (*merges)[rank].split(' ');
+    llvm::Expected<Vocabulary::Merge> merge = resolveMerge(left, right, rank, ids, path);
+    if (!merge)
+      return merge.takeError();
+    vocab.merges.push_back(*merge);
+  }
+  if (Error err = checkMergesDistinct(vocab.merges, path))
+    return std::move(err);
+  useLlama3ByteLevel(vocab);
+  vocab.wholePieces = true; // llama.cpp ignores merges for 'llama-bpe' words in the vocabulary
+  vocab.bosId = config.bosTokenId;
+  vocab.eosId = config.eosTokenId;
   return vocab;
 }
 
@@ -529,8 +614,17 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
     if (!vocab)
       return vocab.takeError();
     model.vocabulary = std::move(*vocab);
+  } else if (tokenizerModel && *tokenizerModel == "gpt2") {
+    llvm::Expected<std::optional<Vocabulary>> vocab =
+        unlessUnsupported(readByteLevelVocabulary(*file, path, c), &model.unreadTokenizer);
+    if (!vocab)
+      return vocab.takeError();
+    if (*vocab)
+      model.vocabulary = std::move(**vocab);
   } else if (tokenizerModel) {
-    model.unreadTokenizer = (path + ": tokenizer.ggml.model '" + *tokenizerModel + "'").str();
+    model.unreadTokenizer = (path + ": tokenizer.ggml.model '" + *tokenizerModel +
+                             "' is not supported (llmc reads 'llama' and 'gpt2')")
+                                .str();
   }
   model.sourceDescription = describe(*file);
   return model;

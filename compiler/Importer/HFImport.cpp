@@ -1,6 +1,7 @@
 //===- HFImport.cpp - a Hugging Face LlamaForCausalLM folder --------------===//
 //
-// config.json, the safetensors weights (one file or the shards of an index), tokenizer.model.
+// config.json, the safetensors weights (one file or the shards of an index), tokenizer.model or
+// tokenizer.json.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,7 +10,8 @@
 #include "compiler/Importer/ImporterUtil.h"
 #include "compiler/Importer/LlamaLayout.h"
 #include "compiler/Importer/Safetensors.h"
-#include "compiler/Importer/SentencePiece.h"
+#include "compiler/Importer/TokenizerFiles.h"
+#include "compiler/Importer/TokenizerJSON.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -156,6 +158,35 @@ std::string describe(const WeightFiles &files, const WeightStore &weights) {
   return text + ")";
 }
 
+/// The folder's tokenizer: tokenizer.model (SentencePiece or tiktoken), else tokenizer.json. One
+/// that llmc cannot read goes to model.unreadTokenizer. BOS and EOS come from the tokenizer,
+/// else from config.json.
+Error readFolderTokenizer(StringRef folder, ImportedModel &model) {
+  std::string path = join(folder, "tokenizer.model");
+  llvm::Expected<std::optional<Vocabulary>> vocab = std::optional<Vocabulary>();
+  if (llvm::sys::fs::exists(path)) {
+    vocab = readTokenizerModel(path);
+  } else if (path = join(folder, "tokenizer.json"); llvm::sys::fs::exists(path)) {
+    llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+    if (!file)
+      return file.takeError();
+    vocab = unlessUnsupported(parseTokenizerJSON((*file)->getBuffer(), path),
+                              &model.unreadTokenizer);
+  }
+  if (!vocab)
+    return vocab.takeError();
+  if (!*vocab)
+    return Error::success();
+  if (Error err = checkVocabularySize(**vocab, model.config, path, "config.json's vocab_size"))
+    return err;
+  if ((*vocab)->bosId < 0)
+    (*vocab)->bosId = model.config.bosTokenId;
+  if ((*vocab)->eosId < 0)
+    (*vocab)->eosId = model.config.eosTokenId;
+  model.vocabulary = std::move(**vocab);
+  return Error::success();
+}
+
 } // namespace
 
 llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
@@ -195,14 +226,7 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
     return std::move(err);
   model.sourceDescription = describe(*files, model.weights);
 
-  std::string tokenizerPath = join(folder, "tokenizer.model");
-  if (llvm::sys::fs::exists(tokenizerPath)) {
-    llvm::Expected<Vocabulary> vocab = readSentencePieceModel(tokenizerPath);
-    if (!vocab)
-      return vocab.takeError();
-    model.vocabulary = std::move(*vocab);
-  } else if (std::string json = join(folder, "tokenizer.json"); llvm::sys::fs::exists(json)) {
-    model.unreadTokenizer = json;
-  }
+  if (Error err = readFolderTokenizer(folder, model))
+    return std::move(err);
   return model;
 }

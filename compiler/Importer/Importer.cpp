@@ -4,7 +4,7 @@
 #include "compiler/Importer/GGUF.h"
 #include "compiler/Importer/ImporterUtil.h"
 #include "compiler/Importer/Llama2c.h"
-#include "compiler/Importer/SentencePiece.h"
+#include "compiler/Importer/TokenizerFiles.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -47,15 +47,23 @@ bool hasGGUFMagic(StringRef path) {
   return head && (*head)->getBuffer() == "GGUF";
 }
 
-/// `model` with its vocabulary replaced by the SentencePiece model at `tokenizerPath`, if any.
-llvm::Expected<ImportedModel> withSentencePiece(llvm::Expected<ImportedModel> model,
-                                                StringRef tokenizerPath) {
+/// `model` with its vocabulary replaced by the tokenizer file at `tokenizerPath`, if any.
+llvm::Expected<ImportedModel> withTokenizer(llvm::Expected<ImportedModel> model,
+                                            StringRef modelPath, StringRef tokenizerPath) {
   if (!model || tokenizerPath.empty())
     return model;
-  llvm::Expected<Vocabulary> vocab = readSentencePieceModel(tokenizerPath);
+  llvm::Expected<Vocabulary> vocab = readTokenizerFile(tokenizerPath);
   if (!vocab)
     return vocab.takeError();
+  if (llvm::Error err =
+          checkVocabularySize(*vocab, model->config, tokenizerPath, modelPath))
+    return std::move(err);
+  if (vocab->bosId < 0)
+    vocab->bosId = model->config.bosTokenId;
+  if (vocab->eosId < 0)
+    vocab->eosId = model->config.eosTokenId;
   model->vocabulary = std::move(*vocab);
+  model->unreadTokenizer.clear();
   return model;
 }
 
@@ -63,12 +71,12 @@ llvm::Expected<ImportedModel> withSentencePiece(llvm::Expected<ImportedModel> mo
 
 llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath) {
   if (llvm::sys::fs::is_directory(path))
-    return withSentencePiece(importHuggingFaceFolder(path), tokenizerPath);
+    return withTokenizer(importHuggingFaceFolder(path), path, tokenizerPath);
   if (llvm::sys::path::extension(path).equals_insensitive(".gguf"))
-    return withSentencePiece(importGGUF(path), tokenizerPath);
+    return withTokenizer(importGGUF(path), path, tokenizerPath);
   if (!llvm::sys::fs::exists(path))
     return fileError(path, "no such file or folder");
   if (hasGGUFMagic(path))
-    return withSentencePiece(importGGUF(path), tokenizerPath);
+    return withTokenizer(importGGUF(path), path, tokenizerPath);
   return importLlama2c(path, tokenizerPath);
 }

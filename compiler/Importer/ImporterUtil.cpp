@@ -41,6 +41,34 @@ llvm::Error llmc::fileError(StringRef path, const llvm::Twine &message) {
   return llvm::createStringError(llvm::Twine(path) + ": " + message);
 }
 
+char llmc::UnsupportedTokenizerError::ID = 0;
+
+llvm::Error llmc::unsupportedTokenizer(StringRef path, const llvm::Twine &message) {
+  return llvm::make_error<UnsupportedTokenizerError>((path + ": " + message).str());
+}
+
+llvm::Expected<std::optional<Vocabulary>>
+llmc::unlessUnsupported(llvm::Expected<Vocabulary> vocabulary, std::string *unread) {
+  if (vocabulary)
+    return std::optional<Vocabulary>(std::move(*vocabulary));
+  llvm::Error rest = llvm::handleErrors(vocabulary.takeError(),
+                                        [&](const UnsupportedTokenizerError &unsupported) {
+                                          *unread = unsupported.message;
+                                        });
+  if (rest)
+    return std::move(rest);
+  return std::optional<Vocabulary>();
+}
+
+llvm::Error llmc::checkVocabularySize(const Vocabulary &vocabulary, const ModelConfig &config,
+                                      StringRef tokenizerPath, StringRef modelWhat) {
+  if (int64_t(vocabulary.pieces.size()) == config.vocabSize)
+    return llvm::Error::success();
+  return fileError(tokenizerPath, "holds " + llvm::Twine(vocabulary.pieces.size()) +
+                                      " tokens but the model's vocabulary (" + modelWhat +
+                                      ") has " + llvm::Twine(config.vocabSize));
+}
+
 llvm::Error FirstProblem::takeError() {
   if (!problem)
     return llvm::Error::success();

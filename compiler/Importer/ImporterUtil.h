@@ -7,6 +7,8 @@
 #ifndef LLMC_COMPILER_IMPORTER_IMPORTERUTIL_H
 #define LLMC_COMPILER_IMPORTER_IMPORTERUTIL_H
 
+#include "compiler/Importer/ModelConfig.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -23,6 +25,31 @@ namespace llmc {
 
 /// An error whose message is "<path>: <message>".
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
+
+/// A tokenizer that is well formed but needs what llmc does not implement (a model type, a
+/// pre-tokenizer): the importer records it as ImportedModel::unreadTokenizer, so that the driver
+/// refuses to compile with it but --no-tokenizer compiles without it.
+class UnsupportedTokenizerError : public llvm::ErrorInfo<UnsupportedTokenizerError> {
+public:
+  static char ID;
+  explicit UnsupportedTokenizerError(std::string message) : message(std::move(message)) {}
+  void log(llvm::raw_ostream &os) const override { os << message; }
+  std::error_code convertToErrorCode() const override { return llvm::inconvertibleErrorCode(); }
+  std::string message; ///< "<path>: <what is not supported>"
+};
+
+/// An UnsupportedTokenizerError whose message is "<path>: <message>".
+llvm::Error unsupportedTokenizer(llvm::StringRef path, const llvm::Twine &message);
+
+/// `vocabulary`, or std::nullopt with the reason in *unread when reading it failed with an
+/// UnsupportedTokenizerError; other errors are returned.
+llvm::Expected<std::optional<Vocabulary>> unlessUnsupported(llvm::Expected<Vocabulary> vocabulary,
+                                                            std::string *unread);
+
+/// An error unless the tokenizer read from `tokenizerPath` has as many tokens as the model's
+/// vocabulary (`modelWhat` names where the model says so, e.g. "config.json's vocab_size").
+llvm::Error checkVocabularySize(const Vocabulary &vocabulary, const ModelConfig &config,
+                                llvm::StringRef tokenizerPath, llvm::StringRef modelWhat);
 
 /// The first problem of a run of reads (config.json keys, GGUF metadata), so that the run needs
 /// one check at the end: readers record with fail() and skip their work once failed().

@@ -255,7 +255,7 @@ llvm::Expected<Vocabulary> llmc::readLlama2cTokenizer(llvm::MemoryBufferRef buff
   Vocabulary vocab;
   vocab.bosId = 1;
   vocab.eosId = 2;
-  vocab.addDummyPrefix = true;
+  vocab.dummyPrefix = Vocabulary::DummyPrefix::Always;
   // Each token takes at least 8 bytes; never reserve more than the file can hold.
   vocab.pieces.reserve(std::min<uint64_t>(vocabSize, bytes.size() / 8));
   uint64_t pos = 4;

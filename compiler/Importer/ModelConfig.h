@@ -45,18 +45,38 @@ struct ModelConfig {
   int64_t eosTokenId = -1;
 };
 
-/// A vocabulary to write into tokenizer.bin. Piece text uses ' ' where SentencePiece has U+2581.
+/// A vocabulary to write into tokenizer.bin (runtime/blob_format.h says what each field does in
+/// the runtime). Piece text is the bytes a token decodes to: ' ' where SentencePiece has U+2581,
+/// raw bytes where a byte-level vocabulary spells them in GPT-2's byte-to-unicode alphabet.
 struct Vocabulary {
   enum class TokenType : uint32_t { Normal = 0, Byte = 1, Control = 2, Unknown = 3 };
+  /// How text becomes the tokens merges start from: UTF-8 characters with <0xNN> fallback, or
+  /// bytes (llmrt_tokenizer_model).
+  enum class Model : uint32_t { SentencePiece = 0, ByteLevel = 1 };
+  enum class PreTokenizer : uint32_t { None = 0, Llama3 = 1 };
+  /// llmrt_dummy_prefix: the space put before text.
+  enum class DummyPrefix : uint32_t { None = 0, Always = 1, UnlessSpace = 2, FirstUnlessSpace = 3 };
   struct Piece {
     std::string text;
     float score = 0;
     TokenType type = TokenType::Normal;
   };
+  /// Adjacent tokens left, right merge into result.
+  struct Merge {
+    uint32_t left = 0, right = 0, result = 0;
+  };
   std::vector<Piece> pieces;
+  /// In priority order; empty: any pair that spells a normal piece merges, highest score first.
+  std::vector<Merge> merges;
   int64_t bosId = -1;
   int64_t eosId = -1;
-  bool addDummyPrefix = true;
+  Model model = Model::SentencePiece;
+  PreTokenizer preTokenizer = PreTokenizer::None;
+  DummyPrefix dummyPrefix = DummyPrefix::Always;
+  /// Control and unknown tokens' text in the input encodes as those tokens.
+  bool parseSpecial = false;
+  /// A pre-token that is a normal piece is that token, without merges.
+  bool wholePieces = false;
 };
 
 /// What an importer hands to the rest of the compiler.
@@ -64,9 +84,9 @@ struct ImportedModel {
   ModelConfig config;
   WeightStore weights;
   std::optional<Vocabulary> vocabulary; ///< none when the source has no tokenizer
-  /// A tokenizer the source has but llmc cannot read, e.g. "DIR/tokenizer.json" or
-  /// "x.gguf: tokenizer.ggml.model 'gpt2'"; the driver refuses to compile without a tokenizer
-  /// then, unless told to (--no-tokenizer).
+  /// A tokenizer the source has but llmc cannot read, with why, e.g. "DIR/tokenizer.json: model
+  /// type 'WordPiece' is not supported" or "x.gguf: tokenizer.ggml.model 'bert'"; the driver
+  /// refuses to compile without a tokenizer then, unless told to (--no-tokenizer).
   std::string unreadTokenizer;
   std::string sourceDescription;        ///< e.g. "llama2.c checkpoint v0", "safetensors (f16)"
   std::vector<std::string> warnings;    ///< "path: what", for the driver to print

@@ -67,7 +67,8 @@ llvm::Expected<Vocabulary> llmc::parseSentencePieceModel(llvm::MemoryBufferRef b
     return std::move(err);
   vocab.bosId = trainer.bos_id();
   vocab.eosId = trainer.eos_id();
-  vocab.addDummyPrefix = proto.normalizer_spec().add_dummy_prefix();
+  vocab.dummyPrefix = proto.normalizer_spec().add_dummy_prefix() ? Vocabulary::DummyPrefix::Always
+                                                                : Vocabulary::DummyPrefix::None;
   return vocab;
 }
 

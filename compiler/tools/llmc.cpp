@@ -51,13 +51,14 @@ cl::opt<std::string> target("target",
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
-    cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint; a SentencePiece "
-             "tokenizer.model to replace a HF folder's or GGUF file's own"),
+    cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint; a tokenizer.json, "
+             "or a SentencePiece or tiktoken tokenizer.model, to replace a HF folder's or GGUF "
+             "file's own"),
     cl::value_desc("file"), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<bool> noTokenizer(
     "no-tokenizer",
     cl::desc("Compile without a tokenizer, for token ids in and out (llm-run --tokens): for a "
-             "model whose tokenizer llmc cannot read yet (tokenizer.json)"),
+             "model whose tokenizer llmc cannot read (e.g. a WordPiece tokenizer.json)"),
     cl::sub(compileCommand));
 cl::opt<bool> allowNonFinite("allow-nonfinite",
                              cl::desc("Keep NaN and infinite weights (an error otherwise)"),
@@ -178,12 +179,10 @@ Error chooseTokenizer(llmc::ImportedModel &model) {
   }
   if (model.vocabulary || model.unreadTokenizer.empty())
     return Error::success();
-  return createStringError(
-      inconvertibleErrorCode(),
-      model.unreadTokenizer +
-          ": llmc cannot read this tokenizer yet (it reads SentencePiece tokenizer.model and "
-          "llama2.c tokenizer.bin); give one with --tokenizer, or compile with --no-tokenizer "
-          "for token ids in and out");
+  return createStringError(inconvertibleErrorCode(),
+                           model.unreadTokenizer +
+                               "; give a tokenizer llmc reads with --tokenizer, or compile with "
+                               "--no-tokenizer for token ids in and out");
 }
 
 int inspect() {

@@ -125,12 +125,25 @@ def tokenizer_flags(out):
     return struct.unpack_from("<I", (out / "tokenizer.bin").read_bytes(), TOKENIZER_FLAGS_OFFSET)[0]
 
 
+# A tokenizer.json llmc cannot read: another model type, or a BPE with GPT-2's pre-tokenizer.
+UNREADABLE_TOKENIZERS = {
+    "wordpiece": ({"model": {"type": "WordPiece", "vocab": {"[UNK]": 0}}},
+                  r"model type 'WordPiece' is not supported \(llmc reads BPE\)"),
+    "gpt2-regex": ({"normalizer": None,
+                    "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": False,
+                                      "trim_offsets": True, "use_regex": True},
+                    "model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}},
+                   r"pre_tokenizer ByteLevel is not supported"),
+}
+
+
 @pytest.mark.llmc
-def test_tokenizer_json_only_folder_is_refused(tmp_path):
+@pytest.mark.parametrize("kind", sorted(UNREADABLE_TOKENIZERS))
+def test_unreadable_tokenizer_json_is_refused(tmp_path, kind):
+    document, reason = UNREADABLE_TOKENIZERS[kind]
     model = write_model(tmp_path / "hf_model")
-    (model / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}}))
-    expect_refused(model, tmp_path, "tokenizer.json", r"cannot read this tokenizer yet",
-                   r"--no-tokenizer")
+    (model / "tokenizer.json").write_text(json.dumps(document))
+    expect_refused(model, tmp_path, "tokenizer.json", reason, r"--no-tokenizer")
     proc = driver.compile(model, tmp_path / "out", "--no-tokenizer")
     assert proc.returncode == 0, proc.stderr
     assert tokenizer_flags(tmp_path / "out") & IDS_ONLY

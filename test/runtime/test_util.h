@@ -147,14 +147,26 @@ struct TestToken {
   uint32_t type;
 };
 
-/// The bytes of a tokenizer.bin holding `tokens`.
-inline std::vector<unsigned char> build_tokenizer(const std::vector<TestToken>& tokens,
-                                                  int32_t bos_id, int32_t eos_id,
-                                                  uint32_t flags) {
+/// What a version 2 tokenizer.bin says besides its tokens.
+struct TokenizerOptions {
+  int32_t bos_id = -1;
+  int32_t eos_id = -1;
+  uint32_t flags = 0;
+  uint32_t model = LLMRT_TOKENIZER_SENTENCEPIECE;
+  uint32_t pretokenizer = LLMRT_PRETOKENIZER_NONE;
+  uint32_t dummy_prefix = LLMRT_DUMMY_PREFIX_NONE;
+  std::vector<llmrt_merge_record> merges;
+};
+
+namespace detail {
+// A header of `version` for `tokens`; the caller sets the version 2 fields.
+inline llmrt_tokenizer_header tokenizer_header(const std::vector<TestToken>& tokens,
+                                               uint32_t version, int32_t bos_id, int32_t eos_id,
+                                               uint32_t flags) {
   llmrt_tokenizer_header h;
   std::memset(&h, 0, sizeof(h));
   std::memcpy(h.magic, LLMRT_TOKENIZER_MAGIC, sizeof(h.magic));
-  h.version = LLMRT_TOKENIZER_VERSION;
+  h.version = version;
   h.vocab_size = static_cast<uint32_t>(tokens.size());
   h.bos_id = bos_id;
   h.eos_id = eos_id;
@@ -162,8 +174,16 @@ inline std::vector<unsigned char> build_tokenizer(const std::vector<TestToken>& 
   for (const TestToken& t : tokens) {
     if (t.piece.size() > h.max_token_bytes) h.max_token_bytes = static_cast<uint32_t>(t.piece.size());
   }
-  std::vector<unsigned char> out(sizeof(h));
-  std::memcpy(out.data(), &h, sizeof(h));
+  return h;
+}
+
+// The header's first header_bytes, the token records, then the merge records.
+inline std::vector<unsigned char> tokenizer_bytes(const llmrt_tokenizer_header& h,
+                                                  size_t header_bytes,
+                                                  const std::vector<TestToken>& tokens,
+                                                  const std::vector<llmrt_merge_record>& merges) {
+  std::vector<unsigned char> out(header_bytes);
+  std::memcpy(out.data(), &h, header_bytes);
   for (const TestToken& t : tokens) {
     uint32_t len = static_cast<uint32_t>(t.piece.size());
     unsigned char rec[12];
@@ -173,7 +193,33 @@ inline std::vector<unsigned char> build_tokenizer(const std::vector<TestToken>& 
     out.insert(out.end(), rec, rec + 12);
     out.insert(out.end(), t.piece.begin(), t.piece.end());
   }
+  for (const llmrt_merge_record& m : merges) {
+    const unsigned char* p = reinterpret_cast<const unsigned char*>(&m);
+    out.insert(out.end(), p, p + sizeof(m));
+  }
   return out;
+}
+}  // namespace detail
+
+/// The bytes of a version 1 tokenizer.bin holding `tokens` (flags: version 1's), as llmc wrote
+/// before version 2: runtimes keep reading them.
+inline std::vector<unsigned char> build_tokenizer(const std::vector<TestToken>& tokens,
+                                                  int32_t bos_id, int32_t eos_id,
+                                                  uint32_t flags) {
+  return detail::tokenizer_bytes(detail::tokenizer_header(tokens, 1, bos_id, eos_id, flags),
+                                 LLMRT_TOKENIZER_HEADER_V1_BYTES, tokens, {});
+}
+
+/// The bytes of a version 2 tokenizer.bin holding `tokens`.
+inline std::vector<unsigned char> build_tokenizer_v2(const std::vector<TestToken>& tokens,
+                                                     const TokenizerOptions& o) {
+  llmrt_tokenizer_header h =
+      detail::tokenizer_header(tokens, LLMRT_TOKENIZER_VERSION, o.bos_id, o.eos_id, o.flags);
+  h.model = o.model;
+  h.pretokenizer = o.pretokenizer;
+  h.dummy_prefix = o.dummy_prefix;
+  h.merge_count = static_cast<uint32_t>(o.merges.size());
+  return detail::tokenizer_bytes(h, sizeof(h), tokens, o.merges);
 }
 
 }  // namespace llmrt_test

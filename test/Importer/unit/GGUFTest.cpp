@@ -24,7 +24,8 @@ std::string f32Data(int64_t k, int64_t count) {
 
 /// A GGUF llama with the sizes of TinyLlama (hidden 8, ffn 12, 2 layers, 2 heads, 1 KV head,
 /// vocab 10), F32 tensors, and a SentencePiece vocabulary.
-GGUFWriter tinyGGUF(const TinyLlama &m = TinyLlama(), bool withOutput = true) {
+GGUFWriter tinyGGUF(const TinyLlama &m = TinyLlama(), bool withOutput = true,
+                    const char *gpt2Pre = nullptr) {
   GGUFWriter w;
   w.string("general.architecture", "llama");
   w.string("general.name", "tiny");
@@ -37,21 +38,36 @@ GGUFWriter tinyGGUF(const TinyLlama &m = TinyLlama(), bool withOutput = true) {
   w.u32("llama.rope.dimension_count", m.headDim());
   w.f32("llama.rope.freq_base", 500000.0f);
   w.f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
-  w.string("tokenizer.ggml.model", "llama");
-  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "<0x41>", "\xE2\x96\x81" "a", "b",
-                                     "\xE2\x96\x81" "ab", "<user>", "<unused>", "c"};
-  tokens.resize(m.vocab, "x");
-  w.strings("tokenizer.ggml.tokens", tokens);
-  std::vector<float> scores;
-  for (int64_t i = 0; i < m.vocab; ++i)
-    scores.push_back(-float(i));
-  w.array<float>("tokenizer.ggml.scores", kF32, scores);
-  std::vector<int32_t> types = {2, 3, 3, 6, 1, 1, 1, 4, 5, 0};
-  types.resize(m.vocab, 1);
-  w.array<int32_t>("tokenizer.ggml.token_type", kI32, types);
-  w.u32("tokenizer.ggml.bos_token_id", 1);
-  w.u32("tokenizer.ggml.eos_token_id", 2);
-  w.boolean("tokenizer.ggml.add_space_prefix", false);
+  if (gpt2Pre) { // a byte-level vocabulary: U+0120 is GPT-2's alphabet for ' '
+    w.string("tokenizer.ggml.model", "gpt2");
+    w.string("tokenizer.ggml.pre", gpt2Pre);
+    std::vector<std::string> tokens = {"a", "b", "ab", "\xC4\xA0", "\xC4\xA0" "ab",
+                                       "<|bos|>", "<|eot|>", "c", "x", "y"};
+    tokens.resize(m.vocab, "z");
+    w.strings("tokenizer.ggml.tokens", tokens);
+    w.strings("tokenizer.ggml.merges", {"a b", "\xC4\xA0 ab"});
+    std::vector<int32_t> types = {1, 1, 1, 1, 1, 3, 3, 1, 1, 1};
+    types.resize(m.vocab, 1);
+    w.array<int32_t>("tokenizer.ggml.token_type", kI32, types);
+    w.u32("tokenizer.ggml.bos_token_id", 5);
+    w.u32("tokenizer.ggml.eos_token_id", 6);
+  } else {
+    w.string("tokenizer.ggml.model", "llama");
+    std::vector<std::string> tokens = {"<unk>", "<s>", "</s>", "<0x41>", "\xE2\x96\x81" "a", "b",
+                                       "\xE2\x96\x81" "ab", "<user>", "<unused>", "c"};
+    tokens.resize(m.vocab, "x");
+    w.strings("tokenizer.ggml.tokens", tokens);
+    std::vector<float> scores;
+    for (int64_t i = 0; i < m.vocab; ++i)
+      scores.push_back(-float(i));
+    w.array<float>("tokenizer.ggml.scores", kF32, scores);
+    std::vector<int32_t> types = {2, 3, 3, 6, 1, 1, 1, 4, 5, 0};
+    types.resize(m.vocab, 1);
+    w.array<int32_t>("tokenizer.ggml.token_type", kI32, types);
+    w.u32("tokenizer.ggml.bos_token_id", 1);
+    w.u32("tokenizer.ggml.eos_token_id", 2);
+    w.boolean("tokenizer.ggml.add_space_prefix", false);
+  }
 
   uint64_t h = m.hidden, ffn = m.intermediate, q = m.heads * m.headDim(),
            kvd = m.kvHeads * m.headDim(), v = m.vocab;
@@ -118,7 +134,7 @@ TEST(GGUFTest, Stories260KConfigAndVocabulary) {
   const Vocabulary &v = *model->vocabulary;
   EXPECT_EQ(v.bosId, 1);
   EXPECT_EQ(v.eosId, 2);
-  EXPECT_TRUE(v.addDummyPrefix);
+  EXPECT_EQ(v.dummyPrefix, Vocabulary::DummyPrefix::Always);
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> tokFile =
       llvm::errorOrToExpected(llvm::MemoryBuffer::getFile(storiesFile("tok512.bin")));
   ASSERT_TRUE(bool(tokFile)) << errorOf(tokFile);
@@ -220,7 +236,7 @@ TEST(GGUFTest, TinyModel) {
   EXPECT_EQ(v.pieces[7].type, Vocabulary::TokenType::Normal);  // user-defined
   EXPECT_EQ(v.pieces[8].type, Vocabulary::TokenType::Control); // unused
   EXPECT_EQ(v.pieces[9].type, Vocabulary::TokenType::Normal);  // undefined
-  EXPECT_FALSE(v.addDummyPrefix);
+  EXPECT_EQ(v.dummyPrefix, Vocabulary::DummyPrefix::None);
   EXPECT_EQ(v.bosId, 1);
   EXPECT_EQ(v.eosId, 2);
 }
@@ -244,8 +260,35 @@ TEST(GGUFTest, TiedVersion2AndOtherTokenizers) {
   model = readGGUFBytes(bytes);
   ASSERT_TRUE(bool(model)) << errorOf(model);
   EXPECT_FALSE(model->vocabulary.has_value());
-  EXPECT_CONTAINS(model->unreadTokenizer, ": tokenizer.ggml.model 'gpt2x'");
+  EXPECT_CONTAINS(model->unreadTokenizer, ": tokenizer.ggml.model 'gpt2x' is not supported");
   EXPECT_EQ(model->config.vocabSize, 10);
+}
+
+TEST(GGUFTest, ByteLevelVocabulary) {
+  llvm::Expected<ImportedModel> model = readGGUFBytes(tinyGGUF(TinyLlama(), true, "llama-bpe").build());
+  ASSERT_TRUE(bool(model)) << errorOf(model);
+  ASSERT_TRUE(model->vocabulary.has_value()) << model->unreadTokenizer;
+  const Vocabulary &v = *model->vocabulary;
+  EXPECT_EQ(v.model, Vocabulary::Model::ByteLevel);
+  EXPECT_EQ(v.preTokenizer, Vocabulary::PreTokenizer::Llama3);
+  EXPECT_TRUE(v.parseSpecial);
+  EXPECT_TRUE(v.wholePieces);
+  EXPECT_EQ(v.bosId, 5);
+  EXPECT_EQ(v.eosId, 6);
+  EXPECT_EQ(v.pieces[3].text, " "); // GPT-2's alphabet undone
+  EXPECT_EQ(v.pieces[4].text, " ab");
+  EXPECT_EQ(v.pieces[5].text, "<|bos|>");
+  EXPECT_EQ(v.pieces[5].type, Vocabulary::TokenType::Control);
+  ASSERT_EQ(v.merges.size(), 2u);
+  EXPECT_EQ(v.merges[1].left, 3u);
+  EXPECT_EQ(v.merges[1].right, 2u);
+  EXPECT_EQ(v.merges[1].result, 4u);
+
+  // Another pre-tokenizer is named and not read; the model still imports.
+  model = readGGUFBytes(tinyGGUF(TinyLlama(), true, "qwen2").build());
+  ASSERT_TRUE(bool(model)) << errorOf(model);
+  EXPECT_FALSE(model->vocabulary.has_value());
+  EXPECT_CONTAINS(model->unreadTokenizer, "tokenizer.ggml.pre 'qwen2' is not supported");
 }
 
 TEST(GGUFTest, QuantizedTensors) {

@@ -396,7 +396,9 @@ TEST(HFImportTest, Errors) {
     writeTinyFolder(dir, m, tinyLlamaTensors(m, "F32", true));
     writeFile(dir.path("tokenizer.model"), "\xff\xff\xff");
     llvm::Expected<ImportedModel> model = importHuggingFaceFolder(dir.path());
-    EXPECT_CONTAINS(errorOf(model), dir.path("tokenizer.model") + ": not a SentencePiece model");
+    EXPECT_CONTAINS(errorOf(model), dir.path("tokenizer.model") +
+                                        ": neither a tiktoken BPE file (line 1 is not "
+                                        "'base64-token rank') nor a SentencePiece model");
   }
 }
 

@@ -16,7 +16,7 @@ TEST(SentencePieceTest, Llama2Tokenizer) {
   ASSERT_EQ(vocab->pieces.size(), 32000u);
   EXPECT_EQ(vocab->bosId, 1);
   EXPECT_EQ(vocab->eosId, 2);
-  EXPECT_TRUE(vocab->addDummyPrefix);
+  EXPECT_EQ(vocab->dummyPrefix, Vocabulary::DummyPrefix::Always);
   EXPECT_EQ(vocab->pieces[0].text, "<unk>");
   EXPECT_EQ(vocab->pieces[0].type, Vocabulary::TokenType::Unknown);
   EXPECT_EQ(vocab->pieces[1].text, "<s>");
@@ -37,12 +37,23 @@ TEST(SentencePieceTest, Llama2Tokenizer) {
 TEST(SentencePieceTest, HFFolderOverride) {
   TempDir dir;
   TinyLlama m;
+  m.vocab = 32000;
   writeFile(dir.path("config.json"), tinyLlamaConfig(m));
   writeFile(dir.path("model.safetensors"), makeSafetensors(tinyLlamaTensors(m, "F32", true)));
   llvm::Expected<ImportedModel> model = importModel(dir.path(), LLMC_LLAMA2_TOKENIZER);
   ASSERT_TRUE(bool(model)) << errorOf(model);
   ASSERT_TRUE(model->vocabulary.has_value());
   EXPECT_EQ(model->vocabulary->pieces.size(), 32000u);
+
+  // A tokenizer of another size is refused, naming both sizes.
+  TempDir small;
+  m.vocab = 10;
+  writeFile(small.path("config.json"), tinyLlamaConfig(m));
+  writeFile(small.path("model.safetensors"), makeSafetensors(tinyLlamaTensors(m, "F32", true)));
+  llvm::Expected<ImportedModel> refused = importModel(small.path(), LLMC_LLAMA2_TOKENIZER);
+  EXPECT_EQ(errorOf(refused),
+            std::string(LLMC_LLAMA2_TOKENIZER) +
+                ": holds 32000 tokens but the model's vocabulary (" + small.path() + ") has 10");
 }
 
 /// A hand-encoded ModelProto: two pieces, trainer_spec {bos_id: 0, eos_id: 1},
@@ -69,7 +80,7 @@ TEST(SentencePieceTest, HandEncodedModel) {
   EXPECT_EQ(vocab->pieces[1].type, Vocabulary::TokenType::Control);
   EXPECT_EQ(vocab->bosId, 0);
   EXPECT_EQ(vocab->eosId, 1);
-  EXPECT_FALSE(vocab->addDummyPrefix);
+  EXPECT_EQ(vocab->dummyPrefix, Vocabulary::DummyPrefix::None);
 }
 
 TEST(SentencePieceTest, Errors) {
