@@ -2,12 +2,19 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <thread>  // hardware_concurrency only: no thread is started, no thread library
 
 #include "runtime/llmrt.h"
 
 const char* llm_status_string(llm_status status) {
-  switch (status) {
+  // A C caller may pass any value of the enum's integer type (llm.h promises a name for those
+  // outside the enum), but C++ gives an enum without a fixed type only its enumerators' range:
+  // the argument is read as the integer it is, not loaded as an out-of-range llm_status.
+  static_assert(sizeof(llm_status) == sizeof(unsigned), "llm_status is an int-sized enum");
+  unsigned value;
+  std::memcpy(&value, &status, sizeof value);
+  switch (value) {
     case LLM_OK: return "ok";
     case LLM_ERR_IO: return "I/O error";
     case LLM_ERR_FORMAT: return "bad file format";

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -42,13 +43,46 @@ def find_cxx(name: str) -> Optional[str]:
     return None
 
 
+# The first line of a sanitizer's report: AddressSanitizer's and LeakSanitizer's, UBSan's
+# ("file:line:col: runtime error: ..."), ThreadSanitizer's.
+SANITIZER_REPORT = re.compile(
+    r"^(==\d+==ERROR: \w+Sanitizer|.*: runtime error: |WARNING: ThreadSanitizer)", re.MULTILINE)
+
+
+class SanitizerError(RuntimeError):
+    pass
+
+
+def run_checked(cmd: Sequence[str], timeout: float) -> subprocess.CompletedProcess:
+    """subprocess.run with output captured; raises SanitizerError where a sanitizer reported,
+    so that a test expecting a failure (bad input, a damaged blob) cannot take the report's
+    non-zero exit for the failure it expects."""
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if SANITIZER_REPORT.search(proc.stderr):
+        raise SanitizerError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}")
+    return proc
+
+
+def sanitizer_flags() -> Optional[str]:
+    """The compile and link flags $LLMC_OUT_SANITIZE (a -fsanitize= list such as
+    "address,undefined" or "thread") asks every build of an out/ folder to add; None when unset.
+
+    `make test-asan` and `make test-tsan` set it. Each report is fatal, so a finding fails the
+    run (and the test) instead of scrolling past in stderr.
+    """
+    sanitize = os.environ.get("LLMC_OUT_SANITIZE")
+    if not sanitize:
+        return None
+    return f"-fsanitize={sanitize} -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
+
+
 def compile(model, out, *extra: str, quiet: bool = True, check: bool = False,
             timeout: float = 300) -> subprocess.CompletedProcess:
     """Runs `llmc compile MODEL -o OUT EXTRA...`; raises CompileError when check and it fails."""
     cmd = [str(llmc_binary()), "compile", os.fspath(model), "-o", os.fspath(out), *extra]
     if quiet:
         cmd.append("--quiet")
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    proc = run_checked(cmd, timeout)
     if check and proc.returncode != 0:
         raise CompileError(f"{' '.join(cmd)}\nexit {proc.returncode}\n{proc.stderr}{proc.stdout}")
     return proc
@@ -68,14 +102,22 @@ def build(out, cxx: str = "g++", build_dir=None, cxx_flags: Optional[str] = None
 
     `cmake_args` go to the configure step: a cross build names the target system there, and
     CMAKE_CROSSCOMPILING_EMULATOR, which `run` and `run_raw` then run llm-run under.
-    Quiet: the compiler's output is only shown (inside BuildError) when something fails.
+    `cxx_flags` become CMAKE_CXX_FLAGS, followed by `sanitizer_flags()` where it asks for some
+    (CMake passes CMAKE_CXX_FLAGS to the link too; that build is unoptimised). Quiet: the
+    compiler's output is only shown (inside BuildError) when something fails.
     """
     cxx_path = find_cxx(cxx) or cxx
     build_dir = Path(build_dir) if build_dir else Path(out) / "build"
     configure = ["cmake", "-S", os.fspath(out), "-B", os.fspath(build_dir),
                  f"-DCMAKE_CXX_COMPILER={cxx_path}", "-DCMAKE_BUILD_TYPE=Release", *cmake_args]
-    if cxx_flags is not None:
-        configure.append(f"-DCMAKE_CXX_FLAGS={cxx_flags}")
+    sanitize = sanitizer_flags()
+    flags = [f for f in (cxx_flags, sanitize) if f is not None]
+    if flags:
+        configure.append(f"-DCMAKE_CXX_FLAGS={' '.join(flags)}")
+    if sanitize:
+        # Unoptimised: with the sanitizers g++ -O3 takes minutes for one x86 kernel file, -O0
+        # seconds (docs/architecture.md); the test models run fast enough either way.
+        configure.append("-DCMAKE_CXX_FLAGS_RELEASE=-O0 -DNDEBUG")
     for cmd in (configure, ["cmake", "--build", os.fspath(build_dir), "-j", str(jobs)]):
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
@@ -109,8 +151,7 @@ def emulator(build_dir) -> list[str]:
 def run_raw(build_dir, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """llm-run ARGS... (under the build's emulator, if any), output captured; for tests of
     failures."""
-    return subprocess.run([*emulator(build_dir), str(executable(build_dir)), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return run_checked([*emulator(build_dir), str(executable(build_dir)), *args], timeout)
 
 
 def run(build_dir, tokens: Sequence[int] | str, steps: int, out=None, *, weights=None,

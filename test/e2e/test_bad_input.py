@@ -16,6 +16,8 @@ import pytest
 from conftest import STORIES_BIN
 from llmc import driver
 
+pytestmark = pytest.mark.asan
+
 CONFIG = {
     "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 32,
     "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 2,

@@ -9,7 +9,7 @@ import pytest
 from conftest import random_prompt
 from llmc import driver
 
-pytestmark = pytest.mark.llmc
+pytestmark = [pytest.mark.llmc, pytest.mark.asan]
 
 # runtime/blob_format.h: llmrt_blob_header (magic version tensor_count file_size table_offset
 # table_size data_offset table_checksum reserved) and llmrt_tensor_entry (name dtype ndim dims[4]

@@ -6,7 +6,7 @@ import pytest
 from conftest import STORIES_BIN, STORIES_TOK, random_prompt
 from llmc import driver, llama2c, reference
 
-pytestmark = pytest.mark.llmc
+pytestmark = [pytest.mark.llmc, pytest.mark.asan]
 
 
 @pytest.fixture(scope="module")

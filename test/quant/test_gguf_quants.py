@@ -20,6 +20,8 @@ gguf = pytest.importorskip("gguf")
 from gguf import GGMLQuantizationType as T  # noqa: E402
 from gguf import quants  # noqa: E402
 
+pytestmark = pytest.mark.asan
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 
 # scheme name for the tool -> (GGML type, byte ranges of the block's fp16 scale fields)

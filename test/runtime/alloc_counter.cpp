@@ -59,15 +59,24 @@ int __wrap_posix_memalign(void** p, size_t a, size_t n) {
 }
 }
 
-void* operator new(size_t n) {
+// Every form the program may call is replaced, the nothrow ones (the runtime's) included: a
+// library's own nothrow new need not go through the replaced operator new (AddressSanitizer's
+// does not), and its blocks would then be counted by none and freed by the replaced delete.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
   count();
-  void* p = __real_malloc(n != 0 ? n : 1);
+  return __real_malloc(n != 0 ? n : 1);
+}
+void* operator new(size_t n) {
+  void* p = operator new(n, std::nothrow);
   if (p == nullptr) std::abort();
   return p;
 }
 void* operator new[](size_t n) { return operator new(n); }
+void* operator new[](size_t n, const std::nothrow_t& tag) noexcept { return operator new(n, tag); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 #endif

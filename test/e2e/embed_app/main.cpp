@@ -87,14 +87,20 @@ FILE* __wrap_fopen64(const char* path, const char* mode) {
 }
 }
 
-void* operator new(size_t n) {
+// The nothrow forms too (the runtime's pool uses them): a C++ library's own nothrow new need not
+// go through the replaced one, and its blocks would then be freed by the replaced delete.
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
   count();
-  void* p = __real_malloc(n ? n : 1);
+  return __real_malloc(n ? n : 1);
+}
+void* operator new(size_t n) {
+  void* p = operator new(n, std::nothrow);
   if (p == nullptr) std::abort();
   return p;
 }
 void operator delete(void* p) noexcept { __real_free(p); }
 void operator delete(void* p, size_t) noexcept { __real_free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { __real_free(p); }
 
 namespace {
 
