@@ -3,6 +3,7 @@
 #   make demo   install what is missing, build llmc, compile the bundled stories260K model,
 #               build the generated C++ with the system compiler and generate text
 #   make test   the same set-up, then every test (ctest: runtime + fuzzers, lit, pytest)
+#   make fuzz   every fuzz target FUZZ_SECONDS seconds, one after the other (docs/testing.md)
 
 BUILD   ?= build
 VENV    ?= $(HOME)/.cache/llmc/venv
@@ -10,10 +11,11 @@ PYTHON  := $(VENV)/bin/python
 JOBS    ?= 2
 LIT     := /usr/lib/llvm-19/build/utils/lit/lit.py
 DEMO_OUT ?= $(BUILD)/demo-out
+FUZZ_SECONDS ?= 60
 
 export LLMC_VENV := $(VENV)
 
-.PHONY: all setup configure build demo test test-ctest test-lit test-python clean
+.PHONY: all setup configure build demo test test-ctest test-lit test-python fuzz clean
 
 all: build
 
@@ -55,6 +57,11 @@ test-python:
 	LLMC_REQUIRE_BUILD=1 LLMC_BIN=$(abspath $(BUILD))/bin/llmc \
 	  LLMC_QUANT_TOOL=$(abspath $(BUILD))/bin/llmc-quant-tool PYTHONPATH=python \
 	  $(PYTHON) -m pytest -q test
+
+# New inputs go to $(BUILD)/fuzz-work; FUZZ_MERGE=1 merges those that add coverage into
+# test/fuzz/corpus, FUZZ_TARGETS="blob encode" runs only those targets.
+fuzz: build
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

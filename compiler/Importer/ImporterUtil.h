@@ -7,6 +7,8 @@
 #ifndef LLMC_COMPILER_IMPORTER_IMPORTERUTIL_H
 #define LLMC_COMPILER_IMPORTER_IMPORTERUTIL_H
 
+#include "compiler/Importer/ModelConfig.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/Twine.h"
@@ -51,6 +53,14 @@ private:
 /// `text` with SentencePiece's whitespace marker U+2581 replaced by ' ' (tokenizer.model pieces
 /// and GGUF tokenizer.ggml.tokens spell spaces so).
 std::string unescapeSentencePieceSpaces(llvm::StringRef text);
+
+/// Whether `text` spells a byte token, "<0xNN>" with two hex digits.
+bool isBytePiece(llvm::StringRef text);
+
+/// What the runtime's tokenizer needs of a vocabulary (it refuses a tokenizer.bin without it),
+/// checked where the file is read so that the message names it: no score is NaN, every byte
+/// token is spelled "<0xNN>", BOS and EOS are -1 or one of the tokens.
+llvm::Error checkVocabulary(const Vocabulary &vocabulary, llvm::StringRef path);
 
 /// a * b, or false when it does not fit in uint64_t.
 inline bool checkedMul(uint64_t a, uint64_t b, uint64_t &result) {
