@@ -6,8 +6,9 @@
 # Each target starts from the seeds (written by llmc-fuzz-seeds) and the kept corpus
 # (test/fuzz/corpus/<target>/) and writes what it finds to $FUZZ_WORK/corpus/<target>/, its log
 # to $FUZZ_WORK/logs/<target>.log and any crash to $FUZZ_WORK/crashes/. The kept corpus is left
-# alone unless FUZZ_MERGE=1: then each target's new inputs that add coverage are merged into it
-# (libFuzzer -merge=1, which keeps the corpus small). FUZZ_TARGETS="blob encode" runs only those.
+# alone unless FUZZ_MERGE=1: then each target's inputs that add coverage edges beyond the seeds
+# and the kept corpus are added to it (libFuzzer -merge=1 -use_counters=0, which keeps it small).
+# FUZZ_TARGETS="blob encode" runs only those.
 # Prints executions, coverage and corpus size per target; exits non-zero if any target failed.
 set -euo pipefail
 
@@ -45,8 +46,20 @@ while read -r name binary max_len; do
     failed=1
   fi
   if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-    nice -n 19 "$binary" -merge=1 -max_len="$max_len" -rss_limit_mb=2048 "$kept" \
-      "$work/corpus/$name" < /dev/null >> "$log" 2>&1 || { result="FAILED merging (see $log)"; failed=1; }
+    # Merged into a copy of the seeds (named seed-*) and the kept corpus, so that what the seeds
+    # cover is not added again; what is new then goes to the kept corpus.
+    merged=$work/merged/$name
+    rm -rf "$merged" && mkdir -p "$merged"
+    for seed in "$work/generated/seeds/$name"/*; do cp "$seed" "$merged/seed-${seed##*/}"; done
+    cp -r "$kept"/. "$merged"/
+    if nice -n 19 "$binary" -merge=1 -use_counters=0 -max_len="$max_len" -rss_limit_mb=2048 \
+        "$merged" "$work/corpus/$name" < /dev/null > "$work/logs/$name-merge.log" 2>&1; then
+      rm -f "$merged"/seed-*
+      cp -n "$merged"/* "$kept"/ 2>/dev/null || true
+    else
+      result="FAILED merging (see $work/logs/$name-merge.log)"
+      failed=1
+    fi
   fi
   done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
