@@ -4,6 +4,7 @@
 #               build the generated C++ with the system compiler and generate text
 #   make test   the same set-up, then every test (ctest: runtime + fuzzers, lit, pytest), and
 #               again under the sanitizers (test-asan: ASan + UBSan, test-tsan: ThreadSanitizer)
+#   make fuzz   every fuzz target FUZZ_SECONDS seconds, one after the other (docs/testing.md)
 
 BUILD   ?= build
 ASAN_BUILD ?= build-asan
@@ -13,11 +14,12 @@ PYTHON  := $(VENV)/bin/python
 JOBS    ?= 2
 LIT     := /usr/lib/llvm-19/build/utils/lit/lit.py
 DEMO_OUT ?= $(BUILD)/demo-out
+FUZZ_SECONDS ?= 60
 
 export LLMC_VENV := $(VENV)
 
 .PHONY: all setup configure build demo test test-ctest test-lit test-python test-asan test-tsan \
-	clean
+	fuzz clean
 
 all: build
 
@@ -96,6 +98,11 @@ test-tsan: build $(TSAN_BUILD)/build.ninja
 	cmake --build $(TSAN_BUILD) -j $(JOBS) --target llmrt_unittests
 	cd $(TSAN_BUILD) && ctest --output-on-failure -R '^llmrt_unittests$$'
 	LLMC_OUT_SANITIZE=thread $(call pytest_with,$(BUILD)) -m tsan test
+
+# New inputs go to $(BUILD)/fuzz-work; FUZZ_MERGE=1 merges those that add coverage into
+# test/fuzz/corpus, FUZZ_TARGETS="blob encode" runs only those targets.
+fuzz: build
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

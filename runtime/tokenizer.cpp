@@ -269,6 +269,12 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
                        name, h.vocab_size, h.merge_count, size);
     return LLM_ERR_FORMAT;
   }
+  // Every piece lies in the file, which bounds the longest before it sizes the index.
+  if (h.max_token_bytes > size - header_bytes) {
+    llmrt_format_error(err, err_len, "%s: max_token_bytes %u does not fit in %zu bytes", name,
+                       h.max_token_bytes, size);
+    return LLM_ERR_FORMAT;
+  }
   const int32_t vocab = static_cast<int32_t>(h.vocab_size);
   if (h.bos_id < -1 || h.bos_id >= vocab || h.eos_id < -1 || h.eos_id >= vocab) {
     llmrt_format_error(err, err_len, "%s: bos_id %d or eos_id %d outside the vocabulary (%u)",

@@ -303,10 +303,7 @@ llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
     Vocabulary::Piece piece;
     piece.text = unescapeSentencePieceSpaces((*tokens)[id]);
     if (scores) {
-      double score = *scores->element(id).asNumber();
-      if (std::isnan(score))
-        return fileError(path, "token " + Twine(id) + " has a NaN score");
-      piece.score = float(score);
+      piece.score = float(*scores->element(id).asNumber());
     }
     if (types) {
       // llama.cpp's token types: 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined,
@@ -336,6 +333,8 @@ llvm::Expected<Vocabulary> readVocabulary(const GGUFFile &file, StringRef path,
     }
     vocab.pieces.push_back(std::move(piece));
   }
+  if (Error err = checkVocabulary(vocab, path))
+    return std::move(err);
   return vocab;
 }
 

@@ -307,6 +307,12 @@ llvm::Expected<ModelConfig> llmc::parseHFConfig(StringRef text, StringRef path,
   reader.optionalTokenId("eos_token_id", config.eosTokenId);
   if (Error err = reader.takeError())
     return std::move(err);
+  // tokenizer.bin, the model's own or placeholder pieces, holds them as tokens.
+  for (auto [key, id] : {std::pair<StringRef, int64_t>("bos_token_id", config.bosTokenId),
+                         std::pair<StringRef, int64_t>("eos_token_id", config.eosTokenId)})
+    if (id >= config.vocabSize)
+      return fileError(path, key + " " + Twine(id) + " is not a token of the vocabulary (" +
+                                 "vocab_size " + Twine(config.vocabSize) + ")");
   if (Error err = parseRope(*root, path, config))
     return std::move(err);
   if (Error err = parseSlidingWindow(*root, path, config))

@@ -2,8 +2,13 @@
 
 #include "compiler/Importer/ImporterUtil.h"
 
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+
 using namespace llmc;
 using llvm::StringRef;
+using llvm::Twine;
 
 namespace {
 /// Deepest [ / { nesting accepted in any JSON document we read. Real files need 3 or 4.
@@ -67,6 +72,28 @@ llvm::Error llmc::checkVocabularySize(const Vocabulary &vocabulary, const ModelC
   return fileError(tokenizerPath, "holds " + llvm::Twine(vocabulary.pieces.size()) +
                                       " tokens but the model's vocabulary (" + modelWhat +
                                       ") has " + llvm::Twine(config.vocabSize));
+}
+
+bool llmc::isBytePiece(StringRef text) {
+  return text.size() == 6 && text.starts_with("<0x") && text.ends_with(">") &&
+         llvm::isHexDigit(text[3]) && llvm::isHexDigit(text[4]);
+}
+
+llvm::Error llmc::checkVocabulary(const Vocabulary &vocabulary, StringRef path) {
+  const int64_t count = vocabulary.pieces.size();
+  for (int64_t id = 0; id < count; ++id) {
+    const Vocabulary::Piece &piece = vocabulary.pieces[id];
+    if (std::isnan(piece.score))
+      return fileError(path, "token " + Twine(id) + " has a NaN score");
+    if (piece.type == Vocabulary::TokenType::Byte && !isBytePiece(piece.text))
+      return fileError(path, "byte token " + Twine(id) + " is not of the form <0xNN>");
+  }
+  for (auto [what, id] : {std::pair<StringRef, int64_t>("bos_id", vocabulary.bosId),
+                          std::pair<StringRef, int64_t>("eos_id", vocabulary.eosId)})
+    if (id < -1 || id >= count)
+      return fileError(path, what + " " + Twine(id) + " is not a piece of the " + Twine(count) +
+                                 " in the vocabulary");
+  return llvm::Error::success();
 }
 
 llvm::Error FirstProblem::takeError() {

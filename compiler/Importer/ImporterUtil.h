@@ -79,6 +79,14 @@ private:
 /// and GGUF tokenizer.ggml.tokens spell spaces so).
 std::string unescapeSentencePieceSpaces(llvm::StringRef text);
 
+/// Whether `text` spells a byte token, "<0xNN>" with two hex digits.
+bool isBytePiece(llvm::StringRef text);
+
+/// What the runtime's tokenizer needs of a vocabulary (it refuses a tokenizer.bin without it),
+/// checked where the file is read so that the message names it: no score is NaN, every byte
+/// token is spelled "<0xNN>", BOS and EOS are -1 or one of the tokens.
+llvm::Error checkVocabulary(const Vocabulary &vocabulary, llvm::StringRef path);
+
 /// a * b, or false when it does not fit in uint64_t.
 inline bool checkedMul(uint64_t a, uint64_t b, uint64_t &result) {
   return !__builtin_mul_overflow(a, b, &result);

@@ -87,6 +87,8 @@ llvm::Expected<Header> readHeader(StringRef bytes, StringRef path) {
   if (h.dim <= 0 || h.hiddenDim <= 0 || h.numLayers <= 0 || h.numHeads <= 0 ||
       h.numKVHeads <= 0 || h.vocabSize <= 0 || h.seqLen <= 0)
     return bad("every field must be positive");
+  if (h.vocabSize < 3)
+    return bad("vocab_size must be at least 3 (tokens 0, 1, 2 are <unk>, <s>, </s>)");
   if (h.dim % h.numHeads != 0)
     return bad("dim is not a multiple of n_heads");
   if (h.numKVHeads > h.numHeads || h.numHeads % h.numKVHeads != 0)
@@ -271,8 +273,6 @@ llvm::Expected<Vocabulary> llmc::readLlama2cTokenizer(llvm::MemoryBufferRef buff
     std::memcpy(&score, &scoreBits, sizeof(score));
     int32_t length = readI32(bytes.data() + pos + 4);
     pos += 8;
-    if (std::isnan(score))
-      return fileError(path, "token " + Twine(id) + " has a NaN score");
     if (length < 0 || length > maxTokenLength)
       return fileError(path, "token " + Twine(id) + " has length " + Twine(length) +
                                  " outside [0, max_token_length " + Twine(maxTokenLength) +
@@ -283,9 +283,7 @@ llvm::Expected<Vocabulary> llmc::readLlama2cTokenizer(llvm::MemoryBufferRef buff
     piece.text = bytes.substr(pos, length).str();
     piece.score = score;
     pos += length;
-    StringRef text = piece.text;
-    if (text.size() == 6 && text.starts_with("<0x") && text.ends_with(">") &&
-        llvm::isHexDigit(text[3]) && llvm::isHexDigit(text[4]))
+    if (isBytePiece(piece.text))
       piece.type = Vocabulary::TokenType::Byte;
     else if (id == 0)
       piece.type = Vocabulary::TokenType::Unknown;
@@ -298,5 +296,7 @@ llvm::Expected<Vocabulary> llmc::readLlama2cTokenizer(llvm::MemoryBufferRef buff
                                Twine(vocabSize) +
                                " tokens the checkpoint's vocab_size implies: is this the "
                                "tokenizer of another model?");
+  if (Error err = checkVocabulary(vocab, path))
+    return std::move(err);
   return vocab;
 }

@@ -9,7 +9,6 @@
 
 using namespace llmc;
 using llvm::StringRef;
-using llvm::Twine;
 
 namespace {
 
@@ -54,21 +53,12 @@ llvm::Expected<Vocabulary> llmc::parseSentencePieceModel(llvm::MemoryBufferRef b
     vocab.pieces.push_back(std::move(piece));
   }
   const llmc::spm::TrainerSpec &trainer = proto.trainer_spec();
-  int64_t count = proto.pieces_size();
-  auto checkId = [&](StringRef what, int64_t id) -> llvm::Error {
-    if (id < -1 || id >= count)
-      return fileError(path, what + " " + Twine(id) + " is not a piece of the " +
-                                 Twine(count) + " in the model");
-    return llvm::Error::success();
-  };
-  if (llvm::Error err = checkId("bos_id", trainer.bos_id()))
-    return std::move(err);
-  if (llvm::Error err = checkId("eos_id", trainer.eos_id()))
-    return std::move(err);
   vocab.bosId = trainer.bos_id();
   vocab.eosId = trainer.eos_id();
   vocab.dummyPrefix = proto.normalizer_spec().add_dummy_prefix() ? Vocabulary::DummyPrefix::Always
                                                                 : Vocabulary::DummyPrefix::None;
+  if (llvm::Error err = checkVocabulary(vocab, path))
+    return std::move(err);
   return vocab;
 }
 

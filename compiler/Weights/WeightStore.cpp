@@ -258,6 +258,8 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   const WeightTensor &tensor = table[it->second];
   int64_t count = tensor.numElements();
   out.resize(count);
+  if (count == 0) // nothing to convert, and out.data() may be null, which memcpy may not get
+    return Error::success();
   const char *src = tensor.file->getBufferStart() + tensor.offset;
   if (tensor.rowPermutation.empty()) {
     convertToF32(tensor.dtype, src, count, out.data());

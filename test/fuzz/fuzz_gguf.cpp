@@ -2,12 +2,14 @@
 //
 // Feeds arbitrary bytes to parseGGUF; for every file it accepts, adds the tensors to a
 // WeightStore and reads each back (dequantizing) and raw, which must stay inside the buffer.
-// Then reads the same bytes as a model (config, canonical tensors, vocabulary).
+// Then reads the same bytes as a model (config, canonical tensors, vocabulary), whose config and
+// vocabulary must be usable (fuzz_checks.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Importer/GGUF.h"
 #include "compiler/Weights/WeightStore.h"
+#include "test/fuzz/fuzz_checks.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -57,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(model.takeError());
     return 0;
   }
+  llmc::fuzz::requireUsableConfig(model->config);
+  if (model->vocabulary)
+    llmc::fuzz::requireRuntimeOpens(*model->vocabulary);
   for (const llmc::WeightTensor &tensor : model->weights.tensors())
     if (tensor.numElements() <= (int64_t(1) << 20))
       llvm::cantFail(model->weights.readF32(tensor.name, values));

@@ -2,11 +2,13 @@
 //
 // The first byte chooses the reader: even -> checkpoint (the rest of the input is the file),
 // odd -> tokenizer.bin (two more bytes give the vocabulary size, the rest is the file).
-// Accepted checkpoints have every tensor read back.
+// Accepted checkpoints have every tensor read back; accepted configs and vocabularies must be
+// usable (fuzz_checks.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Importer/Llama2c.h"
+#include "test/fuzz/fuzz_checks.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         llvm::MemoryBufferRef(bytes.drop_front(2), "fuzz"), "fuzz.bin", vocabSize);
     if (!vocab)
       llvm::consumeError(vocab.takeError());
+    else
+      llmc::fuzz::requireRuntimeOpens(*vocab);
     return 0;
   }
   llvm::Expected<llmc::ImportedModel> model = llmc::readLlama2cCheckpoint(
@@ -33,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     llvm::consumeError(model.takeError());
     return 0;
   }
+  llmc::fuzz::requireUsableConfig(model->config);
   std::vector<float> values;
   for (const llmc::WeightTensor &tensor : model->weights.tensors())
     llvm::cantFail(model->weights.readF32(tensor.name, values));

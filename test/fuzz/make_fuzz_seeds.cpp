@@ -1,12 +1,14 @@
 //===- make_fuzz_seeds.cpp - write the seed corpora of the fuzz targets ---===//
 //
-// Usage: llmc-fuzz-seeds <dir>. Writes <dir>/seeds/<format>/ with a few tiny valid inputs for
-// each fuzz target (safetensors, llama2c, hfconfig, gguf) and creates empty <dir>/work/<format>/
-// for what libFuzzer finds. Plain C++, so the corpus needs no checked-in binaries and no Python.
+// Usage: llmc-fuzz-seeds <dir>. Writes <dir>/seeds/<target>/ with a few tiny valid inputs for
+// each fuzz target and creates empty <dir>/work/<target>/ for what libFuzzer finds. Plain C++
+// from the formats' own definitions, so the seeds follow any change of a format.
 //
 //===----------------------------------------------------------------------===//
 
 #include "test/common/GGUFWriter.h"
+#include "test/common/runtime_images.h"
+#include "test/fuzz/fuzz_model.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -161,6 +164,73 @@ std::string gguf(uint32_t version, bool kQuants) {
   return w.build();
 }
 
+
+/// A protobuf field: its key (field number and wire type), then the value's bytes.
+std::string protoVarint(uint64_t value) {
+  std::string out;
+  do {
+    out += char((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
+    value >>= 7;
+  } while (value != 0);
+  return out;
+}
+std::string protoBytes(int field, const std::string &bytes) {
+  return protoVarint(uint64_t(field) << 3 | 2) + protoVarint(bytes.size()) + bytes;
+}
+std::string protoInt(int field, uint64_t value) {
+  return protoVarint(uint64_t(field) << 3) + protoVarint(value);
+}
+
+/// A SentencePiece ModelProto with one piece of each type (UNKNOWN, CONTROL, BYTE, NORMAL with
+/// U+2581, USER_DEFINED, UNUSED), trainer_spec {bos_id, eos_id} and normalizer_spec.
+std::string sentencePieceModel(bool dummyPrefix) {
+  struct Piece {
+    const char *text;
+    float score;
+    int type;
+  };
+  std::string model;
+  for (const Piece &p : {Piece{"<unk>", 0, 2}, Piece{"<s>", 0, 3}, Piece{"</s>", 0, 3},
+                         Piece{"<0x41>", 0, 6}, Piece{"\xE2\x96\x81hi", -1.5f, 1},
+                         Piece{"h", -2, 1}, Piece{"<tool>", 0, 4}, Piece{"<pad>", 0, 5}}) {
+    std::string score;
+    append<float>(score, p.score);
+    model += protoBytes(1, protoBytes(1, p.text) + protoVarint(2 << 3 | 5) + score +
+                               protoInt(3, uint64_t(p.type)));
+  }
+  model += protoBytes(2, protoInt(41, 1) + protoInt(42, 2));
+  model += protoBytes(3, protoInt(3, dummyPrefix));
+  return model;
+}
+
+/// weights.bin of fuzz_model.h behind fuzz_blob's option byte 0; `unsorted` swaps the places of
+/// two tensors of the same size, so that the table is not in offset order.
+std::string blob(bool unsorted) {
+  llmrt_test::BlobImage image(fuzzModelTensors());
+  if (unsorted) {
+    llmrt_tensor_entry *a = image.entry(1), *b = image.entry(2); // norm and mlp: 8 bytes each
+    std::swap(a->offset, b->offset);
+    std::swap(a->checksum, b->checksum);
+    image.rehash_table();
+  }
+  return std::string(1, '\0') + std::string(image.bytes.begin(), image.bytes.end());
+}
+
+/// tokenizer.bin of the unit tests' small vocabulary, or of a few pieces without byte tokens.
+std::string tokenizerBin(bool small, uint32_t flags) {
+  using llmrt_test::TestToken;
+  std::vector<TestToken> tokens =
+      small ? llmrt_test::small_vocab()
+            : std::vector<TestToken>{{"<unk>", 0, LLMRT_TOKEN_UNKNOWN},
+                                     {"<s>", 0, LLMRT_TOKEN_CONTROL},
+                                     {"</s>", 0, LLMRT_TOKEN_CONTROL},
+                                     {" a", 1, LLMRT_TOKEN_NORMAL},
+                                     {"a", 0, LLMRT_TOKEN_NORMAL},
+                                     {" ", 0, LLMRT_TOKEN_NORMAL}};
+  std::vector<unsigned char> bytes = llmrt_test::build_tokenizer(tokens, 1, 2, flags);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -171,7 +241,8 @@ int main(int argc, char **argv) {
   fs::path root(argv[1]);
   std::error_code ec;
   fs::remove_all(root, ec);
-  for (const char *name : {"safetensors", "llama2c", "hfconfig", "gguf"}) {
+  for (const char *name : {"safetensors", "llama2c", "hfconfig", "gguf", "sentencepiece", "blob",
+                           "tokenizer", "encode"}) {
     fs::create_directories(root / "seeds" / name);
     fs::create_directories(root / "work" / name);
   }
@@ -196,5 +267,20 @@ int main(int argc, char **argv) {
     "head_dim": 16, "vocab_size": 300, "attention_bias": false, "mlp_bias": false,
     "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
       "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}})");
+  write(root / "seeds/hfconfig/transformers5.json", R"({"architectures": ["LlamaForCausalLM"],
+    "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+    "num_attention_heads": 4, "vocab_size": 300, "hidden_act": "silu",
+    "rope_parameters": {"rope_type": "linear", "rope_theta": 500000.0, "factor": 2.0}})");
+  write(root / "seeds/sentencepiece/dummy-prefix", sentencePieceModel(true));
+  write(root / "seeds/sentencepiece/no-dummy-prefix", sentencePieceModel(false));
+  write(root / "seeds/blob/sorted", blob(false));
+  write(root / "seeds/blob/unsorted", blob(true));
+  write(root / "seeds/tokenizer/small", tokenizerBin(true, LLMRT_TOKENIZER_ADD_DUMMY_PREFIX));
+  write(root / "seeds/tokenizer/no-bytes", tokenizerBin(false, 0));
+  // fuzz_encode: an option byte (tokenizer, BOS), then the text.
+  write(root / "seeds/encode/tok512", std::string("\x04" "Once upon a time, there was a cat."));
+  write(root / "seeds/encode/small", std::string("\x05 abc aab <s> \xC3\xA9\xFF\x80"));
+  write(root / "seeds/encode/small-no-prefix", std::string("\x02" "abcabc s> \xE2\x96\x81"));
+  write(root / "seeds/encode/no-bytes", std::string("\x03" "ab ba aab\x01\x00", 12));
   return 0;
 }

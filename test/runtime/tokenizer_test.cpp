@@ -22,6 +22,7 @@ extern "C" int c_api_token_count(llm_tokenizer* tokenizer, const char* text);  /
 namespace {
 
 using llmrt_test::build_tokenizer;
+using llmrt_test::small_vocab;
 using llmrt_test::temp_path;
 using llmrt_test::TestToken;
 using llmrt_test::write_file;
@@ -30,36 +31,6 @@ const uint32_t N = LLMRT_TOKEN_NORMAL;
 const uint32_t B = LLMRT_TOKEN_BYTE;
 const uint32_t C = LLMRT_TOKEN_CONTROL;
 const uint32_t U = LLMRT_TOKEN_UNKNOWN;
-
-// A small SentencePiece-like vocabulary: <unk> <s> </s>, the 256 byte tokens (ids 3..258), then
-// normal pieces whose scores make the merge order matter.
-std::vector<TestToken> small_vocab() {
-  std::vector<TestToken> v = {{"<unk>", 0, U}, {"<s>", 0, C}, {"</s>", 0, C}};
-  for (int b = 0; b < 256; ++b) {
-    char piece[8];
-    std::snprintf(piece, sizeof(piece), "<0x%02X>", b);
-    v.push_back({piece, 0, B});
-  }
-  const std::vector<TestToken> normal = {
-      {" ", -1, N},    // 259
-      {"a", -1, N},    // 260
-      {"b", -1, N},    // 261
-      {"c", -1, N},    // 262
-      {"bc", 5, N},    // 263  merged first in "abc"
-      {"ab", 3, N},    // 264  would win if merges went left to right
-      {" a", 1, N},    // 265
-      {"abc", 4, N},   // 266
-      {"aa", 2, N},    // 267
-      {"<", -1, N},    // 268
-      {"s", -1, N},    // 269
-      {">", -1, N},    // 270
-      {"s>", 1, N},    // 271  "<" + "s>" spells the control piece "<s>": never merged
-      {"\xC3\xA9", -1, N},  // 272  "é", a two-byte character with its own piece
-      {" abc", 6, N},  // 273
-  };
-  v.insert(v.end(), normal.begin(), normal.end());
-  return v;
-}
 
 class TokenizerTest : public ::testing::Test {
  protected:
@@ -257,6 +228,12 @@ TEST_F(TokenizerTest, RejectsCorruptFiles) {
   bad = good;
   bad[24] = 2;  // max_token_bytes 6 -> 2
   expect_error(bad, "token 0 is 5 bytes but the header says the longest is 2");
+  // A longest piece larger than the file would size the index by it (gigabytes) before any
+  // record is read (found by fuzz_tokenizer).
+  bad = good;
+  const uint32_t huge = 0xF0000000u;
+  std::memcpy(&bad[24], &huge, sizeof(huge));
+  expect_error(bad, "max_token_bytes 4026531840 does not fit in");
 }
 
 // ---- llama2.c's tok512.bin ------------------------------------------------------------------

@@ -107,10 +107,6 @@ std::string ggufError(llvm::StringRef bytes) {
   return errorOf(model);
 }
 
-template <typename T> void patch(std::string &bytes, size_t offset, T value) {
-  std::memcpy(&bytes[offset], &value, sizeof(T));
-}
-
 //===----------------------------------------------------------------------===//
 // The real file: stories260K.gguf against the llama2.c checkpoint
 //===----------------------------------------------------------------------===//
@@ -561,6 +557,10 @@ TEST(GGUFTest, BadMetadata) {
                    std::strlen("tokenizer.ggml.token_type") + 4 + 4 + 8;
   patch<int32_t>(bytes, typesAt + 4 * 5, 9);
   EXPECT_CONTAINS(ggufError(bytes), "m.gguf: token 5 has type 9");
+  // A byte token the runtime's tokenizer could not read (what fuzz_gguf checks of vocabularies).
+  bytes = good;
+  bytes[bytes.find("<0x41>")] = '-';
+  EXPECT_CONTAINS(ggufError(bytes), "m.gguf: byte token 3 is not of the form <0xNN>");
   bytes = good;
   patch<uint64_t>(bytes, countAt, 9);
   EXPECT_NE(ggufError(bytes), ""); // now misparses what follows; any clean error will do

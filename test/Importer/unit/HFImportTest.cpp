@@ -139,6 +139,13 @@ TEST(HFConfigTest, Errors) {
       "factor": 8, "low_freq_factor": 1, "high_freq_factor": 4})")),
                   "rope_scaling of type 'llama3': missing integer "
                   "'original_max_position_embeddings'");
+  // BOS and EOS must be tokens: tokenizer.bin holds them (found by fuzz_hfconfig).
+  EXPECT_CONTAINS(configError(tinyLlamaConfig({}, R"(, "bos_token_id": 10)")),
+                  "dir/config.json: bos_token_id 10 is not a token of the vocabulary "
+                  "(vocab_size 10)");
+  m = {};
+  m.vocab = 2;
+  EXPECT_CONTAINS(configError(tinyLlamaConfig(m)), "eos_token_id 2 is not a token");
 }
 
 /// A value of `handling` that changes the computation, as llvm::json prints it, and one that

@@ -164,6 +164,10 @@ TEST(Llama2cTest, CheckpointErrors) {
   p.kvHeads = 8;
   m = readBytes(makeLlama2c(p, 0, true));
   EXPECT_CONTAINS(errorOf(m), "must be even");
+  p = {};
+  p.vocab = 2; // no room for </s> (found by fuzz_llama2c)
+  m = readBytes(makeLlama2c(p, 0, true));
+  EXPECT_CONTAINS(errorOf(m), "vocab_size must be at least 3");
   // A header whose sizes overflow 64 bits.
   std::string huge;
   for (int32_t field : {1 << 30, 1 << 30, 1 << 30, 1 << 10, 1 << 10, 1 << 30, 1 << 30})
@@ -216,6 +220,14 @@ TEST(Llama2cTest, TokenizerErrors) {
   EXPECT_CONTAINS(errorOf(v), "tok.bin: file is 2 bytes, too small for a llama2.c tokenizer");
   v = readTokenizer(tokenizerBytes(0, -1), 10);
   EXPECT_CONTAINS(errorOf(v), "max_token_length is -1");
+  // What the runtime could not open (found by fuzz_llama2c): EOS (2) outside the vocabulary,
+  // a NaN score.
+  v = readTokenizer(tokenizerBytes(2), 2);
+  EXPECT_CONTAINS(errorOf(v), "tok.bin: eos_id 2 is not a piece of the 2 in the vocabulary");
+  std::string nan = good;
+  patch<uint32_t>(nan, 4, 0x7fc00000);
+  v = readTokenizer(nan, 10);
+  EXPECT_CONTAINS(errorOf(v), "tok.bin: token 0 has a NaN score");
 }
 
 } // namespace

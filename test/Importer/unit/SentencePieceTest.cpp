@@ -92,7 +92,15 @@ TEST(SentencePieceTest, Errors) {
   // One piece, trainer_spec {bos_id: 0, eos_id: 5}.
   std::string onePiece("\x0a\x03\x0a\x01x\x12\x06\xc8\x02\x00\xd0\x02\x05", 13);
   vocab = parseSentencePieceModel(llvm::MemoryBufferRef(onePiece, "m"), "m.model");
-  EXPECT_CONTAINS(errorOf(vocab), "m.model: eos_id 5 is not a piece of the 1 in the model");
+  EXPECT_CONTAINS(errorOf(vocab), "m.model: eos_id 5 is not a piece of the 1 in the vocabulary");
+  // A BYTE piece that is not "<0xNN>", which the runtime's tokenizer refuses (found by
+  // fuzz_sentencepiece); trainer_spec {bos_id: -1, eos_id: -1}.
+  std::string badByte("\x0a\x0a\x0a\x06-0x41>\x18\x06"
+                      "\x12\x18\xc8\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+                      "\xd0\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+                      38);
+  vocab = parseSentencePieceModel(llvm::MemoryBufferRef(badByte, "m"), "m.model");
+  EXPECT_CONTAINS(errorOf(vocab), "m.model: byte token 0 is not of the form <0xNN>");
   vocab = readSentencePieceModel("/nonexistent/tokenizer.model");
   EXPECT_CONTAINS(errorOf(vocab), "/nonexistent/tokenizer.model: cannot open");
 }

@@ -94,6 +94,11 @@ template <typename T> void appendRaw(std::string &out, T value) {
   out.append(bytes, sizeof(T));
 }
 
+/// Overwrites the bytes of a T at `offset`.
+template <typename T> void patch(std::string &bytes, size_t offset, T value) {
+  std::memcpy(&bytes[offset], &value, sizeof(T));
+}
+
 /// One tensor to put in a safetensors file.
 struct TensorSpec {
   std::string name;
