@@ -38,7 +38,7 @@ std::string describeValue(float value) {
 llvm::Expected<ValueSummary> summarize(const WeightStore &weights, const WeightTensor &tensor,
                                        bool allowNonFinite) {
   ValueSummary s;
-  llvm::Error error = weights.scanF32(tensor.name, [&](int64_t first, llvm::ArrayRef<float> values) {
+  auto visit = [&](int64_t first, llvm::ArrayRef<float> values) {
     for (size_t i = 0; i < values.size(); ++i) {
       float v = values[i];
       if (!std::isfinite(v)) {
@@ -57,8 +57,8 @@ llvm::Expected<ValueSummary> summarize(const WeightStore &weights, const WeightT
     }
     // Without --allow-nonfinite the first one ends the compile: no need to read on.
     return allowNonFinite || s.nonFinite == 0;
-  });
-  if (error)
+  };
+  if (llvm::Error error = weights.scanF32(tensor.name, visit))
     return std::move(error);
   return s;
 }
@@ -88,9 +88,9 @@ llvm::Error checkWeightValues(const WeightStore &weights, bool allowNonFinite,
       continue;
     std::string value;
     llvm::raw_string_ostream(value) << llvm::format("%g", s->firstValue);
-    warnings.push_back(where + (s->firstValue == 0 ? " is all zeros"
-                                                   : " holds one value, " + value + ", throughout") +
-                       " (an untrained or damaged checkpoint?)");
+    std::string what =
+        s->firstValue == 0 ? " is all zeros" : " holds one value, " + value + ", throughout";
+    warnings.push_back(where + what + " (an untrained or damaged checkpoint?)");
   }
   return llvm::Error::success();
 }
