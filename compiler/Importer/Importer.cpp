@@ -6,25 +6,63 @@
 #include "compiler/Importer/Llama2c.h"
 #include "compiler/Importer/TokenizerFiles.h"
 
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
 using namespace llmc;
 using llvm::StringRef;
 
+namespace {
+
+/// llama2.c's run reads tokenizer.bin by default, and its repository names the tokenizers of its
+/// custom-vocabulary models tok<vocab size>.bin: the first of these beside the checkpoint, else
+/// "" (`lookedFor` gets the paths tried, for the warning).
+std::string findLlama2cTokenizer(StringRef checkpointPath, int64_t vocabSize,
+                                 std::vector<std::string> &lookedFor) {
+  llvm::SmallString<256> folder = checkpointPath;
+  llvm::sys::path::remove_filename(folder);
+  for (const std::string &name : {std::string("tokenizer.bin"),
+                                  "tok" + std::to_string(vocabSize) + ".bin"}) {
+    llvm::SmallString<256> candidate = folder;
+    llvm::sys::path::append(candidate, name);
+    lookedFor.push_back(candidate.str().str());
+    if (llvm::sys::fs::is_regular_file(candidate))
+      return lookedFor.back();
+  }
+  return "";
+}
+
+} // namespace
+
 llvm::Expected<ImportedModel> llmc::importLlama2c(StringRef checkpointPath,
-                                                  StringRef tokenizerPath) {
+                                                  StringRef tokenizerPath, bool findTokenizer) {
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(checkpointPath);
   if (!file)
     return file.takeError();
   llvm::Expected<ImportedModel> model = readLlama2cCheckpoint(*file, checkpointPath);
-  if (!model || tokenizerPath.empty())
+  if (!model || (tokenizerPath.empty() && !findTokenizer))
     return model;
-  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> tokenizer = mapFile(tokenizerPath);
+  std::string path = tokenizerPath.str();
+  if (path.empty()) {
+    std::vector<std::string> lookedFor;
+    path = findLlama2cTokenizer(checkpointPath, model->config.vocabSize, lookedFor);
+    if (path.empty()) {
+      model->warnings.push_back(checkpointPath.str() +
+                                ": no tokenizer given and none beside the checkpoint (looked "
+                                "for " +
+                                llvm::join(lookedFor, ", ") +
+                                "): the compiled model takes and gives token ids only; name "
+                                "one with --tokenizer, or say --no-tokenizer");
+      return model;
+    }
+  }
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> tokenizer = mapFile(path);
   if (!tokenizer)
     return tokenizer.takeError();
-  llvm::Expected<Vocabulary> vocab = readLlama2cTokenizer(
-      (*tokenizer)->getMemBufferRef(), tokenizerPath, model->config.vocabSize);
+  llvm::Expected<Vocabulary> vocab =
+      readLlama2cTokenizer((*tokenizer)->getMemBufferRef(), path, model->config.vocabSize);
   if (!vocab)
     return vocab.takeError();
   model->vocabulary = std::move(*vocab);
@@ -69,7 +107,8 @@ llvm::Expected<ImportedModel> withTokenizer(llvm::Expected<ImportedModel> model,
 
 } // namespace
 
-llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath) {
+llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath,
+                                                bool findTokenizer) {
   if (llvm::sys::fs::is_directory(path))
     return withTokenizer(importHuggingFaceFolder(path), path, tokenizerPath);
   if (llvm::sys::path::extension(path).equals_insensitive(".gguf"))
@@ -78,5 +117,5 @@ llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokeni
     return fileError(path, "no such file or folder");
   if (hasGGUFMagic(path))
     return withTokenizer(importGGUF(path), path, tokenizerPath);
-  return importLlama2c(path, tokenizerPath);
+  return importLlama2c(path, tokenizerPath, findTokenizer);
 }

@@ -35,10 +35,13 @@ namespace llmc {
 /// model.safetensors.index.json, and tokenizer.model when present.
 llvm::Expected<ImportedModel> importHuggingFaceFolder(llvm::StringRef folder);
 
-/// A llama2.c checkpoint (legacy version 0, or version 1 with its 256-byte header) and, when
-/// tokenizerPath is not empty, its tokenizer.bin.
+/// A llama2.c checkpoint (legacy version 0, or version 1 with its 256-byte header) and its
+/// tokenizer.bin: the one tokenizerPath names; when it is empty and `findTokenizer`, the first of
+/// tokenizer.bin and tok<vocab size>.bin beside the checkpoint, as llama2.c's run looks for it
+/// (with a warning when there is neither).
 llvm::Expected<ImportedModel> importLlama2c(llvm::StringRef checkpointPath,
-                                            llvm::StringRef tokenizerPath);
+                                            llvm::StringRef tokenizerPath,
+                                            bool findTokenizer = true);
 
 /// A GGUF file (version 2 or 3, llama architecture; tensors F32, F16, BF16, Q8_0, Q4_0, Q4_1,
 /// Q4_K or Q6_K) with the vocabulary it holds when tokenizer.ggml.model is "llama".
@@ -47,8 +50,10 @@ llvm::Expected<ImportedModel> importGGUF(llvm::StringRef path);
 /// Chooses the reader from what `path` is: a folder -> Hugging Face; a ".gguf" file or one that
 /// starts with the GGUF magic -> GGUF; any other file -> llama2.c. For a Hugging Face folder or a
 /// GGUF file a non-empty tokenizerPath names a SentencePiece model to use instead of the
-/// model's own vocabulary; for a llama2.c checkpoint it names its tokenizer.bin.
-llvm::Expected<ImportedModel> importModel(llvm::StringRef path, llvm::StringRef tokenizerPath);
+/// model's own vocabulary; for a llama2.c checkpoint it names its tokenizer.bin, else one is
+/// looked for beside it unless `findTokenizer` is false (importLlama2c).
+llvm::Expected<ImportedModel> importModel(llvm::StringRef path, llvm::StringRef tokenizerPath,
+                                          bool findTokenizer = true);
 
 /// Checks that `weights` holds exactly the tensors `config` implies (see the table above), with
 /// the right shapes. The message names the file (the tensor's own sourcePath, else `sourcePath`)

@@ -51,7 +51,8 @@ cl::opt<std::string> target("target",
                             cl::init("generic"), cl::sub(compileCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
-    cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint; a tokenizer.json, "
+    cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint (default: "
+             "tokenizer.bin or tok<vocab size>.bin beside it); a tokenizer.json, "
              "or a SentencePiece or tiktoken tokenizer.model, to replace a HF folder's or GGUF "
              "file's own"),
     cl::value_desc("file"), cl::sub(compileCommand), cl::sub(inspectCommand));
@@ -186,7 +187,7 @@ Error chooseTokenizer(llmc::ImportedModel &model) {
 }
 
 int inspect() {
-  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath);
+  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
     return fail(model.takeError());
   if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))
@@ -237,7 +238,7 @@ int compile() {
 
   if (progress)
     errs() << "reading " << modelPath << "\n";
-  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath);
+  Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
     return fail(model.takeError());
   if (Error error = llmc::verifyLlamaWeights(model->config, model->weights, modelPath))

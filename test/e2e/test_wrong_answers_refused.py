@@ -163,3 +163,28 @@ def test_no_tokenizer_drops_a_readable_one(tmp_path, workspace):
     proc = driver.compile(STORIES_BIN, tmp_path / "both", "--no-tokenizer",
                           "--tokenizer", str(STORIES_TOK))
     assert proc.returncode == 1 and "contradict" in proc.stderr, proc.stderr
+
+
+@pytest.mark.llmc
+def test_llama2c_checkpoint_finds_its_tokenizer_or_says_it_has_none(tmp_path):
+    """As llama2.c's run: tokenizer.bin or tok<vocab>.bin beside the checkpoint."""
+    import shutil
+    from conftest import STORIES_BIN, STORIES_TOK
+    proc = driver.compile(STORIES_BIN, tmp_path / "beside")
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    assert not tokenizer_flags(tmp_path / "beside") & IDS_ONLY
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(STORIES_BIN, alone / "model.bin")
+    proc = driver.compile(alone / "model.bin", tmp_path / "ids")
+    assert proc.returncode == 0, proc.stderr
+    assert (f"{alone / 'model.bin'}: no tokenizer given and none beside the checkpoint (looked "
+            f"for {alone / 'tokenizer.bin'}, {alone / 'tok512.bin'})") in proc.stderr
+    assert tokenizer_flags(tmp_path / "ids") & IDS_ONLY
+    proc = driver.compile(alone / "model.bin", tmp_path / "told", "--no-tokenizer")
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    shutil.copy(STORIES_TOK, alone / "tokenizer.bin")
+    proc = driver.compile(alone / "model.bin", tmp_path / "found")
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    assert (tmp_path / "found" / "tokenizer.bin").read_bytes() == \
+        (tmp_path / "beside" / "tokenizer.bin").read_bytes()

@@ -72,12 +72,53 @@ TEST(Llama2cTest, Stories260K) {
 TEST(Llama2cTest, ImportModelDispatch) {
   llvm::Expected<ImportedModel> model = importModel(storiesFile("stories260K.bin"), "");
   ASSERT_TRUE(bool(model)) << errorOf(model);
-  EXPECT_FALSE(model->vocabulary.has_value());
+  EXPECT_EQ(model->sourceDescription, "llama2.c checkpoint v0");
   llvm::Expected<ImportedModel> gguf = importModel(storiesFile("stories260K.gguf"), "");
   ASSERT_TRUE(bool(gguf)) << errorOf(gguf);
   EXPECT_EQ(gguf->sourceDescription, "GGUF v3 (F32)");
   llvm::Expected<ImportedModel> missing = importModel("/nonexistent/x.bin", "");
   EXPECT_CONTAINS(errorOf(missing), "/nonexistent/x.bin: ");
+}
+
+/// Copies `name` from the stories260K folder into `dir` as `as`.
+void copyStoriesFile(const TempDir &dir, llvm::StringRef name, llvm::StringRef as) {
+  ASSERT_FALSE(llvm::sys::fs::copy_file(storiesFile(name), dir.path(as)));
+}
+
+// Without --tokenizer, a checkpoint's tokenizer is looked for beside it as llama2.c's run does:
+// tokenizer.bin first, then tok<vocab size>.bin; with neither, a warning names both.
+TEST(Llama2cTest, FindsTheTokenizerBesideTheCheckpoint) {
+  llvm::Expected<ImportedModel> stories = importModel(storiesFile("stories260K.bin"), "");
+  ASSERT_TRUE(bool(stories)) << errorOf(stories);
+  ASSERT_TRUE(stories->vocabulary.has_value()); // tok512.bin
+  EXPECT_EQ(stories->vocabulary->pieces[259].text, " t");
+  EXPECT_TRUE(stories->warnings.empty());
+
+  TempDir dir;
+  copyStoriesFile(dir, "stories260K.bin", "model.bin");
+  llvm::Expected<ImportedModel> alone = importModel(dir.path("model.bin"), "");
+  ASSERT_TRUE(bool(alone)) << errorOf(alone);
+  EXPECT_FALSE(alone->vocabulary.has_value());
+  ASSERT_EQ(alone->warnings.size(), 1u);
+  EXPECT_CONTAINS(alone->warnings[0], dir.path("model.bin") +
+                                          ": no tokenizer given and none beside the checkpoint "
+                                          "(looked for " +
+                                          dir.path("tokenizer.bin") + ", " +
+                                          dir.path("tok512.bin") + ")");
+
+  // Not looked for when the compile is told to have none.
+  llvm::Expected<ImportedModel> told = importModel(dir.path("model.bin"), "", false);
+  ASSERT_TRUE(bool(told)) << errorOf(told);
+  EXPECT_TRUE(told->warnings.empty());
+
+  // tokenizer.bin is preferred, and read as a tokenizer: a damaged one is an error naming it.
+  copyStoriesFile(dir, "tok512.bin", "tok512.bin");
+  llvm::Expected<ImportedModel> found = importModel(dir.path("model.bin"), "");
+  ASSERT_TRUE(bool(found)) << errorOf(found);
+  EXPECT_TRUE(found->vocabulary.has_value());
+  writeFile(dir.path("tokenizer.bin"), "\x01\x02");
+  llvm::Expected<ImportedModel> damaged = importModel(dir.path("model.bin"), "");
+  EXPECT_CONTAINS(errorOf(damaged), dir.path("tokenizer.bin") + ": ");
 }
 
 /// Checks every tensor of a synthetic checkpoint against the section it must come from.
