@@ -164,11 +164,34 @@ def add_llama_metadata(writer, config: dict, name: str) -> None:
     writer.add_eos_token_id(eos[0] if isinstance(eos, list) else eos)
 
 
-def write_gguf(hf_folder, path, tensor_type: str = "f32") -> Path:
+def add_byte_level_tokenizer(writer, tokenizer_json: Path) -> None:
+    """A byte-level BPE tokenizer.json (Llama 3's) as convert_hf_to_gguf.py writes it for
+    `tokenizer.ggml.pre` llama-bpe: the tokens in id order in their byte-level spelling, the
+    added tokens that are special as control tokens (type 3), the others normal (type 1), and the
+    merges as "a b" strings."""
+    document = json.loads(Path(tokenizer_json).read_text())
+    model = document["model"]
+    assert model["type"] == "BPE", model["type"]
+    tokens = dict((i, t) for t, i in model["vocab"].items())
+    special = set()
+    for added in document.get("added_tokens", []):
+        tokens[added["id"]] = added["content"]
+        if added.get("special"):
+            special.add(added["id"])
+    assert sorted(tokens) == list(range(len(tokens))), "token ids are not 0 .. n-1"
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("llama-bpe")
+    writer.add_token_list([tokens[i] for i in range(len(tokens))])
+    writer.add_token_types([3 if i in special else 1 for i in range(len(tokens))])
+    writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in model["merges"]])
+
+
+def write_gguf(hf_folder, path, tensor_type: str = "f32", tokenizer_json=None) -> Path:
     """Converts the LlamaForCausalLM in `hf_folder` to a GGUF file at `path`; returns the path.
 
-    tensor_type: one of TENSOR_TYPES for the 2-D tensors. The file has no tokenizer (random test
-    models have none), so llama.vocab_size gives the vocabulary size.
+    tensor_type: one of TENSOR_TYPES for the 2-D tensors. Without `tokenizer_json` the file has
+    no tokenizer (random test models have none), so llama.vocab_size gives the vocabulary size;
+    with it, that byte-level BPE tokenizer (add_byte_level_tokenizer).
     """
     import gguf
     assert tensor_type in TENSOR_TYPES, tensor_type
@@ -184,6 +207,8 @@ def write_gguf(hf_folder, path, tensor_type: str = "f32") -> Path:
 
     writer = gguf.GGUFWriter(str(path), "llama")
     add_llama_metadata(writer, config, "llmc-test")
+    if tokenizer_json is not None:
+        add_byte_level_tokenizer(writer, tokenizer_json)
 
     factors = llama3_rope_factors(config)
     if factors is not None:

@@ -8,6 +8,8 @@ the ids must decode back to the text's bytes.
   - Llama 3's tiktoken tokenizer.model (from the llama-models package; never copied into the
     repository) against tiktoken, built as Meta's llama_models/llama3/tokenizer.py builds it;
   - the same vocabulary as a tokenizer.json (transformers' TikTokenConverter) against tokenizers;
+  - the same vocabulary in a GGUF file (tokenizer.ggml.model gpt2, pre llama-bpe) through
+    llmc compile, against tiktoken;
   - Llama 2's tokenizer.model (models/llama2-tokenizer) against sentencepiece, and as a
     tokenizer.json (transformers' LlamaTokenizerFast conversion) against tokenizers.
 """
@@ -212,3 +214,27 @@ def test_bad_tokenizer_files_are_clear_errors(tmp_path, llama3_json):
         "unigram.json", '{"model": {"type": "Unigram", "vocab": []}}')
     assert "neither a tiktoken BPE file" in error_of("tokenizer.model", b"\x00\x01 not a model")
     assert "rank 5 where 1 comes next" in error_of("ranks.model", "IQ== 0\nIg== 5\n")
+
+
+def test_llama3_gguf_gpt2_vocabulary_matches_tiktoken(llama3, llama3_json, tmp_path):
+    """A Llama 3 GGUF's vocabulary (tokenizer.ggml.model gpt2, pre llama-bpe, written as
+    convert_hf_to_gguf.py writes it) through llmc compile's tokenizer.bin, against tiktoken."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    from llmc import driver, gguf_export
+    meta, _ = llama3
+    config = transformers.LlamaConfig(
+        vocab_size=meta.n_words, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+        num_attention_heads=2, num_key_value_heads=1, bos_token_id=meta.bos_id,
+        eos_token_id=meta.eos_id, tie_word_embeddings=True)
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(str(tmp_path / "hf"))
+    gguf = gguf_export.write_gguf(tmp_path / "hf", tmp_path / "llama3.gguf",
+                                  tokenizer_json=llama3_json)
+    driver.compile(gguf, tmp_path / "out", check=True)
+    results = llmc_encode(tmp_path / "out" / "tokenizer.bin", CORPUS + SPECIAL_TEXTS)
+    check_ids(CORPUS + SPECIAL_TEXTS, results,
+              lambda t: meta.model.encode(t, allowed_special="all"))
+    check_round_trip(CORPUS, results)
+    bos = llmc_encode(tmp_path / "out" / "tokenizer.bin", ["Hello world"], bos=True)[0][0]
+    assert bos == meta.encode("Hello world", bos=True, eos=False)
