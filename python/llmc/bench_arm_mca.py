@@ -16,6 +16,7 @@ vec_dot). How a loop is found and measured: llmc/arm_hot_loop.py.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -90,21 +91,25 @@ def llama_cpp_ggml(work: Path) -> Path:
     return ggml
 
 
-def compiled_target(work: Path, isa: str) -> Path | None:
-    """stories260K compiled for arm-ISA (None where llmc has no such target)."""
+def compiled_target(work: Path, isa: str) -> tuple[Path | None, str]:
+    """stories260K compiled for arm-ISA: (out/, "") or (None, llmc's error)."""
     stories = driver.REPO_ROOT / "models" / "stories260K"
     out = work / f"out-{isa}"
     proc = subprocess.run([str(driver.llmc_binary()), "compile", str(stories / "stories260K.bin"),
                            "--tokenizer", str(stories / "tok512.bin"), "--target", f"arm-{isa}",
                            "--quant", "q4_0", "-o", str(out), "--quiet"],
                           capture_output=True, text=True)
-    return out if proc.returncode == 0 else None
+    if proc.returncode != 0:
+        return None, (proc.stderr.strip().splitlines() or ["failed"])[-1]
+    return out, ""
 
 
 def kernel_flags(out: Path) -> dict[str, list[str]]:
-    """The ARM kernel files of out/ and the options its CMakeLists.txt builds each with."""
+    """Every kernel file of out/ and the options its CMakeLists.txt adds for it (the ARM
+    ones' -march; none for the generic twins, which an ARM entry may call)."""
     text = (out / "CMakeLists.txt").read_text()
-    return {name: flags.split() for name, flags in _KERNEL_FLAGS.findall(text)}
+    options = {name: flags.split() for name, flags in _KERNEL_FLAGS.findall(text)}
+    return {f.name: options.get(f.name, []) for f in sorted(out.glob("kernels_*.cpp"))}
 
 
 def table_entries(out: Path, isa: str) -> list[str]:
@@ -130,7 +135,7 @@ def build_harness(work: Path, out: Path, isa: str,
     build.mkdir(parents=True, exist_ok=True)
     flags = kernel_flags(out)
     own = flags.get(f"kernels_arm_{isa}.cpp")
-    if own is None:
+    if not own:
         sys.exit(f"arm-mca: {out}/CMakeLists.txt sets no options for kernels_arm_{isa}.cpp")
     base = [f"--target={TRIPLE}", *OPT]
     llmc_objects = []
@@ -151,9 +156,9 @@ def build_harness(work: Path, out: Path, isa: str,
         run([CXX, *base, "-std=c++17", *own, *include, "-c", str(arm / "repack.cpp"), "-o",
              str(ggml_objects[1])])
     binary = build / "harness"
-    # The kernels call nothing that the objects lack; the rest of ggml (its CPU feature queries,
-    # generic fallbacks), and llama.cpp's kernels where they are left out, are never reached,
-    # so they need not link.
+    # What the objects leave undefined (the rest of ggml: its CPU feature queries and generic
+    # fallbacks; llama.cpp's kernels where they are left out) is never reached on these paths,
+    # so it need not link.
     run([CXX, f"--target={TRIPLE}", "-static", str(harness), *map(str, llmc_objects),
          *map(str, ggml_objects), "-Wl,--unresolved-symbols=ignore-all", "-o", str(binary)])
     return binary, own, llmc_objects, ggml_objects
@@ -161,28 +166,47 @@ def build_harness(work: Path, out: Path, isa: str,
 
 # ---- measuring -------------------------------------------------------------------------------
 
-def measure(program, binary, kind, name, path, objects, expected, cpus, mattr, work) -> dict:
-    shape = PATHS[path]
-    counts = arm_hot_loop.trace_counts(
-        program, [str(binary), kind, name, str(shape["m"]), str(shape["k"]), str(shape["n"])],
-        work / "trace.log")
-    loop = arm_hot_loop.find_hot_loop(program, counts, program.ranges_of(objects), expected)
-    work_units = shape["m"] * shape["k"] * shape["n"] / 32  # 32-weight blocks x tokens
-    result = {"kernel": name, "function": loop.function, "loop_address": hex(loop.address),
-              "loop_instructions": len(loop.instructions), "iterations": loop.iterations,
-              "coverage": round(loop.coverage, 3),
-              "weights_x_tokens_per_iteration": round(32 * work_units / loop.iterations, 1),
-              "loop": loop.instructions, "cycles_per_32": {}}
-    for cpu in cpus:
-        cycles = arm_hot_loop.mca_cycles_per_iteration(loop, cpu, mattr, work)
-        result["cycles_per_32"][cpu] = round(cycles * loop.iterations / work_units, 3)
-    return result
+@dataclasses.dataclass
+class Harness:
+    """One ISA's harness program and where its kernels' loops are measured."""
+    binary: Path
+    program: arm_hot_loop.Program
+    objects: dict  # "llmc" / "ggml": the objects whose functions hold that kind's loops
+    cpus: list  # llvm-mca CPU models
+    mattr: str  # the ISA's features for llvm-mca ("+dotprod,+i8mm")
+    work: Path
+
+    def measure(self, kind: str, name: str, path: str, expected: tuple) -> dict:
+        """A kernel's hot loop and its cycles per 32 weights per token on each CPU; where the
+        loop cannot be found or measured, {"kernel", "error"}."""
+        try:
+            return self._measure(kind, name, path, expected)
+        except arm_hot_loop.HotLoopError as e:
+            return {"kernel": name, "error": str(e), "cycles_per_32": {}}
+
+    def _measure(self, kind, name, path, expected) -> dict:
+        shape = PATHS[path]
+        counts = arm_hot_loop.trace_counts(
+            self.program, [str(self.binary), kind, name, *(str(shape[d]) for d in "mkn")],
+            self.work / "trace.log")
+        loop = arm_hot_loop.find_hot_loop(self.program, counts,
+                                          self.program.ranges_of(self.objects[kind]), expected)
+        work_units = shape["m"] * shape["k"] * shape["n"] / 32  # 32-weight blocks x tokens
+        result = {"kernel": name, "function": loop.function, "loop_address": hex(loop.address),
+                  "loop_instructions": len(loop.instructions), "iterations": loop.iterations,
+                  "coverage": round(loop.coverage, 3),
+                  "weights_x_tokens_per_iteration": round(32 * work_units / loop.iterations, 1),
+                  "loop": loop.instructions, "cycles_per_32": {}}
+        for cpu in self.cpus:
+            cycles = arm_hot_loop.mca_cycles_per_iteration(loop, cpu, self.mattr, self.work)
+            result["cycles_per_32"][cpu] = round(cycles * loop.iterations / work_units, 3)
+        return result
 
 
 def measure_isa(work: Path, isa: str, ggml: Path, cpus: list[str], result: dict) -> None:
-    out = compiled_target(work, isa)
+    out, error = compiled_target(work, isa)
     if out is None:
-        result["missing"].append(f"arm-{isa}: llmc has no such target")
+        result["missing"].append(f"arm-{isa}: {error}")
         return
     binary, flags, llmc_objects, ggml_objects = build_harness(work, out, isa, ggml)
     result["flags"][isa] = " ".join([f"--target={TRIPLE}", *OPT, *flags])
@@ -192,22 +216,21 @@ def measure_isa(work: Path, isa: str, ggml: Path, cpus: list[str], result: dict)
     # arm-neon and arm-dotprod rows would repeat what the cores without it show).
     isa_cpus = [c for c in cpus if features <= CPU_FEATURES[c]
                 and ("i8mm" in features) == ("i8mm" in CPU_FEATURES[c])]
-    program = arm_hot_loop.Program(binary)
+    harness = Harness(binary, arm_hot_loop.Program(binary),
+                      {"llmc": llmc_objects, "ggml": ggml_objects}, isa_cpus, mattr, work)
     entries = table_entries(out, isa)
     for scheme in SCHEMES:
-        mine = [s for s in entries if s == scheme or re.fullmatch(scheme + r"[a-z]\w*", s)]
+        # The scheme's rows, or a layout of them named after it (q4_0x4, q4_0_p8; not q4_01).
+        mine = [s for s in entries
+                if s == scheme or (s.startswith(scheme) and not s[len(scheme)].isdigit())]
         if not mine:
             result["missing"].append(f"arm-{isa}: no {scheme} linear in kernels_arm_{isa}.def")
         for path in PATHS:
             ggml_name = LLAMA_CPP_KERNELS[(isa, path)].format(t=scheme)
             row = {"isa": isa, "scheme": scheme, "path": path, "cpus": isa_cpus,
-                   "llama_cpp": measure(program, binary, "ggml", ggml_name, path, ggml_objects,
-                                        EXPECTED[isa], isa_cpus, mattr, work),
-                   "llmc": []}
-            for storage in mine:
-                entry = f"llmk_{isa}_linear_{storage}_rows"
-                row["llmc"].append(measure(program, binary, "llmc", entry, path, llmc_objects,
-                                           EXPECTED[isa], isa_cpus, mattr, work))
+                   "llama_cpp": harness.measure("ggml", ggml_name, path, EXPECTED[isa]),
+                   "llmc": [harness.measure("llmc", f"llmk_{isa}_linear_{storage}_rows", path,
+                                            EXPECTED[isa]) for storage in mine]}
             result["rows"].append(row)
 
 
@@ -264,15 +287,15 @@ def markdown(result: dict) -> str:
     for row in result["rows"]:
         ref = row["llama_cpp"]
         for cpu in row["cpus"]:
-            theirs = ref["cycles_per_32"][cpu]
             mine = row["llmc"] or [None]
             for m in mine:
-                ours = m["cycles_per_32"][cpu] if m else None
+                ours = m["cycles_per_32"].get(cpu) if m else None
+                theirs = ref["cycles_per_32"].get(cpu)
                 lines.append(
                     f"| {row['scheme']} | {row['path']} | {cpu} | arm-{row['isa']} | "
-                    f"{m['kernel'] if m else 'missing'} | {ours if ours else '-'} | "
-                    f"{ref['kernel']} | {theirs} | "
-                    f"{f'{theirs / ours:.2f}' if ours else '-'} |")
+                    f"{m['kernel'] if m else 'missing'} | {ours if ours else ('error' if m else '-')} | "
+                    f"{ref['kernel']} | {theirs if theirs else 'error'} | "
+                    f"{f'{theirs / ours:.2f}' if ours and theirs else '-'} |")
     return "\n".join(lines) + "\n"
 
 
@@ -317,13 +340,17 @@ def run_command(args) -> int:
     if unknown:
         sys.exit(f"arm-mca: unknown CPU model {', '.join(unknown)} (known: "
                  f"{', '.join(CPU_FEATURES)})")
+    isas = [i for i in args.isas.split(",") if i]
+    if not set(isas) <= set(ISAS):
+        sys.exit(f"arm-mca: --isas takes {', '.join(ISAS)} (the llama.cpp kernels to compare "
+                 "with are known for those)")
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     ggml = llama_cpp_ggml(work)
     clang = run([CXX, "--version"]).stdout.splitlines()[0]
     result = {"compiler": f"{clang}, --target={TRIPLE}", "llama_cpp": LLAMA_CPP_PYTHON,
               "paths": PATHS, "flags": {}, "rows": [], "missing": []}
-    for isa in [i for i in args.isas.split(",") if i]:
+    for isa in isas:
         measure_isa(work, isa, ggml, cpus, result)
     result["roofline"] = {"bandwidth_gb_s": args.bandwidth, "ghz": args.ghz,
                           "cores": args.cores,
@@ -339,8 +366,12 @@ def run_command(args) -> int:
     print(roofline_text(result))
     for line in result["missing"]:
         print("missing:", line)
-    low = [(r["isa"], r["scheme"], r["path"], m["kernel"], m["coverage"]) for r in result["rows"]
-           for m in [r["llama_cpp"], *r["llmc"]] if m["coverage"] < 0.8]
+    measured = [(r, m) for r in result["rows"] for m in [r["llama_cpp"], *r["llmc"]]]
+    for r, m in measured:
+        if "error" in m:
+            print(f"error: arm-{r['isa']} {r['scheme']} {r['path']} {m['kernel']}: {m['error']}")
+    low = [(r["isa"], r["scheme"], r["path"], m["kernel"], m["coverage"]) for r, m in measured
+           if m.get("coverage", 1) < 0.8]
     for isa, scheme, path, kernel, coverage in low:
         print(f"note: arm-{isa} {scheme} {path}: {kernel}'s hot loop is {coverage:.0%} of its "
               "executed instructions; the rest is not in the figure")

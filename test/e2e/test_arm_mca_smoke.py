@@ -19,8 +19,8 @@ def test_dotprod_q4_0_decode_loop(tmp_path):
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
         pytest.skip(f"needs {', '.join(missing)} (scripts/setup.sh installs them)")
-    out = bench_arm_mca.compiled_target(tmp_path, "dotprod")
-    assert out is not None, "llmc compile --target arm-dotprod failed"
+    out, error = bench_arm_mca.compiled_target(tmp_path, "dotprod")
+    assert out is not None, error
     assert "q4_0" in bench_arm_mca.table_entries(out, "dotprod")
     binary, flags, objects, _ = bench_arm_mca.build_harness(tmp_path, out, "dotprod", None)
     assert bench_arm_mca.features_of(flags) == {"dotprod"}
