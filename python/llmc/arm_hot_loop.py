@@ -109,8 +109,9 @@ class Program:
             target = self.instructions[i].target()
             if target is None or target > address or self.instructions[i].address < address:
                 continue
-            if target in self.index and (best is None or i - self.index[target] < best[1] - best[0]):
-                best = (self.index[target], i)
+            first = self.index.get(target)
+            if first is not None and (best is None or i - first < best[1] - best[0]):
+                best = (first, i)
         if best is None:
             raise HotLoopError(f"{self.binary.name}: no loop holds the hottest block at "
                                f"{address:#x}")

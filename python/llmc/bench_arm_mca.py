@@ -38,13 +38,13 @@ OPT = ["-O3", "-DNDEBUG"]  # CMake's Release, as out/ and llama.cpp's wheels bui
 
 ISAS = ("neon", "dotprod", "i8mm")
 SCHEMES = ("q4_0", "q8_0")
-# The work of one call: decode is one token against 256 rows, a prompt 16 tokens (one call of
-# llmc's prefill) against 64 rows; k = TinyLlama's hidden size.
+# The work of one call: decode is one token against 256 rows, a prompt 16 tokens (one prefill
+# call at llmc's default --prefill-tokens) against 64 rows; k = TinyLlama's hidden size.
 PATHS = {"decode": dict(m=256, k=2048, n=1), "prompt": dict(m=64, k=2048, n=16)}
 # CPU models and the features (beyond armv8-a) each has. Cortex-A76: Raspberry Pi 5, RK3588's
 # big cores; Cortex-A55: RK3588's and phones' little cores; Neoverse-N1: Graviton 2, Ampere Altra.
-# These lack i8mm: Neoverse-N2 (Graviton 3's successor class, Cortex-A710's server twin) and
-# Cortex-A510 (the little core beside it) stand in for the i8mm cores.
+# Those three lack i8mm; Neoverse-N2 (Cortex-A710's server twin) and Cortex-A510 (the little
+# core beside an A710) have it, and stand in for the cores arm-i8mm is for.
 CPU_FEATURES = {"cortex-a76": {"dotprod"}, "cortex-a55": {"dotprod"},
                 "neoverse-n1": {"dotprod"}, "neoverse-n2": {"dotprod", "i8mm"},
                 "cortex-a510": {"dotprod", "i8mm"}}
@@ -61,7 +61,8 @@ LLAMA_CPP_KERNELS = {
 HARNESS = Path(__file__).with_name("bench_arm_mca_harness.cpp")
 _ENTRY = re.compile(r"^\s*LLMK_LINEAR_QUANT\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\)", re.MULTILINE)
 _KERNEL_FLAGS = re.compile(
-    r'set_source_files_properties\((kernels_arm_\w+\.cpp)\s+PROPERTIES\s+COMPILE_OPTIONS\s+"([^"]*)"')
+    r"set_source_files_properties\((kernels_arm_\w+\.cpp)\s+PROPERTIES\s+"
+    r'COMPILE_OPTIONS\s+"([^"]*)"')
 
 
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
@@ -239,25 +240,27 @@ def measure_isa(work: Path, isa: str, ggml: Path, cpus: list[str], result: dict)
 BLOCK_BYTES = {"q4_0": 18, "q8_0": 34}  # bytes per 32 weights (runtime/quant_format.h)
 
 
+def is_embedding(name: str) -> bool:
+    return name.endswith("embed_tokens.weight")
+
+
+def matrix_weights(config: dict = TINYLLAMA) -> int:
+    """The weights of the matrices a decode token reads whole: all but the embedding table."""
+    return sum(s[0] * s[1] for n, s in hf_tensor_shapes(config)
+               if len(s) == 2 and not is_embedding(n))
+
+
 def decode_weight_bytes(scheme: str, config: dict = TINYLLAMA) -> int:
-    """Bytes of weights one decode token reads: every matrix but the embedding table (one row),
-    in `scheme`, and the f32 norms."""
-    total = 0
-    for name, shape in hf_tensor_shapes(config):
-        if name.endswith("embed_tokens.weight"):
-            total += shape[1] * 4
-        elif len(shape) == 2:
-            total += shape[0] * shape[1] // 32 * BLOCK_BYTES[scheme]
-        else:
-            total += shape[0] * 4
-    return total
+    """Bytes of weights one decode token reads: the matrices in `scheme`, one f32 row of the
+    embedding table and the f32 norms."""
+    vectors = sum(s[-1] * 4 for n, s in hf_tensor_shapes(config) if len(s) == 1 or is_embedding(n))
+    return matrix_weights(config) // 32 * BLOCK_BYTES[scheme] + vectors
 
 
 def roofline(result: dict, bandwidth: float, ghz: float, cores: int) -> list[dict]:
     """For the Raspberry Pi 5 (Cortex-A76): tokens/s bounded by memory and by each engine's
     decode loop on all cores (the loop alone, every load an L1 hit)."""
-    matrix_weights = sum(s[0] * s[1] for n, s in hf_tensor_shapes(TINYLLAMA)
-                         if len(s) == 2 and not n.endswith("embed_tokens.weight"))
+    blocks = matrix_weights() / 32
     lines = []
     for scheme in SCHEMES:
         bytes_per_token = decode_weight_bytes(scheme)
@@ -273,7 +276,7 @@ def roofline(result: dict, bandwidth: float, ghz: float, cores: int) -> list[dic
                 cycles = m["cycles_per_32"].get(cpu)
                 if cycles:
                     line[f"compute_bound_tok_s {label}"] = round(
-                        ghz * 1e9 * cores / (cycles * matrix_weights / 32), 1)
+                        ghz * 1e9 * cores / (cycles * blocks), 1)
         lines.append(line)
     return lines
 
@@ -291,9 +294,10 @@ def markdown(result: dict) -> str:
             for m in mine:
                 ours = m["cycles_per_32"].get(cpu) if m else None
                 theirs = ref["cycles_per_32"].get(cpu)
+                ours_text = ours if ours else ("error" if m else "-")
                 lines.append(
                     f"| {row['scheme']} | {row['path']} | {cpu} | arm-{row['isa']} | "
-                    f"{m['kernel'] if m else 'missing'} | {ours if ours else ('error' if m else '-')} | "
+                    f"{m['kernel'] if m else 'missing'} | {ours_text} | "
                     f"{ref['kernel']} | {theirs if theirs else 'error'} | "
                     f"{f'{theirs / ours:.2f}' if ours and theirs else '-'} |")
     return "\n".join(lines) + "\n"
