@@ -5,6 +5,8 @@
 #   make test   the same set-up, then every test (ctest: runtime + fuzzers, lit, pytest), and
 #               again under the sanitizers (test-asan: ASan + UBSan, test-tsan: ThreadSanitizer)
 #   make fuzz   every fuzz target FUZZ_SECONDS seconds, one after the other (docs/testing.md)
+#   make bench-arm-mca   the ARM kernels' inner loops in llvm-mca cycles against llama.cpp's, and
+#               the Raspberry Pi 5 decode roofline (docs/performance.md; a figure, not a test)
 
 BUILD   ?= build
 ASAN_BUILD ?= build-asan
@@ -19,7 +21,7 @@ FUZZ_SECONDS ?= 60
 export LLMC_VENV := $(VENV)
 
 .PHONY: all setup configure build demo test test-ctest test-lit test-python test-asan test-tsan \
-	fuzz clean
+	fuzz bench-arm-mca clean
 
 all: build
 
@@ -103,6 +105,9 @@ test-tsan: build $(TSAN_BUILD)/build.ninja
 # test/fuzz/corpus, FUZZ_TARGETS="blob encode" runs only those targets.
 fuzz: build
 	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
+bench-arm-mca: build
+	PYTHONPATH=python $(PYTHON) -m llmc.bench arm-mca
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)

@@ -3,6 +3,7 @@
     python -m llmc.bench compile-memory [--work DIR] [--layers 22] [--steps 8]
     python -m llmc.bench quant-accuracy [--work DIR] [--gguf FILE] [--schemes q8_0,q4_0,...]
     python -m llmc.bench speed [--work DIR] [--targets x86-avx2,generic] [--quick] ...
+    python -m llmc.bench arm-mca [--work DIR] [--isas neon,dotprod,i8mm] [--cpus ...]
 
 compile-memory writes a TinyLlama-1.1B-shaped Hugging Face folder with random f16 weights
 (hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000), compiles it with
@@ -20,6 +21,10 @@ the kernels. It prints a table and writes WORK/quant-accuracy.json.
 speed (llmc/bench_speed.py) runs llmc's generated code and llama.cpp on the same Q8_0, Q4_0 and
 f16 GGUF files of the TinyLlama-shaped model: decode and prefill tokens/s at 1 and 2 threads, peak
 RSS, and decode as a fraction of the measured memory-bandwidth roofline; see docs/performance.md.
+
+arm-mca (llmc/bench_arm_mca.py) compares the ARM targets' q4_0 and q8_0 linear kernels with
+llama.cpp's NEON, dotprod and i8mm kernels in llvm-mca cycles per 32 weights of their inner loops
+on Cortex-A76, A55, Neoverse-N1 (and i8mm cores), and prints the Raspberry Pi 5 decode roofline.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmc import bench_speed, driver
+from llmc import bench_arm_mca, bench_speed, driver
 # What the subcommands share (the TinyLlama-shaped model, peak-RSS measurement, llama.cpp's
 # quantizer) lives in bench_common, which imports neither bench nor bench_speed.
 from llmc.bench_common import (LLAMA_CPP_FTYPES, LLAMA_CPP_INSTALL, TINYLLAMA, gguf_tensor_types,
@@ -211,9 +216,12 @@ def main(argv=None) -> int:
     qa.add_argument("--gguf", default=str(STORIES_GGUF), help="stories260K as an f32 GGUF")
     qa.add_argument("--schemes", default=",".join(QUANT_SCHEMES))
     bench_speed.add_parser(sub)
+    bench_arm_mca.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "speed":
         return bench_speed.run_command(args)
+    if args.command == "arm-mca":
+        return bench_arm_mca.run_command(args)
     if args.command == "compile-memory":
         print(json.dumps(compile_memory(args), indent=2))
     else:
