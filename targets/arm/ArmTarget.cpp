@@ -83,6 +83,8 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
   if (sdot)
     d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
   d.kernelFiles.push_back("arm/kernels_arm_entries.h");
+  d.kernelFiles.push_back("common/kernels_attend_rows.h");
+  d.kernelFiles.push_back("arm/kernels_arm_ops.h");
   d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".h");
   d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".cpp");
   d.kernelHeaders = {"generic/kernels_generic.h", "arm/kernels_arm_" + isa + ".h"};

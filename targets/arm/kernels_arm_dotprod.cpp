@@ -1,6 +1,8 @@
 // kernels_arm_dotprod.cpp - the arm-dotprod target's kernels (see the header): kernels_arm_rows.h's
-// drivers with the int8 block product of the dot product instructions (sdot).
+// drivers with the int8 block product of the dot product instructions (sdot);
+// the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_dotprod.h"  // beside this file, here and in out/
+#include "kernels_arm_ops.h"
 #include "kernels_arm_rows.h"
 #include "kernels_arm_sdot.h"
 
@@ -14,5 +16,7 @@ typedef SdotDot BlockDot;
 #include "kernels_abi_defaults.h"
 #include "kernels_arm_dotprod.def"
 #include "kernels_abi_undef.h"
+
+void llmk_dotprod_exp_f32(const float* x, int count, float* out) { exp_rows(x, count, out); }
 
 LLMRT_NAMESPACE_END

@@ -24,3 +24,19 @@
   LLMK_LINEAR_FLOAT_SIGNATURE(isa, storage) {                                            \
     linear_##storage##_rows(x, w, bias, n, k, m, row_begin, row_end, y);                 \
   }
+
+// The ops around the linears (kernels_arm_ops.h), the same in every ARM table.
+#define LLMK_ARM_ELEMENTWISE_rms_norm rms_norm_rows(x, weight, n, dim, eps, out)
+#define LLMK_ARM_ELEMENTWISE_swiglu swiglu(gate, up, count, out)
+#define LLMK_ARM_ELEMENTWISE_add add(a, b, count, out)
+// The online softmax keeps its scores on the stack: `scores` stays unused.
+#define LLMK_ARM_ELEMENTWISE_attend                                                        \
+  (void)scores;                                                                            \
+  attend_rows<AttendNeon>(q, n, pos0, n_heads, n_kv_heads, head_dim, key_cache, value_cache, \
+                          head_begin, head_end, out)
+#define LLMK_ELEMENTWISE(isa, op) \
+  LLMK_ELEMENTWISE_SIGNATURE(isa, op) { LLMK_ARM_ELEMENTWISE_##op; }
+#define LLMK_ROPE(isa)                                                       \
+  LLMK_ROPE_SIGNATURE(isa) {                                                 \
+    rope_rows(x, n, n_heads, head_dim, pos0, inv_freq, out, rope_turn_neon); \
+  }

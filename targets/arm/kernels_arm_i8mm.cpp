@@ -1,6 +1,8 @@
 // kernels_arm_i8mm.cpp - the arm-i8mm target's kernels (see the header): kernels_arm_rows.h's
-// drivers with the int8 block product of the dot product instructions (sdot).
+// drivers with the int8 block product of the dot product instructions (sdot);
+// the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_i8mm.h"  // beside this file, here and in out/
+#include "kernels_arm_ops.h"
 #include "kernels_arm_rows.h"
 #include "kernels_arm_sdot.h"
 
@@ -14,5 +16,7 @@ typedef SdotDot BlockDot;
 #include "kernels_abi_defaults.h"
 #include "kernels_arm_i8mm.def"
 #include "kernels_abi_undef.h"
+
+void llmk_i8mm_exp_f32(const float* x, int count, float* out) { exp_rows(x, count, out); }
 
 LLMRT_NAMESPACE_END

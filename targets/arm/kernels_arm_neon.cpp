@@ -1,6 +1,8 @@
 // kernels_arm_neon.cpp - the arm-neon target's kernels (see the header): kernels_arm_rows.h's
-// drivers with the int8 block product of plain armv8-a Advanced SIMD.
+// drivers with the int8 block product of plain armv8-a Advanced SIMD;
+// the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_neon.h"  // beside this file, here and in out/
+#include "kernels_arm_ops.h"
 #include "kernels_arm_rows.h"
 
 #include <arm_neon.h>
@@ -29,5 +31,7 @@ struct BlockDot {
 #include "kernels_abi_defaults.h"
 #include "kernels_arm_neon.def"
 #include "kernels_abi_undef.h"
+
+void llmk_neon_exp_f32(const float* x, int count, float* out) { exp_rows(x, count, out); }
 
 LLMRT_NAMESPACE_END

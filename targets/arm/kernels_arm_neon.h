@@ -17,6 +17,11 @@ LLMRT_NAMESPACE_BEGIN
 #include "kernels_arm_neon.def"
 #include "kernels_abi_undef.h"
 
+/// e^x elementwise with the exp of its swiglu and attend kernels (kernels_arm_ops.h), for the
+/// tests: within 2e-7 relative where e^x is a normal float, +inf above, subnormals and 0 below,
+/// NaN stays NaN.
+void llmk_neon_exp_f32(const float* x /* (count) */, int count, float* out /* (count) */);
+
 LLMRT_NAMESPACE_END
 
 #endif  // LLMC_TARGETS_ARM_KERNELS_ARM_NEON_H

@@ -36,6 +36,7 @@ const std::vector<std::string> &genericKernelFiles() {
   static const std::vector<std::string> files = {
       "common/kernels_abi.h",         "common/kernels_abi_declare.h",
       "common/kernels_abi_defaults.h", "common/kernels_abi_undef.h",
+      "common/kernels_rope_rows.h",
       "generic/kernels_generic.def",  "generic/kernels_generic.h",
       "generic/kernels_generic.cpp",  "generic/kernels_generic_quant.cpp"};
   return files;

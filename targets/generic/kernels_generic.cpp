@@ -2,6 +2,7 @@
 // bfloat16); the reference twins of every target's kernels.
 // Semantics follow Hugging Face's LlamaModel in float32 (see kernels_generic.h).
 #include "kernels_generic.h"  // beside this file, here and in out/
+#include "kernels_rope_rows.h"  // targets/common
 
 #include <cmath>
 #include <cstring>
@@ -62,33 +63,9 @@ void llmk_generic_rms_norm_f32(const float* x /* (n, dim) */, const float* weigh
 void llmk_generic_rope_f32(const float* x /* (n, n_heads * head_dim) */, int n, int n_heads,
                            int head_dim, int pos0, const float* inv_freq /* (head_dim / 2) */,
                            float* out /* (n, n_heads * head_dim) */) {
-  const int half = head_dim / 2;
-  const size_t row_size = static_cast<size_t>(n_heads) * head_dim;
-  // Every head of a row turns by the same angles: cos and sin (most of this kernel's time) once
-  // per row and pair, for pairs a chunk at a time.
-  const int kChunk = 64;
-  float cos_of[kChunk], sin_of[kChunk];
-  for (int r = 0; r < n; ++r) {
-    const float pos = static_cast<float>(pos0 + r);
-    for (int i0 = 0; i0 < half; i0 += kChunk) {
-      const int count = half - i0 < kChunk ? half - i0 : kChunk;
-      for (int j = 0; j < count; ++j) {
-        const float angle = pos * inv_freq[i0 + j];  // float32, as transformers computes it
-        cos_of[j] = std::cos(angle);
-        sin_of[j] = std::sin(angle);
-      }
-      for (int h = 0; h < n_heads; ++h) {
-        const float* xh = x + r * row_size + static_cast<size_t>(h) * head_dim + i0;
-        float* oh = out + r * row_size + static_cast<size_t>(h) * head_dim + i0;
-        for (int j = 0; j < count; ++j) {
-          const float a = xh[j];
-          const float b = xh[j + half];
-          oh[j] = a * cos_of[j] - b * sin_of[j];
-          oh[j + half] = b * cos_of[j] + a * sin_of[j];
-        }
-      }
-    }
-  }
+  rope_rows(x, n, n_heads, head_dim, pos0, inv_freq, out,
+            [](const float* xh, float* oh, const float* cos_of, const float* sin_of, int count,
+               int half) { rope_turn_pairs(xh, oh, cos_of, sin_of, 0, count, half); });
 }
 
 void llmk_generic_kv_store_f32(const float* k /* (n, kv_dim) */, const float* v /* (n, kv_dim) */,

@@ -24,6 +24,7 @@
 // So each output differs from the generic kernel only in the order of its float additions.
 #include "kernels_x86_avx2.h"  // beside this file, here and in out/
 #include "kernels_x86_avx2_panels.h"
+#include "kernels_attend_rows.h"
 #include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 
@@ -720,7 +721,7 @@ void llmk_avx2_add_f32(const float* a, const float* b, int count, float* out) {
 
 // ---- attention -------------------------------------------------------------------------------
 //
-// llmk_avx2_attend_f32 is kernels_x86_tiling.h's attend_rows (an online softmax over blocks of
+// llmk_avx2_attend_f32 is kernels_attend_rows.h's attend_rows (an online softmax over blocks of
 // positions, the query heads of one KV head taking turns over each block of keys and values)
 // with the vector code below. The q . k dot products run over head_dim in 8 lanes, 8 positions
 // at a time (one load of q for 8 FMAs, the 8 sums reduced together); the weighted sum of values
@@ -755,7 +756,7 @@ inline void attend_values_x(const float* p, const float* v, size_t stride, int n
   }
 }
 
-/// Attention's vector code for kernels_x86_tiling.h's attend_rows.
+/// Attention's vector code for kernels_attend_rows.h's attend_rows.
 struct AttendF32 {
   /// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
   static float scores(const float* q, const float* k, size_t stride, int nb, int head_dim,

@@ -21,6 +21,7 @@
 // the AVX2 kernels. Every 32-bit lane holds an exact partial sum of one block; it is converted to
 // float, multiplied by the block's two scales and accumulated in 16 float lanes.
 #include "kernels_x86_avx512.h"  // beside this file, here and in out/
+#include "kernels_attend_rows.h"
 #include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 
@@ -824,7 +825,7 @@ void llmk_avx512_add_f32(const float* a, const float* b, int count, float* out) 
 
 // ---- attention -------------------------------------------------------------------------------
 //
-// llmk_avx512_attend_f32: kernels_x86_tiling.h's attend_rows (an online softmax over blocks of
+// llmk_avx512_attend_f32: kernels_attend_rows.h's attend_rows (an online softmax over blocks of
 // positions, the query heads of one KV head taking turns over each block of keys and values)
 // with the vector code of kernels_x86_avx2.cpp's attention in 16 lanes, tails of head_dim and
 // of a block by masked loads and stores.
@@ -865,7 +866,7 @@ inline void attend_values_x(const float* p, const float* v, size_t stride, int n
   }
 }
 
-/// Attention's vector code for kernels_x86_tiling.h's attend_rows.
+/// Attention's vector code for kernels_attend_rows.h's attend_rows.
 struct AttendF32 {
   /// s[t] = (q . k_t) * scale for t in [0, nb), k_t = k + t * stride; returns the largest s[t].
   static float scores(const float* q, const float* k, size_t stride, int nb, int head_dim,

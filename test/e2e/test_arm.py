@@ -7,6 +7,8 @@ machine that has them. The smallest models, one build per target and compiler:
 - quantized: stories260K at q4_0, whose down projections (k = 172) and tied classifier are
   q8_0, so both quantized kernels run: teacher-forced logits of a story against the generic
   target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
+- both through the target's own kernels for RMSNorm, RoPE, attention and SwiGLU
+  (kernels_arm_ops.h);
 - the arm-i8mm program on a Cortex-A76 (dot product, no i8mm) refuses to start, naming i8mm.
 """
 
@@ -22,6 +24,13 @@ from test_x86_quantized import assert_matches_generic
 pytestmark = pytest.mark.llmc
 
 GREEDY_PROMPT, GREEDY_STEPS = [1], 32
+OPS_KERNELS = ("rms_norm_f32", "rope_f32", "attend_f32", "swiglu_f32")
+
+
+def assert_calls(out, isa, kernels):
+    source = (out / "model.cpp").read_text()
+    for kernel in kernels:
+        assert f"llmk_{isa}_{kernel}(" in source, kernel
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +45,8 @@ def quantized_build(workspace, target):
 @pytest.mark.parametrize("target", ARM_TARGETS)
 def test_arm_float_matches_transformers(workspace, target):
     skip_unless_runnable(target)
+    assert_calls(workspace.compiled("odd_sizes", target), target.removeprefix("arm-"),
+                 OPS_KERNELS)
     build_dir = workspace.built("odd_sizes", "g++", WERROR, target=target)
     assert f"CMAKE_CXX_FLAGS:STRING={WERROR}\n" in (build_dir / "CMakeCache.txt").read_text()
     check_against_transformers(workspace, "odd_sizes", build_dir, target)
@@ -47,9 +58,7 @@ def test_arm_quantized_matches_generic(workspace, story, target):
     cxx_or_skip("clang++")
     isa = target.removeprefix("arm-")
     out = workspace.compiled("stories_bin", target, "q4_0")
-    source = (out / "model.cpp").read_text()
-    for kernel in ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows"):
-        assert f"llmk_{isa}_{kernel}(" in source, kernel
+    assert_calls(out, isa, ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows") + OPS_KERNELS)
     build_dir = quantized_build(workspace, target)
     generic_out = workspace.compiled("stories_bin", "generic", "q4_0")
     generic_build = workspace.built("stories_bin", target="generic", quant="q4_0")

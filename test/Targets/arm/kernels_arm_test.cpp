@@ -29,6 +29,7 @@ IsaKernels neon_kernels() {
 #include "test/Targets/common/read_kernel_table.h"
 #include "kernels_arm_neon.def"
 #include "kernels_abi_undef.h"
+  kernels.exp = llmk_neon_exp_f32;
   return kernels;
 }
 
@@ -37,6 +38,7 @@ IsaKernels dotprod_kernels() {
 #include "test/Targets/common/read_kernel_table.h"
 #include "kernels_arm_dotprod.def"
 #include "kernels_abi_undef.h"
+  kernels.exp = llmk_dotprod_exp_f32;
   return kernels;
 }
 
@@ -45,6 +47,7 @@ IsaKernels i8mm_kernels() {
 #include "test/Targets/common/read_kernel_table.h"
 #include "kernels_arm_i8mm.def"
 #include "kernels_abi_undef.h"
+  kernels.exp = llmk_i8mm_exp_f32;
   return kernels;
 }
 

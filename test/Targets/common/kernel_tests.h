@@ -19,6 +19,9 @@
 //                       kernel from its identical_from_n tokens on
 //   rms_norm, swiglu    the generic kernel within 1e-6 relative; exp within 1e-6 of double exp
 //   add                 exactly
+//   rope                the generic kernel within 2^-22 of |a cos| + |b sin| per output (a few
+//                       roundings of the same terms), in place too, over head sizes with tails,
+//                       more than one chunk of pairs, and positions up to 100000
 //   linear_f16_rows     generic_linear_f16 / generic_linear_bf16 up to 1e-5 of the sum of |terms|,
 //   linear_bf16_rows    and bit-identical to linear_f32_rows on the weights widened (the same
 //                       products and order)
@@ -79,6 +82,8 @@ struct IsaKernels {
   void (*swiglu)(const float* gate, const float* up, int count, float* out) = nullptr;
   void (*add)(const float* a, const float* b, int count, float* out) = nullptr;
   attend_fn attend = nullptr;  // llmk_generic_attend_f32's signature
+  void (*rope)(const float* x, int n, int n_heads, int head_dim, int pos0, const float* inv_freq,
+               float* out) = nullptr;
   void (*exp)(const float* x, int count, float* out) = nullptr;  // not in the table
 
   quant_linear_rows_fn linear(const std::string& storage) const {
@@ -919,6 +924,47 @@ TEST_P(IsaKernelTest, AddIsExact) {
       ASSERT_EQ(got[j], a[j] + b[j]);
       ASSERT_EQ(in_place[j], a[j] + b[j]);
     }
+  }
+}
+
+TEST_P(IsaKernelTest, RopeMatchesGeneric) {
+  if (isa().rope == nullptr) GTEST_SKIP();
+  struct RopeShape {
+    int n, n_heads, head_dim, pos0;
+  };
+  // Tails of the 4-pair steps (head_dim 2, 6, 10, 130), more than one 64-pair chunk (256, 130),
+  // long contexts (the angles' cos and sin far from 0).
+  const RopeShape shapes[] = {{1, 1, 2, 0},  {3, 2, 6, 5},     {2, 4, 8, 100},  {5, 3, 10, 7},
+                              {1, 8, 64, 4095}, {4, 2, 128, 3}, {2, 2, 256, 900}, {3, 3, 130, 11},
+                              {1, 2, 128, 100000}};
+  int case_index = 0;
+  for (const RopeShape& s : shapes) {
+    const int half = s.head_dim / 2;
+    std::vector<float> inv_freq(half);
+    for (int i = 0; i < half; ++i) {
+      inv_freq[i] = static_cast<float>(1.0 / std::pow(10000.0, 2.0 * i / s.head_dim));
+    }
+    const size_t row = static_cast<size_t>(s.n_heads) * s.head_dim;
+    const std::vector<float> x = gaussian(s.n * row, 600 + case_index, 2.0f);
+    std::vector<float> want(x.size()), got(x.size()), in_place = x;
+    llmk_generic_rope_f32(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, inv_freq.data(),
+                          want.data());
+    isa().rope(x.data(), s.n, s.n_heads, s.head_dim, s.pos0, inv_freq.data(), got.data());
+    isa().rope(in_place.data(), s.n, s.n_heads, s.head_dim, s.pos0, inv_freq.data(),
+               in_place.data());
+    for (size_t at = 0; at < x.size(); ++at) {
+      const int r = static_cast<int>(at / row), j = static_cast<int>(at % s.head_dim);
+      const int i = j % half;
+      const size_t base = at - j;  // the head's first element
+      const float angle = static_cast<float>(s.pos0 + r) * inv_freq[i];
+      const double terms = std::fabs(double(x[base + i]) * std::cos(angle)) +
+                           std::fabs(double(x[base + i + half]) * std::sin(angle));
+      const double tol = std::ldexp(terms, -22) + 1e-30;
+      ASSERT_NEAR(got[at], want[at], tol) << "shape " << case_index << " row " << r << " element "
+                                          << at % row;
+      ASSERT_EQ(in_place[at], got[at]) << "shape " << case_index << " in place";
+    }
+    ++case_index;
   }
 }
 

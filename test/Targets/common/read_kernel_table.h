@@ -12,4 +12,5 @@
 #define LLMK_LINEAR_QUANT(isa, storage, format) \
   kernels.quant_linear[#storage] = llmk_##isa##_linear_##storage##_rows;
 #define LLMK_ELEMENTWISE(isa, op) kernels.op = llmk_##isa##_##op##_f32;
+#define LLMK_ROPE(isa) kernels.rope = llmk_##isa##_rope_f32;
 #include "kernels_abi_defaults.h"
