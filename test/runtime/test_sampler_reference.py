@@ -19,6 +19,9 @@ import pytest
 
 from llmc.testing import built_tool
 
+# make test-asan runs it again with the tool built with AddressSanitizer and UBSan.
+pytestmark = pytest.mark.asan
+
 torch = pytest.importorskip("torch")
 logits_process = pytest.importorskip("transformers.generation.logits_process")
 
