@@ -30,9 +30,12 @@ struct BetterFirst {
   }
 };
 
+bool repetition_penalty_on(const llm_sampler_params& p) {
+  return p.repetition_penalty != 0.0f && p.repetition_penalty != 1.0f;
+}
+
 bool penalties_on(const llm_sampler_params& p) {
-  return (p.repetition_penalty != 0.0f && p.repetition_penalty != 1.0f) ||
-         p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
+  return repetition_penalty_on(p) || p.presence_penalty != 0.0f || p.frequency_penalty != 0.0f;
 }
 
 // Penalises the logits in work of the tokens among the last penalty_window recent ones, each
@@ -47,7 +50,7 @@ void apply_penalties(const llmrt_sampler& s, float* work, int32_t* counts) {
   };
   for (int i = 0; i < window; ++i) counts[token_at(i)] = 0;
   for (int i = 0; i < window; ++i) counts[token_at(i)]++;
-  const bool repetition = p.repetition_penalty != 0.0f && p.repetition_penalty != 1.0f;
+  const bool repetition = repetition_penalty_on(p);
   for (int i = 0; i < window; ++i) {
     int32_t t = token_at(i);
     if (counts[t] == 0) continue;  // done already
