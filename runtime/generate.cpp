@@ -9,18 +9,21 @@ llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, i
   if (model == nullptr || prompt == nullptr || n_prompt < 1 || max_new_tokens < 0) {
     return LLM_ERR_ARGUMENT;
   }
-  llm_sampler_params greedy = {0.0f, 1.0f, 0};
+  llm_sampler_params greedy = {};  // temperature 0, the other steps off
+  greedy.top_p = 1.0f;
   llmrt_sampler sampler;
   llm_status status = llmrt_sampler_init_in(&sampler, params != nullptr ? params : &greedy,
-                                            llm_vocab_size(model),
+                                            llm_vocab_size(model), llm_context_length(model),
                                             llmrt_model_sampler_scratch(model));
   if (status != LLM_OK) return status;
+  llmrt_sampler_accept(&sampler, prompt, n_prompt);
 
   status = llm_prefill(model, prompt, n_prompt, nullptr);
   int count = 0;
   while (status == LLM_OK && count < max_new_tokens) {
     int32_t token = llmrt_sample(&sampler, llm_logits(model));
     if (token == stop_token) break;  // not counted, not reported
+    llmrt_sampler_accept(&sampler, &token, 1);
     ++count;
     if (on_token != nullptr && on_token(token, user_data) != 0) break;
     if (count == max_new_tokens) break;  // the last token is not fed: nobody reads its logits

@@ -114,20 +114,58 @@ int llm_threads(const llm_model* model);
 
 /* ---- runtime: sampling and generation -------------------------------------------------- */
 
+/* How llm_generate (and llm-run) picks each token. The steps, in the order transformers' generate
+ * applies its logits processors:
+ *   1. penalties on the logits of the tokens among the last penalty_window tokens of the prompt and
+ *      the generated text: a logit divided by repetition_penalty where positive, multiplied where
+ *      negative, once however often the token occurs (transformers'
+ *      RepetitionPenaltyLogitsProcessor); then count * frequency_penalty + presence_penalty
+ *      subtracted (OpenAI's and llama.cpp's definition, count = occurrences in the window);
+ *   2. temperature 0: the argmax (the lowest id on ties) of the penalised logits, and no draw;
+ *      otherwise the logits divided by the temperature,
+ *   3. top_k: the k highest logits, and every token tied with the k-th (TopKLogitsWarper),
+ *   4. softmax, then top_p: the most likely tokens until their probability reaches top_p (a
+ *      token stays while the probability of the tokens less likely than it and itself exceeds
+ *      1 - top_p, as TopPLogitsWarper),
+ *   5. min_p: the tokens whose probability is at least min_p times the most likely one's
+ *      (MinPLogitsWarper),
+ *   6. a draw from what is left, renormalised, with a generator seeded by seed (xorshift64*):
+ *      the same params, prompt and model give the same tokens.
+ * NaN logits are never picked (all NaN: token 0); +inf logits share the probability between them.
+ * Every field after seed is off at zero, so an initialiser of the first three alone,
+ * {0.8f, 0.9f, 42}, samples with temperature and top-p only. llm_sampler_params_default() gives
+ * llm-run's defaults. */
 typedef struct llm_sampler_params {
-  float temperature; /* 0: greedy (argmax) */
-  float top_p;       /* 1: off */
+  float temperature;        /* >= 0, finite; 0: greedy (argmax after the penalties) */
+  float top_p;              /* (0, 1]; 1: off */
   uint64_t seed;
+  int32_t top_k;            /* >= 0; 0 (or >= the vocabulary): off */
+  float min_p;              /* [0, 1]; 0: off */
+  float repetition_penalty; /* >= 0, finite; 0 or 1: off; > 1 discourages repeats */
+  float presence_penalty;   /* finite; 0: off; > 0 discourages repeats, < 0 encourages them */
+  float frequency_penalty;  /* finite; 0: off; as presence_penalty, per occurrence */
+  int32_t penalty_window;   /* >= 0; the last N tokens the penalties look at; 0: all of them,
+                             * the prompt and what was generated in this llm_generate call */
 } llm_sampler_params;
+
+/* temperature 0.8, top_p 0.9, seed 0, the rest off: what llm-run samples with by default. */
+llm_sampler_params llm_sampler_params_default(void);
+
+/* LLM_OK if every field is in the range its comment gives, else LLM_ERR_ARGUMENT (NaN included,
+ * and NULL) with err (if not NULL) naming the field and its value, e.g. "min_p is 1.5, not in
+ * [0, 1]". llm_generate checks the same before it runs anything. */
+llm_status llm_sampler_params_check(const llm_sampler_params* params, char* err, size_t err_len);
 
 /* Called with each generated token; return non-zero to stop early. */
 typedef int (*llm_token_callback)(int32_t token, void* user_data);
 
 /* Prefills the prompt (n_prompt >= 1), then samples up to max_new_tokens tokens, stopping at
  * stop_token (pass -1 for none; the stop token itself is neither counted nor passed to on_token).
- * params NULL means greedy. Each token but the last is fed back with llm_decode. Returns the
- * number of tokens generated in *out_count, also when it fails part way (e.g. with
- * LLM_ERR_CONTEXT_FULL). */
+ * params NULL means greedy; params outside their ranges are LLM_ERR_ARGUMENT
+ * (llm_sampler_params_check). The penalties see this call's prompt and the tokens it generated,
+ * not what an earlier call left in the KV cache. Each token but the last is fed back with
+ * llm_decode. Returns the number of tokens generated in *out_count, also when it fails part way
+ * (e.g. with LLM_ERR_CONTEXT_FULL). */
 llm_status llm_generate(llm_model* model, const int32_t* prompt, int n_prompt, int max_new_tokens,
                         const llm_sampler_params* params, int32_t stop_token,
                         llm_token_callback on_token, void* user_data, int* out_count);

@@ -36,9 +36,7 @@ struct Options {
   const char* weights = LLM_MODEL_DIR "/weights.bin";
   const char* tokenizer = LLM_MODEL_DIR "/tokenizer.bin";
   int steps = 64;
-  float temperature = 0.8f;
-  float top_p = 0.9f;
-  uint64_t seed = 0;
+  llm_sampler_params sampling = llm_sampler_params_default();
   const char* prompt = "";
   const char* tokens = nullptr;  // "1,2,3" or nullptr
   bool no_bos = false;
@@ -63,9 +61,6 @@ void print_usage(std::FILE* f) {
                "  --no-bos             do not put BOS before the encoded --prompt\n"
                "  --steps N            new tokens to generate (default: 64; at most what fits "
                "in the context)\n"
-               "  --temperature T      0 = greedy (argmax); default: 0.8\n"
-               "  --top-p P            nucleus sampling, 0 < P <= 1, 1 = off (default: 0.9)\n"
-               "  --seed S             random seed, unsigned 64-bit (default: 0)\n"
                "  --ignore-eos         keep generating past EOS (default: stop at EOS, not "
                "printed)\n"
                "  --echo               print the prompt before the generated text\n"
@@ -79,6 +74,27 @@ void print_usage(std::FILE* f) {
                "  --verbose            timings and tokens/s on stderr\n"
                "  --help               this text\n"
                "\n"
+               "Sampling, applied in this order (runtime/llm.h, llm_sampler_params):\n"
+               "  --repeat-penalty R   divide the positive logits of the tokens in the window "
+               "by R,\n"
+               "                       multiply the negative ones, once per token (default: 1 "
+               "= off)\n"
+               "  --presence-penalty P subtract P from the logits of the tokens in the window "
+               "(default: 0)\n"
+               "  --frequency-penalty F\n"
+               "                       subtract F per occurrence in the window (default: 0)\n"
+               "  --penalty-window N   the last N tokens, prompt and generated, that the "
+               "penalties see\n"
+               "                       (default: 0 = all of them)\n"
+               "  --temperature T      0 = greedy (argmax after the penalties); default: 0.8\n"
+               "  --top-k K            the K most likely tokens and any tied with the K-th "
+               "(default: 0 = off)\n"
+               "  --top-p P            nucleus sampling, 0 < P <= 1, 1 = off (default: 0.9)\n"
+               "  --min-p P            only tokens at least P times as likely as the most "
+               "likely\n"
+               "                       (default: 0 = off)\n"
+               "  --seed S             random seed, unsigned 64-bit (default: 0)\n"
+               "\n"
                "Exit status: 0 success, 1 error, 2 bad usage.\n");
 }
 
@@ -90,6 +106,24 @@ bool parse_int(const char* s, long long lo, long long hi, int* out) {
   *out = static_cast<int>(v);
   return true;
 }
+
+// A sampling flag and the field of llm_sampler_params it sets: a float or an int32.
+struct SamplingFlag {
+  const char* flag;
+  float llm_sampler_params::*real;
+  int32_t llm_sampler_params::*integer;
+};
+
+const SamplingFlag k_sampling_flags[] = {
+    {"--temperature", &llm_sampler_params::temperature, nullptr},
+    {"--top-p", &llm_sampler_params::top_p, nullptr},
+    {"--top-k", nullptr, &llm_sampler_params::top_k},
+    {"--min-p", &llm_sampler_params::min_p, nullptr},
+    {"--repeat-penalty", &llm_sampler_params::repetition_penalty, nullptr},
+    {"--presence-penalty", &llm_sampler_params::presence_penalty, nullptr},
+    {"--frequency-penalty", &llm_sampler_params::frequency_penalty, nullptr},
+    {"--penalty-window", nullptr, &llm_sampler_params::penalty_window},
+};
 
 bool parse_float(const char* s, float* out) {
   char* end = nullptr;
@@ -137,6 +171,26 @@ int usage_error(const char* fmt, ...) {
   return k_exit_usage;
 }
 
+// Sets the field of flag f to value, which llm_sampler_params_check must then accept (the params
+// were valid before, so a problem is this value's); returns -1 to go on, or an exit status.
+int set_sampling(const SamplingFlag& f, const char* value, llm_sampler_params* params) {
+  if (f.real != nullptr && !parse_float(value, &(params->*f.real))) {
+    return usage_error("%s wants a number, got '%s'", f.flag, value);
+  }
+  int integer = 0;
+  if (f.integer != nullptr) {
+    if (!parse_int(value, INT32_MIN, INT32_MAX, &integer)) {
+      return usage_error("%s wants an integer, got '%s'", f.flag, value);
+    }
+    params->*f.integer = integer;
+  }
+  char err[128];
+  if (llm_sampler_params_check(params, err, sizeof(err)) != LLM_OK) {
+    return usage_error("%s %s: %s", f.flag, value, err);
+  }
+  return -1;
+}
+
 // Fills opts; returns -1 to go on, or an exit status (0 after --help).
 int parse_args(int argc, char** argv, Options* opts) {
   for (int i = 1; i < argc; ++i) {
@@ -153,28 +207,38 @@ int parse_args(int argc, char** argv, Options* opts) {
     if (std::strcmp(arg, "--verbose") == 0) { opts->verbose = true; continue; }
 
     // Flags with a value: "--flag value" or "--flag=value".
-    static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--temperature",
-                                           "--top-p", "--seed", "--prompt", "--tokens",
-                                           "--dump-logits", "--threads"};
+    static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--seed",
+                                           "--prompt", "--tokens", "--dump-logits", "--threads"};
     const char* name = nullptr;
     const char* value = nullptr;
-    for (const char* flag : k_valued) {
+    const SamplingFlag* sampling = nullptr;
+    auto match = [&](const char* flag) {
       size_t len = std::strlen(flag);
       if (std::strcmp(arg, flag) == 0) {
-        if (i + 1 >= argc) return usage_error("option '%s' needs a value", flag);
         name = flag;
-        value = argv[++i];
-        break;
+        value = i + 1 < argc ? argv[++i] : nullptr;
+        return true;
       }
       if (std::strncmp(arg, flag, len) == 0 && arg[len] == '=') {
         name = flag;
         value = arg + len + 1;
-        break;
+        return true;
       }
+      return false;
+    };
+    for (const char* flag : k_valued) {
+      if (match(flag)) break;
+    }
+    for (const SamplingFlag& f : k_sampling_flags) {
+      if (name == nullptr && match(f.flag)) sampling = &f;
     }
     if (name == nullptr) return usage_error("unknown option '%s'", arg);
+    if (value == nullptr) return usage_error("option '%s' needs a value", name);
 
-    if (std::strcmp(name, "--weights") == 0) {
+    if (sampling != nullptr) {
+      int status = set_sampling(*sampling, value, &opts->sampling);
+      if (status >= 0) return status;
+    } else if (std::strcmp(name, "--weights") == 0) {
       opts->weights = value;
     } else if (std::strcmp(name, "--tokenizer") == 0) {
       opts->tokenizer = value;
@@ -192,20 +256,12 @@ int parse_args(int argc, char** argv, Options* opts) {
       if (!parse_int(value, 0, INT32_MAX, &opts->steps)) {
         return usage_error("--steps wants an integer >= 0, got '%s'", value);
       }
-    } else if (std::strcmp(name, "--temperature") == 0) {
-      if (!parse_float(value, &opts->temperature) || opts->temperature < 0.0f) {
-        return usage_error("--temperature wants a number >= 0, got '%s'", value);
-      }
-    } else if (std::strcmp(name, "--top-p") == 0) {
-      if (!parse_float(value, &opts->top_p) || !(opts->top_p > 0.0f && opts->top_p <= 1.0f)) {
-        return usage_error("--top-p wants a number in (0, 1], got '%s'", value);
-      }
     } else if (std::strcmp(name, "--threads") == 0) {
       if (!parse_int(value, 1, 1024, &opts->threads)) {
         return usage_error("--threads wants an integer from 1 to 1024, got '%s'", value);
       }
     } else if (std::strcmp(name, "--seed") == 0) {
-      if (!parse_u64(value, &opts->seed)) {
+      if (!parse_u64(value, &opts->sampling.seed)) {
         return usage_error("--seed wants an unsigned 64-bit integer, got '%s'", value);
       }
     }
@@ -334,10 +390,11 @@ int run_main(Run* run) {
   }
   const int32_t eos = o.ignore_eos ? -1 : llm_tokenizer_eos(run->tokenizer);  // -1 without one
 
-  llm_sampler_params params = {o.temperature, o.top_p, o.seed};
-  if (llmrt_sampler_init(&run->sampler, &params, vocab) != LLM_OK) {
+  // The penalties see the prompt and the generated tokens, as llm_generate's do.
+  if (llmrt_sampler_init(&run->sampler, &o.sampling, vocab, context) != LLM_OK) {
     return fail("cannot set up the sampler");
   }
+  llmrt_sampler_accept(&run->sampler, run->prompt.data(), n_prompt);
   if (o.dump_logits != nullptr) {
     run->dump = std::fopen(o.dump_logits, "wb");
     if (run->dump == nullptr) {
@@ -372,6 +429,7 @@ int run_main(Run* run) {
   while (generated < o.steps) {
     int32_t token = llmrt_sample(&run->sampler, llm_logits(run->model));
     if (token == eos) break;
+    llmrt_sampler_accept(&run->sampler, &token, 1);
     print_token(*run, prev, token, &first_id);
     ++generated;
     if (generated == o.steps) break;

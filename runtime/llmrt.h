@@ -291,7 +291,8 @@ struct llmrt_model_desc {
 extern const llmrt_model_desc llmrt_compiled_model;
 
 /// llm_generate's sampler scratch inside the model's arena: llmrt_sampler_scratch_bytes of
-/// llm_vocab_size(model), so generating allocates nothing.
+/// llm_vocab_size(model) and llm_context_length(model) (no call sees more tokens than the context
+/// holds), so generating allocates nothing.
 void* llmrt_model_sampler_scratch(llm_model* model);
 
 // ---- threads ----------------------------------------------------------------------------------
@@ -325,27 +326,43 @@ struct llmrt_sampler {
   llm_sampler_params params;
   uint64_t rng_state;
   int vocab_size;
-  float* probs;       // (vocab_size) scratch, set up once at init
-  int32_t* indices;   // (vocab_size) scratch for top-p
-  bool owns_scratch;  // allocated by llmrt_sampler_init, not the caller's
+  float* work;          // (vocab_size) the penalised logits, then the candidates' probabilities
+  int32_t* candidates;  // (vocab_size) the tokens still in the running; while the penalties are
+                        // applied, how often each token of the window occurs
+  int32_t* recent;      // (recent_capacity) a ring of the last tokens accepted, for the penalties
+  int recent_capacity;
+  int recent_count;     // tokens in the ring, at most recent_capacity
+  int recent_next;      // where the next accepted token goes
+  bool owns_scratch;    // allocated by llmrt_sampler_init, not the caller's
 };
 
-/// Bytes of scratch a sampler over vocab_size tokens works in: probabilities, then indices.
-constexpr size_t llmrt_sampler_scratch_bytes(int vocab_size) {
-  return static_cast<size_t>(vocab_size) * (sizeof(float) + sizeof(int32_t));
+/// Bytes of scratch a sampler over vocab_size tokens, keeping the last recent_capacity tokens
+/// for its penalties, works in: work, candidates, then the ring of recent tokens.
+constexpr size_t llmrt_sampler_scratch_bytes(int vocab_size, int recent_capacity) {
+  return static_cast<size_t>(vocab_size) * (sizeof(float) + sizeof(int32_t)) +
+         static_cast<size_t>(recent_capacity) * sizeof(int32_t);
 }
 
-/// Checks the params (temperature >= 0, 0 < top_p <= 1, vocab_size >= 1: else LLM_ERR_ARGUMENT)
-/// and allocates the scratch; llmrt_sample allocates nothing.
+/// Checks the params (llm_sampler_params_check) and vocab_size >= 1, recent_capacity >= 0 (else
+/// LLM_ERR_ARGUMENT) and allocates the scratch; llmrt_sample allocates nothing. The penalties
+/// see at most the last recent_capacity tokens accepted (llmrt_sampler_accept): a window longer
+/// than that, or 0, is all of them.
 llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
-                              int vocab_size);
-/// The same on the caller's scratch (llmrt_sampler_scratch_bytes(vocab_size) bytes, 4-byte
-/// aligned, left alone by llmrt_sampler_free): allocates nothing at all.
+                              int vocab_size, int recent_capacity);
+/// The same on the caller's scratch (llmrt_sampler_scratch_bytes bytes, 4-byte aligned, left
+/// alone by llmrt_sampler_free): allocates nothing at all.
 llm_status llmrt_sampler_init_in(llmrt_sampler* sampler, const llm_sampler_params* params,
-                                 int vocab_size, void* scratch);
+                                 int vocab_size, int recent_capacity, void* scratch);
 void llmrt_sampler_free(llmrt_sampler* sampler);
-/// temperature 0: argmax (lowest id on ties); otherwise softmax(logits / temperature), top-p,
-/// and a draw from the seeded generator (xorshift64*), so a seed reproduces the text.
+/// Adds n tokens (prompt or generated) to the ones the penalties look at, dropping the oldest
+/// beyond the capacity; ids outside the vocabulary are skipped.
+void llmrt_sampler_accept(llmrt_sampler* sampler, const int32_t* tokens, int n);
+/// The distribution the next token is drawn from (llm_sampler_params' steps 1 to 5): returns the
+/// number of candidates n >= 1; sampler->candidates[0..n) are their ids and sampler->work[id]
+/// their probabilities, which sum to 1. Temperature 0: the argmax, with probability 1.
+int llmrt_sampler_distribution(llmrt_sampler* sampler, const float* logits);
+/// A token drawn from llmrt_sampler_distribution with the seeded generator (one draw per token
+/// unless the temperature is 0). It is not accepted: the caller accepts what it keeps.
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
 
 LLMRT_NAMESPACE_END
@@ -386,14 +403,15 @@ struct llmrt_arena_layout {
 
 constexpr llmrt_arena_layout llmrt_arena_layout_of(size_t weight_count, size_t activation_bytes,
                                                    int prefill_tokens, int hidden_size,
-                                                   int vocab_size) {
+                                                   int vocab_size, int context_length) {
   llmrt_arena_layout a = {};
   a.weights = llmrt_align64(sizeof(llm_model));
   a.activations = llmrt_align64(1024 + 8 * weight_count);
   a.hidden = a.activations + llmrt_align64(activation_bytes);
   a.logits = a.hidden + llmrt_align64(sizeof(float) * size_t(prefill_tokens) * size_t(hidden_size));
   a.sampler_scratch = a.logits + llmrt_align64(sizeof(float) * size_t(vocab_size));
-  a.bytes = a.sampler_scratch + llmrt_align64(llmrt_sampler_scratch_bytes(vocab_size));
+  a.bytes =
+      a.sampler_scratch + llmrt_align64(llmrt_sampler_scratch_bytes(vocab_size, context_length));
   return a;
 }
 static_assert(sizeof(llm_model) <= 1024 - 64, "the llm_model outgrew its room in the arena");

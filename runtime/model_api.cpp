@@ -14,7 +14,7 @@ const llmrt_model_desc& model() { return llmrt_compiled_model; }
 llmrt_arena_layout arena_layout() {
   const llmrt_model_desc& d = model();
   return llmrt_arena_layout_of(d.weight_count, d.activation_bytes, d.prefill_tokens,
-                               d.hidden_size, d.vocab_size);
+                               d.hidden_size, d.vocab_size, d.context_length);
 }
 
 llm_status check_tokens(const llm_model* m, const int32_t* tokens, int n_tokens) {

@@ -1,6 +1,6 @@
-// sampler.cpp - choosing the next token from logits: greedy, temperature and top-p (nucleus)
-// sampling as in llama2.c, with a seeded xorshift64* generator so a seed reproduces the text.
-#include <algorithm>
+// sampler.cpp - choosing the next token: the params and their checks, the sampler's scratch and
+// its ring of recent tokens, and the draw with a seeded xorshift64* generator so that a seed
+// reproduces the text. What the draw picks from: sampler_distribution.cpp.
 #include <cmath>
 #include <cstring>
 
@@ -31,93 +31,32 @@ float random_f32(uint64_t* state) {
   return static_cast<float>(random_u32(state) >> 8) / 16777216.0f;
 }
 
-// The first index of the largest logit; NaNs never win.
-int32_t argmax(const float* logits, int n) {
-  int32_t best = 0;
-  for (int i = 1; i < n; ++i) {
-    if (logits[i] > logits[best] || std::isnan(logits[best])) best = i;
-  }
-  return best;
-}
-
-// probs = softmax(logits / temperature), subtracting the maximum first.
-void softmax(const float* logits, int n, float temperature, float* probs /* (n) */) {
-  float max_logit = logits[argmax(logits, n)];
-  double sum = 0.0;
-  for (int i = 0; i < n; ++i) {
-    probs[i] = std::exp((logits[i] - max_logit) / temperature);
-    sum += probs[i];
-  }
-  for (int i = 0; i < n; ++i) probs[i] = static_cast<float>(probs[i] / sum);
-}
-
-// Samples index i with probability probs[i]; coin in [0, 1).
-int32_t sample_mult(const float* probs, int n, float coin) {
-  float cdf = 0.0f;
-  for (int i = 0; i < n; ++i) {
-    cdf += probs[i];
-    if (coin < cdf) return i;
-  }
-  return n - 1;  // rounding
-}
-
-// Top-p: samples from the smallest set of most likely tokens whose probability exceeds top_p.
-// Tokens below (1 - top_p) / (n - 1) cannot be in that set, so they are dropped before sorting.
-int32_t sample_topp(const float* probs, int n, float top_p, int32_t* indices /* (n) */,
-                    float coin) {
-  const float cutoff = (1.0f - top_p) / static_cast<float>(n - 1);
-  int kept = 0;
-  for (int i = 0; i < n; ++i) {
-    if (probs[i] >= cutoff) indices[kept++] = i;
-  }
-  std::sort(indices, indices + kept, [probs](int32_t a, int32_t b) {
-    return probs[a] != probs[b] ? probs[a] > probs[b] : a < b;
-  });
-  float cumulative = 0.0f;
-  int last = kept - 1;
-  for (int i = 0; i < kept; ++i) {
-    cumulative += probs[indices[i]];
-    if (cumulative > top_p) {
-      last = i;
-      break;
-    }
-  }
-  float r = coin * cumulative;
-  float cdf = 0.0f;
-  for (int i = 0; i <= last; ++i) {
-    cdf += probs[indices[i]];
-    if (r < cdf) return indices[i];
-  }
-  return indices[last];  // rounding
-}
-
 }  // namespace
 
 llm_status llmrt_sampler_init_in(llmrt_sampler* sampler, const llm_sampler_params* params,
-                                 int vocab_size, void* scratch) {
+                                 int vocab_size, int recent_capacity, void* scratch) {
   if (sampler == nullptr) return LLM_ERR_ARGUMENT;
   std::memset(sampler, 0, sizeof(*sampler));
-  if (params == nullptr || vocab_size < 1 || scratch == nullptr) return LLM_ERR_ARGUMENT;
-  // temperature >= 0 and 0 < top_p <= 1; the negated forms also reject NaN.
-  if (!(params->temperature >= 0.0f) || !(params->top_p > 0.0f && params->top_p <= 1.0f)) {
-    return LLM_ERR_ARGUMENT;
-  }
+  if (vocab_size < 1 || recent_capacity < 0 || scratch == nullptr) return LLM_ERR_ARGUMENT;
+  if (llm_sampler_params_check(params, nullptr, 0) != LLM_OK) return LLM_ERR_ARGUMENT;
   sampler->params = *params;
   sampler->rng_state = mix_seed(params->seed);
   sampler->vocab_size = vocab_size;
-  sampler->probs = static_cast<float*>(scratch);
-  sampler->indices = reinterpret_cast<int32_t*>(sampler->probs + vocab_size);
+  sampler->work = static_cast<float*>(scratch);
+  sampler->candidates = reinterpret_cast<int32_t*>(sampler->work + vocab_size);
+  sampler->recent = sampler->candidates + vocab_size;
+  sampler->recent_capacity = recent_capacity;
   return LLM_OK;
 }
 
 llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* params,
-                              int vocab_size) {
+                              int vocab_size, int recent_capacity) {
   if (sampler == nullptr) return LLM_ERR_ARGUMENT;
   std::memset(sampler, 0, sizeof(*sampler));
-  if (vocab_size < 1) return LLM_ERR_ARGUMENT;
-  void* scratch = llmrt_alloc(llmrt_sampler_scratch_bytes(vocab_size));
+  if (vocab_size < 1 || recent_capacity < 0) return LLM_ERR_ARGUMENT;
+  void* scratch = llmrt_alloc(llmrt_sampler_scratch_bytes(vocab_size, recent_capacity));
   if (scratch == nullptr) return LLM_ERR_NO_MEMORY;
-  llm_status status = llmrt_sampler_init_in(sampler, params, vocab_size, scratch);
+  llm_status status = llmrt_sampler_init_in(sampler, params, vocab_size, recent_capacity, scratch);
   if (status != LLM_OK) {
     llmrt_free(scratch);
     return status;
@@ -128,18 +67,89 @@ llm_status llmrt_sampler_init(llmrt_sampler* sampler, const llm_sampler_params* 
 
 void llmrt_sampler_free(llmrt_sampler* sampler) {
   if (sampler == nullptr) return;
-  if (sampler->owns_scratch) llmrt_free(sampler->probs);
+  if (sampler->owns_scratch) llmrt_free(sampler->work);
   std::memset(sampler, 0, sizeof(*sampler));
 }
 
+void llmrt_sampler_accept(llmrt_sampler* sampler, const int32_t* tokens, int n) {
+  if (sampler->recent_capacity == 0) return;
+  for (int i = 0; i < n; ++i) {
+    if (tokens[i] < 0 || tokens[i] >= sampler->vocab_size) continue;
+    sampler->recent[sampler->recent_next] = tokens[i];
+    sampler->recent_next = (sampler->recent_next + 1) % sampler->recent_capacity;
+    if (sampler->recent_count < sampler->recent_capacity) ++sampler->recent_count;
+  }
+}
+
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits) {
-  const int n = sampler->vocab_size;
-  const llm_sampler_params* p = &sampler->params;
-  if (p->temperature == 0.0f) return argmax(logits, n);
-  softmax(logits, n, p->temperature, sampler->probs);
-  float coin = random_f32(&sampler->rng_state);
-  if (p->top_p >= 1.0f || n == 1) return sample_mult(sampler->probs, n, coin);
-  return sample_topp(sampler->probs, n, p->top_p, sampler->indices, coin);
+  const int n = llmrt_sampler_distribution(sampler, logits);
+  const int32_t* candidates = sampler->candidates;
+  if (sampler->params.temperature == 0.0f) return candidates[0];
+  const float coin = random_f32(&sampler->rng_state);
+  float cdf = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    cdf += sampler->work[candidates[i]];
+    if (coin < cdf) return candidates[i];
+  }
+  return candidates[n - 1];  // rounding
 }
 
 LLMRT_NAMESPACE_END
+
+// ---- the params, in the C API -------------------------------------------------------------------
+
+extern "C" {
+
+llm_sampler_params llm_sampler_params_default(void) {
+  llm_sampler_params params = {};
+  params.temperature = 0.8f;
+  params.top_p = 0.9f;
+  return params;
+}
+
+llm_status llm_sampler_params_check(const llm_sampler_params* params, char* err, size_t err_len) {
+  if (params == nullptr) {
+    llmrt_format_error(err, err_len, "the sampler params are NULL");
+    return LLM_ERR_ARGUMENT;
+  }
+  const llm_sampler_params& p = *params;
+  // Each test is written so that NaN fails it.
+  struct FloatRule {
+    const char* name;
+    float value;
+    bool ok;
+    const char* range;
+  };
+  const FloatRule rules[] = {
+      {"temperature", p.temperature, p.temperature >= 0.0f && std::isfinite(p.temperature),
+       "a finite number >= 0"},
+      {"top_p", p.top_p, p.top_p > 0.0f && p.top_p <= 1.0f, "in (0, 1]"},
+      {"min_p", p.min_p, p.min_p >= 0.0f && p.min_p <= 1.0f, "in [0, 1]"},
+      {"repetition_penalty", p.repetition_penalty,
+       p.repetition_penalty >= 0.0f && std::isfinite(p.repetition_penalty),
+       "a finite number >= 0 (0 or 1: off)"},
+      {"presence_penalty", p.presence_penalty, std::isfinite(p.presence_penalty),
+       "a finite number"},
+      {"frequency_penalty", p.frequency_penalty, std::isfinite(p.frequency_penalty),
+       "a finite number"},
+  };
+  for (const FloatRule& rule : rules) {
+    if (!rule.ok) {
+      llmrt_format_error(err, err_len, "%s is %g, not %s", rule.name,
+                         static_cast<double>(rule.value), rule.range);
+      return LLM_ERR_ARGUMENT;
+    }
+  }
+  if (p.top_k < 0) {
+    llmrt_format_error(err, err_len, "top_k is %d, not >= 0 (0: off)", static_cast<int>(p.top_k));
+    return LLM_ERR_ARGUMENT;
+  }
+  if (p.penalty_window < 0) {
+    llmrt_format_error(err, err_len, "penalty_window is %d, not >= 0 (0: every token)",
+                       static_cast<int>(p.penalty_window));
+    return LLM_ERR_ARGUMENT;
+  }
+  return LLM_OK;
+}
+
+}  // extern "C"

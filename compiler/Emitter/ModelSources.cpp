@@ -82,8 +82,9 @@ int64_t hiddenSizeOf(ModuleOp module) {
 /// (llmrt_arena_layout_of; model.cpp checks that the two agree). The arena holds, each part
 /// 64-byte aligned: the llm_model and the model's Weights, the activations llm-plan-memory
 /// placed, the final hidden states of a prefill call, the logits of the last token and
-/// llm_generate's sampler scratch (a float and an int32 per token). The KV cache holds the keys of every layer, then
-/// the values.
+/// llm_generate's sampler scratch (a float and an int32 per token of the vocabulary, an int32 per
+/// position of the context for the penalties' recent tokens). The KV cache holds the keys of
+/// every layer, then the values.
 struct ApiMemory {
   int64_t stateBytes;   ///< room for the llm_model and Weights: 1 KiB and a pointer a tensor
   int64_t arenaBytes;   ///< the whole arena
@@ -96,7 +97,8 @@ struct ApiMemory {
     stateBytes = align(1024 + 8 * tensors);
     arenaBytes = stateBytes + align(activations) +
                  align(4 * prefillTokensOf(module) * hiddenSizeOf(module)) +
-                 align(4 * vocabSizeOf(module)) + align(8 * vocabSizeOf(module));
+                 align(4 * vocabSizeOf(module)) +
+                 align(8 * vocabSizeOf(module) + 4 * kv.contextLength);
     kvCacheBytes = 2 * kv.totalFloats * 4;
   }
 };
@@ -249,7 +251,8 @@ private:
   /// The runtime lays out the arena (llmrt_arena_layout_of); model.h states its size.
   void writeArenaChecks() {
     os << "constexpr llmrt_arena_layout kArena = llmrt_arena_layout_of(\n"
-       << "    std::size(kWeightTable), kActivationBytes, kPrefillTokens, kHiddenSize, kVocabSize);\n"
+       << "    std::size(kWeightTable), kActivationBytes, kPrefillTokens, kHiddenSize,\n"
+       << "    kVocabSize, kContextLength);\n"
        << "static_assert(kArena.weights + sizeof(Weights) <= kArena.activations,\n"
        << "              \"the Weights outgrew their room in the arena\");\n"
        << "static_assert(kArena.bytes == LLM_MODEL_ARENA_BYTES, \"model.h and model.cpp disagree on "

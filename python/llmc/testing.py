@@ -30,7 +30,8 @@ WERROR = "-Wall -Wextra -Werror"
 
 __all__ = [
     "ARM_TARGETS", "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace",
-    "_llmc_required", "arm_emulator", "build_for", "can_run", "cpu_has", "cxx_or_skip",
+    "_llmc_required", "arm_emulator", "build_for", "built_tool", "can_run", "cpu_has",
+    "cxx_or_skip",
     "pytest_collection_modifyitems", "pytest_configure", "random_prompt", "skip_unless_runnable",
     "workspace",
 ]
@@ -59,6 +60,22 @@ def _llmc_required(request):
     """With LLMC_REQUIRE_BUILD=1 a missing binary fails every test that needs it."""
     if request.node.get_closest_marker("llmc") and not driver.have_llmc():
         pytest.fail(f"LLMC_REQUIRE_BUILD=1 but the llmc binary is missing: {driver.llmc_binary()}")
+
+
+def built_tool(name: str, env_var: str) -> Path:
+    """A test tool of the build (build/bin/NAME): $ENV_VAR if set, else beside $LLMC_BIN, else
+    the repository's build/bin. Missing, the test skips, or fails under LLMC_REQUIRE_BUILD=1."""
+    if env_var in os.environ:
+        path = Path(os.environ[env_var])
+    else:
+        llmc = os.environ.get("LLMC_BIN")
+        path = (Path(llmc).parent if llmc else REPO / "build" / "bin") / name
+    if not path.is_file():
+        message = f"{path} is missing: build the {name} target, or set {env_var}"
+        if _require_build():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
 
 
 def cxx_or_skip(name: str) -> str:

@@ -17,7 +17,9 @@ from llmc.testing import STORIES_BIN, STORIES_TOK, REPO
 APP = REPO / "test" / "e2e" / "embed_app"
 PROMPT = [1, 403, 407, 261, 378]  # BOS "Once upon a time" in stories260K's vocabulary
 STEPS = 24
-SAMPLING = dict(temperature=0.8, top_p=0.9, seed=42)  # embed_app's llm_generate
+SAMPLING = dict(temperature=0.8, top_p=0.9, seed=42,  # embed_app's llm_generate
+                extra=["--top-k", "40", "--min-p", "0.05", "--repeat-penalty", "1.3",
+                       "--presence-penalty", "0.2", "--penalty-window", "16"])
 
 
 def reference(out):

@@ -64,7 +64,8 @@ const float* decode(llm_model* m, const int32_t* tokens) {
 }
 
 constexpr llmrt_arena_layout k_arena = llmrt_arena_layout_of(
-    std::size(k_weight_table), k_activation_bytes, k_fake_prefill_tokens, k_hidden, k_fake_vocab);
+    std::size(k_weight_table), k_activation_bytes, k_fake_prefill_tokens, k_hidden, k_fake_vocab,
+    k_fake_context);
 static_assert(k_arena.weights + sizeof(Weights) <= k_arena.activations, "the fake's Weights");
 
 void missing_cpu_features(char* out, size_t out_len) {

@@ -96,6 +96,26 @@ TEST_F(GenerateTest, SeededSamplingIsReproducible) {
   EXPECT_EQ(out_.tokens, first);
 }
 
+TEST_F(GenerateTest, PenalisesThePromptAndWhatItGenerated) {
+  // Greedy from 6, 1: 4 5 0 1 .... 1 is in the prompt: a presence penalty above the peak turns
+  // it down, and 2 (the lowest id left at logit 0) follows 0 instead.
+  llm_sampler_params p = {0.0f, 1.0f, 0};
+  p.presence_penalty = k_fake_peak + 1.0f;
+  ASSERT_EQ(generate({6, 1}, 5, -1, &p), LLM_OK);
+  EXPECT_EQ(out_.tokens, (std::vector<int32_t>{4, 5, 0, 2, 7}));
+  // The same on a fresh KV cache gives the same tokens: nothing is carried between calls.
+  llm_reset(model_);
+  out_.tokens.clear();
+  ASSERT_EQ(generate({6, 1}, 5, -1, &p), LLM_OK);
+  EXPECT_EQ(out_.tokens, (std::vector<int32_t>{4, 5, 0, 2, 7}));
+  // A window of 3 has forgotten the prompt's 1 by then.
+  p.penalty_window = 3;
+  llm_reset(model_);
+  out_.tokens.clear();
+  ASSERT_EQ(generate({6, 1}, 5, -1, &p), LLM_OK);
+  EXPECT_EQ(out_.tokens, (std::vector<int32_t>{4, 5, 0, 1, 4}));
+}
+
 TEST_F(GenerateTest, RejectsBadArguments) {
   int32_t token = 1;
   llm_sampler_params bad = {-1.0f, 1.0f, 0};
@@ -107,6 +127,10 @@ TEST_F(GenerateTest, RejectsBadArguments) {
             LLM_ERR_ARGUMENT);
   EXPECT_EQ(llm_generate(model_, &token, 1, 5, &bad, -1, nullptr, nullptr, &count_),
             LLM_ERR_ARGUMENT);
+  llm_sampler_params bad_window = {0.0f, 1.0f, 0, 0, 0.0f, 0.0f, 0.0f, 0.0f, -1};
+  EXPECT_EQ(llm_generate(model_, &token, 1, 5, &bad_window, -1, nullptr, nullptr, &count_),
+            LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llm_position(model_), 0);  // refused before the prompt ran
   EXPECT_EQ(llm_generate(model_, &token, 1, 3, nullptr, -1, nullptr, nullptr, nullptr), LLM_OK);
 }
 
@@ -125,7 +149,7 @@ TEST_F(GenerateTest, AllocatesNothing) {
     s->tokens[s->count++] = token;
     return 0;
   };
-  llm_sampler_params sampled = {0.9f, 0.8f, 11};
+  llm_sampler_params sampled = {0.9f, 0.8f, 11, 4, 0.1f, 1.5f, 0.5f, 0.5f, 4};
   long allocated = -1;
   {
     llmrt_test::CountAllocations counter;

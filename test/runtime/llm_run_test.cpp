@@ -85,10 +85,18 @@ TEST_F(LlmRunTest, BadFlagsExitTwo) {
   const char* cases[][2] = {
       {"--steps -1", "--steps wants an integer >= 0, got '-1'"},
       {"--steps 1x", "--steps wants"},
-      {"--temperature abc", "--temperature wants a number >= 0"},
-      {"--temperature -0.5", "--temperature wants"},
-      {"--top-p 0", "--top-p wants a number in (0, 1]"},
-      {"--top-p 1.5", "--top-p wants"},
+      {"--temperature abc", "--temperature wants a number, got 'abc'"},
+      {"--temperature -0.5", "--temperature -0.5: temperature is -0.5, not a finite number >= 0"},
+      {"--top-p 0", "--top-p 0: top_p is 0, not in (0, 1]"},
+      {"--top-p=1.5", "--top-p 1.5: top_p is 1.5"},
+      {"--top-k -1", "--top-k -1: top_k is -1, not >= 0"},
+      {"--top-k 2.5", "--top-k wants an integer, got '2.5'"},
+      {"--min-p 2", "--min-p 2: min_p is 2, not in [0, 1]"},
+      {"--repeat-penalty -1", "--repeat-penalty -1: repetition_penalty is -1"},
+      {"--presence-penalty nan", "--presence-penalty wants a number, got 'nan'"},
+      {"--frequency-penalty x", "--frequency-penalty wants a number"},
+      {"--penalty-window -5", "--penalty-window -5: penalty_window is -5, not >= 0"},
+      {"--min-p", "option '--min-p' needs a value"},
       {"--seed -3", "--seed wants"},
       {"--tokens 1,x", "--tokens wants comma-separated token ids"},
       {"--tokens ''", "--tokens wants"},
@@ -186,6 +194,21 @@ TEST_F(LlmRunTest, DumpsOneLogitsRowPerFedToken) {
       EXPECT_EQ(v, j == fake_model_next(fed[row]) ? 5.0f : 0.0f) << row << " " << j;
     }
   }
+}
+
+TEST_F(LlmRunTest, PenalisesTheWindowOfPromptAndOutput) {
+  // Greedy from 1: 4 5 0 1 4 .... Token 1 is in the prompt, so a presence penalty above the
+  // peak (5) makes 2, the lowest-id logit left at 0, follow 0; 2 -> 7 -> 6 -> 3 are new tokens;
+  // then every token has been seen and 2, the peak after 3, is the largest at 5 - 6.
+  Result r = run("--tokens 1 --steps 8 --temperature 0 --ignore-eos --print-token-ids "
+                 "--presence-penalty 6");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "4 5 0 2 7 6 3 2\n");
+  // A window of the last 3 tokens no longer holds the prompt's 1 when it comes round.
+  r = run("--tokens 1 --steps 6 --temperature 0 --ignore-eos --print-token-ids "
+          "--presence-penalty=6 --penalty-window=3");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "4 5 0 1 4 5\n");
 }
 
 TEST_F(LlmRunTest, ClampsStepsToContext) {

@@ -50,7 +50,7 @@ TEST_F(ModelApiTest, MemoryRequirementsFollowTheArenaLayout) {
   llm_memory_requirements(&sizes);
   const llmrt_arena_layout layout = llmrt_arena_layout_of(
       1, sizeof(float) * k_fake_prefill_tokens * k_fake_vocab, k_fake_prefill_tokens, 1,
-      k_fake_vocab);
+      k_fake_vocab, k_fake_context);
   EXPECT_EQ(sizes.arena_bytes, layout.bytes);
   EXPECT_EQ(sizes.kv_cache_bytes, 2 * 16 * sizeof(float));
   EXPECT_EQ(sizes.alignment, 64u);

@@ -1,5 +1,5 @@
 // sampler_test.cpp - greedy ties, seeded reproducibility, the temperature distribution, top-p,
-// the caller's scratch, and no allocation per sample.
+// the caller's scratch, and no allocation per sample. The other steps: sampler_steps_test.cpp.
 #include <cmath>
 #include <vector>
 
@@ -13,7 +13,7 @@ namespace {
 std::vector<int> histogram(const llm_sampler_params& params, const std::vector<float>& logits,
                            int draws) {
   llmrt_sampler s;
-  EXPECT_EQ(llmrt_sampler_init(&s, &params, static_cast<int>(logits.size())), LLM_OK);
+  EXPECT_EQ(llmrt_sampler_init(&s, &params, static_cast<int>(logits.size()), 0), LLM_OK);
   std::vector<int> counts(logits.size(), 0);
   for (int i = 0; i < draws; ++i) {
     int32_t t = llmrt_sample(&s, logits.data());
@@ -28,7 +28,7 @@ std::vector<int> histogram(const llm_sampler_params& params, const std::vector<f
 std::vector<int32_t> sequence(const llm_sampler_params& params, const std::vector<float>& logits,
                               int n) {
   llmrt_sampler s;
-  EXPECT_EQ(llmrt_sampler_init(&s, &params, static_cast<int>(logits.size())), LLM_OK);
+  EXPECT_EQ(llmrt_sampler_init(&s, &params, static_cast<int>(logits.size()), 0), LLM_OK);
   std::vector<int32_t> out;
   for (int i = 0; i < n; ++i) out.push_back(llmrt_sample(&s, logits.data()));
   llmrt_sampler_free(&s);
@@ -111,31 +111,37 @@ TEST(SamplerTest, RejectsBadParams) {
   llm_sampler_params bad[] = {{-1.0f, 0.9f, 0}, {NAN, 0.9f, 0}, {1.0f, 0.0f, 0},
                               {1.0f, 1.5f, 0},  {1.0f, NAN, 0}};
   for (const llm_sampler_params& p : bad) {
-    EXPECT_EQ(llmrt_sampler_init(&s, &p, 10), LLM_ERR_ARGUMENT);
-    EXPECT_EQ(s.probs, nullptr);
+    EXPECT_EQ(llmrt_sampler_init(&s, &p, 10, 0), LLM_ERR_ARGUMENT);
+    EXPECT_EQ(s.work, nullptr);
   }
   llm_sampler_params ok = {1.0f, 1.0f, 0};
-  EXPECT_EQ(llmrt_sampler_init(&s, &ok, 0), LLM_ERR_ARGUMENT);
-  EXPECT_EQ(llmrt_sampler_init(&s, nullptr, 10), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_sampler_init(&s, &ok, 0, 0), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_sampler_init(&s, &ok, 10, -1), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_sampler_init(&s, nullptr, 10, 0), LLM_ERR_ARGUMENT);
 }
 
 TEST(SamplerTest, SamplingAllocatesNothing) {
   if (!llmrt_test::can_count_allocations()) GTEST_SKIP() << "no allocation counter here";
   std::vector<float> logits(1000);
   for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::sin(0.1f * static_cast<float>(i));
-  for (llm_sampler_params p : {llm_sampler_params{0.0f, 1.0f, 1}, llm_sampler_params{0.8f, 1.0f, 2},
-                               llm_sampler_params{0.8f, 0.9f, 3}}) {
+  // The last: every step on, the penalties over a window of 50 of the 64 recent tokens kept.
+  using P = llm_sampler_params;
+  for (P p : {P{0.0f, 1.0f, 1}, P{0.8f, 1.0f, 2}, P{0.8f, 0.9f, 3},
+              P{0.8f, 0.9f, 4, 40, 0.05f, 1.3f, 0.5f, 0.2f, 50}}) {
     llmrt_sampler s;
     long setup = 0;
     long draws = 0;
     {
       llmrt_test::CountAllocations counter;
-      ASSERT_EQ(llmrt_sampler_init(&s, &p, static_cast<int>(logits.size())), LLM_OK);
+      ASSERT_EQ(llmrt_sampler_init(&s, &p, static_cast<int>(logits.size()), 64), LLM_OK);
       setup = counter.count();
     }
     {
       llmrt_test::CountAllocations counter;
-      for (int i = 0; i < 200; ++i) llmrt_sample(&s, logits.data());
+      for (int i = 0; i < 200; ++i) {
+        int32_t token = llmrt_sample(&s, logits.data());
+        llmrt_sampler_accept(&s, &token, 1);
+      }
       draws = counter.count();
     }
     llmrt_sampler_free(&s);
@@ -146,26 +152,27 @@ TEST(SamplerTest, SamplingAllocatesNothing) {
 
 TEST(SamplerTest, RunsInTheCallersScratch) {
   const std::vector<float> logits = log_probs({0.05f, 0.3f, 0.5f, 0.15f});
-  std::vector<unsigned char> scratch(llmrt_sampler_scratch_bytes(4) + 4, 0xEE);
+  std::vector<unsigned char> scratch(llmrt_sampler_scratch_bytes(4, 3) + 4, 0xEE);
   llm_sampler_params p = {1.0f, 0.7f, 5};
   llmrt_sampler s;
   long allocated = -1;
   {
     llmrt_test::CountAllocations counter;
-    ASSERT_EQ(llmrt_sampler_init_in(&s, &p, 4, scratch.data()), LLM_OK);
+    ASSERT_EQ(llmrt_sampler_init_in(&s, &p, 4, 3, scratch.data()), LLM_OK);
     for (int i = 0; i < 100; ++i) {
       int32_t t = llmrt_sample(&s, logits.data());
+      llmrt_sampler_accept(&s, &t, 1);  // fills the ring of 3 and goes round it
       EXPECT_TRUE(t == 1 || t == 2) << t;  // the 0.7 nucleus, as in TopPKeepsSmallestNucleus
     }
     allocated = counter.count();
   }
   if (llmrt_test::can_count_allocations()) EXPECT_EQ(allocated, 0);
-  EXPECT_EQ(s.probs, reinterpret_cast<float*>(scratch.data()));
+  EXPECT_EQ(s.work, reinterpret_cast<float*>(scratch.data()));
   llmrt_sampler_free(&s);  // leaves the scratch alone
   EXPECT_EQ(scratch.back(), 0xEE);  // and never wrote past its size
-  EXPECT_EQ(llmrt_sampler_init_in(&s, &p, 4, nullptr), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_sampler_init_in(&s, &p, 4, 3, nullptr), LLM_ERR_ARGUMENT);
   llm_sampler_params bad = {-1.0f, 1.0f, 0};
-  EXPECT_EQ(llmrt_sampler_init_in(&s, &bad, 4, scratch.data()), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(llmrt_sampler_init_in(&s, &bad, 4, 3, scratch.data()), LLM_ERR_ARGUMENT);
 }
 
 }  // namespace

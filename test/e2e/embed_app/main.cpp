@@ -1,6 +1,7 @@
 // embed_app: opens a compiled model through its C API, then prefills a prompt and decodes
 // greedily, then generates again with llm_generate and sampling (temperature 0.8, top-p 0.9,
-// seed 42), while counting every heap allocation (operator new and the C allocators, the latter
+// seed 42, top-k 40, min-p 0.05, repetition penalty 1.3 and presence penalty 0.2 over the last
+// 16 tokens), while counting every heap allocation (operator new and the C allocators, the latter
 // through the linker's --wrap) and every file the program's own code opens (open, fopen).
 //   embed_app SOURCE STEPS THREADS TOKEN...
 // SOURCE is
@@ -220,7 +221,12 @@ int main(int argc, char** argv) {
     if (step + 1 < steps && llm_decode(model, best, nullptr) != LLM_OK) return 1;
   }
   llm_reset(model);
-  llm_sampler_params params = {0.8f, 0.9f, 42};
+  llm_sampler_params params = {0.8f, 0.9f, 42};  // temperature, top-p, seed; the rest off...
+  params.top_k = 40;                              // ...until set: every step and its scratch
+  params.min_p = 0.05f;
+  params.repetition_penalty = 1.3f;
+  params.presence_penalty = 0.2f;
+  params.penalty_window = 16;
   if (llm_generate(model, prompt, n_prompt, steps, &params, -1, keep_sampled, nullptr, nullptr) !=
       LLM_OK) {
     return 1;
