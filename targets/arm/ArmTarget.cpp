@@ -79,7 +79,10 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
   d.kernelPrefix = isa;
   d.kernelFiles = genericKernelFiles();
   d.kernelFiles.push_back("arm/kernels_arm_" + isa + ".def");
-  d.kernelFiles.push_back("arm/kernels_arm_rows.h");
+  for (const char *file :
+       {"common/kernels_quantize_rows.h", "common/kernels_q4_k_scales.h", "arm/kernels_arm_simd.h",
+        "arm/kernels_arm_quantize.h", "arm/kernels_arm_blocks.h", "arm/kernels_arm_rows.h"})
+    d.kernelFiles.push_back(file);
   if (sdot)
     d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
   d.kernelFiles.push_back("arm/kernels_arm_entries.h");

@@ -1,8 +1,10 @@
 // kernels_arm_neon.cpp - the arm-neon target's kernels (see the header): kernels_arm_rows.h's
-// drivers with the int8 block product of plain armv8-a Advanced SIMD;
+// drivers with the int8 products of plain armv8-a Advanced SIMD;
 // the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_neon.h"  // beside this file, here and in out/
+#include "kernels_arm_blocks.h"
 #include "kernels_arm_ops.h"
+#include "kernels_arm_quantize.h"
 #include "kernels_arm_rows.h"
 
 #include <arm_neon.h>
@@ -11,17 +13,17 @@ LLMRT_NAMESPACE_BEGIN
 
 namespace {
 
-/// kernels_arm_rows.h's Dot without dot product instructions: smull multiplies 8 int8 pairs into
-/// int16 lanes, smlal adds the next 8 (two products of |w| <= 128 and |x| <= 127 fit in int16:
-/// 2 * 16256 <= 32767), and sadalp adds adjacent int16 lanes into the int32 ones.
+/// kernels_arm_blocks.h's Dot without dot product instructions: smull multiplies 8 int8 pairs
+/// into int16 lanes, smlal adds the next 8 (two products below 2^14 each fit in int16), and
+/// saddlp / sadalp add adjacent int16 lanes into the int32 ones.
 struct BlockDot {
   static int16x8_t products16(int8x16_t w, int8x16_t x) {
     const int16x8_t low = vmull_s8(vget_low_s8(w), vget_low_s8(x));
     return vmlal_s8(low, vget_high_s8(w), vget_high_s8(x));
   }
+  static int32x4_t dot16(int8x16_t w, int8x16_t x) { return vpaddlq_s16(products16(w, x)); }
   static int32x4_t dot32(int8x16x2_t w, int8x16x2_t x) {
-    const int32x4_t low = vpaddlq_s16(products16(w.val[0], x.val[0]));
-    return vpadalq_s16(low, products16(w.val[1], x.val[1]));
+    return vpadalq_s16(dot16(w.val[0], x.val[0]), products16(w.val[1], x.val[1]));
   }
 };
 

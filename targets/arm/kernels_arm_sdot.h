@@ -1,6 +1,6 @@
-// kernels_arm_sdot.h - the int8 block product of the ARM targets with the dot product
-// instructions (arm-dotprod, arm-i8mm): sdot sums four adjacent int8 products into each int32
-// lane, so 32 products take two instructions. Build with +dotprod.
+// kernels_arm_sdot.h - the int8 products of the ARM targets with the dot product instructions
+// (arm-dotprod, arm-i8mm): sdot sums four adjacent int8 products into each int32 lane, so 16
+// products take one instruction and 32 two. Build with +dotprod.
 #ifndef LLMC_TARGETS_ARM_KERNELS_ARM_SDOT_H
 #define LLMC_TARGETS_ARM_KERNELS_ARM_SDOT_H
 
@@ -8,12 +8,12 @@
 
 namespace {
 
-/// kernels_arm_rows.h's Dot: lane l holds the products of values 4l .. 4l + 3 and 16 + 4l ..
-/// 16 + 4l + 3.
+/// kernels_arm_blocks.h's Dot: lane l holds the products of values 4l .. 4l + 3 (and, in dot32,
+/// 16 + 4l .. 16 + 4l + 3).
 struct SdotDot {
+  static int32x4_t dot16(int8x16_t w, int8x16_t x) { return vdotq_s32(vdupq_n_s32(0), w, x); }
   static int32x4_t dot32(int8x16x2_t w, int8x16x2_t x) {
-    const int32x4_t low = vdotq_s32(vdupq_n_s32(0), w.val[0], x.val[0]);
-    return vdotq_s32(low, w.val[1], x.val[1]);
+    return vdotq_s32(dot16(w.val[0], x.val[0]), w.val[1], x.val[1]);
   }
 };
 

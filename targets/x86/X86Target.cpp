@@ -93,6 +93,7 @@ TargetDescription x86Description(const std::string &isa) {
   d.kernelFiles = genericKernelFiles();
   for (const std::string &file :
        {"x86/kernels_x86_" + isa + ".def", std::string("common/kernels_attend_rows.h"),
+        std::string("common/kernels_quantize_rows.h"), std::string("common/kernels_q4_k_scales.h"),
         std::string("x86/kernels_x86_tiling.h"),
         std::string("x86/kernels_x86_entries.h"), "x86/kernels_x86_" + isa + ".h",
         std::string("x86/kernels_x86_panel_copy.h"), "x86/kernels_x86_" + isa + "_panels.h",

@@ -24,7 +24,8 @@
 // So each output differs from the generic kernel only in the order of its float additions.
 #include "kernels_x86_avx2.h"  // beside this file, here and in out/
 #include "kernels_x86_avx2_panels.h"
-#include "kernels_attend_rows.h"
+#include "kernels_attend_rows.h"  // targets/common, beside this file in out/
+#include "kernels_quantize_rows.h"
 #include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 

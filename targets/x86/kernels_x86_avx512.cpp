@@ -21,7 +21,8 @@
 // the AVX2 kernels. Every 32-bit lane holds an exact partial sum of one block; it is converted to
 // float, multiplied by the block's two scales and accumulated in 16 float lanes.
 #include "kernels_x86_avx512.h"  // beside this file, here and in out/
-#include "kernels_attend_rows.h"
+#include "kernels_attend_rows.h"  // targets/common, beside this file in out/
+#include "kernels_quantize_rows.h"
 #include "kernels_x86_tiling.h"
 #include "runtime/quant_format.h"
 

@@ -10,11 +10,6 @@
 //
 // No include guard: it defines the entry macros that kernels_abi_undef.h ends.
 
-// Activation quantizers.
-#define LLMK_X86_QUANTIZE_q8_0 quantize_rows<quantize_block_q8, llmrt_block_q8_0>
-#define LLMK_X86_QUANTIZE_q8_1 quantize_rows<quantize_block_q8, llmrt_block_q8_1>
-#define LLMK_X86_QUANTIZE_q8_k quantize_rows_of<llmrt_block_q8_K, LLMRT_QK_K, quantize_block_q8_k>
-
 // Weights in rows: row tiles, and for a prompt the panels copied from them (q4_1 has none).
 #define LLMK_X86_LINEAR_q8_0 linear_rows_with_panels<PanelQ8_0, KernelQ8_0, QuantTiles, RowMajor>
 #define LLMK_X86_LINEAR_q4_0 linear_rows_with_panels<PanelQ4_0, KernelQ4_0, QuantTiles, RowMajor>
@@ -39,8 +34,11 @@
 #define LLMK_X86_LINEAR_q8_0p16 stored_panel_linear_rows<PanelQ8_0>
 #define LLMK_X86_LINEAR_q4_0p16 stored_panel_linear_rows<PanelQ4_0>
 
-#define LLMK_QUANTIZE(isa, format) \
-  LLMK_QUANTIZE_SIGNATURE(isa, format) { LLMK_X86_QUANTIZE_##format(x, n, k, out); }
+// Activation quantizers: the ISA's block quantizers in kernels_quantize_rows.h's row loop.
+#define LLMK_QUANTIZE(isa, format)                                                    \
+  LLMK_QUANTIZE_SIGNATURE(isa, format) {                                              \
+    ActivationQuantizers<quantize_block_q8, quantize_block_q8_k>::format(x, n, k, out); \
+  }
 #define LLMK_LINEAR_QUANT(isa, storage, format)                                       \
   LLMK_LINEAR_QUANT_SIGNATURE(isa, storage, format) {                                 \
     LLMK_X86_LINEAR_##storage(xq, w, bias, n, k, m, row_begin, row_end, y);           \

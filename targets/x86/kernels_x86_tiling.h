@@ -1,8 +1,8 @@
 // kernels_x86_tiling.h - the instruction-set-independent half of the x86 targets' linears: the
-// drivers that walk a linear's activation rows and weight rows in register tiles, and the row
-// loop of the activation quantizers. kernels_x86_avx2.cpp and kernels_x86_avx512.cpp include it
-// and instantiate it with their own vector code (attention's walk, with the ARM targets', is
-// kernels_attend_rows.h):
+// drivers that walk a linear's activation rows and weight rows in register tiles.
+// kernels_x86_avx2.cpp and kernels_x86_avx512.cpp include it and instantiate it with their own
+// vector code (shared with the ARM targets in targets/common: attention's walk,
+// kernels_attend_rows.h, and the activation quantizers' row loop, kernels_quantize_rows.h):
 //
 //   K           a quantized weight type: WBlock, XBlock (the activation block: q8_0 and q8_1
 //               blocks hold 32 values, q8_K super-blocks 256, see BlockValues), kGroupBlocks (the
@@ -16,9 +16,6 @@
 //   F           the float linear: F::tile<R, C>(w, x, k, out), out[r][c] = w row r . x row c over
 //               k floats for an R x C tile.
 //   Tiles       TileShapes<...>: the weight rows of a tile of 1, 2, 3 or 4 activation rows.
-//   QuantizeQ8  float quantize_block_q8(const float* x, int8_t* qs, int* sum): 32 floats to q8
-//               quants, as quant.cpp does; returns the scale, *sum gets the sum of the quants.
-//               (q8_K super-blocks go through quantize_rows_of with a whole-block function.)
 //
 // Plain C++17, no intrinsics (the weight prefetch is GCC's and Clang's __builtin_prefetch, which
 // _mm_prefetch expands to). Everything sits in an unnamed namespace, as the code of the files
@@ -28,6 +25,7 @@
 #ifndef LLMC_TARGETS_X86_KERNELS_X86_TILING_H
 #define LLMC_TARGETS_X86_KERNELS_X86_TILING_H
 
+#include "kernels_q4_k_scales.h"  // targets/common, beside this file in out/
 #include "runtime/quant_format.h"
 
 #include <algorithm>
@@ -45,50 +43,6 @@
 namespace {
 
 inline int min_int(int a, int b) { return a < b ? a : b; }
-
-// ---- activation quantization -----------------------------------------------------------------
-
-typedef float (*QuantizeQ8)(const float* x /* (32) */, int8_t* qs /* (32) */, int* sum);
-
-template <QuantizeQ8 quantize_block_q8>
-inline void quantize_block(const float* x, llmrt_block_q8_0* out) {
-  int sum;
-  out->d = llmrt_fp32_to_fp16(quantize_block_q8(x, out->qs, &sum));
-}
-
-template <QuantizeQ8 quantize_block_q8>
-inline void quantize_block(const float* x, llmrt_block_q8_1* out) {
-  int sum;
-  const float d = quantize_block_q8(x, out->qs, &sum);
-  out->d = llmrt_fp32_to_fp16(d);
-  out->s = llmrt_fp32_to_fp16(static_cast<float>(sum) * d);
-}
-
-/// n rows of k floats to blocks of kValues floats each, a short last block quantized from a
-/// zero-padded copy (as the generic kernels pad their activations).
-template <typename Block, int kValues, void (*quantize)(const float* x /* (kValues) */, Block*)>
-void quantize_rows_of(const float* x /* (n, k) */, int n, int k,
-                      void* out /* (n, ceil(k/kValues)) */) {
-  const int blocks = (k + kValues - 1) / kValues;
-  const int whole = k / kValues;
-  Block* y = static_cast<Block*>(out);
-  for (int i = 0; i < n; ++i) {
-    const float* xi = x + static_cast<size_t>(i) * k;
-    Block* yi = y + static_cast<size_t>(i) * blocks;
-    for (int b = 0; b < whole; ++b) quantize(xi + b * kValues, &yi[b]);
-    if (whole < blocks) {
-      float tail[kValues] = {};
-      std::memcpy(tail, xi + whole * kValues, sizeof(float) * (k - whole * kValues));
-      quantize(tail, &yi[whole]);
-    }
-  }
-}
-
-/// n rows of k floats to q8_0 or q8_1 blocks of 32.
-template <QuantizeQ8 quantize_block_q8, typename Block>
-void quantize_rows(const float* x /* (n, k) */, int n, int k, void* out /* (n, ceil(k/32)) */) {
-  quantize_rows_of<Block, LLMRT_QK, quantize_block<quantize_block_q8>>(x, n, k, out);
-}
 
 // ---- tile shapes -----------------------------------------------------------------------------
 
@@ -110,29 +64,6 @@ template <>
 struct BlockValues<llmrt_block_q8_K> {
   static const int value = LLMRT_QK_K;
 };
-
-/// A q4_K block's eight 6-bit scales sc and mins mn (as llmrt_q4_k_scale_min unpacks them), one
-/// byte each, four to a word: sc[0..3], sc[4..7], mn[0..3], mn[4..7] (little-endian).
-struct Q4KScales {
-  uint32_t sc_lo, sc_hi, mn_lo, mn_hi;
-};
-
-/// Unpacks the 12 bytes four lanes at a time: bytes 0-3 hold sc[0..3] in their low 6 bits,
-/// bytes 4-7 mn[0..3]; bytes 8-11 hold the low 4 bits of sc[4..7] and (high nibble) mn[4..7],
-/// whose top 2 bits are the top bits of bytes 0-3 and 4-7.
-inline Q4KScales unpack_q4_k_scales(const uint8_t* scales /* (12) */) {
-  uint32_t a, b, c;
-  std::memcpy(&a, scales, 4);
-  std::memcpy(&b, scales + 4, 4);
-  std::memcpy(&c, scales + 8, 4);
-  const uint32_t low6 = 0x3f3f3f3fu, low4 = 0x0f0f0f0fu, low2 = 0x03030303u;
-  Q4KScales s;
-  s.sc_lo = a & low6;
-  s.sc_hi = (c & low4) | ((a >> 6) & low2) << 4;
-  s.mn_lo = b & low6;
-  s.mn_hi = ((c >> 4) & low4) | ((b >> 6) & low2) << 4;
-  return s;
-}
 
 // ---- weight layouts --------------------------------------------------------------------------
 //
@@ -358,15 +289,6 @@ struct PanelX {
   float d;
   int32_t offset_sum;
 };
-
-/// The 8 sub-block scales and mins of a q4_K block, one byte each (unpack_q4_k_scales' order).
-inline void q4_k_scales_mins(const uint8_t* scales /* (12) */, uint8_t sc[8], uint8_t mn[8]) {
-  const Q4KScales u = unpack_q4_k_scales(scales);
-  std::memcpy(sc, &u.sc_lo, 4);
-  std::memcpy(sc + 4, &u.sc_hi, 4);
-  std::memcpy(mn, &u.mn_lo, 4);
-  std::memcpy(mn + 4, &u.mn_hi, 4);
-}
 
 /// The per-row s32 lanes a q4_K panel multiplies with, for rows' blocks at[0..rows): sc_lo[g] and
 /// sc_hi[g] hold sub-block 2g's and 2g + 1's scale in both s16 halves (for madd with a pair of

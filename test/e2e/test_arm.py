@@ -4,11 +4,15 @@ that has the target's features (test/Targets/arm/qemu-cpus.txt), or natively on 
 machine that has them. The smallest models, one build per target and compiler:
 
 - float: odd_sizes (remainders everywhere: k % 4, rows % 4, heads) against transformers, g++;
-- quantized: stories260K at q4_0, whose down projections (k = 172) and tied classifier are
-  q8_0, so both quantized kernels run: teacher-forced logits of a story against the generic
-  target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
-- both through the target's own kernels for RMSNorm, RoPE, attention and SwiGLU
-  (kernels_arm_ops.h);
+- quantized: stories260K at q4_0 and q4_1, whose down projections (k = 172) and tied
+  classifier are q8_0, so the q8_0 kernels run in both: teacher-forced logits of a story against
+  the generic target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
+  (at q4_k and q6_k stories260K is byte for byte its q4_1 and q8_0 folder: its rows are no
+  whole 256-value super-blocks, docs/quantization.md)
+- k-quants: test_x86_quantized.py's random model with hidden size 256 at q4_k (its output
+  projection q6_k): logits within that file's k-quant bounds and the same greedy ids, clang++;
+- the quantized and float builds through the target's own kernels for RMSNorm, RoPE, attention
+  and SwiGLU (kernels_arm_ops.h);
 - the arm-i8mm program on a Cortex-A76 (dot product, no i8mm) refuses to start, naming i8mm.
 """
 
@@ -17,9 +21,11 @@ import subprocess
 import pytest
 
 from conftest import ARM_TARGETS, WERROR, arm_emulator, cxx_or_skip, skip_unless_runnable
-from llmc import accuracy, driver
+from llmc import accuracy, driver, hf_models
+from llmc.testing import build_for
 from test_models import check_against_transformers
-from test_x86_quantized import assert_matches_generic
+from test_x86_quantized import (KQUANT_SPEC, assert_k_quants_match_generic, assert_matches_generic,
+                                kquant_tokens)
 
 pytestmark = pytest.mark.llmc
 
@@ -38,8 +44,19 @@ def story():
     return accuracy.story_tokens()
 
 
-def quantized_build(workspace, target):
-    return workspace.built("stories_bin", "clang++", WERROR, target=target, quant="q4_0")
+def quantized_build(workspace, target, scheme="q4_0"):
+    return workspace.built("stories_bin", "clang++", WERROR, target=target, quant=scheme)
+
+
+@pytest.fixture(scope="module")
+def kquant_model(tmp_path_factory):
+    """The k-quant model, its generic folder at q4_k, and that folder's greedy ids and logits
+    (the teacher-forced tokens, then the greedy ones)."""
+    root = tmp_path_factory.mktemp("arm-kquant")
+    model = hf_models.write_random_llama(root / "hf", KQUANT_SPEC)
+    out = root / "generic"
+    driver.compile(model, out, "--quant", "q4_k", check=True)
+    return model, driver.run(driver.build(out), kquant_tokens(), GREEDY_STEPS, out=out)
 
 
 @pytest.mark.parametrize("target", ARM_TARGETS)
@@ -52,21 +69,47 @@ def test_arm_float_matches_transformers(workspace, target):
     check_against_transformers(workspace, "odd_sizes", build_dir, target)
 
 
+# The kernels each scheme's stories260K folder calls: its own, and q8_0's for the down
+# projections and the classifier.
+STORIES_KERNELS = {
+    "q4_0": ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows"),
+    "q4_1": ("quantize_q8_1", "linear_q4_1_rows", "quantize_q8_0", "linear_q8_0_rows"),
+}
+
+
 @pytest.mark.parametrize("target", ARM_TARGETS)
-def test_arm_quantized_matches_generic(workspace, story, target):
+@pytest.mark.parametrize("scheme", list(STORIES_KERNELS))
+def test_arm_quantized_matches_generic(workspace, story, target, scheme):
     skip_unless_runnable(target)
     cxx_or_skip("clang++")
     isa = target.removeprefix("arm-")
-    out = workspace.compiled("stories_bin", target, "q4_0")
-    assert_calls(out, isa, ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows") + OPS_KERNELS)
-    build_dir = quantized_build(workspace, target)
-    generic_out = workspace.compiled("stories_bin", "generic", "q4_0")
-    generic_build = workspace.built("stories_bin", target="generic", quant="q4_0")
+    out = workspace.compiled("stories_bin", target, scheme)
+    assert_calls(out, isa, STORIES_KERNELS[scheme] + OPS_KERNELS)
+    build_dir = quantized_build(workspace, target, scheme)
+    generic_out = workspace.compiled("stories_bin", "generic", scheme)
+    generic_build = workspace.built("stories_bin", target="generic", quant=scheme)
     assert_matches_generic(accuracy.model_logits(build_dir, out, story),
                            accuracy.model_logits(generic_build, generic_out, story), story)
     ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
     expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
     assert ids == expected
+
+
+@pytest.mark.parametrize("target", ARM_TARGETS)
+def test_arm_k_quants_match_generic(kquant_model, tmp_path, target):
+    skip_unless_runnable(target)
+    cxx_or_skip("clang++")
+    model, (expected_ids, generic_logits) = kquant_model
+    isa = target.removeprefix("arm-")
+    out = tmp_path / "out"
+    driver.compile(model, out, "--target", target, "--quant", "q4_k", check=True)
+    source = (out / "model.cpp").read_text()
+    for kernel in ("quantize_q8_k", "linear_q4_k_rows", "linear_q6_k_rows"):
+        assert f"llmk_{isa}_{kernel}(" in source, kernel
+    build_dir = build_for(target, out, cxx="clang++", cxx_flags=WERROR)
+    ids, logits = driver.run(build_dir, kquant_tokens(), GREEDY_STEPS, out=out)
+    assert ids == expected_ids
+    assert_k_quants_match_generic(logits, generic_logits)
 
 
 def test_arm_i8mm_output_names_what_a_cortex_a76_lacks(workspace):

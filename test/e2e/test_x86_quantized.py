@@ -87,6 +87,19 @@ KQUANT_SPEC = hf_models.LlamaSpec(hidden_size=256, intermediate_size=512, num_la
                                   num_heads=4, num_kv_heads=2, vocab_size=256, seed=7)
 
 
+def kquant_tokens():
+    """The k-quant model's 48 teacher-forced tokens."""
+    return [int(t) for t in np.random.default_rng(3).integers(0, 256, 48)]
+
+
+def assert_k_quants_match_generic(logits, generic):
+    """A SIMD target's logits of the k-quant model against the generic target's, within the
+    bounds above (test_arm.py holds the ARM targets to them too)."""
+    scale = np.abs(generic).max()
+    assert np.abs(logits - generic).max() <= KQUANT_MAX_REL_DIFF * scale
+    assert accuracy.top1_agreement(logits, generic, min_margin=KQUANT_DECISIVE * scale) == 1.0
+
+
 @pytest.mark.parametrize("target", ["x86-avx2", "x86-avx512"])
 def test_x86_k_quants_match_generic(tmp_path, target):
     """q4_k and q6_k need rows of whole 256-element super-blocks, which stories260K lacks: a
@@ -94,7 +107,7 @@ def test_x86_k_quants_match_generic(tmp_path, target):
     projection is q6_k, the layers q4_k)."""
     skip_unless_runnable(target)
     model = hf_models.write_random_llama(tmp_path / "hf", KQUANT_SPEC)
-    tokens = [int(t) for t in np.random.default_rng(3).integers(0, 256, 48)]
+    tokens = kquant_tokens()
     logits = {}
     isa = target.removeprefix("x86-")
     for name in ("generic", target):
@@ -106,7 +119,4 @@ def test_x86_k_quants_match_generic(tmp_path, target):
             assert re.search(rf"llmk_{isa}_linear_q6_k(x4)?_rows\(", source)
             assert f"llmk_{isa}_quantize_q8_k(" in source
         logits[name] = accuracy.model_logits(driver.build(out), out, tokens)
-    generic, x86 = logits["generic"], logits[target]
-    scale = np.abs(generic).max()
-    assert np.abs(x86 - generic).max() <= KQUANT_MAX_REL_DIFF * scale
-    assert accuracy.top1_agreement(x86, generic, min_margin=KQUANT_DECISIVE * scale) == 1.0
+    assert_k_quants_match_generic(logits[target], logits["generic"])
