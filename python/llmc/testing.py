@@ -61,6 +61,22 @@ def _llmc_required(request):
         pytest.fail(f"LLMC_REQUIRE_BUILD=1 but the llmc binary is missing: {driver.llmc_binary()}")
 
 
+def llmc_tokenize() -> Path:
+    """build/bin/llmc-tokenize (test/tokenizer), $LLMC_TOKENIZE, or the one beside $LLMC_BIN."""
+    if "LLMC_TOKENIZE" in os.environ:
+        return Path(os.environ["LLMC_TOKENIZE"])
+    return driver.llmc_binary().parent / "llmc-tokenize"
+
+
+def require_llmc_tokenize() -> None:
+    """Skips (fails under LLMC_REQUIRE_BUILD=1) where llmc-tokenize is not built."""
+    if not llmc_tokenize().exists():
+        message = f"{llmc_tokenize()} is missing: build the llmc-tokenize target"
+        if _require_build():
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def cxx_or_skip(name: str) -> str:
     path = driver.find_cxx(name)
     if path is None:
