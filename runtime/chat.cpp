@@ -208,6 +208,11 @@ llm_status llmrt_chat_check_tokens(const llmrt_tokenizer* tokenizer, const char*
                                    size_t err_len) {
   const llmrt_tokenizer* t = tokenizer;
   const uint32_t chat = t->chat_template;
+  if (chat != LLMRT_CHAT_TEMPLATE_NONE && (t->flags & LLMRT_TOKENIZER_IDS_ONLY) != 0) {
+    llmrt_format_error(err, err_len, "%s: a tokenizer of placeholder pieces has chat template %s",
+                       name, llmrt_chat_template_name(chat));
+    return LLM_ERR_FORMAT;
+  }
   const bool needs_bos = chat == LLMRT_CHAT_TEMPLATE_LLAMA2 || chat == LLMRT_CHAT_TEMPLATE_LLAMA3;
   const bool needs_eos = chat == LLMRT_CHAT_TEMPLATE_LLAMA2 || chat == LLMRT_CHAT_TEMPLATE_ZEPHYR;
   if ((needs_bos && t->bos_id < 0) || (needs_eos && t->eos_id < 0)) {

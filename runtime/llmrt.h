@@ -237,7 +237,8 @@ llm_status llmrt_tokenizer_encode_with_specials(llmrt_tokenizer* tokenizer, cons
 
 /// Checks that the tokenizer has the tokens its chat template writes: BOS and EOS for Llama 2,
 /// BOS and the control tokens <|start_header_id|>, <|end_header_id|> and <|eot_id|> for Llama 3,
-/// EOS for Zephyr. LLM_ERR_FORMAT naming the file (`name`) and the token otherwise.
+/// EOS for Zephyr; and that an ids-only tokenizer has none. LLM_ERR_FORMAT naming the file
+/// (`name`) and the token otherwise.
 llm_status llmrt_chat_check_tokens(const llmrt_tokenizer* tokenizer, const char* name, char* err,
                                    size_t err_len);
 
