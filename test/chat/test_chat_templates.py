@@ -4,7 +4,8 @@ The reference is each template's Jinja text as its model ships it (templates/, R
 where each came from), rendered by transformers. llmc's side is the runtime's llm_chat_format and
 llm_chat_tokenize through build/bin/llmc-tokenize --chat, and `llmc compile`, which recognises a
 template from a Hugging Face folder's tokenizer_config.json or a GGUF's tokenizer.chat_template and
-writes the choice into tokenizer.bin and manifest.json.
+writes the choice into tokenizer.bin and manifest.json; and llm-run --chat-prompt, which feeds
+the model that prompt.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ import struct
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from llmc import driver, gguf_export, hf_models
-from llmc.testing import llmc_tokenize as tool, require_llmc_tokenize
+from llmc.testing import cxx_or_skip, llmc_tokenize as tool, require_llmc_tokenize
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -65,8 +67,14 @@ def llama3():
     return llama3_tokenizer.Tokenizer(path), path
 
 
-def tokenizer_for(name: str, llama3) -> Path:
-    return llama3[1] if name == "llama3" else LLAMA2_MODEL
+@pytest.fixture(scope="module")
+def llama3_bin(llama3, tmp_path_factory) -> Path:
+    """The Llama 3 tokenizer.model imported into a tokenizer.bin once (importing 128256 tokens
+    takes a moment), for the runs that do not test the import."""
+    blob = tmp_path_factory.mktemp("llama3") / "tokenizer.bin"
+    subprocess.run([str(tool()), str(llama3[1]), "--write", str(blob)], input=b"", check=True,
+                   capture_output=True, timeout=120)
+    return blob
 
 
 def reference(name: str, conversation, generation_prompt: bool):
@@ -95,8 +103,8 @@ def llmc_chat(tokenizer: Path, conversation, *flags: str) -> subprocess.Complete
 
 
 @pytest.mark.parametrize("name", ["llama2", "llama3", "zephyr"])
-def test_prompts_are_apply_chat_templates(name, llama3):
-    tokenizer = tokenizer_for(name, llama3)
+def test_prompts_are_apply_chat_templates(name, llama3_bin):
+    tokenizer = llama3_bin if name == "llama3" else LLAMA2_MODEL
     raised = 0
     for conversation in CONVERSATIONS:
         for generation_prompt in (False, True):
@@ -305,3 +313,34 @@ def test_unknown_templates_and_names_are_clear_errors(tmp_path):
     changed = spaced.replace("[INST]", "[INSTR]")
     (folder / "tokenizer_config.json").write_text(json.dumps({"chat_template": changed}))
     assert driver.compile(folder, out).returncode == 1
+
+
+@pytest.mark.llmc
+def test_llm_run_chat_prompt_feeds_the_formatted_prompt(tmp_path):
+    cxx = cxx_or_skip("g++")
+    folder = hf_folder(tmp_path / "hf", 32000, (TEMPLATES / "zephyr.jinja").read_text())
+    (folder / "tokenizer.model").write_bytes(LLAMA2_MODEL.read_bytes())
+    out = tmp_path / "out"
+    driver.compile(folder, out, check=True)
+    build = driver.build(out, cxx)
+    proc = llmc_chat(out / "tokenizer.bin", [("system", "Be brief."), ("user", "Hi there")],
+                     "--generation-prompt", "--ids")
+    assert proc.returncode == 0, proc.stderr.decode()
+    prompt = [int(i) for i in proc.stdout.split()]
+    dump = tmp_path / "chat.f32"
+    chat = driver.run_raw(build, "--system", "Be brief.", "--chat-prompt", "Hi there",
+                          "--steps", "2", "--temperature", "0", "--print-token-ids",
+                          "--ignore-eos", "--dump-logits", str(dump), "--weights",
+                          str(out / "weights.bin"), "--tokenizer", str(out / "tokenizer.bin"))
+    assert chat.returncode == 0, chat.stderr
+    ids, logits = driver.run(build, prompt, 2, out)
+    assert driver._parse_ids(chat.stdout) == ids
+    np.testing.assert_array_equal(np.fromfile(dump, dtype="<f4").reshape(logits.shape), logits)
+    # A model compiled without a chat template says so.
+    driver.compile(folder, tmp_path / "plain", "--chat-template", "none", check=True)
+    plain = driver.run_raw(build, "--chat-prompt", "Hi", "--weights", str(out / "weights.bin"),
+                           "--tokenizer", str(tmp_path / "plain" / "tokenizer.bin"))
+    assert plain.returncode == 1
+    assert "the model has no chat template" in plain.stderr
+    usage = driver.run_raw(build, "--system", "S", "--prompt", "x")
+    assert usage.returncode == 2 and "--system goes with --chat-prompt" in usage.stderr
