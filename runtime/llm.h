@@ -219,7 +219,7 @@ llm_status llm_chat_format(const llm_tokenizer* tokenizer, const llm_chat_messag
  * ...) becomes those tokens in every vocabulary, as Hugging Face tokenizers and llama.cpp read
  * chat prompts, also where it appears in a message's content. BOS comes first: the llama2 and
  * llama3 templates write it; for zephyr, whose template does not, it is added, as TinyLlama's
- * chat was trained and as transformers' text-generation pipeline tokenizes its prompt. Writes at
+ * model card prompts it (transformers' text-generation pipeline adds BOS to the text). Writes at
  * most capacity ids and sets *out_needed as llm_tokenize does (LLM_ERR_ARGUMENT when they do not
  * fit). Allocates the text of the prompt for the call, and frees it. */
 llm_status llm_chat_tokenize(llm_tokenizer* tokenizer, const llm_chat_message* messages,
