@@ -344,3 +344,23 @@ def test_llm_run_chat_prompt_feeds_the_formatted_prompt(tmp_path):
     assert "the model has no chat template" in plain.stderr
     usage = driver.run_raw(build, "--system", "S", "--prompt", "x")
     assert usage.returncode == 2 and "--system goes with --chat-prompt" in usage.stderr
+
+
+@pytest.mark.llmc
+def test_bad_tokenizer_configs_are_clear_errors(tmp_path):
+    folder = hf_folder(tmp_path / "hf", 32000, None)
+    (folder / "tokenizer.model").write_bytes(LLAMA2_MODEL.read_bytes())
+    config = folder / "tokenizer_config.json"
+    for content, message in [
+            ({"chat_template": 5}, "'chat_template' is neither a string nor a list of named "
+                                   "templates"),
+            ({"chat_template": [{"name": "tool_use", "template": "x"}]},
+             "'chat_template' lists no template named 'default'"),
+            ([], "is not a JSON object")]:
+        config.write_text(json.dumps(content))
+        proc = driver.compile(folder, tmp_path / "out")
+        assert proc.returncode == 1 and not (tmp_path / "out").exists()
+        assert f"{config}: {message}" in proc.stderr, proc.stderr
+    config.write_text("{")
+    proc = driver.compile(folder, tmp_path / "out")
+    assert proc.returncode == 1 and str(config) in proc.stderr
