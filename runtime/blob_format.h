@@ -94,6 +94,24 @@ enum llmrt_pretokenizer : uint32_t {
   LLMRT_PRETOKENIZER_LLAMA3 = 1,  // Llama 3's regex (runtime/pretokenize.cpp)
 };
 
+/// How a conversation becomes prompt text (runtime/chat.cpp): the chat templates llmc knows, each
+/// the Jinja template a model's metadata ships, written out by hand.
+enum llmrt_chat_template : uint32_t {
+  LLMRT_CHAT_TEMPLATE_NONE = 0,    // a model without one (base models): text in, text out
+  LLMRT_CHAT_TEMPLATE_LLAMA2 = 1,  // Llama 2 chat: <s>[INST] <<SYS>>...<</SYS>> ... [/INST] ... </s>
+  LLMRT_CHAT_TEMPLATE_LLAMA3 = 2,  // Llama 3 instruct: <|start_header_id|>role<|end_header_id|>
+  LLMRT_CHAT_TEMPLATE_ZEPHYR = 3,  // Zephyr, TinyLlama chat: <|user|>\n...</s>
+};
+static const uint32_t LLMRT_CHAT_TEMPLATE_COUNT = 4;
+
+/// The name of a chat template, as `llmc compile --chat-template` and the manifest spell it:
+/// "none", "llama2", "llama3", "zephyr"; NULL for a value outside the enum.
+static inline const char* llmrt_chat_template_name(uint32_t chat_template) {
+  static const char* const names[LLMRT_CHAT_TEMPLATE_COUNT] = {"none", "llama2", "llama3",
+                                                               "zephyr"};
+  return chat_template < LLMRT_CHAT_TEMPLATE_COUNT ? names[chat_template] : nullptr;
+}
+
 /// The space a SentencePiece-style tokenizer puts before text (with LLMRT_PRETOKENIZER_NONE).
 enum llmrt_dummy_prefix : uint32_t {
   LLMRT_DUMMY_PREFIX_NONE = 0,
@@ -121,7 +139,8 @@ struct llmrt_tokenizer_header {
   uint32_t pretokenizer;      // llmrt_pretokenizer
   uint32_t dummy_prefix;      // llmrt_dummy_prefix
   uint32_t merge_count;       // merge records after the tokens; 0: merge by score
-  uint32_t reserved[4];       // 0
+  uint32_t chat_template;     // llmrt_chat_template (0 in files of llmc before chat templates)
+  uint32_t reserved[3];       // 0
 };
 static_assert(sizeof(llmrt_tokenizer_header) == 64, "tokenizer header layout");
 /// The header of a version 1 file: the fields up to flags.

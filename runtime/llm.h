@@ -29,6 +29,7 @@ typedef enum llm_status {
   LLM_ERR_CONTEXT_FULL = 5,  /* the KV cache has no room for more tokens */
   LLM_ERR_UNSUPPORTED = 6,   /* this CPU lacks an instruction set the kernels were compiled for */
   LLM_ERR_NO_TOKENIZER = 7,  /* text to encode, but the model was compiled without a tokenizer */
+  LLM_ERR_NO_CHAT_TEMPLATE = 8, /* a conversation to format, but the model has no chat template */
 } llm_status;
 
 /* A fixed, short English name of a status ("ok", "bad file format", ...); never NULL, also for
@@ -214,6 +215,54 @@ llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_
  * *out_len; the bytes are not NUL-terminated and stay valid until llm_tokenizer_close. */
 const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_token, int32_t token,
                                size_t* out_len);
+
+/* ---- runtime: chat templates ------------------------------------------------------------- */
+
+/* One message of a conversation. role is "system", "user" or "assistant"; content is UTF-8 text,
+ * NUL-terminated. */
+typedef struct llm_chat_message {
+  const char* role;
+  const char* content;
+} llm_chat_message;
+
+/* The chat template the model was compiled with (`llmc compile` takes it from the model's
+ * metadata, or from --chat-template): "llama2" (Llama 2 chat), "llama3" (Llama 3 instruct) or
+ * "zephyr" (Zephyr, TinyLlama chat); NULL if it has none (a base model). */
+const char* llm_chat_template(const llm_tokenizer* tokenizer);
+
+/* The token that ends an assistant's turn, where generation of a reply stops: <|eot_id|> for
+ * llama3, EOS for llama2 and zephyr; -1 without a chat template. */
+int32_t llm_chat_end_of_turn(const llm_tokenizer* tokenizer);
+
+/* Formats n_messages >= 1 messages into the prompt text of the model's chat template, byte for
+ * byte what Hugging Face's apply_chat_template(messages, tokenize=False, add_generation_prompt)
+ * renders with the model's Jinja template; with add_generation_prompt non-zero it ends with
+ * what starts the assistant's reply (llama2 has nothing to add: its prompt ends with [/INST]).
+ * BOS and EOS are written as the text of the tokenizer's BOS and EOS pieces ("<s>", "</s>").
+ * The templates differ in what they accept, as their Jinja does: llama2 takes an optional
+ * system message first, then user and assistant in turn starting with user (else
+ * LLM_ERR_ARGUMENT, "Conversation roles must alternate user/assistant/user/assistant/..."); llama3
+ * and zephyr take the roles in any order. The text of a conversation is a prefix of the text of
+ * that conversation continued; with the generation prompt, continued by an assistant message.
+ * Writes the text and a NUL to out_text (capacity bytes) and sets *out_len to the text's length
+ * without the NUL: LLM_ERR_ARGUMENT when the text and its NUL do not fit, so capacity 0 with
+ * out_text NULL asks for the size. LLM_ERR_ARGUMENT also for a role other than system, user and
+ * assistant, a NULL role or content, content that is not valid UTF-8; LLM_ERR_NO_CHAT_TEMPLATE
+ * for a model without a chat template. err (may be NULL) says which message and why. */
+llm_status llm_chat_format(const llm_tokenizer* tokenizer, const llm_chat_message* messages,
+                           int n_messages, int add_generation_prompt, char* out_text,
+                           size_t capacity, size_t* out_len, char* err, size_t err_len);
+
+/* llm_chat_format, then the token ids of that text: special tokens' text (BOS, EOS, <|eot_id|>,
+ * ...) becomes those tokens in every vocabulary, as Hugging Face tokenizers and llama.cpp read
+ * chat prompts, also where it appears in a message's content. BOS comes first: the llama2 and
+ * llama3 templates write it; for zephyr, whose template does not, it is added, as TinyLlama's
+ * model card prompts it (transformers' text-generation pipeline adds BOS to the text). Writes at
+ * most capacity ids and sets *out_needed as llm_tokenize does (LLM_ERR_ARGUMENT when they do not
+ * fit). Allocates the text of the prompt for the call, and frees it. */
+llm_status llm_chat_tokenize(llm_tokenizer* tokenizer, const llm_chat_message* messages,
+                             int n_messages, int add_generation_prompt, int32_t* out_tokens,
+                             int capacity, int* out_needed, char* err, size_t err_len);
 
 #ifdef __cplusplus
 }

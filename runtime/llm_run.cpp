@@ -39,6 +39,8 @@ struct Options {
   llm_sampler_params sampling = llm_sampler_params_default();
   const char* prompt = "";
   const char* tokens = nullptr;  // "1,2,3" or nullptr
+  const char* chat_prompt = nullptr;  // a user message for the chat template, or nullptr
+  const char* system = nullptr;       // the system message before it, or nullptr
   bool no_bos = false;
   bool ignore_eos = false;
   const char* dump_logits = nullptr;
@@ -59,6 +61,11 @@ void print_usage(std::FILE* f) {
                "  --tokens 1,2,3       prompt as token ids, used verbatim (no BOS); overrides "
                "--prompt\n"
                "  --no-bos             do not put BOS before the encoded --prompt\n"
+               "  --chat-prompt TEXT   a user message, formatted by the model's chat template "
+               "with the\n"
+               "                       assistant's turn to follow; generation stops at the end "
+               "of that turn\n"
+               "  --system TEXT        a system message before --chat-prompt's\n"
                "  --steps N            new tokens to generate (default: 64; at most what fits "
                "in the context)\n"
                "  --ignore-eos         keep generating past EOS (default: stop at EOS, not "
@@ -208,7 +215,8 @@ int parse_args(int argc, char** argv, Options* opts) {
 
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--seed",
-                                           "--prompt", "--tokens", "--dump-logits", "--threads"};
+                                           "--prompt", "--tokens", "--dump-logits", "--threads",
+                                           "--chat-prompt", "--system"};
     const char* name = nullptr;
     const char* value = nullptr;
     const SamplingFlag* sampling = nullptr;
@@ -244,6 +252,10 @@ int parse_args(int argc, char** argv, Options* opts) {
       opts->tokenizer = value;
     } else if (std::strcmp(name, "--prompt") == 0) {
       opts->prompt = value;
+    } else if (std::strcmp(name, "--chat-prompt") == 0) {
+      opts->chat_prompt = value;
+    } else if (std::strcmp(name, "--system") == 0) {
+      opts->system = value;
     } else if (std::strcmp(name, "--dump-logits") == 0) {
       opts->dump_logits = value;
     } else if (std::strcmp(name, "--tokens") == 0) {
@@ -265,6 +277,12 @@ int parse_args(int argc, char** argv, Options* opts) {
         return usage_error("--seed wants an unsigned 64-bit integer, got '%s'", value);
       }
     }
+  }
+  if (opts->system != nullptr && opts->chat_prompt == nullptr) {
+    return usage_error("--system goes with --chat-prompt");
+  }
+  if (opts->chat_prompt != nullptr && (opts->tokens != nullptr || opts->prompt[0] != '\0')) {
+    return usage_error("--chat-prompt replaces --prompt and --tokens");
   }
   return -1;
 }
@@ -317,10 +335,32 @@ bool write_rows(std::FILE* f, const float* rows, size_t count) {
   return std::fwrite(rows, sizeof(float), count, f) == count;
 }
 
-// Builds run->prompt from --tokens or --prompt.
+// Builds run->prompt from --chat-prompt (and --system) by the model's chat template.
+int build_chat_prompt(Run* run) {
+  const Options& o = run->opts;
+  llm_chat_message messages[2] = {{"system", o.system}, {"user", o.chat_prompt}};
+  const llm_chat_message* first = o.system != nullptr ? messages : messages + 1;
+  const int n = o.system != nullptr ? 2 : 1;
+  char err[512];
+  int count = 0;
+  llm_status s = llm_chat_tokenize(run->tokenizer, first, n, 1, nullptr, 0, &count, err,
+                                   sizeof(err));
+  if (s == LLM_ERR_ARGUMENT && count > 0) {
+    run->prompt.resize(static_cast<size_t>(count));
+    s = llm_chat_tokenize(run->tokenizer, first, n, 1, run->prompt.data(), count, &count, err,
+                          sizeof(err));
+  }
+  if (s != LLM_OK) return fail("%s: %s", o.tokenizer, err);
+  return k_exit_ok;
+}
+
+// Builds run->prompt from --chat-prompt, --tokens or --prompt.
 int build_prompt(Run* run, int vocab) {
   const Options& o = run->opts;
-  if (o.tokens != nullptr) {
+  if (o.chat_prompt != nullptr) {
+    int status = build_chat_prompt(run);
+    if (status != k_exit_ok) return status;
+  } else if (o.tokens != nullptr) {
     parse_token_list(o.tokens, &run->prompt);
   } else {
     size_t len = std::strlen(o.prompt);
@@ -388,7 +428,10 @@ int run_main(Run* run) {
     std::fprintf(stderr, "llm-run: note: --steps lowered to %d to fit the context (%d)\n",
                  o.steps, context);
   }
-  const int32_t eos = o.ignore_eos ? -1 : llm_tokenizer_eos(run->tokenizer);  // -1 without one
+  // -1 without one; a chat's reply ends with its turn.
+  const int32_t eos = o.ignore_eos             ? -1
+                      : o.chat_prompt != nullptr ? llm_chat_end_of_turn(run->tokenizer)
+                                                 : llm_tokenizer_eos(run->tokenizer);
 
   // The penalties see the prompt and the generated tokens, as llm_generate's do.
   if (llmrt_sampler_init(&run->sampler, &o.sampling, vocab, context) != LLM_OK) {

@@ -144,6 +144,7 @@ struct llmrt_tokenizer {
   uint32_t model;            // llmrt_tokenizer_model
   uint32_t pretokenizer;     // llmrt_pretokenizer
   uint32_t dummy_prefix;     // llmrt_dummy_prefix
+  uint32_t chat_template;    // llmrt_chat_template
   const char** pieces;       // (vocab_size) pointers into data; not NUL-terminated
   uint32_t* piece_lengths;   // (vocab_size)
   uint32_t* types;           // (vocab_size) llmrt_token_type
@@ -156,7 +157,7 @@ struct llmrt_tokenizer {
   uint32_t merge_count;      // merge records; 0: merges by score
   const unsigned char* merges;  // (merge_count, 12 bytes) llmrt_merge_record in data, unaligned
   int32_t* merge_order;      // (merge_count) merge ranks sorted by (left, right), for lookups
-  // With LLMRT_TOKENIZER_PARSE_SPECIAL, what finding special tokens in text looks at:
+  // What finding special tokens (control and unknown) in text looks at:
   uint32_t special_first_bytes[8];  // bit b set: a special token's piece starts with byte b
   unsigned char* special_lengths;   // (max_token_bytes + 1) non-zero: a special piece that long
   // encode's working memory, kept between calls so that encoding does not allocate:
@@ -184,14 +185,6 @@ void llmrt_tokenizer_free(llmrt_tokenizer* tokenizer);
 /// Binary search over sorted_ids; the lowest such id if several.
 int32_t llmrt_tokenizer_lookup(const llmrt_tokenizer* tokenizer, const char* piece, size_t len,
                                uint32_t type);
-
-/// Whether token `id` is a special token that text can spell (LLMRT_TOKENIZER_PARSE_SPECIAL: a
-/// control or unknown token).
-inline bool llmrt_tokenizer_is_special(const llmrt_tokenizer* tokenizer, int32_t id) {
-  uint32_t type = tokenizer->types[id];
-  return (tokenizer->flags & LLMRT_TOKENIZER_PARSE_SPECIAL) != 0 &&
-         (type == LLMRT_TOKEN_CONTROL || type == LLMRT_TOKEN_UNKNOWN);
-}
 
 /// Merge record `rank` (< merge_count).
 inline llmrt_merge_record llmrt_tokenizer_merge(const llmrt_tokenizer* tokenizer, uint32_t rank) {
@@ -234,6 +227,21 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
                                   int add_bos, int32_t* out_tokens, int max_tokens,
                                   int* out_count);
 
+/// llmrt_tokenizer_encode with special tokens' text read as those tokens whatever the flags say:
+/// for prompts a chat template wrote, which spell BOS, EOS and the turn markers as text.
+llm_status llmrt_tokenizer_encode_with_specials(llmrt_tokenizer* tokenizer, const char* text,
+                                                size_t len, int add_bos, int32_t* out_tokens,
+                                                int max_tokens, int* out_count);
+
+// ---- chat templates (chat.cpp) ------------------------------------------------------------------
+
+/// Checks that the tokenizer has the tokens its chat template writes: BOS and EOS for Llama 2,
+/// BOS and the control tokens <|start_header_id|>, <|end_header_id|> and <|eot_id|> for Llama 3,
+/// EOS for Zephyr; and that an ids-only tokenizer has none. LLM_ERR_FORMAT naming the file
+/// (`name`) and the token otherwise.
+llm_status llmrt_chat_check_tokens(const llmrt_tokenizer* tokenizer, const char* name, char* err,
+                                   size_t err_len);
+
 // ---- text: UTF-8 and Unicode classes ------------------------------------------------------------
 
 /// The classes of code points Llama 3's pre-tokenizer tells apart: \p{L}, \p{N} and \s.
@@ -249,6 +257,9 @@ llmrt_cp_class llmrt_code_point_class(uint32_t cp);
 /// How many leading bytes of text[0..len) are whole, valid UTF-8 characters (len if all):
 /// no stray continuation bytes, overlong forms, surrogates or code points above U+10FFFF.
 size_t llmrt_utf8_valid_prefix(const char* text, size_t len);
+
+/// The code point at text[pos] of valid UTF-8 text in *out_cp; returns where the next one starts.
+size_t llmrt_utf8_decode(const char* text, size_t pos, uint32_t* out_cp);
 
 /// Where the Llama 3 pre-token that starts at byte `start` (< len) of the valid UTF-8 text ends.
 size_t llmrt_llama3_pretoken_end(const char* text, size_t len, size_t start);
@@ -366,6 +377,11 @@ int llmrt_sampler_distribution(llmrt_sampler* sampler, const float* logits);
 int32_t llmrt_sample(llmrt_sampler* sampler, const float* logits);
 
 LLMRT_NAMESPACE_END
+
+/// A tokenizer of the C API (llm.h): the runtime's, behind an opaque handle.
+struct llm_tokenizer {
+  llmrt_tokenizer t;
+};
 
 // ---- the model's state --------------------------------------------------------------------------
 

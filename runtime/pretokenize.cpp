@@ -14,26 +14,6 @@ LLMRT_NAMESPACE_BEGIN
 
 namespace {
 
-// The code point at text[pos] (valid UTF-8) in *out_cp; returns where the next one starts.
-size_t decode_at(const char* text, size_t pos, uint32_t* out_cp) {
-  const unsigned char* s = reinterpret_cast<const unsigned char*>(text) + pos;
-  if (s[0] < 0x80) {
-    *out_cp = s[0];
-    return pos + 1;
-  }
-  if (s[0] < 0xE0) {
-    *out_cp = (uint32_t(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-    return pos + 2;
-  }
-  if (s[0] < 0xF0) {
-    *out_cp = (uint32_t(s[0] & 0x0F) << 12) | (uint32_t(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-    return pos + 3;
-  }
-  *out_cp = (uint32_t(s[0] & 0x07) << 18) | (uint32_t(s[1] & 0x3F) << 12) |
-            (uint32_t(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-  return pos + 4;
-}
-
 llmrt_cp_class class_of(uint32_t cp) {
   if (cp < 0x80) {  // ASCII without the search: most text is
     if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z')) return LLMRT_CP_LETTER;
@@ -51,7 +31,7 @@ struct Cursor {
 
   bool at_end(size_t pos) const { return pos >= len; }
   // The code point at pos (which is < len) and where the next starts.
-  size_t next(size_t pos, uint32_t* cp) const { return decode_at(text, pos, cp); }
+  size_t next(size_t pos, uint32_t* cp) const { return llmrt_utf8_decode(text, pos, cp); }
   // Where the run of code points of class `cls` starting at pos ends (pos if none).
   size_t skip_class(size_t pos, llmrt_cp_class cls) const {
     uint32_t cp;
@@ -96,6 +76,25 @@ size_t contraction_end(const Cursor& c, size_t pos) {
 
 }  // namespace
 
+size_t llmrt_utf8_decode(const char* text, size_t pos, uint32_t* out_cp) {
+  const unsigned char* s = reinterpret_cast<const unsigned char*>(text) + pos;
+  if (s[0] < 0x80) {
+    *out_cp = s[0];
+    return pos + 1;
+  }
+  if (s[0] < 0xE0) {
+    *out_cp = (uint32_t(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+    return pos + 2;
+  }
+  if (s[0] < 0xF0) {
+    *out_cp = (uint32_t(s[0] & 0x0F) << 12) | (uint32_t(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+    return pos + 3;
+  }
+  *out_cp = (uint32_t(s[0] & 0x07) << 18) | (uint32_t(s[1] & 0x3F) << 12) |
+            (uint32_t(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+  return pos + 4;
+}
+
 size_t llmrt_utf8_valid_prefix(const char* text, size_t len) {
   const unsigned char* s = reinterpret_cast<const unsigned char*>(text);
   size_t i = 0;
@@ -123,7 +122,7 @@ size_t llmrt_utf8_valid_prefix(const char* text, size_t len) {
       if ((s[i + k] & 0xC0) != 0x80) return i;
     }
     uint32_t cp;
-    decode_at(text, i, &cp);
+    llmrt_utf8_decode(text, i, &cp);
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) return i;
     i += n;
   }

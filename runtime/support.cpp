@@ -23,6 +23,7 @@ const char* llm_status_string(llm_status status) {
     case LLM_ERR_CONTEXT_FULL: return "context full";
     case LLM_ERR_UNSUPPORTED: return "unsupported CPU";
     case LLM_ERR_NO_TOKENIZER: return "no tokenizer";
+    case LLM_ERR_NO_CHAT_TEMPLATE: return "no chat template";
   }
   return "unknown status";
 }

@@ -164,10 +164,11 @@ void build_indexes(llmrt_tokenizer* t) {
     }
     t->byte_ids[b] = id;
   }
-  if ((t->flags & LLMRT_TOKENIZER_PARSE_SPECIAL) == 0) return;
+  // Built whatever the flags say: chat prompts read special tokens' text in every vocabulary.
   for (uint32_t id = 0; id < t->vocab_size; ++id) {
     uint32_t len = t->piece_lengths[id];
-    if (!llmrt_tokenizer_is_special(t, static_cast<int32_t>(id)) || len == 0) continue;
+    uint32_t type = t->types[id];
+    if ((type != LLMRT_TOKEN_CONTROL && type != LLMRT_TOKEN_UNKNOWN) || len == 0) continue;
     unsigned char first = static_cast<unsigned char>(t->pieces[id][0]);
     t->special_first_bytes[first / 32] |= 1u << (first % 32);
     t->special_lengths[len] = 1;
@@ -228,6 +229,11 @@ llm_status read_header(const unsigned char* data, size_t size, const char* name,
                        "%s: unknown model %u, pre-tokenizer %u or dummy prefix %u (from a newer "
                        "llmc?)",
                        name, h.model, h.pretokenizer, h.dummy_prefix);
+    return LLM_ERR_FORMAT;
+  }
+  if (h.chat_template >= LLMRT_CHAT_TEMPLATE_COUNT) {
+    llmrt_format_error(err, err_len, "%s: unknown chat template %u (from a newer llmc?)", name,
+                       h.chat_template);
     return LLM_ERR_FORMAT;
   }
   if (h.dummy_prefix != LLMRT_DUMMY_PREFIX_NONE &&
@@ -292,6 +298,7 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
   t->dummy_prefix = h.dummy_prefix;
   t->max_token_bytes = h.max_token_bytes;
   t->merge_count = h.merge_count;
+  t->chat_template = h.chat_template;
 
   // One block for the index (pieces, the 4-byte arrays, merge_order, then encode's pair buffer
   // and the special lengths) and one for encode's working memory.
@@ -337,13 +344,16 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name,
     t->merges = data + records_end;
     status = check_merges(name, t, err, err_len);
   }
+  if (status == LLM_OK) {
+    build_indexes(t);
+    status = llmrt_chat_check_tokens(t, name, err, err_len);
+  }
   if (status != LLM_OK) {
     llmrt_free(t->index);
     llmrt_free(t->work);
     std::memset(t, 0, sizeof(*t));
     return status;
   }
-  build_indexes(t);
   t->storage = storage;
   return LLM_OK;
 }

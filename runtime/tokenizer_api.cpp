@@ -4,10 +4,6 @@
 
 #include "runtime/llmrt.h"
 
-struct llm_tokenizer {
-  llmrt_tokenizer t;
-};
-
 namespace {
 
 // Allocates the handle, then opens it with open(); all or nothing.

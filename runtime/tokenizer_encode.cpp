@@ -177,9 +177,9 @@ llm_status encode_run(Encoder* e, const char* text, size_t start, size_t end) {
 // The leftmost special token in text[from..len), the longest there: sets *out_start, *out_end
 // and returns its id; -1 (and len) if there is none.
 int32_t find_special(const llmrt_tokenizer* t, const char* text, size_t len, size_t from,
-                     size_t* out_start, size_t* out_end) {
+                     bool parse_special, size_t* out_start, size_t* out_end) {
   *out_start = *out_end = len;
-  if ((t->flags & LLMRT_TOKENIZER_PARSE_SPECIAL) == 0) return -1;
+  if (!parse_special) return -1;
   for (size_t i = from; i < len; ++i) {
     unsigned char b = static_cast<unsigned char>(text[i]);
     if ((t->special_first_bytes[b / 32] & (1u << (b % 32))) == 0) continue;
@@ -198,17 +198,10 @@ int32_t find_special(const llmrt_tokenizer* t, const char* text, size_t len, siz
   return -1;
 }
 
-}  // namespace
 
-size_t llmrt_tokenizer_max_tokens(size_t len) {
-  // BOS, at most one token per byte of text, and a dummy prefix per run of text: runs are
-  // separated by special tokens of at least one byte, so there are at most (len + 1) / 2.
-  return len + len / 2 + 2;
-}
-
-llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
-                                  int add_bos, int32_t* out_tokens, int max_tokens,
-                                  int* out_count) {
+// llmrt_tokenizer_encode, reading special tokens' text as those tokens if parse_special.
+llm_status encode(llmrt_tokenizer* tokenizer, const char* text, size_t len, int add_bos,
+                  bool parse_special, int32_t* out_tokens, int max_tokens, int* out_count) {
   if (out_count != nullptr) *out_count = 0;
   if (tokenizer == nullptr || text == nullptr || out_count == nullptr || max_tokens < 0 ||
       (out_tokens == nullptr && max_tokens > 0)) {
@@ -230,7 +223,8 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
   for (size_t pos = 0; pos < len && status == LLM_OK;) {
     size_t special_start;
     size_t special_end;
-    int32_t special = find_special(t, text, len, pos, &special_start, &special_end);
+    int32_t special =
+        find_special(t, text, len, pos, parse_special, &special_start, &special_end);
     if (special_start > pos) status = encode_run(&e, text, pos, special_start);
     if (special >= 0) e.ids[e.n++] = special;
     pos = special_end;
@@ -242,6 +236,28 @@ llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, 
     if (copy > 0) std::memcpy(out_tokens, e.ids, sizeof(int32_t) * static_cast<size_t>(copy));
   }
   return status;
+}
+
+}  // namespace
+
+size_t llmrt_tokenizer_max_tokens(size_t len) {
+  // BOS, at most one token per byte of text, and a dummy prefix per run of text: runs are
+  // separated by special tokens of at least one byte, so there are at most (len + 1) / 2.
+  return len + len / 2 + 2;
+}
+
+llm_status llmrt_tokenizer_encode(llmrt_tokenizer* tokenizer, const char* text, size_t len,
+                                  int add_bos, int32_t* out_tokens, int max_tokens,
+                                  int* out_count) {
+  bool parse_special =
+      tokenizer != nullptr && (tokenizer->flags & LLMRT_TOKENIZER_PARSE_SPECIAL) != 0;
+  return encode(tokenizer, text, len, add_bos, parse_special, out_tokens, max_tokens, out_count);
+}
+
+llm_status llmrt_tokenizer_encode_with_specials(llmrt_tokenizer* tokenizer, const char* text,
+                                                size_t len, int add_bos, int32_t* out_tokens,
+                                                int max_tokens, int* out_count) {
+  return encode(tokenizer, text, len, add_bos, true, out_tokens, max_tokens, out_count);
 }
 
 LLMRT_NAMESPACE_END

@@ -10,7 +10,8 @@
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
 #   sentencepiece, pytest, and for the tokenizer tests tokenizers, tiktoken, protobuf (transformers
-#   converts SentencePiece models with it), unicodedata2 16.0.0 (scripts/gen_unicode_classes.py)
+#   converts SentencePiece models with it), unicodedata2 16.0.0 (scripts/gen_unicode_classes.py),
+#   jinja2 (transformers' apply_chat_template renders the chat tests' reference prompts with it)
 #   and llama-models without its dependencies (it ships Llama 3's tiktoken tokenizer.model). lit
 #   comes with Debian's llvm-19-tools.
 set -euo pipefail
@@ -24,11 +25,11 @@ APT_PACKAGES=(
   g++-aarch64-linux-gnu libc6-dev-arm64-cross
 )
 PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
-              protobuf unicodedata2==16.0.0)
+              protobuf unicodedata2==16.0.0 jinja2)
 # What each package must make importable (a statement for python -c).
 PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
              google.protobuf
-             "unicodedata2; assert unicodedata2.unidata_version == '16.0.0'")
+             "unicodedata2; assert unicodedata2.unidata_version == '16.0.0'" jinja2)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -2,6 +2,7 @@
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/EmbeddedSources.h"
 #include "compiler/Emitter/Emitter.h"
+#include "runtime/blob_format.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -121,6 +122,9 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
       json.attribute("tie_word_embeddings", c.tieWordEmbeddings);
     });
     json.attribute("tokenizer", model.vocabulary ? "from the model" : "placeholder pieces <N>");
+    json.attribute("chat_template",
+                   llmrt_chat_template_name(model.vocabulary ? model.vocabulary->chatTemplate
+                                                             : LLMRT_CHAT_TEMPLATE_NONE));
   });
   os << "\n";
   return text;

@@ -53,6 +53,7 @@ std::string tokenizerBlobBytes(const Vocabulary &vocabulary, bool idsOnly) {
   header.pretokenizer = uint32_t(vocabulary.preTokenizer);
   header.dummy_prefix = uint32_t(vocabulary.dummyPrefix);
   header.merge_count = vocabulary.merges.size();
+  header.chat_template = vocabulary.chatTemplate;
 
   std::string bytes;
   llvm::raw_string_ostream os(bytes);

@@ -625,6 +625,13 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
                              "' is not supported (llmc reads 'llama' and 'gpt2')")
                                 .str();
   }
+  if (const GGUFValue *value = file->lookup("tokenizer.chat_template")) {
+    std::optional<StringRef> text = value->asString();
+    if (!text)
+      return fileError(path, "'tokenizer.chat_template' must be a string");
+    model.chatTemplateText = text->str();
+    model.chatTemplateSource = (path + ": tokenizer.chat_template").str();
+  }
   model.sourceDescription = describe(*file);
   return model;
 }

@@ -187,6 +187,52 @@ Error readFolderTokenizer(StringRef folder, ImportedModel &model) {
   return Error::success();
 }
 
+/// The folder's Jinja chat template: chat_template.jinja (newer transformers save it apart),
+/// else tokenizer_config.json's chat_template, a string or a list of {"name", "template"} of
+/// which the one named "default" is what apply_chat_template uses.
+Error readFolderChatTemplate(StringRef folder, ImportedModel &model) {
+  std::string path = join(folder, "chat_template.jinja");
+  if (llvm::sys::fs::exists(path)) {
+    llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+    if (!file)
+      return file.takeError();
+    model.chatTemplateText = (*file)->getBuffer().str();
+    model.chatTemplateSource = path;
+    return Error::success();
+  }
+  path = join(folder, "tokenizer_config.json");
+  if (!llvm::sys::fs::exists(path))
+    return Error::success();
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+  if (!file)
+    return file.takeError();
+  llvm::Expected<llvm::json::Value> json =
+      parseJSON((*file)->getBuffer(), path, "tokenizer config");
+  if (!json)
+    return json.takeError();
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return fileError(path, "is not a JSON object");
+  const llvm::json::Value *value = root->get("chat_template");
+  if (!value || value->kind() == llvm::json::Value::Null)
+    return Error::success();
+  std::optional<StringRef> text = value->getAsString();
+  if (const llvm::json::Array *named = value->getAsArray()) {
+    for (const llvm::json::Value &entry : *named) {
+      const llvm::json::Object *object = entry.getAsObject();
+      if (object && object->getString("name") == "default")
+        text = object->getString("template");
+    }
+    if (!text)
+      return fileError(path, "'chat_template' lists no template named 'default'");
+  }
+  if (!text)
+    return fileError(path, "'chat_template' is neither a string nor a list of named templates");
+  model.chatTemplateText = text->str();
+  model.chatTemplateSource = path;
+  return Error::success();
+}
+
 } // namespace
 
 llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
@@ -227,6 +273,8 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
   model.sourceDescription = describe(*files, model.weights);
 
   if (Error err = readFolderTokenizer(folder, model))
+    return std::move(err);
+  if (Error err = readFolderChatTemplate(folder, model))
     return std::move(err);
   return model;
 }

@@ -77,6 +77,8 @@ struct Vocabulary {
   bool parseSpecial = false;
   /// A pre-token that is a normal piece is that token, without merges.
   bool wholePieces = false;
+  /// llmrt_chat_template: how the runtime formats a conversation (0: none).
+  uint32_t chatTemplate = 0;
 };
 
 /// What an importer hands to the rest of the compiler.
@@ -88,6 +90,11 @@ struct ImportedModel {
   /// type 'WordPiece' is not supported" or "x.gguf: tokenizer.ggml.model 'bert'"; the driver
   /// refuses to compile without a tokenizer then, unless told to (--no-tokenizer).
   std::string unreadTokenizer;
+  /// The Jinja chat template the source ships (tokenizer_config.json's chat_template, a GGUF's
+  /// tokenizer.chat_template), empty if none; the driver recognises it (ChatTemplate.h).
+  std::string chatTemplateText;
+  /// Where chatTemplateText was read, for messages: "DIR/tokenizer_config.json".
+  std::string chatTemplateSource;
   std::string sourceDescription;        ///< e.g. "llama2.c checkpoint v0", "safetensors (f16)"
   std::vector<std::string> warnings;    ///< "path: what", for the driver to print
 };

@@ -1,7 +1,7 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
-//                [--api-prefix NAME]
+//                [--api-prefix NAME] [--chat-template NAME]
 //   llmc inspect MODEL [--quant q8_0,q4_0]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
@@ -12,6 +12,7 @@
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/OutputFolder.h"
+#include "compiler/Importer/ChatTemplate.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/LlamaToIR.h"
 #include "compiler/Pipelines/Pipelines.h"
@@ -19,6 +20,7 @@
 #include "compiler/tools/Inspect.h"
 #include "targets/Targets.h"
 #include "dialects/llm/LLMDialect.h"
+#include "runtime/blob_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -61,6 +63,11 @@ cl::opt<bool> noTokenizer(
     cl::desc("Compile without a tokenizer, for token ids in and out (llm-run --tokens): for a "
              "model whose tokenizer llmc cannot read (e.g. a WordPiece tokenizer.json)"),
     cl::sub(compileCommand));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("How the runtime formats a conversation: llama2, llama3, zephyr, or none (default: "
+             "the model's own chat template, recognised from its metadata)"),
+    cl::value_desc("name"), cl::sub(compileCommand));
 cl::opt<bool> allowNonFinite("allow-nonfinite",
                              cl::desc("Keep NaN and infinite weights (an error otherwise)"),
                              cl::sub(compileCommand));
@@ -186,6 +193,43 @@ Error chooseTokenizer(llmc::ImportedModel &model) {
                                "--no-tokenizer for token ids in and out");
 }
 
+/// The chat template the compile writes into tokenizer.bin: --chat-template's, else the one the
+/// model's metadata ships if llmc recognises it, else none. A template llmc does not know is an
+/// error unless --chat-template says what to do, rather than a chat that prompts the model in a
+/// format it was not trained on.
+Error chooseChatTemplate(llmc::ImportedModel &model) {
+  auto error = [](const Twine &message) {
+    return createStringError(inconvertibleErrorCode(), message);
+  };
+  std::optional<uint32_t> chosen;
+  if (!model.vocabulary) { // no text, so no chat: only an explicit template is a mistake
+    if (!chatTemplate.empty() && chatTemplate != "none")
+      return error("--chat-template " + chatTemplate +
+                   " needs a tokenizer, and the model is compiled without one");
+    return Error::success();
+  }
+  if (!chatTemplate.empty()) {
+    chosen = llmc::chatTemplateNamed(chatTemplate);
+    if (!chosen)
+      return error("unknown --chat-template '" + chatTemplate + "' (supported: " +
+                   llmc::chatTemplateNames() + ", none)");
+  } else if (!model.chatTemplateText.empty()) {
+    chosen = llmc::recogniseChatTemplate(model.chatTemplateText);
+    if (!chosen)
+      return error(model.chatTemplateSource + ": the chat template is not one llmc knows (" +
+                   llmc::chatTemplateNames() + "; fingerprint " +
+                   llmc::chatTemplateFingerprint(model.chatTemplateText) +
+                   "): name the one it follows with --chat-template, or compile without one "
+                   "with --chat-template none");
+  }
+  if (!chosen)
+    return Error::success();
+  if (Error missing = llmc::checkChatTemplateTokens(*model.vocabulary, *chosen))
+    return error(modelPath + ": " + toString(std::move(missing)));
+  model.vocabulary->chatTemplate = *chosen;
+  return Error::success();
+}
+
 int inspect() {
   Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
@@ -247,6 +291,8 @@ int compile() {
     return fail(std::move(error));
   printWarnings(*model);
   if (Error error = chooseTokenizer(*model))
+    return fail(std::move(error));
+  if (Error error = chooseChatTemplate(*model))
     return fail(std::move(error));
   Expected<int64_t> kvLength = chosenContext(model->config);
   if (!kvLength)

@@ -186,12 +186,15 @@ def add_byte_level_tokenizer(writer, tokenizer_json: Path) -> None:
     writer.add_token_merges([m if isinstance(m, str) else " ".join(m) for m in model["merges"]])
 
 
-def write_gguf(hf_folder, path, tensor_type: str = "f32", tokenizer_json=None) -> Path:
+def write_gguf(hf_folder, path, tensor_type: str = "f32", tokenizer_json=None,
+               chat_template: str | None = None) -> Path:
     """Converts the LlamaForCausalLM in `hf_folder` to a GGUF file at `path`; returns the path.
 
     tensor_type: one of TENSOR_TYPES for the 2-D tensors. Without `tokenizer_json` the file has
     no tokenizer (random test models have none), so llama.vocab_size gives the vocabulary size;
-    with it, that byte-level BPE tokenizer (add_byte_level_tokenizer).
+    with it, that byte-level BPE tokenizer (add_byte_level_tokenizer). chat_template: the Jinja
+    text for tokenizer.chat_template, as convert_hf_to_gguf.py copies it from
+    tokenizer_config.json.
     """
     import gguf
     assert tensor_type in TENSOR_TYPES, tensor_type
@@ -209,6 +212,8 @@ def write_gguf(hf_folder, path, tensor_type: str = "f32", tokenizer_json=None) -
     add_llama_metadata(writer, config, "llmc-test")
     if tokenizer_json is not None:
         add_byte_level_tokenizer(writer, tokenizer_json)
+    if chat_template is not None:
+        writer.add_chat_template(chat_template)
 
     factors = llama3_rope_factors(config)
     if factors is not None:

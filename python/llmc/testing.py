@@ -78,6 +78,16 @@ def built_tool(name: str, env_var: str) -> Path:
     return path
 
 
+def llmc_tokenize() -> Path:
+    """build/bin/llmc-tokenize (test/tokenizer): built_tool's lookup."""
+    return built_tool("llmc-tokenize", "LLMC_TOKENIZE")
+
+
+def require_llmc_tokenize() -> None:
+    """Skips (fails under LLMC_REQUIRE_BUILD=1) where llmc-tokenize is not built."""
+    llmc_tokenize()
+
+
 def cxx_or_skip(name: str) -> str:
     path = driver.find_cxx(name)
     if path is None:

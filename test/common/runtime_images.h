@@ -115,6 +115,7 @@ struct TokenizerOptions {
   uint32_t model = LLMRT_TOKENIZER_SENTENCEPIECE;
   uint32_t pretokenizer = LLMRT_PRETOKENIZER_NONE;
   uint32_t dummy_prefix = LLMRT_DUMMY_PREFIX_NONE;
+  uint32_t chat_template = LLMRT_CHAT_TEMPLATE_NONE;
   std::vector<llmrt_merge_record> merges;
 };
 
@@ -179,6 +180,7 @@ inline std::vector<unsigned char> build_tokenizer_v2(const std::vector<TestToken
   h.pretokenizer = o.pretokenizer;
   h.dummy_prefix = o.dummy_prefix;
   h.merge_count = static_cast<uint32_t>(o.merges.size());
+  h.chat_template = o.chat_template;
   return detail::tokenizer_bytes(h, sizeof(h), tokens, o.merges);
 }
 

@@ -4,7 +4,8 @@
 // message; an accepted one must give an index that agrees with the records: every piece inside
 // the input, lookups that find each piece, byte fallbacks and <unk> of the right type, decoding
 // that stays inside the input (or the byte table). Then encodes a few texts, and each piece's
-// own text, with and without BOS: ids inside the vocabulary, no more than a text can need.
+// own text, with and without BOS: ids inside the vocabulary, no more than a text can need; with a
+// chat template, formats and encodes a conversation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -92,6 +93,35 @@ void checkEncode(llmrt_tokenizer &t, const char *text, size_t len) {
   }
 }
 
+/// With a chat template: a conversation formats to as many bytes as it reported, and its prompt
+/// encodes (special tokens read as tokens) to ids inside the vocabulary.
+void checkChat(llmrt_tokenizer &t) {
+  if (t.chat_template == LLMRT_CHAT_TEMPLATE_NONE)
+    return;
+  llm_tokenizer handle;
+  handle.t = t; // a shallow copy: formatting only reads it
+  static const llm_chat_message chat[] = {
+      {"system", " s "}, {"user", "Hello <s>"}, {"assistant", "\xc3\xa9 "}, {"user", "x"}};
+  size_t len = 0;
+  llm_chat_format(&handle, chat, 4, 1, nullptr, 0, &len, nullptr, 0);
+  std::vector<char> text(len + 1);
+  size_t written = 0;
+  require(llm_chat_format(&handle, chat, 4, 1, text.data(), text.size(), &written, nullptr, 0) ==
+                  LLM_OK &&
+              written == len && text[len] == '\0',
+          "a conversation does not format into the size it reported");
+  std::vector<int32_t> ids(llmrt_tokenizer_max_tokens(len));
+  int count = -1;
+  llm_status status = llmrt_tokenizer_encode_with_specials(&t, text.data(), len, 1, ids.data(),
+                                                           int(ids.size()), &count);
+  require(status == LLM_OK || status == LLM_ERR_FORMAT ||
+              (status == LLM_ERR_ARGUMENT &&
+               llmrt_utf8_valid_prefix(text.data(), len) != len),
+          "a chat prompt does not encode");
+  for (int i = 0; status == LLM_OK && i < count; ++i)
+    require(ids[i] >= 0 && uint32_t(ids[i]) < t.vocab_size, "a chat prompt id lies outside");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -107,6 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     checkEncode(t, text.data(), text.size());
   for (uint32_t id = 0; id < t.vocab_size && id < 64; ++id)
     checkEncode(t, t.pieces[id], t.piece_lengths[id]);
+  checkChat(t);
   llmrt_tokenizer_free(&t);
   return 0;
 }

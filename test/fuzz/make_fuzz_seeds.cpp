@@ -231,6 +231,17 @@ std::string tokenizerBin(bool small, uint32_t flags) {
   return std::string(bytes.begin(), bytes.end());
 }
 
+/// tokenizer.bin version 2 of the unit tests' small vocabulary with chat template `chat`.
+std::string chatTokenizerBin(uint32_t chat) {
+  llmrt_test::TokenizerOptions options;
+  options.bos_id = 1;
+  options.eos_id = 2;
+  options.chat_template = chat;
+  std::vector<unsigned char> bytes =
+      llmrt_test::build_tokenizer_v2(llmrt_test::small_vocab(), options);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -277,6 +288,8 @@ int main(int argc, char **argv) {
   write(root / "seeds/blob/unsorted", blob(true));
   write(root / "seeds/tokenizer/small", tokenizerBin(true, LLMRT_TOKENIZER_ADD_DUMMY_PREFIX));
   write(root / "seeds/tokenizer/no-bytes", tokenizerBin(false, 0));
+  write(root / "seeds/tokenizer/chat-llama2", chatTokenizerBin(LLMRT_CHAT_TEMPLATE_LLAMA2));
+  write(root / "seeds/tokenizer/chat-zephyr", chatTokenizerBin(LLMRT_CHAT_TEMPLATE_ZEPHYR));
   // fuzz_encode: an option byte (tokenizer, BOS), then the text.
   write(root / "seeds/encode/tok512", std::string("\x04" "Once upon a time, there was a cat."));
   write(root / "seeds/encode/small", std::string("\x05 abc aab <s> \xC3\xA9\xFF\x80"));

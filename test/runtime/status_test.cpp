@@ -20,23 +20,24 @@ TEST(StatusStringTest, NamesEveryStatus) {
   EXPECT_STREQ(llm_status_string(LLM_ERR_CONTEXT_FULL), "context full");
   EXPECT_STREQ(llm_status_string(LLM_ERR_UNSUPPORTED), "unsupported CPU");
   EXPECT_STREQ(llm_status_string(LLM_ERR_NO_TOKENIZER), "no tokenizer");
+  EXPECT_STREQ(llm_status_string(LLM_ERR_NO_CHAT_TEMPLATE), "no chat template");
 }
 
 TEST(StatusStringTest, EveryStatusHasItsOwnName) {
   std::set<std::string> names;
-  for (int s = LLM_OK; s <= LLM_ERR_NO_TOKENIZER; ++s) {
+  for (int s = LLM_OK; s <= LLM_ERR_NO_CHAT_TEMPLATE; ++s) {
     const char* name = llm_status_string(static_cast<llm_status>(s));
     ASSERT_NE(name, nullptr) << s;
     EXPECT_STRNE(name, "unknown status") << s;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), static_cast<size_t>(LLM_ERR_NO_TOKENIZER) + 1);
+  EXPECT_EQ(names.size(), static_cast<size_t>(LLM_ERR_NO_CHAT_TEMPLATE) + 1);
 }
 
 // From C: there an llm_status holds any value of its integer type, while a C++ cast of one outside
 // the enumerators' range is undefined.
 TEST(StatusStringTest, UnknownValuesGetAName) {
-  for (int s : {-1, LLM_ERR_NO_TOKENIZER + 1, 99, 1 << 30}) {
+  for (int s : {-1, LLM_ERR_NO_CHAT_TEMPLATE + 1, 99, 1 << 30}) {
     const char* name = c_api_status_string(s);
     ASSERT_NE(name, nullptr) << s;
     EXPECT_STREQ(name, "unknown status") << s;

@@ -17,7 +17,6 @@ the ids must decode back to the text's bytes.
 from __future__ import annotations
 
 import json
-import os
 import random
 import struct
 import subprocess
@@ -25,6 +24,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from llmc.testing import llmc_tokenize as tool, require_llmc_tokenize
 
 REPO = Path(__file__).resolve().parents[2]
 LLAMA2_MODEL = REPO / "models" / "llama2-tokenizer" / "tokenizer.model"
@@ -35,21 +36,9 @@ sentencepiece = pytest.importorskip("sentencepiece")
 llama3_tokenizer = pytest.importorskip("llama_models.llama3.tokenizer")
 
 
-def tool() -> Path:
-    """build/bin/llmc-tokenize, beside $LLMC_BIN if that is set."""
-    if "LLMC_TOKENIZE" in os.environ:
-        return Path(os.environ["LLMC_TOKENIZE"])
-    llmc = os.environ.get("LLMC_BIN")
-    return (Path(llmc).parent if llmc else REPO / "build" / "bin") / "llmc-tokenize"
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _tool_built():
-    if not tool().exists():
-        message = f"{tool()} is missing: build the llmc-tokenize target"
-        if os.environ.get("LLMC_REQUIRE_BUILD") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    require_llmc_tokenize()
 
 
 def llmc_encode(tokenizer: Path, texts: list[str], bos: bool = False):
