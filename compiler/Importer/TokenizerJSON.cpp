@@ -196,13 +196,6 @@ int64_t templateBos(const json::Object &root, const llvm::StringMap<uint32_t> &i
   return -1;
 }
 
-/// The "<0xNN>" form of SentencePiece's byte tokens.
-bool isBytePiece(StringRef text) {
-  unsigned value;
-  return text.size() == 6 && text.starts_with("<0x") && text.ends_with(">") &&
-         !text.substr(3, 2).getAsInteger(16, value);
-}
-
 } // namespace
 
 llvm::Expected<Vocabulary> llmc::parseTokenizerJSON(StringRef text, StringRef path) {
