@@ -48,6 +48,8 @@ struct Options {
   bool echo = false;
   bool verbose = false;
   int threads = 0;  // 0: all hardware threads
+  std::vector<int32_t> cpus;  // --cpus: worker t on cpus[t]
+  int n_cpus = 0;             // llm_open_options' n_cpus: 0 default, -1 off
 };
 
 void print_usage(std::FILE* f) {
@@ -76,6 +78,10 @@ void print_usage(std::FILE* f) {
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
                "  --threads N          threads for the kernels (default: all hardware threads)\n"
+               "  --cpus 0,1,..|off    pin worker thread t to the t-th CPU of the list (Linux;\n"
+               "                       thread 0, this one, is not pinned); off: no pinning\n"
+               "                       (default: CPU t for a model compiled with llmc --cores\n"
+               "                       COUNTxSPEED,..., none otherwise)\n"
                "  --verbose            timings and tokens/s on stderr\n"
                "  --help               this text\n"
                "\n"
@@ -155,7 +161,7 @@ int parse_args(int argc, char** argv, Options* opts) {
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--temperature",
                                            "--top-p", "--seed", "--prompt", "--tokens",
-                                           "--dump-logits", "--threads"};
+                                           "--dump-logits", "--threads", "--cpus"};
     const char* name = nullptr;
     const char* value = nullptr;
     for (const char* flag : k_valued) {
@@ -203,6 +209,14 @@ int parse_args(int argc, char** argv, Options* opts) {
     } else if (std::strcmp(name, "--threads") == 0) {
       if (!parse_int(value, 1, 1024, &opts->threads)) {
         return usage_error("--threads wants an integer from 1 to 1024, got '%s'", value);
+      }
+    } else if (std::strcmp(name, "--cpus") == 0) {
+      if (std::strcmp(value, "off") == 0) {
+        opts->n_cpus = -1;
+      } else if (!parse_token_list(value, &opts->cpus)) {
+        return usage_error("--cpus wants comma-separated CPU numbers or 'off', got '%s'", value);
+      } else {
+        opts->n_cpus = static_cast<int>(opts->cpus.size());
       }
     } else if (std::strcmp(name, "--seed") == 0) {
       if (!parse_u64(value, &opts->seed)) {
@@ -299,9 +313,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int run_main(Run* run) {
   Options& o = run->opts;
   char err[512];
-  if (llm_open(o.weights, &run->model, err, sizeof(err)) != LLM_OK) return fail("%s", err);
-  if (o.threads > 0 && llm_set_threads(run->model, o.threads) != LLM_OK)
-    return fail("cannot start %d threads", o.threads);
+  llm_open_options open = {};
+  open.weights_path = o.weights;
+  open.n_threads = o.threads;
+  open.cpus = o.cpus.data();
+  open.n_cpus = o.n_cpus;
+  if (llm_open_with_options(&open, &run->model, err, sizeof(err)) != LLM_OK)
+    return fail("%s", err);
   const int vocab = llm_vocab_size(run->model);
   const int context = llm_context_length(run->model);
 

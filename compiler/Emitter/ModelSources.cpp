@@ -450,8 +450,12 @@ private:
                              : "    nullptr,  // the generic kernels run on the calling thread\n"
                                "    nullptr,\n")
        << (checksCpu() ? "    missing_cpu_features,\n"
-                       : "    nullptr,  // portable kernels: any CPU\n")
-       << "};\n"
+                       : "    nullptr,  // portable kernels: any CPU\n");
+    auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr);
+    if (target().threaded && cores)
+      os << "    " << cores.size()
+         << ",  // cores of llmc compile --cores: llm_open pins thread t to CPU t\n";
+    os << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }
 
