@@ -84,8 +84,8 @@ typedef struct llm_open_options {
   int n_threads;            /* 0: every hardware thread; 1: only the calling thread, no pool */
   /* Which CPUs the kernels' threads run on (Linux and Android; elsewhere ignored). Thread 0 is
    * the thread that calls llm_prefill, llm_decode or llm_generate, which the runtime never pins
-   * (pin it yourself where it matters); worker thread t >= 1 runs on CPU cpus[t] where
-   * t < n_cpus. n_cpus 0 (the default): for a model compiled with a description of unequal
+   * (pin it yourself where it matters; cpus[0] is its entry and is not read); worker thread
+   * t >= 1 runs on CPU cpus[t] where t < n_cpus. n_cpus 0 (the default): for a model compiled with a description of unequal
    * cores (llmc compile --cores 4x1.0,4x2.0), worker t on CPU t for t below the described
    * count, a CPU this process cannot use leaving that worker unpinned; otherwise no pinning.
    * n_cpus -1: no pinning. With n_cpus > 0 a CPU a worker cannot be pinned to (one the machine

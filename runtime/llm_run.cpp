@@ -78,7 +78,7 @@ void print_usage(std::FILE* f) {
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
                "  --threads N          threads for the kernels (default: all hardware threads)\n"
-               "  --cpus 0,1,..|off    pin worker thread t to the t-th CPU of the list (Linux;\n"
+               "  --cpus 0,1,..|off    pin worker thread t to entry t of the list, from 0 (Linux;\n"
                "                       thread 0, this one, is not pinned); off: no pinning\n"
                "                       (default: CPU t for a model compiled with llmc --cores\n"
                "                       COUNTxSPEED,..., none otherwise)\n"
