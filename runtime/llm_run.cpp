@@ -13,6 +13,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "runtime/llm.h"
 #include "runtime/llmrt.h"
 
@@ -78,8 +82,8 @@ void print_usage(std::FILE* f) {
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
                "  --threads N          threads for the kernels (default: all hardware threads)\n"
-               "  --cpus 0,1,..|off    pin worker thread t to entry t of the list, from 0 (Linux;\n"
-               "                       thread 0, this one, is not pinned); off: no pinning\n"
+               "  --cpus 0,1,..|off    pin kernel thread t to entry t of the list, from 0 (Linux;\n"
+               "                       thread 0 is this one); off: no pinning\n"
                "                       (default: CPU t for a model compiled with llmc --cores\n"
                "                       COUNTxSPEED,..., none otherwise)\n"
                "  --verbose            timings and tokens/s on stderr\n"
@@ -258,6 +262,21 @@ int fail(const char* fmt, ...) {
   return k_exit_error;
 }
 
+// Pins this thread, thread 0 of the kernels, to `cpu` (--cpus' first entry), which the runtime
+// leaves to the application: 0, or the error number. Linux only; elsewhere 0.
+int pin_this_thread(int cpu) {
+#if defined(__linux__)
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
+#else
+  (void)cpu;
+  return 0;
+#endif
+}
+
 // Prints one token: its text (after prev) or its id.
 void print_token(const Run& run, int32_t prev, int32_t token, bool* first_id) {
   if (run.opts.print_token_ids) {
@@ -313,6 +332,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int run_main(Run* run) {
   Options& o = run->opts;
   char err[512];
+  if (!o.cpus.empty()) {
+    int error = pin_this_thread(o.cpus[0]);
+    if (error != 0)
+      return fail("cannot pin thread 0 to CPU %d: %s", o.cpus[0], std::strerror(error));
+  }
   llm_open_options open = {};
   open.weights_path = o.weights;
   open.n_threads = o.threads;

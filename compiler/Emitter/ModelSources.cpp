@@ -517,6 +517,8 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
                        options.target + " target.\n" + withApiPrefix(code, options.apiPrefix);
   summary.arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
   summary.kvCacheBytes = 2 * kv->totalFloats * sizeof(float);
+  if (auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr))
+    summary.coreSpeeds.assign(cores.asArrayRef().begin(), cores.asArrayRef().end());
 
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "model.cpp");

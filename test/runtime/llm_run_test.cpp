@@ -114,7 +114,10 @@ TEST_F(LlmRunTest, CpusPinTheWorkersOrSayWhyNot) {
     EXPECT_EQ(r.out, "4 5 0 1 4\n") << cpus;
   }
 #if defined(__linux__)
-  Result r = run(std::string(args) + " --cpus 0,1048576");
+  Result r = run(std::string(args) + " --cpus 1048576");  // llm-run's own thread
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot pin thread 0 to CPU 1048576"), std::string::npos) << r.err;
+  r = run(std::string(args) + " --cpus 0,1048576");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot start 2 threads for the kernels: cannot pin thread 1 to CPU "
                        "1048576"),
