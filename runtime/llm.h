@@ -83,6 +83,17 @@ typedef struct llm_open_options {
   void* kv_cache;           /* (kv_cache_bytes) or NULL */
   size_t kv_cache_bytes;
   int n_threads;            /* 0: every hardware thread; 1: only the calling thread, no pool */
+  /* Which CPUs the kernels' threads run on (Linux and Android; elsewhere ignored). Thread 0 is
+   * the thread that calls llm_prefill, llm_decode or llm_generate, which the runtime never pins
+   * (pin it yourself where it matters; cpus[0] is its entry and is not read); worker thread
+   * t >= 1 runs on CPU cpus[t] where t < n_cpus. n_cpus 0 (the default): for a model compiled with a description of unequal
+   * cores (llmc compile --cores 4x1.0,4x2.0), worker t on CPU t for t below the described
+   * count, a CPU this process cannot use leaving that worker unpinned; otherwise no pinning.
+   * n_cpus -1: no pinning. With n_cpus > 0 a CPU a worker cannot be pinned to (one the machine
+   * lacks or the process may not use) makes the open fail with LLM_ERR_ARGUMENT, err naming
+   * it; so does llm_set_threads then. `cpus` must stay valid until llm_close. */
+  const int* cpus;          /* (n_cpus) */
+  int n_cpus;
 } llm_open_options;
 
 /* Opens a model from options. With weights in memory, both buffers given and n_threads 1 it
@@ -109,7 +120,11 @@ llm_status llm_decode(llm_model* model, int32_t token, float* out_logits);
 const float* llm_logits(const llm_model* model);
 
 /* Threads the model's kernels run on (default: all hardware threads). Targets whose code is
- * single-threaded (generic) accept any positive count and run on the calling thread. */
+ * single-threaded (generic) accept any positive count and run on the calling thread. A model
+ * compiled with a description of unequal cores (llmc compile --cores 4x1.0,4x2.0) runs its
+ * part i (planned for core i) on thread i % n_threads: with fewer threads than described cores
+ * a thread runs several parts in turn, with more the extra threads idle. Workers are pinned as
+ * llm_open_options' cpus say. */
 llm_status llm_set_threads(llm_model* model, int n_threads);
 int llm_threads(const llm_model* model);
 

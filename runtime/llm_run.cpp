@@ -13,6 +13,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include "runtime/llm.h"
 #include "runtime/llmrt.h"
 
@@ -48,6 +52,8 @@ struct Options {
   bool echo = false;
   bool verbose = false;
   int threads = 0;  // 0: all hardware threads
+  std::vector<int32_t> cpus;  // --cpus: worker t on cpus[t]
+  int n_cpus = 0;             // llm_open_options' n_cpus: 0 default, -1 off
 };
 
 void print_usage(std::FILE* f) {
@@ -78,6 +84,10 @@ void print_usage(std::FILE* f) {
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
                "  --threads N          threads for the kernels (default: all hardware threads)\n"
+               "  --cpus 0,1,..|off    pin kernel thread t to entry t of the list, from 0 (Linux;\n"
+               "                       thread 0 is this one); off: no pinning\n"
+               "                       (default: CPU t for a model compiled with llmc --cores\n"
+               "                       COUNTxSPEED,..., none otherwise)\n"
                "  --verbose            timings and tokens/s on stderr\n"
                "  --help               this text\n"
                "\n"
@@ -216,7 +226,7 @@ int parse_args(int argc, char** argv, Options* opts) {
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--seed",
                                            "--prompt", "--tokens", "--dump-logits", "--threads",
-                                           "--chat-prompt", "--system"};
+                                           "--chat-prompt", "--system", "--cpus"};
     const char* name = nullptr;
     const char* value = nullptr;
     const SamplingFlag* sampling = nullptr;
@@ -272,6 +282,14 @@ int parse_args(int argc, char** argv, Options* opts) {
       if (!parse_int(value, 1, 1024, &opts->threads)) {
         return usage_error("--threads wants an integer from 1 to 1024, got '%s'", value);
       }
+    } else if (std::strcmp(name, "--cpus") == 0) {
+      if (std::strcmp(value, "off") == 0) {
+        opts->n_cpus = -1;
+      } else if (!parse_token_list(value, &opts->cpus)) {
+        return usage_error("--cpus wants comma-separated CPU numbers or 'off', got '%s'", value);
+      } else {
+        opts->n_cpus = static_cast<int>(opts->cpus.size());
+      }
     } else if (std::strcmp(name, "--seed") == 0) {
       if (!parse_u64(value, &opts->sampling.seed)) {
         return usage_error("--seed wants an unsigned 64-bit integer, got '%s'", value);
@@ -316,6 +334,21 @@ int fail(const char* fmt, ...) {
   std::fprintf(stderr, "\n");
   va_end(args);
   return k_exit_error;
+}
+
+// Pins this thread, thread 0 of the kernels, to `cpu` (--cpus' first entry), which the runtime
+// leaves to the application: 0, or the error number. Linux only; elsewhere 0.
+int pin_this_thread(int cpu) {
+#if defined(__linux__)
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
+#else
+  (void)cpu;
+  return 0;
+#endif
 }
 
 // Prints one token: its text (after prev) or its id.
@@ -395,9 +428,18 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int run_main(Run* run) {
   Options& o = run->opts;
   char err[512];
-  if (llm_open(o.weights, &run->model, err, sizeof(err)) != LLM_OK) return fail("%s", err);
-  if (o.threads > 0 && llm_set_threads(run->model, o.threads) != LLM_OK)
-    return fail("cannot start %d threads", o.threads);
+  if (!o.cpus.empty()) {
+    int error = pin_this_thread(o.cpus[0]);
+    if (error != 0)
+      return fail("cannot pin thread 0 to CPU %d: %s", o.cpus[0], std::strerror(error));
+  }
+  llm_open_options open = {};
+  open.weights_path = o.weights;
+  open.n_threads = o.threads;
+  open.cpus = o.cpus.data();
+  open.n_cpus = o.n_cpus;
+  if (llm_open_with_options(&open, &run->model, err, sizeof(err)) != LLM_OK)
+    return fail("%s", err);
   const int vocab = llm_vocab_size(run->model);
   const int context = llm_context_length(run->model);
 

@@ -268,6 +268,8 @@ size_t llmrt_llama3_pretoken_end(const char* text, size_t len, size_t start);
 
 /// A persistent pool of threads for the kernels (below, threads.cpp).
 struct llmrt_pool;
+/// Where the pool's workers run (below).
+struct llmrt_pinning;
 
 /// What the C API (model_api.cpp) needs to know of the model it runs: the generated model.cpp
 /// defines one, llmrt_compiled_model, with its sizes, its weight table and its graph.
@@ -290,12 +292,17 @@ struct llmrt_model_desc {
   const float* (*head)(llm_model* m, const float* hidden, int n);
   /// The kernels' thread pool (llmrt_pool_create and llmrt_pool_free), or both NULL where the
   /// kernels run on the calling thread (the folder then has no threads.cpp).
-  llm_status (*pool_create)(int n_threads, llmrt_pool** out_pool);
+  llm_status (*pool_create)(int n_threads, const llmrt_pinning* pinning,
+                            llmrt_pool** out_pool, char* err, size_t err_len);
   void (*pool_free)(llmrt_pool* pool);
   /// Writes the instruction sets the kernels were compiled for that this CPU lacks, each after a
   /// space ("" when it has them all); NULL for portable kernels. llm_open refuses such a CPU
   /// rather than let a kernel die on an illegal instruction.
   void (*missing_cpu_features)(char* out, size_t out_len);
+  /// The cores of a `llmc compile --cores` description (its static split runs part t on
+  /// thread t, and llm_open pins thread t to CPU t by default); 0 for a count of equal cores,
+  /// whose parts go to whichever thread is free. Only such models write it.
+  int described_cores = 0;
 };
 
 /// The model of this program (or of this API prefix): defined by the generated model.cpp.
@@ -308,27 +315,58 @@ void* llmrt_model_sampler_scratch(llm_model* model);
 
 // ---- threads ----------------------------------------------------------------------------------
 
+/// Which CPUs a pool's workers run on. Thread 0 is the thread that calls llmrt_pool_run, which
+/// the runtime never pins (it is the application's); worker t (thread t >= 1) is pinned to CPU
+/// cpus[t] where t < count (cpus NULL: to CPU t), the rest are not pinned. Linux (and Android)
+/// only: elsewhere nothing is pinned and nothing fails.
+struct llmrt_pinning {
+  const int* cpus;  // (count) or NULL: thread t on CPU t
+  int count;        // 0: no pinning
+  /// A CPU a worker cannot be pinned to (one the system lacks or the process may not use) fails
+  /// llmrt_pool_create with LLM_ERR_ARGUMENT and a message naming it; otherwise that worker
+  /// stays unpinned.
+  bool required;
+};
+
 /// A persistent pool (llmrt_pool): n_threads - 1 workers plus the thread that calls
 /// llmrt_pool_run. A pool of one thread is NULL: the calling thread runs every task, and nothing is allocated.
 /// More threads allocate the pool, its worker list and each worker's std::thread state.
-llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool);
+/// `pinning` (NULL: none) places the workers; err (may be NULL) says why a creation failed.
+llm_status llmrt_pool_create(int n_threads, const llmrt_pinning* pinning, llmrt_pool** out_pool,
+                             char* err, size_t err_len);
 void llmrt_pool_free(llmrt_pool* pool);
 int llmrt_pool_threads(const llmrt_pool* pool);
 /// Runs body(context, task) for task = 0 .. task_count-1 over the pool's threads and returns
 /// when all are done. A NULL pool runs them on the calling thread.
 void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context, int task),
                     void* context);
+/// Like llmrt_pool_run, but task i runs on thread i % llmrt_pool_threads(pool) (thread 0: the
+/// caller), so a static split puts each part on the thread (and CPU) it was planned for. With
+/// fewer threads than tasks a thread runs several tasks in turn; with more, the rest idle.
+void llmrt_pool_run_static(llmrt_pool* pool, int task_count,
+                           void (*body)(void* context, int task), void* context);
 /// The number of hardware threads (at least 1): the default for --threads. In support.cpp, not
 /// threads.cpp: single-threaded targets' folders have no threads.cpp and need no thread library.
 int llmrt_default_threads(void);
 
+/// A lambda as the (context, task) function a pool runs: context is the lambda.
+template <typename Body>
+void llmrt_call_lambda(void* context, int task) {
+  (*static_cast<const Body*>(context))(task);
+}
+
 /// llmrt_pool_run with a lambda: llmrt_parallel_for(pool, 4, [&](int part) { ... });
 template <typename Body>
 void llmrt_parallel_for(llmrt_pool* pool, int task_count, const Body& body) {
-  llmrt_pool_run(
-      pool, task_count,
-      [](void* context, int task) { (*static_cast<const Body*>(context))(task); },
-      const_cast<void*>(static_cast<const void*>(&body)));
+  llmrt_pool_run(pool, task_count, llmrt_call_lambda<Body>,
+                 const_cast<void*>(static_cast<const void*>(&body)));
+}
+
+/// llmrt_pool_run_static with a lambda.
+template <typename Body>
+void llmrt_parallel_for_static(llmrt_pool* pool, int task_count, const Body& body) {
+  llmrt_pool_run_static(pool, task_count, llmrt_call_lambda<Body>,
+                        const_cast<void*>(static_cast<const void*>(&body)));
 }
 
 // ---- sampling ---------------------------------------------------------------------------------
@@ -399,6 +437,8 @@ struct llm_model {
   int position;               // tokens in the KV cache
   int threads;                // llm_set_threads' count
   llmrt_pool* pool;           // the kernels' threads; NULL: the calling thread
+  const int* cpus;            // (n_cpus) llm_open_options' CPUs, the caller's
+  int n_cpus;                 // llm_open_options' n_cpus: 0 default, -1 no pinning
 };
 
 LLMRT_NAMESPACE_BEGIN

@@ -17,6 +17,27 @@ llmrt_arena_layout arena_layout() {
                                d.hidden_size, d.vocab_size, d.context_length);
 }
 
+/// Starts n_threads threads for the kernels, pinned as the open options said; on failure the
+/// model keeps the threads it had and err (may be NULL) says why.
+llm_status start_threads(llm_model* m, int n_threads, char* err, size_t err_len) {
+  if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  if (model().pool_create != nullptr) {
+    llmrt_pinning pinning = {nullptr, 0, false};
+    if (m->n_cpus > 0) {
+      pinning = {m->cpus, m->n_cpus, true};
+    } else if (m->n_cpus == 0) {
+      pinning.count = model().described_cores;
+    }
+    llmrt_pool* pool = nullptr;
+    llm_status status = model().pool_create(n_threads, &pinning, &pool, err, err_len);
+    if (status != LLM_OK) return status;
+    model().pool_free(m->pool);
+    m->pool = pool;
+  }
+  m->threads = n_threads;  // without a pool, the kernels run on the calling thread
+  return LLM_OK;
+}
+
 llm_status check_tokens(const llm_model* m, const int32_t* tokens, int n_tokens) {
   if (tokens == nullptr || n_tokens < 0) return LLM_ERR_ARGUMENT;
   if (n_tokens > model().context_length - m->position) return LLM_ERR_CONTEXT_FULL;
@@ -86,11 +107,15 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
     llm_close(m);
     return status;
   }
+  m->cpus = options->cpus;
+  m->n_cpus = options->n_cpus;
   int threads = options->n_threads > 0 ? options->n_threads : llmrt_default_threads();
-  status = llm_set_threads(m, threads);
+  char why[160] = "";
+  status = start_threads(m, threads, why, sizeof why);
   if (status != LLM_OK) {
     llm_close(m);
-    llmrt_format_error(err, err_len, "cannot start %d threads for the kernels", threads);
+    llmrt_format_error(err, err_len, "cannot start %d threads for the kernels%s%s", threads,
+                       why[0] != '\0' ? ": " : "", why);
     return status;
   }
   *out_model = m;
@@ -121,16 +146,7 @@ void llm_close(llm_model* m) {
 
 // A new pool first: if it cannot start, the model keeps the threads it had.
 llm_status llm_set_threads(llm_model* m, int n_threads) {
-  if (n_threads < 1) return LLM_ERR_ARGUMENT;
-  if (model().pool_create != nullptr) {
-    llmrt_pool* pool = nullptr;
-    llm_status status = model().pool_create(n_threads, &pool);
-    if (status != LLM_OK) return status;
-    model().pool_free(m->pool);
-    m->pool = pool;
-  }
-  m->threads = n_threads;  // without a pool, the kernels run on the calling thread
-  return LLM_OK;
+  return start_threads(m, n_threads, nullptr, 0);
 }
 
 int llm_threads(const llm_model* m) { return m->threads; }

@@ -57,6 +57,13 @@ llm_status check_options(const llm_open_options* o, const llm_memory_sizes* size
                        k_who, o->n_threads);
     return LLM_ERR_ARGUMENT;
   }
+  if (o->n_cpus < -1 || (o->n_cpus > 0 && o->cpus == nullptr)) {
+    llmrt_format_error(err, err_len,
+                       "%s: n_cpus is %d with cpus %s (-1: no pinning, 0: the default, N: N "
+                       "CPUs in cpus)",
+                       k_who, o->n_cpus, o->cpus == nullptr ? "NULL" : "set");
+    return LLM_ERR_ARGUMENT;
+  }
   llm_status status = check_buffer("arena", o->arena, o->arena_bytes, sizes->arena_bytes,
                                    sizes->alignment, err, err_len);
   if (status != LLM_OK) return status;

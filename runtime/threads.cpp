@@ -6,6 +6,8 @@
 // so a loop split into more parts than threads balances itself. The calling thread works too.
 // A wait first spins on the CPU's pause hint (a few tens of nanoseconds each, no system call),
 // then yields the core to other threads, then (workers) sleeps.
+// A static loop (llmrt_pool_run_static) instead runs task i on thread i % threads, for a split
+// planned per core (big.LITTLE); its workers may be pinned to CPUs (llmrt_pinning).
 #include "runtime/llmrt.h"
 
 #include <atomic>
@@ -17,6 +19,12 @@
 
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
 #include <immintrin.h>  // _mm_pause (SSE2, every x86-64)
+#endif
+#if defined(__linux__)
+#include <pthread.h>
+#include <sched.h>
+#include <cerrno>
+#include <cstring>
 #endif
 
 LLMRT_NAMESPACE_BEGIN
@@ -31,6 +39,7 @@ struct llmrt_pool {
   std::atomic<bool> stopping{false};
   // The loop being run: written before the generation bump that publishes it.
   int task_count = 0;
+  bool static_tasks = false;  // task i on thread i % threads, not handed out
   void (*body)(void* context, int task) = nullptr;
   void* context = nullptr;
 };
@@ -71,7 +80,13 @@ void run_tasks(llmrt_pool* pool) {
   }
 }
 
-void worker_main(llmrt_pool* pool) {
+/// Thread `thread`'s tasks of a static loop: thread, thread + threads, ...
+void run_static_tasks(llmrt_pool* pool, int thread) {
+  int threads = static_cast<int>(pool->workers.size()) + 1;
+  for (int task = thread; task < pool->task_count; task += threads) pool->body(pool->context, task);
+}
+
+void worker_main(llmrt_pool* pool, int thread) {
   uint64_t seen = 0;
   for (;;) {
     uint64_t current = pool->generation.load(std::memory_order_acquire);
@@ -89,21 +104,103 @@ void worker_main(llmrt_pool* pool) {
     }
     if (pool->stopping.load(std::memory_order_acquire)) return;
     seen = current;
-    run_tasks(pool);
+    if (pool->static_tasks) {
+      run_static_tasks(pool, thread);
+    } else {
+      run_tasks(pool);
+    }
     pool->workers_busy.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+/// Pins `worker` to `cpu`: 0, or the error number of the failure. Linux only; elsewhere 0.
+int pin_to_cpu(std::thread& worker, int cpu) {
+#if defined(__linux__)
+  if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+#if defined(__ANDROID__)  // bionic has no pthread_setaffinity_np
+  return sched_setaffinity(pthread_gettid_np(worker.native_handle()), sizeof set, &set) == 0
+             ? 0
+             : errno;
+#else
+  return pthread_setaffinity_np(worker.native_handle(), sizeof set, &set);
+#endif
+#else
+  (void)worker;
+  (void)cpu;
+  return 0;
+#endif
+}
+
+/// Pins each worker as `pinning` says; fails only for a required CPU.
+llm_status pin_workers(llmrt_pool* pool, const llmrt_pinning& pinning, char* err,
+                       size_t err_len) {
+  for (size_t i = 0; i < pool->workers.size(); ++i) {
+    int thread = static_cast<int>(i) + 1;
+    if (thread >= pinning.count) break;
+    int cpu = pinning.cpus != nullptr ? pinning.cpus[thread] : thread;
+    int error = pin_to_cpu(pool->workers[i], cpu);
+    if (error != 0 && pinning.required) {
+#if defined(__linux__)
+      const char* why = std::strerror(error);
+#else
+      const char* why = "unknown";
+#endif
+      llmrt_format_error(err, err_len, "cannot pin thread %d to CPU %d: %s", thread, cpu, why);
+      return LLM_ERR_ARGUMENT;
+    }
+  }
+  return LLM_OK;
+}
+
+/// Publishes a loop to the workers and runs the caller's share (thread 0).
+void run_loop(llmrt_pool* pool, int task_count, bool static_tasks,
+              void (*body)(void* context, int task), void* context) {
+  pool->task_count = task_count;
+  pool->static_tasks = static_tasks;
+  pool->body = body;
+  pool->context = context;
+  pool->next_task.store(0, std::memory_order_relaxed);
+  pool->workers_busy.store(static_cast<int>(pool->workers.size()), std::memory_order_relaxed);
+  {
+    // The lock orders the bump against a worker that is about to sleep.
+    std::lock_guard<std::mutex> lock(pool->mutex);
+    pool->generation.fetch_add(1, std::memory_order_acq_rel);
+  }
+  pool->wake.notify_all();
+  if (static_tasks) {
+    run_static_tasks(pool, 0);
+  } else {
+    run_tasks(pool);
+  }
+  for (int spin = 0; pool->workers_busy.load(std::memory_order_acquire) != 0; ++spin) {
+    wait_step(spin);
   }
 }
 
 }  // namespace
 
-llm_status llmrt_pool_create(int n_threads, llmrt_pool** out_pool) {
+llm_status llmrt_pool_create(int n_threads, const llmrt_pinning* pinning, llmrt_pool** out_pool,
+                             char* err, size_t err_len) {
   *out_pool = nullptr;
-  if (n_threads < 1) return LLM_ERR_ARGUMENT;
+  if (n_threads < 1) {
+    llmrt_format_error(err, err_len, "%d threads: at least 1", n_threads);
+    return LLM_ERR_ARGUMENT;
+  }
   if (n_threads == 1) return LLM_OK;  // NULL: llmrt_pool_run runs on the calling thread
   llmrt_pool* pool = new (std::nothrow) llmrt_pool();
   if (pool == nullptr) return LLM_ERR_NO_MEMORY;
   pool->workers.reserve(static_cast<size_t>(n_threads - 1));
-  for (int i = 1; i < n_threads; ++i) pool->workers.emplace_back(worker_main, pool);
+  for (int i = 1; i < n_threads; ++i) pool->workers.emplace_back(worker_main, pool, i);
+  if (pinning != nullptr) {
+    llm_status status = pin_workers(pool, *pinning, err, err_len);
+    if (status != LLM_OK) {
+      llmrt_pool_free(pool);
+      return status;
+    }
+  }
   *out_pool = pool;
   return LLM_OK;
 }
@@ -129,21 +226,16 @@ void llmrt_pool_run(llmrt_pool* pool, int task_count, void (*body)(void* context
     for (int task = 0; task < task_count; ++task) body(context, task);
     return;
   }
-  pool->task_count = task_count;
-  pool->body = body;
-  pool->context = context;
-  pool->next_task.store(0, std::memory_order_relaxed);
-  pool->workers_busy.store(static_cast<int>(pool->workers.size()), std::memory_order_relaxed);
-  {
-    // The lock orders the bump against a worker that is about to sleep.
-    std::lock_guard<std::mutex> lock(pool->mutex);
-    pool->generation.fetch_add(1, std::memory_order_acq_rel);
+  run_loop(pool, task_count, /*static_tasks=*/false, body, context);
+}
+
+void llmrt_pool_run_static(llmrt_pool* pool, int task_count,
+                           void (*body)(void* context, int task), void* context) {
+  if (pool == nullptr || pool->workers.empty() || task_count <= 1) {  // task 0: thread 0
+    for (int task = 0; task < task_count; ++task) body(context, task);
+    return;
   }
-  pool->wake.notify_all();
-  run_tasks(pool);
-  for (int spin = 0; pool->workers_busy.load(std::memory_order_acquire) != 0; ++spin) {
-    wait_step(spin);
-  }
+  run_loop(pool, task_count, /*static_tasks=*/true, body, context);
 }
 
 LLMRT_NAMESPACE_END

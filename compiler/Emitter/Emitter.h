@@ -16,6 +16,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace llmc {
 
@@ -41,6 +42,8 @@ struct EmitSummary {
   uint64_t parameterCount = 0;
   std::string modelHash;         ///< hex of the weight table's checksum
   std::map<std::string, int64_t> tensorsByStorage; ///< "f32" / "q4_0" / ... -> tensor count
+  /// The core speeds of a `--cores COUNTxSPEED,...` description (llm.cores); empty otherwise.
+  std::vector<double> coreSpeeds;
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,

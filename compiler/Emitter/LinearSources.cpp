@@ -33,6 +33,45 @@ struct Epilogue {
   int64_t headDim = 0; ///< Rope
 };
 
+int64_t sumOf(ArrayRef<int64_t> values) {
+  int64_t total = 0;
+  for (int64_t v : values)
+    total += v;
+  return total;
+}
+
+/// llm.part_rows of `op` cut into its `tables` weights' rows per part.
+FailureOr<SmallVector<ArrayRef<int64_t>>> staticPartRows(Operation &op, size_t tables) {
+  auto rows = op.getAttrOfType<DenseI64ArrayAttr>(kPartRowsAttr);
+  if (!rows || rows.empty() || rows.size() % int64_t(tables) != 0)
+    return op.emitError() << "'" << kPartRowsAttr << "' needs rows for each of " << tables
+                          << " weights";
+  SmallVector<ArrayRef<int64_t>> out;
+  size_t parts = size_t(rows.size()) / tables;
+  for (size_t i = 0; i < tables; ++i)
+    out.push_back(rows.asArrayRef().slice(i * parts, parts));
+  return out;
+}
+
+/// `begin` and `end` of part `part` from a table of where each part starts: part i's rows (or
+/// heads) are kBounds[i] .. kBounds[i + 1].
+void writePartBounds(raw_ostream &os, ArrayRef<int64_t> rows, StringRef indent) {
+  std::string opening = indent.str() + "static constexpr int kBounds[] = {";
+  std::string line = opening + "0";
+  int64_t bound = 0;
+  for (int64_t r : rows) {
+    std::string next = std::to_string(bound += r);
+    if (line.size() + next.size() + 4 > 100) {
+      os << line << ",\n";
+      line = std::string(opening.size(), ' ') + next;
+    } else {
+      line += ", " + next;
+    }
+  }
+  os << line << "};  // part i: kBounds[i] .. kBounds[i + 1]\n"
+     << indent << "const int begin = kBounds[part], end = kBounds[part + 1];\n";
+}
+
 /// One weight of a linear op and where its rows go.
 struct Product {
   FlatSymbolRefAttr weight;
@@ -62,6 +101,8 @@ public:
     ArrayRef<std::string> kernels = *rowKernels;
     if (!code.target().threaded || !op.hasAttr(kRowPartsAttr))
       return writeWholeRows(*in, k, products, kernels);
+    if (op.hasAttr(kPartRowsAttr))
+      return writeStaticParts(*in, k, products, kernels, paired);
     FailureOr<int64_t> parts = code.requiredAttr(&op, kRowPartsAttr, kTilingPass);
     FailureOr<int64_t> perPart = code.requiredAttr(&op, kRowsPerPartAttr, kTilingPass);
     if (failed(parts) || failed(perPart))
@@ -131,6 +172,36 @@ private:
     return success();
   }
 
+  /// The static split (llm.part_rows): part i on thread i, each weight's rows of part i in a
+  /// table (with `paired`, one table for both weights).
+  LogicalResult writeStaticParts(StringRef in, int64_t k, ArrayRef<Product> products,
+                                 ArrayRef<std::string> kernels, bool paired) {
+    FailureOr<SmallVector<ArrayRef<int64_t>>> tables =
+        staticPartRows(op, paired ? 1 : products.size());
+    if (failed(tables))
+      return failure();
+    os << "  llmrt_parallel_for_static(m->pool, " << tables->front().size()
+       << ", [&](int part) {  // part i on thread i, rows in proportion to its core's speed\n";
+    for (auto [i, rows] : llvm::enumerate(*tables)) {
+      if (sumOf(rows) != products[i].rows)
+        return op.emitError() << "'" << kPartRowsAttr << "' splits " << sumOf(rows)
+                              << " rows of a weight of " << products[i].rows;
+      bool block = tables->size() > 1;
+      std::string indent = block ? "      " : "    ";
+      if (block)
+        os << "    {\n";
+      writePartBounds(os, rows, indent);
+      os << indent << "if (begin < end) {\n";
+      size_t count = paired ? products.size() : 1;
+      writePartBody(in, k, products.slice(i, count), kernels.slice(i, count), indent + "  ");
+      os << indent << "}\n";
+      if (block)
+        os << "    }\n";
+    }
+    os << "  });\n";
+    return success();
+  }
+
   /// One part's products and epilogue; `index` is the part's number among this destination's.
   void writePart(StringRef in, int64_t k, ArrayRef<Product> products,
                  ArrayRef<std::string> kernels, int64_t perPart, StringRef index,
@@ -138,6 +209,12 @@ private:
     int64_t rows = products.front().rows;
     os << indent << "const int begin = " << index << " * " << perPart
        << ", end = std::min(begin + " << perPart << ", " << rows << ");\n";
+    writePartBody(in, k, products, kernels, indent);
+  }
+
+  /// The products and epilogue of rows [begin, end).
+  void writePartBody(StringRef in, int64_t k, ArrayRef<Product> products,
+                     ArrayRef<std::string> kernels, StringRef indent) {
     for (auto [product, kernel] : llvm::zip(products, kernels))
       os << indent << kernel << "(" << in << ", " << code.weightRef(product.weight) << ", "
          << biasRef(product) << ", n, " << k << ", " << product.rows << ", begin, end, "
@@ -224,6 +301,25 @@ LogicalResult writeCachedAttention(ModelCode &code, llm::CachedAttentionOp atten
     code.os << "  " << *kernel << "(" << args << "\n"
             << std::string(kernel->size() + 3, ' ') << "0, " << heads << ", " << scoresRef << ", "
             << out << ");\n";
+    return success();
+  }
+  if (op->hasAttr(kPartRowsAttr)) {
+    FailureOr<SmallVector<ArrayRef<int64_t>>> tables = staticPartRows(*op, 1);
+    if (failed(tables))
+      return failure();
+    if (sumOf(tables->front()) != heads)
+      return op->emitError() << "'" << kPartRowsAttr << "' splits " << sumOf(tables->front())
+                             << " heads of " << heads;
+    code.os << "  llmrt_parallel_for_static(m->pool, " << tables->front().size()
+            << ", [&](int part) {  // part i on thread i, heads in proportion to its core's "
+               "speed\n";
+    writePartBounds(code.os, tables->front(), "    ");
+    code.os << "    if (begin < end) {\n"
+            << "      " << *kernel << "(" << args << "\n"
+            << "          begin, end, " << scoresRef << " + size_t(part) * kContextLength, "
+            << out << ");\n"
+            << "    }\n"
+            << "  });\n";
     return success();
   }
   FailureOr<int64_t> parts = code.requiredAttr(op, kRowPartsAttr, kTilingPass);

@@ -453,8 +453,12 @@ private:
                              : "    nullptr,  // the generic kernels run on the calling thread\n"
                                "    nullptr,\n")
        << (checksCpu() ? "    missing_cpu_features,\n"
-                       : "    nullptr,  // portable kernels: any CPU\n")
-       << "};\n"
+                       : "    nullptr,  // portable kernels: any CPU\n");
+    auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr);
+    if (target().threaded && cores)
+      os << "    " << cores.size()
+         << ",  // cores of llmc compile --cores: llm_open pins thread t to CPU t\n";
+    os << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }
 
@@ -516,6 +520,8 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
                        options.target + " target.\n" + withApiPrefix(code, options.apiPrefix);
   summary.arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
   summary.kvCacheBytes = 2 * kv->totalFloats * sizeof(float);
+  if (auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr))
+    summary.coreSpeeds.assign(cores.asArrayRef().begin(), cores.asArrayRef().end());
 
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "model.cpp");

@@ -100,6 +100,11 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("model_hash", summary.modelHash);
     json.attribute("target", options.target);
     json.attribute("quant", options.quant);
+    if (!summary.coreSpeeds.empty())
+      json.attributeArray("cores", [&] {
+        for (double speed : summary.coreSpeeds)
+          json.value(speed);
+      });
     json.attributeObject("tensors_by_storage", [&] {
       for (const auto &[storage, count] : summary.tensorsByStorage)
         json.attribute(storage, count);

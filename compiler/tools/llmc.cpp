@@ -19,6 +19,7 @@
 #include "compiler/Weights/WeightCheck.h"
 #include "compiler/tools/Inspect.h"
 #include "targets/Targets.h"
+#include "targets/common/CoreDescription.h"
 #include "dialects/llm/LLMDialect.h"
 #include "runtime/blob_format.h"
 
@@ -81,10 +82,13 @@ cl::opt<std::string> emit("emit",
                           cl::desc("What to produce: out (default), mlir (the imported module), "
                                    "mlir-planned (after the pipeline)"),
                           cl::init("out"), cl::sub(compileCommand));
-cl::opt<int64_t> cores("cores",
-                       cl::desc("Threads the work split is planned for (default: the target's; "
-                                "llm-run --threads picks how many run)"),
-                       cl::init(0), cl::sub(compileCommand));
+cl::opt<std::string> cores(
+    "cores",
+    cl::desc("Cores the work split is planned for: N equal cores (default: the target's; "
+             "llm-run --threads picks how many run), or unequal ones in CPU order, "
+             "COUNTxSPEED,... (4x1.0,4x2.0: four cores, then four twice as fast), split in "
+             "proportion to speed"),
+    cl::value_desc("N|COUNTxSPEED,..."), cl::sub(compileCommand));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Skip the fusion passes (one kernel call per op; for comparing)"),
                        cl::sub(compileCommand));
@@ -255,8 +259,14 @@ int compile() {
   const llmc::TargetBackend *backend = llmc::lookupTarget(target);
   if (!backend)
     return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
-  if (cores < 0)
-    return fail("--cores must be positive");
+  llmc::CoreDescription coreDescription;
+  if (!cores.empty()) {
+    Expected<llmc::CoreDescription> parsed =
+        llmc::parseCoreDescription(cores, llmc::kMaxCores);
+    if (!parsed)
+      return fail("--cores: " + toString(parsed.takeError()));
+    coreDescription = std::move(*parsed);
+  }
   if (packWeights == cl::BOU_TRUE && !backend->hasWeightLayouts())
     return fail("--pack-weights needs a target with weight layouts of its own: " + target +
                 "'s kernels read rows only");
@@ -310,6 +320,9 @@ int compile() {
   importOptions.prefillTokens = prefillTokens;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       llmc::buildLlamaModule(context, model->config, model->weights, importOptions);
+  if (!coreDescription.speeds.empty())
+    (*module)->setAttr(llmc::kCoresAttr,
+                       mlir::DenseF64ArrayAttr::get(&context, coreDescription.speeds));
   if (failed(mlir::verify(*module)))
     return fail(modelPath + ": the imported model does not verify (see above)");
   if (emit == "mlir") {
@@ -320,7 +333,7 @@ int compile() {
   mlir::PassManager pm(&context);
   llmc::PipelineOptions pipeline;
   pipeline.target = target;
-  pipeline.cores = cores;
+  pipeline.cores = coreDescription.speeds.empty() ? coreDescription.count : 0;
   pipeline.fuse = !noFusion;
   if (packWeights != cl::BOU_UNSET)
     pipeline.packWeights = packWeights == cl::BOU_TRUE;

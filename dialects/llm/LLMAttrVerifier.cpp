@@ -12,6 +12,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::llm;
 
@@ -92,6 +94,36 @@ LogicalResult verifyLinearKernels(Operation *op, Attribute value) {
   return success();
 }
 
+/// llm.part_rows: each weight's rows per part, `llm.row_parts` entries per weight.
+LogicalResult verifyPartRows(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  auto rows = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+  auto parts = op->getAttrOfType<IntegerAttr>(llmc::kRowPartsAttr);
+  if (!rows || !parts || parts.getInt() < 1 || rows.empty() ||
+      rows.size() % parts.getInt() != 0)
+    return op->emitError() << "'" << name << "' must be an array<i64> of '"
+                           << llmc::kRowPartsAttr << "' entries per weight";
+  if (llvm::any_of(rows.asArrayRef(), [](int64_t r) { return r < 0; }))
+    return op->emitError() << "'" << name << "' must not be negative";
+  return success();
+}
+
+/// llm.cores on the module: one positive, finite speed per core.
+LogicalResult verifyCores(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << name << "' belongs on the module";
+  auto speeds = dyn_cast<DenseF64ArrayAttr>(attr.getValue());
+  if (!speeds || speeds.empty() || speeds.size() > llmc::kMaxCores)
+    return op->emitError() << "'" << name << "' must be an array<f64> of 1 to "
+                           << llmc::kMaxCores << " core speeds";
+  for (auto [core, speed] : llvm::enumerate(speeds.asArrayRef()))
+    if (!(speed > 0) || !std::isfinite(speed))
+      return op->emitError() << "'" << name << "': core " << core
+                             << "'s speed must be finite and above 0";
+  return success();
+}
+
 } // namespace
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
@@ -131,12 +163,22 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute
     FailureOr<int64_t> offset = integerAtLeast(op, attr, 0);
     return failed(offset) ? failure() : verifyOffset(op, name, *offset, 0);
   }
-  if (name == llmc::kRowPartsAttr || name == llmc::kRowsPerPartAttr) {
-    StringRef other = name == llmc::kRowPartsAttr ? llmc::kRowsPerPartAttr : llmc::kRowPartsAttr;
-    if (!op->hasAttr(other))
-      return op->emitError() << "'" << name << "' needs '" << other << "' beside it";
+  if (name == llmc::kRowPartsAttr) {
+    if (op->hasAttr(llmc::kRowsPerPartAttr) == op->hasAttr(llmc::kPartRowsAttr))
+      return op->emitError() << "'" << name << "' needs one of '" << llmc::kRowsPerPartAttr
+                             << "' and '" << llmc::kPartRowsAttr << "' beside it";
     return integerAtLeast(op, attr, 1);
   }
+  if (name == llmc::kRowsPerPartAttr || name == llmc::kPartRowsAttr) {
+    if (!op->hasAttr(llmc::kRowPartsAttr))
+      return op->emitError() << "'" << name << "' needs '" << llmc::kRowPartsAttr
+                             << "' beside it";
+    if (name == llmc::kRowsPerPartAttr)
+      return integerAtLeast(op, attr, 1);
+    return verifyPartRows(op, attr);
+  }
+  if (name == llmc::kCoresAttr)
+    return verifyCores(op, attr);
   if (name == llmc::kKernelAttr)
     return verifyKernelName(op, name, attr.getValue());
   if (name == llmc::kKernelsAttr)

@@ -27,6 +27,15 @@ constexpr int64_t kArenaAlignment = 64;
 /// llm.qkv_projection each weight's rows are split alike, `row_parts` counting all parts.
 constexpr llvm::StringLiteral kRowPartsAttr = "llm.row_parts";
 constexpr llvm::StringLiteral kRowsPerPartAttr = "llm.rows_per_part";
+/// The cores of unequal speed the split is planned for (`llmc compile --cores 4x1.0,4x2.0`):
+/// on the module, one speed per core in CPU order (array<f64>).
+constexpr llvm::StringLiteral kCoresAttr = "llm.cores";
+/// The most cores --cores may name (the static split writes a table entry per core per op).
+constexpr int64_t kMaxCores = 256;
+/// The static split for llm.cores, instead of rows_per_part: part i runs on thread i, and
+/// `part_rows` holds each part's rows (heads) in proportion to its core's speed, `row_parts`
+/// (one per core) for each weight in turn (a SwiGLU's gate and up count as one).
+constexpr llvm::StringLiteral kPartRowsAttr = "llm.part_rows";
 /// The kernels an op's code calls (llm-select-kernels): `kernel` on single-kernel ops; `kernels`
 /// on the linear ops, a dictionary of kKernel* entries.
 constexpr llvm::StringLiteral kKernelAttr = "llm.kernel";

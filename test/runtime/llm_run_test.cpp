@@ -100,6 +100,8 @@ TEST_F(LlmRunTest, BadFlagsExitTwo) {
       {"--seed -3", "--seed wants"},
       {"--tokens 1,x", "--tokens wants comma-separated token ids"},
       {"--tokens ''", "--tokens wants"},
+      {"--cpus 0,x", "--cpus wants comma-separated CPU numbers or 'off', got '0,x'"},
+      {"--cpus -1", "--cpus wants"},
       {"--bogus", "unknown option '--bogus'"},
       {"--steps", "option '--steps' needs a value"},
   };
@@ -109,6 +111,28 @@ TEST_F(LlmRunTest, BadFlagsExitTwo) {
     EXPECT_NE(r.err.find(c[1]), std::string::npos) << c[0] << ": " << r.err;
     EXPECT_EQ(r.out, "") << c[0];
   }
+}
+
+TEST_F(LlmRunTest, CpusPinTheWorkersOrSayWhyNot) {
+  const char* args = "--tokenizer /nonexistent --tokens 1 --steps 5 --temperature 0 "
+                     "--ignore-eos --print-token-ids --threads 2";
+  for (const char* cpus : {" --cpus off", " --cpus 0,0"}) {
+    Result r = run(std::string(args) + cpus);
+    EXPECT_EQ(r.exit_code, 0) << cpus << ": " << r.err;
+    EXPECT_EQ(r.out, "4 5 0 1 4\n") << cpus;
+  }
+#if defined(__linux__)
+  Result r = run(std::string(args) + " --cpus 1048576");  // llm-run's own thread
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot pin thread 0 to CPU 1048576"), std::string::npos) << r.err;
+  r = run(std::string(args) + " --cpus 0,1048576");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot start 2 threads for the kernels: cannot pin thread 1 to CPU "
+                       "1048576"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "");
+#endif
 }
 
 TEST_F(LlmRunTest, MissingFilesExitOne) {

@@ -199,4 +199,33 @@ TEST_F(ModelApiTest, SetThreadsKeepsTheCountOrRefuses) {
   EXPECT_EQ(peak(llm_logits(model_)).first, fake_model_next(2));
 }
 
+TEST_F(ModelApiTest, PinningToAMissingCpuFailsTheOpenAndNothingElse) {
+  std::vector<unsigned char> blob = llmrt_test::fake_model_weights();
+  llmrt_test::AlignedCopy weights(blob);
+  llm_open_options options = {};
+  options.weights = weights.data;
+  options.weights_bytes = weights.size;
+  options.n_threads = 2;
+  const int cpus[2] = {0, 1 << 20};
+  options.cpus = cpus;
+  options.n_cpus = 2;
+  llm_model* m = nullptr;
+#if defined(__linux__)
+  EXPECT_EQ(llm_open_with_options(&options, &m, err_, sizeof(err_)), LLM_ERR_ARGUMENT);
+  EXPECT_EQ(m, nullptr);
+  EXPECT_NE(std::string(err_).find("cannot start 2 threads for the kernels: cannot pin thread 1 "
+                                   "to CPU 1048576"),
+            std::string::npos)
+      << err_;
+#endif
+  options.n_cpus = -1;  // no pinning: the same CPUs open
+  ASSERT_EQ(llm_open_with_options(&options, &m, err_, sizeof(err_)), LLM_OK) << err_;
+  EXPECT_EQ(llm_set_threads(m, 2), LLM_OK);
+  llm_close(m);
+  options.n_cpus = 3;
+  options.cpus = nullptr;
+  EXPECT_EQ(llm_open_with_options(&options, &m, err_, sizeof(err_)), LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::string(err_).find("n_cpus is 3 with cpus NULL"), std::string::npos) << err_;
+}
+
 }  // namespace

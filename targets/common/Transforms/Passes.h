@@ -9,6 +9,7 @@
 #include "targets/common/TargetBackend.h"
 
 #include <memory>
+#include <optional>
 
 namespace llmc {
 
@@ -26,6 +27,10 @@ struct RowSplitTuning {
   int64_t rowTile = 16;        ///< a part's rows are a multiple of this
   int64_t minRowsPerPart = 16; ///< a part has at least this many rows
 };
+
+/// A number every part of `op`'s split starts at a multiple of (each weight's parts, counted
+/// from its first row; 0 when every part starts at row 0), or nothing if `op` is not split.
+std::optional<int64_t> partStartStep(mlir::Operation *op);
 
 /// Adds llm-split-rows with a target's tuning, planned for --cores threads where given.
 void addSplitRows(mlir::OpPassManager &pm, const TargetPipelineOptions &options,

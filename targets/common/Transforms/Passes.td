@@ -23,6 +23,12 @@ def LLMSplitRows : Pass<"llm-split-rows", "mlir::ModuleOp"> {
     `llm.swiglu_linear` splits its gate and up rows alike. `llm.cached_attention` splits its
     query heads: `llm.rows_per_part` heads per part.
 
+    A module with `llm.cores` (core speeds, from `llmc compile --cores 4x1.0,4x2.0`) gets the
+    static split instead, whatever `cores` says: one part per core (`llm.row_parts`), and in
+    `llm.part_rows` each weight's rows (heads) per core, in proportion to the core's speed in
+    whole row tiles (heads). The weights' tiles are laid end to end and cut in order, so a
+    core's share may end one weight and start the next; part i runs on thread i.
+
     Before:
     ```mlir
     %y = llm.linear %x, @w : tensor<1x2048xf32> -> tensor<1x5632xf32>
@@ -30,6 +36,11 @@ def LLMSplitRows : Pass<"llm-split-rows", "mlir::ModuleOp"> {
     After `llm-split-rows{cores=8}`:
     ```mlir
     %y = llm.linear %x, @w {llm.row_parts = 16 : i64, llm.rows_per_part = 352 : i64} ...
+    ```
+    With `llm.cores = array<f64: 2.0, 2.0, 2.0, 2.0, 1.0, 1.0, 1.0, 1.0>` on the module:
+    ```mlir
+    %y = llm.linear %x, @w {llm.part_rows = array<i64: 944, 944, 944, 944, 464, 464, 464, 464>,
+                            llm.row_parts = 8 : i64} ...
     ```
   }];
   let options = [

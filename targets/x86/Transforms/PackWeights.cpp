@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "targets/x86/Transforms/Passes.h"
+#include "targets/common/Transforms/Passes.h"
 #include "dialects/llm/LLMOps.h"
 #include "targets/x86/IR/X86Dialect.h"
 #include "targets/x86/weight_layouts.h"
@@ -29,9 +30,9 @@ namespace {
 /// The first of `groups` (row counts, tallest first) whose multiples all the parts that
 /// llm-split-rows cut `op`'s rows into start at; 0 if none.
 int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
-  auto perPart = op->getAttrOfType<IntegerAttr>(llmc::kRowsPerPartAttr);
+  std::optional<int64_t> step = llmc::partStartStep(op);
   for (int64_t group : groups)
-    if (perPart && perPart.getInt() % group == 0)
+    if (step && *step % group == 0)
       return group;
   return 0;
 }

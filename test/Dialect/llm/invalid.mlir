@@ -281,8 +281,34 @@ func.func @offsets(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
 // Tests that the thread split comes as a pair.
 llm.weight @w : tensor<16x16xf32>
 func.func @split(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
-  // expected-error @+1 {{'llm.row_parts' needs 'llm.rows_per_part' beside it}}
+  // expected-error @+1 {{'llm.row_parts' needs one of 'llm.rows_per_part' and 'llm.part_rows' beside it}}
   %y = llm.linear %x, @w {llm.row_parts = 2 : i64} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the static split has rows for every part of every weight.
+llm.weight @w : tensor<16x16xf32>
+func.func @part_rows(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.part_rows' must be an array<i64> of 'llm.row_parts' entries per weight}}
+  %y = llm.linear %x, @w {llm.row_parts = 2 : i64, llm.part_rows = array<i64: 16, 0, 0>} : tensor<2x16xf32> -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that the core speeds are positive.
+// expected-error @+1 {{'llm.cores': core 1's speed must be finite and above 0}}
+module attributes {llm.cores = array<f64: 2.0, 0.0>} {
+}
+
+// -----
+
+// Tests that the core speeds belong on the module.
+func.func @cores(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.cores' belongs on the module}}
+  %y = llm.add %x, %x {llm.cores = array<f64: 1.0>} : tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }
 
