@@ -22,15 +22,27 @@ from test_x86_quantized import assert_matches_generic
 pytestmark = pytest.mark.llmc
 
 GREEDY_PROMPT, GREEDY_STEPS = [1], 32
-
-
-@pytest.fixture(scope="module")
-def story():
-    return accuracy.story_tokens()
+# The kernel suffix of each ARM target's weight layout, where it has one (targets/arm/IR,
+# test_arm_pack_weights.py).
+LAYOUT_SUFFIX = {"arm-dotprod": "r4x4"}
 
 
 def quantized_build(workspace, target):
     return workspace.built("stories_bin", "clang++", WERROR, target=target, quant="q4_0")
+
+
+def check_against_generic(workspace, scheme, out, build_dir):
+    """stories260K at `scheme` (out/, built in build_dir) against the generic target:
+    teacher-forced logits of a story within test_x86_quantized.py's bounds, the same greedy
+    text."""
+    story = accuracy.story_tokens()
+    generic_out = workspace.compiled("stories_bin", "generic", scheme)
+    generic_build = workspace.built("stories_bin", target="generic", quant=scheme)
+    assert_matches_generic(accuracy.model_logits(build_dir, out, story),
+                           accuracy.model_logits(generic_build, generic_out, story), story)
+    ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
+    expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
+    assert ids == expected
 
 
 @pytest.mark.parametrize("target", ARM_TARGETS)
@@ -42,22 +54,17 @@ def test_arm_float_matches_transformers(workspace, target):
 
 
 @pytest.mark.parametrize("target", ARM_TARGETS)
-def test_arm_quantized_matches_generic(workspace, story, target):
+def test_arm_quantized_matches_generic(workspace, target):
     skip_unless_runnable(target)
     cxx_or_skip("clang++")
     isa = target.removeprefix("arm-")
     out = workspace.compiled("stories_bin", target, "q4_0")
     source = (out / "model.cpp").read_text()
-    for kernel in ("quantize_q8_0", "linear_q4_0_rows", "linear_q8_0_rows"):
+    # q4_0 in the target's weight layout where it has one.
+    q4_0 = f"linear_q4_0{LAYOUT_SUFFIX.get(target, '')}_rows"
+    for kernel in ("quantize_q8_0", q4_0, "linear_q8_0_rows"):
         assert f"llmk_{isa}_{kernel}(" in source, kernel
-    build_dir = quantized_build(workspace, target)
-    generic_out = workspace.compiled("stories_bin", "generic", "q4_0")
-    generic_build = workspace.built("stories_bin", target="generic", quant="q4_0")
-    assert_matches_generic(accuracy.model_logits(build_dir, out, story),
-                           accuracy.model_logits(generic_build, generic_out, story), story)
-    ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
-    expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
-    assert ids == expected
+    check_against_generic(workspace, "q4_0", out, quantized_build(workspace, target))
 
 
 def test_arm_i8mm_output_names_what_a_cortex_a76_lacks(workspace):
