@@ -14,9 +14,12 @@
 #define LLMK_ARM_LINEAR_q8_0 linear_quant_rows<Q8_0Weights, BlockDot>
 #define LLMK_ARM_LINEAR_q4_0 linear_quant_rows<Q4_0Weights, BlockDot>
 
-// The packed layouts' kernels (kernels_arm_rows4x4.h), for the tables that list them.
+// The packed layouts' kernels (kernels_arm_rows4x4.h, kernels_arm_rows2x8.h), for the tables
+// that list them.
 #define LLMK_ARM_LINEAR_q8_0r4x4 linear_rows4x4<Q8_0Rows4x4>
 #define LLMK_ARM_LINEAR_q4_0r4x4 linear_rows4x4<Q4_0Rows4x4>
+#define LLMK_ARM_LINEAR_q8_0r2x8 linear_rows2x8<Q8_0Rows2x8>
+#define LLMK_ARM_LINEAR_q4_0r2x8 linear_rows2x8<Q4_0Rows2x8>
 
 #define LLMK_QUANTIZE(isa, format) \
   LLMK_QUANTIZE_SIGNATURE(isa, format) { quantize_rows_##format(x, n, k, out); }

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.llmc
 GREEDY_PROMPT, GREEDY_STEPS = [1], 32
 # The kernel suffix of each ARM target's weight layout, where it has one (targets/arm/IR,
 # test_arm_pack_weights.py).
-LAYOUT_SUFFIX = {"arm-dotprod": "r4x4"}
+LAYOUT_SUFFIX = {"arm-dotprod": "r4x4", "arm-i8mm": "r2x8"}
 
 
 def quantized_build(workspace, target):
