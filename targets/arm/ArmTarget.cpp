@@ -144,8 +144,8 @@ std::vector<std::unique_ptr<TargetBackend>> createArmTargets() {
       "dotprod", "armv8.2-a+dotprod",
       "AArch64 with the dot product instructions (armv8.2-a+dotprod: Cortex-A55, A76)",
       {kAdvancedSimd, kDotProduct}, "rows4x4"));
-  // smmla: 2 rows times 2 tokens an instruction, the same instruction count as sdot's for one
-  // token and half of it for prompts. Not armv8.6-a: a CPU with i8mm need not have everything else of 8.6 (Neoverse V1 is 8.4),
+  // smmla: 2 rows times 2 tokens an instruction, a block's products summed in one lane: for
+  // prompts about half the cycles per weight of the sdot row tiles (docs/targets.md). Not armv8.6-a: a CPU with i8mm need not have everything else of 8.6 (Neoverse V1 is 8.4),
   // and the run-time check tests for these features only.
   targets.push_back(createArmTarget(
       "i8mm", "armv8.2-a+dotprod+i8mm",

@@ -21,7 +21,7 @@ void interleaveRows4(const void *in, int64_t rows, int64_t rowBlocks, int64_t bl
 
 void packPanels(const void *in, int64_t rows, int64_t panelRows, int64_t rowBlocks,
                 int64_t blockBytes, void *out) {
-  transposeBlockWords(in, rows, panelRows, rowBlocks, blockBytes, out);
+  transposeBlockWords(in, rows, panelRows, /*wordBytes=*/4, rowBlocks, blockBytes, out);
 }
 
 } // namespace llmc::x86

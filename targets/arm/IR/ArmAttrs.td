@@ -46,14 +46,14 @@ def Arm_Rows4x4Attr : Arm_LayoutAttr<"Rows4x4", "rows4x4"> {
 }
 
 def Arm_Rows2x8Attr : Arm_LayoutAttr<"Rows2x8", "rows2x8"> {
-  let summary = "pairs of rows as the 2x8 int8 operands of smmla";
+  let summary = "pairs of rows interleaved in 8-byte words, the 2x8 int8 operands of smmla";
   let description = [{
-    Block b of the rows 2g, 2g+1 stored together: the 2 rows' fp16 scales, then four 2x8 int8
-    matrices, one per lane l of the row kernels' block sums: row 2g's values 4l..4l+3 and
-    16+4l..16+4l+3, then row 2g+1's (`weight_layouts.h`, `packRows2x8`). q8_0 stores them as
-    bytes; q4_0 as nibbles, matrices 0 and 2 in the low nibbles of two 16-byte registers, 1 and
-    3 in the high ones, so one mask or shift gives `smmla` its operand. q8_0 and q4_0; rows a
-    multiple of 2. Read by the `r2x8` kernels of arm-i8mm (`llmk_i8mm_linear_q4_0r2x8_rows`).
+    Block b of the rows 2g, 2g+1 stored together: the 2 rows' fp16 scales, then for each
+    8-byte word of the quants the 2 rows' words (`weight_layouts.h`, `packRows2x8`; ggml's
+    q4_0_4x8 made at compile time, on pairs of rows). Each 16 bytes are a 2x8 int8 matrix that
+    `smmla` multiplies with 8 values of 2 tokens into a 2x2 int32 tile (q4_0: values 8j.. in
+    the low nibbles, 16+8j.. in the high ones). q8_0 and q4_0; rows a multiple of 2. Read by
+    the `r2x8` kernels of arm-i8mm (`llmk_i8mm_linear_q4_0r2x8_rows`).
 
     ```mlir
     llm.weight @w : !llm.qweight<q8_0, [64, 64], block = 32, layout = #arm.rows2x8>

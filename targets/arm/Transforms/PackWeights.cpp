@@ -1,10 +1,9 @@
 //===- PackWeights.cpp - reorder the blocks of the ARM linears' weights ---===//
 //
-// The ARM row kernels sum each block's products into four int32 lanes and then scale and add
-// them in float. Stored as the instructions take them, a group of rows' blocks feed sdot with a
-// lane per row (#arm.rows4x4: no reduction across lanes per block, one contiguous stream per
-// tile) or smmla with a 2x8 matrix per row pair (#arm.rows2x8: 2 rows times 2 tokens per
-// instruction), for the same integer sums and so the same results.
+// Stored as the instructions take them, a group of rows' blocks feed sdot with a lane per row
+// (#arm.rows4x4: no reduction across lanes per block, one contiguous stream per tile, the row
+// kernels' results) or smmla with a 2x8 matrix per row pair (#arm.rows2x8: 2 rows times 2
+// tokens per instruction, a block's products in one lane).
 //
 //===----------------------------------------------------------------------===//
 #include "targets/arm/Transforms/Passes.h"

@@ -12,8 +12,9 @@ def LLMArmPackWeights : Pass<"llm-arm-pack-weights", "mlir::ModuleOp"> {
     default) or `#arm.rows2x8` (`layout=rows2x8`, arm-i8mm's): the blocks of a group of rows
     stored together with their quants interleaved as the kernels' instructions take them
     (`targets/arm/weight_layouts.h`). The blob writer reorders the blocks; the generated code
-    calls the `r4x4` or `r2x8` kernels (`llmk_dotprod_linear_q4_0r4x4_rows`), which compute
-    the row kernels' results bit for bit.
+    calls the `r4x4` or `r2x8` kernels (`llmk_dotprod_linear_q4_0r4x4_rows`): the first compute
+    the row kernels' results bit for bit, the second sum a block's products in one int32 lane
+    and differ from them in the order of float additions.
 
     A weight is packed when its rows are whole groups (4 or 2) and every reference to it is the
     matrix operand of a linear op (`llm.linear`, `llm.linear_group`, `llm.swiglu_linear`,

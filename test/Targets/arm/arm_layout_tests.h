@@ -2,14 +2,15 @@
 // (targets/arm/weight_layouts.h), through kernel_tests.h's check with a PackedLayout:
 //   linear_*r4x4_rows   on the weights packed by packRows4x4 (m and the cuts multiples of 4)
 //   linear_*r2x8_rows   on the weights packed by packRows2x8 (m and the cuts multiples of 2)
-// each against the generic linear and bit-identical to the ISA's row kernel for every token
-// count. An ISA whose table lacks a layout's kernels skips its tests.
+// each against the generic linear; the r4x4 kernels also bit for bit against the ISA's row
+// kernel for every token count. An ISA whose table lacks a layout's kernels skips its tests.
 #ifndef LLMC_TEST_TARGETS_ARM_ARM_LAYOUT_TESTS_H
 #define LLMC_TEST_TARGETS_ARM_ARM_LAYOUT_TESTS_H
 
 #include "targets/arm/weight_layouts.h"
 #include "test/Targets/common/kernel_tests.h"
 
+#include <limits>
 #include <string>
 
 namespace kernel_tests {
@@ -29,9 +30,10 @@ inline PackedLayout rows4x4(quant_linear_rows_fn linear) {
   return {linear, "rows4x4", pack_rows4x4, rows, rows, 1};
 }
 
+/// The r2x8 kernels add each block's products in one lane: never the row kernels' bits.
 inline PackedLayout rows2x8(quant_linear_rows_fn linear) {
   const int rows = int(llmc::arm::kRows2x8);
-  return {linear, "rows2x8", pack_rows2x8, rows, rows, 1};
+  return {linear, "rows2x8", pack_rows2x8, rows, rows, std::numeric_limits<int>::max()};
 }
 
 TEST_P(IsaKernelTest, LinearQ8_0Rows4x4MatchesGeneric) {
