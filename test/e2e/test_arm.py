@@ -5,8 +5,9 @@ machine that has them. The smallest models, one build per target and compiler:
 
 - float: odd_sizes (remainders everywhere: k % 4, rows % 4, heads) against transformers, g++;
 - quantized: stories260K at q4_0, whose down projections (k = 172) and tied classifier are
-  q8_0, so both quantized kernels run: teacher-forced logits of a story against the generic
-  target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
+  q8_0, so both quantized kernels run (on arm-dotprod and arm-i8mm on their packed weights but
+  the tied classifier's: test_arm_pack_weights.py): teacher-forced logits of a story against the
+  generic target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
 - the arm-i8mm program on a Cortex-A76 (dot product, no i8mm) refuses to start, naming i8mm.
 """
 
