@@ -1,11 +1,14 @@
 //===- ArmTarget.cpp - the arm-neon, arm-dotprod and arm-i8mm targets -----===//
 //
-// Three AArch64 targets that share their passes (the thread split) and differ in their
-// description: the instruction sets their kernels are compiled for, which the generated code
-// checks at llm_open, and so the kernel file and table.
+// Three AArch64 targets that share their passes (the thread split, the weight packing) and
+// differ in their description: the instruction sets their kernels are compiled for, which the
+// generated code checks at llm_open, and so the kernel file and table, and the weight layout
+// their kernels read (docs/targets.md).
 //
 //===----------------------------------------------------------------------===//
 #include "targets/arm/ArmTarget.h"
+#include "targets/arm/IR/ArmDialect.h"
+#include "targets/arm/Transforms/Passes.h"
 #include "targets/common/Transforms/Passes.h"
 #include "targets/generic/GenericTarget.h"
 
@@ -19,23 +22,47 @@ namespace {
 /// The ARM targets' thread split: planned for 8 cores (an RK3588 or a phone has 8; a Raspberry
 /// Pi 5 has 4, which 8's parts serve as well: threads take them dynamically); parts of a
 /// multiple of 4 rows, the weight rows of the kernels' decode tile (RowsPerTile in
-/// kernels_arm_rows.h), so that every part but a matrix's last is whole tiles; at least 16 rows
-/// (for a 2048-wide q4_0 weight: 18 KiB), as on x86.
+/// kernels_arm_rows.h) and the groups of #arm.rows4x4 and #arm.rows2x8, so that every part but a
+/// matrix's last is whole tiles and llm-arm-pack-weights may pack it; at least 16 rows (for a
+/// 2048-wide q4_0 weight: 18 KiB), as on x86.
 const RowSplitTuning kArmRowSplit = {/*defaultCores=*/8, /*rowTile=*/4, /*minRowsPerPart=*/16};
 
 class ArmTarget final : public TargetBackend {
 public:
-  explicit ArmTarget(TargetDescription description) : description(std::move(description)) {}
+  /// `weightLayout`: llm-arm-pack-weights' layout for this target's kernels ("rows4x4"); empty:
+  /// the row layout only.
+  ArmTarget(TargetDescription description, std::string weightLayout)
+      : description(std::move(description)), weightLayout(std::move(weightLayout)) {}
 
   const TargetDescription &getDescription() const override { return description; }
+
+  void registerDialects(mlir::DialectRegistry &registry) const override {
+    registry.insert<ArmDialect>();
+  }
+
+  void registerPasses() const override {
+    static bool registered = [] {
+      registerLLMArmPasses();
+      return true;
+    }();
+    (void)registered;
+  }
 
   void buildPipeline(mlir::OpPassManager &pm,
                      const TargetPipelineOptions &options) const override {
     addSplitRows(pm, options, kArmRowSplit);
+    if (weightLayout.empty() || options.packWeights == false)
+      return;
+    LLMArmPackWeightsOptions pack;
+    pack.layout = weightLayout;
+    pm.addPass(createLLMArmPackWeights(pack));
   }
+
+  bool hasWeightLayouts() const override { return !weightLayout.empty(); }
 
 private:
   TargetDescription description;
+  std::string weightLayout;
 };
 
 /// The kernels of the three ISAs' tables, by ISA name ("dotprod").
@@ -66,10 +93,12 @@ const HwcapFeature kInt8MatrixMultiply = {"i8mm", "AT_HWCAP2", "HWCAP2_I8MM"};
 
 /// The target called arm-`isa`: kernels_arm_<isa>.{def,h,cpp} built with -march=`arch`, for a
 /// CPU with `features` (checked at llm_open with getauxval, on Linux). With the dot product
-/// among them the kernels use it (kernels_arm_sdot.h).
+/// among them the kernels use it (kernels_arm_sdot.h). `weightLayout`: the layout its packed
+/// kernels read (kernels_arm_<weightLayout>.h), empty for none.
 std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std::string &arch,
                                                const std::string &summary,
-                                               const std::vector<HwcapFeature> &features) {
+                                               const std::vector<HwcapFeature> &features,
+                                               const std::string &weightLayout = "") {
   const bool sdot = llvm::any_of(features, [](const HwcapFeature &feature) {
     return feature.bit == kDotProduct.bit;
   });
@@ -85,6 +114,8 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
     d.kernelFiles.push_back(file);
   if (sdot)
     d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
+  if (!weightLayout.empty())
+    d.kernelFiles.push_back("arm/kernels_arm_" + weightLayout + ".h");
   d.kernelFiles.push_back("arm/kernels_arm_entries.h");
   d.kernelFiles.push_back("common/kernels_attend_rows.h");
   d.kernelFiles.push_back("arm/kernels_arm_ops.h");
@@ -101,27 +132,31 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
   for (const HwcapFeature &feature : features)
     d.cpuCheck.features.emplace_back(feature.name, std::string("(getauxval(") + feature.entry +
                                                        ") & " + feature.bit + ") != 0");
-  return std::make_unique<ArmTarget>(std::move(d));
+  return std::make_unique<ArmTarget>(std::move(d), weightLayout);
 }
 
 } // namespace
 
 std::vector<std::unique_ptr<TargetBackend>> createArmTargets() {
   std::vector<std::unique_ptr<TargetBackend>> targets;
+  // Without the dot product no layout pays: the widening multiplies take one row's bytes at a
+  // time whatever their order.
   targets.push_back(createArmTarget("neon", "armv8-a",
                                     "AArch64 with Advanced SIMD (armv8-a: Cortex-A53, A72)",
                                     {kAdvancedSimd}));
+  // sdot by lane: 4 rows' sums in one register's lanes, no reduction across lanes per block.
   targets.push_back(createArmTarget(
       "dotprod", "armv8.2-a+dotprod",
       "AArch64 with the dot product instructions (armv8.2-a+dotprod: Cortex-A55, A76)",
-      {kAdvancedSimd, kDotProduct}));
-  // Not armv8.6-a: a CPU with i8mm need not have everything else of 8.6 (Neoverse V1 is 8.4),
+      {kAdvancedSimd, kDotProduct}, "rows4x4"));
+  // smmla: 2 rows times 2 tokens an instruction, a block's products summed in one lane: for
+  // prompts about half the cycles per weight of the sdot row tiles (docs/targets.md). Not armv8.6-a: a CPU with i8mm need not have everything else of 8.6 (Neoverse V1 is 8.4),
   // and the run-time check tests for these features only.
   targets.push_back(createArmTarget(
       "i8mm", "armv8.2-a+dotprod+i8mm",
       "AArch64 with the dot product and int8 matrix multiply instructions (Neoverse V1, "
       "Cortex-A710)",
-      {kAdvancedSimd, kDotProduct, kInt8MatrixMultiply}));
+      {kAdvancedSimd, kDotProduct, kInt8MatrixMultiply}, "rows2x8"));
   return targets;
 }
 

@@ -10,19 +10,26 @@
 //
 // No include guard: it defines the entry macros that kernels_abi_undef.h ends.
 
-// The weight types of each quantized storage (kernels_arm_blocks.h).
-#define LLMK_ARM_WEIGHTS_q8_0 Q8_0Weights
-#define LLMK_ARM_WEIGHTS_q4_0 Q4_0Weights
-#define LLMK_ARM_WEIGHTS_q4_1 Q4_1Weights
-#define LLMK_ARM_WEIGHTS_q4_k Q4_KWeights
-#define LLMK_ARM_WEIGHTS_q6_k Q6_KWeights
+// The driver of each quantized storage: the row layout's (kernels_arm_rows.h) with its weight
+// type (kernels_arm_blocks.h).
+#define LLMK_ARM_LINEAR_q8_0 linear_quant_rows<Q8_0Weights, BlockDot>
+#define LLMK_ARM_LINEAR_q4_0 linear_quant_rows<Q4_0Weights, BlockDot>
+#define LLMK_ARM_LINEAR_q4_1 linear_quant_rows<Q4_1Weights, BlockDot>
+#define LLMK_ARM_LINEAR_q4_k linear_quant_rows<Q4_KWeights, BlockDot>
+#define LLMK_ARM_LINEAR_q6_k linear_quant_rows<Q6_KWeights, BlockDot>
+
+// The packed layouts' kernels (kernels_arm_rows4x4.h, kernels_arm_rows2x8.h), for the tables
+// that list them.
+#define LLMK_ARM_LINEAR_q8_0r4x4 linear_rows4x4<Q8_0Rows4x4>
+#define LLMK_ARM_LINEAR_q4_0r4x4 linear_rows4x4<Q4_0Rows4x4>
+#define LLMK_ARM_LINEAR_q8_0r2x8 linear_rows2x8<Q8_0Rows2x8>
+#define LLMK_ARM_LINEAR_q4_0r2x8 linear_rows2x8<Q4_0Rows2x8>
 
 #define LLMK_QUANTIZE(isa, format) \
   LLMK_QUANTIZE_SIGNATURE(isa, format) { ArmQuantizers::format(x, n, k, out); }
 #define LLMK_LINEAR_QUANT(isa, storage, format)                                           \
   LLMK_LINEAR_QUANT_SIGNATURE(isa, storage, format) {                                     \
-    linear_quant_rows<LLMK_ARM_WEIGHTS_##storage, BlockDot>(xq, w, bias, n, k, m, row_begin, \
-                                                            row_end, y);                  \
+    LLMK_ARM_LINEAR_##storage(xq, w, bias, n, k, m, row_begin, row_end, y);                \
   }
 #define LLMK_LINEAR_FLOAT(isa, storage, T)                                                  \
   LLMK_LINEAR_FLOAT_SIGNATURE(isa, storage) {                                               \

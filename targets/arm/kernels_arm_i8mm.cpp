@@ -1,11 +1,12 @@
 // kernels_arm_i8mm.cpp - the arm-i8mm target's kernels (see the header): kernels_arm_rows.h's
-// drivers with the int8 products of the dot product instructions (sdot);
-// the ops around them are kernels_arm_ops.h's.
+// drivers with the int8 products of the dot product instructions (sdot), and the smmla kernels
+// on its #arm.rows2x8 weights; the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_i8mm.h"  // beside this file, here and in out/
 #include "kernels_arm_blocks.h"
 #include "kernels_arm_ops.h"
 #include "kernels_arm_quantize.h"
 #include "kernels_arm_rows.h"
+#include "kernels_arm_rows2x8.h"
 #include "kernels_arm_sdot.h"
 
 LLMRT_NAMESPACE_BEGIN

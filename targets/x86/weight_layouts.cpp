@@ -1,5 +1,6 @@
 //===- weight_layouts.cpp - the x86 kernels' weight layouts, as byte moves ===//
 #include "targets/x86/weight_layouts.h"
+#include "targets/common/block_words.h"
 
 #include <cstring>
 
@@ -20,20 +21,7 @@ void interleaveRows4(const void *in, int64_t rows, int64_t rowBlocks, int64_t bl
 
 void packPanels(const void *in, int64_t rows, int64_t panelRows, int64_t rowBlocks,
                 int64_t blockBytes, void *out) {
-  const auto *src = static_cast<const uint8_t *>(in);
-  auto *dst = static_cast<uint8_t *>(out);
-  const int64_t n = panelRows, scaleBytes = 2, words = (blockBytes - scaleBytes) / 4;
-  for (int64_t r = 0; r < rows; ++r) {
-    const uint8_t *row = src + r * rowBlocks * blockBytes;
-    uint8_t *panel = dst + (r / n) * n * rowBlocks * blockBytes;
-    for (int64_t b = 0; b < rowBlocks; ++b) {
-      const uint8_t *block = row + b * blockBytes;
-      uint8_t *column = panel + b * n * blockBytes;
-      std::memcpy(column + (r % n) * scaleBytes, block, scaleBytes);
-      for (int64_t j = 0; j < words; ++j)
-        std::memcpy(column + n * scaleBytes + (j * n + r % n) * 4, block + scaleBytes + 4 * j, 4);
-    }
-  }
+  transposeBlockWords(in, rows, panelRows, /*wordBytes=*/4, rowBlocks, blockBytes, out);
 }
 
 } // namespace llmc::x86

@@ -30,7 +30,8 @@ void interleaveRows4(const void *in, int64_t rows, int64_t rowBlocks, int64_t bl
 /// For blocks that are one fp16 scale followed by their quant bytes (q8_0: 32, q4_0: 16), block
 /// b of panel p (rows Pp..Pp+P-1) takes P blocks' bytes at block index (p * row_blocks + b) * P:
 /// the P rows' scales (row order), then for each word j of the quants the P rows' bytes
-/// 4j..4j+3 (row order). `rows` is a multiple of `panelRows`.
+/// 4j..4j+3 (row order). `rows` is a multiple of `panelRows`. (targets/common/block_words.h's
+/// transposeBlockWords, which #arm.rows4x4 shares.)
 void packPanels(const void *in, int64_t rows, int64_t panelRows, int64_t rowBlocks,
                 int64_t blockBytes, void *out);
 

@@ -5,10 +5,11 @@ machine that has them. The smallest models, one build per target and compiler:
 
 - float: odd_sizes (remainders everywhere: k % 4, rows % 4, heads) against transformers, g++;
 - quantized: stories260K at q4_0 and q4_1, whose down projections (k = 172) and tied
-  classifier are q8_0, so the q8_0 kernels run in both: teacher-forced logits of a story against
-  the generic target's within test_x86_quantized.py's bounds, and the same greedy text, clang++;
-  (at q4_k and q6_k stories260K is byte for byte its q4_1 and q8_0 folder: its rows are no
-  whole 256-value super-blocks, docs/quantization.md)
+  classifier are q8_0, so the q8_0 kernels run in both (at q4_0 on arm-dotprod and arm-i8mm on
+  their packed weights but the tied classifier's: test_arm_pack_weights.py): teacher-forced
+  logits of a story against the generic target's within test_x86_quantized.py's bounds, and the
+  same greedy text, clang++; (at q4_k and q6_k stories260K is byte for byte its q4_1 and q8_0
+  folder: its rows are no whole 256-value super-blocks, docs/quantization.md)
 - k-quants: test_x86_quantized.py's random model with hidden size 256 at q4_k (its output
   projection q6_k): logits within that file's k-quant bounds and the same greedy ids, clang++;
 - the quantized and float builds through the target's own kernels for RMSNorm, RoPE, attention
@@ -31,17 +32,15 @@ pytestmark = pytest.mark.llmc
 
 GREEDY_PROMPT, GREEDY_STEPS = [1], 32
 OPS_KERNELS = ("rms_norm_f32", "rope_f32", "attend_f32", "swiglu_f32")
+# The kernel suffix of each ARM target's weight layout, where it has one (targets/arm/IR,
+# test_arm_pack_weights.py).
+LAYOUT_SUFFIX = {"arm-dotprod": "r4x4", "arm-i8mm": "r2x8"}
 
 
 def assert_calls(out, isa, kernels):
     source = (out / "model.cpp").read_text()
     for kernel in kernels:
         assert f"llmk_{isa}_{kernel}(" in source, kernel
-
-
-@pytest.fixture(scope="module")
-def story():
-    return accuracy.story_tokens()
 
 
 def quantized_build(workspace, target, scheme="q4_0"):
@@ -57,6 +56,20 @@ def kquant_model(tmp_path_factory):
     out = root / "generic"
     driver.compile(model, out, "--quant", "q4_k", check=True)
     return model, driver.run(driver.build(out), kquant_tokens(), GREEDY_STEPS, out=out)
+
+
+def check_against_generic(workspace, scheme, out, build_dir):
+    """stories260K at `scheme` (out/, built in build_dir) against the generic target:
+    teacher-forced logits of a story within test_x86_quantized.py's bounds, the same greedy
+    text."""
+    story = accuracy.story_tokens()
+    generic_out = workspace.compiled("stories_bin", "generic", scheme)
+    generic_build = workspace.built("stories_bin", target="generic", quant=scheme)
+    assert_matches_generic(accuracy.model_logits(build_dir, out, story),
+                           accuracy.model_logits(generic_build, generic_out, story), story)
+    ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
+    expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
+    assert ids == expected
 
 
 @pytest.mark.parametrize("target", ARM_TARGETS)
@@ -79,20 +92,16 @@ STORIES_KERNELS = {
 
 @pytest.mark.parametrize("target", ARM_TARGETS)
 @pytest.mark.parametrize("scheme", list(STORIES_KERNELS))
-def test_arm_quantized_matches_generic(workspace, story, target, scheme):
+def test_arm_quantized_matches_generic(workspace, target, scheme):
     skip_unless_runnable(target)
     cxx_or_skip("clang++")
     isa = target.removeprefix("arm-")
     out = workspace.compiled("stories_bin", target, scheme)
-    assert_calls(out, isa, STORIES_KERNELS[scheme] + OPS_KERNELS)
-    build_dir = quantized_build(workspace, target, scheme)
-    generic_out = workspace.compiled("stories_bin", "generic", scheme)
-    generic_build = workspace.built("stories_bin", target="generic", quant=scheme)
-    assert_matches_generic(accuracy.model_logits(build_dir, out, story),
-                           accuracy.model_logits(generic_build, generic_out, story), story)
-    ids, _ = driver.run(build_dir, GREEDY_PROMPT, GREEDY_STEPS, out=out)
-    expected, _ = driver.run(generic_build, GREEDY_PROMPT, GREEDY_STEPS, out=generic_out)
-    assert ids == expected
+    # q4_0 in the target's weight layout where it has one.
+    packed = f"linear_q4_0{LAYOUT_SUFFIX.get(target, '')}_rows"
+    kernels = tuple(packed if k == "linear_q4_0_rows" else k for k in STORIES_KERNELS[scheme])
+    assert_calls(out, isa, kernels + OPS_KERNELS)
+    check_against_generic(workspace, scheme, out, quantized_build(workspace, target, scheme))
 
 
 @pytest.mark.parametrize("target", ARM_TARGETS)

@@ -12,11 +12,11 @@
 #include "targets/x86/Transforms/Passes.h"
 #include "targets/common/Transforms/Passes.h"
 #include "dialects/llm/LLMOps.h"
+#include "targets/common/Transforms/PackableWeights.h"
 #include "targets/x86/IR/X86Dialect.h"
 #include "targets/x86/weight_layouts.h"
 
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/SmallVector.h"
 
 namespace llmc {
 #define GEN_PASS_DEF_LLMX86PACKWEIGHTS
@@ -26,16 +26,6 @@ namespace llmc {
 using namespace mlir;
 
 namespace {
-
-/// The first of `groups` (row counts, tallest first) whose multiples all the parts that
-/// llm-split-rows cut `op`'s rows into start at; 0 if none.
-int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
-  std::optional<int64_t> step = llmc::partStartStep(op);
-  for (int64_t group : groups)
-    if (step && *step % group == 0)
-      return group;
-  return 0;
-}
 
 /// The schemes named in a pass option, or an error naming the unknown one.
 FailureOr<SmallVector<llm::QuantScheme>> parseSchemes(ModuleOp module,
@@ -70,22 +60,9 @@ struct X86PackWeightsPass : llmc::impl::LLMX86PackWeightsBase<X86PackWeightsPass
         return signalPassFailure();
     }
     // A weight is packed when every reference to it is a matrix operand of a linear split into
-    // whole groups: any other reader (llm.embed's table, a norm, a bias, an unsplit linear that
-    // would run the generic kernel) needs the row layout. alignment: the group size all its
-    // readers' parts start at multiples of (0: keep the rows).
-    llvm::DenseMap<StringAttr, int64_t> alignment;
-    module.walk([&](Operation *op) {
-      SmallVector<FlatSymbolRefAttr> matrices;
-      if (auto linear = dyn_cast<llm::LinearOpInterface>(op))
-        matrices = linear.getMatrixWeights();
-      int64_t aligned = partAlignment(op, {panelRows, llmc::x86::kInterleaveRows});
-      op->getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
-        int64_t here = llvm::is_contained(matrices, ref) ? aligned : 0;
-        auto [it, inserted] = alignment.try_emplace(ref.getAttr(), here);
-        if (!inserted)
-          it->second = std::min(it->second, here);
-      });
-    });
+    // whole groups (packableRowGroups); alignment: that group size, 0 to keep the rows.
+    llvm::DenseMap<StringAttr, int64_t> alignment =
+        llmc::packableRowGroups(module, {panelRows, llmc::x86::kInterleaveRows});
     for (auto weight : module.getOps<llm::WeightOp>()) {
       llm::QWeightType quantized = weight.getQuantizedType();
       if (!quantized || quantized.getLayout())

@@ -1,10 +1,12 @@
-// kernels_arm_test.cpp - the ARM targets' kernels against their generic twins (kernel_tests.h):
+// kernels_arm_test.cpp - the ARM targets' kernels against their generic twins (kernel_tests.h),
+// and on the ARM weight layouts (arm_layout_tests.h):
 // arm-neon's, arm-dotprod's and arm-i8mm's, each skipped on a CPU without the features its
 // target checks at llm_open. test/Targets/arm/CMakeLists.txt runs each under qemu-aarch64 with a
 // CPU model that has them (--gtest_filter=*/neon and so on).
 #include "targets/arm/kernels_arm_dotprod.h"
 #include "targets/arm/kernels_arm_i8mm.h"
 #include "targets/arm/kernels_arm_neon.h"
+#include "test/Targets/arm/arm_layout_tests.h"
 #include "test/Targets/common/kernel_tests.h"
 
 #include <asm/hwcap.h>

@@ -1,0 +1,58 @@
+//===- PackWeights.cpp - reorder the blocks of the ARM linears' weights ---===//
+//
+// Stored as the instructions take them, a group of rows' blocks feed sdot with a lane per row
+// (#arm.rows4x4: no reduction across lanes per block, one contiguous stream per tile, the row
+// kernels' results) or smmla with a 2x8 matrix per row pair (#arm.rows2x8: 2 rows times 2
+// tokens per instruction, a block's products in one lane).
+//
+//===----------------------------------------------------------------------===//
+#include "targets/arm/Transforms/Passes.h"
+#include "dialects/llm/LLMOps.h"
+#include "targets/arm/IR/ArmDialect.h"
+#include "targets/arm/weight_layouts.h"
+#include "targets/common/Transforms/PackableWeights.h"
+
+namespace llmc {
+#define GEN_PASS_DEF_LLMARMPACKWEIGHTS
+#include "targets/arm/Transforms/Passes.h.inc"
+} // namespace llmc
+
+using namespace mlir;
+
+namespace {
+
+struct ArmPackWeightsPass : llmc::impl::LLMArmPackWeightsBase<ArmPackWeightsPass> {
+  using LLMArmPackWeightsBase::LLMArmPackWeightsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llm::WeightLayoutAttrInterface target;
+    int64_t groupRows = 0;
+    if (layout == "rows4x4") {
+      target = llmc::arm::Rows4x4Attr::get(&getContext());
+      groupRows = llmc::arm::kRows4x4;
+    } else if (layout == "rows2x8") {
+      target = llmc::arm::Rows2x8Attr::get(&getContext());
+      groupRows = llmc::arm::kRows2x8;
+    } else {
+      module.emitError() << "llm-arm-pack-weights: unknown layout '" << layout
+                         << "' (rows4x4 or rows2x8)";
+      return signalPassFailure();
+    }
+    llvm::DenseMap<StringAttr, int64_t> alignment =
+        llmc::packableRowGroups(module, {groupRows});
+    for (auto weight : module.getOps<llm::WeightOp>()) {
+      llm::QWeightType quantized = weight.getQuantizedType();
+      if (!quantized || quantized.getLayout() || alignment.lookup(weight.getSymNameAttr()) == 0)
+        continue;
+      llm::QuantScheme scheme = quantized.getScheme();
+      if (quantized.getNumRows() % groupRows != 0 ||
+          (scheme != llm::QuantScheme::q8_0 && scheme != llm::QuantScheme::q4_0))
+        continue;
+      weight.setType(llm::QWeightType::get(&getContext(), scheme, quantized.getShape(),
+                                           quantized.getBlock(), target));
+    }
+  }
+};
+
+} // namespace

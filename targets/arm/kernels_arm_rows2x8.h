@@ -1,0 +1,168 @@
+// kernels_arm_rows2x8.h - arm-i8mm's quantized linears on weights stored as #arm.rows2x8
+// (targets/arm/weight_layouts.h): per pair of rows and block, the 2 rows' fp16 scales, then the
+// quants of the 2 rows interleaved in 8-byte words. Build with +i8mm.
+//
+// smmla multiplies a 2x8 int8 matrix of weights (8 values of 2 rows: 16 stored bytes) with a
+// 2x8 matrix of activations (the same 8 values of 2 tokens) into a 2x2 int32 tile. Four smmla
+// sum a block's 32 products of 2 rows and 2 tokens exactly in the tile's lanes; the tile is
+// converted and scaled once per block, where the row kernels (kernels_arm_rows.h) convert and
+// scale four partial sums per output: results differ from theirs in the order of the float
+// additions only. A lone last token is paired with itself.
+#ifndef LLMC_TARGETS_ARM_KERNELS_ARM_ROWS2X8_H
+#define LLMC_TARGETS_ARM_KERNELS_ARM_ROWS2X8_H
+
+#include "kernels_arm_rows.h"
+
+#include <arm_neon.h>
+
+namespace {
+
+/// The rows of a group: llmc::arm::kRows2x8 (weight_layouts.h), which packs what the kernel
+/// tests run these kernels on.
+struct Rows2x8 {
+  static const int kRows = 2;
+};
+
+// A weight type W: kQuantBytes, a row pair's quant bytes per block, and W::matrices(p, out),
+// the 2x8 matrices of values 8j..8j+7 (j = 0..3) of the 2 rows as signed bytes, from the
+// quants at p.
+
+struct Q8_0Rows2x8 {
+  static const int kQuantBytes = 64;
+  static void matrices(const uint8_t* p, int8x16_t out[4]) {
+    LLMK_ARM_UNROLL
+    for (int j = 0; j < 4; ++j) out[j] = vld1q_s8(reinterpret_cast<const int8_t*>(p) + 16 * j);
+  }
+};
+
+/// Byte word h (h = 0, 1) of the 2 rows holds values 8h..8h+7 in its low nibbles and
+/// 16+8h..16+8h+7 in its high ones, stored plus 8.
+struct Q4_0Rows2x8 {
+  static const int kQuantBytes = 32;
+  static void matrices(const uint8_t* p, int8x16_t out[4]) {
+    const int8x16_t eight = vdupq_n_s8(8);
+    LLMK_ARM_UNROLL
+    for (int h = 0; h < 2; ++h) {
+      const uint8x16_t packed = vld1q_u8(p + 16 * h);
+      out[h] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(packed, vdupq_n_u8(15))), eight);
+      out[2 + h] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(packed, 4)), eight);
+    }
+  }
+};
+
+/// The activations' matrices for tokens t and u: out[j] holds t's values 8j..8j+7, then u's.
+inline void token_pair_matrices(const llmrt_block_q8_0& t, const llmrt_block_q8_0& u,
+                                int8x16_t out[4]) {
+  LLMK_ARM_UNROLL
+  for (int h = 0; h < 2; ++h) {
+    const int64x2_t th = vreinterpretq_s64_s8(vld1q_s8(t.qs + 16 * h));
+    const int64x2_t uh = vreinterpretq_s64_s8(vld1q_s8(u.qs + 16 * h));
+    out[2 * h] = vreinterpretq_s8_s64(vzip1q_s64(th, uh));
+    out[2 * h + 1] = vreinterpretq_s8_s64(vzip2q_s64(th, uh));
+  }
+}
+
+/// out[p][q] (lanes: row 2p with tokens 2q, 2q + 1, then row 2p + 1 with them) for P row pairs
+/// (`pair_bytes` apart) and T token pairs over `blocks` blocks; `tokens` (1..2T) are the rows of
+/// x, the missing ones replaced by the last.
+template <class W, int P, int T>
+void rows2x8_tile(const uint8_t* w, size_t pair_bytes, const llmrt_block_q8_0* x, int tokens,
+                  int blocks, float32x4_t out[P][T]) {
+  const int column_bytes = 2 * sizeof(llmrt_fp16) + W::kQuantBytes;
+  float32x4_t acc[P][T];
+  LLMK_ARM_UNROLL
+  for (int p = 0; p < P; ++p) {
+    LLMK_ARM_UNROLL
+    for (int q = 0; q < T; ++q) acc[p][q] = vdupq_n_f32(0.0f);
+  }
+  for (int b = 0; b < blocks; ++b) {
+    int8x16_t xm[T][4];
+    float32x4_t dx[T];  // the pair's scales: t, u, t, u
+    LLMK_ARM_UNROLL
+    for (int q = 0; q < T; ++q) {
+      // A tile's missing tokens read its last one (their outputs are not stored).
+      const int t = min_int(2 * q, tokens - 1), u = min_int(2 * q + 1, tokens - 1);
+      const llmrt_block_q8_0& xt = x[static_cast<size_t>(t) * blocks + b];
+      const llmrt_block_q8_0& xu = x[static_cast<size_t>(u) * blocks + b];
+      token_pair_matrices(xt, xu, xm[q]);
+      const float32x2_t pair = {fp16_to_float(xt.d), fp16_to_float(xu.d)};
+      dx[q] = vcombine_f32(pair, pair);
+    }
+    LLMK_ARM_UNROLL
+    for (int p = 0; p < P; ++p) {
+      const uint8_t* column = w + p * pair_bytes + static_cast<size_t>(b) * column_bytes;
+      llmrt_fp16 scale_bits[2];
+      std::memcpy(scale_bits, column, sizeof(scale_bits));
+      const float32x4_t dw = vcombine_f32(vdup_n_f32(fp16_to_float(scale_bits[0])),
+                                          vdup_n_f32(fp16_to_float(scale_bits[1])));
+      int8x16_t wm[4];
+      W::matrices(column + sizeof(scale_bits), wm);
+      LLMK_ARM_UNROLL
+      for (int q = 0; q < T; ++q) {
+        int32x4_t sums = vmmlaq_s32(vdupq_n_s32(0), wm[0], xm[q][0]);
+        sums = vmmlaq_s32(sums, wm[1], xm[q][1]);
+        sums = vmmlaq_s32(sums, wm[2], xm[q][2]);
+        sums = vmmlaq_s32(sums, wm[3], xm[q][3]);
+        // Exact: |sum| <= 32 * 128 * 127 < 2^24.
+        acc[p][q] = vfmaq_f32(acc[p][q], vcvtq_f32_s32(sums), vmulq_f32(dw, dx[q]));
+      }
+    }
+  }
+  LLMK_ARM_UNROLL
+  for (int p = 0; p < P; ++p) {
+    LLMK_ARM_UNROLL
+    for (int q = 0; q < T; ++q) out[p][q] = acc[p][q];
+  }
+}
+
+/// y[:, row_begin:row_end] = xq * w[row_begin:row_end, :]^T (+ bias) for weights in
+/// #arm.rows2x8; m, row_begin and row_end multiples of 2. Tiles of 2 row pairs (4 rows, the
+/// thread split's unit) by 2 token pairs, or 1 for the last one or two tokens (decode: all of
+/// them); a range's last pair on its own.
+template <class W>
+void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, blocks, 2) */,
+                    const float* bias, int n, int k, int m, int row_begin, int row_end,
+                    float* y /* (n, m) */) {
+  const int blocks = (k + LLMRT_QK - 1) / LLMRT_QK;
+  const size_t pair_bytes =
+      static_cast<size_t>(blocks) * (2 * sizeof(llmrt_fp16) + W::kQuantBytes);
+  const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
+  const uint8_t* pairs = static_cast<const uint8_t*>(w);
+  // Rows o .. o + 2P - 1 for tokens i .. i + min(2T, n - i) - 1.
+  auto tile = [&](auto row_pairs, auto token_pairs, int o, int i) {
+    constexpr int P = decltype(row_pairs)::value, T = decltype(token_pairs)::value;
+    const int tokens = min_int(2 * T, n - i);
+    float32x4_t out[P][T];
+    rows2x8_tile<W, P, T>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
+                          pair_bytes, x + static_cast<size_t>(i) * blocks, tokens, blocks, out);
+    LLMK_ARM_UNROLL
+    for (int p = 0; p < P; ++p) {
+      LLMK_ARM_UNROLL
+      for (int q = 0; q < T; ++q) {
+        float part[4];
+        vst1q_f32(part, out[p][q]);
+        for (int j = 0; j < 4; ++j) {
+          const int row = o + 2 * p + j / 2, token = 2 * q + j % 2;
+          if (token >= tokens) continue;
+          const float b = bias != nullptr ? bias[row] : 0.0f;
+          y[static_cast<size_t>(i + token) * m + row] = part[j] + b;
+        }
+      }
+    }
+  };
+  auto rows = [&](auto token_pairs, int i) {
+    typedef std::integral_constant<int, 1> One;
+    typedef std::integral_constant<int, 2> Two;
+    int o = row_begin;
+    for (; o + 4 <= row_end; o += 4) tile(Two(), token_pairs, o, i);
+    if (o < row_end) tile(One(), token_pairs, o, i);
+  };
+  // Tokens 4 at a time, the last 1 or 2 (decode: all of them) as one pair.
+  int i = 0;
+  for (; i + 2 < n; i += 4) rows(std::integral_constant<int, 2>(), i);
+  if (i < n) rows(std::integral_constant<int, 1>(), i);
+}
+
+}  // namespace
+
+#endif  // LLMC_TARGETS_ARM_KERNELS_ARM_ROWS2X8_H
