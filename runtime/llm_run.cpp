@@ -33,7 +33,7 @@ const int k_exit_error = 1;  // a file, the model or the output failed
 const int k_exit_usage = 2;  // a bad flag or flag value
 
 struct Options {
-  const char* weights = LLM_MODEL_DIR "/weights.bin";
+  const char* weights = nullptr;  // NULL: the weights compiled in, else LLM_MODEL_DIR/weights.bin
   const char* tokenizer = LLM_MODEL_DIR "/tokenizer.bin";
   int steps = 64;
   float temperature = 0.8f;
@@ -55,7 +55,9 @@ void print_usage(std::FILE* f) {
                "usage: llm-run [options]\n"
                "Generates text with the compiled model.\n"
                "\n"
-               "  --weights PATH       weights blob (default: " LLM_MODEL_DIR "/weights.bin)\n"
+               "  --weights PATH       weights blob (default: the weights compiled into the "
+               "program,\n"
+               "                       else " LLM_MODEL_DIR "/weights.bin)\n"
                "  --tokenizer PATH     tokenizer blob (default: " LLM_MODEL_DIR "/tokenizer.bin)\n"
                "  --prompt TEXT        prompt text (default: empty, BOS only)\n"
                "  --tokens 1,2,3       prompt as token ids, used verbatim (no BOS); overrides "
@@ -299,7 +301,15 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int run_main(Run* run) {
   Options& o = run->opts;
   char err[512];
-  if (llm_open(o.weights, &run->model, err, sizeof(err)) != LLM_OK) return fail("%s", err);
+  const bool embedded =
+      o.weights == nullptr && llm_compiled_weights_mode() == LLM_WEIGHTS_EMBEDDED;
+  const char* weights =
+      embedded || o.weights != nullptr ? o.weights : LLM_MODEL_DIR "/weights.bin";
+  if (llm_open(weights, &run->model, err, sizeof(err)) != LLM_OK) return fail("%s", err);
+  if (o.verbose)
+    std::fprintf(stderr, "llm-run: weights %s (%s)\n",
+                 llm_weights_mode_name(embedded ? LLM_WEIGHTS_EMBEDDED : LLM_WEIGHTS_MAPPED),
+                 embedded ? "part of the program" : weights);
   if (o.threads > 0 && llm_set_threads(run->model, o.threads) != LLM_OK)
     return fail("cannot start %d threads", o.threads);
   const int vocab = llm_vocab_size(run->model);

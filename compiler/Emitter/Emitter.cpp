@@ -2,6 +2,7 @@
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/TokenizerBlob.h"
 
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,6 +25,23 @@ llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   std::error_code ec = os.error();
   os.clear_error();
   return llvm::createStringError(ec, path + ": write failed: " + ec.message());
+}
+
+llvm::StringRef weightsModeName(WeightsMode mode) {
+  switch (mode) {
+  case WeightsMode::Mapped:
+    return "mapped";
+  case WeightsMode::Embedded:
+    return "embedded";
+  }
+  llvm_unreachable("a WeightsMode without a name");
+}
+
+std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name) {
+  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded})
+    if (name == weightsModeName(mode))
+      return mode;
+  return std::nullopt;
 }
 
 llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
@@ -52,6 +70,9 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   if (llvm::Error error = writeWeightBlob(module, model.weights, file("weights.bin"),
                                           options.showProgress, summary))
     return error;
+  if (options.weightsMode == WeightsMode::Embedded)
+    if (llvm::Error error = writeEmbeddedWeightsSources(options, directory, summary))
+      return error;
   return writeProjectFiles(model, options, directory, summary);
 }
 

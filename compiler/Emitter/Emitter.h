@@ -15,9 +15,21 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <optional>
 #include <string>
 
 namespace llmc {
+
+/// How the generated program holds its weights (llmc compile --weights-mode).
+enum class WeightsMode {
+  Mapped,   ///< weights.bin opened at run time, mapped read-only
+  Embedded, ///< weights.bin part of the program (weights_embedded.S or a byte array)
+};
+
+/// "mapped", "embedded": the spelling of the flag, the manifest and llm_weights_mode_name.
+llvm::StringRef weightsModeName(WeightsMode mode);
+/// The mode a name spells, or nothing.
+std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name);
 
 struct EmitOptions {
   std::string modelName;         ///< e.g. "stories260K": a file name, never a path
@@ -31,6 +43,7 @@ struct EmitOptions {
   /// C++ names in a namespace of their own (runtime/namespace.h), so that folders compiled with
   /// different prefixes link into one program.
   std::string apiPrefix = "llm";
+  WeightsMode weightsMode = WeightsMode::Mapped;
 };
 
 /// What the one-line summary and the manifest report.
@@ -39,7 +52,8 @@ struct EmitSummary {
   uint64_t arenaBytes = 0;
   uint64_t kvCacheBytes = 0;
   uint64_t parameterCount = 0;
-  std::string modelHash;         ///< hex of the weight table's checksum
+  uint64_t tableChecksum = 0;    ///< the weight table's checksum (llmrt_blob_header)
+  std::string modelHash;         ///< hex of tableChecksum
   std::map<std::string, int64_t> tensorsByStorage; ///< "f32" / "q4_0" / ... -> tensor count
 };
 
@@ -69,6 +83,14 @@ llvm::Error writeModelSources(mlir::ModuleOp module, const EmitOptions &options,
 /// CMakeLists.txt, the runtime and kernel sources, manifest.json.
 llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
                               llvm::StringRef directory, const EmitSummary &summary);
+
+/// --weights-mode embedded: weights_embedded.S, weights_array.cmake and weights_embedded.cpp
+/// (which holds the checksum of the weights.bin already written, from `summary`).
+llvm::Error writeEmbeddedWeightsSources(const EmitOptions &options, llvm::StringRef directory,
+                                        const EmitSummary &summary);
+
+/// The lines of CMakeLists.txt that build the embedded weights into the model's library.
+std::string embeddedWeightsCMake(const EmitOptions &options);
 
 /// Writes `contents` to `path`, with an error naming the path on failure.
 llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents);

@@ -451,6 +451,9 @@ private:
                                "    nullptr,\n")
        << (checksCpu() ? "    missing_cpu_features,\n"
                        : "    nullptr,  // portable kernels: any CPU\n")
+       << (options.weightsMode == WeightsMode::Embedded
+               ? "    LLM_WEIGHTS_EMBEDDED,\n    &llmrt_compiled_weights,  // weights_embedded.cpp\n"
+               : "    LLM_WEIGHTS_MAPPED,\n    nullptr,  // no weights in the program\n")
        << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }
@@ -478,7 +481,9 @@ std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCac
      << "\"" << options.modelName << "\"\n"
      << api("#define LLM_MODEL_TARGET \"" + options.target + "\"\n" +
             "#define LLM_MODEL_VOCAB_SIZE " + std::to_string(vocab) + "\n" +
-            "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n\n" +
+            "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n" +
+            "#define LLM_MODEL_WEIGHTS_MODE \"" + weightsModeName(options.weightsMode).str() +
+            "\"  /* llm_compiled_weights_mode() */\n\n" +
             "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n" +
             " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n" +
             "#define LLM_MODEL_ARENA_BYTES " + std::to_string(memory.arenaBytes) + "\n" +

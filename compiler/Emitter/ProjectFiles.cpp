@@ -76,6 +76,8 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
     os << "PROPERTIES\n    COMPILE_OPTIONS \"" << llvm::join(target.compileFlags, ";")
        << "\")\nendif()\n";
   }
+  if (options.weightsMode == WeightsMode::Embedded)
+    os << embeddedWeightsCMake(options);
   os << "\n"
      << "add_executable(" << run << " runtime/llm_run.cpp)\n"
      << "target_link_libraries(" << run << " PRIVATE " << library << ")\n"
@@ -99,6 +101,7 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("model_hash", summary.modelHash);
     json.attribute("target", options.target);
     json.attribute("quant", options.quant);
+    json.attribute("weights_mode", weightsModeName(options.weightsMode));
     json.attributeObject("tensors_by_storage", [&] {
       for (const auto &[storage, count] : summary.tensorsByStorage)
         json.attribute(storage, count);
@@ -154,6 +157,8 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                                    "this llmc was built without all of the " + options.target +
                                        " kernel sources");
   copied.push_back("model.cpp");
+  if (options.weightsMode == WeightsMode::Embedded)
+    copied.push_back("weights_embedded.cpp");
   llvm::sort(copied);
 
   llvm::SmallString<256> path(directory);

@@ -225,6 +225,7 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
     return streamed;
 
   summary.weightBytes = header.file_size;
+  summary.tableChecksum = header.table_checksum;
   char hash[17];
   std::snprintf(hash, sizeof hash, "%016llx",
                 static_cast<unsigned long long>(header.table_checksum));

@@ -1,7 +1,7 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
-//                [--api-prefix NAME]
+//                [--api-prefix NAME] [--weights-mode mapped|embedded]
 //   llmc inspect MODEL [--quant q8_0,q4_0]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
@@ -107,6 +107,13 @@ cl::opt<std::string> apiPrefix(
              "target NAME_model (default: llm). Folders compiled with different prefixes link "
              "into one program"),
     cl::value_desc("NAME"), cl::init("llm"), cl::sub(compileCommand));
+
+cl::opt<std::string> weightsMode(
+    "weights-mode",
+    cl::desc("How the program holds its weights: mapped (weights.bin opened at run time, mapped "
+             "read-only; the default) or embedded (weights.bin part of the program, in a section "
+             "of its own that can be placed in flash)"),
+    cl::value_desc("mode"), cl::init("mapped"), cl::sub(compileCommand));
 
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
@@ -224,6 +231,9 @@ int compile() {
     return fail("--context must be positive");
   if (std::string why; !llmc::isValidApiPrefix(apiPrefix, why))
     return fail("--api-prefix '" + apiPrefix + "' " + why);
+  std::optional<llmc::WeightsMode> mode = llmc::parseWeightsMode(weightsMode);
+  if (!mode)
+    return fail("unknown --weights-mode '" + weightsMode + "' (supported: mapped, embedded)");
 
   // Check the destination before the expensive work, so a bad -o fails at once.
   std::optional<llmc::OutputFolder> output;
@@ -301,6 +311,7 @@ int compile() {
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   emitOptions.apiPrefix = apiPrefix;
+  emitOptions.weightsMode = *mode;
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))
