@@ -1,5 +1,6 @@
 //===- Emitter.cpp - write the out/ folder --------------------------------===//
 #include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/ProgramMemory.h"
 #include "compiler/Emitter/TokenizerBlob.h"
 
 #include "llvm/Support/ErrorHandling.h"
@@ -73,6 +74,13 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   if (options.weightsMode == WeightsMode::Embedded)
     if (llvm::Error error = writeEmbeddedWeightsSources(options, directory, summary))
       return error;
+  uint64_t tokenizerBytes = 0;
+  if (std::error_code ec = llvm::sys::fs::file_size(file("tokenizer.bin"), tokenizerBytes))
+    return llvm::createStringError(ec, file("tokenizer.bin") + ": " + ec.message());
+  mlir::FailureOr<KVCacheLayout> kv = planKVCache(module);
+  if (mlir::failed(kv))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no KV-cache plan");
+  summary.ram = programMemory(module, *kv, tokenizerBytes, 1);
   return writeProjectFiles(model, options, directory, summary);
 }
 

@@ -46,6 +46,18 @@ struct EmitOptions {
   WeightsMode weightsMode = WeightsMode::Mapped;
 };
 
+/// Bytes of RAM of the compiled program, by what holds them, at its peak (every weight read,
+/// the KV cache full); programMemory() (ProgramMemory.h) computes it.
+struct ProgramMemory {
+  uint64_t weightsResident = 0; ///< weights.bin: every byte (mapped: validated at open and
+                                ///< read by each token; embedded: part of the program image)
+  uint64_t kvCache = 0;         ///< LLM_MODEL_KV_CACHE_BYTES
+  uint64_t arena = 0;           ///< LLM_MODEL_ARENA_BYTES (llmrt_arena_layout_of)
+  uint64_t tokenizer = 0;       ///< tokenizer.bin (mapped) and the index llm_tokenizer_open builds
+  uint64_t runtime = 0;         ///< code, C and C++ libraries, stacks: measured constants
+  uint64_t total() const { return weightsResident + kvCache + arena + tokenizer + runtime; }
+};
+
 /// What the one-line summary and the manifest report.
 struct EmitSummary {
   uint64_t weightBytes = 0;      ///< size of weights.bin
@@ -55,6 +67,7 @@ struct EmitSummary {
   uint64_t tableChecksum = 0;    ///< the weight table's checksum (llmrt_blob_header)
   std::string modelHash;         ///< hex of tableChecksum
   std::map<std::string, int64_t> tensorsByStorage; ///< "f32" / "q4_0" / ... -> tensor count
+  ProgramMemory ram; ///< programMemory() for one kernel thread
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,

@@ -110,6 +110,15 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("weight_bytes", int64_t(summary.weightBytes));
     json.attribute("arena_bytes", int64_t(summary.arenaBytes));
     json.attribute("kv_cache_bytes", int64_t(summary.kvCacheBytes));
+    // llmc inspect --ram's figures for this compile, with one kernel thread.
+    json.attributeObject("ram_bytes", [&] {
+      json.attribute("weights", int64_t(summary.ram.weightsResident));
+      json.attribute("kv_cache", int64_t(summary.ram.kvCache));
+      json.attribute("arena", int64_t(summary.ram.arena));
+      json.attribute("tokenizer", int64_t(summary.ram.tokenizer));
+      json.attribute("runtime", int64_t(summary.ram.runtime));
+      json.attribute("total", int64_t(summary.ram.total()));
+    });
     json.attributeObject("config", [&] {
       json.attribute("hidden_size", c.hiddenSize);
       json.attribute("intermediate_size", c.intermediateSize);

@@ -2,7 +2,7 @@
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
 //                [--api-prefix NAME] [--weights-mode mapped|embedded]
-//   llmc inspect MODEL [--quant q8_0,q4_0]
+//   llmc inspect MODEL [--quant q8_0,q4_0] [--ram [--target T] [--threads N]]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
 // through a staging folder (OutputFolder), so a failure leaves no OUT/ behind and an earlier
@@ -17,6 +17,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Weights/WeightCheck.h"
 #include "compiler/tools/Inspect.h"
+#include "compiler/tools/InspectRam.h"
 #include "targets/Targets.h"
 #include "dialects/llm/LLMDialect.h"
 
@@ -48,7 +49,7 @@ cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is 
                                 cl::value_desc("folder"), cl::sub(compileCommand));
 cl::opt<std::string> target("target",
                             cl::desc("Code generation target (main() lists the registry's)"),
-                            cl::init("generic"), cl::sub(compileCommand));
+                            cl::init("generic"), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
     cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint (default: "
@@ -69,7 +70,7 @@ cl::opt<int64_t> contextLength(
     cl::init(0), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<int64_t> prefillTokens("prefill-tokens",
                                cl::desc("Tokens per prefill call (default: 16)"), cl::init(16),
-                               cl::sub(compileCommand));
+                               cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to produce: out (default), mlir (the imported module), "
                                    "mlir-planned (after the pipeline)"),
@@ -77,16 +78,16 @@ cl::opt<std::string> emit("emit",
 cl::opt<int64_t> cores("cores",
                        cl::desc("Threads the work split is planned for (default: the target's; "
                                 "llm-run --threads picks how many run)"),
-                       cl::init(0), cl::sub(compileCommand));
+                       cl::init(0), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Skip the fusion passes (one kernel call per op; for comparing)"),
-                       cl::sub(compileCommand));
+                       cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<cl::boolOrDefault> packWeights(
     "pack-weights",
     cl::desc("Store quantized weights of every scheme in the target's own layouts where its "
              "kernels read them; default: the schemes the target measured faster so "
              "(docs/targets.md), =false keeps all row after row"),
-    cl::sub(compileCommand));
+    cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
@@ -99,7 +100,7 @@ cl::list<std::string> quantOverrides(
     "quant-override",
     cl::desc("PATTERN=SCHEME for the weights whose names match (repeatable, first match wins; "
              "'output' and 'embed' name the output projection and the token embedding)"),
-    cl::value_desc("pattern=scheme"), cl::sub(compileCommand));
+    cl::value_desc("pattern=scheme"), cl::sub(compileCommand), cl::sub(inspectCommand));
 
 cl::opt<std::string> apiPrefix(
     "api-prefix",
@@ -107,6 +108,16 @@ cl::opt<std::string> apiPrefix(
              "target NAME_model (default: llm). Folders compiled with different prefixes link "
              "into one program"),
     cl::value_desc("NAME"), cl::init("llm"), cl::sub(compileCommand));
+
+cl::opt<bool> inspectRam(
+    "ram",
+    cl::desc("Print the RAM the compiled program will use for each scheme and context length "
+             "512, 2048 and 4096, and the device classes it fits (with --target, --threads)"),
+    cl::sub(inspectCommand));
+cl::opt<int64_t> inspectThreads("threads",
+                                cl::desc("Kernel threads the program runs on, for --ram "
+                                         "(default: 1)"),
+                                cl::init(1), cl::sub(inspectCommand));
 
 cl::opt<std::string> weightsMode(
     "weights-mode",
@@ -193,6 +204,24 @@ Error chooseTokenizer(llmc::ImportedModel &model) {
                                "--no-tokenizer for token ids in and out");
 }
 
+/// The compile's pipeline for the flags and weight scheme `scheme` ("": as imported).
+llmc::PipelineOptions pipelineFor(StringRef scheme) {
+  llmc::PipelineOptions pipeline;
+  pipeline.target = target;
+  pipeline.cores = cores;
+  pipeline.fuse = !noFusion;
+  if (packWeights != cl::BOU_UNSET)
+    pipeline.packWeights = packWeights == cl::BOU_TRUE;
+  // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
+  if (scheme == "f32")
+    pipeline.quantOverrides.push_back("*=f32");
+  else
+    pipeline.quant = scheme.str();
+  pipeline.quantOverrides.insert(pipeline.quantOverrides.begin(), quantOverrides.begin(),
+                                 quantOverrides.end());
+  return pipeline;
+}
+
 int inspect() {
   Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
@@ -207,6 +236,18 @@ int inspect() {
       schemes.push_back(scheme.str());
   }
   printWarnings(*model);
+  if (inspectRam) {
+    if (!llmc::lookupTarget(target))
+      return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
+    if (inspectThreads < 1)
+      return fail("--threads must be positive");
+    if (Error error = chooseTokenizer(*model))
+      return fail(std::move(error));
+    if (prefillTokens <= 0)
+      return fail("--prefill-tokens must be positive");
+    return llmc::runInspectRam(*model, schemes, pipelineFor, prefillTokens, inspectThreads,
+                               outs());
+  }
   Expected<int64_t> context = chosenContext(model->config);
   if (!context)
     return fail(context.takeError());
@@ -282,20 +323,7 @@ int compile() {
   }
 
   mlir::PassManager pm(&context);
-  llmc::PipelineOptions pipeline;
-  pipeline.target = target;
-  pipeline.cores = cores;
-  pipeline.fuse = !noFusion;
-  if (packWeights != cl::BOU_UNSET)
-    pipeline.packWeights = packWeights == cl::BOU_TRUE;
-  // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
-  if (quant == "f32")
-    pipeline.quantOverrides.push_back("*=f32");
-  else
-    pipeline.quant = quant;
-  pipeline.quantOverrides.insert(pipeline.quantOverrides.begin(), quantOverrides.begin(),
-                                 quantOverrides.end());
-  llmc::buildCompilePipeline(pm, pipeline);
+  llmc::buildCompilePipeline(pm, pipelineFor(quant));
   if (failed(pm.run(*module)))
     return fail("the " + target + " pipeline failed (see above)");
   if (emit == "mlir-planned") {
