@@ -41,7 +41,8 @@ typedef struct llm_model llm_model;
 
 /* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it; allocates
  * the arena and KV cache once. On failure *out_model is NULL and err (if not NULL) holds a message
- * naming the file and the problem. */
+ * naming the file and the problem. A NULL weights_path opens the weights compiled into the
+ * program (LLM_WEIGHTS_EMBEDDED); for a model without them it is LLM_ERR_ARGUMENT. */
 llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, size_t err_len);
 /* Like llm_open, on a weight blob already in memory: an array compiled into the program, flash, a
  * linker section, a buffer the caller filled. The bytes are used in place, never copied, and are
@@ -51,6 +52,21 @@ llm_status llm_open(const char* weights_path, llm_model** out_model, char* err, 
  * "weights in memory". */
 llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_model, char* err,
                            size_t err_len);
+/* ---- how the weights are held ------------------------------------------------------------ */
+
+/* The weights mode the model was compiled with (llmc compile --weights-mode; docs/embedding.md). */
+typedef enum llm_weights_mode {
+  LLM_WEIGHTS_MAPPED = 0,   /* weights.bin is opened at run time: mapped read-only (read where the
+                             * platform has no mmap), or a blob the caller has in memory */
+  LLM_WEIGHTS_EMBEDDED = 1, /* weights.bin is part of the program (a section the linker places,
+                             * e.g. in flash) and used in place: llm_open(NULL, ...) opens it */
+} llm_weights_mode;
+
+/* The weights mode of the compiled model; model.h repeats it as LLM_MODEL_WEIGHTS_MODE. */
+llm_weights_mode llm_compiled_weights_mode(void);
+/* "mapped", "embedded"; "unknown" for values outside the enum. Never NULL. */
+const char* llm_weights_mode_name(llm_weights_mode mode);
+
 /* Releases what the open functions allocated or mapped; never the caller's memory (weights,
  * arena, KV cache), which the caller may free after this returns. NULL is ignored. */
 void llm_close(llm_model* model);
@@ -75,7 +91,9 @@ void llm_memory_requirements(llm_memory_sizes* out_sizes);
  * has the runtime allocate it. The llm_model lives at the start of the arena: the pointer the
  * open returns points into it. */
 typedef struct llm_open_options {
-  const char* weights_path; /* weights.bin to map (as llm_open); or NULL and: */
+  const char* weights_path; /* weights.bin to map (as llm_open); or NULL and, with weights NULL
+                             * too, the weights compiled into the program (LLM_WEIGHTS_EMBEDDED);
+                             * or NULL and: */
   const void* weights;      /* (weights_bytes) a blob in memory, used in place (llm_open_memory) */
   size_t weights_bytes;
   void* arena;              /* (arena_bytes) or NULL */

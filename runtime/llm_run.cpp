@@ -37,7 +37,7 @@ const int k_exit_error = 1;  // a file, the model or the output failed
 const int k_exit_usage = 2;  // a bad flag or flag value
 
 struct Options {
-  const char* weights = LLM_MODEL_DIR "/weights.bin";
+  const char* weights = nullptr;  // NULL: the weights compiled in, else LLM_MODEL_DIR/weights.bin
   const char* tokenizer = LLM_MODEL_DIR "/tokenizer.bin";
   int steps = 64;
   llm_sampler_params sampling = llm_sampler_params_default();
@@ -61,7 +61,9 @@ void print_usage(std::FILE* f) {
                "usage: llm-run [options]\n"
                "Generates text with the compiled model.\n"
                "\n"
-               "  --weights PATH       weights blob (default: " LLM_MODEL_DIR "/weights.bin)\n"
+               "  --weights PATH       weights blob (default: the weights compiled into the "
+               "program,\n"
+               "                       else " LLM_MODEL_DIR "/weights.bin)\n"
                "  --tokenizer PATH     tokenizer blob (default: " LLM_MODEL_DIR "/tokenizer.bin)\n"
                "  --prompt TEXT        prompt text (default: empty, BOS only)\n"
                "  --tokens 1,2,3       prompt as token ids, used verbatim (no BOS); overrides "
@@ -433,13 +435,21 @@ int run_main(Run* run) {
     if (error != 0)
       return fail("cannot pin thread 0 to CPU %d: %s", o.cpus[0], std::strerror(error));
   }
+  const bool embedded =
+      o.weights == nullptr && llm_compiled_weights_mode() == LLM_WEIGHTS_EMBEDDED;
+  const char* weights =
+      embedded || o.weights != nullptr ? o.weights : LLM_MODEL_DIR "/weights.bin";
   llm_open_options open = {};
-  open.weights_path = o.weights;
+  open.weights_path = weights;  // NULL: the weights compiled into the program
   open.n_threads = o.threads;
   open.cpus = o.cpus.data();
   open.n_cpus = o.n_cpus;
   if (llm_open_with_options(&open, &run->model, err, sizeof(err)) != LLM_OK)
     return fail("%s", err);
+  if (o.verbose)
+    std::fprintf(stderr, "llm-run: weights %s (%s)\n",
+                 llm_weights_mode_name(embedded ? LLM_WEIGHTS_EMBEDDED : LLM_WEIGHTS_MAPPED),
+                 embedded ? "part of the program" : weights);
   const int vocab = llm_vocab_size(run->model);
   const int context = llm_context_length(run->model);
 

@@ -119,14 +119,28 @@ struct llmrt_model_memory {
   bool kv_cache_owned;
 };
 
+/// weights.bin as part of the program (llmc compile --weights-mode embedded): the generated
+/// weights_embedded.cpp defines one from the symbols weights_embedded.S (or, where the assembler
+/// route does not fit, a byte array) defines. The blob's table checksum is the one the compiler
+/// wrote, so a weights.bin replaced before the program was built is refused, not run.
+struct llmrt_embedded_weights {
+  const unsigned char* data;      // (*bytes) 64-byte aligned, read-only
+  const uint64_t* bytes;          // a symbol beside the data: its size is known at link time
+  uint64_t table_checksum;        // llmrt_blob_header::table_checksum of the compiled blob
+};
+
+/// Defined only in a program compiled with its weights, by the generated weights_embedded.cpp.
+extern const llmrt_embedded_weights llmrt_compiled_weights;
+
 /// The part of llm_open_with_options that is the same for every model: checks every option
 /// against `sizes` (one source of weights, n_threads >= 0, each caller buffer big enough and
 /// aligned, a NULL buffer only with size 0) before any work, takes the caller's buffers or
 /// allocates the missing ones, then opens the weights (mapped, or in place in memory) and
 /// validates them. All or nothing: on failure nothing is held.
+/// Without a source of weights in the options, `embedded` (NULL: none, an error) is opened.
 llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
-                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
-                            size_t err_len);
+                            const llmrt_embedded_weights* embedded, llmrt_model_memory* out_memory,
+                            llmrt_blob* out_blob, char* err, size_t err_len);
 /// Frees the buffers the runtime allocated; leaves the caller's alone.
 void llmrt_model_memory_free(llmrt_model_memory* memory);
 
@@ -299,6 +313,10 @@ struct llmrt_model_desc {
   /// space ("" when it has them all); NULL for portable kernels. llm_open refuses such a CPU
   /// rather than let a kernel die on an illegal instruction.
   void (*missing_cpu_features)(char* out, size_t out_len);
+  /// How the weights are held (llmc compile --weights-mode).
+  llm_weights_mode weights_mode;
+  /// The weights compiled into the program (LLM_WEIGHTS_EMBEDDED), else NULL.
+  const llmrt_embedded_weights* embedded;
   /// The cores of a `llmc compile --cores` description (its static split runs part t on
   /// thread t, and llm_open pins thread t to CPU t by default); 0 for a count of equal cores,
   /// whose parts go to whichever thread is free. Only such models write it.

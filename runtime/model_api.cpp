@@ -88,7 +88,8 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
   llm_memory_requirements(&sizes);
   llmrt_model_memory memory;
   llmrt_blob blob;
-  llm_status status = llmrt_open_model(options, &sizes, &memory, &blob, err, err_len);
+  llm_status status =
+      llmrt_open_model(options, &sizes, model().embedded, &memory, &blob, err, err_len);
   if (status != LLM_OK) return status;
   const llmrt_model_desc& d = model();
   const llmrt_arena_layout layout = arena_layout();
@@ -149,6 +150,7 @@ llm_status llm_set_threads(llm_model* m, int n_threads) {
   return start_threads(m, n_threads, nullptr, 0);
 }
 
+llm_weights_mode llm_compiled_weights_mode(void) { return model().weights_mode; }
 int llm_threads(const llm_model* m) { return m->threads; }
 int llm_vocab_size(const llm_model*) { return model().vocab_size; }
 int llm_context_length(const llm_model*) { return model().context_length; }

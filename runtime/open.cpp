@@ -39,11 +39,17 @@ llm_status check_buffer(const char* name, const void* buffer, size_t bytes, size
 }
 
 // Everything that can be wrong with the options without reading the weights.
-llm_status check_options(const llm_open_options* o, const llm_memory_sizes* sizes, char* err,
-                         size_t err_len) {
-  if ((o->weights_path != nullptr) == (o->weights != nullptr)) {
-    llmrt_format_error(err, err_len, "%s: set weights_path or weights (%s)", k_who,
-                       o->weights_path != nullptr ? "not both" : "neither is set");
+llm_status check_options(const llm_open_options* o, const llm_memory_sizes* sizes,
+                         const llmrt_embedded_weights* embedded, char* err, size_t err_len) {
+  if (o->weights_path != nullptr && o->weights != nullptr) {
+    llmrt_format_error(err, err_len, "%s: set weights_path or weights (not both)", k_who);
+    return LLM_ERR_ARGUMENT;
+  }
+  if (o->weights_path == nullptr && o->weights == nullptr && embedded == nullptr) {
+    llmrt_format_error(err, err_len,
+                       "%s: set weights_path or weights (neither is set, and the model was not "
+                       "compiled with its weights: llmc compile --weights-mode embedded)",
+                       k_who);
     return LLM_ERR_ARGUMENT;
   }
   if (o->weights == nullptr && o->weights_bytes != 0) {
@@ -71,6 +77,28 @@ llm_status check_options(const llm_open_options* o, const llm_memory_sizes* size
                       sizes->alignment, err, err_len);
 }
 
+// The weights compiled into the program, validated like any blob, and then checked to be the
+// blob the code was compiled with: a weights.bin replaced before the build holds a valid blob
+// that the code must not run.
+llm_status open_embedded(const llmrt_embedded_weights* embedded, llmrt_blob* out_blob, char* err,
+                         size_t err_len) {
+  const char name[] = "weights compiled into the program";
+  llm_status status = llmrt_blob_open_memory(embedded->data, size_t(*embedded->bytes), name,
+                                             out_blob, err, err_len);
+  if (status != LLM_OK) return status;
+  if (out_blob->header->table_checksum != embedded->table_checksum) {
+    llmrt_format_error(err, err_len,
+                       "%s: the blob's table checksum is %016llx but the code was compiled for "
+                       "%016llx (weights.bin was replaced after llmc compile: compile the model "
+                       "again)",
+                       name, static_cast<unsigned long long>(out_blob->header->table_checksum),
+                       static_cast<unsigned long long>(embedded->table_checksum));
+    llmrt_blob_free(out_blob);
+    return LLM_ERR_FORMAT;
+  }
+  return LLM_OK;
+}
+
 // The caller's buffer, or `bytes` from llmrt_alloc (*out_owned) when it gave none.
 void* take_buffer(void* buffer, size_t bytes, bool* out_owned) {
   *out_owned = buffer == nullptr;
@@ -80,15 +108,15 @@ void* take_buffer(void* buffer, size_t bytes, bool* out_owned) {
 }  // namespace
 
 llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
-                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
-                            size_t err_len) {
+                            const llmrt_embedded_weights* embedded, llmrt_model_memory* out_memory,
+                            llmrt_blob* out_blob, char* err, size_t err_len) {
   std::memset(out_memory, 0, sizeof(*out_memory));
   std::memset(out_blob, 0, sizeof(*out_blob));
   if (options == nullptr) {
     llmrt_format_error(err, err_len, "%s: options is NULL", k_who);
     return LLM_ERR_ARGUMENT;
   }
-  llm_status status = check_options(options, sizes, err, err_len);
+  llm_status status = check_options(options, sizes, embedded, err, err_len);
   if (status != LLM_OK) return status;
 
   llmrt_model_memory* m = out_memory;
@@ -104,9 +132,11 @@ llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_si
   }
   if (options->weights_path != nullptr) {
     status = llmrt_blob_load(options->weights_path, out_blob, err, err_len);
-  } else {
+  } else if (options->weights != nullptr) {
     status = llmrt_blob_open_memory(options->weights, options->weights_bytes, "weights in memory",
                                     out_blob, err, err_len);
+  } else {
+    status = open_embedded(embedded, out_blob, err, err_len);
   }
   if (status != LLM_OK) llmrt_model_memory_free(m);
   return status;

@@ -28,6 +28,18 @@ const char* llm_status_string(llm_status status) {
   return "unknown status";
 }
 
+const char* llm_weights_mode_name(llm_weights_mode mode) {
+  // As llm_status_string: a C caller may pass any int.
+  static_assert(sizeof(llm_weights_mode) == sizeof(unsigned), "an int-sized enum");
+  unsigned value;
+  std::memcpy(&value, &mode, sizeof value);
+  switch (value) {
+    case LLM_WEIGHTS_MAPPED: return "mapped";
+    case LLM_WEIGHTS_EMBEDDED: return "embedded";
+  }
+  return "unknown";
+}
+
 LLMRT_NAMESPACE_BEGIN
 
 void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) {

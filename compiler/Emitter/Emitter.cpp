@@ -1,7 +1,9 @@
 //===- Emitter.cpp - write the out/ folder --------------------------------===//
 #include "compiler/Emitter/Emitter.h"
+#include "compiler/Emitter/ProgramMemory.h"
 #include "compiler/Emitter/TokenizerBlob.h"
 
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,6 +26,23 @@ llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   std::error_code ec = os.error();
   os.clear_error();
   return llvm::createStringError(ec, path + ": write failed: " + ec.message());
+}
+
+llvm::StringRef weightsModeName(WeightsMode mode) {
+  switch (mode) {
+  case WeightsMode::Mapped:
+    return "mapped";
+  case WeightsMode::Embedded:
+    return "embedded";
+  }
+  llvm_unreachable("a WeightsMode without a name");
+}
+
+std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name) {
+  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded})
+    if (name == weightsModeName(mode))
+      return mode;
+  return std::nullopt;
 }
 
 llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
@@ -52,6 +71,16 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   if (llvm::Error error = writeWeightBlob(module, model.weights, file("weights.bin"),
                                           options.showProgress, summary))
     return error;
+  if (options.weightsMode == WeightsMode::Embedded)
+    if (llvm::Error error = writeEmbeddedWeightsSources(options, directory, summary))
+      return error;
+  uint64_t tokenizerBytes = 0;
+  if (std::error_code ec = llvm::sys::fs::file_size(file("tokenizer.bin"), tokenizerBytes))
+    return llvm::createStringError(ec, file("tokenizer.bin") + ": " + ec.message());
+  mlir::FailureOr<KVCacheLayout> kv = planKVCache(module);
+  if (mlir::failed(kv))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), "no KV-cache plan");
+  summary.ram = programMemory(module, *kv, tokenizerBytes, 1);
   return writeProjectFiles(model, options, directory, summary);
 }
 

@@ -15,10 +15,22 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace llmc {
+
+/// How the generated program holds its weights (llmc compile --weights-mode).
+enum class WeightsMode {
+  Mapped,   ///< weights.bin opened at run time, mapped read-only
+  Embedded, ///< weights.bin part of the program (weights_embedded.S or a byte array)
+};
+
+/// "mapped", "embedded": the spelling of the flag, the manifest and llm_weights_mode_name.
+llvm::StringRef weightsModeName(WeightsMode mode);
+/// The mode a name spells, or nothing.
+std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name);
 
 struct EmitOptions {
   std::string modelName;         ///< e.g. "stories260K": a file name, never a path
@@ -32,6 +44,19 @@ struct EmitOptions {
   /// C++ names in a namespace of their own (runtime/namespace.h), so that folders compiled with
   /// different prefixes link into one program.
   std::string apiPrefix = "llm";
+  WeightsMode weightsMode = WeightsMode::Mapped;
+};
+
+/// Bytes of RAM of the compiled program, by what holds them, at its peak (every weight read,
+/// the KV cache full); programMemory() (ProgramMemory.h) computes it.
+struct ProgramMemory {
+  uint64_t weightsResident = 0; ///< weights.bin: every byte (mapped: validated at open and
+                                ///< read by each token; embedded: part of the program image)
+  uint64_t kvCache = 0;         ///< LLM_MODEL_KV_CACHE_BYTES
+  uint64_t arena = 0;           ///< LLM_MODEL_ARENA_BYTES (llmrt_arena_layout_of)
+  uint64_t tokenizer = 0;       ///< tokenizer.bin (mapped) and the index llm_tokenizer_open builds
+  uint64_t runtime = 0;         ///< code, C and C++ libraries, stacks: measured constants
+  uint64_t total() const { return weightsResident + kvCache + arena + tokenizer + runtime; }
 };
 
 /// What the one-line summary and the manifest report.
@@ -40,10 +65,12 @@ struct EmitSummary {
   uint64_t arenaBytes = 0;
   uint64_t kvCacheBytes = 0;
   uint64_t parameterCount = 0;
-  std::string modelHash;         ///< hex of the weight table's checksum
+  uint64_t tableChecksum = 0;    ///< the weight table's checksum (llmrt_blob_header)
+  std::string modelHash;         ///< hex of tableChecksum
   std::map<std::string, int64_t> tensorsByStorage; ///< "f32" / "q4_0" / ... -> tensor count
   /// The core speeds of a `--cores COUNTxSPEED,...` description (llm.cores); empty otherwise.
   std::vector<double> coreSpeeds;
+  ProgramMemory ram; ///< programMemory() for one kernel thread
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,
@@ -72,6 +99,14 @@ llvm::Error writeModelSources(mlir::ModuleOp module, const EmitOptions &options,
 /// CMakeLists.txt, the runtime and kernel sources, manifest.json.
 llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
                               llvm::StringRef directory, const EmitSummary &summary);
+
+/// --weights-mode embedded: weights_embedded.S, weights_array.cmake and weights_embedded.cpp
+/// (which holds the checksum of the weights.bin already written, from `summary`).
+llvm::Error writeEmbeddedWeightsSources(const EmitOptions &options, llvm::StringRef directory,
+                                        const EmitSummary &summary);
+
+/// The lines of CMakeLists.txt that build the embedded weights into the model's library.
+std::string embeddedWeightsCMake(const EmitOptions &options);
 
 /// Writes `contents` to `path`, with an error naming the path on failure.
 llvm::Error writeFile(llvm::StringRef path, llvm::StringRef contents);

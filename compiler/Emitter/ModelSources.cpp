@@ -9,6 +9,7 @@
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/ModelCode.h"
+#include "compiler/Emitter/ProgramMemory.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,29 +26,6 @@ using namespace mlir;
 namespace llmc {
 namespace {
 
-FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
-  KVCacheLayout layout;
-  auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
-  if (!context) {
-    module.emitError() << "missing '" << kContextLengthAttr << "'";
-    return failure();
-  }
-  layout.contextLength = context.getInt();
-  module.walk([&](Operation *op) {
-    if (auto attention = dyn_cast<llm::AttentionOp>(op))
-      layout.layerKVDim.try_emplace(attention.getLayer(),
-                                    attention.getNumKvHeads() * attention.getHeadDim());
-    if (auto attention = dyn_cast<llm::CachedAttentionOp>(op))
-      layout.layerKVDim.try_emplace(attention.getLayer(),
-                                    attention.getNumKvHeads() * attention.getHeadDim());
-  });
-  for (auto &[layer, kvDim] : layout.layerKVDim) {
-    layout.layerOffset[layer] = layout.totalFloats;
-    layout.totalFloats += layout.contextLength * kvDim;
-  }
-  return layout;
-}
-
 std::string dims(RankedTensorType type, StringRef rows) {
   std::string text = "(" + rows.str();
   for (int64_t d : type.getShape().drop_front())
@@ -62,46 +40,6 @@ std::string weightShape(llm::WeightOp weight) {
       [&] { text += ", "; });
   return text + ")";
 }
-
-int64_t vocabSizeOf(ModuleOp module) {
-  auto decode = module.lookupSymbol<func::FuncOp>("decode");
-  return cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
-}
-
-int64_t prefillTokensOf(ModuleOp module) {
-  auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
-  return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
-}
-
-int64_t hiddenSizeOf(ModuleOp module) {
-  auto head = module.lookupSymbol<func::FuncOp>("head");
-  return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
-}
-
-/// The memory the C API asks for (llm_memory_requirements, model.h), as the runtime lays it out
-/// (llmrt_arena_layout_of; model.cpp checks that the two agree). The arena holds, each part
-/// 64-byte aligned: the llm_model and the model's Weights, the activations llm-plan-memory
-/// placed, the final hidden states of a prefill call, the logits of the last token and
-/// llm_generate's sampler scratch (a float and an int32 per token of the vocabulary, an int32 per
-/// position of the context for the penalties' recent tokens). The KV cache holds the keys of
-/// every layer, then the values.
-struct ApiMemory {
-  int64_t stateBytes;   ///< room for the llm_model and Weights: 1 KiB and a pointer a tensor
-  int64_t arenaBytes;   ///< the whole arena
-  int64_t kvCacheBytes;
-
-  ApiMemory(ModuleOp module, const KVCacheLayout &kv) {
-    auto align = [](int64_t bytes) { return int64_t(llvm::alignTo(bytes, 64)); };
-    int64_t tensors = llvm::range_size(module.getOps<llm::WeightOp>());
-    int64_t activations = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
-    stateBytes = align(1024 + 8 * tensors);
-    arenaBytes = stateBytes + align(activations) +
-                 align(4 * prefillTokensOf(module) * hiddenSizeOf(module)) +
-                 align(4 * vocabSizeOf(module)) +
-                 align(8 * vocabSizeOf(module) + 4 * kv.contextLength);
-    kvCacheBytes = 2 * kv.totalFloats * 4;
-  }
-};
 
 /// The blob dtype constant the runtime checks at llm_open.
 std::string blobDtype(llm::WeightOp weight) {
@@ -453,7 +391,10 @@ private:
                              : "    nullptr,  // the generic kernels run on the calling thread\n"
                                "    nullptr,\n")
        << (checksCpu() ? "    missing_cpu_features,\n"
-                       : "    nullptr,  // portable kernels: any CPU\n");
+                       : "    nullptr,  // portable kernels: any CPU\n")
+       << (options.weightsMode == WeightsMode::Embedded
+               ? "    LLM_WEIGHTS_EMBEDDED,\n    &llmrt_compiled_weights,  // weights_embedded.cpp\n"
+               : "    LLM_WEIGHTS_MAPPED,\n    nullptr,  // no weights in the program\n");
     auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr);
     if (target().threaded && cores)
       os << "    " << cores.size()
@@ -469,7 +410,7 @@ private:
 std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv) {
   int64_t vocab = vocabSizeOf(module);
   int64_t context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr).getInt();
-  ApiMemory memory(module, kv);
+  ProgramMemory memory = programMemory(module, kv, 0, 1);
   // Written with the C API's names as llm_*, which withApiPrefix respells; the model's name is
   // added as it is.
   auto api = [&](const std::string &text) { return withApiPrefix(text, options.apiPrefix); };
@@ -485,11 +426,13 @@ std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCac
      << "\"" << options.modelName << "\"\n"
      << api("#define LLM_MODEL_TARGET \"" + options.target + "\"\n" +
             "#define LLM_MODEL_VOCAB_SIZE " + std::to_string(vocab) + "\n" +
-            "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n\n" +
+            "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n" +
+            "#define LLM_MODEL_WEIGHTS_MODE \"" + weightsModeName(options.weightsMode).str() +
+            "\"  /* llm_compiled_weights_mode() */\n\n" +
             "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n" +
             " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n" +
-            "#define LLM_MODEL_ARENA_BYTES " + std::to_string(memory.arenaBytes) + "\n" +
-            "#define LLM_MODEL_KV_CACHE_BYTES " + std::to_string(memory.kvCacheBytes) + "\n" +
+            "#define LLM_MODEL_ARENA_BYTES " + std::to_string(memory.arena) + "\n" +
+            "#define LLM_MODEL_KV_CACHE_BYTES " + std::to_string(memory.kvCache) + "\n" +
             "#define LLM_MODEL_ALIGNMENT 64\n\n" + "#endif /* LLM_MODEL_H */\n");
   return text;
 }
@@ -518,8 +461,9 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
   // The code names the C API as llm_*; the title is the one line that holds the model's name.
   std::string source = "// model.cpp - " + options.modelName + " compiled by llmc for the " +
                        options.target + " target.\n" + withApiPrefix(code, options.apiPrefix);
-  summary.arenaBytes = module->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
-  summary.kvCacheBytes = 2 * kv->totalFloats * sizeof(float);
+  ProgramMemory memory = programMemory(module, *kv, 0, 1);
+  summary.arenaBytes = memory.arena;
+  summary.kvCacheBytes = memory.kvCache;
   if (auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr))
     summary.coreSpeeds.assign(cores.asArrayRef().begin(), cores.asArrayRef().end());
 

@@ -77,6 +77,8 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
     os << "PROPERTIES\n    COMPILE_OPTIONS \"" << llvm::join(target.compileFlags, ";")
        << "\")\nendif()\n";
   }
+  if (options.weightsMode == WeightsMode::Embedded)
+    os << embeddedWeightsCMake(options);
   os << "\n"
      << "add_executable(" << run << " runtime/llm_run.cpp)\n"
      << "target_link_libraries(" << run << " PRIVATE " << library << ")\n"
@@ -100,6 +102,7 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("model_hash", summary.modelHash);
     json.attribute("target", options.target);
     json.attribute("quant", options.quant);
+    json.attribute("weights_mode", weightsModeName(options.weightsMode));
     if (!summary.coreSpeeds.empty())
       json.attributeArray("cores", [&] {
         for (double speed : summary.coreSpeeds)
@@ -113,6 +116,15 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("weight_bytes", int64_t(summary.weightBytes));
     json.attribute("arena_bytes", int64_t(summary.arenaBytes));
     json.attribute("kv_cache_bytes", int64_t(summary.kvCacheBytes));
+    // llmc inspect --ram's figures for this compile, with one kernel thread.
+    json.attributeObject("ram_bytes", [&] {
+      json.attribute("weights", int64_t(summary.ram.weightsResident));
+      json.attribute("kv_cache", int64_t(summary.ram.kvCache));
+      json.attribute("arena", int64_t(summary.ram.arena));
+      json.attribute("tokenizer", int64_t(summary.ram.tokenizer));
+      json.attribute("runtime", int64_t(summary.ram.runtime));
+      json.attribute("total", int64_t(summary.ram.total()));
+    });
     json.attributeObject("config", [&] {
       json.attribute("hidden_size", c.hiddenSize);
       json.attribute("intermediate_size", c.intermediateSize);
@@ -163,6 +175,8 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                                    "this llmc was built without all of the " + options.target +
                                        " kernel sources");
   copied.push_back("model.cpp");
+  if (options.weightsMode == WeightsMode::Embedded)
+    copied.push_back("weights_embedded.cpp");
   llvm::sort(copied);
 
   llvm::SmallString<256> path(directory);

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/ModelCode.h"
+#include "compiler/Emitter/ProgramMemory.h"
 #include "dialects/llm/LLMOps.h"
 #include "runtime/blob_format.h"
 #include "runtime/quant_format.h"
@@ -199,6 +200,11 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
   header.table_size = table.size() * sizeof(llmrt_tensor_entry);
   header.data_offset = alignUp(header.table_offset + header.table_size);
   header.file_size = header.data_offset + dataBytes;
+  // programMemory() plans the program's RAM with weightBlobBytes: the two must agree.
+  if (header.file_size != weightBlobBytes(module))
+    return blobError(path, "the blob's layout (" + llvm::Twine(header.file_size) +
+                               " bytes) disagrees with weightBlobBytes (" +
+                               llvm::Twine(weightBlobBytes(module)) + ")");
 
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
@@ -225,6 +231,7 @@ llvm::Error writeWeightBlob(ModuleOp module, const WeightStore &weights, llvm::S
     return streamed;
 
   summary.weightBytes = header.file_size;
+  summary.tableChecksum = header.table_checksum;
   char hash[17];
   std::snprintf(hash, sizeof hash, "%016llx",
                 static_cast<unsigned long long>(header.table_checksum));

@@ -1,8 +1,8 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
-//                [--api-prefix NAME] [--chat-template NAME]
-//   llmc inspect MODEL [--quant q8_0,q4_0]
+//                [--api-prefix NAME] [--chat-template NAME] [--weights-mode mapped|embedded]
+//   llmc inspect MODEL [--quant q8_0,q4_0] [--ram [--target T] [--threads N]]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
 // through a staging folder (OutputFolder), so a failure leaves no OUT/ behind and an earlier
@@ -18,6 +18,7 @@
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Weights/WeightCheck.h"
 #include "compiler/tools/Inspect.h"
+#include "compiler/tools/InspectRam.h"
 #include "targets/Targets.h"
 #include "targets/common/CoreDescription.h"
 #include "dialects/llm/LLMDialect.h"
@@ -51,7 +52,7 @@ cl::opt<std::string> outputPath("o", cl::desc("Output folder (replaced if it is 
                                 cl::value_desc("folder"), cl::sub(compileCommand));
 cl::opt<std::string> target("target",
                             cl::desc("Code generation target (main() lists the registry's)"),
-                            cl::init("generic"), cl::sub(compileCommand));
+                            cl::init("generic"), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<std::string> tokenizerPath(
     "tokenizer",
     cl::desc("Tokenizer: llama2.c tokenizer.bin for a llama2.c checkpoint (default: "
@@ -77,7 +78,7 @@ cl::opt<int64_t> contextLength(
     cl::init(0), cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<int64_t> prefillTokens("prefill-tokens",
                                cl::desc("Tokens per prefill call (default: 16)"), cl::init(16),
-                               cl::sub(compileCommand));
+                               cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<std::string> emit("emit",
                           cl::desc("What to produce: out (default), mlir (the imported module), "
                                    "mlir-planned (after the pipeline)"),
@@ -88,16 +89,17 @@ cl::opt<std::string> cores(
              "llm-run --threads picks how many run), or unequal ones in CPU order, "
              "COUNTxSPEED,... (4x1.0,4x2.0: four cores, then four twice as fast), split in "
              "proportion to speed"),
-    cl::value_desc("N|COUNTxSPEED,..."), cl::sub(compileCommand));
+    cl::value_desc("N|COUNTxSPEED,..."), cl::sub(compileCommand),
+    cl::sub(inspectCommand));
 cl::opt<bool> noFusion("no-fusion",
                        cl::desc("Skip the fusion passes (one kernel call per op; for comparing)"),
-                       cl::sub(compileCommand));
+                       cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<cl::boolOrDefault> packWeights(
     "pack-weights",
     cl::desc("Store quantized weights of every scheme in the target's own layouts where its "
              "kernels read them; default: the schemes the target measured faster so "
              "(docs/targets.md), =false keeps all row after row"),
-    cl::sub(compileCommand));
+    cl::sub(compileCommand), cl::sub(inspectCommand));
 cl::opt<bool> quiet("quiet", cl::desc("No progress or summary on stderr"),
                     cl::sub(compileCommand));
 cl::opt<std::string> quant("quant",
@@ -110,7 +112,7 @@ cl::list<std::string> quantOverrides(
     "quant-override",
     cl::desc("PATTERN=SCHEME for the weights whose names match (repeatable, first match wins; "
              "'output' and 'embed' name the output projection and the token embedding)"),
-    cl::value_desc("pattern=scheme"), cl::sub(compileCommand));
+    cl::value_desc("pattern=scheme"), cl::sub(compileCommand), cl::sub(inspectCommand));
 
 cl::opt<std::string> apiPrefix(
     "api-prefix",
@@ -118,6 +120,23 @@ cl::opt<std::string> apiPrefix(
              "target NAME_model (default: llm). Folders compiled with different prefixes link "
              "into one program"),
     cl::value_desc("NAME"), cl::init("llm"), cl::sub(compileCommand));
+
+cl::opt<bool> inspectRam(
+    "ram",
+    cl::desc("Print the RAM the compiled program will use for each scheme and context length "
+             "512, 2048 and 4096, and the device classes it fits (with --target, --threads)"),
+    cl::sub(inspectCommand));
+cl::opt<int64_t> inspectThreads("threads",
+                                cl::desc("Kernel threads the program runs on, for --ram "
+                                         "(default: 1)"),
+                                cl::init(1), cl::sub(inspectCommand));
+
+cl::opt<std::string> weightsMode(
+    "weights-mode",
+    cl::desc("How the program holds its weights: mapped (weights.bin opened at run time, mapped "
+             "read-only; the default) or embedded (weights.bin part of the program, in a section "
+             "of its own that can be placed in flash)"),
+    cl::value_desc("mode"), cl::init("mapped"), cl::sub(compileCommand));
 
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
@@ -234,6 +253,35 @@ Error chooseChatTemplate(llmc::ImportedModel &model) {
   return Error::success();
 }
 
+/// --cores: N equal cores (none given: the target's default), or unequal ones.
+Expected<llmc::CoreDescription> parsedCores() {
+  if (cores.empty())
+    return llmc::CoreDescription();
+  Expected<llmc::CoreDescription> parsed = llmc::parseCoreDescription(cores, llmc::kMaxCores);
+  if (!parsed)
+    return createStringError(inconvertibleErrorCode(), "--cores: " + toString(parsed.takeError()));
+  return parsed;
+}
+
+/// The compile's pipeline for the flags, weight scheme `scheme` ("": as imported) and --cores
+/// (equal cores: their count; unequal ones reach the split through the module's llm.cores).
+llmc::PipelineOptions pipelineFor(StringRef scheme, const llmc::CoreDescription &cores) {
+  llmc::PipelineOptions pipeline;
+  pipeline.target = target;
+  pipeline.cores = cores.speeds.empty() ? cores.count : 0;
+  pipeline.fuse = !noFusion;
+  if (packWeights != cl::BOU_UNSET)
+    pipeline.packWeights = packWeights == cl::BOU_TRUE;
+  // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
+  if (scheme == "f32")
+    pipeline.quantOverrides.push_back("*=f32");
+  else
+    pipeline.quant = scheme.str();
+  pipeline.quantOverrides.insert(pipeline.quantOverrides.begin(), quantOverrides.begin(),
+                                 quantOverrides.end());
+  return pipeline;
+}
+
 int inspect() {
   Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
@@ -248,6 +296,22 @@ int inspect() {
       schemes.push_back(scheme.str());
   }
   printWarnings(*model);
+  if (inspectRam) {
+    if (!llmc::lookupTarget(target))
+      return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
+    if (inspectThreads < 1)
+      return fail("--threads must be positive");
+    if (Error error = chooseTokenizer(*model))
+      return fail(std::move(error));
+    if (prefillTokens <= 0)
+      return fail("--prefill-tokens must be positive");
+    Expected<llmc::CoreDescription> coreDescription = parsedCores();
+    if (!coreDescription)
+      return fail(coreDescription.takeError());
+    auto pipeline = [&](StringRef scheme) { return pipelineFor(scheme, *coreDescription); };
+    return llmc::runInspectRam(*model, schemes, pipeline, prefillTokens, inspectThreads,
+                               outs());
+  }
   Expected<int64_t> context = chosenContext(model->config);
   if (!context)
     return fail(context.takeError());
@@ -259,14 +323,9 @@ int compile() {
   const llmc::TargetBackend *backend = llmc::lookupTarget(target);
   if (!backend)
     return fail("unknown target '" + target + "' (supported: " + llmc::targetNames() + ")");
-  llmc::CoreDescription coreDescription;
-  if (!cores.empty()) {
-    Expected<llmc::CoreDescription> parsed =
-        llmc::parseCoreDescription(cores, llmc::kMaxCores);
-    if (!parsed)
-      return fail("--cores: " + toString(parsed.takeError()));
-    coreDescription = std::move(*parsed);
-  }
+  Expected<llmc::CoreDescription> coreDescription = parsedCores();
+  if (!coreDescription)
+    return fail(coreDescription.takeError());
   if (packWeights == cl::BOU_TRUE && !backend->hasWeightLayouts())
     return fail("--pack-weights needs a target with weight layouts of its own: " + target +
                 "'s kernels read rows only");
@@ -278,6 +337,9 @@ int compile() {
     return fail("--context must be positive");
   if (std::string why; !llmc::isValidApiPrefix(apiPrefix, why))
     return fail("--api-prefix '" + apiPrefix + "' " + why);
+  std::optional<llmc::WeightsMode> mode = llmc::parseWeightsMode(weightsMode);
+  if (!mode)
+    return fail("unknown --weights-mode '" + weightsMode + "' (supported: mapped, embedded)");
 
   // Check the destination before the expensive work, so a bad -o fails at once.
   std::optional<llmc::OutputFolder> output;
@@ -320,9 +382,9 @@ int compile() {
   importOptions.prefillTokens = prefillTokens;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       llmc::buildLlamaModule(context, model->config, model->weights, importOptions);
-  if (!coreDescription.speeds.empty())
+  if (!coreDescription->speeds.empty())
     (*module)->setAttr(llmc::kCoresAttr,
-                       mlir::DenseF64ArrayAttr::get(&context, coreDescription.speeds));
+                       mlir::DenseF64ArrayAttr::get(&context, coreDescription->speeds));
   if (failed(mlir::verify(*module)))
     return fail(modelPath + ": the imported model does not verify (see above)");
   if (emit == "mlir") {
@@ -331,20 +393,7 @@ int compile() {
   }
 
   mlir::PassManager pm(&context);
-  llmc::PipelineOptions pipeline;
-  pipeline.target = target;
-  pipeline.cores = coreDescription.speeds.empty() ? coreDescription.count : 0;
-  pipeline.fuse = !noFusion;
-  if (packWeights != cl::BOU_UNSET)
-    pipeline.packWeights = packWeights == cl::BOU_TRUE;
-  // "f32" is spelled as an override so it also turns a quantized GGUF back into floats.
-  if (quant == "f32")
-    pipeline.quantOverrides.push_back("*=f32");
-  else
-    pipeline.quant = quant;
-  pipeline.quantOverrides.insert(pipeline.quantOverrides.begin(), quantOverrides.begin(),
-                                 quantOverrides.end());
-  llmc::buildCompilePipeline(pm, pipeline);
+  llmc::buildCompilePipeline(pm, pipelineFor(quant, *coreDescription));
   if (failed(pm.run(*module)))
     return fail("the " + target + " pipeline failed (see above)");
   if (emit == "mlir-planned") {
@@ -360,6 +409,7 @@ int compile() {
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   emitOptions.apiPrefix = apiPrefix;
+  emitOptions.weightsMode = *mode;
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))

@@ -221,28 +221,35 @@ class Workspace(ModelCache):
             return self.stories_hf()
         return self.hf_model(name)
 
-    def compiled(self, name: str, target: str = "generic", quant: str | None = None) -> Path:
-        """out/ folder of `llmc compile --target TARGET [--quant QUANT]` for a model name."""
+    def compiled(self, name: str, target: str = "generic", quant: str | None = None,
+                 weights_mode: str = "mapped") -> Path:
+        """out/ folder of `llmc compile --target TARGET [--quant QUANT] --weights-mode MODE` for
+        a model name."""
         def make():
             folder = name if target == "generic" else f"{name}-{target}"
-            out = self.root / "out" / (folder if quant is None else f"{folder}-{quant}")
+            folder += "" if quant is None else f"-{quant}"
+            folder += "" if weights_mode == "mapped" else f"-{weights_mode}"
+            out = self.root / "out" / folder
             out.parent.mkdir(exist_ok=True)
             extra = ["--tokenizer", str(STORIES_TOK)] if name == "stories_bin" else []
             if quant is not None:
                 extra += ["--quant", quant]
-            driver.compile(self.model_path(name), out, *extra, "--target", target, check=True)
+            driver.compile(self.model_path(name), out, *extra, "--target", target,
+                           "--weights-mode", weights_mode, check=True)
             return out
-        return self._once(("out", name, target, quant), make)
+        return self._once(("out", name, target, quant, weights_mode), make)
 
     def built(self, name: str, cxx: str = "g++", flags: str | None = None,
-              target: str = "generic", quant: str | None = None) -> Path:
+              target: str = "generic", quant: str | None = None,
+              weights_mode: str = "mapped") -> Path:
         """Build folder of the compiled `name` with compiler `cxx` and CMAKE_CXX_FLAGS `flags`,
         for where `target`'s output runs here (build_for)."""
-        tag = re.sub(r"[^A-Za-z0-9]+", "_",
-                     f"{name}-{target}-{quant or 'default'}-{cxx}-{flags or 'default'}")
-        return self._once(("build", name, cxx, flags, target, quant), lambda: build_for(
-            target, self.compiled(name, target, quant), cxx=cxx,
-            build_dir=self.root / "builds" / tag, cxx_flags=flags))
+        tag = re.sub(r"[^A-Za-z0-9]+", "_", f"{name}-{target}-{quant or 'default'}-{cxx}-"
+                     f"{flags or 'default'}-{weights_mode}")
+        return self._once(("build", name, cxx, flags, target, quant, weights_mode),
+                          lambda: build_for(
+                              target, self.compiled(name, target, quant, weights_mode), cxx=cxx,
+                              build_dir=self.root / "builds" / tag, cxx_flags=flags))
 
 
 @pytest.fixture(scope="session")

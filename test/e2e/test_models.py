@@ -6,6 +6,8 @@ dumped (the prompt's rows and each generated token fed back).
 """
 
 import json
+import os
+import shutil
 
 import numpy as np
 import pytest
@@ -99,3 +101,55 @@ def test_bf16_matrices_stay_bf16(workspace, tmp_path, target):
                                      prompt, STEPS, out=f32_out, extra=["--threads", "2"])
     assert bf16_ids == f32_ids
     assert np.array_equal(bf16_logits, f32_logits), np.abs(bf16_logits - f32_logits).max()
+
+
+@pytest.mark.parametrize("name,target", [
+    *((name, target) for target in ("generic", "x86-avx2")
+      for name in ("stories_bin", *hf_models.TEST_SPECS)),
+    ("stories_bin", "arm-neon"),
+])
+def test_embedded_weights_match_mapped(workspace, name, target):
+    """--weights-mode embedded: weights.bin is part of the program, which opens no weights file
+    (the folder's is moved away while it runs) and computes the same greedy tokens and the same
+    logits, bit for bit, as the mapped build (checked against transformers by the tests above;
+    arm-neon cross-built and run under qemu, where this machine is not ARM)."""
+    skip_unless_runnable(target)
+    vocab = 512 if name == "stories_bin" else hf_models.TEST_SPECS[name].vocab_size
+    prompt = random_prompt(vocab, PROMPT_LEN, seed=11)
+    out = workspace.compiled(name, target)
+    mapped = driver.run(workspace.built(name, target=target), prompt, STEPS, out=out,
+                        extra=["--threads", "2"])
+    embedded_out = workspace.compiled(name, target, weights_mode="embedded")
+    assert json.loads((embedded_out / "manifest.json").read_text())["weights_mode"] == "embedded"
+    build_dir = workspace.built(name, target=target, weights_mode="embedded")
+    blob, moved = embedded_out / "weights.bin", embedded_out / "weights.bin.moved"
+    os.rename(blob, moved)
+    try:
+        ids, logits = driver.run(build_dir, prompt, STEPS,
+                                 tokenizer=embedded_out / "tokenizer.bin",
+                                 extra=["--threads", "2"])
+        proc = driver.run_raw(build_dir, "--tokens", "1", "--steps", "1", "--verbose")
+    finally:
+        os.rename(moved, blob)
+    assert ids == mapped[0]
+    assert np.array_equal(logits, mapped[1]), np.abs(logits - mapped[1]).max()
+    assert proc.returncode == 0, proc.stderr
+    assert "llm-run: weights embedded (part of the program)" in proc.stderr
+
+
+def test_embedded_weights_replaced_before_the_build_are_refused(workspace, tmp_path):
+    """A weights.bin replaced after llmc compile is built into the program (the build notices the
+    new file), but the program refuses it: its table checksum is not the one the code was
+    compiled for. The other blob (the same model in q8_0) is valid, so only that check, made
+    before the tensors are bound, names the problem."""
+    out = tmp_path / "out"
+    shutil.copytree(workspace.compiled("stories_bin", weights_mode="embedded"), out)
+    build_dir = driver.build(out, build_dir=tmp_path / "build")
+    assert driver.run_raw(build_dir, "--tokens", "1", "--steps", "2").returncode == 0
+    shutil.copy(workspace.compiled("stories_bin", quant="q8_0") / "weights.bin",
+                out / "weights.bin")
+    driver.build(out, build_dir=build_dir)
+    proc = driver.run_raw(build_dir, "--tokens", "1", "--steps", "2")
+    assert proc.returncode == 1, proc.stdout
+    assert "weights compiled into the program: the blob's table checksum is" in proc.stderr
+    assert "weights.bin was replaced after llmc compile" in proc.stderr

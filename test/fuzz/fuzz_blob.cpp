@@ -196,6 +196,8 @@ extern const llmrt_model_desc llmrt_compiled_model = {
     /*pool_create=*/nullptr,
     /*pool_free=*/nullptr,
     /*missing_cpu_features=*/nullptr,
+    /*weights_mode=*/LLM_WEIGHTS_MAPPED,
+    /*embedded=*/nullptr,
 };
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *input, size_t inputSize) {

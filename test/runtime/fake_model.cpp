@@ -95,4 +95,6 @@ const llmrt_model_desc llmrt_compiled_model = {
     llmrt_pool_create,
     llmrt_pool_free,
     missing_cpu_features,
+    LLM_WEIGHTS_MAPPED,
+    nullptr,  // no weights compiled in
 };

@@ -33,7 +33,10 @@ class OpenModelTest : public ::testing::Test {
   }
   llm_status open(const llm_open_options* options) {
     std::memset(err_, 0, sizeof(err_));
-    return llmrt_open_model(options, &k_sizes, &memory_, &blob_, err_, sizeof(err_));
+    return llmrt_open_model(options, &k_sizes, embedded_, &memory_, &blob_, err_, sizeof(err_));
+  }
+  const llmrt_blob_header& header() const {
+    return *reinterpret_cast<const llmrt_blob_header*>(weights_.data);
   }
   // The open must fail with LLM_ERR_ARGUMENT, say `phrase`, and hold nothing.
   void expect_refused(const llm_open_options& options, const std::string& phrase) {
@@ -50,6 +53,7 @@ class OpenModelTest : public ::testing::Test {
   }
 
   AlignedCopy weights_;
+  const llmrt_embedded_weights* embedded_ = nullptr;  // what the program was compiled with
   AlignedCopy arena_;  // (k_sizes.arena_bytes + 64) filled with 0xA5
   AlignedCopy kv_;     // (k_sizes.kv_cache_bytes + 64) filled with 0x5A
   llmrt_model_memory memory_ = {};
@@ -120,7 +124,9 @@ TEST_F(OpenModelTest, RefusesBadWeightOptions) {
   o.weights_path = "weights.bin";
   expect_refused(o, "llm_open_with_options: set weights_path or weights (not both)");
   o = {};
-  expect_refused(o, "llm_open_with_options: set weights_path or weights (neither is set)");
+  expect_refused(o,
+                 "llm_open_with_options: set weights_path or weights (neither is set, and the "
+                 "model was not compiled with its weights: llmc compile --weights-mode embedded)");
   o = {};
   o.weights_path = "weights.bin";
   o.weights_bytes = 100;
@@ -128,7 +134,7 @@ TEST_F(OpenModelTest, RefusesBadWeightOptions) {
   o = memory_options();
   o.n_threads = -1;
   expect_refused(o, "llm_open_with_options: n_threads is -1");
-  EXPECT_EQ(llmrt_open_model(nullptr, &k_sizes, &memory_, &blob_, err_, sizeof(err_)),
+  EXPECT_EQ(llmrt_open_model(nullptr, &k_sizes, nullptr, &memory_, &blob_, err_, sizeof(err_)),
             LLM_ERR_ARGUMENT);
   EXPECT_STREQ(err_, "llm_open_with_options: options is NULL");
 }
@@ -178,6 +184,49 @@ TEST_F(OpenModelTest, BadWeightsReleaseTheBuffers) {
   EXPECT_EQ(memory_.arena, nullptr);
   EXPECT_EQ(memory_.kv_cache, nullptr);
   EXPECT_EQ(blob_.data, nullptr);
+}
+
+// The weights compiled into the program (weights_embedded.cpp) are what an open without a
+// source of weights uses: validated like any blob and used in place.
+TEST_F(OpenModelTest, OpensTheEmbeddedWeightsWhenNoneAreGiven) {
+  const uint64_t bytes = weights_.size;
+  const llmrt_embedded_weights embedded = {weights_.data, &bytes, header().table_checksum};
+  embedded_ = &embedded;
+  llm_open_options o = {};
+  ASSERT_EQ(open(&o), LLM_OK) << err_;
+  EXPECT_EQ(blob_.data, weights_.data);
+  EXPECT_EQ(blob_.storage, LLMRT_STORAGE_BORROWED);
+  EXPECT_STREQ(blob_.path, "weights compiled into the program");
+}
+
+// A weights.bin replaced between llmc compile and the build is a valid blob of another table:
+// refused by its checksum, with nothing held.
+TEST_F(OpenModelTest, RefusesEmbeddedWeightsTheCodeWasNotCompiledFor) {
+  const uint64_t bytes = weights_.size;
+  const llmrt_embedded_weights embedded = {weights_.data, &bytes, header().table_checksum ^ 1};
+  embedded_ = &embedded;
+  llm_open_options o = {};
+  EXPECT_EQ(open(&o), LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "weights compiled into the program: the blob's table checksum is "),
+            nullptr)
+      << err_;
+  EXPECT_NE(std::strstr(err_, "weights.bin was replaced after llmc compile"), nullptr) << err_;
+  EXPECT_EQ(memory_.arena, nullptr);
+  EXPECT_EQ(memory_.kv_cache, nullptr);
+  EXPECT_EQ(blob_.data, nullptr);
+}
+
+// A path still wins over the embedded weights: a program can open another file of its model.
+TEST_F(OpenModelTest, GivenWeightsWinOverEmbeddedOnes) {
+  const uint64_t bytes = weights_.size;
+  const llmrt_embedded_weights embedded = {weights_.data, &bytes, 0};
+  embedded_ = &embedded;
+  AlignedCopy other(std::vector<unsigned char>(weights_.data, weights_.data + weights_.size));
+  llm_open_options o = {};
+  o.weights = other.data;
+  o.weights_bytes = other.size;
+  ASSERT_EQ(open(&o), LLM_OK) << err_;
+  EXPECT_EQ(blob_.data, other.data);
 }
 
 }  // namespace

@@ -1,0 +1,97 @@
+//===- ProgramMemory.cpp - the RAM a compiled program uses ----------------===//
+#include "compiler/Emitter/ProgramMemory.h"
+
+#include "runtime/blob_format.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+
+namespace llmc {
+namespace {
+
+uint64_t align64(uint64_t bytes) { return llvm::alignTo(bytes, 64); }
+
+/// What the program needs besides its model: its code, the C and C++ libraries and the main
+/// stack. Measured as llm-run's peak RSS less its weights, KV cache, arena and tokenizer on
+/// Linux x86-64 with glibc and libstdc++ (docs/embedding.md, "How much RAM").
+constexpr uint64_t kProgramBytes = 3u << 20;
+/// Each kernel thread after the first: the stack pages it touches and its thread state.
+constexpr uint64_t kThreadBytes = 64u << 10;
+/// llm_tokenizer_open's index, per token: a piece pointer, four 32-bit fields and the lookup
+/// table's slots (runtime/tokenizer.cpp).
+constexpr uint64_t kTokenizerIndexBytesPerToken = 40;
+
+} // namespace
+
+int64_t vocabSizeOf(ModuleOp module) {
+  auto decode = module.lookupSymbol<func::FuncOp>("decode");
+  return cast<RankedTensorType>(decode.getResultTypes()[0]).getDimSize(1);
+}
+
+int64_t prefillTokensOf(ModuleOp module) {
+  auto prefill = module.lookupSymbol<func::FuncOp>("prefill");
+  return cast<RankedTensorType>(prefill.getArgumentTypes()[0]).getDimSize(0);
+}
+
+int64_t hiddenSizeOf(ModuleOp module) {
+  auto head = module.lookupSymbol<func::FuncOp>("head");
+  return cast<RankedTensorType>(head.getArgumentTypes()[0]).getDimSize(1);
+}
+
+uint64_t weightBlobBytes(ModuleOp module) {
+  uint64_t tensors = 0, data = 0;
+  for (auto weight : module.getOps<llm::WeightOp>()) {
+    ++tensors;
+    data = align64(data + weight.getStoredBytes());
+  }
+  return align64(sizeof(llmrt_blob_header) + tensors * sizeof(llmrt_tensor_entry)) + data;
+}
+
+FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
+  KVCacheLayout layout;
+  auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
+  if (!context) {
+    module.emitError() << "missing '" << kContextLengthAttr << "'";
+    return failure();
+  }
+  layout.contextLength = context.getInt();
+  module.walk([&](Operation *op) {
+    if (auto attention = dyn_cast<llm::AttentionOp>(op))
+      layout.layerKVDim.try_emplace(attention.getLayer(),
+                                    attention.getNumKvHeads() * attention.getHeadDim());
+    if (auto attention = dyn_cast<llm::CachedAttentionOp>(op))
+      layout.layerKVDim.try_emplace(attention.getLayer(),
+                                    attention.getNumKvHeads() * attention.getHeadDim());
+  });
+  for (auto &[layer, kvDim] : layout.layerKVDim) {
+    layout.layerOffset[layer] = layout.totalFloats;
+    layout.totalFloats += layout.contextLength * kvDim;
+  }
+  return layout;
+}
+
+/// The arena is laid out as the runtime lays it out (llmrt_arena_layout_of; model.cpp checks
+/// that the two agree), each part 64-byte aligned: the llm_model and the model's Weights (1 KiB
+/// and a pointer a tensor), the activations llm-plan-memory placed, the final hidden states of
+/// a prefill call, the logits of the last token and llm_generate's sampler scratch (a float and
+/// an int32 per token of the vocabulary, an int32 per position of the context for the
+/// penalties' recent tokens). The KV cache holds the keys of every layer, then the values.
+ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t tokenizerBytes,
+                            int64_t threads) {
+  ProgramMemory memory;
+  memory.weightsResident = weightBlobBytes(planned);
+  int64_t tensors = llvm::range_size(planned.getOps<llm::WeightOp>());
+  int64_t activations = planned->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
+  int64_t vocab = vocabSizeOf(planned);
+  memory.arena = align64(1024 + 8 * tensors) + align64(activations) +
+                 align64(4 * prefillTokensOf(planned) * hiddenSizeOf(planned)) +
+                 align64(4 * vocab) + align64(8 * vocab + 4 * kv.contextLength);
+  memory.kvCache = 2 * kv.totalFloats * 4;
+  memory.tokenizer = tokenizerBytes + kTokenizerIndexBytesPerToken * uint64_t(vocab);
+  memory.runtime = kProgramBytes + kThreadBytes * uint64_t(std::max<int64_t>(threads - 1, 0));
+  return memory;
+}
+
+} // namespace llmc
