@@ -101,6 +101,12 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     json.attribute("source_format", model.sourceDescription);
     json.attribute("model_hash", summary.modelHash);
     json.attribute("target", options.target);
+    // What the target's passes planned for, as on the module's llm.target.
+    json.attributeObject("cpu_model", [&] {
+      json.attribute("tuned_for", options.targetInfo->cpu.tunedFor);
+      for (auto [name, value] : cpuModelFields(options.targetInfo->cpu))
+        json.attribute(name, value);
+    });
     json.attribute("quant", options.quant);
     json.attribute("weights_mode", weightsModeName(options.weightsMode));
     if (!summary.coreSpeeds.empty())

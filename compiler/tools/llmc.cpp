@@ -44,6 +44,8 @@ namespace {
 cl::SubCommand compileCommand("compile", "Compile a model into a folder of standalone C++");
 cl::SubCommand inspectCommand("inspect",
                               "Print a model's config and its size under each scheme");
+cl::SubCommand targetsCommand("targets",
+                              "List the targets and the CPU model each plans for");
 
 cl::opt<std::string> modelPath(cl::Positional, cl::desc("MODEL"), cl::Required,
                                cl::sub(compileCommand), cl::sub(inspectCommand),
@@ -282,6 +284,19 @@ llmc::PipelineOptions pipelineFor(StringRef scheme, const llmc::CoreDescription 
   return pipeline;
 }
 
+/// Each target's name and summary, then its CPU model as llm.target and manifest.json name
+/// the fields.
+int listTargets() {
+  for (const llmc::TargetBackend *backend : llmc::allTargets()) {
+    const llmc::TargetDescription &d = backend->getDescription();
+    outs() << d.name << ": " << d.summary << "\n  tuned_for = " << d.cpu.tunedFor;
+    for (auto [name, value] : llmc::cpuModelFields(d.cpu))
+      outs() << ", " << name << " = " << value;
+    outs() << "\n";
+  }
+  return 0;
+}
+
 int inspect() {
   Expected<llmc::ImportedModel> model = llmc::importModel(modelPath, tokenizerPath, !noTokenizer);
   if (!model)
@@ -391,6 +406,9 @@ int compile() {
     module->print(outs());
     return 0;
   }
+  // The imported module is the same for every target; from here on it is planned for one.
+  (*module)->setAttr(llmc::kTargetAttr,
+                     llmc::cpuModelAttr(&context, target, backend->getDescription().cpu));
 
   mlir::PassManager pm(&context);
   llmc::buildCompilePipeline(pm, pipelineFor(quant, *coreDescription));
@@ -435,11 +453,14 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "llmc: compile Llama-family models into standalone C++\n\n"
                               "  llmc compile MODEL -o OUT [--target generic] [--quant q4_0]\n"
-                              "  llmc inspect MODEL [--quant q8_0,q4_0]\n");
+                              "  llmc inspect MODEL [--quant q8_0,q4_0]\n"
+                              "  llmc targets\n");
   if (compileCommand)
     return compile();
   if (inspectCommand)
     return inspect();
+  if (targetsCommand)
+    return listTargets();
   errs() << "llmc: no command given; try 'llmc compile --help'\n";
   return 2;
 }

@@ -124,6 +124,17 @@ LogicalResult verifyCores(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+LogicalResult verifyTarget(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << name << "' belongs on the module";
+  auto description = dyn_cast<DictionaryAttr>(attr.getValue());
+  if (!description || !description.getAs<StringAttr>("name"))
+    return op->emitError() << "'" << name
+                           << "' must be a dictionary with the target's name (name = \"...\")";
+  return success();
+}
+
 } // namespace
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
@@ -179,6 +190,8 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute
   }
   if (name == llmc::kCoresAttr)
     return verifyCores(op, attr);
+  if (name == llmc::kTargetAttr)
+    return verifyTarget(op, attr);
   if (name == llmc::kKernelAttr)
     return verifyKernelName(op, name, attr.getValue());
   if (name == llmc::kKernelsAttr)

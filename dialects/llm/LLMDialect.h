@@ -30,6 +30,10 @@ constexpr llvm::StringLiteral kRowsPerPartAttr = "llm.rows_per_part";
 /// The cores of unequal speed the split is planned for (`llmc compile --cores 4x1.0,4x2.0`):
 /// on the module, one speed per core in CPU order (array<f64>).
 constexpr llvm::StringLiteral kCoresAttr = "llm.cores";
+/// What the target's passes plan for (targets/common/CpuModel.h), set by llmc for users and
+/// tests to read: on the module, a dictionary {name = "x86-avx2", tuned_for = ..., row_tile =
+/// ..., ...}. No pass reads it; the passes take the same values as options.
+constexpr llvm::StringLiteral kTargetAttr = "llm.target";
 /// The most cores --cores may name (the static split writes a table entry per core per op).
 constexpr int64_t kMaxCores = 256;
 /// The static split for llm.cores, instead of rows_per_part: part i runs on thread i, and

@@ -9,6 +9,8 @@
 #ifndef LLMC_TARGETS_COMMON_TARGETBACKEND_H
 #define LLMC_TARGETS_COMMON_TARGETBACKEND_H
 
+#include "targets/common/CpuModel.h"
+
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -36,8 +38,9 @@ struct CpuFeatureCheck {
   std::vector<std::pair<std::string, std::string>> features;
 };
 
-/// What the emitter needs to know of a target's kernels and generated code. Every field is
-/// read; machine parameters that only a target's passes use live in that target's folder.
+/// What the emitter and the target's passes need to know of a target: its kernels, generated
+/// code and the CPU it plans for. Every field is read (the CPU model's caches only by users:
+/// docs/targets.md).
 struct TargetDescription {
   std::string name;         ///< --target spelling: "generic", "x86-avx2", ...
   std::string summary;      ///< one line for `llmc compile --help`
@@ -56,6 +59,9 @@ struct TargetDescription {
   /// "llmk_avx2_linear_q4_0p8_rows", ... llm-select-kernels picks them; an op whose kernel the
   /// target lacks runs the generic kernel of the same ABI entry ("llmk_generic_...").
   std::vector<std::string> kernels;
+  /// The CPU its passes plan for: the thread split, the weight layout's row group. The driver
+  /// shows it on the module (`llm.target`) and in manifest.json.
+  CpuModel cpu;
 };
 
 /// What the user chose on the command line that a target's passes take into account.

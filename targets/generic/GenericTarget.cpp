@@ -15,6 +15,8 @@ public:
     description.kernelHeaders = {"generic/kernels_generic.h"};
     description.kernelPrefix = "generic";
     description.kernels = genericKernels();
+    // Portable: no vector unit or cache assumed, one thread, rows only.
+    description.cpu.tunedFor = "portable";
   }
   const TargetDescription &getDescription() const override { return description; }
 

@@ -16,18 +16,14 @@
 namespace llmc::x86 {
 namespace {
 
-/// What the x86 passes read besides the common description.
+/// What the x86 passes read besides the common description (whose CPU model gives the panels'
+/// rows, weightRowGroup).
 struct X86Tuning {
-  /// The thread split: parts of a multiple of 16 rows, the tallest panel, so that either
-  /// target's panels may store the weight; at least 16 rows (for a 2048-wide q4_0 weight:
-  /// 18 KiB); planned for 8 cores.
-  RowSplitTuning split = {/*defaultCores=*/8, /*rowTile=*/16, /*minRowsPerPart=*/16};
   /// Schemes interleaved by default (llm-x86-pack-weights `schemes`): those whose interleaved
   /// layout measured faster on this target. --pack-weights interleaves every scheme.
   std::vector<std::string> interleavedSchemes;
-  /// Schemes stored as panels of panelRows rows where the rows allow.
+  /// Schemes stored as panels of the CPU model's weightRowGroup rows where the rows allow.
   std::vector<std::string> panelSchemes;
-  int64_t panelRows = 0;
 };
 
 class X86Target final : public TargetBackend {
@@ -51,12 +47,12 @@ public:
 
   void buildPipeline(mlir::OpPassManager &pm,
                      const TargetPipelineOptions &options) const override {
-    addSplitRows(pm, options, tuning.split);
+    addSplitRows(pm, options, description.cpu);
     if (options.packWeights == false)
       return;
     LLMX86PackWeightsOptions pack;
     pack.panelSchemes = tuning.panelSchemes;
-    pack.panelRows = tuning.panelRows;
+    pack.panelRows = description.cpu.weightRowGroup;
     // --pack-weights: every scheme; unset: the target's measured choice.
     if (!options.packWeights.has_value()) {
       if (tuning.interleavedSchemes.empty())
@@ -84,6 +80,25 @@ const std::map<std::string, std::vector<std::string>> &kernelTables() {
     return llmk_names;
   }();
   return tables;
+}
+
+/// What the two targets' CPU models share: the thread split is planned for 8 cores, in parts of
+/// a multiple of 16 rows, the tallest panel, so that either target's panels may store the
+/// weight, and at least 16 rows (for a 2048-wide q4_0 weight: 18 KiB). `core` and its caches
+/// per core: docs/targets.md gives the sources.
+CpuModel x86CpuModel(const char *core, int64_t vectorRegisters, int64_t vectorBits,
+                     int64_t l1dBytes, int64_t l2Bytes, int64_t panelRows) {
+  CpuModel cpu;
+  cpu.tunedFor = core;
+  cpu.vectorRegisters = vectorRegisters;
+  cpu.vectorBits = vectorBits;
+  cpu.l1dBytes = l1dBytes;
+  cpu.l2Bytes = l2Bytes;
+  cpu.defaultCores = 8;
+  cpu.rowTile = 16;
+  cpu.minRowsPerPart = 16;
+  cpu.weightRowGroup = panelRows;
+  return cpu;
 }
 
 /// What the two targets share: `isa` names their kernel files, prefix and table ("avx2").
@@ -128,8 +143,10 @@ std::unique_ptr<TargetBackend> createAvx2Target() {
   // faster than interleave4 where one core streams faster than it computes (docs/targets.md).
   t.interleavedSchemes = {"q8_0", "q4_0"};
   t.panelSchemes = {"q8_0", "q4_0"};
-  t.panelRows = 8;
   TargetDescription d = x86Description("avx2");
+  // 16 256-bit YMM registers; Zen 3 (Ryzen 5000, EPYC Milan), the last AMD core without
+  // AVX-512: 32 KiB L1d, 512 KiB L2.
+  d.cpu = x86CpuModel("Zen 3", 16, 256, 32 * kKiB, 512 * kKiB, /*panelRows=*/8);
   d.name = "x86-avx2";
   d.summary = "x86-64 with AVX2, FMA and F16C (no AVX-512)";
   d.compileFlags = {"-mavx2", "-mfma", "-mf16c"};
@@ -143,8 +160,10 @@ std::unique_ptr<TargetBackend> createAvx512Target() {
   // the copy and its decode matches interleave4 (docs/targets.md).
   t.interleavedSchemes = {"q4_0", "q4_1", "q4_k", "q6_k"};
   t.panelSchemes = {"q8_0", "q4_0"};
-  t.panelRows = 16;
   TargetDescription d = x86Description("avx512");
+  // 32 512-bit ZMM registers; Zen 5 (the AMD EPYC of docs/targets.md's measurements): 48 KiB
+  // L1d, 1 MiB L2.
+  d.cpu = x86CpuModel("Zen 5", 32, 512, 48 * kKiB, 1024 * kKiB, /*panelRows=*/16);
   d.name = "x86-avx512";
   d.summary = "x86-64 with AVX-512 F/BW/VL and VNNI";
   d.compileFlags = {"-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512vnni", "-mfma", "-mf16c"};

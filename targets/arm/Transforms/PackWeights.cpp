@@ -27,18 +27,16 @@ struct ArmPackWeightsPass : llmc::impl::LLMArmPackWeightsBase<ArmPackWeightsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llm::WeightLayoutAttrInterface target;
-    int64_t groupRows = 0;
-    if (layout == "rows4x4") {
+    if (layout == "rows4x4")
       target = llmc::arm::Rows4x4Attr::get(&getContext());
-      groupRows = llmc::arm::kRows4x4;
-    } else if (layout == "rows2x8") {
+    else if (layout == "rows2x8")
       target = llmc::arm::Rows2x8Attr::get(&getContext());
-      groupRows = llmc::arm::kRows2x8;
-    } else {
+    else {
       module.emitError() << "llm-arm-pack-weights: unknown layout '" << layout
                          << "' (rows4x4 or rows2x8)";
       return signalPassFailure();
     }
+    const int64_t groupRows = llmc::arm::layoutGroupRows(layout);
     llvm::DenseMap<StringAttr, int64_t> alignment =
         llmc::packableRowGroups(module, {groupRows});
     for (auto weight : module.getOps<llm::WeightOp>()) {
@@ -56,3 +54,11 @@ struct ArmPackWeightsPass : llmc::impl::LLMArmPackWeightsBase<ArmPackWeightsPass
 };
 
 } // namespace
+
+int64_t llmc::arm::layoutGroupRows(llvm::StringRef layout) {
+  if (layout == "rows4x4")
+    return kRows4x4;
+  if (layout == "rows2x8")
+    return kRows2x8;
+  return 0;
+}

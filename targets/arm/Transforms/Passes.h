@@ -8,6 +8,8 @@
 #include "dialects/llm/LLMDialect.h"
 #include "targets/arm/IR/ArmDialect.h"
 
+#include "llvm/ADT/StringRef.h"
+
 #include <memory>
 
 namespace llmc {
@@ -17,6 +19,12 @@ namespace llmc {
 
 #define GEN_PASS_REGISTRATION
 #include "targets/arm/Transforms/Passes.h.inc"
+
+namespace arm {
+/// The rows of a group of the layout llm-arm-pack-weights' `layout` option names: 4 for
+/// "rows4x4", 2 for "rows2x8" (weight_layouts.h), 0 for a name that is no layout.
+int64_t layoutGroupRows(llvm::StringRef layout);
+} // namespace arm
 
 } // namespace llmc
 

@@ -19,22 +19,15 @@ namespace llmc {
 #define GEN_PASS_REGISTRATION
 #include "targets/common/Transforms/Passes.h.inc"
 
-/// What llm-split-rows reads from a threaded target's tuning.
-struct RowSplitTuning {
-  /// Threads the split is planned for when --cores is not given. The split only needs to be
-  /// fine enough for this many threads; the runtime hands parts to threads dynamically.
-  int64_t defaultCores = 8;
-  int64_t rowTile = 16;        ///< a part's rows are a multiple of this
-  int64_t minRowsPerPart = 16; ///< a part has at least this many rows
-};
-
 /// A number every part of `op`'s split starts at a multiple of (each weight's parts, counted
 /// from its first row; 0 when every part starts at row 0), or nothing if `op` is not split.
 std::optional<int64_t> partStartStep(mlir::Operation *op);
 
-/// Adds llm-split-rows with a target's tuning, planned for --cores threads where given.
+/// Adds llm-split-rows with a threaded target's CPU model (its default cores, row tile and
+/// fewest rows per part), planned for --cores threads where given. The split only needs to be
+/// fine enough for that many threads; the runtime hands parts to threads dynamically.
 void addSplitRows(mlir::OpPassManager &pm, const TargetPipelineOptions &options,
-                  const RowSplitTuning &tuning);
+                  const CpuModel &cpu);
 
 } // namespace llmc
 

@@ -146,11 +146,11 @@ struct SplitRowsPass : llmc::impl::LLMSplitRowsBase<SplitRowsPass> {
 } // namespace
 
 void llmc::addSplitRows(mlir::OpPassManager &pm, const TargetPipelineOptions &options,
-                        const RowSplitTuning &tuning) {
+                        const CpuModel &cpu) {
   LLMSplitRowsOptions split;
-  split.cores = options.cores > 0 ? options.cores : tuning.defaultCores;
-  split.rowTile = tuning.rowTile;
-  split.minRowsPerPart = tuning.minRowsPerPart;
+  split.cores = options.cores > 0 ? options.cores : cpu.defaultCores;
+  split.rowTile = cpu.rowTile;
+  split.minRowsPerPart = cpu.minRowsPerPart;
   pm.addPass(createLLMSplitRows(split));
 }
 

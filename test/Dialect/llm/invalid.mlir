@@ -314,6 +314,22 @@ func.func @cores(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
 
 // -----
 
+// Tests that the target description names its target.
+// expected-error @+1 {{'llm.target' must be a dictionary with the target's name (name = "...")}}
+module attributes {llm.target = {row_tile = 4 : i64}} {
+}
+
+// -----
+
+// Tests that the target description belongs on the module.
+func.func @target(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.target' belongs on the module}}
+  %y = llm.add %x, %x {llm.target = {name = "generic"}} : tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
 // Tests that a linear's kernels name one row kernel per weight.
 llm.weight @g : tensor<16x16xf32>
 llm.weight @u : tensor<16x16xf32>
