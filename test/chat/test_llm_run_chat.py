@@ -5,7 +5,8 @@ whose classifier row of EOS is made twice the row of a token it generates, so th
 end at the end of the turn after a few tokens. Each turn must feed the model the ids of the whole
 conversation (llm_chat_tokenize through llmc-tokenize, which test_chat_templates.py compares with
 apply_chat_template) minus what the cache holds, and answer as a one-shot run of the whole
-conversation does; the streamed text must be the bytes of the reply's ids.
+conversation does; the streamed text must be the bytes of the reply's ids. A model without a
+template cannot chat.
 """
 
 from __future__ import annotations
@@ -30,10 +31,6 @@ STEPS = 12
 
 sentencepiece = pytest.importorskip("sentencepiece")
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
-
-
-def compile_folder(folder: Path, out: Path) -> None:
-    driver.compile(folder, out, check=True)
 
 
 def chat_ids(tokenizer: Path, conversation) -> list[int]:
@@ -80,7 +77,7 @@ def test_llm_run_chat_keeps_the_cache_and_stops_at_the_end_of_the_turn(tmp_path)
         json.dumps({"chat_template": (TEMPLATES / "zephyr.jinja").read_text()}))
     (folder / "tokenizer.model").write_bytes(LLAMA2_MODEL.read_bytes())
     out = tmp_path / "out"
-    compile_folder(folder, out)
+    driver.compile(folder, out, check=True)
     build = driver.build(out, cxx)
     tokenizer = out / "tokenizer.bin"
 
@@ -93,7 +90,7 @@ def test_llm_run_chat_keeps_the_cache_and_stops_at_the_end_of_the_turn(tmp_path)
     tensors["lm_head.weight"][EOS] = 2 * tensors["lm_head.weight"][ids[2]]
     safetensors_numpy.save_file(tensors, str(weights_file), metadata={"format": "pt"})
     out = tmp_path / "out-eos"  # the same shapes: the llm-run built above runs it
-    compile_folder(folder, out)
+    driver.compile(folder, out, check=True)
 
     lines = ["Hi", "Tell me more", "x " * 40]
     system = ("system", "Be brief.")
@@ -137,20 +134,12 @@ def test_llm_run_chat_keeps_the_cache_and_stops_at_the_end_of_the_turn(tmp_path)
     text_run = chat(build, out, lines, "--system", system[1])
     assert text_run.stdout == b"".join(token_bytes(sp, r) + b"\n" for r in replies)
 
-
-@pytest.mark.llmc
-def test_llm_run_chat_refuses_other_prompts_and_models_without_a_template(tmp_path):
-    cxx_or_skip("g++")
-    folder = tmp_path / "hf"
-    hf_models.write_random_llama(folder, hf_models.LlamaSpec(
-        hidden_size=16, intermediate_size=32, num_layers=1, num_heads=2, vocab_size=32000,
-        max_position_embeddings=32))
-    (folder / "tokenizer.model").write_bytes(LLAMA2_MODEL.read_bytes())
-    out = tmp_path / "out"
-    compile_folder(folder, out)
-    build = driver.build(out, "g++")
-    proc = subprocess.run([str(driver.executable(build)), "--chat"], input=b"Hi\n",
-                          capture_output=True, timeout=60)
+    # A model without a chat template cannot chat; --chat takes no other prompt.
+    plain = tmp_path / "plain"
+    driver.compile(folder, plain, "--chat-template", "none", check=True)
+    proc = subprocess.run([str(driver.executable(build)), "--chat", "--weights",
+                           str(out / "weights.bin"), "--tokenizer", str(plain / "tokenizer.bin")],
+                          input=b"Hi\n", capture_output=True, timeout=60)
     assert proc.returncode == 1
     assert "the model has no chat template" in proc.stderr.decode()
     usage = driver.run_raw(build, "--chat", "--prompt", "x")
