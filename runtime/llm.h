@@ -127,6 +127,10 @@ int llm_vocab_size(const llm_model* model);
 int llm_context_length(const llm_model* model);
 int llm_position(const llm_model* model); /* tokens in the KV cache */
 void llm_reset(llm_model* model);         /* forget the KV cache: position 0 */
+/* Forgets the KV cache from `position` on (0 <= position <= llm_position, else
+ * LLM_ERR_ARGUMENT): the next token runs at `position`, after the first `position` tokens, which
+ * stay. A chat whose new prompt shares only part of what is cached keeps that part. */
+llm_status llm_rewind(llm_model* model, int position);
 
 /* Runs n_tokens tokens at the current position and advances it. If out_logits is not NULL it
  * receives (n_tokens, vocab_size) logits, one row per token; with NULL only the last token's
@@ -248,6 +252,29 @@ llm_status llm_tokenize(llm_tokenizer* tokenizer, const char* text, size_t text_
  * *out_len; the bytes are not NUL-terminated and stay valid until llm_tokenizer_close. */
 const char* llm_token_to_bytes(const llm_tokenizer* tokenizer, int32_t prev_token, int32_t token,
                                size_t* out_len);
+
+/* ---- runtime: streaming text ------------------------------------------------------------ */
+
+/* Called with each piece of generated text: len >= 1 bytes, not NUL-terminated, valid until it
+ * returns. Return non-zero to stop early. */
+typedef int (*llm_text_callback)(const char* text, size_t len, void* user_data);
+
+/* llm_generate streaming text: each generated token's bytes (llm_token_to_bytes after the token
+ * before it, the prompt's last for the first) go to on_text in pieces that never end inside a
+ * UTF-8 character: the start of a character that the next tokens may complete is held back until
+ * they do, and what is held when generation ends is passed on then. Bytes that cannot become a
+ * valid character are passed through as they are, so the pieces put together are exactly the
+ * generated tokens' bytes (replace what is invalid yourself where you need valid UTF-8).
+ * Generation stops at any of the n_stop_tokens ids in stop_tokens (NULL with 0 for none), not
+ * counted and not passed on: for a chat's reply, llm_chat_end_of_turn and llm_tokenizer_eos
+ * (Llama 3 ends a turn with <|eot_id|> but may also end with <|end_of_text|>). The rest as
+ * llm_generate; a NULL tokenizer, a negative n_stop_tokens or NULL stop_tokens with a positive
+ * count is LLM_ERR_ARGUMENT. */
+llm_status llm_generate_text(llm_model* model, const llm_tokenizer* tokenizer,
+                             const int32_t* prompt, int n_prompt, int max_new_tokens,
+                             const llm_sampler_params* params, const int32_t* stop_tokens,
+                             int n_stop_tokens, llm_text_callback on_text, void* user_data,
+                             int* out_count);
 
 /* ---- runtime: chat templates ------------------------------------------------------------- */
 

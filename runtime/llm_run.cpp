@@ -4,6 +4,7 @@
 //
 // Relies on runtime/llm.h (the model and the tokenizer) and runtime/llmrt.h (the sampler). Text
 // goes to stdout as it is generated; errors and --verbose statistics go to stderr.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #if defined(__linux__)
@@ -45,6 +47,7 @@ struct Options {
   const char* tokens = nullptr;  // "1,2,3" or nullptr
   const char* chat_prompt = nullptr;  // a user message for the chat template, or nullptr
   const char* system = nullptr;       // the system message before it, or nullptr
+  bool chat = false;                  // --chat: user turns from stdin, one per line
   bool no_bos = false;
   bool ignore_eos = false;
   const char* dump_logits = nullptr;
@@ -73,12 +76,23 @@ void print_usage(std::FILE* f) {
                "with the\n"
                "                       assistant's turn to follow; generation stops at the end "
                "of that turn\n"
-               "  --system TEXT        a system message before --chat-prompt's\n"
+               "  --chat               a conversation: each line of stdin is a user message "
+               "(EOF ends it),\n"
+               "                       each reply streamed to stdout and ended by a newline; "
+               "the KV cache\n"
+               "                       is kept between turns (a conversation that outgrows the "
+               "context\n"
+               "                       starts again from --system and the new message, with a "
+               "note on stderr)\n"
+               "  --system TEXT        a system message before --chat-prompt's or --chat's "
+               "first\n"
                "  --steps N            new tokens to generate (default: 64; at most what fits "
                "in the context)\n"
                "  --ignore-eos         keep generating past EOS (default: stop at EOS, not "
                "printed)\n"
-               "  --echo               print the prompt before the generated text\n"
+               "  --echo               print the prompt before the generated text (with "
+               "--chat: each\n"
+               "                       turn's new prompt tokens; as ids, on a line of their own)\n"
                "  --print-token-ids    print generated token ids, space-separated, instead of "
                "text\n"
                "  --dump-logits FILE   write float32 little-endian logits, one row of vocab_size "
@@ -90,7 +104,7 @@ void print_usage(std::FILE* f) {
                "                       thread 0 is this one); off: no pinning\n"
                "                       (default: CPU t for a model compiled with llmc --cores\n"
                "                       COUNTxSPEED,..., none otherwise)\n"
-               "  --verbose            timings and tokens/s on stderr\n"
+               "  --verbose            timings and tokens/s on stderr (with --chat: per turn)\n"
                "  --help               this text\n"
                "\n"
                "Sampling, applied in this order (runtime/llm.h, llm_sampler_params):\n"
@@ -224,6 +238,7 @@ int parse_args(int argc, char** argv, Options* opts) {
     if (std::strcmp(arg, "--print-token-ids") == 0) { opts->print_token_ids = true; continue; }
     if (std::strcmp(arg, "--echo") == 0) { opts->echo = true; continue; }
     if (std::strcmp(arg, "--verbose") == 0) { opts->verbose = true; continue; }
+    if (std::strcmp(arg, "--chat") == 0) { opts->chat = true; continue; }
 
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--seed",
@@ -298,11 +313,16 @@ int parse_args(int argc, char** argv, Options* opts) {
       }
     }
   }
-  if (opts->system != nullptr && opts->chat_prompt == nullptr) {
-    return usage_error("--system goes with --chat-prompt");
+  if (opts->system != nullptr && opts->chat_prompt == nullptr && !opts->chat) {
+    return usage_error("--system goes with --chat-prompt or --chat");
   }
   if (opts->chat_prompt != nullptr && (opts->tokens != nullptr || opts->prompt[0] != '\0')) {
     return usage_error("--chat-prompt replaces --prompt and --tokens");
+  }
+  if (opts->chat && (opts->chat_prompt != nullptr || opts->tokens != nullptr ||
+                     opts->prompt[0] != '\0' || opts->dump_logits != nullptr)) {
+    return usage_error("--chat reads the user's messages from stdin: no --prompt, --tokens, "
+                       "--chat-prompt or --dump-logits");
   }
   return -1;
 }
@@ -316,8 +336,14 @@ struct Run {
   std::FILE* dump = nullptr;
   std::vector<int32_t> prompt;  // (n_prompt)
   std::vector<float> logits;    // (n_prompt, vocab) prompt logits, only with --dump-logits
+  std::vector<int32_t> stops;   // generation ends at any of these (EOS, a chat's end of turn)
+  llmrt_utf8_stream stream;     // text on its way to stdout, whole characters at a time
+  bool first_id = true;         // --print-token-ids: no space before the next id
 
-  Run() { std::memset(&sampler, 0, sizeof(sampler)); }
+  Run() {
+    std::memset(&sampler, 0, sizeof(sampler));
+    std::memset(&stream, 0, sizeof(stream));
+  }
   ~Run() {
     if (dump != nullptr) std::fclose(dump);
     llmrt_sampler_free(&sampler);
@@ -353,16 +379,30 @@ int pin_this_thread(int cpu) {
 #endif
 }
 
-// Prints one token: its text (after prev) or its id.
-void print_token(const Run& run, int32_t prev, int32_t token, bool* first_id) {
-  if (run.opts.print_token_ids) {
-    std::printf(*first_id ? "%d" : " %d", token);
-    *first_id = false;
+int write_stdout(const char* text, size_t len, void*) {
+  std::fwrite(text, 1, len, stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
+// Prints one token: its id, or its text (after prev) once the characters it is part of are whole.
+void print_token(Run* run, int32_t prev, int32_t token) {
+  if (run->opts.print_token_ids) {
+    std::printf(run->first_id ? "%d" : " %d", token);
+    run->first_id = false;
+    std::fflush(stdout);
   } else {
     size_t len = 0;
-    const char* text = llm_token_to_bytes(run.tokenizer, prev, token, &len);
-    std::fwrite(text, 1, len, stdout);
+    const char* text = llm_token_to_bytes(run->tokenizer, prev, token, &len);
+    llmrt_utf8_stream_push(&run->stream, text, len, write_stdout, nullptr);
   }
+}
+
+// Ends a line of output: what the stream holds, then a newline.
+void end_line(Run* run) {
+  llmrt_utf8_stream_flush(&run->stream, write_stdout, nullptr);
+  run->first_id = true;
+  std::printf("\n");
   std::fflush(stdout);
 }
 
@@ -427,7 +467,8 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-int run_main(Run* run) {
+// Opens the model and, where text or EOS needs it, the tokenizer.
+int open_model(Run* run) {
   Options& o = run->opts;
   char err[512];
   if (!o.cpus.empty()) {
@@ -451,11 +492,10 @@ int run_main(Run* run) {
                  llm_weights_mode_name(embedded ? LLM_WEIGHTS_EMBEDDED : LLM_WEIGHTS_MAPPED),
                  embedded ? "part of the program" : weights);
   const int vocab = llm_vocab_size(run->model);
-  const int context = llm_context_length(run->model);
 
   // The tokenizer is needed for text in or out, and for EOS. When only EOS needs it and there is
   // no such file, ids in and out still work: generation then runs for --steps tokens.
-  const bool need_text = o.tokens == nullptr || !o.print_token_ids;
+  const bool need_text = o.chat || o.tokens == nullptr || !o.print_token_ids;
   if (need_text || !o.ignore_eos) {
     llm_status s = llm_tokenizer_open(o.tokenizer, &run->tokenizer, err, sizeof(err));
     if (s == LLM_ERR_IO && !need_text) {
@@ -468,6 +508,96 @@ int run_main(Run* run) {
     return fail("%s has %d tokens but the model only %d (tokenizer of another model?)",
                 o.tokenizer, llm_tokenizer_vocab_size(run->tokenizer), vocab);
   }
+  // Generation stops at EOS; a chat's reply also at the end of its turn (Llama 3's <|eot_id|>;
+  // it may end with <|end_of_text|> too).
+  if (!o.ignore_eos) {
+    const int32_t eos = llm_tokenizer_eos(run->tokenizer);
+    const int32_t end_of_turn = o.chat || o.chat_prompt != nullptr
+                                    ? llm_chat_end_of_turn(run->tokenizer) : -1;
+    if (end_of_turn >= 0) run->stops.push_back(end_of_turn);
+    if (eos >= 0 && eos != end_of_turn) run->stops.push_back(eos);
+  }
+  // The penalties see the prompt and the generated tokens, as llm_generate's do.
+  if (llmrt_sampler_init(&run->sampler, &o.sampling, vocab, llm_context_length(run->model)) !=
+      LLM_OK) {
+    return fail("cannot set up the sampler");
+  }
+  return k_exit_ok;
+}
+
+bool is_stop(const Run& run, int32_t token) {
+  for (int32_t stop : run.stops) {
+    if (token == stop) return true;
+  }
+  return false;
+}
+
+// Prints the tokens a prompt feeds (--echo): as text, or as ids (on a line of their own in a chat).
+void echo(Run* run, const int32_t* ids, int n, int32_t prev) {
+  for (int i = 0; i < n; ++i) {
+    print_token(run, prev, ids[i]);
+    prev = ids[i];
+  }
+  if (run->opts.chat && run->opts.print_token_ids) end_line(run);
+}
+
+// Runs n prompt tokens at the current position (their logits to --dump-logits); seconds taken.
+int prefill(Run* run, const int32_t* ids, int n, double* out_seconds) {
+  const int vocab = llm_vocab_size(run->model);
+  if (run->dump != nullptr) run->logits.resize(static_cast<size_t>(n) * vocab);
+  auto t0 = std::chrono::steady_clock::now();
+  llm_status s = llm_prefill(run->model, ids, n, run->dump != nullptr ? run->logits.data() : nullptr);
+  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n, llm_status_string(s));
+  *out_seconds = seconds_since(t0);
+  llmrt_sampler_accept(&run->sampler, ids, n);
+  if (run->dump != nullptr && !write_rows(run->dump, run->logits.data(), run->logits.size())) {
+    return fail("%s: write failed", run->opts.dump_logits);
+  }
+  return k_exit_ok;
+}
+
+// Samples, prints and feeds back (all but the last of) up to `steps` tokens after `prev`, until a
+// stop token. Appends the generated tokens to *out_tokens and counts those fed in *out_fed.
+int generate(Run* run, int32_t prev, int steps, std::vector<int32_t>* out_tokens, int* out_fed,
+             double* out_seconds) {
+  const int vocab = llm_vocab_size(run->model);
+  auto t0 = std::chrono::steady_clock::now();
+  int generated = 0;
+  *out_fed = 0;
+  while (generated < steps) {
+    int32_t token = llmrt_sample(&run->sampler, llm_logits(run->model));
+    if (is_stop(*run, token)) break;
+    llmrt_sampler_accept(&run->sampler, &token, 1);
+    print_token(run, prev, token);
+    out_tokens->push_back(token);
+    ++generated;
+    if (generated == steps) break;
+    llm_status s = llm_decode(run->model, token, nullptr);
+    if (s != LLM_OK) {
+      return fail("decode at position %d failed: %s", llm_position(run->model),
+                  llm_status_string(s));
+    }
+    ++*out_fed;
+    if (run->dump != nullptr &&
+        !write_rows(run->dump, llm_logits(run->model), static_cast<size_t>(vocab))) {
+      return fail("%s: write failed", run->opts.dump_logits);
+    }
+    prev = token;
+  }
+  *out_seconds = seconds_since(t0);
+  return k_exit_ok;
+}
+
+void print_rate(const char* what, int tokens, double seconds) {
+  std::fprintf(stderr, "%s %d tokens in %.3f s (%.1f tokens/s)", what, tokens, seconds,
+               seconds > 0 ? tokens / seconds : 0.0);
+}
+
+// One prompt (--prompt, --tokens, --chat-prompt), one reply.
+int run_once(Run* run) {
+  Options& o = run->opts;
+  const int vocab = llm_vocab_size(run->model);
+  const int context = llm_context_length(run->model);
   int status = build_prompt(run, vocab);
   if (status != k_exit_ok) return status;
   const int n_prompt = static_cast<int>(run->prompt.size());
@@ -480,68 +610,21 @@ int run_main(Run* run) {
     std::fprintf(stderr, "llm-run: note: --steps lowered to %d to fit the context (%d)\n",
                  o.steps, context);
   }
-  // -1 without one; a chat's reply ends with its turn.
-  const int32_t eos = o.ignore_eos             ? -1
-                      : o.chat_prompt != nullptr ? llm_chat_end_of_turn(run->tokenizer)
-                                                 : llm_tokenizer_eos(run->tokenizer);
-
-  // The penalties see the prompt and the generated tokens, as llm_generate's do.
-  if (llmrt_sampler_init(&run->sampler, &o.sampling, vocab, context) != LLM_OK) {
-    return fail("cannot set up the sampler");
-  }
-  llmrt_sampler_accept(&run->sampler, run->prompt.data(), n_prompt);
   if (o.dump_logits != nullptr) {
     run->dump = std::fopen(o.dump_logits, "wb");
     if (run->dump == nullptr) {
       return fail("%s: cannot open for writing (%s)", o.dump_logits, std::strerror(errno));
     }
-    run->logits.resize(static_cast<size_t>(n_prompt) * vocab);
   }
-
-  bool first_id = true;
-  if (o.echo) {
-    int32_t prev = -1;
-    for (int32_t id : run->prompt) {
-      print_token(*run, prev, id, &first_id);
-      prev = id;
-    }
-  }
-
-  // Prompt.
-  auto t0 = std::chrono::steady_clock::now();
-  llm_status s = llm_prefill(run->model, run->prompt.data(), n_prompt,
-                             run->dump != nullptr ? run->logits.data() : nullptr);
-  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n_prompt, llm_status_string(s));
-  const double prefill_s = seconds_since(t0);
-  if (run->dump != nullptr && !write_rows(run->dump, run->logits.data(), run->logits.size())) {
-    return fail("%s: write failed", o.dump_logits);
-  }
-
-  // Generation: sample, print, feed back (all but the last token).
-  auto t1 = std::chrono::steady_clock::now();
-  int generated = 0;
-  int32_t prev = run->prompt.back();
-  while (generated < o.steps) {
-    int32_t token = llmrt_sample(&run->sampler, llm_logits(run->model));
-    if (token == eos) break;
-    llmrt_sampler_accept(&run->sampler, &token, 1);
-    print_token(*run, prev, token, &first_id);
-    ++generated;
-    if (generated == o.steps) break;
-    s = llm_decode(run->model, token, nullptr);
-    if (s != LLM_OK) {
-      return fail("decode at position %d failed: %s", llm_position(run->model),
-                  llm_status_string(s));
-    }
-    if (run->dump != nullptr &&
-        !write_rows(run->dump, llm_logits(run->model), static_cast<size_t>(vocab))) {
-      return fail("%s: write failed", o.dump_logits);
-    }
-    prev = token;
-  }
-  const double decode_s = seconds_since(t1);
-  std::printf("\n");
-  std::fflush(stdout);
+  if (o.echo) echo(run, run->prompt.data(), n_prompt, -1);
+  double prefill_s = 0, decode_s = 0;
+  status = prefill(run, run->prompt.data(), n_prompt, &prefill_s);
+  if (status != k_exit_ok) return status;
+  std::vector<int32_t> generated;
+  int fed = 0;
+  status = generate(run, run->prompt.back(), o.steps, &generated, &fed, &decode_s);
+  if (status != k_exit_ok) return status;
+  end_line(run);
   if (run->dump != nullptr) {
     int rc = std::fclose(run->dump);
     run->dump = nullptr;
@@ -549,12 +632,170 @@ int run_main(Run* run) {
   }
   if (o.verbose) {
     std::fprintf(stderr, "llm-run: %d threads\n", llm_threads(run->model));
-    std::fprintf(stderr, "llm-run: prompt %d tokens in %.3f s (%.1f tokens/s)\n", n_prompt,
-                 prefill_s, prefill_s > 0 ? n_prompt / prefill_s : 0.0);
-    std::fprintf(stderr, "llm-run: generated %d tokens in %.3f s (%.1f tokens/s)\n", generated,
-                 decode_s, decode_s > 0 ? generated / decode_s : 0.0);
+    print_rate("llm-run: prompt", n_prompt, prefill_s);
+    print_rate("\nllm-run: generated", static_cast<int>(generated.size()), decode_s);
+    std::fprintf(stderr, "\n");
   }
   return k_exit_ok;
+}
+
+// ---- --chat -------------------------------------------------------------------------------
+
+// A conversation: its messages and the ids the KV cache holds.
+struct Chat {
+  std::vector<std::string> roles;
+  std::vector<std::string> contents;
+  std::vector<int32_t> cached;  // what the model has been fed since position 0
+};
+
+// bytes with each byte that is not part of a valid UTF-8 character replaced by U+FFFD, as the
+// chat template needs valid text (a reply may hold invalid bytes).
+std::string valid_utf8(const std::string& bytes) {
+  std::string text;
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    const size_t valid = llmrt_utf8_valid_prefix(bytes.data() + pos, bytes.size() - pos);
+    text.append(bytes, pos, valid);
+    pos += valid;
+    if (pos < bytes.size()) {
+      text += "\xEF\xBF\xBD";
+      ++pos;
+    }
+  }
+  return text;
+}
+
+// The ids of the whole conversation with the assistant's turn to follow, by the chat template.
+int tokenize_chat(Run* run, const Chat& chat, std::vector<int32_t>* out_ids) {
+  std::vector<llm_chat_message> messages;
+  for (size_t i = 0; i < chat.roles.size(); ++i) {
+    messages.push_back({chat.roles[i].c_str(), chat.contents[i].c_str()});
+  }
+  const int n = static_cast<int>(messages.size());
+  char err[512];
+  int count = 0;
+  llm_status s = llm_chat_tokenize(run->tokenizer, messages.data(), n, 1, nullptr, 0, &count, err,
+                                   sizeof(err));
+  if (s == LLM_ERR_ARGUMENT && count > 0) {
+    out_ids->resize(static_cast<size_t>(count));
+    s = llm_chat_tokenize(run->tokenizer, messages.data(), n, 1, out_ids->data(), count, &count,
+                          err, sizeof(err));
+  }
+  if (s != LLM_OK) return fail("%s: %s", run->opts.tokenizer, err);
+  return k_exit_ok;
+}
+
+// The conversation from the start: the system message (if any) and nothing else.
+void start_chat(const Options& o, Chat* chat) {
+  chat->roles.clear();
+  chat->contents.clear();
+  chat->cached.clear();
+  if (o.system != nullptr) {
+    chat->roles.push_back("system");
+    chat->contents.push_back(o.system);
+  }
+}
+
+// One line of stdin without its line ending; false at EOF.
+bool read_line(std::string* line) {
+  line->clear();
+  int c;
+  while ((c = std::fgetc(stdin)) != EOF && c != '\n') line->push_back(static_cast<char>(c));
+  if (c == EOF && line->empty()) return false;
+  if (!line->empty() && line->back() == '\r') line->pop_back();
+  return true;
+}
+
+// A user turn: the conversation's ids after what the cache holds and keeps are fed, then the
+// reply is generated, printed and added to the conversation.
+int chat_turn(Run* run, Chat* chat, const std::string& message, int turn) {
+  const Options& o = run->opts;
+  const int context = llm_context_length(run->model);
+  chat->roles.push_back("user");
+  chat->contents.push_back(message);
+  std::vector<int32_t> ids;
+  int status = tokenize_chat(run, *chat, &ids);
+  if (status != k_exit_ok) return status;
+  if (ids.size() >= static_cast<size_t>(context)) {
+    // No room for a reply after the conversation: start again from the system message.
+    start_chat(o, chat);
+    chat->roles.push_back("user");
+    chat->contents.push_back(message);
+    status = tokenize_chat(run, *chat, &ids);
+    if (status != k_exit_ok) return status;
+    if (ids.size() >= static_cast<size_t>(context)) {
+      return fail("turn %d: the message needs %zu tokens but the context holds %d", turn,
+                  ids.size(), context);
+    }
+    std::fprintf(stderr,
+                 "llm-run: note: turn %d: the conversation no longer fits the context (%d "
+                 "tokens); starting again from the system message and this turn\n",
+                 turn, context);
+  }
+  // The cache keeps what the new ids start with; the rest of it is forgotten. At least one id is
+  // fed, for the logits of the reply's first token.
+  size_t keep = 0;
+  while (keep < chat->cached.size() && keep + 1 < ids.size() && chat->cached[keep] == ids[keep]) {
+    ++keep;
+  }
+  llm_rewind(run->model, static_cast<int>(keep));
+  chat->cached.resize(keep);
+  const int n_new = static_cast<int>(ids.size() - keep);
+  if (o.echo) echo(run, ids.data() + keep, n_new, keep > 0 ? ids[keep - 1] : -1);
+  double prefill_s = 0, decode_s = 0;
+  status = prefill(run, ids.data() + keep, n_new, &prefill_s);
+  if (status != k_exit_ok) return status;
+  chat->cached.insert(chat->cached.end(), ids.begin() + keep, ids.end());
+
+  // Tokens fed = the conversation + steps - 1 must fit in the context.
+  const int steps = std::min(o.steps, context - static_cast<int>(ids.size()) + 1);
+  std::vector<int32_t> reply;
+  int fed = 0;
+  status = generate(run, ids.back(), steps, &reply, &fed, &decode_s);
+  if (status != k_exit_ok) return status;
+  end_line(run);
+  chat->cached.insert(chat->cached.end(), reply.begin(), reply.begin() + fed);
+  std::string text;
+  int32_t prev = ids.back();
+  for (int32_t token : reply) {
+    size_t len = 0;
+    const char* bytes = llm_token_to_bytes(run->tokenizer, prev, token, &len);
+    text.append(bytes, len);
+    prev = token;
+  }
+  chat->roles.push_back("assistant");
+  chat->contents.push_back(valid_utf8(text));
+  if (o.verbose) {
+    std::fprintf(stderr, "llm-run: turn %d: %zu tokens kept in the cache; ", turn, keep);
+    print_rate("prompt", n_new, prefill_s);
+    print_rate(", generated", static_cast<int>(reply.size()), decode_s);
+    std::fprintf(stderr, "\n");
+  }
+  return k_exit_ok;
+}
+
+// --chat: a user message per line of stdin until EOF, each answered in turn.
+int run_chat(Run* run) {
+  if (llm_chat_template(run->tokenizer) == nullptr) {
+    return fail("%s: the model has no chat template (compile it with llmc compile "
+                "--chat-template NAME)",
+                run->opts.tokenizer);
+  }
+  if (run->opts.verbose) std::fprintf(stderr, "llm-run: %d threads\n", llm_threads(run->model));
+  Chat chat;
+  start_chat(run->opts, &chat);
+  std::string line;
+  for (int turn = 1; read_line(&line); ++turn) {
+    int status = chat_turn(run, &chat, line, turn);
+    if (status != k_exit_ok) return status;
+  }
+  return k_exit_ok;
+}
+
+int run_main(Run* run) {
+  int status = open_model(run);
+  if (status != k_exit_ok) return status;
+  return run->opts.chat ? run_chat(run) : run_once(run);
 }
 
 }  // namespace

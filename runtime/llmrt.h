@@ -275,6 +275,20 @@ size_t llmrt_utf8_valid_prefix(const char* text, size_t len);
 /// The code point at text[pos] of valid UTF-8 text in *out_cp; returns where the next one starts.
 size_t llmrt_utf8_decode(const char* text, size_t pos, uint32_t* out_cp);
 
+/// Token bytes on their way to text pieces (utf8_stream.cpp): a piece never ends inside a
+/// UTF-8 character. Zero-initialise it. Bytes that cannot become a valid character are passed
+/// through unchanged, so the pieces put together are exactly the bytes pushed.
+struct llmrt_utf8_stream {
+  char held[4];  // (n_held) the start of a character the next bytes may complete
+  size_t n_held;
+};
+/// Emits bytes[0..len) after what was held, except a trailing incomplete character, which it
+/// holds: at most two calls of emit. Returns false as soon as emit returns non-zero.
+bool llmrt_utf8_stream_push(llmrt_utf8_stream* stream, const char* bytes, size_t len,
+                            llm_text_callback emit, void* user_data);
+/// Emits what is held (an incomplete character at the end of the text, as it is).
+bool llmrt_utf8_stream_flush(llmrt_utf8_stream* stream, llm_text_callback emit, void* user_data);
+
 /// Where the Llama 3 pre-token that starts at byte `start` (< len) of the valid UTF-8 text ends.
 size_t llmrt_llama3_pretoken_end(const char* text, size_t len, size_t start);
 

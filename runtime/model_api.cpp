@@ -156,6 +156,11 @@ int llm_vocab_size(const llm_model*) { return model().vocab_size; }
 int llm_context_length(const llm_model*) { return model().context_length; }
 int llm_position(const llm_model* m) { return m->position; }
 void llm_reset(llm_model* m) { m->position = 0; }
+llm_status llm_rewind(llm_model* m, int position) {
+  if (m == nullptr || position < 0 || position > m->position) return LLM_ERR_ARGUMENT;
+  m->position = position;  // the cache rows from here on are written again before they are read
+  return LLM_OK;
+}
 const float* llm_logits(const llm_model* m) { return m->logits; }
 
 // Runs the prompt in calls of up to prefill_tokens tokens. Only the last token's logits are
