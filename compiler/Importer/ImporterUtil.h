@@ -102,6 +102,13 @@ inline bool checkedAdd(uint64_t a, uint64_t b, uint64_t &result) {
 llvm::Expected<llvm::json::Value> parseJSON(llvm::StringRef text, llvm::StringRef path,
                                             llvm::StringRef what);
 
+/// "folder/name".
+std::string pathIn(llvm::StringRef folder, llvm::StringRef name);
+
+/// "<format> (f16, f32)", or "<format>, N shards (bf16)" when `shards` > 1: the dtypes of
+/// `weights`, for ImportedModel::sourceDescription.
+std::string describeWeights(llvm::StringRef format, size_t shards, const WeightStore &weights);
+
 /// Memory-maps `path` read-only (never copies it: no null terminator is requested).
 llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> mapFile(llvm::StringRef path);
 

@@ -1,0 +1,407 @@
+//===- MetaImport.cpp - Meta's original checkpoint folder -----------------===//
+//
+// params.json, consolidated.NN.pth (torch.save zips, one per model-parallel rank) and
+// tokenizer.model, as Meta ships Llama 2 and Llama 3. One shard is mapped where it lies; with
+// several, each tensor that Meta's model-parallel layers split is joined into one buffer (the
+// WeightStore maps one byte range per tensor), so a sharded checkpoint costs its size in memory
+// while it is compiled.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Importer/Importer.h"
+#include "compiler/Importer/ImporterUtil.h"
+#include "compiler/Importer/LlamaLayout.h"
+#include "compiler/Importer/StoredZip.h"
+#include "compiler/Importer/TokenizerFiles.h"
+#include "compiler/Importer/TorchPickle.h"
+
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <set>
+
+using namespace llmc;
+using llvm::Error;
+using llvm::StringRef;
+using llvm::Twine;
+
+namespace {
+
+/// Meta's names (llama/model.py): feed_forward.w1 is the gate, w3 the up and w2 the down
+/// projection.
+constexpr TensorNaming kMetaNaming = {
+    "tok_embeddings.weight",
+    "norm.weight",
+    "output.weight",
+    "layers.",
+    {"attention_norm", "attention.wq", "attention.wk", "attention.wv", "attention.wo",
+     "ffn_norm", "feed_forward.w1", "feed_forward.w3", "feed_forward.w2"},
+};
+
+/// Largest size accepted for a dimension or a layer count read from params.json.
+constexpr int64_t kMaxDimension = int64_t(1) << 30;
+
+/// params.json -> ModelConfig, as Meta's ModelArgs and model code read it.
+llvm::Expected<ModelConfig> readParams(StringRef path, int64_t &vocabFromParams) {
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+  if (!file)
+    return file.takeError();
+  llvm::Expected<llvm::json::Value> json = parseJSON((*file)->getBuffer(), path, "params");
+  if (!json)
+    return json.takeError();
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return fileError(path, "is not a JSON object");
+
+  FirstProblem problem(path);
+  auto integer = [&](StringRef key, std::optional<int64_t> fallback) -> int64_t {
+    const llvm::json::Value *value = root->get(key);
+    if (!value || value->kind() == llvm::json::Value::Null) {
+      if (!fallback)
+        problem.fail("missing integer '" + key + "'");
+      return fallback.value_or(1);
+    }
+    std::optional<int64_t> n = value->getAsInteger();
+    if (!n || *n < 1 || *n > kMaxDimension) {
+      problem.fail("'" + key + "' must be an integer in [1, 2^30]");
+      return 1;
+    }
+    return *n;
+  };
+  auto number = [&](StringRef key, std::optional<double> fallback) -> std::optional<double> {
+    const llvm::json::Value *value = root->get(key);
+    if (!value || value->kind() == llvm::json::Value::Null)
+      return fallback;
+    std::optional<double> n = value->getAsNumber();
+    if (!n || !std::isfinite(*n) || *n <= 0) {
+      problem.fail("'" + key + "' must be a positive number");
+      return 1.0;
+    }
+    return n;
+  };
+
+  ModelConfig c;
+  c.hiddenSize = integer("dim", std::nullopt);
+  c.numLayers = integer("n_layers", std::nullopt);
+  c.numHeads = integer("n_heads", std::nullopt);
+  c.numKVHeads = integer("n_kv_heads", c.numHeads);
+  int64_t multipleOf = integer("multiple_of", 256);
+  std::optional<double> ffnMultiplier = number("ffn_dim_multiplier", std::nullopt);
+  c.rmsNormEps = *number("norm_eps", 1e-5);
+  c.ropeTheta = *number("rope_theta", 10000.0);
+  vocabFromParams = -1;
+  if (const llvm::json::Value *value = root->get("vocab_size")) {
+    std::optional<int64_t> n = value->getAsInteger();
+    if (!n || (*n != -1 && (*n < 1 || *n > kMaxDimension)))
+      problem.fail("'vocab_size' must be -1 or an integer in [1, 2^30]");
+    else
+      vocabFromParams = *n;
+  }
+  bool scaledRope = false;
+  if (const llvm::json::Value *value = root->get("use_scaled_rope")) {
+    std::optional<bool> flag = value->getAsBoolean();
+    if (!flag)
+      problem.fail("'use_scaled_rope' must be true or false");
+    scaledRope = flag.value_or(false);
+  }
+  std::optional<double> scalingFactor = number("rope_scaling_factor", 8.0);
+  // Meta's params.json has no context length (max_seq_len is a run-time argument); these are
+  // the lengths the models were trained for: Llama 3.1 and later (scaled RoPE), Llama 3
+  // (theta 500000), Llama 2.
+  c.maxPositions = integer("max_seq_len", scaledRope          ? 131072
+                                          : c.ropeTheta >= 500000.0 ? 8192
+                                                                    : 4096);
+  if (Error err = problem.takeError())
+    return std::move(err);
+  if (c.hiddenSize % c.numHeads || c.numHeads % c.numKVHeads)
+    return fileError(path, "'dim' must be a multiple of 'n_heads', and 'n_heads' of "
+                           "'n_kv_heads'");
+  c.headDim = c.hiddenSize / c.numHeads;
+  if (c.headDim % 2)
+    return fileError(path, "a head of " + Twine(c.headDim) + " (dim / n_heads) is odd");
+
+  // FeedForward's hidden size in Meta's model code, in the same integer steps.
+  int64_t hidden = int64_t(2 * (4 * c.hiddenSize) / 3);
+  if (ffnMultiplier)
+    hidden = int64_t(std::min(*ffnMultiplier * double(hidden), double(kMaxDimension) + 1));
+  c.intermediateSize = multipleOf * ((hidden + multipleOf - 1) / multipleOf);
+  if (c.intermediateSize < 1 || c.intermediateSize > kMaxDimension)
+    return fileError(path, "the feed-forward size it implies (" + Twine(c.intermediateSize) +
+                               ") is out of range");
+
+  // use_scaled_rope is llama/model.py's apply_scaling: HF's rope_scaling type "llama3".
+  if (scaledRope) {
+    c.ropeScaling.kind = RopeScaling::Kind::Llama3;
+    c.ropeScaling.factor = *scalingFactor;
+    c.ropeScaling.lowFreqFactor = 1.0;
+    c.ropeScaling.highFreqFactor = 4.0;
+    c.ropeScaling.originalMaxPositions = 8192;
+  }
+  return c;
+}
+
+/// The consolidated.NN.pth files of `folder`, NN = 00, 01, ... without gaps.
+llvm::Expected<std::vector<std::string>> findShards(StringRef folder) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(folder, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef name = llvm::sys::path::filename(it->path());
+    if (name.starts_with("consolidated.") && name.ends_with(".pth"))
+      names.insert(name.str());
+  }
+  if (ec)
+    return fileError(folder, "cannot list the folder: " + ec.message());
+  if (names.empty())
+    return fileError(folder, "has params.json but no consolidated.00.pth");
+  std::vector<std::string> shards;
+  for (size_t rank = 0; rank < names.size(); ++rank) {
+    char expected[32];
+    snprintf(expected, sizeof expected, "consolidated.%02zu.pth", rank);
+    if (!names.count(expected))
+      return fileError(folder, "has " + Twine(names.size()) + " consolidated.*.pth files but no " +
+                                   expected + " (shards are numbered from 00 without gaps)");
+    shards.push_back(pathIn(folder, expected));
+  }
+  return shards;
+}
+
+/// One shard's piece of a tensor, mapped where it lies.
+struct ShardTensor {
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::shared_ptr<llvm::MemoryBuffer> file;
+  uint64_t offset = 0;
+  std::string path;
+
+  uint64_t bytes() const {
+    uint64_t n = dtypeSize(dtype);
+    for (int64_t d : shape)
+      n *= uint64_t(d);
+    return n;
+  }
+  StringRef data() const { return file->getBuffer().substr(offset, bytes()); }
+};
+
+/// Whether `stride` is the row-major stride of `shape` (dimensions of size 1 may have any).
+bool isContiguous(const TorchTensor &t) {
+  int64_t expected = 1;
+  for (size_t i = t.shape.size(); i-- > 0;) {
+    if (t.shape[i] != 1 && t.stride[i] != expected)
+      return false;
+    expected *= t.shape[i];
+  }
+  return true;
+}
+
+/// Reads one consolidated.NN.pth: its state dict, each tensor checked against the storage it
+/// reads and collected under its canonical name.
+Error readShard(StringRef path, llvm::StringMap<ShardTensor> &out) {
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
+  if (!file)
+    return file.takeError();
+  StringRef bytes = (*file)->getBuffer();
+  llvm::Expected<std::vector<ZipEntry>> entries = readStoredZip(bytes, path);
+  if (!entries)
+    return entries.takeError();
+  // torch.save puts everything under one folder named after the file: "<archive>/data.pkl".
+  const ZipEntry *pickle = nullptr;
+  llvm::StringMap<const ZipEntry *> byName;
+  for (const ZipEntry &entry : *entries) {
+    byName[entry.name] = &entry;
+    StringRef name = entry.name;
+    if (name.ends_with("/data.pkl") && name.count('/') == 1)
+      pickle = &entry;
+  }
+  if (!pickle)
+    return fileError(path, "has no <archive>/data.pkl (not a torch.save checkpoint)");
+  StringRef prefix = StringRef(pickle->name).drop_back(strlen("data.pkl"));
+  auto order = byName.find((prefix + "byteorder").str());
+  if (order != byName.end() &&
+      bytes.substr(order->second->offset, order->second->size) != "little")
+    return fileError(path, "was saved big-endian (" + prefix + "byteorder)");
+
+  llvm::Expected<std::vector<TorchTensor>> tensors =
+      readTorchStateDict(bytes.substr(pickle->offset, pickle->size), path);
+  if (!tensors)
+    return tensors.takeError();
+  for (const TorchTensor &t : *tensors) {
+    // Llama 2 saves its RoPE frequencies; llmc computes them.
+    if (t.name == "rope.freqs")
+      continue;
+    std::optional<std::string> canonical = canonicalNameFrom(kMetaNaming, t.name);
+    if (!canonical)
+      return fileError(path, "unexpected tensor '" + t.name + "' (not a tensor of Meta's Llama)");
+    auto storage = byName.find((prefix + "data/" + t.storageKey).str());
+    if (storage == byName.end())
+      return fileError(path, "tensor '" + t.name + "' reads storage '" + t.storageKey +
+                                 "', which the archive lacks");
+    uint64_t elementSize = dtypeSize(t.dtype), storageBytes = 0, elements = 1, end = 0;
+    if (!checkedMul(t.storageNumel, elementSize, storageBytes) ||
+        storageBytes > storage->second->size)
+      return fileError(path, "storage '" + t.storageKey + "' is " +
+                                 Twine(storage->second->size) + " bytes, fewer than its " +
+                                 Twine(t.storageNumel) + " elements of " + dtypeName(t.dtype) +
+                                 " need");
+    if (!isContiguous(t))
+      return fileError(path, "tensor '" + t.name +
+                                 "' is not contiguous (strides " + formatShape(t.stride) +
+                                 " for shape " + formatShape(t.shape) +
+                                 "); llmc maps tensors as they lie");
+    bool fits = true;
+    for (int64_t d : t.shape)
+      fits = fits && checkedMul(elements, uint64_t(d), elements);
+    if (!fits || !checkedAdd(t.storageOffset, elements, end) || end > t.storageNumel)
+      return fileError(path, "tensor '" + t.name + "' " + formatShape(t.shape) +
+                                 " at element " + Twine(t.storageOffset) +
+                                 " reaches past its storage '" + t.storageKey + "' of " +
+                                 Twine(t.storageNumel) + " elements");
+    if (out.count(*canonical))
+      return fileError(path, "has tensor '" + t.name + "' twice");
+    out[*canonical] = {t.dtype, t.shape, *file,
+                       storage->second->offset + t.storageOffset * elementSize, path.str()};
+  }
+  return Error::success();
+}
+
+/// Along which dimension Meta's model-parallel code splits a tensor: -1 replicated (norms), 0
+/// column-parallel (wq, wk, wv, w1, w3, output; Llama 3's VocabParallelEmbedding), 1
+/// row-parallel (wo, w2; Llama 2's ParallelEmbedding splits the embedding dimension).
+int splitDimension(StringRef canonical, const ShardTensor &piece, const ModelConfig &config) {
+  if (canonical.ends_with("norm"))
+    return -1;
+  if (canonical.ends_with("o_proj") || canonical.ends_with("down_proj"))
+    return 1;
+  if (canonical == "embed_tokens")
+    return piece.shape.size() == 2 && piece.shape[1] == config.hiddenSize ? 0 : 1;
+  return 0;
+}
+
+/// The pieces of one tensor from every shard joined along `dim` into one owned buffer.
+Error joinShards(StringRef canonical, const std::vector<const ShardTensor *> &pieces, int dim,
+                 ShardTensor &joined) {
+  const ShardTensor &first = *pieces[0];
+  for (const ShardTensor *piece : pieces)
+    if (piece->dtype != first.dtype || piece->shape != first.shape)
+      return fileError(piece->path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
+                                        "' is " + dtypeName(piece->dtype) + " " +
+                                        formatShape(piece->shape) + " but " + first.path +
+                                        " has it " + dtypeName(first.dtype) + " " +
+                                        formatShape(first.shape));
+  if (dim < 0) {
+    for (const ShardTensor *piece : pieces)
+      if (piece->data() != first.data())
+        return fileError(piece->path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
+                                          "' differs from " + first.path +
+                                          "'s, but every shard holds the same copy");
+    joined = first;
+    return Error::success();
+  }
+  if (first.shape.size() != 2)
+    return fileError(first.path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
+                                     "' has shape " + formatShape(first.shape) +
+                                     ", not a matrix to join across shards");
+  joined = first;
+  joined.shape[dim] *= int64_t(pieces.size());
+  std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
+      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(joined.bytes(), first.path);
+  if (!buffer)
+    return fileError(first.path, "out of memory joining tensor '" + canonical + "'");
+  char *out = buffer->getBufferStart();
+  if (dim == 0) {
+    for (const ShardTensor *piece : pieces)
+      out = std::copy_n(piece->data().data(), piece->bytes(), out);
+  } else {
+    uint64_t rowBytes = uint64_t(first.shape[1]) * dtypeSize(first.dtype);
+    for (int64_t row = 0; row < first.shape[0]; ++row)
+      for (const ShardTensor *piece : pieces)
+        out = std::copy_n(piece->data().data() + row * rowBytes, rowBytes, out);
+  }
+  joined.file = std::move(buffer);
+  joined.offset = 0;
+  if (pieces.size() > 1)
+    joined.path = first.path + " (joined with " + Twine(pieces.size() - 1).str() +
+                  " more shards)";
+  return Error::success();
+}
+
+} // namespace
+
+llvm::Expected<ImportedModel> llmc::importMetaFolder(StringRef folder) {
+  std::string paramsPath = pathIn(folder, "params.json");
+  int64_t vocabFromParams = -1;
+  llvm::Expected<ModelConfig> config = readParams(paramsPath, vocabFromParams);
+  if (!config)
+    return config.takeError();
+  ImportedModel model;
+  model.config = *config;
+  ModelConfig &c = model.config;
+
+  llvm::Expected<std::vector<std::string>> shards = findShards(folder);
+  if (!shards)
+    return shards.takeError();
+  std::vector<llvm::StringMap<ShardTensor>> perShard(shards->size());
+  for (size_t i = 0; i < shards->size(); ++i)
+    if (Error err = readShard((*shards)[i], perShard[i]))
+      return std::move(err);
+
+  // Every shard holds the same tensors; join each across them.
+  llvm::StringMap<ShardTensor> tensors;
+  for (const auto &entry : perShard[0]) {
+    std::vector<const ShardTensor *> pieces;
+    for (size_t i = 0; i < perShard.size(); ++i) {
+      auto it = perShard[i].find(entry.getKey());
+      if (it == perShard[i].end())
+        return fileError((*shards)[i],
+                         "lacks tensor '" + nameFromCanonical(kMetaNaming, entry.getKey()) +
+                             "' that " + (*shards)[0] + " has");
+      pieces.push_back(&it->second);
+    }
+    int dim = pieces.size() == 1 ? -1 : splitDimension(entry.getKey(), entry.getValue(), c);
+    if (Error err = joinShards(entry.getKey(), pieces, dim, tensors[entry.getKey()]))
+      return std::move(err);
+  }
+  for (size_t i = 1; i < perShard.size(); ++i)
+    for (const auto &entry : perShard[i])
+      if (!perShard[0].count(entry.getKey()))
+        return fileError((*shards)[i],
+                         "has tensor '" + nameFromCanonical(kMetaNaming, entry.getKey()) +
+                             "' that " + (*shards)[0] + " lacks");
+
+  // vocab_size -1: Meta's code takes it from the tokenizer; the embedding says the same.
+  auto embedding = tensors.find("embed_tokens");
+  if (vocabFromParams > 0)
+    c.vocabSize = vocabFromParams;
+  else if (embedding != tensors.end() && !embedding->second.shape.empty())
+    c.vocabSize = embedding->second.shape[0];
+
+  for (const std::string &name : inCanonicalOrder(c, tensors)) {
+    ShardTensor &t = tensors[name];
+    if (Error err = model.weights.addMapped(name, t.dtype, t.shape, t.file, t.offset, t.path))
+      return std::move(err);
+  }
+  if (Error err = verifyLlamaWeights(c, model.weights, folder, [](StringRef name) {
+        return nameFromCanonical(kMetaNaming, name);
+      }))
+    return fileError(paramsPath, "disagrees with the checkpoint: " + toString(std::move(err)));
+  if (Error err = permuteInterleavedRope(c, model.weights))
+    return std::move(err);
+  model.sourceDescription = describeWeights("Meta checkpoint", shards->size(), model.weights);
+
+  std::string tokenizerPath = pathIn(folder, "tokenizer.model");
+  if (llvm::sys::fs::exists(tokenizerPath)) {
+    llvm::Expected<Vocabulary> vocab = readTokenizerModel(tokenizerPath);
+    if (!vocab)
+      return vocab.takeError();
+    if (Error err = checkVocabularySize(*vocab, c, tokenizerPath, "the checkpoint's embedding"))
+      return std::move(err);
+    c.bosTokenId = vocab->bosId;
+    c.eosTokenId = vocab->eosId;
+    model.vocabulary = std::move(*vocab);
+  }
+  return model;
+}
