@@ -1,8 +1,8 @@
 //===- TorchCheckpointTest.cpp - torch.save's zip and its restricted pickle -===//
 //
-// The pickles are written opcode by opcode, so that each case breaks one thing; the ones that
-// name os.system or builtins.eval are what pickle.dumps writes for an object whose __reduce__
-// returns those functions.
+// The pickles are written opcode by opcode (test/common/TorchSaveWriter.h), so that each case
+// breaks one thing; the ones that name os.system or builtins.eval are what pickle.dumps writes
+// for an object whose __reduce__ returns those functions.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,38 +10,16 @@
 #include "compiler/Importer/TorchPickle.h"
 
 #include "TestUtil.h"
+#include "test/common/TorchSaveWriter.h"
 
 using namespace llmc;
 using namespace llmc::test;
+using namespace llmc::test::pickle;
 using namespace std::string_literals;
 
 namespace {
 
-/// Pickle pieces (protocol 2).
-const std::string kProto = "\x80\x02";
-std::string text(const std::string &s) {
-  std::string out = "X";
-  uint32_t n = uint32_t(s.size());
-  out.append(reinterpret_cast<const char *>(&n), 4);
-  return out + s;
-}
-std::string small(uint8_t n) { return std::string("K") + char(n); }
-std::string global(const std::string &module, const std::string &name) {
-  return "c" + module + "\n" + name + "\n";
-}
-/// _rebuild_tensor_v2 of a float storage "0" of `numel` elements, as a 2-D tensor.
-std::string tensor(uint8_t rows, uint8_t cols, uint8_t numel, uint8_t offset = 0,
-                   uint8_t rowStride = 0, const std::string &storage = "FloatStorage") {
-  return global("torch._utils", "_rebuild_tensor_v2") + "(" + "(" + text("storage") +
-         global("torch", storage) + text("0") + text("cpu") + small(numel) + "tQ" +
-         small(offset) + small(rows) + small(cols) + "\x86" +
-         small(rowStride ? rowStride : cols) + small(1) + "\x86" + "\x89" +
-         global("collections", "OrderedDict") + ")R" + "tR";
-}
-/// {name: value} as torch.save writes a state dict: an OrderedDict.
-std::string stateDict(const std::string &name, const std::string &value) {
-  return kProto + global("collections", "OrderedDict") + ")Rq\x00("s + text(name) + value + "u.";
-}
+const std::string kProto = pickle::proto();
 
 std::string pickleError(const std::string &bytes) {
   llvm::Expected<std::vector<TorchTensor>> tensors = readTorchStateDict(bytes, "c.pth");
@@ -124,53 +102,13 @@ TEST(TorchPickleTest, RefusesWhatIsNotADictOfTensors) {
   EXPECT_CONTAINS(pickleError(twice), "the state dict has 'w' twice");
 }
 
-/// A zip of stored entries as APPNOTE.TXT lays it out (no zip64); `method` is written as the
-/// compression method of every entry.
-std::string makeZip(const std::vector<std::pair<std::string, std::string>> &entries,
-                    uint16_t method = 0) {
-  auto u16 = [](std::string &s, uint16_t v) { s.append(reinterpret_cast<char *>(&v), 2); };
-  auto u32 = [](std::string &s, uint32_t v) { s.append(reinterpret_cast<char *>(&v), 4); };
-  std::string out, directory;
-  for (const auto &[name, data] : entries) {
-    uint32_t local = uint32_t(out.size());
-    u32(out, 0x04034b50);
-    for (uint16_t v : {20, 0, int(method), 0, 0})
-      u16(out, v);
-    for (uint32_t v : {0u, uint32_t(data.size()), uint32_t(data.size())})
-      u32(out, v);
-    u16(out, uint16_t(name.size()));
-    u16(out, 0);
-    out += name + data;
-    u32(directory, 0x02014b50);
-    for (uint16_t v : {20, 20, 0, int(method), 0, 0})
-      u16(directory, v);
-    for (uint32_t v : {0u, uint32_t(data.size()), uint32_t(data.size())})
-      u32(directory, v);
-    for (uint16_t v : {uint16_t(name.size()), uint16_t(0), uint16_t(0), uint16_t(0),
-                       uint16_t(0)})
-      u16(directory, v);
-    u32(directory, 0);
-    u32(directory, local);
-    directory += name;
-  }
-  uint32_t directoryAt = uint32_t(out.size());
-  out += directory;
-  u32(out, 0x06054b50);
-  for (uint16_t v : {0, 0, int(entries.size()), int(entries.size())})
-    u16(out, uint16_t(v));
-  u32(out, uint32_t(directory.size()));
-  u32(out, directoryAt);
-  u16(out, 0);
-  return out;
-}
-
 std::string zipError(const std::string &bytes) {
   llvm::Expected<std::vector<ZipEntry>> entries = readStoredZip(bytes, "c.pth");
   return errorOf(entries);
 }
 
 TEST(StoredZipTest, ReadsStoredEntries) {
-  std::string zip = makeZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}});
+  std::string zip = storedZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}});
   llvm::Expected<std::vector<ZipEntry>> entries = readStoredZip(zip, "c.pth");
   ASSERT_TRUE(bool(entries)) << errorOf(entries);
   ASSERT_EQ(entries->size(), 2u);
@@ -179,11 +117,11 @@ TEST(StoredZipTest, ReadsStoredEntries) {
 }
 
 TEST(StoredZipTest, Errors) {
-  std::string zip = makeZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}});
+  std::string zip = storedZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}});
   EXPECT_CONTAINS(zipError(zip.substr(0, zip.size() - 10)),
                   "c.pth: has no zip end-of-central-directory record");
   EXPECT_CONTAINS(zipError("short"), "too small for a zip archive");
-  EXPECT_CONTAINS(zipError(makeZip({{"a/data.pkl", "x"}}, 8)),
+  EXPECT_CONTAINS(zipError(storedZip({{"a/data.pkl", "x"}}, 8)),
                   "c.pth: zip entry 'a/data.pkl' is compressed (method 8)");
   // The entry's data cut short, the directory kept: the directory points past the end.
   std::string cut = zip;
