@@ -91,14 +91,21 @@ def split_dimension(meta_name: str, embed_dim: int) -> int | None:
     return None  # norm.weight
 
 
-def write_meta_folder(hf_folder, out, shards: int = 1, embed_dim: int = 1) -> str:
+def write_meta_folder(hf_folder, out, shards: int = 1, embed_dim: int = 1,
+                      llama2_style: bool = False) -> str:
     """Writes params.json and consolidated.00.pth .. NN.pth into `out` (created). Rank r's
     column-parallel slices stay views of the whole tensor, so their storages carry offsets, as a
-    slice saved by torch.save does."""
+    slice saved by torch.save does. `llama2_style` writes what Llama 2's download has besides:
+    vocab_size -1 in params.json and the RoPE frequencies as rope.freqs."""
     import torch
     out = os.fspath(out)
     os.makedirs(out, exist_ok=True)
     params, tensors = meta_state_dict(hf_folder)
+    if llama2_style:
+        params["vocab_size"] = -1
+        head_dim = params["dim"] // params["n_heads"]
+        tensors["rope.freqs"] = 1.0 / (params["rope_theta"] ** (
+            torch.arange(0, head_dim, 2).float() / head_dim))
     with open(os.path.join(out, "params.json"), "w") as f:
         json.dump(params, f)
     for rank in range(shards):

@@ -51,12 +51,16 @@ inline std::string stateDict(const std::string &name, const std::string &value) 
 
 namespace llmc::test {
 
-/// A zip of `entries` (name, bytes), each stored (or marked with compression `method`), without
-/// zip64.
+/// A zip of `entries` (name, bytes), each stored (or marked with compression `method`). With
+/// `zip64`, as writers lay out archives past 4 GiB: the directory's sizes and offsets read
+/// 0xffffffff and a zip64 extra field holds them, and a zip64 end record and its locator come
+/// before the end record, whose counts and offsets are saturated too.
 inline std::string storedZip(const std::vector<std::pair<std::string, std::string>> &entries,
-                             uint16_t method = 0) {
+                             uint16_t method = 0, bool zip64 = false) {
   auto u16 = [](std::string &s, uint16_t v) { s.append(reinterpret_cast<char *>(&v), 2); };
   auto u32 = [](std::string &s, uint32_t v) { s.append(reinterpret_cast<char *>(&v), 4); };
+  auto u64 = [](std::string &s, uint64_t v) { s.append(reinterpret_cast<char *>(&v), 8); };
+  const uint32_t saturated = 0xffffffff;
   std::string out, directory;
   for (const auto &[name, data] : entries) {
     uint32_t local = uint32_t(out.size()), size = uint32_t(data.size());
@@ -71,22 +75,45 @@ inline std::string storedZip(const std::vector<std::pair<std::string, std::strin
     u32(directory, 0x02014b50);
     for (uint16_t v : {uint16_t(20), uint16_t(20), uint16_t(0), method, uint16_t(0), uint16_t(0)})
       u16(directory, v);
-    for (uint32_t v : {0u, size, size})
+    for (uint32_t v : {0u, zip64 ? saturated : size, zip64 ? saturated : size})
       u32(directory, v);
-    for (uint16_t v : {uint16_t(name.size()), uint16_t(0), uint16_t(0), uint16_t(0), uint16_t(0)})
+    for (uint16_t v : {uint16_t(name.size()), uint16_t(zip64 ? 28 : 0), uint16_t(0),
+                       uint16_t(0), uint16_t(0)})
       u16(directory, v);
     u32(directory, 0);
-    u32(directory, local);
+    u32(directory, zip64 ? saturated : local);
     directory += name;
+    if (zip64) { // id 1, 24 bytes: uncompressed size, compressed size, local header offset
+      u16(directory, 1);
+      u16(directory, 24);
+      for (uint64_t v : {uint64_t(size), uint64_t(size), uint64_t(local)})
+        u64(directory, v);
+    }
   }
   uint32_t directoryAt = uint32_t(out.size());
   out += directory;
+  if (zip64) {
+    uint64_t endAt = out.size();
+    u32(out, 0x06064b50);
+    u64(out, 44); // the record's size after this field
+    for (uint16_t v : {uint16_t(45), uint16_t(45)})
+      u16(out, v);
+    for (uint32_t v : {0u, 0u})
+      u32(out, v);
+    for (uint64_t v : {uint64_t(entries.size()), uint64_t(entries.size()),
+                       uint64_t(directory.size()), uint64_t(directoryAt)})
+      u64(out, v);
+    u32(out, 0x07064b50);
+    u32(out, 0);
+    u64(out, endAt);
+    u32(out, 1);
+  }
+  uint16_t count = zip64 ? 0xffff : uint16_t(entries.size());
   u32(out, 0x06054b50);
-  for (uint16_t v : {uint16_t(0), uint16_t(0), uint16_t(entries.size()),
-                     uint16_t(entries.size())})
+  for (uint16_t v : {uint16_t(0), uint16_t(0), count, count})
     u16(out, v);
-  u32(out, uint32_t(directory.size()));
-  u32(out, directoryAt);
+  u32(out, zip64 ? saturated : uint32_t(directory.size()));
+  u32(out, zip64 ? saturated : directoryAt);
   u16(out, 0);
   return out;
 }

@@ -49,10 +49,13 @@ def hf_compiled(hf_folder, tmp_path_factory):
     return compiled_model(out)
 
 
-@pytest.mark.parametrize("shards,embed_dim", [(1, 1), (2, 1), (2, 0)])
-def test_same_model_as_hf(hf_folder, hf_compiled, tmp_path, shards, embed_dim):
-    """embed_dim 1: Llama 2's ParallelEmbedding; 0: Llama 3's VocabParallelEmbedding."""
-    meta = meta_export.write_meta_folder(hf_folder, tmp_path / "meta", shards, embed_dim)
+@pytest.mark.parametrize("shards,embed_dim,llama2_style", [(1, 1, False), (2, 1, True),
+                                                           (2, 0, False)])
+def test_same_model_as_hf(hf_folder, hf_compiled, tmp_path, shards, embed_dim, llama2_style):
+    """embed_dim 1: Llama 2's ParallelEmbedding; 0: Llama 3's VocabParallelEmbedding.
+    llama2_style: vocab_size -1 (the embedding's rows) and a rope.freqs tensor (skipped)."""
+    meta = meta_export.write_meta_folder(hf_folder, tmp_path / "meta", shards, embed_dim,
+                                         llama2_style)
     params = json.loads((tmp_path / "meta" / "params.json").read_text())
     assert "intermediate_size" not in params and params["use_scaled_rope"]
     out = tmp_path / "out"

@@ -298,6 +298,11 @@ int main(int argc, char **argv) {
   write(root / "seeds/encode/no-bytes", std::string("\x03" "ab ba aab\x01\x00", 12));
   write(root / "seeds/torchsave/consolidated.pth",
         llmc::test::torchSaveFile("layers.0.attention.wq.weight", 4, 3));
+  write(root / "seeds/torchsave/zip64",
+        llmc::test::storedZip({{"a/data.pkl", llmc::test::pickle::stateDict(
+                                                  "w", llmc::test::pickle::tensor(1, 2, 2))},
+                               {"a/data/0", std::string(8, '\0')}},
+                              0, /*zip64=*/true));
   write(root / "seeds/torchsave/state-dict.pkl",
         llmc::test::pickle::stateDict(
             "w", llmc::test::pickle::tensor(2, 3, 8, 2, 3, "BFloat16Storage")));

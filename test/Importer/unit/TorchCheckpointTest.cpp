@@ -108,12 +108,17 @@ std::string zipError(const std::string &bytes) {
 }
 
 TEST(StoredZipTest, ReadsStoredEntries) {
-  std::string zip = storedZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}});
-  llvm::Expected<std::vector<ZipEntry>> entries = readStoredZip(zip, "c.pth");
-  ASSERT_TRUE(bool(entries)) << errorOf(entries);
-  ASSERT_EQ(entries->size(), 2u);
-  EXPECT_EQ((*entries)[1].name, "a/data/0");
-  EXPECT_EQ(zip.substr((*entries)[1].offset, (*entries)[1].size), "0123456789");
+  for (bool zip64 : {false, true}) {
+    std::string zip =
+        storedZip({{"a/data.pkl", "pickle"}, {"a/data/0", "0123456789"}}, 0, zip64);
+    llvm::Expected<std::vector<ZipEntry>> entries = readStoredZip(zip, "c.pth");
+    ASSERT_TRUE(bool(entries)) << errorOf(entries) << " zip64 " << zip64;
+    ASSERT_EQ(entries->size(), 2u);
+    EXPECT_EQ((*entries)[0].name, "a/data.pkl");
+    EXPECT_EQ(zip.substr((*entries)[0].offset, (*entries)[0].size), "pickle");
+    EXPECT_EQ((*entries)[1].name, "a/data/0");
+    EXPECT_EQ(zip.substr((*entries)[1].offset, (*entries)[1].size), "0123456789");
+  }
 }
 
 TEST(StoredZipTest, Errors) {
@@ -127,6 +132,16 @@ TEST(StoredZipTest, Errors) {
   std::string cut = zip;
   cut.erase(40, 30);
   EXPECT_NE(zipError(cut), "");
+  // zip64: the end record's locator points at nothing, or the extra field is missing.
+  std::string zip64 = storedZip({{"a/data.pkl", "pickle"}}, 0, true);
+  std::string badLocator = zip64;
+  badLocator[badLocator.size() - 22 - 20 + 8] ^= 0x40;
+  EXPECT_CONTAINS(zipError(badLocator), "zip64 end record is missing or outside the file");
+  std::string noExtra = zip64;
+  size_t extra = noExtra.find(std::string("\x01\x00\x18\x00", 4));
+  ASSERT_NE(extra, std::string::npos);
+  noExtra[extra] = 9; // another extra field's id
+  EXPECT_CONTAINS(zipError(noExtra), "zip entry 'a/data.pkl' lacks its zip64 extra field");
 }
 
 } // namespace
