@@ -69,6 +69,20 @@ def test_same_model_as_hf(hf_folder, hf_compiled, tmp_path, shards, embed_dim, l
     assert model_cpp == hf_compiled[1]
 
 
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_half_storages(tmp_path, dtype):
+    """Meta ships bf16: BFloat16Storage (and HalfStorage) tensors map as the HF folder's do."""
+    spec = hf_models.LlamaSpec(num_kv_heads=2, intermediate_size=192, dtype=dtype, seed=12)
+    hf = hf_models.write_random_llama(tmp_path / "hf", spec)
+    meta = meta_export.write_meta_folder(hf, tmp_path / "meta", shards=2)
+    for folder, out in ((hf, tmp_path / "out-hf"), (meta, tmp_path / "out-meta")):
+        driver.compile(folder, out, *CONTEXT, check=True)
+    short = {"bfloat16": "bf16", "float16": "f16"}[dtype]
+    manifest = json.loads((tmp_path / "out-meta" / "manifest.json").read_text())
+    assert manifest["source_format"] == f"Meta checkpoint, 2 shards ({short})"
+    assert compiled_model(tmp_path / "out-meta") == compiled_model(tmp_path / "out-hf")
+
+
 def test_logits_against_transformers(hf_folder, tmp_path):
     cxx = cxx_or_skip("g++")
     meta = meta_export.write_meta_folder(hf_folder, tmp_path / "meta", shards=2)
