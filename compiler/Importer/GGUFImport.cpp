@@ -28,11 +28,6 @@ using llvm::Twine;
 
 namespace {
 
-/// Largest size accepted for any dimension; keeps every shape product inside int64_t.
-constexpr int64_t kMaxDimension = int64_t(1) << 30;
-/// Largest number of layers accepted.
-constexpr int64_t kMaxLayers = 100000;
-
 /// llama.cpp's tensor names.
 constexpr TensorNaming kGGUFNaming = {
     "token_embd.weight",

@@ -23,6 +23,12 @@
 
 namespace llmc {
 
+/// Largest size accepted for any dimension a config gives; keeps every shape product inside
+/// int64_t.
+constexpr int64_t kMaxDimension = int64_t(1) << 30;
+/// Largest number of layers a config may give.
+constexpr int64_t kMaxLayers = 100000;
+
 /// An error whose message is "<path>: <message>".
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
 

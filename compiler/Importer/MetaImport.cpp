@@ -11,6 +11,7 @@
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/ImporterUtil.h"
 #include "compiler/Importer/LlamaLayout.h"
+#include "compiler/Importer/MetaParams.h"
 #include "compiler/Importer/StoredZip.h"
 #include "compiler/Importer/TokenizerFiles.h"
 #include "compiler/Importer/TorchPickle.h"
@@ -20,7 +21,6 @@
 #include "llvm/Support/Path.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <set>
 
@@ -41,108 +41,6 @@ constexpr TensorNaming kMetaNaming = {
     {"attention_norm", "attention.wq", "attention.wk", "attention.wv", "attention.wo",
      "ffn_norm", "feed_forward.w1", "feed_forward.w3", "feed_forward.w2"},
 };
-
-/// Largest size accepted for a dimension or a layer count read from params.json.
-constexpr int64_t kMaxDimension = int64_t(1) << 30;
-
-/// params.json -> ModelConfig, as Meta's ModelArgs and model code read it.
-llvm::Expected<ModelConfig> readParams(StringRef path, int64_t &vocabFromParams) {
-  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
-  if (!file)
-    return file.takeError();
-  llvm::Expected<llvm::json::Value> json = parseJSON((*file)->getBuffer(), path, "params");
-  if (!json)
-    return json.takeError();
-  const llvm::json::Object *root = json->getAsObject();
-  if (!root)
-    return fileError(path, "is not a JSON object");
-
-  FirstProblem problem(path);
-  auto integer = [&](StringRef key, std::optional<int64_t> fallback) -> int64_t {
-    const llvm::json::Value *value = root->get(key);
-    if (!value || value->kind() == llvm::json::Value::Null) {
-      if (!fallback)
-        problem.fail("missing integer '" + key + "'");
-      return fallback.value_or(1);
-    }
-    std::optional<int64_t> n = value->getAsInteger();
-    if (!n || *n < 1 || *n > kMaxDimension) {
-      problem.fail("'" + key + "' must be an integer in [1, 2^30]");
-      return 1;
-    }
-    return *n;
-  };
-  auto number = [&](StringRef key, std::optional<double> fallback) -> std::optional<double> {
-    const llvm::json::Value *value = root->get(key);
-    if (!value || value->kind() == llvm::json::Value::Null)
-      return fallback;
-    std::optional<double> n = value->getAsNumber();
-    if (!n || !std::isfinite(*n) || *n <= 0) {
-      problem.fail("'" + key + "' must be a positive number");
-      return 1.0;
-    }
-    return n;
-  };
-
-  ModelConfig c;
-  c.hiddenSize = integer("dim", std::nullopt);
-  c.numLayers = integer("n_layers", std::nullopt);
-  c.numHeads = integer("n_heads", std::nullopt);
-  c.numKVHeads = integer("n_kv_heads", c.numHeads);
-  int64_t multipleOf = integer("multiple_of", 256);
-  std::optional<double> ffnMultiplier = number("ffn_dim_multiplier", std::nullopt);
-  c.rmsNormEps = *number("norm_eps", 1e-5);
-  c.ropeTheta = *number("rope_theta", 10000.0);
-  vocabFromParams = -1;
-  if (const llvm::json::Value *value = root->get("vocab_size")) {
-    std::optional<int64_t> n = value->getAsInteger();
-    if (!n || (*n != -1 && (*n < 1 || *n > kMaxDimension)))
-      problem.fail("'vocab_size' must be -1 or an integer in [1, 2^30]");
-    else
-      vocabFromParams = *n;
-  }
-  bool scaledRope = false;
-  if (const llvm::json::Value *value = root->get("use_scaled_rope")) {
-    std::optional<bool> flag = value->getAsBoolean();
-    if (!flag)
-      problem.fail("'use_scaled_rope' must be true or false");
-    scaledRope = flag.value_or(false);
-  }
-  std::optional<double> scalingFactor = number("rope_scaling_factor", 8.0);
-  // Meta's params.json has no context length (max_seq_len is a run-time argument); these are
-  // the lengths the models were trained for: Llama 3.1 and later (scaled RoPE), Llama 3
-  // (theta 500000), Llama 2.
-  c.maxPositions = integer("max_seq_len", scaledRope          ? 131072
-                                          : c.ropeTheta >= 500000.0 ? 8192
-                                                                    : 4096);
-  if (Error err = problem.takeError())
-    return std::move(err);
-  if (c.hiddenSize % c.numHeads || c.numHeads % c.numKVHeads)
-    return fileError(path, "'dim' must be a multiple of 'n_heads', and 'n_heads' of "
-                           "'n_kv_heads'");
-  c.headDim = c.hiddenSize / c.numHeads;
-  if (c.headDim % 2)
-    return fileError(path, "a head of " + Twine(c.headDim) + " (dim / n_heads) is odd");
-
-  // FeedForward's hidden size in Meta's model code, in the same integer steps.
-  int64_t hidden = int64_t(2 * (4 * c.hiddenSize) / 3);
-  if (ffnMultiplier)
-    hidden = int64_t(std::min(*ffnMultiplier * double(hidden), double(kMaxDimension) + 1));
-  c.intermediateSize = multipleOf * ((hidden + multipleOf - 1) / multipleOf);
-  if (c.intermediateSize < 1 || c.intermediateSize > kMaxDimension)
-    return fileError(path, "the feed-forward size it implies (" + Twine(c.intermediateSize) +
-                               ") is out of range");
-
-  // use_scaled_rope is llama/model.py's apply_scaling: HF's rope_scaling type "llama3".
-  if (scaledRope) {
-    c.ropeScaling.kind = RopeScaling::Kind::Llama3;
-    c.ropeScaling.factor = *scalingFactor;
-    c.ropeScaling.lowFreqFactor = 1.0;
-    c.ropeScaling.highFreqFactor = 4.0;
-    c.ropeScaling.originalMaxPositions = 8192;
-  }
-  return c;
-}
 
 /// The consolidated.NN.pth files of `folder`, NN = 00, 01, ... without gaps.
 llvm::Expected<std::vector<std::string>> findShards(StringRef folder) {
@@ -333,8 +231,12 @@ Error joinShards(StringRef canonical, const std::vector<const ShardTensor *> &pi
 
 llvm::Expected<ImportedModel> llmc::importMetaFolder(StringRef folder) {
   std::string paramsPath = pathIn(folder, "params.json");
+  llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> paramsFile = mapFile(paramsPath);
+  if (!paramsFile)
+    return paramsFile.takeError();
   int64_t vocabFromParams = -1;
-  llvm::Expected<ModelConfig> config = readParams(paramsPath, vocabFromParams);
+  llvm::Expected<ModelConfig> config =
+      parseMetaParams((*paramsFile)->getBuffer(), paramsPath, vocabFromParams);
   if (!config)
     return config.takeError();
   ImportedModel model;
