@@ -1,10 +1,10 @@
 //===- MetaImport.cpp - Meta's original checkpoint folder -----------------===//
 //
 // params.json, consolidated.NN.pth (torch.save zips, one per model-parallel rank) and
-// tokenizer.model, as Meta ships Llama 2 and Llama 3. One shard is mapped where it lies; with
-// several, each tensor that Meta's model-parallel layers split is joined into one buffer (the
-// WeightStore maps one byte range per tensor), so a sharded checkpoint costs its size in memory
-// while it is compiled.
+// tokenizer.model, as Meta ships Llama 2 and Llama 3. Every tensor is mapped where it lies;
+// with several shards, each tensor that Meta's model-parallel layers split is recorded as its
+// pieces joined along the split dimension, which the WeightStore assembles when it reads that
+// tensor (so compiling a sharded checkpoint needs one tensor's memory more, not the model's).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +20,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
-#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -179,52 +178,56 @@ int splitDimension(StringRef canonical, const ShardTensor &piece, const ModelCon
   return 0;
 }
 
-/// The pieces of one tensor from every shard joined along `dim` into one owned buffer.
-Error joinShards(StringRef canonical, const std::vector<const ShardTensor *> &pieces, int dim,
-                 ShardTensor &joined) {
-  const ShardTensor &first = *pieces[0];
-  for (const ShardTensor *piece : pieces)
+/// A tensor as the shards hold it: one piece per shard, joined along `dim` (-1: the pieces are
+/// copies, and the first is the tensor).
+struct JoinedTensor {
+  std::vector<const ShardTensor *> pieces;
+  int dim = -1;
+
+  /// The shape of the whole tensor.
+  std::vector<int64_t> shape() const {
+    std::vector<int64_t> shape = pieces[0]->shape;
+    if (dim >= 0)
+      shape[dim] *= int64_t(pieces.size());
+    return shape;
+  }
+};
+
+/// Checks that the pieces of `canonical` can be joined along `dim`: the same dtype and shape,
+/// replicated ones the same bytes, split ones matrices.
+Error checkPieces(StringRef canonical, const JoinedTensor &t) {
+  const ShardTensor &first = *t.pieces[0];
+  std::string name = nameFromCanonical(kMetaNaming, canonical);
+  for (const ShardTensor *piece : t.pieces) {
     if (piece->dtype != first.dtype || piece->shape != first.shape)
-      return fileError(piece->path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
-                                        "' is " + dtypeName(piece->dtype) + " " +
-                                        formatShape(piece->shape) + " but " + first.path +
+      return fileError(piece->path, "tensor '" + name + "' is " + dtypeName(piece->dtype) +
+                                        " " + formatShape(piece->shape) + " but " + first.path +
                                         " has it " + dtypeName(first.dtype) + " " +
                                         formatShape(first.shape));
-  if (dim < 0) {
-    for (const ShardTensor *piece : pieces)
-      if (piece->data() != first.data())
-        return fileError(piece->path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
-                                          "' differs from " + first.path +
-                                          "'s, but every shard holds the same copy");
-    joined = first;
-    return Error::success();
+    if (t.dim < 0 && piece->data() != first.data())
+      return fileError(piece->path, "tensor '" + name + "' differs from " + first.path +
+                                        "'s, but every shard holds the same copy");
   }
-  if (first.shape.size() != 2)
-    return fileError(first.path, "tensor '" + nameFromCanonical(kMetaNaming, canonical) +
-                                     "' has shape " + formatShape(first.shape) +
+  if (t.dim >= 0 && first.shape.size() != 2)
+    return fileError(first.path, "tensor '" + name + "' has shape " +
+                                     formatShape(first.shape) +
                                      ", not a matrix to join across shards");
-  joined = first;
-  joined.shape[dim] *= int64_t(pieces.size());
-  std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
-      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(joined.bytes(), first.path);
-  if (!buffer)
-    return fileError(first.path, "out of memory joining tensor '" + canonical + "'");
-  char *out = buffer->getBufferStart();
-  if (dim == 0) {
-    for (const ShardTensor *piece : pieces)
-      out = std::copy_n(piece->data().data(), piece->bytes(), out);
-  } else {
-    uint64_t rowBytes = uint64_t(first.shape[1]) * dtypeSize(first.dtype);
-    for (int64_t row = 0; row < first.shape[0]; ++row)
-      for (const ShardTensor *piece : pieces)
-        out = std::copy_n(piece->data().data() + row * rowBytes, rowBytes, out);
-  }
-  joined.file = std::move(buffer);
-  joined.offset = 0;
-  if (pieces.size() > 1)
-    joined.path = first.path + " (joined with " + Twine(pieces.size() - 1).str() +
-                  " more shards)";
   return Error::success();
+}
+
+/// Adds `t` to `weights`: mapped where it lies, or joined from its pieces (lazily: the
+/// WeightStore assembles a joined tensor when it reads it).
+Error addTensor(WeightStore &weights, StringRef canonical, const JoinedTensor &t) {
+  const ShardTensor &first = *t.pieces[0];
+  if (t.dim < 0)
+    return weights.addMapped(canonical, first.dtype, first.shape, first.file, first.offset,
+                             first.path);
+  std::vector<WeightPart> parts;
+  for (const ShardTensor *piece : t.pieces)
+    parts.push_back({piece->file, piece->offset});
+  return weights.addJoined(canonical, first.dtype, first.shape, t.dim, std::move(parts),
+                           first.path + " (joined with " + Twine(t.pieces.size() - 1).str() +
+                               " more shards)");
 }
 
 } // namespace
@@ -252,19 +255,19 @@ llvm::Expected<ImportedModel> llmc::importMetaFolder(StringRef folder) {
       return std::move(err);
 
   // Every shard holds the same tensors; join each across them.
-  llvm::StringMap<ShardTensor> tensors;
+  llvm::StringMap<JoinedTensor> tensors;
   for (const auto &entry : perShard[0]) {
-    std::vector<const ShardTensor *> pieces;
+    JoinedTensor &t = tensors[entry.getKey()];
     for (size_t i = 0; i < perShard.size(); ++i) {
       auto it = perShard[i].find(entry.getKey());
       if (it == perShard[i].end())
         return fileError((*shards)[i],
                          "lacks tensor '" + nameFromCanonical(kMetaNaming, entry.getKey()) +
                              "' that " + (*shards)[0] + " has");
-      pieces.push_back(&it->second);
+      t.pieces.push_back(&it->second);
     }
-    int dim = pieces.size() == 1 ? -1 : splitDimension(entry.getKey(), entry.getValue(), c);
-    if (Error err = joinShards(entry.getKey(), pieces, dim, tensors[entry.getKey()]))
+    t.dim = t.pieces.size() == 1 ? -1 : splitDimension(entry.getKey(), entry.getValue(), c);
+    if (Error err = checkPieces(entry.getKey(), t))
       return std::move(err);
   }
   for (size_t i = 1; i < perShard.size(); ++i)
@@ -278,14 +281,12 @@ llvm::Expected<ImportedModel> llmc::importMetaFolder(StringRef folder) {
   auto embedding = tensors.find("embed_tokens");
   if (vocabFromParams > 0)
     c.vocabSize = vocabFromParams;
-  else if (embedding != tensors.end() && !embedding->second.shape.empty())
-    c.vocabSize = embedding->second.shape[0];
+  else if (embedding != tensors.end() && !embedding->second.pieces[0]->shape.empty())
+    c.vocabSize = embedding->second.shape()[0];
 
-  for (const std::string &name : inCanonicalOrder(c, tensors)) {
-    ShardTensor &t = tensors[name];
-    if (Error err = model.weights.addMapped(name, t.dtype, t.shape, t.file, t.offset, t.path))
+  for (const std::string &name : inCanonicalOrder(c, tensors))
+    if (Error err = addTensor(model.weights, name, tensors[name]))
       return std::move(err);
-  }
   if (Error err = verifyLlamaWeights(c, model.weights, folder, [](StringRef name) {
         return nameFromCanonical(kMetaNaming, name);
       }))
