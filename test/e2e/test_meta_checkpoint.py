@@ -12,12 +12,16 @@ tensors) are refused with an error naming the file, and nothing is written.
 import json
 import pickle
 import shutil
+import struct
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 
 from conftest import REPO, cxx_or_skip, random_prompt
 from llmc import driver, hf_models, meta_export, reference
+from llmc.testing import llmc_tokenize
 
 pytestmark = pytest.mark.llmc
 
@@ -186,3 +190,28 @@ def test_tokenizer_beside_is_read(good_meta, tmp_path):
     shutil.copy(REPO / "models" / "llama2-tokenizer" / "tokenizer.model",
                 folder / "tokenizer.model")
     refused(folder, tmp_path, f"{folder / 'tokenizer.model'}", "32000")
+
+
+def test_llama3_download_layout(tmp_path):
+    """Meta's Llama 3 download: 2 vocab-parallel shards, params.json and the tiktoken
+    tokenizer.model (from the llama-models package): the compiled tokenizer gives Meta's
+    tokenizer's ids."""
+    llama3 = pytest.importorskip("llama_models.llama3.tokenizer")
+    tokenizer_model = Path(llama3.__file__).with_name("tokenizer.model")
+    spec = hf_models.LlamaSpec(hidden_size=32, intermediate_size=64, num_heads=2, num_kv_heads=1,
+                               vocab_size=128256, rope_theta=500000.0, seed=13)
+    hf = hf_models.write_random_llama(tmp_path / "hf", spec)
+    meta = meta_export.write_meta_folder(hf, tmp_path / "meta", shards=2, embed_dim=0)
+    shutil.copy(tokenizer_model, tmp_path / "meta" / "tokenizer.model")
+    out = tmp_path / "out"
+    driver.compile(meta, out, *CONTEXT, check=True)
+    text = "Hello world, it's Việt 2024<|eot_id|>".encode()
+    proc = subprocess.run([str(llmc_tokenize()), str(out / "tokenizer.bin"), "--bos"],
+                          input=struct.pack("<I", len(text)) + text, capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr.decode()
+    ids = [int(i) for i in proc.stdout.decode().split("\t")[0].split()]
+    expected = llama3.Tokenizer(tokenizer_model).encode(text.decode(), bos=True, eos=False,
+                                                        allowed_special="all")
+    assert ids == expected
+    assert expected[0] == 128000 and expected[-1] == 128009  # <|begin_of_text|>, <|eot_id|>
