@@ -6,7 +6,8 @@ Meta's code keeps them; 1 shard, and 2 shards split as Meta's model-parallel lay
 tensor). llmc must compile it to the same weights.bin as the HF folder, and its logits must
 equal transformers'. Broken checkpoints (a pickle naming another global, a truncated or
 compressed zip, a storage smaller than its tensor, a params.json that disagrees with the
-tensors) are refused with an error naming the file, and nothing is written.
+tensors) are refused with an error naming the file, and nothing is written. The tests marked
+asan run again with llmc built with AddressSanitizer and UBSan (make test-asan).
 """
 
 import json
@@ -53,6 +54,7 @@ def hf_compiled(hf_folder, tmp_path_factory):
     return compiled_model(out)
 
 
+@pytest.mark.asan
 @pytest.mark.parametrize("shards,embed_dim,llama2_style", [(1, 1, False), (2, 1, True),
                                                            (2, 0, False)])
 def test_same_model_as_hf(hf_folder, hf_compiled, tmp_path, shards, embed_dim, llama2_style):
@@ -139,6 +141,7 @@ class Exploit:
         return (os.system, ("true",))
 
 
+@pytest.mark.asan
 def test_pickle_naming_os_system(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     pth = folder / "consolidated.00.pth"
@@ -148,6 +151,7 @@ def test_pickle_naming_os_system(good_meta, tmp_path):
     refused(folder, tmp_path, f"{pth}: pickle byte", "refuses global 'posix.system'")
 
 
+@pytest.mark.asan
 def test_truncated_zip(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     pth = folder / "consolidated.00.pth"
@@ -155,6 +159,7 @@ def test_truncated_zip(good_meta, tmp_path):
     refused(folder, tmp_path, f"{pth}: has no zip end-of-central-directory record")
 
 
+@pytest.mark.asan
 def test_compressed_entry(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     pth = folder / "consolidated.00.pth"
@@ -162,6 +167,7 @@ def test_compressed_entry(good_meta, tmp_path):
     refused(folder, tmp_path, f"{pth}: zip entry", "is compressed (method 8)")
 
 
+@pytest.mark.asan
 def test_storage_smaller_than_tensor(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     pth = folder / "consolidated.00.pth"
@@ -169,6 +175,7 @@ def test_storage_smaller_than_tensor(good_meta, tmp_path):
     refused(folder, tmp_path, f"{pth}: storage '0' is 100 bytes, fewer than its")
 
 
+@pytest.mark.asan
 def test_params_disagree(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     params = json.loads((folder / "params.json").read_text())
@@ -178,12 +185,14 @@ def test_params_disagree(good_meta, tmp_path):
             "(layers.0.attention.wk.weight)")
 
 
+@pytest.mark.asan
 def test_missing_shard(good_meta, tmp_path):
     folder = broken_copy(good_meta, tmp_path)
     shutil.copy(folder / "consolidated.00.pth", folder / "consolidated.02.pth")
     refused(folder, tmp_path, "no consolidated.01.pth")
 
 
+@pytest.mark.asan
 def test_tokenizer_beside_is_read(good_meta, tmp_path):
     """Llama 2's tokenizer.model (32000 tokens) beside a 256-token model: read, and refused."""
     folder = broken_copy(good_meta, tmp_path)
