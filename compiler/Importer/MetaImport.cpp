@@ -85,12 +85,13 @@ struct ShardTensor {
 };
 
 /// Whether `stride` is the row-major stride of `shape` (dimensions of size 1 may have any).
+/// Unsigned, so that a hostile shape wraps instead of overflowing; its size is checked after.
 bool isContiguous(const TorchTensor &t) {
-  int64_t expected = 1;
+  uint64_t expected = 1;
   for (size_t i = t.shape.size(); i-- > 0;) {
-    if (t.shape[i] != 1 && t.stride[i] != expected)
+    if (t.shape[i] != 1 && uint64_t(t.stride[i]) != expected)
       return false;
-    expected *= t.shape[i];
+    expected *= uint64_t(t.shape[i]);
   }
   return true;
 }

@@ -193,6 +193,22 @@ def test_missing_shard(good_meta, tmp_path):
 
 
 @pytest.mark.asan
+def test_shards_disagree(hf_folder, tmp_path):
+    """A norm that differs between shards (each rank holds a copy), a tensor one shard lacks."""
+    import torch
+    folder = meta_export.write_meta_folder(hf_folder, tmp_path / "meta", shards=2)
+    second = tmp_path / "meta" / "consolidated.01.pth"
+    state = torch.load(second)
+    state["norm.weight"] = state["norm.weight"] + 1
+    torch.save(state, second)
+    refused(folder, tmp_path, f"{second}: tensor 'norm.weight' differs from",
+            "but every shard holds the same copy")
+    del state["norm.weight"]
+    torch.save(state, second)
+    refused(folder, tmp_path, f"{second}: lacks tensor 'norm.weight' that")
+
+
+@pytest.mark.asan
 def test_tokenizer_beside_is_read(good_meta, tmp_path):
     """Llama 2's tokenizer.model (32000 tokens) beside a 256-token model: read, and refused."""
     folder = broken_copy(good_meta, tmp_path)
