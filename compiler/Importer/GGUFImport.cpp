@@ -10,7 +10,6 @@
 #include "compiler/Importer/GGUF.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/ImporterUtil.h"
-#include "compiler/Importer/Llama2c.h"
 #include "compiler/Importer/LlamaLayout.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -28,11 +27,6 @@ using llvm::StringRef;
 using llvm::Twine;
 
 namespace {
-
-/// Largest size accepted for any dimension; keeps every shape product inside int64_t.
-constexpr int64_t kMaxDimension = int64_t(1) << 30;
-/// Largest number of layers accepted.
-constexpr int64_t kMaxLayers = 100000;
 
 /// llama.cpp's tensor names.
 constexpr TensorNaming kGGUFNaming = {
@@ -589,21 +583,8 @@ llvm::Expected<ImportedModel> llmc::readGGUFModel(std::shared_ptr<llvm::MemoryBu
       }))
     return std::move(err);
 
-  // Interleaved RoPE pairs -> rotate-half, per head (k_proj has the KV heads).
-  for (int64_t l = 0; l < c.numLayers; ++l) {
-    std::string prefix = "layers." + std::to_string(l) + ".";
-    for (auto [name, heads] : {std::pair<StringRef, int64_t>{"q_proj", c.numHeads},
-                               std::pair<StringRef, int64_t>{"k_proj", c.numKVHeads}}) {
-      for (StringRef suffix : {"", ".bias"}) {
-        std::string tensor = prefix + name.str() + suffix.str();
-        if (!model.weights.contains(tensor))
-          continue;
-        if (Error err = model.weights.permuteRows(tensor,
-                                                  interleavedToRotateHalf(heads, c.headDim)))
-          return std::move(err);
-      }
-    }
-  }
+  if (Error err = permuteInterleavedRope(c, model.weights))
+    return std::move(err);
 
   std::optional<StringRef> tokenizerModel;
   if (const GGUFValue *value = file->lookup("tokenizer.ggml.model"))

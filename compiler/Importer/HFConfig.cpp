@@ -19,11 +19,6 @@ using llvm::json::Value;
 
 namespace {
 
-/// Largest size accepted for any dimension; keeps every shape product inside int64_t.
-constexpr int64_t kMaxDimension = int64_t(1) << 30;
-/// Largest number of layers accepted.
-constexpr int64_t kMaxLayers = 100000;
-
 /// Reads the keys of one config.json object. The first problem is recorded and later reads
 /// are skipped, so a run of reads needs one check at the end (takeError).
 class ConfigReader : public FirstProblem {

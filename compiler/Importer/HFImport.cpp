@@ -27,13 +27,6 @@ using llvm::Twine;
 
 namespace {
 
-/// "folder/name".
-std::string join(StringRef folder, StringRef name) {
-  llvm::SmallString<256> path(folder);
-  llvm::sys::path::append(path, name);
-  return std::string(path);
-}
-
 /// The weight files of a folder, and what its index (if any) says each tensor lives in.
 struct WeightFiles {
   std::vector<std::string> shards;         ///< paths, in a fixed order
@@ -65,7 +58,7 @@ llvm::Expected<WeightFiles> readIndex(StringRef folder, StringRef indexPath) {
         shard->contains('/') || shard->contains('\\') || *shard == "." || *shard == "..")
       return fileError(indexPath, "weight_map entry for '" + StringRef(tensor) +
                                       "' is not a file name in the folder");
-    std::string path = join(folder, *shard);
+    std::string path = pathIn(folder, *shard);
     files.indexedIn[StringRef(tensor)] = path;
     shards.insert(path);
   }
@@ -77,17 +70,17 @@ llvm::Expected<WeightFiles> readIndex(StringRef folder, StringRef indexPath) {
 
 /// Finds the weight files: model.safetensors, else the shards of model.safetensors.index.json.
 llvm::Expected<WeightFiles> findWeightFiles(StringRef folder) {
-  std::string single = join(folder, "model.safetensors");
+  std::string single = pathIn(folder, "model.safetensors");
   if (llvm::sys::fs::exists(single)) {
     WeightFiles files;
     files.shards.push_back(single);
     return files;
   }
-  std::string index = join(folder, "model.safetensors.index.json");
+  std::string index = pathIn(folder, "model.safetensors.index.json");
   if (llvm::sys::fs::exists(index))
     return readIndex(folder, index);
-  if (llvm::sys::fs::exists(join(folder, "pytorch_model.bin")) ||
-      llvm::sys::fs::exists(join(folder, "pytorch_model.bin.index.json")))
+  if (llvm::sys::fs::exists(pathIn(folder, "pytorch_model.bin")) ||
+      llvm::sys::fs::exists(pathIn(folder, "pytorch_model.bin.index.json")))
     return fileError(folder, "holds PyTorch .bin weights only; llmc reads safetensors "
                              "(save the model with safe_serialization=True)");
   return fileError(folder, "no model.safetensors or model.safetensors.index.json");
@@ -144,29 +137,15 @@ Error collectTensors(const WeightFiles &files, const ModelConfig &config,
   return Error::success();
 }
 
-/// "safetensors (bf16)", "safetensors, 2 shards (f16, f32)".
-std::string describe(const WeightFiles &files, const WeightStore &weights) {
-  std::set<std::string> dtypes;
-  for (const WeightTensor &tensor : weights.tensors())
-    dtypes.insert(dtypeName(tensor.dtype).str());
-  std::string text = "safetensors";
-  if (files.shards.size() > 1)
-    text += ", " + std::to_string(files.shards.size()) + " shards";
-  text += " (";
-  for (const std::string &dtype : dtypes)
-    text += (text.back() == '(' ? "" : ", ") + dtype;
-  return text + ")";
-}
-
 /// The folder's tokenizer: tokenizer.model (SentencePiece or tiktoken), else tokenizer.json. One
 /// that llmc cannot read goes to model.unreadTokenizer. BOS and EOS come from the tokenizer,
 /// else from config.json.
 Error readFolderTokenizer(StringRef folder, ImportedModel &model) {
-  std::string path = join(folder, "tokenizer.model");
+  std::string path = pathIn(folder, "tokenizer.model");
   llvm::Expected<std::optional<Vocabulary>> vocab = std::optional<Vocabulary>();
   if (llvm::sys::fs::exists(path)) {
     vocab = readTokenizerModel(path);
-  } else if (path = join(folder, "tokenizer.json"); llvm::sys::fs::exists(path)) {
+  } else if (path = pathIn(folder, "tokenizer.json"); llvm::sys::fs::exists(path)) {
     llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
     if (!file)
       return file.takeError();
@@ -191,7 +170,7 @@ Error readFolderTokenizer(StringRef folder, ImportedModel &model) {
 /// else tokenizer_config.json's chat_template, a string or a list of {"name", "template"} of
 /// which the one named "default" is what apply_chat_template uses.
 Error readFolderChatTemplate(StringRef folder, ImportedModel &model) {
-  std::string path = join(folder, "chat_template.jinja");
+  std::string path = pathIn(folder, "chat_template.jinja");
   if (llvm::sys::fs::exists(path)) {
     llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
     if (!file)
@@ -200,7 +179,7 @@ Error readFolderChatTemplate(StringRef folder, ImportedModel &model) {
     model.chatTemplateSource = path;
     return Error::success();
   }
-  path = join(folder, "tokenizer_config.json");
+  path = pathIn(folder, "tokenizer_config.json");
   if (!llvm::sys::fs::exists(path))
     return Error::success();
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> file = mapFile(path);
@@ -238,7 +217,7 @@ Error readFolderChatTemplate(StringRef folder, ImportedModel &model) {
 llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
   if (!llvm::sys::fs::is_directory(folder))
     return fileError(folder, "not a folder");
-  std::string configPath = join(folder, "config.json");
+  std::string configPath = pathIn(folder, "config.json");
   if (!llvm::sys::fs::exists(configPath))
     return fileError(folder, "no config.json (not a Hugging Face model folder)");
   llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> configFile = mapFile(configPath);
@@ -270,7 +249,7 @@ llvm::Expected<ImportedModel> llmc::importHuggingFaceFolder(StringRef folder) {
   if (Error err = verifyLlamaWeights(model.config, model.weights, folder,
                                      [](StringRef name) { return hfNameFromCanonical(name); }))
     return std::move(err);
-  model.sourceDescription = describe(*files, model.weights);
+  model.sourceDescription = describeWeights("safetensors", files->shards.size(), model.weights);
 
   if (Error err = readFolderTokenizer(folder, model))
     return std::move(err);

@@ -85,6 +85,12 @@ bool hasGGUFMagic(StringRef path) {
   return head && (*head)->getBuffer() == "GGUF";
 }
 
+/// Whether `folder` is Meta's download (params.json) rather than a Hugging Face one (config.json).
+bool isMetaFolder(StringRef folder) {
+  return llvm::sys::fs::exists(pathIn(folder, "params.json")) &&
+         !llvm::sys::fs::exists(pathIn(folder, "config.json"));
+}
+
 /// `model` with its vocabulary replaced by the tokenizer file at `tokenizerPath`, if any.
 llvm::Expected<ImportedModel> withTokenizer(llvm::Expected<ImportedModel> model,
                                             StringRef modelPath, StringRef tokenizerPath) {
@@ -109,6 +115,8 @@ llvm::Expected<ImportedModel> withTokenizer(llvm::Expected<ImportedModel> model,
 
 llvm::Expected<ImportedModel> llmc::importModel(StringRef path, StringRef tokenizerPath,
                                                 bool findTokenizer) {
+  if (llvm::sys::fs::is_directory(path) && isMetaFolder(path))
+    return withTokenizer(importMetaFolder(path), path, tokenizerPath);
   if (llvm::sys::fs::is_directory(path))
     return withTokenizer(importHuggingFaceFolder(path), path, tokenizerPath);
   if (llvm::sys::path::extension(path).equals_insensitive(".gguf"))

@@ -35,6 +35,11 @@ namespace llmc {
 /// model.safetensors.index.json, and tokenizer.model when present.
 llvm::Expected<ImportedModel> importHuggingFaceFolder(llvm::StringRef folder);
 
+/// Meta's original checkpoint folder: params.json, consolidated.NN.pth (torch.save zips, one per
+/// model-parallel rank, joined per tensor along the dimension Meta's code splits) and
+/// tokenizer.model (SentencePiece or tiktoken) when present.
+llvm::Expected<ImportedModel> importMetaFolder(llvm::StringRef folder);
+
 /// A llama2.c checkpoint (legacy version 0, or version 1 with its 256-byte header) and its
 /// tokenizer.bin: the one tokenizerPath names; when it is empty and `findTokenizer`, the first of
 /// tokenizer.bin and tok<vocab size>.bin beside the checkpoint, as llama2.c's run looks for it
@@ -47,9 +52,10 @@ llvm::Expected<ImportedModel> importLlama2c(llvm::StringRef checkpointPath,
 /// Q4_K or Q6_K) with the vocabulary it holds when tokenizer.ggml.model is "llama".
 llvm::Expected<ImportedModel> importGGUF(llvm::StringRef path);
 
-/// Chooses the reader from what `path` is: a folder -> Hugging Face; a ".gguf" file or one that
+/// Chooses the reader from what `path` is: a folder with params.json and no config.json -> Meta's
+/// checkpoint; another folder -> Hugging Face; a ".gguf" file or one that
 /// starts with the GGUF magic -> GGUF; any other file -> llama2.c. For a Hugging Face folder or a
-/// GGUF file a non-empty tokenizerPath names a SentencePiece model to use instead of the
+/// GGUF file (or Meta folder) a non-empty tokenizerPath names a SentencePiece model to use instead of the
 /// model's own vocabulary; for a llama2.c checkpoint it names its tokenizer.bin, else one is
 /// looked for beside it unless `findTokenizer` is false (importLlama2c).
 llvm::Expected<ImportedModel> importModel(llvm::StringRef path, llvm::StringRef tokenizerPath,

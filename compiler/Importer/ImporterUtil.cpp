@@ -3,8 +3,10 @@
 #include "compiler/Importer/ImporterUtil.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
+#include <set>
 
 using namespace llmc;
 using llvm::StringRef;
@@ -136,4 +138,23 @@ llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> llmc::mapFile(StringRef path
   if (!buffer)
     return fileError(path, "cannot open: " + buffer.getError().message());
   return std::shared_ptr<llvm::MemoryBuffer>(std::move(*buffer));
+}
+
+std::string llmc::pathIn(StringRef folder, StringRef name) {
+  llvm::SmallString<256> path(folder);
+  llvm::sys::path::append(path, name);
+  return std::string(path);
+}
+
+std::string llmc::describeWeights(StringRef format, size_t shards, const WeightStore &weights) {
+  std::set<std::string> dtypes;
+  for (const WeightTensor &tensor : weights.tensors())
+    dtypes.insert(dtypeName(tensor.dtype).str());
+  std::string text = format.str();
+  if (shards > 1)
+    text += ", " + std::to_string(shards) + " shards";
+  text += " (";
+  for (const std::string &dtype : dtypes)
+    text += (text.back() == '(' ? "" : ", ") + dtype;
+  return text + ")";
 }

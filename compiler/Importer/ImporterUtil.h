@@ -23,6 +23,12 @@
 
 namespace llmc {
 
+/// Largest size accepted for any dimension a config gives; keeps every shape product inside
+/// int64_t.
+constexpr int64_t kMaxDimension = int64_t(1) << 30;
+/// Largest number of layers a config may give.
+constexpr int64_t kMaxLayers = 100000;
+
 /// An error whose message is "<path>: <message>".
 llvm::Error fileError(llvm::StringRef path, const llvm::Twine &message);
 
@@ -101,6 +107,13 @@ inline bool checkedAdd(uint64_t a, uint64_t b, uint64_t &result) {
 /// `what` names the document in messages, e.g. "safetensors header".
 llvm::Expected<llvm::json::Value> parseJSON(llvm::StringRef text, llvm::StringRef path,
                                             llvm::StringRef what);
+
+/// "folder/name".
+std::string pathIn(llvm::StringRef folder, llvm::StringRef name);
+
+/// "<format> (f16, f32)", or "<format>, N shards (bf16)" when `shards` > 1: the dtypes of
+/// `weights`, for ImportedModel::sourceDescription.
+std::string describeWeights(llvm::StringRef format, size_t shards, const WeightStore &weights);
 
 /// Memory-maps `path` read-only (never copies it: no null terminator is requested).
 llvm::Expected<std::shared_ptr<llvm::MemoryBuffer>> mapFile(llvm::StringRef path);

@@ -3,6 +3,7 @@
 #include "compiler/Importer/LlamaLayout.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/ImporterUtil.h"
+#include "compiler/Importer/Llama2c.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
@@ -167,5 +168,23 @@ llvm::Error llmc::verifyLlamaWeights(const ModelConfig &config, const WeightStor
       return fileError(tensor.sourcePath.empty() ? sourcePath : StringRef(tensor.sourcePath),
                        "unexpected tensor '" + tensor.name + "'" + describe(tensor.name) +
                            " that the config does not imply");
+  return llvm::Error::success();
+}
+
+llvm::Error llmc::permuteInterleavedRope(const ModelConfig &config, WeightStore &weights) {
+  for (int64_t l = 0; l < config.numLayers; ++l) {
+    std::string prefix = "layers." + std::to_string(l) + ".";
+    for (auto [name, heads] : {std::pair<StringRef, int64_t>{"q_proj", config.numHeads},
+                               std::pair<StringRef, int64_t>{"k_proj", config.numKVHeads}}) {
+      for (StringRef suffix : {"", ".bias"}) {
+        std::string tensor = prefix + name.str() + suffix.str();
+        if (!weights.contains(tensor))
+          continue;
+        if (llvm::Error err =
+                weights.permuteRows(tensor, interleavedToRotateHalf(heads, config.headDim)))
+          return err;
+      }
+    }
+  }
   return llvm::Error::success();
 }

@@ -11,6 +11,7 @@
 
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <optional>
@@ -69,6 +70,11 @@ std::optional<std::string> canonicalNameFromHF(llvm::StringRef hfName);
 /// The Hugging Face name of a canonical tensor name (the inverse of canonicalNameFromHF), or an
 /// empty string for a name that has none.
 std::string hfNameFromCanonical(llvm::StringRef canonicalName);
+
+/// Records on every q_proj and k_proj (and their biases) of `weights` the row permutation from
+/// interleaved RoPE pairs, Meta's layout (GGUF and llama2.c keep it), to the canonical
+/// rotate-half layout, per head (k_proj has the KV heads).
+llvm::Error permuteInterleavedRope(const ModelConfig &config, WeightStore &weights);
 
 } // namespace llmc
 

@@ -7,6 +7,7 @@
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/SwapByteOrder.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -145,14 +146,19 @@ void convertToF32(DType dtype, const char *src, int64_t count, float *dst) {
 
 } // namespace
 
-Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t> shape,
-                             std::shared_ptr<llvm::MemoryBuffer> file, uint64_t offset,
-                             StringRef sourcePath) {
+Error WeightStore::checkNewName(StringRef name, StringRef sourcePath) const {
   if (name.empty())
     return createStringError("%s: tensor with an empty name", sourcePath.str().c_str());
   if (contains(name))
     return createStringError("%s: tensor '%s' is defined twice", sourcePath.str().c_str(),
                              name.str().c_str());
+  return Error::success();
+}
+
+llvm::Expected<uint64_t> WeightStore::checkMapped(StringRef name, DType dtype,
+                                                  llvm::ArrayRef<int64_t> shape,
+                                                  const llvm::MemoryBuffer *file,
+                                                  uint64_t offset, StringRef sourcePath) {
   if (!file)
     return createStringError("%s: tensor '%s' has no file", sourcePath.str().c_str(),
                              name.str().c_str());
@@ -182,7 +188,18 @@ Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t
         sourcePath.str().c_str(), name.str().c_str(), dtypeName(dtype).str().c_str(),
         formatShape(shape).c_str(), (unsigned long long)bytes, (unsigned long long)offset,
         (unsigned long long)fileSize);
+  return bytes;
+}
 
+Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t> shape,
+                             std::shared_ptr<llvm::MemoryBuffer> file, uint64_t offset,
+                             StringRef sourcePath) {
+  if (Error err = checkNewName(name, sourcePath))
+    return err;
+  if (llvm::Expected<uint64_t> bytes =
+          checkMapped(name, dtype, shape, file.get(), offset, sourcePath);
+      !bytes)
+    return bytes.takeError();
   WeightTensor tensor;
   tensor.name = name.str();
   tensor.dtype = dtype;
@@ -192,6 +209,46 @@ Error WeightStore::addMapped(StringRef name, DType dtype, llvm::ArrayRef<int64_t
   tensor.offset = offset;
   index[name] = table.size();
   table.push_back(std::move(tensor));
+  return Error::success();
+}
+
+Error WeightStore::addJoined(StringRef name, DType dtype, llvm::ArrayRef<int64_t> partShape,
+                             int joinDim, std::vector<WeightPart> parts, StringRef sourcePath) {
+  if (Error err = checkNewName(name, sourcePath))
+    return err;
+  if (parts.empty() || !(joinDim == 0 || (joinDim == 1 && partShape.size() == 2)) ||
+      partShape.empty())
+    return createStringError("%s: tensor '%s' %s cannot be joined from %zu parts along "
+                             "dimension %d",
+                             sourcePath.str().c_str(), name.str().c_str(),
+                             formatShape(partShape).c_str(), parts.size(), joinDim);
+  uint64_t partBytes = 0;
+  for (const WeightPart &part : parts) {
+    llvm::Expected<uint64_t> bytes =
+        checkMapped(name, dtype, partShape, part.file.get(), part.offset, sourcePath);
+    if (!bytes)
+      return bytes.takeError();
+    partBytes = *bytes;
+  }
+  // The joined tensor's element count and byte size must fit as a mapped one's do.
+  std::vector<int64_t> shape(partShape.begin(), partShape.end());
+  uint64_t total = 0, elements = 1;
+  bool fits = !__builtin_mul_overflow(shape[joinDim], int64_t(parts.size()), &shape[joinDim]) &&
+              !__builtin_mul_overflow(partBytes, uint64_t(parts.size()), &total) &&
+              total <= uint64_t(INT64_MAX);
+  for (int64_t d : shape)
+    fits = fits && !__builtin_mul_overflow(elements, uint64_t(d), &elements) &&
+           elements <= uint64_t(INT64_MAX);
+  if (!fits)
+    return createStringError("%s: tensor '%s' joined from %zu parts %s is too large",
+                             sourcePath.str().c_str(), name.str().c_str(), parts.size(),
+                             formatShape(partShape).c_str());
+  if (Error err = addMapped(name, dtype, partShape, parts[0].file, parts[0].offset, sourcePath))
+    return err;
+  WeightTensor &tensor = table.back();
+  tensor.shape = std::move(shape);
+  tensor.parts = std::move(parts);
+  tensor.joinDim = joinDim;
   return Error::success();
 }
 
@@ -233,17 +290,41 @@ const WeightTensor &WeightStore::get(StringRef name) const {
 
 namespace {
 
+/// The source bytes of `tensor`, in the source's layout: where they are mapped, or for a joined
+/// tensor its parts assembled into `scratch` (one tensor's bytes).
+const char *sourceBytes(const WeightTensor &tensor, std::vector<char> &scratch) {
+  if (tensor.parts.empty())
+    return tensor.file->getBufferStart() + tensor.offset;
+  scratch.resize(tensor.numBytes());
+  uint64_t partBytes = scratch.size() / tensor.parts.size();
+  // Joined along dimension 0, parts follow each other; along 1, each row is a row of every part.
+  uint64_t rows = tensor.joinDim == 0 ? 1 : uint64_t(tensor.shape[0]);
+  uint64_t partRowBytes = rows ? partBytes / rows : 0;
+  char *out = scratch.data();
+  for (uint64_t r = 0; r < rows; ++r)
+    for (const WeightPart &part : tensor.parts)
+      out = std::copy_n(part.file->getBufferStart() + part.offset + r * partRowBytes,
+                        partRowBytes, out);
+  return scratch.data();
+}
+
 /// Tells the kernel the mapped source bytes of `tensor` are no longer needed. Compiling reads
 /// each tensor once, so without this the whole mapped model would count toward the compiler's
 /// resident memory; the pages are file-backed and come back from disk if read again.
 void releaseSourcePages(const WeightTensor &tensor) {
 #if defined(__linux__) || defined(__APPLE__)
-  if (tensor.file->getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
-    return;
-  uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
-  uintptr_t begin = uintptr_t(tensor.file->getBufferStart() + tensor.offset) / page * page;
-  uintptr_t end = uintptr_t(tensor.file->getBufferStart() + tensor.offset + tensor.numBytes());
-  madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  auto release = [](const llvm::MemoryBuffer &file, uint64_t offset, uint64_t bytes) {
+    if (file.getBufferKind() != llvm::MemoryBuffer::MemoryBuffer_MMap)
+      return;
+    uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+    uintptr_t begin = uintptr_t(file.getBufferStart() + offset) / page * page;
+    uintptr_t end = uintptr_t(file.getBufferStart() + offset + bytes);
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_DONTNEED);
+  };
+  if (tensor.parts.empty())
+    return release(*tensor.file, tensor.offset, tensor.numBytes());
+  for (const WeightPart &part : tensor.parts)
+    release(*part.file, part.offset, tensor.numBytes() / tensor.parts.size());
 #else
   (void)tensor;
 #endif
@@ -260,7 +341,8 @@ Error WeightStore::readF32(StringRef name, std::vector<float> &out) const {
   out.resize(count);
   if (count == 0) // nothing to convert, and out.data() may be null, which memcpy may not get
     return Error::success();
-  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  std::vector<char> joined;
+  const char *src = sourceBytes(tensor, joined);
   if (tensor.rowPermutation.empty()) {
     convertToF32(tensor.dtype, src, count, out.data());
     releaseSourcePages(tensor);
@@ -288,7 +370,8 @@ Error WeightStore::scanF32(
   // Whole blocks, small enough to stay in the cache.
   int64_t chunk = std::max<int64_t>(block, int64_t(1 << 14) / block * block);
   std::vector<float> values(std::min(chunk, count));
-  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  std::vector<char> joined;
+  const char *src = sourceBytes(tensor, joined);
   bool more = true;
   for (int64_t first = 0; first < count && more; first += chunk) {
     int64_t n = std::min(chunk, count - first);
@@ -306,7 +389,8 @@ Error WeightStore::readRaw(StringRef name, std::vector<uint8_t> &out) const {
   const WeightTensor &tensor = table[it->second];
   uint64_t bytes = tensor.numBytes();
   out.resize(bytes);
-  const char *src = tensor.file->getBufferStart() + tensor.offset;
+  std::vector<char> joined;
+  const char *src = sourceBytes(tensor, joined);
   if (tensor.rowPermutation.empty()) {
     if (bytes)
       std::memcpy(out.data(), src, bytes);

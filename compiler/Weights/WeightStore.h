@@ -44,6 +44,12 @@ uint64_t rowBytes(DType dtype, int64_t k);
 /// "[a, b, c]": a shape in messages.
 std::string formatShape(llvm::ArrayRef<int64_t> shape);
 
+/// Where one part of a joined tensor lies (WeightStore::addJoined).
+struct WeightPart {
+  std::shared_ptr<llvm::MemoryBuffer> file;
+  uint64_t offset = 0;
+};
+
 /// One tensor of the table: where its bytes are and what to do to them when read.
 struct WeightTensor {
   std::string name;              ///< canonical llmc name, e.g. "layers.3.q_proj"
@@ -54,6 +60,10 @@ struct WeightTensor {
   std::shared_ptr<llvm::MemoryBuffer> file; ///< keeps the mapping alive
   uint64_t offset = 0;           ///< of the first byte inside `file`
   std::vector<int64_t> rowPermutation; ///< empty, or: result row r = source row perm[r]
+  /// Empty, or: the source is these equal parts (the first is file/offset) joined along
+  /// dimension joinDim, assembled when the tensor is read.
+  std::vector<WeightPart> parts;
+  int joinDim = 0;
 
   int64_t numElements() const;
   /// Bytes in the source file: rows (the product of all but the last dimension) * rowBytes.
@@ -69,6 +79,13 @@ public:
   llvm::Error addMapped(llvm::StringRef name, DType dtype, llvm::ArrayRef<int64_t> shape,
                         std::shared_ptr<llvm::MemoryBuffer> file, uint64_t offset,
                         llvm::StringRef sourcePath);
+
+  /// Adds a tensor whose source is `parts`, each of shape `partShape`, joined along dimension
+  /// `joinDim` (0, or 1 of a two-dimensional tensor): sharded checkpoints split one tensor so.
+  /// Nothing is copied until the tensor is read, and then only that tensor. Fails as addMapped
+  /// does for any part, and for an empty list of parts or another joinDim.
+  llvm::Error addJoined(llvm::StringRef name, DType dtype, llvm::ArrayRef<int64_t> partShape,
+                        int joinDim, std::vector<WeightPart> parts, llvm::StringRef sourcePath);
 
   /// Records that reading `name` yields its rows (dimension 0) reordered by `perm`. A quantized
   /// tensor needs at least two dimensions (so that a row is whole blocks and moving it is exact).
@@ -86,7 +103,7 @@ public:
 
   /// Calls `visit(first, values)` on the values of `name` as float32 in source order (no row
   /// permutation), a few blocks at a time, so that every value keeps the index the source file
-  /// gives it and memory stays small; `first` is the flat index of values[0]. Stops when visit
+  /// gives it and memory stays small (a joined tensor is assembled first); `first` is the flat index of values[0]. Stops when visit
   /// returns false.
   llvm::Error scanF32(llvm::StringRef name,
                       llvm::function_ref<bool(int64_t first, llvm::ArrayRef<float> values)> visit)
@@ -97,6 +114,13 @@ public:
   llvm::Error readRaw(llvm::StringRef name, std::vector<uint8_t> &out) const;
 
 private:
+  /// The checks of addMapped: the byte size of a `shape` tensor at file[offset...), or an error.
+  static llvm::Expected<uint64_t> checkMapped(llvm::StringRef name, DType dtype,
+                                              llvm::ArrayRef<int64_t> shape,
+                                              const llvm::MemoryBuffer *file, uint64_t offset,
+                                              llvm::StringRef sourcePath);
+  llvm::Error checkNewName(llvm::StringRef name, llvm::StringRef sourcePath) const;
+
   std::vector<WeightTensor> table;
   llvm::StringMap<size_t> index;
 };

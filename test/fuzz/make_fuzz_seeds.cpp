@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "test/common/GGUFWriter.h"
+#include "test/common/TorchSaveWriter.h"
 #include "test/common/runtime_images.h"
 #include "test/fuzz/fuzz_model.h"
 
@@ -253,7 +254,8 @@ int main(int argc, char **argv) {
   std::error_code ec;
   fs::remove_all(root, ec);
   for (const char *name : {"safetensors", "llama2c", "hfconfig", "gguf", "sentencepiece", "blob",
-                           "tokenizer", "encode"}) {
+                           "tokenizer", "encode", "torchsave",
+                           "metaparams"}) {
     fs::create_directories(root / "seeds" / name);
     fs::create_directories(root / "work" / name);
   }
@@ -295,5 +297,20 @@ int main(int argc, char **argv) {
   write(root / "seeds/encode/small", std::string("\x05 abc aab <s> \xC3\xA9\xFF\x80"));
   write(root / "seeds/encode/small-no-prefix", std::string("\x02" "abcabc s> \xE2\x96\x81"));
   write(root / "seeds/encode/no-bytes", std::string("\x03" "ab ba aab\x01\x00", 12));
+  write(root / "seeds/torchsave/consolidated.pth",
+        llmc::test::torchSaveFile("layers.0.attention.wq.weight", 4, 3));
+  write(root / "seeds/torchsave/zip64",
+        llmc::test::storedZip({{"a/data.pkl", llmc::test::pickle::stateDict(
+                                                  "w", llmc::test::pickle::tensor(1, 2, 2))},
+                               {"a/data/0", std::string(8, '\0')}},
+                              0, /*zip64=*/true));
+  write(root / "seeds/metaparams/llama2.json", R"({"dim": 64, "multiple_of": 32,
+    "n_heads": 4, "n_layers": 2, "norm_eps": 1e-05, "vocab_size": -1})");
+  write(root / "seeds/metaparams/llama3.1.json", R"({"dim": 64, "n_layers": 2, "n_heads": 4,
+    "n_kv_heads": 2, "vocab_size": 300, "multiple_of": 64, "ffn_dim_multiplier": 1.3,
+    "norm_eps": 1e-05, "rope_theta": 500000.0, "use_scaled_rope": true})");
+  write(root / "seeds/torchsave/state-dict.pkl",
+        llmc::test::pickle::stateDict(
+            "w", llmc::test::pickle::tensor(2, 3, 8, 2, 3, "BFloat16Storage")));
   return 0;
 }

@@ -165,3 +165,64 @@ TEST(WeightCheckTest, WarnsAboutConstantMatricesOnly) {
 }
 
 } // namespace
+
+namespace {
+
+/// float32 values first, first + 1, ... as bytes.
+std::string floats(int count, float first) {
+  return encode("F32", count, [&](int64_t i) { return first + float(i); });
+}
+
+TEST(WeightStoreTest, JoinsPartsWhenRead) {
+  // Two 2x3 parts of one file and a third of another: values 0..5, 100..105, 200..205.
+  auto a = bufferOf(floats(6, 0) + floats(6, 100));
+  auto b = bufferOf("pad!" + floats(6, 200));
+  std::vector<WeightPart> parts = {{a, 0}, {a, 24}, {b, 4}};
+  WeightStore store;
+  ASSERT_FALSE(errorOf(store.addJoined("rows", DType::F32, {2, 3}, 0, parts, "s.pth")).size());
+  ASSERT_FALSE(errorOf(store.addJoined("cols", DType::F32, {2, 3}, 1, parts, "s.pth")).size());
+  EXPECT_EQ(store.get("rows").shape, (std::vector<int64_t>{6, 3}));
+  EXPECT_EQ(store.get("cols").shape, (std::vector<int64_t>{2, 9}));
+
+  std::vector<float> values;
+  ASSERT_FALSE(errorOf(store.readF32("rows", values)).size());
+  EXPECT_EQ(values, (std::vector<float>{0, 1, 2, 3, 4, 5, 100, 101, 102, 103, 104, 105, 200,
+                                        201, 202, 203, 204, 205}));
+  ASSERT_FALSE(errorOf(store.readF32("cols", values)).size());
+  EXPECT_EQ(values, (std::vector<float>{0, 1, 2, 100, 101, 102, 200, 201, 202, 3, 4, 5, 103,
+                                        104, 105, 203, 204, 205}));
+
+  // A row permutation applies to the joined rows; readRaw and scanF32 see the same bytes.
+  ASSERT_FALSE(errorOf(store.permuteRows("cols", {1, 0})).size());
+  ASSERT_FALSE(errorOf(store.readF32("cols", values)).size());
+  EXPECT_EQ(values[0], 3);
+  EXPECT_EQ(values[9], 0);
+  std::vector<uint8_t> raw;
+  ASSERT_FALSE(errorOf(store.readRaw("cols", raw)).size());
+  ASSERT_EQ(raw.size(), 18u * 4);
+  EXPECT_EQ(std::memcmp(raw.data(), values.data(), raw.size()), 0);
+  std::vector<float> scanned;
+  ASSERT_FALSE(errorOf(store.scanF32("rows", [&](int64_t first, llvm::ArrayRef<float> v) {
+                 EXPECT_EQ(first, int64_t(scanned.size()));
+                 scanned.insert(scanned.end(), v.begin(), v.end());
+                 return true;
+               })).size());
+  EXPECT_EQ(scanned.size(), 18u);
+  EXPECT_EQ(scanned[12], 200);
+}
+
+TEST(WeightStoreTest, JoinErrors) {
+  auto a = bufferOf(floats(6, 0));
+  WeightStore store;
+  EXPECT_CONTAINS(errorOf(store.addJoined("t", DType::F32, {2, 3}, 0, {{a, 0}, {a, 4}}, "s.pth")),
+                  "s.pth: tensor 't' (f32 [2, 3], 24 bytes at offset 4) lies outside the file");
+  EXPECT_CONTAINS(errorOf(store.addJoined("t", DType::F32, {6}, 1, {{a, 0}}, "s.pth")),
+                  "s.pth: tensor 't' [6] cannot be joined from 1 parts along dimension 1");
+  EXPECT_CONTAINS(errorOf(store.addJoined("t", DType::F32, {6}, 0, {}, "s.pth")),
+                  "cannot be joined from 0 parts");
+  ASSERT_FALSE(errorOf(store.addJoined("t", DType::F32, {6}, 0, {{a, 0}}, "s.pth")).size());
+  EXPECT_CONTAINS(errorOf(store.addJoined("t", DType::F32, {6}, 0, {{a, 0}}, "s.pth")),
+                  "tensor 't' is defined twice");
+}
+
+} // namespace
