@@ -39,7 +39,9 @@ const char* llm_status_string(llm_status status);
 
 typedef struct llm_model llm_model;
 
-/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it; allocates
+/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it (a model
+ * compiled with --weights-mode streamed reads its header and table, the resident tensors, and the
+ * other layers as it runs: LLM_WEIGHTS_STREAMED); allocates
  * the arena and KV cache once. On failure *out_model is NULL and err (if not NULL) holds a message
  * naming the file and the problem. A NULL weights_path opens the weights compiled into the
  * program (LLM_WEIGHTS_EMBEDDED); for a model without them it is LLM_ERR_ARGUMENT. */
