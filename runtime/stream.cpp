@@ -141,7 +141,7 @@ struct read_slot {
   int layer = -1;
   slot_state state = SLOT_EMPTY;
   const unsigned char* layer_data = nullptr;  // where the layer's first tensor landed in buffer
-  char error[320] = "";
+  char error[512] = "";
 };
 
 // The layer number of "layers.N.<name>", or -1.
@@ -177,7 +177,7 @@ struct llmrt_stream {
   uint64_t bytes_read = 0;    // streamed layers, since open
   uint64_t layers_read = 0;
   double wait_seconds = 0;
-  char error[320] = "";       // why the last llmrt_stream_layer failed
+  char error[512] = "";       // why the last llmrt_stream_layer failed
 };
 
 namespace {

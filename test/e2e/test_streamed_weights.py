@@ -1,7 +1,8 @@
 """--weights-mode streamed: weights.bin read layer by layer into a buffer of --weights-budget.
 
 The same greedy tokens and the same logits, bit for bit, as the mapped build (checked against
-transformers by test_models.py), with a budget that keeps some layers resident and with the least
+transformers by test_models.py; arm-neon cross-built and run under qemu where this is not ARM),
+built with -Wall -Wextra -Werror, with a budget that keeps some layers resident and with the least
 budget, which keeps none (llm-run --weights-budget: the run-time override); a weights.bin cut short
 while the program runs is LLM_ERR_IO with a message, and a budget too small for the model a clear
 error at llm_open.
@@ -15,7 +16,7 @@ import subprocess
 
 import pytest
 
-from conftest import random_prompt, skip_unless_runnable
+from conftest import WERROR, random_prompt, skip_unless_runnable
 from llmc import driver, hf_models
 from llmc.testing import REPO, STORIES_BIN, STORIES_TOK, build_for
 
@@ -66,7 +67,7 @@ def stories_streamed(workspace, tmp_path_factory):
     """stories260K (5 layers) streamed for the generic target, and its build folder."""
     tmp_path = tmp_path_factory.mktemp("stories-streamed")
     out, least, plan = compile_streamed(STORIES_BIN, "generic", tmp_path)
-    return out, least, plan, driver.build(out, build_dir=tmp_path / "build")
+    return out, least, plan, driver.build(out, build_dir=tmp_path / "build", cxx_flags=WERROR)
 
 
 @pytest.mark.parametrize("name,target", [
@@ -74,6 +75,7 @@ def stories_streamed(workspace, tmp_path_factory):
     ("stories_bin", "x86-avx2"),
     ("gqa_llama3", "generic"),
     ("mha", "x86-avx2"),
+    ("stories_bin", "arm-neon"),
 ])
 def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, name, target):
     skip_unless_runnable(target)
@@ -94,7 +96,7 @@ def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, na
     else:
         out, least, plan = compile_streamed(STORIES_BIN if name == "stories_bin" else model,
                                             target, tmp_path)
-        build_dir = build_for(target, out, build_dir=tmp_path / "build")
+        build_dir = build_for(target, out, build_dir=tmp_path / "build", cxx_flags=WERROR)
     for budget in ([], ["--weights-budget", str(least)]):
         ids, logits = driver.run(build_dir, prompt, STEPS, out=out,
                                  extra=["--threads", "2", *budget])
