@@ -465,6 +465,8 @@ llm_status load_resident(llmrt_stream* st, char* err, size_t err_len) {
     bind_layer(st, int(l), base + used);
     used += span.bytes;
   }
+  // Read-ahead brought in pages beyond the tensors read: the cache may drop the whole file.
+  file_drop_cache(&st->file, 0, st->header.file_size);
   return LLM_OK;
 }
 
