@@ -83,6 +83,9 @@ long long file_size(weights_file* file) {
   struct stat st;
   if (fstat(file->fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
   return static_cast<long long>(st.st_size);
+#elif defined(_WIN32)
+  if (_fseeki64(file->f, 0, SEEK_END) != 0) return -1;
+  return _ftelli64(file->f);
 #else
   if (std::fseek(file->f, 0, SEEK_END) != 0) return -1;
   return std::ftell(file->f);
