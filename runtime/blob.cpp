@@ -182,13 +182,14 @@ llm_status check_no_overlap(const char* path, const llmrt_tensor_entry* table, u
 }
 
 // Header fields and the table's place and checksum. `noun` is what the bytes are to the user:
-// "file" or "blob".
-llm_status check_header(const char* path, const char* noun, const unsigned char* data, size_t size,
-                        char* err, size_t err_len) {
+// "file" or "blob". data holds the first `available` bytes of the `size`-byte blob: all of it,
+// or (streamed weights) the header and table up to the data region.
+llm_status check_header(const char* path, const char* noun, const unsigned char* data,
+                        size_t available, uint64_t size, char* err, size_t err_len) {
   if (size < sizeof(llmrt_blob_header)) {
     llmrt_format_error(err, err_len,
-                       "%s: %s is %zu bytes, too small for a header (not an llmc weight blob)",
-                       path, noun, size);
+                       "%s: %s is %llu bytes, too small for a header (not an llmc weight blob)",
+                       path, noun, static_cast<unsigned long long>(size));
     return LLM_ERR_FORMAT;
   }
   const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
@@ -202,7 +203,8 @@ llm_status check_header(const char* path, const char* noun, const unsigned char*
     return LLM_ERR_FORMAT;
   }
   if (h->file_size != size) {
-    llmrt_format_error(err, err_len, "%s: %s is %zu bytes but header says %llu", path, noun, size,
+    llmrt_format_error(err, err_len, "%s: %s is %llu bytes but header says %llu", path, noun,
+                       static_cast<unsigned long long>(size),
                        static_cast<unsigned long long>(h->file_size));
     return LLM_ERR_FORMAT;
   }
@@ -226,13 +228,15 @@ llm_status check_header(const char* path, const char* noun, const unsigned char*
     return LLM_ERR_FORMAT;
   }
   // table_size is at most 2^32 * 128, so this sum cannot overflow.
-  if (h->table_offset + h->table_size > h->data_offset || h->data_offset > size) {
+  if (h->table_offset + h->table_size > h->data_offset || h->data_offset > size ||
+      h->data_offset > available) {
     llmrt_format_error(err, err_len,
                        "%s: tensor table [%llu, %llu) and data region at %llu do not fit in the "
-                       "%s (%zu bytes)",
+                       "%s (%llu bytes)",
                        path, static_cast<unsigned long long>(h->table_offset),
                        static_cast<unsigned long long>(h->table_offset + h->table_size),
-                       static_cast<unsigned long long>(h->data_offset), noun, size);
+                       static_cast<unsigned long long>(h->data_offset), noun,
+                       static_cast<unsigned long long>(size));
     return LLM_ERR_FORMAT;
   }
   if (llmrt_hash64(data + h->table_offset, h->table_size) != h->table_checksum) {
@@ -243,9 +247,10 @@ llm_status check_header(const char* path, const char* noun, const unsigned char*
   return LLM_OK;
 }
 
-llm_status validate(const char* path, const char* noun, const unsigned char* data, size_t size,
-                    char* err, size_t err_len) {
-  llm_status status = check_header(path, noun, data, size, err, err_len);
+// Everything but the tensors' bytes: the header, and each table entry alone and against the rest.
+llm_status check_table(const char* path, const char* noun, const unsigned char* data,
+                       size_t available, uint64_t size, char* err, size_t err_len) {
+  llm_status status = check_header(path, noun, data, available, size, err, err_len);
   if (status != LLM_OK) return status;
   const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
   const llmrt_tensor_entry* table =
@@ -254,8 +259,16 @@ llm_status validate(const char* path, const char* noun, const unsigned char* dat
     status = check_entry(path, h, i, &table[i], err, err_len);
     if (status != LLM_OK) return status;
   }
-  status = check_no_overlap(path, table, h->tensor_count, err, err_len);
+  return check_no_overlap(path, table, h->tensor_count, err, err_len);
+}
+
+llm_status validate(const char* path, const char* noun, const unsigned char* data, size_t size,
+                    char* err, size_t err_len) {
+  llm_status status = check_table(path, noun, data, size, size, err, err_len);
   if (status != LLM_OK) return status;
+  const llmrt_blob_header* h = reinterpret_cast<const llmrt_blob_header*>(data);
+  const llmrt_tensor_entry* table =
+      reinterpret_cast<const llmrt_tensor_entry*>(data + h->table_offset);
   for (uint32_t i = 0; i < h->tensor_count; ++i) {
     const unsigned char* bytes = data + h->data_offset + table[i].offset;
     if (llmrt_hash64(bytes, table[i].size) != table[i].checksum) {
@@ -304,6 +317,16 @@ llm_status open_bytes(const unsigned char* data, size_t size, const char* name, 
 
 }  // namespace
 
+llm_status llmrt_blob_check_table(const unsigned char* data, size_t available, uint64_t size,
+                                  const char* name, char* err, size_t err_len) {
+  if (!host_is_little_endian()) {
+    llmrt_format_error(err, err_len, "%s: llmc blobs are little-endian and this machine is not",
+                       name);
+    return LLM_ERR_FORMAT;
+  }
+  return check_table(name, "file", data, available, size, err, err_len);
+}
+
 llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
                                   llmrt_blob* out_blob, char* err, size_t err_len) {
   if (out_blob == nullptr || name == nullptr) {
@@ -334,10 +357,9 @@ void llmrt_blob_free(llmrt_blob* blob) {
   std::memset(blob, 0, sizeof(*blob));
 }
 
-llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
-                             uint32_t dtype, const uint64_t* dims, uint32_t ndim,
-                             const void** out_data, char* err, size_t err_len) {
-  *out_data = nullptr;
+llm_status llmrt_blob_check_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
+                                   uint32_t dtype, const uint64_t* dims, uint32_t ndim, char* err,
+                                   size_t err_len) {
   const char* path = blob->path;
   uint32_t count = blob->header->tensor_count;
   if (index >= count) {
@@ -372,12 +394,22 @@ llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char*
                        name, have, want);
     return LLM_ERR_FORMAT;
   }
-  *out_data = blob->data + blob->header->data_offset + e->offset;
   return LLM_OK;
 }
 
-llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
-                              uint32_t count, void* weights, char* err, size_t err_len) {
+llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
+                             uint32_t dtype, const uint64_t* dims, uint32_t ndim,
+                             const void** out_data, char* err, size_t err_len) {
+  *out_data = nullptr;
+  llm_status status =
+      llmrt_blob_check_tensor(blob, index, name, dtype, dims, ndim, err, err_len);
+  if (status != LLM_OK) return status;
+  *out_data = blob->data + blob->header->data_offset + blob->table[index].offset;
+  return LLM_OK;
+}
+
+llm_status llmrt_check_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
+                               uint32_t count, char* err, size_t err_len) {
   if (blob->header->tensor_count != count) {
     llmrt_format_error(err, err_len,
                        "%s holds %u tensors, the model needs %u (weights of a different model?)",
@@ -386,12 +418,21 @@ llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* t
   }
   for (uint32_t i = 0; i < count; ++i) {
     const llmrt_weight_spec& spec = table[i];
-    const void* data = nullptr;
-    llm_status status = llmrt_blob_tensor(blob, i, spec.name, spec.dtype, spec.dims, spec.ndim,
-                                          &data, err, err_len);
+    llm_status status = llmrt_blob_check_tensor(blob, i, spec.name, spec.dtype, spec.dims,
+                                                spec.ndim, err, err_len);
     if (status != LLM_OK) return status;
+  }
+  return LLM_OK;
+}
+
+llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
+                              uint32_t count, void* weights, char* err, size_t err_len) {
+  llm_status status = llmrt_check_weights(blob, table, count, err, err_len);
+  if (status != LLM_OK) return status;
+  for (uint32_t i = 0; i < count; ++i) {
+    const void* data = blob->data + blob->header->data_offset + blob->table[i].offset;
     // The member is a `const T*`; memcpy writes the pointer without naming T.
-    std::memcpy(static_cast<unsigned char*>(weights) + spec.offset, &data, sizeof(data));
+    std::memcpy(static_cast<unsigned char*>(weights) + table[i].offset, &data, sizeof(data));
   }
   return LLM_OK;
 }

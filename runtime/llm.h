@@ -39,7 +39,9 @@ const char* llm_status_string(llm_status status);
 
 typedef struct llm_model llm_model;
 
-/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it; allocates
+/* Maps weights.bin read-only (reads it where the platform has no mmap) and validates it (a model
+ * compiled with --weights-mode streamed reads its header and table, the resident tensors, and the
+ * other layers as it runs: LLM_WEIGHTS_STREAMED); allocates
  * the arena and KV cache once. On failure *out_model is NULL and err (if not NULL) holds a message
  * naming the file and the problem. A NULL weights_path opens the weights compiled into the
  * program (LLM_WEIGHTS_EMBEDDED); for a model without them it is LLM_ERR_ARGUMENT. */
@@ -60,11 +62,15 @@ typedef enum llm_weights_mode {
                              * platform has no mmap), or a blob the caller has in memory */
   LLM_WEIGHTS_EMBEDDED = 1, /* weights.bin is part of the program (a section the linker places,
                              * e.g. in flash) and used in place: llm_open(NULL, ...) opens it */
+  LLM_WEIGHTS_STREAMED = 2, /* weights.bin is read into a weight buffer of a budget: the tensors
+                             * outside layers and the first layers that fit stay, the others are
+                             * read for every token by a reader thread, the next layer while this
+                             * one computes (llm_open_options' weights_budget) */
 } llm_weights_mode;
 
 /* The weights mode of the compiled model; model.h repeats it as LLM_MODEL_WEIGHTS_MODE. */
 llm_weights_mode llm_compiled_weights_mode(void);
-/* "mapped", "embedded"; "unknown" for values outside the enum. Never NULL. */
+/* "mapped", "embedded", "streamed"; "unknown" for values outside the enum. Never NULL. */
 const char* llm_weights_mode_name(llm_weights_mode mode);
 
 /* Releases what the open functions allocated or mapped; never the caller's memory (weights,
@@ -112,6 +118,11 @@ typedef struct llm_open_options {
    * it; so does llm_set_threads then. `cpus` must stay valid until llm_close. */
   const int* cpus;          /* (n_cpus) */
   int n_cpus;
+  /* LLM_WEIGHTS_STREAMED only (elsewhere it must be 0): the bytes of the weight buffer, 0 for the
+   * budget the model was compiled with (llmc compile --weights-budget). A budget smaller than
+   * the tensors outside layers plus two buffers of the largest layer is LLM_ERR_ARGUMENT, err
+   * saying the least that fits. Streamed weights come from weights_path only. */
+  size_t weights_budget;
 } llm_open_options;
 
 /* Opens a model from options. With weights in memory, both buffers given and n_threads 1 it
@@ -138,6 +149,26 @@ llm_status llm_rewind(llm_model* model, int position);
 llm_status llm_prefill(llm_model* model, const int32_t* tokens, int n_tokens, float* out_logits);
 /* One token; out_logits (vocab_size) may be NULL. */
 llm_status llm_decode(llm_model* model, int32_t token, float* out_logits);
+/* Streamed weights (LLM_WEIGHTS_STREAMED) are read while the model runs: a read that fails, a
+ * weights.bin truncated or overwritten since llm_open (a tensor's checksum then differs), makes
+ * llm_prefill, llm_decode and llm_generate return LLM_ERR_IO without advancing the position, and
+ * this says why (naming the file and the layer). "" when the last call succeeded or the weights
+ * are not streamed. Valid until the next call on the model. */
+const char* llm_error_message(const llm_model* model);
+
+/* What the streamed weights' reader has done since llm_open (LLM_WEIGHTS_STREAMED). */
+typedef struct llm_stream_stats {
+  unsigned long long budget_bytes;    /* the weight buffer's budget */
+  unsigned long long buffer_bytes;    /* what the resident tensors and the two read buffers take */
+  int layers;                         /* transformer layers in the model */
+  int resident_layers;                /* the first layers, kept in memory; the rest stream */
+  int direct_io;                      /* 1: reads bypass the page cache (O_DIRECT) */
+  unsigned long long bytes_read;      /* streamed layers' bytes read since llm_open */
+  unsigned long long layers_read;     /* streamed layers read since llm_open */
+  double wait_seconds;                /* how long the model waited for the reader in all */
+} llm_stream_stats;
+/* Fills *out for a model with streamed weights; LLM_ERR_ARGUMENT (and *out zeroed) otherwise. */
+llm_status llm_get_stream_stats(const llm_model* model, llm_stream_stats* out);
 /* Logits of the last token run: (vocab_size). Valid until the next call. */
 const float* llm_logits(const llm_model* model);
 

@@ -55,6 +55,7 @@ struct Options {
   bool echo = false;
   bool verbose = false;
   int threads = 0;  // 0: all hardware threads
+  uint64_t weights_budget = 0;  // streamed weights: 0 for the compiled budget
   std::vector<int32_t> cpus;  // --cpus: worker t on cpus[t]
   int n_cpus = 0;             // llm_open_options' n_cpus: 0 default, -1 off
 };
@@ -104,7 +105,10 @@ void print_usage(std::FILE* f) {
                "                       thread 0 is this one); off: no pinning\n"
                "                       (default: CPU t for a model compiled with llmc --cores\n"
                "                       COUNTxSPEED,..., none otherwise)\n"
-               "  --verbose            timings and tokens/s on stderr (with --chat: per turn)\n"
+               "  --weights-budget N   bytes of the weight buffer of a model compiled with\n"
+               "                       --weights-mode streamed (default: the compiled budget)\n"
+               "  --verbose            timings and tokens/s on stderr (with --chat: per turn;\n"
+               "                       streamed weights: bytes per token, the reader's wait)\n"
                "  --help               this text\n"
                "\n"
                "Sampling, applied in this order (runtime/llm.h, llm_sampler_params):\n"
@@ -243,7 +247,8 @@ int parse_args(int argc, char** argv, Options* opts) {
     // Flags with a value: "--flag value" or "--flag=value".
     static const char* const k_valued[] = {"--weights", "--tokenizer", "--steps", "--seed",
                                            "--prompt", "--tokens", "--dump-logits", "--threads",
-                                           "--chat-prompt", "--system", "--cpus"};
+                                           "--chat-prompt", "--system", "--cpus",
+                                           "--weights-budget"};
     const char* name = nullptr;
     const char* value = nullptr;
     const SamplingFlag* sampling = nullptr;
@@ -294,6 +299,10 @@ int parse_args(int argc, char** argv, Options* opts) {
     } else if (std::strcmp(name, "--steps") == 0) {
       if (!parse_int(value, 0, INT32_MAX, &opts->steps)) {
         return usage_error("--steps wants an integer >= 0, got '%s'", value);
+      }
+    } else if (std::strcmp(name, "--weights-budget") == 0) {
+      if (!parse_u64(value, &opts->weights_budget) || opts->weights_budget == 0) {
+        return usage_error("--weights-budget wants a positive number of bytes, got '%s'", value);
       }
     } else if (std::strcmp(name, "--threads") == 0) {
       if (!parse_int(value, 1, 1024, &opts->threads)) {
@@ -485,12 +494,21 @@ int open_model(Run* run) {
   open.n_threads = o.threads;
   open.cpus = o.cpus.data();
   open.n_cpus = o.n_cpus;
+  open.weights_budget = static_cast<size_t>(o.weights_budget);
   if (llm_open_with_options(&open, &run->model, err, sizeof(err)) != LLM_OK)
     return fail("%s", err);
-  if (o.verbose)
+  llm_stream_stats stream;
+  if (o.verbose && llm_get_stream_stats(run->model, &stream) == LLM_OK) {
+    std::fprintf(stderr,
+                 "llm-run: weights streamed (%s): budget %llu bytes, %llu in use; the first %d "
+                 "of %d layers resident, the rest read per token (%s)\n",
+                 weights, stream.budget_bytes, stream.buffer_bytes, stream.resident_layers,
+                 stream.layers, stream.direct_io ? "O_DIRECT" : "through the page cache");
+  } else if (o.verbose) {
     std::fprintf(stderr, "llm-run: weights %s (%s)\n",
                  llm_weights_mode_name(embedded ? LLM_WEIGHTS_EMBEDDED : LLM_WEIGHTS_MAPPED),
                  embedded ? "part of the program" : weights);
+  }
   const int vocab = llm_vocab_size(run->model);
 
   // The tokenizer is needed for text in or out, and for EOS. When only EOS needs it and there is
@@ -547,7 +565,10 @@ int prefill(Run* run, const int32_t* ids, int n, double* out_seconds) {
   if (run->dump != nullptr) run->logits.resize(static_cast<size_t>(n) * vocab);
   auto t0 = std::chrono::steady_clock::now();
   llm_status s = llm_prefill(run->model, ids, n, run->dump != nullptr ? run->logits.data() : nullptr);
-  if (s != LLM_OK) return fail("prefill of %d tokens failed: %s", n, llm_status_string(s));
+  if (s != LLM_OK) {
+    return fail("prefill of %d tokens failed: %s%s%s", n, llm_status_string(s),
+                *llm_error_message(run->model) != '\0' ? ": " : "", llm_error_message(run->model));
+  }
   *out_seconds = seconds_since(t0);
   llmrt_sampler_accept(&run->sampler, ids, n);
   if (run->dump != nullptr && !write_rows(run->dump, run->logits.data(), run->logits.size())) {
@@ -574,8 +595,9 @@ int generate(Run* run, int32_t prev, int steps, std::vector<int32_t>* out_tokens
     if (generated == steps) break;
     llm_status s = llm_decode(run->model, token, nullptr);
     if (s != LLM_OK) {
-      return fail("decode at position %d failed: %s", llm_position(run->model),
-                  llm_status_string(s));
+      return fail("decode at position %d failed: %s%s%s", llm_position(run->model),
+                  llm_status_string(s), *llm_error_message(run->model) != '\0' ? ": " : "",
+                  llm_error_message(run->model));
     }
     ++*out_fed;
     if (run->dump != nullptr &&
@@ -591,6 +613,20 @@ int generate(Run* run, int32_t prev, int steps, std::vector<int32_t>* out_tokens
 void print_rate(const char* what, int tokens, double seconds) {
   std::fprintf(stderr, "%s %d tokens in %.3f s (%.1f tokens/s)", what, tokens, seconds,
                seconds > 0 ? tokens / seconds : 0.0);
+}
+
+// Streamed weights: the bytes a token reads (one pass over the streamed layers) and how long the
+// model waited for the reader. Nothing for other weights modes.
+void print_stream_stats(const llm_model* model) {
+  llm_stream_stats st;
+  if (llm_get_stream_stats(model, &st) != LLM_OK) return;
+  const int streamed = st.layers - st.resident_layers;
+  const double passes = streamed > 0 ? double(st.layers_read) / streamed : 0;
+  std::fprintf(stderr,
+               "llm-run: streamed %.0f bytes per token (%d layers), %llu bytes in %.0f passes; "
+               "waited %.3f s for the reader\n",
+               passes > 0 ? double(st.bytes_read) / passes : 0.0, streamed, st.bytes_read,
+               passes, st.wait_seconds);
 }
 
 // One prompt (--prompt, --tokens, --chat-prompt), one reply.
@@ -635,6 +671,7 @@ int run_once(Run* run) {
     print_rate("llm-run: prompt", n_prompt, prefill_s);
     print_rate("\nllm-run: generated", static_cast<int>(generated.size()), decode_s);
     std::fprintf(stderr, "\n");
+    print_stream_stats(run->model);
   }
   return k_exit_ok;
 }
@@ -770,6 +807,7 @@ int chat_turn(Run* run, Chat* chat, const std::string& message, int turn) {
     print_rate("prompt", n_new, prefill_s);
     print_rate(", generated", static_cast<int>(reply.size()), decode_s);
     std::fprintf(stderr, "\n");
+    print_stream_stats(run->model);
   }
   return k_exit_ok;
 }

@@ -84,6 +84,12 @@ llm_status llmrt_blob_load(const char* path, llmrt_blob* out_blob, char* err, si
 /// LLM_ERR_ARGUMENT for a NULL or misaligned data, LLM_ERR_FORMAT for bad content.
 llm_status llmrt_blob_open_memory(const void* data, size_t size, const char* name,
                                   llmrt_blob* out_blob, char* err, size_t err_len);
+/// The checks of llmrt_blob_open_memory that need no tensor bytes (header, table checksum, every
+/// entry, no overlap), on the first `available` bytes of a blob of `size` bytes: the header and
+/// table up to the data region are enough. For streamed weights, whose bytes are checked as they
+/// are read. `name` starts every message.
+llm_status llmrt_blob_check_table(const unsigned char* data, size_t available, uint64_t size,
+                                  const char* name, char* err, size_t err_len);
 /// Releases what the blob holds (unmaps, frees, or nothing for borrowed bytes) and zeroes it.
 void llmrt_blob_free(llmrt_blob* blob);
 
@@ -92,6 +98,12 @@ void llmrt_blob_free(llmrt_blob* blob);
 llm_status llmrt_blob_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
                              uint32_t dtype, const uint64_t* dims, uint32_t ndim,
                              const void** out_data, char* err, size_t err_len);
+
+/// llmrt_blob_tensor's checks without the pointer: a blob whose data is not in memory (streamed)
+/// needs only header, table and path.
+llm_status llmrt_blob_check_tensor(const llmrt_blob* blob, uint32_t index, const char* name,
+                                   uint32_t dtype, const uint64_t* dims, uint32_t ndim, char* err,
+                                   size_t err_len);
 
 /// One tensor the generated code expects in weights.bin, at the same position of the blob's
 /// table: its name, dtype and dims, and where its pointer goes.
@@ -108,6 +120,9 @@ struct llmrt_weight_spec {
 /// tensors. Stops at the first mismatch (LLM_ERR_FORMAT, err names the file and the tensor).
 llm_status llmrt_bind_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
                               uint32_t count, void* weights, char* err, size_t err_len);
+/// llmrt_bind_weights' checks without binding (the data need not be in memory).
+llm_status llmrt_check_weights(const llmrt_blob* blob, const llmrt_weight_spec* table,
+                               uint32_t count, char* err, size_t err_len);
 
 // ---- opening a model -----------------------------------------------------------------------
 
@@ -138,9 +153,12 @@ extern const llmrt_embedded_weights llmrt_compiled_weights;
 /// allocates the missing ones, then opens the weights (mapped, or in place in memory) and
 /// validates them. All or nothing: on failure nothing is held.
 /// Without a source of weights in the options, `embedded` (NULL: none, an error) is opened.
+/// LLM_WEIGHTS_STREAMED (`mode`) needs weights_path and leaves the weights to llmrt_stream_ops
+/// (out_blob stays empty); a weights_budget needs that mode.
 llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
-                            const llmrt_embedded_weights* embedded, llmrt_model_memory* out_memory,
-                            llmrt_blob* out_blob, char* err, size_t err_len);
+                            const llmrt_embedded_weights* embedded, llm_weights_mode mode,
+                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
+                            size_t err_len);
 /// Frees the buffers the runtime allocated; leaves the caller's alone.
 void llmrt_model_memory_free(llmrt_model_memory* memory);
 
@@ -335,7 +353,42 @@ struct llmrt_model_desc {
   /// thread t, and llm_open pins thread t to CPU t by default); 0 for a count of equal cores,
   /// whose parts go to whichever thread is free. Only such models write it.
   int described_cores = 0;
+  /// LLM_WEIGHTS_STREAMED: the reader (&llmrt_stream_reader, stream.cpp), else NULL; and the
+  /// budget of llmc compile --weights-budget, the default of llm_open_options' weights_budget.
+  const struct llmrt_stream_ops* stream = nullptr;
+  uint64_t weights_budget = 0;
 };
+
+// ---- streamed weights (stream.cpp) ------------------------------------------------------------
+
+/// The weights of a model compiled with --weights-mode streamed, read from weights.bin while it
+/// runs: one per open model (llm_model::stream).
+struct llmrt_stream;
+
+/// How model_api.cpp reaches stream.cpp, which only streamed models' folders hold (it needs a
+/// thread library): the generated model.cpp points llmrt_model_desc::stream at
+/// llmrt_stream_reader.
+struct llmrt_stream_ops {
+  /// Validates the header and table of `path` (no tensor bytes), checks them against the model's
+  /// `specs` (count), plans the buffer for `budget` bytes (stream_plan.h: LLM_ERR_ARGUMENT when
+  /// nothing fits), reads and checks the resident tensors, binds every resident tensor into
+  /// `weights` and starts the reader thread. All or nothing.
+  llm_status (*open)(const char* path, const llmrt_weight_spec* specs, uint32_t count,
+                     uint64_t budget, void* weights, llmrt_stream** out_stream, char* err,
+                     size_t err_len);
+  /// Stops the reader and releases everything. NULL is ignored.
+  void (*close)(llmrt_stream* stream);
+  void (*stats)(const llmrt_stream* stream, llm_stream_stats* out);
+  /// Why the last llmrt_stream_layer failed ("" if it did not).
+  const char* (*error)(const llmrt_stream* stream);
+};
+extern const llmrt_stream_ops llmrt_stream_reader;
+
+/// Called by the generated code where layer `layer` starts: waits until its tensors are in
+/// memory, points its Weights members at them and starts reading the next streamed layer into
+/// the other buffer. false after a read error or a checksum mismatch (llm_error_message says
+/// which); the caller then returns NULL and the C API LLM_ERR_IO.
+bool llmrt_stream_layer(llm_model* m, int layer);
 
 /// The model of this program (or of this API prefix): defined by the generated model.cpp.
 extern const llmrt_model_desc llmrt_compiled_model;
@@ -471,6 +524,7 @@ struct llm_model {
   llmrt_pool* pool;           // the kernels' threads; NULL: the calling thread
   const int* cpus;            // (n_cpus) llm_open_options' CPUs, the caller's
   int n_cpus;                 // llm_open_options' n_cpus: 0 default, -1 no pinning
+  llmrt_stream* stream;       // LLM_WEIGHTS_STREAMED: the reader of weights.bin; else NULL
 };
 
 LLMRT_NAMESPACE_BEGIN

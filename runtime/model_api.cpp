@@ -88,8 +88,8 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
   llm_memory_requirements(&sizes);
   llmrt_model_memory memory;
   llmrt_blob blob;
-  llm_status status =
-      llmrt_open_model(options, &sizes, model().embedded, &memory, &blob, err, err_len);
+  llm_status status = llmrt_open_model(options, &sizes, model().embedded, model().weights_mode,
+                                       &memory, &blob, err, err_len);
   if (status != LLM_OK) return status;
   const llmrt_model_desc& d = model();
   const llmrt_arena_layout layout = arena_layout();
@@ -102,8 +102,14 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
   m->logits = reinterpret_cast<float*>(memory.arena + layout.logits);
   m->key_cache = memory.kv_cache;
   m->value_cache = memory.kv_cache + d.kv_cache_floats;
-  status = llmrt_bind_weights(&m->blob, d.weights, d.weight_count, memory.arena + layout.weights,
-                              err, err_len);
+  if (d.stream != nullptr) {
+    uint64_t budget = options->weights_budget != 0 ? options->weights_budget : d.weights_budget;
+    status = d.stream->open(options->weights_path, d.weights, d.weight_count, budget,
+                            memory.arena + layout.weights, &m->stream, err, err_len);
+  } else {
+    status = llmrt_bind_weights(&m->blob, d.weights, d.weight_count,
+                                memory.arena + layout.weights, err, err_len);
+  }
   if (status != LLM_OK) {
     llm_close(m);
     return status;
@@ -140,6 +146,7 @@ llm_status llm_open_memory(const void* weights, size_t size, llm_model** out_mod
 void llm_close(llm_model* m) {
   if (m == nullptr) return;
   if (model().pool_free != nullptr) model().pool_free(m->pool);
+  if (model().stream != nullptr) model().stream->close(m->stream);
   llmrt_blob_free(&m->blob);
   llmrt_model_memory memory = m->memory;  // m lives in the arena: release it last
   llmrt_model_memory_free(&memory);
@@ -163,6 +170,18 @@ llm_status llm_rewind(llm_model* m, int position) {
 }
 const float* llm_logits(const llm_model* m) { return m->logits; }
 
+const char* llm_error_message(const llm_model* m) {
+  return m != nullptr && m->stream != nullptr ? model().stream->error(m->stream) : "";
+}
+
+llm_status llm_get_stream_stats(const llm_model* m, llm_stream_stats* out) {
+  if (out == nullptr) return LLM_ERR_ARGUMENT;
+  std::memset(out, 0, sizeof(*out));
+  if (m == nullptr || m->stream == nullptr) return LLM_ERR_ARGUMENT;
+  model().stream->stats(m->stream, out);
+  return LLM_OK;
+}
+
 // Runs the prompt in calls of up to prefill_tokens tokens. Only the last token's logits are
 // computed unless the caller asks for every position's (out_logits): the classifier is the
 // largest matrix, so a prompt pays for it once.
@@ -174,11 +193,12 @@ llm_status llm_prefill(llm_model* m, const int32_t* tokens, int n_tokens, float*
   for (int done = 0; done < n_tokens;) {
     int n = n_tokens - done < d.prefill_tokens ? n_tokens - done : d.prefill_tokens;
     const float* hidden = d.prefill(m, tokens + done, n);  // (n, hidden_size)
+    if (hidden == nullptr) return LLM_ERR_IO;  // streamed weights: llm_error_message says why
     m->position += n;
     done += n;
     if (out_logits != nullptr) {
       std::memcpy(m->hidden, hidden, sizeof(float) * size_t(n) * hidden_size);
-      const float* logits = d.head(m, m->hidden, n);  // (n, vocab)
+      const float* logits = d.head(m, m->hidden, n);  // (n, vocab): resident weights only
       std::memcpy(out_logits + size_t(done - n) * vocab, logits, sizeof(float) * size_t(n) * vocab);
       std::memcpy(m->logits, logits + size_t(n - 1) * vocab, sizeof(float) * vocab);
     } else if (done == n_tokens) {
@@ -194,6 +214,7 @@ llm_status llm_decode(llm_model* m, int32_t token, float* out_logits) {
   if (status != LLM_OK) return status;
   const size_t vocab = size_t(model().vocab_size);
   const float* logits = model().decode(m, &token);  // (1, vocab)
+  if (logits == nullptr) return LLM_ERR_IO;  // streamed weights: llm_error_message says why
   std::memcpy(m->logits, logits, sizeof(float) * vocab);
   if (out_logits != nullptr) std::memcpy(out_logits, logits, sizeof(float) * vocab);
   m->position += 1;

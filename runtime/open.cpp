@@ -40,7 +40,22 @@ llm_status check_buffer(const char* name, const void* buffer, size_t bytes, size
 
 // Everything that can be wrong with the options without reading the weights.
 llm_status check_options(const llm_open_options* o, const llm_memory_sizes* sizes,
-                         const llmrt_embedded_weights* embedded, char* err, size_t err_len) {
+                         const llmrt_embedded_weights* embedded, llm_weights_mode mode, char* err,
+                         size_t err_len) {
+  if (mode == LLM_WEIGHTS_STREAMED && o->weights_path == nullptr) {
+    llmrt_format_error(err, err_len,
+                       "%s: the model streams its weights from a file: set weights_path (not "
+                       "weights)",
+                       k_who);
+    return LLM_ERR_ARGUMENT;
+  }
+  if (mode != LLM_WEIGHTS_STREAMED && o->weights_budget != 0) {
+    llmrt_format_error(err, err_len,
+                       "%s: weights_budget is %zu but the model was compiled with weights mode %s "
+                       "(a budget needs llmc compile --weights-mode streamed)",
+                       k_who, o->weights_budget, llm_weights_mode_name(mode));
+    return LLM_ERR_ARGUMENT;
+  }
   if (o->weights_path != nullptr && o->weights != nullptr) {
     llmrt_format_error(err, err_len, "%s: set weights_path or weights (not both)", k_who);
     return LLM_ERR_ARGUMENT;
@@ -108,15 +123,16 @@ void* take_buffer(void* buffer, size_t bytes, bool* out_owned) {
 }  // namespace
 
 llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_sizes* sizes,
-                            const llmrt_embedded_weights* embedded, llmrt_model_memory* out_memory,
-                            llmrt_blob* out_blob, char* err, size_t err_len) {
+                            const llmrt_embedded_weights* embedded, llm_weights_mode mode,
+                            llmrt_model_memory* out_memory, llmrt_blob* out_blob, char* err,
+                            size_t err_len) {
   std::memset(out_memory, 0, sizeof(*out_memory));
   std::memset(out_blob, 0, sizeof(*out_blob));
   if (options == nullptr) {
     llmrt_format_error(err, err_len, "%s: options is NULL", k_who);
     return LLM_ERR_ARGUMENT;
   }
-  llm_status status = check_options(options, sizes, embedded, err, err_len);
+  llm_status status = check_options(options, sizes, embedded, mode, err, err_len);
   if (status != LLM_OK) return status;
 
   llmrt_model_memory* m = out_memory;
@@ -130,7 +146,9 @@ llm_status llmrt_open_model(const llm_open_options* options, const llm_memory_si
     llmrt_model_memory_free(m);
     return LLM_ERR_NO_MEMORY;
   }
-  if (options->weights_path != nullptr) {
+  if (mode == LLM_WEIGHTS_STREAMED) {
+    return LLM_OK;  // the caller's stream reads the weights (llmrt_stream_ops)
+  } else if (options->weights_path != nullptr) {
     status = llmrt_blob_load(options->weights_path, out_blob, err, err_len);
   } else if (options->weights != nullptr) {
     status = llmrt_blob_open_memory(options->weights, options->weights_bytes, "weights in memory",

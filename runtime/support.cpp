@@ -36,6 +36,7 @@ const char* llm_weights_mode_name(llm_weights_mode mode) {
   switch (value) {
     case LLM_WEIGHTS_MAPPED: return "mapped";
     case LLM_WEIGHTS_EMBEDDED: return "embedded";
+    case LLM_WEIGHTS_STREAMED: return "streamed";
   }
   return "unknown";
 }

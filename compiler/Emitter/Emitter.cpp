@@ -34,12 +34,14 @@ llvm::StringRef weightsModeName(WeightsMode mode) {
     return "mapped";
   case WeightsMode::Embedded:
     return "embedded";
+  case WeightsMode::Streamed:
+    return "streamed";
   }
   llvm_unreachable("a WeightsMode without a name");
 }
 
 std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name) {
-  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded})
+  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded, WeightsMode::Streamed})
     if (name == weightsModeName(mode))
       return mode;
   return std::nullopt;
@@ -64,6 +66,20 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
     llvm::sys::path::append(path, name);
     return path;
   };
+  std::optional<uint64_t> streamBudget;
+  if (options.weightsMode == WeightsMode::Streamed) {
+    // Before any file is written: a budget nothing fits in is the user's to change.
+    llmrt_stream_plan plan;
+    if (!planStreamedWeights(module, options.weightsBudget, plan, summary.layers))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "--weights-budget " + std::to_string(options.weightsBudget) +
+              " is too small: the tensors outside layers and two read buffers of the largest "
+              "layer need at least " +
+              std::to_string(plan.min_budget) + " bytes");
+    summary.residentLayers = plan.resident_layers;
+    streamBudget = options.weightsBudget;
+  }
   if (llvm::Error error = writeModelSources(module, options, directory, summary))
     return error;
   if (llvm::Error error = writeTokenizerBlob(model.vocabulary, model.config, file("tokenizer.bin")))
@@ -80,7 +96,7 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   mlir::FailureOr<KVCacheLayout> kv = planKVCache(module);
   if (mlir::failed(kv))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "no KV-cache plan");
-  summary.ram = programMemory(module, *kv, tokenizerBytes, 1);
+  summary.ram = programMemory(module, *kv, tokenizerBytes, 1, streamBudget);
   return writeProjectFiles(model, options, directory, summary);
 }
 

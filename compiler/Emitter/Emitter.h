@@ -25,9 +25,10 @@ namespace llmc {
 enum class WeightsMode {
   Mapped,   ///< weights.bin opened at run time, mapped read-only
   Embedded, ///< weights.bin part of the program (weights_embedded.S or a byte array)
+  Streamed, ///< weights.bin read layer by layer into a buffer of a budget while the model runs
 };
 
-/// "mapped", "embedded": the spelling of the flag, the manifest and llm_weights_mode_name.
+/// "mapped", "embedded", "streamed": the spelling of the flag, the manifest and llm_weights_mode_name.
 llvm::StringRef weightsModeName(WeightsMode mode);
 /// The mode a name spells, or nothing.
 std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name);
@@ -45,13 +46,16 @@ struct EmitOptions {
   /// different prefixes link into one program.
   std::string apiPrefix = "llm";
   WeightsMode weightsMode = WeightsMode::Mapped;
+  /// WeightsMode::Streamed: the bytes of the weight buffer (--weights-budget), llm_open's default.
+  uint64_t weightsBudget = 0;
 };
 
 /// Bytes of RAM of the compiled program, by what holds them, at its peak (every weight read,
 /// the KV cache full); programMemory() (ProgramMemory.h) computes it.
 struct ProgramMemory {
   uint64_t weightsResident = 0; ///< weights.bin: every byte (mapped: validated at open and
-                                ///< read by each token; embedded: part of the program image)
+                                ///< read by each token; embedded: part of the program image);
+                                ///< streamed: the weight buffer (resident tensors, two layers)
   uint64_t kvCache = 0;         ///< LLM_MODEL_KV_CACHE_BYTES
   uint64_t arena = 0;           ///< LLM_MODEL_ARENA_BYTES (llmrt_arena_layout_of)
   uint64_t tokenizer = 0;       ///< tokenizer.bin (mapped) and the index llm_tokenizer_open builds
@@ -71,6 +75,8 @@ struct EmitSummary {
   /// The core speeds of a `--cores COUNTxSPEED,...` description (llm.cores); empty otherwise.
   std::vector<double> coreSpeeds;
   ProgramMemory ram; ///< programMemory() for one kernel thread
+  int64_t layers = 0;         ///< streamed: the model's layers
+  int64_t residentLayers = 0; ///< streamed: the first layers the budget keeps in memory
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,

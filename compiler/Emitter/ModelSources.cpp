@@ -241,11 +241,35 @@ private:
       }
       std::string opName = nameOf(op);
       std::string layer = layerPrefix(opName);
-      if (layer != currentLayer && !layer.empty())
+      if (layer != currentLayer && !layer.empty()) {
         os << "\n  // " << layer << "\n";
+        if (streamed())
+          os << "  if (!llmrt_stream_layer(m, " << layer.substr(7)
+             << ")) return nullptr;  // its weights read; the next layer's read started\n";
+      }
       currentLayer = layer;
+      if (streamed() && failed(checkStreamedWeights(op, currentLayer)))
+        return failure();
       if (failed(declareResult(op, opName, rows)) || failed(writeCall(op)))
         return failure();
+    }
+    return success();
+  }
+
+  bool streamed() const { return options.weightsMode == WeightsMode::Streamed; }
+
+  /// Streamed weights: an op reads weights of the layer whose block it is in, or resident ones
+  /// outside layers; another layer's weights are not in memory then.
+  LogicalResult checkStreamedWeights(Operation &op, StringRef layer) {
+    for (NamedAttribute attr : op.getAttrs()) {
+      auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
+      if (!ref || !weightMember.count(ref.getValue().str()))
+        continue;
+      std::string owner = layerPrefix(ref.getValue());
+      if (!owner.empty() && owner != layer)
+        return op.emitError() << "reads weight @" << ref.getValue() << " in the block of "
+                              << (layer.empty() ? StringRef("no layer") : layer)
+                              << ": streamed weights need each layer's ops together";
     }
     return success();
   }
@@ -394,11 +418,19 @@ private:
                        : "    nullptr,  // portable kernels: any CPU\n")
        << (options.weightsMode == WeightsMode::Embedded
                ? "    LLM_WEIGHTS_EMBEDDED,\n    &llmrt_compiled_weights,  // weights_embedded.cpp\n"
-               : "    LLM_WEIGHTS_MAPPED,\n    nullptr,  // no weights in the program\n");
+           : streamed() ? "    LLM_WEIGHTS_STREAMED,\n    nullptr,  // weights.bin is read while "
+                          "the model runs\n"
+                        : "    LLM_WEIGHTS_MAPPED,\n    nullptr,  // no weights in the program\n");
     auto cores = module->getAttrOfType<DenseF64ArrayAttr>(kCoresAttr);
     if (target().threaded && cores)
       os << "    " << cores.size()
          << ",  // cores of llmc compile --cores: llm_open pins thread t to CPU t\n";
+    else if (streamed())
+      os << "    0,  // no described cores\n";
+    if (streamed())
+      os << "    &llmrt_stream_reader,  // runtime/stream.cpp\n"
+         << "    " << options.weightsBudget
+         << "ull,  // llmc compile --weights-budget: llm_open_options' default\n";
     os << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }

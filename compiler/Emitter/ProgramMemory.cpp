@@ -4,6 +4,8 @@
 #include "runtime/blob_format.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <vector>
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -49,6 +51,28 @@ uint64_t weightBlobBytes(ModuleOp module) {
   return align64(sizeof(llmrt_blob_header) + tensors * sizeof(llmrt_tensor_entry)) + data;
 }
 
+bool planStreamedWeights(ModuleOp module, uint64_t budget, llmrt_stream_plan &out,
+                         int64_t &outLayers) {
+  std::vector<uint64_t> layerBytes;
+  uint64_t other = 0;
+  for (auto weight : module.getOps<llm::WeightOp>()) {
+    uint64_t bytes = llmrt_stream_align64(weight.getStoredBytes());
+    StringRef name = weight.getSymName();
+    unsigned layer = 0;
+    // "layers.N.<tensor>", as the runtime splits the table.
+    if (!name.consume_front("layers.") || name.consumeInteger(10, layer) ||
+        !name.starts_with(".")) {
+      other += bytes;
+      continue;
+    }
+    if (layer >= layerBytes.size())
+      layerBytes.resize(layer + 1, 0);
+    layerBytes[layer] += bytes;
+  }
+  outLayers = int64_t(layerBytes.size());
+  return llmrt_plan_stream(layerBytes.data(), uint32_t(layerBytes.size()), other, budget, &out);
+}
+
 FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
   KVCacheLayout layout;
   auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
@@ -79,9 +103,19 @@ FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
 /// an int32 per token of the vocabulary, an int32 per position of the context for the
 /// penalties' recent tokens). The KV cache holds the keys of every layer, then the values.
 ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t tokenizerBytes,
-                            int64_t threads) {
+                            int64_t threads, std::optional<uint64_t> streamBudget) {
   ProgramMemory memory;
   memory.weightsResident = weightBlobBytes(planned);
+  if (streamBudget) {
+    llmrt_stream_plan plan;
+    int64_t layers = 0;
+    uint64_t budget = *streamBudget;
+    if (budget == 0 && !planStreamedWeights(planned, 0, plan, layers))
+      budget = plan.min_budget;
+    memory.weightsResident = planStreamedWeights(planned, budget, plan, layers)
+                                 ? plan.total_bytes
+                                 : plan.min_budget;
+  }
   int64_t tensors = llvm::range_size(planned.getOps<llm::WeightOp>());
   int64_t activations = planned->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
   int64_t vocab = vocabSizeOf(planned);
@@ -90,7 +124,9 @@ ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t 
                  align64(4 * vocab) + align64(8 * vocab + 4 * kv.contextLength);
   memory.kvCache = 2 * kv.totalFloats * 4;
   memory.tokenizer = tokenizerBytes + kTokenizerIndexBytesPerToken * uint64_t(vocab);
-  memory.runtime = kProgramBytes + kThreadBytes * uint64_t(std::max<int64_t>(threads - 1, 0));
+  // Streamed weights add the reader's thread.
+  memory.runtime = kProgramBytes + kThreadBytes * uint64_t(std::max<int64_t>(threads - 1, 0) +
+                                                           (streamBudget ? 1 : 0));
   return memory;
 }
 

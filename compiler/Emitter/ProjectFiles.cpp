@@ -17,10 +17,13 @@ constexpr const char *kLlmcVersion = LLMC_VERSION;
 
 /// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
 /// go to the top. Empty for files this target does not use (threads.cpp of single-threaded
-/// targets among them).
-std::string destinationOf(llvm::StringRef source, const TargetDescription &target) {
+/// targets among them) or this weights mode does not (stream.cpp outside streamed mode).
+std::string destinationOf(llvm::StringRef source, const EmitOptions &options) {
+  const TargetDescription &target = *options.targetInfo;
   // The thread pool, and with it the need for a thread library, only where kernels use it.
   if (source == "runtime/threads.cpp" && !target.threaded)
+    return "";
+  if (source == "runtime/stream.cpp" && options.weightsMode != WeightsMode::Streamed)
     return "";
   if (source.starts_with("runtime/"))
     return source.str();
@@ -28,6 +31,11 @@ std::string destinationOf(llvm::StringRef source, const TargetDescription &targe
     if (source == "targets/" + file)
       return llvm::sys::path::filename(file).str();
   return "";
+}
+
+/// Kernel threads or the streamed weights' reader thread.
+bool needsThreads(const EmitOptions &options) {
+  return options.targetInfo->threaded || options.weightsMode == WeightsMode::Streamed;
 }
 
 std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources) {
@@ -47,7 +55,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
      << "if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR AND NOT CMAKE_BUILD_TYPE)\n"
      << "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)\n"
      << "endif()\n\n"
-     << (options.targetInfo->threaded ? "find_package(Threads REQUIRED)\n\n" : "")
+     << (needsThreads(options) ? "find_package(Threads REQUIRED)\n\n" : "")
      << "add_library(" << library << " STATIC\n";
   for (const std::string &source : sources)
     if (llvm::StringRef(source).ends_with(".cpp") && source != "runtime/llm_run.cpp")
@@ -55,7 +63,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
   os << ")\n"
      << "target_include_directories(" << library << " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
      << "target_compile_features(" << library << " PUBLIC cxx_std_17)\n";
-  if (options.targetInfo->threaded)
+  if (needsThreads(options))
     os << "target_link_libraries(" << library << " PUBLIC Threads::Threads)\n";
   // The runtime's and kernels' C++ names go into a namespace of this API's own, so that
   // another model compiled with another prefix links into the same program.
@@ -109,6 +117,12 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
     });
     json.attribute("quant", options.quant);
     json.attribute("weights_mode", weightsModeName(options.weightsMode));
+    if (options.weightsMode == WeightsMode::Streamed)
+      json.attributeObject("streamed", [&] {
+        json.attribute("weights_budget", int64_t(options.weightsBudget));
+        json.attribute("layers", summary.layers);
+        json.attribute("resident_layers", summary.residentLayers);
+      });
     if (!summary.coreSpeeds.empty())
       json.attributeArray("cores", [&] {
         for (double speed : summary.coreSpeeds)
@@ -159,7 +173,7 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                               llvm::StringRef directory, const EmitSummary &summary) {
   std::vector<std::string> copied;
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
-    std::string destination = destinationOf(kEmbeddedFiles[i].path, *options.targetInfo);
+    std::string destination = destinationOf(kEmbeddedFiles[i].path, options);
     if (destination.empty())
       continue;
     llvm::SmallString<256> path(directory);

@@ -52,7 +52,7 @@ std::string mib(uint64_t bytes) {
 std::optional<ProgramMemory> planned(MLIRContext &mlir, const ImportedModel &model,
                                      const PipelineOptions &pipeline, int64_t context,
                                      int64_t prefillTokens, uint64_t tokenizerBytes,
-                                     int64_t threads) {
+                                     int64_t threads, std::optional<uint64_t> streamBudget) {
   LlamaToIROptions options;
   options.contextLength = context;
   options.prefillTokens = prefillTokens;
@@ -64,7 +64,7 @@ std::optional<ProgramMemory> planned(MLIRContext &mlir, const ImportedModel &mod
   FailureOr<KVCacheLayout> kv = planKVCache(*module);
   if (failed(kv))
     return std::nullopt;
-  return programMemory(*module, *kv, tokenizerBytes, threads);
+  return programMemory(*module, *kv, tokenizerBytes, threads, streamBudget);
 }
 
 } // namespace
@@ -83,19 +83,26 @@ int runInspectRam(const ImportedModel &model, ArrayRef<std::string> schemes,
      << threads << " kernel thread" << (threads == 1 ? "" : "s")
      << ". The weights modes mapped and embedded hold the same: every byte of weights.bin, in\n"
         "the page cache or in the program image. The operating system's own RAM is not counted.\n";
-  os << "  scheme  context    weights   KV cache    arena   runtime      total  fits\n";
-  for (const std::string &scheme : schemes) {
-    PipelineOptions pipeline = pipelineFor(scheme);
-    for (int64_t context : kContexts) {
-      std::optional<ProgramMemory> ram =
-          planned(mlir, model, pipeline, context, prefillTokens, tokenizerBytes, threads);
-      if (!ram)
-        return 1;
-      os << llvm::format("  %-6s %8lld %10s %10s %8s %9s %10s  %s\n", scheme.c_str(),
-                         (long long)context, mib(ram->weightsResident).c_str(),
-                         mib(ram->kvCache).c_str(), mib(ram->arena).c_str(),
-                         mib(ram->tokenizer + ram->runtime).c_str(), mib(ram->total()).c_str(),
-                         smallestFit(ram->total()).c_str());
+  // Mapped and embedded, then streamed with the least budget that runs (--weights-budget).
+  for (bool streamed : {false, true}) {
+    if (streamed)
+      os << "Streamed (llmc compile --weights-mode streamed) with the least --weights-budget: the\n"
+            "weights column is that budget, the tensors outside layers and two layer buffers.\n";
+    os << "  scheme  context    weights   KV cache    arena   runtime      total  fits\n";
+    for (const std::string &scheme : schemes) {
+      PipelineOptions pipeline = pipelineFor(scheme);
+      for (int64_t context : kContexts) {
+        std::optional<ProgramMemory> ram =
+            planned(mlir, model, pipeline, context, prefillTokens, tokenizerBytes, threads,
+                    streamed ? std::optional<uint64_t>(0) : std::nullopt);
+        if (!ram)
+          return 1;
+        os << llvm::format("  %-6s %8lld %10s %10s %8s %9s %10s  %s\n", scheme.c_str(),
+                           (long long)context, mib(ram->weightsResident).c_str(),
+                           mib(ram->kvCache).c_str(), mib(ram->arena).c_str(),
+                           mib(ram->tokenizer + ram->runtime).c_str(), mib(ram->total()).c_str(),
+                           smallestFit(ram->total()).c_str());
+      }
     }
   }
   return 0;

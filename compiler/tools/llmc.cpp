@@ -1,7 +1,8 @@
 //===- llmc.cpp - the llmc command line -----------------------------------===//
 //
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
-//                [--api-prefix NAME] [--chat-template NAME] [--weights-mode mapped|embedded]
+//                [--api-prefix NAME] [--chat-template NAME]
+//                [--weights-mode mapped|embedded|streamed] [--weights-budget SIZE]
 //   llmc inspect MODEL [--quant q8_0,q4_0] [--ram [--target T] [--threads N]]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
@@ -136,13 +137,40 @@ cl::opt<int64_t> inspectThreads("threads",
 cl::opt<std::string> weightsMode(
     "weights-mode",
     cl::desc("How the program holds its weights: mapped (weights.bin opened at run time, mapped "
-             "read-only; the default) or embedded (weights.bin part of the program, in a section "
-             "of its own that can be placed in flash)"),
+             "read-only; the default), embedded (weights.bin part of the program, in a section "
+             "of its own that can be placed in flash) or streamed (weights.bin read layer by "
+             "layer into a buffer of --weights-budget while the model runs)"),
     cl::value_desc("mode"), cl::init("mapped"), cl::sub(compileCommand));
+
+cl::opt<std::string> weightsBudget(
+    "weights-budget",
+    cl::desc("--weights-mode streamed: the bytes of the weight buffer (e.g. 256M, 1G, 300000000; "
+             "K, M, G are powers of 1024); llm_open_options.weights_budget overrides it at run "
+             "time"),
+    cl::value_desc("size"), cl::sub(compileCommand));
 
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
 constexpr int64_t kDefaultContextCap = 4096;
+
+/// "256M", "1G", "4096", "64K": bytes (K, M, G powers of 1024); nothing for anything else.
+std::optional<uint64_t> parseByteSize(StringRef text) {
+  uint64_t scale = 1;
+  if (!text.empty()) {
+    switch (toUpper(text.back())) {
+    case 'K': scale = 1ull << 10; break;
+    case 'M': scale = 1ull << 20; break;
+    case 'G': scale = 1ull << 30; break;
+    default: break;
+    }
+  }
+  if (scale != 1)
+    text = text.drop_back();
+  uint64_t value = 0;
+  if (text.empty() || text.getAsInteger(10, value) || value == 0 || value > UINT64_MAX / scale)
+    return std::nullopt;
+  return value * scale;
+}
 
 int fail(const Twine &message) {
   WithColor::error(errs(), "llmc") << message << "\n";
@@ -354,7 +382,16 @@ int compile() {
     return fail("--api-prefix '" + apiPrefix + "' " + why);
   std::optional<llmc::WeightsMode> mode = llmc::parseWeightsMode(weightsMode);
   if (!mode)
-    return fail("unknown --weights-mode '" + weightsMode + "' (supported: mapped, embedded)");
+    return fail("unknown --weights-mode '" + weightsMode +
+                "' (supported: mapped, embedded, streamed)");
+  std::optional<uint64_t> budget;
+  if (!weightsBudget.empty() && !(budget = parseByteSize(weightsBudget)))
+    return fail("--weights-budget '" + weightsBudget +
+                "' is not a size (bytes, or a number with K, M or G)");
+  if (*mode == llmc::WeightsMode::Streamed && !budget)
+    return fail("--weights-mode streamed needs --weights-budget SIZE (the weight buffer's bytes)");
+  if (*mode != llmc::WeightsMode::Streamed && budget)
+    return fail("--weights-budget is for --weights-mode streamed");
 
   // Check the destination before the expensive work, so a bad -o fails at once.
   std::optional<llmc::OutputFolder> output;
@@ -428,6 +465,7 @@ int compile() {
   emitOptions.showProgress = progress;
   emitOptions.apiPrefix = apiPrefix;
   emitOptions.weightsMode = *mode;
+  emitOptions.weightsBudget = budget.value_or(0);
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))

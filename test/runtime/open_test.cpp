@@ -33,7 +33,7 @@ class OpenModelTest : public ::testing::Test {
   }
   llm_status open(const llm_open_options* options) {
     std::memset(err_, 0, sizeof(err_));
-    return llmrt_open_model(options, &k_sizes, embedded_, &memory_, &blob_, err_, sizeof(err_));
+    return llmrt_open_model(options, &k_sizes, embedded_, LLM_WEIGHTS_MAPPED, &memory_, &blob_, err_, sizeof(err_));
   }
   const llmrt_blob_header& header() const {
     return *reinterpret_cast<const llmrt_blob_header*>(weights_.data);
@@ -134,7 +134,7 @@ TEST_F(OpenModelTest, RefusesBadWeightOptions) {
   o = memory_options();
   o.n_threads = -1;
   expect_refused(o, "llm_open_with_options: n_threads is -1");
-  EXPECT_EQ(llmrt_open_model(nullptr, &k_sizes, nullptr, &memory_, &blob_, err_, sizeof(err_)),
+  EXPECT_EQ(llmrt_open_model(nullptr, &k_sizes, nullptr, LLM_WEIGHTS_MAPPED, &memory_, &blob_, err_, sizeof(err_)),
             LLM_ERR_ARGUMENT);
   EXPECT_STREQ(err_, "llm_open_with_options: options is NULL");
 }

@@ -1,0 +1,586 @@
+// stream.cpp - streamed weights (llmc compile --weights-mode streamed): weights.bin read into a
+// weight buffer of a fixed budget while the model runs.
+//
+// The tensors outside layers (embedding, final norm, classifier) and the first layers that fit
+// stay in memory (stream_plan.h); every other layer is read for each token, in execution order,
+// into one of two buffers by a reader thread, the next layer while this one computes. Reads
+// bypass the page cache (O_DIRECT) where the file system allows it, so the cache does not hold a
+// second copy of the model; elsewhere they are plain reads, and the cache is told to drop what
+// was read. Each tensor's checksum is checked on every read: a weights.bin truncated or
+// overwritten while the model runs is an error, never wrong numbers.
+#include <chrono>
+#include <condition_variable>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include "runtime/llmrt.h"
+#include "runtime/stream_plan.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define LLMRT_HAVE_PREAD 1
+#else
+#define LLMRT_HAVE_PREAD 0
+#endif
+
+LLMRT_NAMESPACE_BEGIN
+
+namespace {
+
+const uint64_t k_align = LLMRT_STREAM_READ_ALIGN;
+
+uint64_t align_down(uint64_t x) { return x / k_align * k_align; }
+uint64_t align_up(uint64_t x) { return (x + k_align - 1) / k_align * k_align; }
+
+// An open weights.bin: a descriptor with pread where there is one, else a stdio stream (read by
+// one thread at a time: the opener, then the reader).
+struct weights_file {
+#if LLMRT_HAVE_PREAD
+  int fd = -1;
+#else
+  std::FILE* f = nullptr;
+#endif
+  bool direct = false;  // opened with O_DIRECT: offsets, lengths and buffers 4096-aligned
+};
+
+bool file_open(const char* path, bool direct, weights_file* out) {
+#if LLMRT_HAVE_PREAD
+#ifdef O_DIRECT
+  int flags = O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0);
+#else
+  int flags = O_RDONLY | O_CLOEXEC;
+  direct = false;
+#endif
+  out->fd = open(path, flags);
+  out->direct = direct && out->fd >= 0;
+  return out->fd >= 0;
+#else
+  if (direct) return false;
+  out->f = std::fopen(path, "rb");
+  return out->f != nullptr;
+#endif
+}
+
+void file_close(weights_file* file) {
+#if LLMRT_HAVE_PREAD
+  if (file->fd >= 0) close(file->fd);
+  file->fd = -1;
+#else
+  if (file->f != nullptr) std::fclose(file->f);
+  file->f = nullptr;
+#endif
+}
+
+long long file_size(weights_file* file) {
+#if LLMRT_HAVE_PREAD
+  struct stat st;
+  if (fstat(file->fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  return static_cast<long long>(st.st_size);
+#elif defined(_WIN32)
+  if (_fseeki64(file->f, 0, SEEK_END) != 0) return -1;
+  return _ftelli64(file->f);
+#else
+  if (std::fseek(file->f, 0, SEEK_END) != 0) return -1;
+  return std::ftell(file->f);
+#endif
+}
+
+// Reads up to `bytes` at `offset`; returns the bytes read (fewer at the end of the file), or -1
+// with errno set.
+long long file_read(weights_file* file, uint64_t offset, unsigned char* out, uint64_t bytes) {
+  const uint64_t chunk = uint64_t(1) << 26;  // some systems refuse single reads of gigabytes
+  uint64_t done = 0;
+  while (done < bytes) {
+    uint64_t want = bytes - done < chunk ? bytes - done : chunk;
+#if LLMRT_HAVE_PREAD
+    ssize_t got = pread(file->fd, out + done, size_t(want), off_t(offset + done));
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+#else
+#if defined(_WIN32)
+    if (_fseeki64(file->f, static_cast<long long>(offset + done), SEEK_SET) != 0) return -1;
+#else
+    if (std::fseek(file->f, long(offset + done), SEEK_SET) != 0) return -1;
+#endif
+    size_t got = std::fread(out + done, 1, size_t(want), file->f);
+    if (got == 0 && std::ferror(file->f)) return -1;
+#endif
+    if (got == 0) break;
+    done += uint64_t(got);
+  }
+  return static_cast<long long>(done);
+}
+
+// The page cache may drop what a plain read brought in: the copy the model keeps is enough.
+void file_drop_cache(weights_file* file, uint64_t offset, uint64_t bytes) {
+#if LLMRT_HAVE_PREAD && defined(POSIX_FADV_DONTNEED)
+  if (!file->direct) posix_fadvise(file->fd, off_t(offset), off_t(bytes), POSIX_FADV_DONTNEED);
+#else
+  (void)file;
+  (void)offset;
+  (void)bytes;
+#endif
+}
+
+// A layer's tensors: table entries [first, end), contiguous in the file.
+struct layer_span {
+  uint32_t first;
+  uint32_t end;
+  uint64_t offset;  // in the file, of the first tensor
+  uint64_t bytes;   // to the end of the last tensor, rounded up to 64
+};
+
+enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED };
+
+struct read_slot {
+  unsigned char* buffer = nullptr;  // (slot_bytes) 4096-aligned, in the stream's allocation
+  int layer = -1;
+  slot_state state = SLOT_EMPTY;
+  const unsigned char* layer_data = nullptr;  // where the layer's first tensor landed in buffer
+  char error[512] = "";
+};
+
+// The layer number of "layers.N.<name>", or -1.
+int layer_of(const char* name) {
+  if (std::strncmp(name, "layers.", 7) != 0) return -1;
+  char* end = nullptr;
+  long n = std::strtol(name + 7, &end, 10);
+  if (end == name + 7 || *end != '.' || n < 0 || n > 1000000) return -1;
+  return int(n);
+}
+
+}  // namespace
+
+struct llmrt_stream {
+  char path[256];
+  weights_file file;         // the open-time reads, then the reader's
+  llmrt_blob_header header;
+  llmrt_tensor_entry* table;  // (header.tensor_count) a copy of the validated table
+  const llmrt_weight_spec* specs;
+  void* weights;              // the model's Weights: a pointer per tensor
+  layer_span* layers;         // (layer_count)
+  uint32_t layer_count;
+  llmrt_stream_plan plan;
+  uint64_t budget;
+  void* memory;               // (plan.total_bytes + k_align) resident tensors, then the slots
+  read_slot slots[2];
+  int current = -1;           // the slot whose layer the model is computing, -1 before the first
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::thread reader;
+  bool stop = false;
+  bool direct_io = false;     // file.direct as the reader last left it
+  uint64_t bytes_read = 0;    // streamed layers, since open
+  uint64_t layers_read = 0;
+  double wait_seconds = 0;
+  char error[512] = "";       // why the last llmrt_stream_layer failed
+};
+
+namespace {
+
+// Reads layer `l` into slot `s` and checks its tensors' checksums; false with s->error set.
+bool read_layer(llmrt_stream* st, int l, read_slot* s) {
+  const layer_span& span = st->layers[l];
+  uint64_t start = st->header.data_offset + span.offset;
+  uint64_t first = st->file.direct ? align_down(start) : start;
+  uint64_t want = st->file.direct ? align_up(start + span.bytes) - first : span.bytes;
+  long long got = file_read(&st->file, first, s->buffer, want);
+#if LLMRT_HAVE_PREAD && defined(O_DIRECT)
+  if (got < 0 && errno == EINVAL && st->file.direct) {
+    // The file system refuses O_DIRECT reads (tmpfs opens with it and fails here): plain reads.
+    file_close(&st->file);
+    if (!file_open(st->path, false, &st->file)) {
+      std::snprintf(s->error, sizeof s->error, "%s: cannot open again for layer %d (%s)",
+                    st->path, l, std::strerror(errno));
+      return false;
+    }
+    first = start;
+    want = span.bytes;
+    got = file_read(&st->file, first, s->buffer, want);
+  }
+#endif
+  if (got < 0) {
+    std::snprintf(s->error, sizeof s->error, "%s: reading layer %d failed (%s)", st->path, l,
+                  std::strerror(errno));
+    return false;
+  }
+  // The last tensor ends before the 64-byte padding, which the end of the file may omit.
+  const llmrt_tensor_entry& last = st->table[span.end - 1];
+  uint64_t need = start - first + (last.offset + last.size - span.offset);
+  if (uint64_t(got) < need) {
+    std::snprintf(s->error, sizeof s->error,
+                  "%s: layer %d ends at byte %llu but the file ends at %llu (truncated since "
+                  "llm_open?)",
+                  st->path, l, static_cast<unsigned long long>(first + need),
+                  static_cast<unsigned long long>(first + uint64_t(got)));
+    return false;
+  }
+  file_drop_cache(&st->file, first, want);
+  s->layer_data = s->buffer + (start - first);
+  for (uint32_t i = span.first; i < span.end; ++i) {
+    const llmrt_tensor_entry& e = st->table[i];
+    if (llmrt_hash64(s->layer_data + (e.offset - span.offset), e.size) != e.checksum) {
+      std::snprintf(s->error, sizeof s->error,
+                    "%s: checksum mismatch in tensor '%s' read for layer %d (weights.bin changed "
+                    "since llm_open?)",
+                    st->path, e.name, l);
+      return false;
+    }
+  }
+  return true;
+}
+
+void reader_main(llmrt_stream* st) {
+  std::unique_lock<std::mutex> lock(st->mutex);
+  for (;;) {
+    read_slot* s = nullptr;
+    st->changed.wait(lock, [&] {
+      if (st->stop) return true;
+      for (read_slot& slot : st->slots)
+        if (slot.state == SLOT_QUEUED) s = &slot;
+      return s != nullptr;
+    });
+    if (st->stop) return;
+    s->state = SLOT_READING;
+    int l = s->layer;
+    lock.unlock();
+    bool ok = read_layer(st, l, s);
+    lock.lock();
+    s->state = ok ? SLOT_READY : SLOT_FAILED;
+    st->direct_io = st->file.direct;
+    if (ok) {
+      st->bytes_read += st->layers[l].bytes;
+      st->layers_read += 1;
+    }
+    st->changed.notify_all();
+  }
+}
+
+// Queues layer `l` into slot s once the reader is done with it. Holds the lock.
+void queue_read(llmrt_stream* st, std::unique_lock<std::mutex>& lock, read_slot* s, int l) {
+  st->changed.wait(lock, [&] { return s->state != SLOT_READING && s->state != SLOT_QUEUED; });
+  s->layer = l;
+  s->state = SLOT_QUEUED;
+  s->error[0] = '\0';
+  st->changed.notify_all();
+}
+
+// Points the Weights members of layer l's tensors at `data`, where its first tensor is.
+void bind_layer(llmrt_stream* st, int l, const unsigned char* data) {
+  const layer_span& span = st->layers[l];
+  for (uint32_t i = span.first; i < span.end; ++i) {
+    const void* p = data + (st->table[i].offset - span.offset);
+    std::memcpy(static_cast<unsigned char*>(st->weights) + st->specs[i].offset, &p, sizeof p);
+  }
+}
+
+// Splits the table into layers: "layers.N.*" tensors, each layer a run of table entries whose
+// bytes follow each other in the file, as llmc writes them. Sums the rest into *out_other.
+llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t err_len) {
+  uint32_t count = st->header.tensor_count;
+  int layers = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    int l = layer_of(st->table[i].name);
+    if (l + 1 > layers) layers = l + 1;
+  }
+  st->layer_count = uint32_t(layers);
+  st->layers = static_cast<layer_span*>(llmrt_alloc(sizeof(layer_span) * size_t(layers + 1)));
+  if (st->layers == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory for the layer table", st->path);
+    return LLM_ERR_NO_MEMORY;
+  }
+  *out_other = 0;
+  for (uint32_t i = 0; i < count;) {
+    const llmrt_tensor_entry& e = st->table[i];
+    int l = layer_of(e.name);
+    if (l < 0) {
+      *out_other += llmrt_stream_align64(e.size);
+      ++i;
+      continue;
+    }
+    layer_span& span = st->layers[l];
+    if (span.end != 0) {
+      llmrt_format_error(err, err_len,
+                         "%s: the tensors of layer %d are not together in the table (tensor "
+                         "'%s'); streamed weights need the order llmc writes",
+                         st->path, l, e.name);
+      return LLM_ERR_FORMAT;
+    }
+    span.first = i;
+    span.offset = e.offset;
+    uint64_t end = e.offset;
+    for (; i < count && layer_of(st->table[i].name) == l; ++i) {
+      if (st->table[i].offset != end) {
+        llmrt_format_error(err, err_len,
+                           "%s: tensor '%s' of layer %d does not follow the one before it in "
+                           "the file; streamed weights need the layout llmc writes",
+                           st->path, st->table[i].name, l);
+        return LLM_ERR_FORMAT;
+      }
+      end = llmrt_stream_align64(st->table[i].offset + st->table[i].size);
+    }
+    span.end = i;
+    span.bytes = end - span.offset;
+  }
+  for (int l = 0; l < layers; ++l) {
+    if (st->layers[l].end == 0) {
+      llmrt_format_error(err, err_len, "%s: layer %d has no tensors", st->path, l);
+      return LLM_ERR_FORMAT;
+    }
+  }
+  return LLM_OK;
+}
+
+// Reads `bytes` at data-region offset `offset` into `out` and checks tensors [first, end)
+// against their checksums (each at its table offset less `offset`).
+llm_status read_resident(llmrt_stream* st, uint64_t offset, uint64_t bytes, uint32_t first,
+                         uint32_t end, unsigned char* out, char* err, size_t err_len) {
+  const llmrt_tensor_entry& last = st->table[end - 1];
+  uint64_t need = last.offset + last.size - offset;
+  long long got = file_read(&st->file, st->header.data_offset + offset, out, bytes);
+  if (got < 0 || uint64_t(got) < need) {
+    llmrt_format_error(err, err_len, "%s: cannot read tensor '%s' (%s)", st->path,
+                       st->table[first].name, got < 0 ? std::strerror(errno) : "file too short");
+    return LLM_ERR_IO;
+  }
+  file_drop_cache(&st->file, st->header.data_offset + offset, bytes);
+  for (uint32_t i = first; i < end; ++i) {
+    const llmrt_tensor_entry& e = st->table[i];
+    if (llmrt_hash64(out + (e.offset - offset), e.size) != e.checksum) {
+      llmrt_format_error(err, err_len, "%s: checksum mismatch in tensor '%s' (file corrupted)",
+                         st->path, e.name);
+      return LLM_ERR_FORMAT;
+    }
+  }
+  return LLM_OK;
+}
+
+// Reads and checks the header and table, and binds them as a blob view to check the specs.
+llm_status read_table(llmrt_stream* st, const llmrt_weight_spec* specs, uint32_t count, char* err,
+                      size_t err_len) {
+  long long size = file_size(&st->file);
+  if (size < 0) {
+    llmrt_format_error(err, err_len, "%s: not a regular file", st->path);
+    return LLM_ERR_IO;
+  }
+  llmrt_blob_header header = {};
+  long long got = file_read(&st->file, 0, reinterpret_cast<unsigned char*>(&header),
+                            sizeof header);
+  if (got < 0) {
+    llmrt_format_error(err, err_len, "%s: cannot read (%s)", st->path, std::strerror(errno));
+    return LLM_ERR_IO;
+  }
+  // The header and the table up to the data region, when the header's data offset is in the
+  // file; else the header alone, which llmrt_blob_check_table then refuses.
+  uint64_t prefix = uint64_t(got) == sizeof header && header.data_offset <= uint64_t(size)
+                        ? header.data_offset
+                        : uint64_t(got);
+  if (prefix < uint64_t(got)) prefix = uint64_t(got);
+  unsigned char* bytes = static_cast<unsigned char*>(llmrt_alloc(size_t(prefix) + 1));
+  if (bytes == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory for the tensor table", st->path);
+    return LLM_ERR_NO_MEMORY;
+  }
+  got = file_read(&st->file, 0, bytes, prefix);
+  llm_status status =
+      got == static_cast<long long>(prefix)
+          ? llmrt_blob_check_table(bytes, size_t(prefix), uint64_t(size), st->path, err, err_len)
+          : LLM_ERR_IO;
+  if (status == LLM_ERR_IO)
+    llmrt_format_error(err, err_len, "%s: cannot read the tensor table", st->path);
+  if (status == LLM_OK) {
+    std::memcpy(&st->header, bytes, sizeof st->header);
+    size_t table_bytes = size_t(st->header.table_size);
+    st->table = static_cast<llmrt_tensor_entry*>(llmrt_alloc(table_bytes + 1));
+    if (st->table == nullptr) {
+      llmrt_format_error(err, err_len, "%s: out of memory for the tensor table", st->path);
+      status = LLM_ERR_NO_MEMORY;
+    } else {
+      std::memcpy(st->table, bytes + st->header.table_offset, table_bytes);
+      llmrt_blob view = {};
+      view.header = &st->header;
+      view.table = st->table;
+      view.storage = LLMRT_STORAGE_MAPPED;  // messages call it a file
+      std::snprintf(view.path, sizeof view.path, "%s", st->path);
+      status = llmrt_check_weights(&view, specs, count, err, err_len);
+    }
+  }
+  llmrt_free(bytes);
+  return status;
+}
+
+// Plans the buffer, reads the resident tensors into it and binds them.
+llm_status load_resident(llmrt_stream* st, char* err, size_t err_len) {
+  uint64_t other = 0;
+  llm_status status = find_layers(st, &other, err, err_len);
+  if (status != LLM_OK) return status;
+  uint64_t* layer_bytes =
+      static_cast<uint64_t*>(llmrt_alloc(sizeof(uint64_t) * (st->layer_count + 1)));
+  if (layer_bytes == nullptr) return LLM_ERR_NO_MEMORY;
+  for (uint32_t l = 0; l < st->layer_count; ++l) layer_bytes[l] = st->layers[l].bytes;
+  bool fits = llmrt_plan_stream(layer_bytes, st->layer_count, other, st->budget, &st->plan);
+  llmrt_free(layer_bytes);
+  if (!fits) {
+    llmrt_format_error(err, err_len,
+                       "%s: a weights budget of %llu bytes is too small: the tensors outside "
+                       "layers and two read buffers of the largest layer need at least %llu "
+                       "(llm_open_options.weights_budget, llmc compile --weights-budget)",
+                       st->path, static_cast<unsigned long long>(st->budget),
+                       static_cast<unsigned long long>(st->plan.min_budget));
+    return LLM_ERR_ARGUMENT;
+  }
+  st->memory = llmrt_alloc(size_t(st->plan.total_bytes + k_align));
+  if (st->memory == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory for a weight buffer of %llu bytes",
+                       st->path, static_cast<unsigned long long>(st->plan.total_bytes));
+    return LLM_ERR_NO_MEMORY;
+  }
+  unsigned char* base = static_cast<unsigned char*>(st->memory);
+  unsigned char* slots = base + align_up(reinterpret_cast<uintptr_t>(base) +
+                                         st->plan.resident_bytes) -
+                         reinterpret_cast<uintptr_t>(base);
+  st->slots[0].buffer = slots;
+  st->slots[1].buffer = slots + st->plan.slot_bytes;
+  // The tensors outside layers one by one, then the resident layers whole.
+  uint64_t used = 0;
+  for (uint32_t i = 0; i < st->header.tensor_count; ++i) {
+    const llmrt_tensor_entry& e = st->table[i];
+    if (layer_of(e.name) >= 0) continue;
+    status = read_resident(st, e.offset, e.size, i, i + 1, base + used, err, err_len);
+    if (status != LLM_OK) return status;
+    const void* p = base + used;
+    std::memcpy(static_cast<unsigned char*>(st->weights) + st->specs[i].offset, &p, sizeof p);
+    used += llmrt_stream_align64(e.size);
+  }
+  for (uint32_t l = 0; l < st->plan.resident_layers; ++l) {
+    const layer_span& span = st->layers[l];
+    const llmrt_tensor_entry& last = st->table[span.end - 1];
+    status = read_resident(st, span.offset, last.offset + last.size - span.offset, span.first,
+                           span.end, base + used, err, err_len);
+    if (status != LLM_OK) return status;
+    bind_layer(st, int(l), base + used);
+    used += span.bytes;
+  }
+  // Read-ahead brought in pages beyond the tensors read: the cache may drop the whole file.
+  file_drop_cache(&st->file, 0, st->header.file_size);
+  return LLM_OK;
+}
+
+void stream_close(llmrt_stream* st) {
+  if (st == nullptr) return;
+  if (st->reader.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(st->mutex);
+      st->stop = true;
+    }
+    st->changed.notify_all();
+    st->reader.join();
+  }
+  file_close(&st->file);
+  llmrt_free(st->memory);
+  llmrt_free(st->layers);
+  llmrt_free(st->table);
+  st->~llmrt_stream();
+  llmrt_free(st);
+}
+
+llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_t count,
+                       uint64_t budget, void* weights, llmrt_stream** out_stream, char* err,
+                       size_t err_len) {
+  *out_stream = nullptr;
+  void* memory = llmrt_alloc(sizeof(llmrt_stream));
+  if (memory == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory", path);
+    return LLM_ERR_NO_MEMORY;
+  }
+  llmrt_stream* st = new (memory) llmrt_stream();
+  std::snprintf(st->path, sizeof st->path, "%s", path);
+  st->specs = specs;
+  st->weights = weights;
+  st->budget = budget;
+  if (!file_open(path, false, &st->file)) {
+    llmrt_format_error(err, err_len, "%s: cannot open (%s)", path, std::strerror(errno));
+    stream_close(st);
+    return LLM_ERR_IO;
+  }
+  llm_status status = read_table(st, specs, count, err, err_len);
+  if (status == LLM_OK) status = load_resident(st, err, err_len);
+  if (status != LLM_OK) {
+    stream_close(st);
+    return status;
+  }
+  if (st->plan.resident_layers < st->layer_count) {
+    // The reader's own descriptor, without the page cache where the file system allows.
+    weights_file direct;
+    if (file_open(path, true, &direct)) {
+      file_close(&st->file);
+      st->file = direct;
+    }
+    st->direct_io = st->file.direct;
+    st->reader = std::thread(reader_main, st);
+  }
+  *out_stream = st;
+  return LLM_OK;
+}
+
+void stream_stats(const llmrt_stream* st, llm_stream_stats* out) {
+  llmrt_stream* s = const_cast<llmrt_stream*>(st);
+  std::lock_guard<std::mutex> lock(s->mutex);
+  out->budget_bytes = s->budget;
+  out->buffer_bytes = s->plan.total_bytes;
+  out->layers = int(s->layer_count);
+  out->resident_layers = int(s->plan.resident_layers);
+  out->direct_io = s->direct_io ? 1 : 0;
+  out->bytes_read = s->bytes_read;
+  out->layers_read = s->layers_read;
+  out->wait_seconds = s->wait_seconds;
+}
+
+const char* stream_error(const llmrt_stream* st) { return st->error; }
+
+}  // namespace
+
+const llmrt_stream_ops llmrt_stream_reader = {stream_open, stream_close, stream_stats,
+                                              stream_error};
+
+bool llmrt_stream_layer(llm_model* m, int layer) {
+  llmrt_stream* st = m->stream;
+  st->error[0] = '\0';
+  if (layer < 0 || uint32_t(layer) < st->plan.resident_layers) return true;
+  std::unique_lock<std::mutex> lock(st->mutex);
+  read_slot* s = nullptr;
+  for (read_slot& slot : st->slots)
+    if (slot.layer == layer && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
+  if (s == nullptr) {
+    s = &st->slots[st->current == 0 ? 1 : 0];
+    queue_read(st, lock, s, layer);
+  }
+  auto start = std::chrono::steady_clock::now();
+  st->changed.wait(lock, [&] { return s->state == SLOT_READY || s->state == SLOT_FAILED; });
+  st->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                          .count();
+  if (s->state == SLOT_FAILED) {
+    std::snprintf(st->error, sizeof st->error, "%s", s->error);
+    s->state = SLOT_EMPTY;
+    s->layer = -1;
+    return false;
+  }
+  st->current = int(s - st->slots);
+  bind_layer(st, layer, s->layer_data);
+  // The next streamed layer goes into the other buffer, whose layer has been computed: the next
+  // of this token, or the first streamed one of the next token.
+  int next = uint32_t(layer + 1) < st->layer_count ? layer + 1 : int(st->plan.resident_layers);
+  read_slot* other = &st->slots[1 - st->current];
+  if (next != layer && !(other->layer == next && other->state != SLOT_FAILED))
+    queue_read(st, lock, other, next);
+  return true;
+}
+
+LLMRT_NAMESPACE_END

@@ -1,0 +1,74 @@
+// stream_plan.h - which layers stay resident in the streamed weights mode (llmc compile
+// --weights-mode streamed). Header-only and free of the runtime's other parts: llmc plans with it
+// at compile time (llmc inspect --ram, the budget check, manifest.json) and llm_open at run time,
+// so the two cannot disagree.
+#ifndef LLMC_RUNTIME_STREAM_PLAN_H
+#define LLMC_RUNTIME_STREAM_PLAN_H
+
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/namespace.h"
+
+LLMRT_NAMESPACE_BEGIN
+
+/// A read with O_DIRECT starts and ends on a 4096-byte boundary of the file, into a buffer at
+/// such a boundary: each read buffer is a whole number of these, one more than its layer needs.
+static const uint64_t LLMRT_STREAM_READ_ALIGN = 4096;
+
+/// The tensors' bytes in the weight buffer, each 64-byte aligned as in weights.bin.
+constexpr uint64_t llmrt_stream_align64(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
+
+struct llmrt_stream_plan {
+  uint32_t resident_layers;  // layers 0 .. resident_layers-1 stay in memory; the rest stream
+  uint64_t resident_bytes;   // the tensors outside layers plus the resident layers
+  uint64_t slot_bytes;       // each of the two read buffers (0 when every layer is resident)
+  uint64_t total_bytes;      // resident_bytes + 2 * slot_bytes: at most the budget
+  uint64_t min_budget;       // the smallest budget any plan fits in
+};
+
+/// The bytes of a plan that keeps the first `resident` of `layers` layers in memory.
+inline uint64_t llmrt_stream_plan_bytes(const uint64_t* layer_bytes, uint32_t layers,
+                                        uint64_t other_bytes, uint32_t resident,
+                                        uint64_t* out_slot_bytes) {
+  uint64_t total = other_bytes, largest = 0;
+  for (uint32_t l = 0; l < layers; ++l) {
+    if (l < resident) {
+      total += layer_bytes[l];
+    } else if (layer_bytes[l] > largest) {
+      largest = layer_bytes[l];
+    }
+  }
+  const uint64_t a = LLMRT_STREAM_READ_ALIGN;
+  uint64_t slot = resident < layers ? (largest + a - 1) / a * a + a : 0;
+  *out_slot_bytes = slot;
+  return total + 2 * slot;
+}
+
+/// Keeps as many leading layers resident as `budget` bytes allow beside the tensors outside layers
+/// (`other_bytes`) and two buffers of the largest streamed layer. `layer_bytes` (layers) are each
+/// layer's tensors, 64-byte aligned. Returns false when no plan fits (out->min_budget says what
+/// would); out is filled either way.
+inline bool llmrt_plan_stream(const uint64_t* layer_bytes, uint32_t layers, uint64_t other_bytes,
+                              uint64_t budget, llmrt_stream_plan* out) {
+  *out = llmrt_stream_plan{};
+  out->min_budget = UINT64_MAX;
+  bool found = false;
+  for (uint32_t r = layers + 1; r-- > 0;) {
+    uint64_t slot = 0;
+    uint64_t bytes = llmrt_stream_plan_bytes(layer_bytes, layers, other_bytes, r, &slot);
+    if (bytes < out->min_budget) out->min_budget = bytes;
+    if (!found && bytes <= budget) {
+      found = true;
+      out->resident_layers = r;
+      out->slot_bytes = slot;
+      out->total_bytes = bytes;
+      out->resident_bytes = bytes - 2 * slot;
+    }
+  }
+  return found;
+}
+
+LLMRT_NAMESPACE_END
+
+#endif  // LLMC_RUNTIME_STREAM_PLAN_H

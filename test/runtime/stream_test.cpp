@@ -1,0 +1,220 @@
+// stream_test.cpp - streamed weights (runtime/stream.cpp): the plan keeps what fits, the other
+// layers are read into two buffers in turn with their bytes intact, and a file that is too small
+// for the budget, corrupt, truncated or overwritten while running is a clear error.
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "gtest/gtest.h"
+#include "runtime/llmrt.h"
+#include "runtime/stream_plan.h"
+#include "test/runtime/test_util.h"
+
+namespace {
+
+using llmrt_test::BlobImage;
+using llmrt_test::temp_path;
+using llmrt_test::TestTensor;
+using llmrt_test::write_file;
+
+// Layers large beside the page of room a read buffer adds, so that streaming saves memory.
+constexpr int k_layers = 6;
+constexpr uint64_t k_layer_bytes = 256 * 64 * 4 + 256;  // a (256, 64) f32 matrix, a (64) vector
+constexpr uint64_t k_other_bytes = 16 * 8 * 4 + 64;   // embedding (16, 8) and norm (8)
+
+std::vector<TestTensor> model_tensors() {
+  std::vector<TestTensor> tensors = {{"embed", LLMRT_DTYPE_F32, {16, 8}}};
+  for (int l = 0; l < k_layers; ++l) {
+    std::string prefix = "layers." + std::to_string(l) + ".";
+    tensors.push_back({prefix + "a", LLMRT_DTYPE_F32, {256, 64}});
+    tensors.push_back({prefix + "b", LLMRT_DTYPE_F32, {64}});
+  }
+  tensors.push_back({"norm", LLMRT_DTYPE_F32, {8}});
+  return tensors;
+}
+
+class StreamTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    image_ = BlobImage(model_tensors());
+    path_ = temp_path("weights.bin");
+    write_file(path_, image_.bytes);
+    std::vector<TestTensor> tensors = model_tensors();
+    names_.reserve(tensors.size());  // specs_ point into the names
+    for (size_t i = 0; i < tensors.size(); ++i) {
+      llmrt_weight_spec spec = {};
+      spec.name = names_.emplace_back(tensors[i].name).c_str();
+      spec.dtype = tensors[i].dtype;
+      spec.ndim = uint32_t(tensors[i].dims.size());
+      for (uint32_t d = 0; d < spec.ndim; ++d) spec.dims[d] = tensors[i].dims[d];
+      spec.offset = i * sizeof(const void*);
+      specs_.push_back(spec);
+    }
+    weights_.assign(specs_.size(), nullptr);
+  }
+  void TearDown() override {
+    llmrt_stream_reader.close(model_.stream);
+    std::remove(path_.c_str());
+  }
+
+  llm_status open(uint64_t budget) {
+    return llmrt_stream_reader.open(path_.c_str(), specs_.data(), uint32_t(specs_.size()), budget,
+                                    weights_.data(), &model_.stream, err_, sizeof err_);
+  }
+  // The least budget: the tensors outside layers and two buffers of a layer (a page of room).
+  static uint64_t least_budget() {
+    return k_other_bytes + 2 * ((k_layer_bytes + 4095) / 4096 * 4096 + 4096);
+  }
+  // Table index of "layers.<l>.a".
+  static size_t matrix_of(int l) { return 1 + 2 * size_t(l); }
+  // The bytes the Weights member of tensor i points at equal the file's.
+  void expect_tensor_intact(size_t i) {
+    ASSERT_NE(weights_[i], nullptr) << i;
+    const llmrt_tensor_entry* e = image_.entry(i);
+    EXPECT_EQ(std::memcmp(weights_[i], image_.tensor_data(i), e->size), 0) << e->name;
+  }
+  llm_stream_stats stats() {
+    llm_stream_stats s = {};
+    llmrt_stream_reader.stats(model_.stream, &s);
+    return s;
+  }
+
+  BlobImage image_{{}};
+  std::string path_;
+  std::vector<std::string> names_ = std::vector<std::string>();
+  std::vector<llmrt_weight_spec> specs_;
+  std::vector<const void*> weights_;  // the model's Weights: a pointer per tensor
+  llm_model model_ = {};
+  char err_[512] = {};
+};
+
+TEST_F(StreamTest, PlanKeepsLeadingLayersThatFitBesideTwoBuffers) {
+  const uint64_t layers[] = {100000, 100000, 100000, 100000};
+  const uint64_t buffer = 102400 + 4096;  // a layer rounded up to a page, and a page
+  llmrt_stream_plan plan;
+  // Everything fits: no buffers.
+  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 400050, &plan));
+  EXPECT_EQ(plan.resident_layers, 4u);
+  EXPECT_EQ(plan.slot_bytes, 0u);
+  EXPECT_EQ(plan.total_bytes, 400050u);
+  // A byte less: layer 0 stays, layers 1 to 3 stream (keeping 2 would need 413042).
+  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 400049, &plan));
+  EXPECT_EQ(plan.resident_layers, 1u);
+  EXPECT_EQ(plan.slot_bytes, buffer);
+  EXPECT_EQ(plan.resident_bytes, 100050u);
+  EXPECT_EQ(plan.total_bytes, 100050u + 2 * buffer);
+  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 50 + 2 * buffer, &plan));
+  EXPECT_EQ(plan.resident_layers, 0u);
+  EXPECT_FALSE(llmrt_plan_stream(layers, 4, 50, 50 + 2 * buffer - 1, &plan));
+  EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
+}
+
+TEST_F(StreamTest, StreamsEveryLayerThroughTwoBuffersInTurn) {
+  ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
+  EXPECT_EQ(stats().resident_layers, 0);
+  EXPECT_EQ(stats().layers, k_layers);
+  expect_tensor_intact(0);
+  expect_tensor_intact(specs_.size() - 1);
+  for (int token = 0; token < 3; ++token) {
+    const void* first = nullptr;
+    for (int l = 0; l < k_layers; ++l) {
+      ASSERT_TRUE(llmrt_stream_layer(&model_, l)) << llmrt_stream_reader.error(model_.stream);
+      expect_tensor_intact(matrix_of(l));
+      expect_tensor_intact(matrix_of(l) + 1);
+      const unsigned char* p = static_cast<const unsigned char*>(weights_[matrix_of(l)]);
+      if (l == 0) first = p;
+      // Layers alternate between the two buffers: the even ones share one, the odd ones the other.
+      uint64_t apart = uint64_t(p > first ? p - static_cast<const unsigned char*>(first)
+                                          : static_cast<const unsigned char*>(first) - p);
+      if (l % 2 == 1) EXPECT_GE(apart, k_layer_bytes);
+      if (l % 2 == 0) EXPECT_LT(apart, 4096u);
+    }
+  }
+  llm_stream_stats s = stats();
+  // 3 tokens of every layer, and the next token's first perhaps prefetched already.
+  EXPECT_GE(s.layers_read, 3u * k_layers);
+  EXPECT_LE(s.layers_read, 3u * k_layers + 1);
+  EXPECT_EQ(s.bytes_read, s.layers_read * k_layer_bytes);
+  EXPECT_GE(s.wait_seconds, 0.0);
+}
+
+TEST_F(StreamTest, KeepsTheFirstLayersResidentWhenTheBudgetAllows) {
+  ASSERT_EQ(open(least_budget() + k_layer_bytes), LLM_OK) << err_;
+  EXPECT_EQ(stats().resident_layers, 1);
+  expect_tensor_intact(matrix_of(0));  // bound at open, never read again
+  const void* resident = weights_[matrix_of(0)];
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  EXPECT_EQ(weights_[matrix_of(0)], resident);
+  expect_tensor_intact(matrix_of(k_layers - 1));
+  EXPECT_GE(stats().layers_read, uint64_t(k_layers - 1));
+}
+
+TEST_F(StreamTest, AllResidentReadsNothingWhileRunning) {
+  ASSERT_EQ(open(uint64_t(1) << 30), LLM_OK) << err_;
+  EXPECT_EQ(stats().resident_layers, k_layers);
+  EXPECT_EQ(stats().buffer_bytes, k_other_bytes + k_layers * k_layer_bytes);
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  for (size_t i = 0; i < specs_.size(); ++i) expect_tensor_intact(i);
+  EXPECT_EQ(stats().layers_read, 0u);
+}
+
+TEST_F(StreamTest, TooSmallABudgetSaysTheLeastThatFits) {
+  EXPECT_EQ(open(least_budget() - 1), LLM_ERR_ARGUMENT);
+  EXPECT_NE(std::strstr(err_, "is too small"), nullptr) << err_;
+  EXPECT_NE(std::strstr(err_, std::to_string(least_budget()).c_str()), nullptr) << err_;
+  EXPECT_EQ(model_.stream, nullptr);
+}
+
+TEST_F(StreamTest, ChecksTheTableWithoutReadingTheData) {
+  image_.entry(2)->size += 4;  // no longer what its dims need; the table checksum still agrees
+  image_.rehash_table();
+  write_file(path_, image_.bytes);
+  EXPECT_EQ(open(least_budget()), LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "size is"), nullptr) << err_;
+  EXPECT_NE(std::strstr(err_, path_.c_str()), nullptr) << err_;
+}
+
+TEST_F(StreamTest, RefusesAModelWhoseSpecsDiffer) {
+  specs_[3].dims[0] = 17;
+  EXPECT_EQ(open(least_budget()), LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "has shape [256, 64] but the model expects [17, 64]"), nullptr) << err_;
+}
+
+TEST_F(StreamTest, ATruncatedFileIsAnIoErrorNotACrash) {
+  ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  const llmrt_tensor_entry* layer1 = image_.entry(matrix_of(1));
+  ASSERT_EQ(truncate(path_.c_str(), off_t(image_.header()->data_offset + layer1->offset + 64)), 0);
+  // Layer 0 of the next token may already be in memory; layer 1 is read after the truncation.
+  bool failed = false;
+  for (int l = 0; l < k_layers && !failed; ++l) failed = !llmrt_stream_layer(&model_, l);
+  ASSERT_TRUE(failed);
+  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream), "truncated since llm_open"), nullptr)
+      << llmrt_stream_reader.error(model_.stream);
+  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream), path_.c_str()), nullptr);
+  // It stays an error, and a sane one, on every later call.
+  EXPECT_FALSE(llmrt_stream_layer(&model_, 1));
+}
+
+TEST_F(StreamTest, AnOverwrittenLayerIsAChecksumError) {
+  ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
+  std::FILE* f = std::fopen(path_.c_str(), "r+b");
+  ASSERT_NE(f, nullptr);
+  long at = long(image_.header()->data_offset + image_.entry(matrix_of(1))->offset + 100);
+  ASSERT_EQ(std::fseek(f, at, SEEK_SET), 0);
+  unsigned char byte = static_cast<unsigned char>(image_.bytes[size_t(at)] ^ 0xff);
+  ASSERT_EQ(std::fwrite(&byte, 1, 1, f), 1u);
+  ASSERT_EQ(std::fclose(f), 0);
+  ASSERT_TRUE(llmrt_stream_layer(&model_, 0));
+  EXPECT_FALSE(llmrt_stream_layer(&model_, 1));
+  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream),
+                        "checksum mismatch in tensor 'layers.1.a' read for layer 1"),
+            nullptr)
+      << llmrt_stream_reader.error(model_.stream);
+}
+
+}  // namespace
