@@ -23,6 +23,8 @@ namespace llmc::arm {
 
 /// Rows per group of `#arm.rows4x4` (kernels_arm_rows4x4.h: Rows4x4::kRows).
 constexpr int64_t kRows4x4 = 4;
+/// What #arm.rows4x4 xors q4_0's quant bytes with: the top bit of each nibble.
+constexpr uint8_t kRows4x4Q4_0Flip = 0x88;
 /// Rows per group of `#arm.rows2x8` (kernels_arm_rows2x8.h: Rows2x8::kRows).
 constexpr int64_t kRows2x8 = 2;
 
@@ -30,7 +32,9 @@ constexpr int64_t kRows2x8 = 2;
 /// block column: block b of group g takes the 4 blocks' bytes at block index (g * row_blocks +
 /// b) * 4: the 4 rows' fp16 scales (row order), then for each 4-byte word j of the quants the 4
 /// rows' bytes 4j..4j+3 (row order): the x86 panels' move (targets/common/block_words.h) on 4
-/// rows. `rows` is a multiple of 4.
+/// rows. q4_0's quant bytes are stored xor kRows4x4Q4_0Flip: each nibble, q + 8, becomes q in
+/// 4-bit two's complement, which the kernels move to the top of a byte as 16 q in one
+/// instruction (kernels_arm_rows4x4.h, Q4_0Rows4x4). `rows` is a multiple of 4.
 void packRows4x4(const void *in, int64_t rows, int64_t rowBlocks, int64_t blockBytes, void *out);
 
 /// Pairs of consecutive rows of q8_0 or q4_0 blocks, block column by block column: block b of

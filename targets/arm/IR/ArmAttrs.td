@@ -36,7 +36,9 @@ def Arm_Rows4x4Attr : Arm_LayoutAttr<"Rows4x4", "rows4x4"> {
     4-byte word of the quants the 4 rows' words (`weight_layouts.h`, `packRows4x4`; ggml's
     q4_0_4x4 and q8_0_4x4, made at compile time). One 16-byte load holds a word of each of 4
     rows, which `sdot` by lane multiplies with one word of the activations broadcast: 4 rows'
-    dot products in the lanes of one register. q8_0 and q4_0; rows a multiple of 4. Read by the
+    dot products in the lanes of one register. q8_0 and q4_0 (its quant bytes xor 0x88, each
+    nibble q + 8 stored as q in 4-bit two's complement, as ggml's repacking does); rows a
+    multiple of 4. Read by the
     `r4x4` kernels of arm-dotprod (`llmk_dotprod_linear_q4_0r4x4_rows`).
 
     ```mlir
