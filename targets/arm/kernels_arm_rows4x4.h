@@ -39,7 +39,7 @@ struct Q8_0Rows4x4 {
 
 /// Byte word j (j = 0..3) holds values 4j..4j+3 in its low nibbles and 16+4j.. in its high
 /// ones: words j and 4 + j, stored plus 8 and each nibble's top bit flipped by the packing
-/// (llmc::arm::kRows4x4Q4_0Flip): the value in 4-bit two's complement. Moved to the top of its
+/// (llmc::arm::kQ4_0NibbleFlip): the value in 4-bit two's complement. Moved to the top of its
 /// byte (shl; the high nibble masked in place) it is 16 q, 2 instructions per 16 bytes. The sums,
 /// 16 times the true ones, convert with 4 fraction bits (scvtf #4).
 struct Q4_0Rows4x4 {
@@ -63,7 +63,8 @@ const int kRows4x4TokensInFlight = 4;
 /// free, clang loads every token's activations first (16 registers beside 8 of weights and 8
 /// accumulators) and spills; the asm is empty, so the cores, which reorder loads themselves,
 /// see nothing of it.
-LLMK_ARM_INLINE const llmrt_block_q8_0* after(const llmrt_block_q8_0* next, const float32x4_t* acc) {
+LLMK_ARM_INLINE const llmrt_block_q8_0* after(const llmrt_block_q8_0* next,
+                                              const float32x4_t* acc) {
   __asm__("" : "+r"(next) : "w"(acc[0]), "w"(acc[1]), "w"(acc[2]), "w"(acc[3]));
   return next;
 }

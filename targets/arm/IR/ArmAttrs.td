@@ -54,8 +54,9 @@ def Arm_Rows2x8Attr : Arm_LayoutAttr<"Rows2x8", "rows2x8"> {
     8-byte word of the quants the 2 rows' words (`weight_layouts.h`, `packRows2x8`; ggml's
     q4_0_4x8 made at compile time, on pairs of rows). Each 16 bytes are a 2x8 int8 matrix that
     `smmla` multiplies with 8 values of 2 tokens into a 2x2 int32 tile (q4_0: values 8j.. in
-    the low nibbles, 16+8j.. in the high ones). q8_0 and q4_0; rows a multiple of 2. Read by
-    the `r2x8` kernels of arm-i8mm (`llmk_i8mm_linear_q4_0r2x8_rows`).
+    the low nibbles, 16+8j.. in the high ones, each flipped as in `#arm.rows4x4`: xor 0x88).
+    q8_0 and q4_0; rows a multiple of 2. Read by the `r2x8` kernels of arm-i8mm
+    (`llmk_i8mm_linear_q4_0r2x8_rows`).
 
     ```mlir
     llm.weight @w : !llm.qweight<q8_0, [64, 64], block = 32, layout = #arm.rows2x8>

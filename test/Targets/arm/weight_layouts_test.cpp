@@ -48,11 +48,11 @@ void checkWordGroups(void (*pack)(const void*, int64_t, int64_t, int64_t, void*)
 }
 
 TEST(ArmWeightLayouts, Rows4x4PutsEachRowsWordInItsLane) {
-  checkWordGroups(llmc::arm::packRows4x4, llmc::arm::kRows4x4, 4, llmc::arm::kRows4x4Q4_0Flip);
+  checkWordGroups(llmc::arm::packRows4x4, llmc::arm::kRows4x4, 4, llmc::arm::kQ4_0NibbleFlip);
 }
 
 TEST(ArmWeightLayouts, Rows2x8PutsTwoRowsWordsInEachMatrix) {
-  checkWordGroups(llmc::arm::packRows2x8, llmc::arm::kRows2x8, 8, /*q4_0_flip=*/0);
+  checkWordGroups(llmc::arm::packRows2x8, llmc::arm::kRows2x8, 8, llmc::arm::kQ4_0NibbleFlip);
 }
 
 }  // namespace
