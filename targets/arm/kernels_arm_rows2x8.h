@@ -123,16 +123,20 @@ void rows2x8_tile(const uint8_t* w, size_t pair_bytes, const llmrt_block_q8_0* x
   }
 }
 
-/// out (lane r: row r) = the 4 rows of 2 row pairs (`pair_bytes` apart) . one token's
-/// activation row over `blocks` blocks, by sdot rather than smmla, which would spend half of
-/// each product on a second token: word j of a pair (8 values of 2 rows) against the token's
-/// values 8j..8j+7 in both halves gives lanes row 0, row 0, row 1, row 1, and one pairwise add
-/// per block makes the 2 pairs' sums the 4 rows' lanes, converted and scaled once.
-template <class W>
-LLMK_ARM_INLINE float32x4_t rows2x8_token_tile(const uint8_t* w, size_t pair_bytes,
-                                               const llmrt_block_q8_0* x, int blocks) {
+/// out[q] (lane r: row 4q + r) = the 4Q rows of 2Q row pairs (`pair_bytes` apart) . one
+/// token's activation row over `blocks` blocks, by sdot rather than smmla, which would spend
+/// half of each product on a second token: word j of a pair (8 values of 2 rows) against the
+/// token's values 8j..8j+7 in both halves gives lanes row 0, row 0, row 1, row 1, and one
+/// pairwise add per block makes 2 pairs' sums 4 rows' lanes, converted and scaled once. The
+/// token's words are duplicated once per block for all the pairs.
+template <class W, int Q>
+LLMK_ARM_INLINE void rows2x8_token_tile(const uint8_t* w, size_t pair_bytes,
+                                        const llmrt_block_q8_0* x, int blocks,
+                                        float32x4_t out[Q]) {
   const int column_bytes = 2 * sizeof(llmrt_fp16) + W::kQuantBytes;
-  float32x4_t acc = vdupq_n_f32(0.0f);
+  float32x4_t acc[Q];
+  LLMK_ARM_UNROLL
+  for (int q = 0; q < Q; ++q) acc[q] = vdupq_n_f32(0.0f);
   for (int b = 0; b < blocks; ++b) {
     const llmrt_block_q8_0& xb = x[b];
     int8x16_t xw[4];  // values 8j..8j+7, twice
@@ -142,33 +146,38 @@ LLMK_ARM_INLINE float32x4_t rows2x8_token_tile(const uint8_t* w, size_t pair_byt
       xw[2 * h] = vreinterpretq_s8_s64(vdupq_laneq_s64(half, 0));
       xw[2 * h + 1] = vreinterpretq_s8_s64(vdupq_laneq_s64(half, 1));
     }
-    llmrt_fp16 scale_bits[4];
-    int32x4_t sums[2];
+    const float dx = fp16_to_float(xb.d);
     LLMK_ARM_UNROLL
-    for (int p = 0; p < 2; ++p) {
-      const uint8_t* column = w + p * pair_bytes + static_cast<size_t>(b) * column_bytes;
-      std::memcpy(scale_bits + 2 * p, column, 2 * sizeof(llmrt_fp16));
-      int8x16_t wm[4];
-      W::matrices(column + 2 * sizeof(llmrt_fp16), wm);
-      sums[p] = vdotq_s32(vdupq_n_s32(0), wm[0], xw[0]);
+    for (int q = 0; q < Q; ++q) {
+      llmrt_fp16 scale_bits[4];
+      int32x4_t sums[2];
       LLMK_ARM_UNROLL
-      for (int j = 1; j < 4; ++j) sums[p] = vdotq_s32(sums[p], wm[j], xw[j]);
+      for (int p = 0; p < 2; ++p) {
+        const uint8_t* column =
+            w + (2 * q + p) * pair_bytes + static_cast<size_t>(b) * column_bytes;
+        std::memcpy(scale_bits + 2 * p, column, 2 * sizeof(llmrt_fp16));
+        int8x16_t wm[4];
+        W::matrices(column + 2 * sizeof(llmrt_fp16), wm);
+        sums[p] = vdotq_s32(vdupq_n_s32(0), wm[0], xw[0]);
+        LLMK_ARM_UNROLL
+        for (int j = 1; j < 4; ++j) sums[p] = vdotq_s32(sums[p], wm[j], xw[j]);
+      }
+      float16x4_t scales_h;
+      std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
+      const float32x4_t dw = vcvt_f32_f16(scales_h);  // exact
+      acc[q] = vfmaq_f32(acc[q], W::to_float(vpaddq_s32(sums[0], sums[1])), vmulq_n_f32(dw, dx));
     }
-    float16x4_t scales_h;
-    std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
-    const float32x4_t dw = vcvt_f32_f16(scales_h);  // exact
-    acc = vfmaq_f32(acc, W::to_float(vpaddq_s32(sums[0], sums[1])),
-                    vmulq_n_f32(dw, fp16_to_float(xb.d)));
   }
-  return acc;
+  LLMK_ARM_UNROLL
+  for (int q = 0; q < Q; ++q) out[q] = acc[q];
 }
 
 /// y[:, row_begin:row_end] = xq * w[row_begin:row_end, :]^T (+ bias) for weights in
 /// #arm.rows2x8; m, row_begin and row_end multiples of 2. Tiles of W::kPromptPairs row pairs,
 /// then 2 (4 rows, the thread split's unit), by 2 token pairs, or 1 for the last one or two
-/// tokens; a last lone token (decode: the only one) by sdot, 4 rows at a time; a range's last
-/// pair on its own. Every path adds the same exact block sums in the same float order, so an
-/// output does not depend on its tile.
+/// tokens; a last lone token (decode: the only one) by sdot, 8 rows at a time, then 4; a
+/// range's last pair on its own. Every path adds the same exact block sums in the same float
+/// order, so an output does not depend on its tile.
 template <class W>
 void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, blocks, 2) */,
                     const float* bias, int n, int k, int m, int row_begin, int row_end,
@@ -205,13 +214,21 @@ void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, b
     typedef std::integral_constant<int, 2> Two;
     int o = row_begin;
     if (n - i == 1) {  // a lone token (decode): sdot
-      for (; o + 4 <= row_end; o += 4) {
-        const float32x4_t out = rows2x8_token_tile<W>(
-            pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes, pair_bytes,
-            x + static_cast<size_t>(i) * blocks, blocks);
-        const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o) : vdupq_n_f32(0.0f);
-        vst1q_f32(y + static_cast<size_t>(i) * m + o, vaddq_f32(out, b));
-      }
+      auto lone = [&](auto quads) {
+        constexpr int Q = decltype(quads)::value;
+        float32x4_t out[Q];
+        rows2x8_token_tile<W, Q>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
+                                 pair_bytes, x + static_cast<size_t>(i) * blocks, blocks, out);
+        LLMK_ARM_UNROLL
+        for (int q = 0; q < Q; ++q) {
+          const float32x4_t b =
+              bias != nullptr ? vld1q_f32(bias + o + 4 * q) : vdupq_n_f32(0.0f);
+          vst1q_f32(y + static_cast<size_t>(i) * m + o + 4 * q, vaddq_f32(out[q], b));
+        }
+        o += 4 * Q;
+      };
+      while (o + 8 <= row_end) lone(std::integral_constant<int, 2>());
+      if (o + 4 <= row_end) lone(One());
     }
     typedef std::integral_constant<int, W::kPromptPairs> Prompt;
     const int prompt_rows = 2 * Prompt::value;
