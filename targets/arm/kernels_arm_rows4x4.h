@@ -55,6 +55,30 @@ struct Q4_0Rows4x4 {
   static float32x4_t to_float(int32x4_t sum) { return vcvtq_n_f32_s32(sum, 4); }
 };
 
+/// The 4 rows' scales of a group's block column, as float (exact), and its 8 words in wq.
+template <class W>
+LLMK_ARM_INLINE float32x4_t load_column(const uint8_t* column, int8x16_t wq[8]) {
+  llmrt_fp16 scale_bits[4];
+  std::memcpy(scale_bits, column, sizeof(scale_bits));
+  float16x4_t scales_h;
+  std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
+  W::words(column + sizeof(scale_bits), wq);
+  return vcvt_f32_f16(scales_h);
+}
+
+/// Lane r: the products of a block of row r (its words wq) with one token's activations x0, x1,
+/// the 8 words' sdots chained into one register.
+LLMK_ARM_INLINE int32x4_t block_sums(const int8x16_t wq[8], int8x16_t x0, int8x16_t x1) {
+  int32x4_t sum = vdotq_laneq_s32(vdupq_n_s32(0), wq[0], x0, 0);
+  sum = vdotq_laneq_s32(sum, wq[1], x0, 1);
+  sum = vdotq_laneq_s32(sum, wq[2], x0, 2);
+  sum = vdotq_laneq_s32(sum, wq[3], x0, 3);
+  sum = vdotq_laneq_s32(sum, wq[4], x1, 0);
+  sum = vdotq_laneq_s32(sum, wq[5], x1, 1);
+  sum = vdotq_laneq_s32(sum, wq[6], x1, 2);
+  return vdotq_laneq_s32(sum, wq[7], x1, 3);
+}
+
 /// Tokens whose sums a tile's loop finishes before it loads the next ones' activations.
 const int kRows4x4TokensInFlight = 4;
 
@@ -81,28 +105,15 @@ LLMK_ARM_INLINE void rows4x4_tile(const uint8_t* w, const llmrt_block_q8_0* x, i
   LLMK_ARM_UNROLL
   for (int c = 0; c < C; ++c) acc[c] = vdupq_n_f32(0.0f);
   for (int b = 0; b < blocks; ++b) {
-    const uint8_t* column = w + static_cast<size_t>(b) * column_bytes;
-    llmrt_fp16 scale_bits[4];
-    std::memcpy(scale_bits, column, sizeof(scale_bits));
-    float16x4_t scales_h;
-    std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
-    const float32x4_t dw = vcvt_f32_f16(scales_h);  // exact
     int8x16_t wq[8];
-    W::words(column + sizeof(scale_bits), wq);
+    const float32x4_t dw = load_column<W>(w + static_cast<size_t>(b) * column_bytes, wq);
     const llmrt_block_q8_0* xc = x + b;  // token c's block b
     LLMK_ARM_UNROLL
     for (int c = 0; c < C; ++c) {
       const llmrt_block_q8_0& xb = *xc;
       const int8x16_t x0 = vld1q_s8(xb.qs), x1 = vld1q_s8(xb.qs + 16);
-      int32x4_t sum = vdotq_laneq_s32(vdupq_n_s32(0), wq[0], x0, 0);
-      sum = vdotq_laneq_s32(sum, wq[1], x0, 1);
-      sum = vdotq_laneq_s32(sum, wq[2], x0, 2);
-      sum = vdotq_laneq_s32(sum, wq[3], x0, 3);
-      sum = vdotq_laneq_s32(sum, wq[4], x1, 0);
-      sum = vdotq_laneq_s32(sum, wq[5], x1, 1);
-      sum = vdotq_laneq_s32(sum, wq[6], x1, 2);
-      sum = vdotq_laneq_s32(sum, wq[7], x1, 3);
-      acc[c] = vfmaq_f32(acc[c], W::to_float(sum), vmulq_n_f32(dw, fp16_to_float(xb.d)));
+      acc[c] = vfmaq_f32(acc[c], W::to_float(block_sums(wq, x0, x1)),
+                         vmulq_n_f32(dw, fp16_to_float(xb.d)));
       xc += blocks;
       if (c % kRows4x4TokensInFlight == kRows4x4TokensInFlight - 1) {
         xc = after(xc, acc + c + 1 - kRows4x4TokensInFlight);
@@ -113,6 +124,33 @@ LLMK_ARM_INLINE void rows4x4_tile(const uint8_t* w, const llmrt_block_q8_0* x, i
   for (int c = 0; c < C; ++c) out[c] = acc[c];
 }
 
+/// out[g] (lane r: row 4g + r) = the G groups' rows (`group_bytes` apart) . one token's
+/// activation row over `blocks` blocks: rows4x4_tile's sums, the token's activations loaded
+/// and its scale converted once per block for G groups.
+template <class W, int G>
+LLMK_ARM_INLINE void rows4x4_token_tile(const uint8_t* w, size_t group_bytes,
+                                        const llmrt_block_q8_0* x, int blocks,
+                                        float32x4_t out[G]) {
+  const int column_bytes = 4 * sizeof(llmrt_fp16) + W::kQuantBytes;
+  float32x4_t acc[G];
+  LLMK_ARM_UNROLL
+  for (int g = 0; g < G; ++g) acc[g] = vdupq_n_f32(0.0f);
+  for (int b = 0; b < blocks; ++b) {
+    const llmrt_block_q8_0& xb = x[b];
+    const int8x16_t x0 = vld1q_s8(xb.qs), x1 = vld1q_s8(xb.qs + 16);
+    const float dx = fp16_to_float(xb.d);
+    LLMK_ARM_UNROLL
+    for (int g = 0; g < G; ++g) {
+      int8x16_t wq[8];
+      const float32x4_t dw =
+          load_column<W>(w + g * group_bytes + static_cast<size_t>(b) * column_bytes, wq);
+      acc[g] = vfmaq_f32(acc[g], W::to_float(block_sums(wq, x0, x1)), vmulq_n_f32(dw, dx));
+    }
+  }
+  LLMK_ARM_UNROLL
+  for (int g = 0; g < G; ++g) out[g] = acc[g];
+}
+
 /// Tokens per tile of the r4x4 kernels: 8 float accumulators and 8 registers of weights, the
 /// weights' loading and unpacking shared by 8 tokens; kRows4x4TokensInFlight tokens' activations,
 /// sums and scales fill the other 16 of the 32 vector registers.
@@ -120,7 +158,8 @@ const int kRows4x4Tokens = 8;
 
 /// y[:, row_begin:row_end] = xq * w[row_begin:row_end, :]^T (+ bias) for weights in
 /// #arm.rows4x4; m, row_begin and row_end multiples of 4. Tokens kRows4x4Tokens at a time, then
-/// the rest 4, 2 and 1 at a time; each output is computed the same way whatever its tile.
+/// the rest 4 and 2 at a time, and a last lone token (decode: the only one) 2 groups a tile;
+/// each output is computed the same way whatever its tile.
 template <class W>
 void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, blocks, 4) */,
                     const float* bias, int n, int k, int m, int row_begin, int row_end,
@@ -129,12 +168,12 @@ void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, b
   const size_t group_bytes =
       static_cast<size_t>(blocks) * (4 * sizeof(llmrt_fp16) + W::kQuantBytes);
   const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
-  const uint8_t* groups = static_cast<const uint8_t*>(w);
+  const uint8_t* groups_base = static_cast<const uint8_t*>(w);
   auto tokens = [&](auto count, int i) {
     constexpr int C = decltype(count)::value;
     for (int o = row_begin; o < row_end; o += Rows4x4::kRows) {
       float32x4_t out[C];
-      rows4x4_tile<W, C>(groups + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
+      rows4x4_tile<W, C>(groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
                          x + static_cast<size_t>(i) * blocks, blocks, out);
       const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o) : vdupq_n_f32(0.0f);
       LLMK_ARM_UNROLL
@@ -149,7 +188,26 @@ void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, b
   }
   if (i + 4 <= n) tokens(std::integral_constant<int, 4>(), i), i += 4;
   if (i + 2 <= n) tokens(std::integral_constant<int, 2>(), i), i += 2;
-  if (i < n) tokens(std::integral_constant<int, 1>(), i);
+  if (i < n) {  // a lone token (decode): 2 groups a tile
+    auto groups = [&](auto count, int o) {
+      constexpr int G = decltype(count)::value;
+      float32x4_t out[G];
+      const uint8_t* first = groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes;
+      rows4x4_token_tile<W, G>(first, group_bytes, x + static_cast<size_t>(i) * blocks, blocks,
+                               out);
+      LLMK_ARM_UNROLL
+      for (int g = 0; g < G; ++g) {
+        const int row = o + Rows4x4::kRows * g;
+        const float32x4_t b = bias != nullptr ? vld1q_f32(bias + row) : vdupq_n_f32(0.0f);
+        vst1q_f32(y + static_cast<size_t>(i) * m + row, vaddq_f32(out[g], b));
+      }
+    };
+    int o = row_begin;
+    for (; o + 2 * Rows4x4::kRows <= row_end; o += 2 * Rows4x4::kRows) {
+      groups(std::integral_constant<int, 2>(), o);
+    }
+    if (o < row_end) groups(std::integral_constant<int, 1>(), o);
+  }
 }
 
 }  // namespace
