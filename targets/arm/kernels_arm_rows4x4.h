@@ -4,9 +4,10 @@
 //
 // One 16-byte load holds word j of 4 rows; sdot by lane multiplies it with word j of a token's
 // activations, so the 4 rows' products land in the 4 lanes of one register and no lanes are
-// summed per block. Sum l (l = 0..3) takes words l and 4 + l, the values the row kernels'
-// lane l holds (kernels_arm_rows.h, quant_tile), and is scaled and added in float in the same
-// order, its lanes now rows: every output is bit-identical to the row kernels'.
+// summed per block: the 8 words' sdots add a block's 32 products of each row in one int32 lane.
+// The integer sums are exact, as everywhere; an output differs from the row kernels' (which
+// keep 4 partial sums per row in float) and the generic kernel's only in the order of its float
+// operations.
 #ifndef LLMC_TARGETS_ARM_KERNELS_ARM_ROWS4X4_H
 #define LLMC_TARGETS_ARM_KERNELS_ARM_ROWS4X4_H
 
@@ -22,9 +23,10 @@ struct Rows4x4 {
   static const int kRows = 4;
 };
 
-// A weight type W: kQuantBytes, a group's quant bytes per block, and W::words(p, out), the 8
-// registers of quant word j (j = 0..7) of the 4 rows, values 4j..4j+3 as signed bytes, from the
-// quants at p.
+// A weight type W: kQuantBytes, a group's quant bytes per block; W::words(p, out), the 8
+// registers of quant word j (j = 0..7) of the 4 rows, values 4j..4j+3 as signed bytes (times a
+// power of two), from the quants at p; and W::to_float(sum), a sum of their products with int8
+// activations as the float of the true quants' sum (exact: |sum| < 2^24).
 
 struct Q8_0Rows4x4 {
   static const int kQuantBytes = 128;  // 8 words of 4 rows
@@ -32,69 +34,132 @@ struct Q8_0Rows4x4 {
     LLMK_ARM_UNROLL
     for (int j = 0; j < 8; ++j) out[j] = vld1q_s8(reinterpret_cast<const int8_t*>(p) + 16 * j);
   }
+  static float32x4_t to_float(int32x4_t sum) { return vcvtq_f32_s32(sum); }
 };
 
 /// Byte word j (j = 0..3) holds values 4j..4j+3 in its low nibbles and 16+4j.. in its high
-/// ones: words j and 4 + j, stored plus 8.
+/// ones: words j and 4 + j, stored plus 8 and each nibble's top bit flipped by the packing
+/// (llmc::arm::kQ4_0NibbleFlip): the value in 4-bit two's complement. Moved to the top of its
+/// byte (shl; the high nibble masked in place) it is 16 q, 2 instructions per 16 bytes. The sums,
+/// 16 times the true ones, convert with 4 fraction bits (scvtf #4).
 struct Q4_0Rows4x4 {
   static const int kQuantBytes = 64;  // 4 byte words of 4 rows
   static void words(const uint8_t* p, int8x16_t out[8]) {
-    const int8x16_t eight = vdupq_n_s8(8);
     LLMK_ARM_UNROLL
     for (int j = 0; j < 4; ++j) {
-      const uint8x16_t packed = vld1q_u8(p + 16 * j);
-      out[j] = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(packed, vdupq_n_u8(15))), eight);
-      out[4 + j] = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(packed, 4)), eight);
+      const uint8x16_t q = vld1q_u8(p + 16 * j);
+      out[j] = vreinterpretq_s8_u8(vshlq_n_u8(q, 4));
+      out[4 + j] = vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0xf0)));
     }
   }
+  static float32x4_t to_float(int32x4_t sum) { return vcvtq_n_f32_s32(sum, 4); }
 };
 
+/// The 4 rows' scales of a group's block column, as float (exact), and its 8 words in wq.
+template <class W>
+LLMK_ARM_INLINE float32x4_t load_column(const uint8_t* column, int8x16_t wq[8]) {
+  llmrt_fp16 scale_bits[4];
+  std::memcpy(scale_bits, column, sizeof(scale_bits));
+  float16x4_t scales_h;
+  std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
+  W::words(column + sizeof(scale_bits), wq);
+  return vcvt_f32_f16(scales_h);
+}
+
+/// Lane r: the products of a block of row r (its words wq) with one token's activations x0, x1,
+/// the 8 words' sdots chained into one register.
+LLMK_ARM_INLINE int32x4_t block_sums(const int8x16_t wq[8], int8x16_t x0, int8x16_t x1) {
+  int32x4_t sum = vdotq_laneq_s32(vdupq_n_s32(0), wq[0], x0, 0);
+  sum = vdotq_laneq_s32(sum, wq[1], x0, 1);
+  sum = vdotq_laneq_s32(sum, wq[2], x0, 2);
+  sum = vdotq_laneq_s32(sum, wq[3], x0, 3);
+  sum = vdotq_laneq_s32(sum, wq[4], x1, 0);
+  sum = vdotq_laneq_s32(sum, wq[5], x1, 1);
+  sum = vdotq_laneq_s32(sum, wq[6], x1, 2);
+  return vdotq_laneq_s32(sum, wq[7], x1, 3);
+}
+
+/// Tokens whose sums a tile's loop finishes before it loads the next ones' activations.
+const int kRows4x4TokensInFlight = 4;
+
+/// next, with the compilers told that it depends on the 4 accumulators: they cannot load the
+/// next tokens' activations (or the next block's) before these tokens' sums are done. Left
+/// free, clang loads every token's activations first (16 registers beside 8 of weights and 8
+/// accumulators) and spills; the asm is empty, so the cores, which reorder loads themselves,
+/// see nothing of it.
+LLMK_ARM_INLINE const llmrt_block_q8_0* after(const llmrt_block_q8_0* next,
+                                              const float32x4_t* acc) {
+  __asm__("" : "+r"(next) : "w"(acc[0]), "w"(acc[1]), "w"(acc[2]), "w"(acc[3]));
+  return next;
+}
+
 /// out[c] (lane r: row r) = the group's 4 rows . activation row c over `blocks` blocks, for C
-/// tokens (rows `blocks` blocks apart).
+/// tokens (rows `blocks` blocks apart). Each block's 32 products of a row and token add up in
+/// one int32 lane (8 sdot by lane into one register), so a block costs a token one conversion
+/// and one fma for the 4 rows, its scale (the rows' 4 scales times the token's) one multiply.
 template <class W, int C>
-void rows4x4_tile(const uint8_t* w, const llmrt_block_q8_0* x, int blocks, float32x4_t out[C]) {
+LLMK_ARM_INLINE void rows4x4_tile(const uint8_t* w, const llmrt_block_q8_0* x, int blocks,
+                                  float32x4_t out[C]) {
   const int column_bytes = 4 * sizeof(llmrt_fp16) + W::kQuantBytes;
-  float32x4_t acc[C][4];
+  float32x4_t acc[C];
   LLMK_ARM_UNROLL
-  for (int c = 0; c < C; ++c) {
-    LLMK_ARM_UNROLL
-    for (int l = 0; l < 4; ++l) acc[c][l] = vdupq_n_f32(0.0f);
-  }
+  for (int c = 0; c < C; ++c) acc[c] = vdupq_n_f32(0.0f);
   for (int b = 0; b < blocks; ++b) {
-    const uint8_t* column = w + static_cast<size_t>(b) * column_bytes;
-    llmrt_fp16 scale_bits[4];
-    std::memcpy(scale_bits, column, sizeof(scale_bits));
-    float16x4_t scales_h;
-    std::memcpy(&scales_h, scale_bits, sizeof(scales_h));
-    const float32x4_t dw = vcvt_f32_f16(scales_h);  // exact
     int8x16_t wq[8];
-    W::words(column + sizeof(scale_bits), wq);
+    const float32x4_t dw = load_column<W>(w + static_cast<size_t>(b) * column_bytes, wq);
+    const llmrt_block_q8_0* xc = x + b;  // token c's block b
     LLMK_ARM_UNROLL
     for (int c = 0; c < C; ++c) {
-      const llmrt_block_q8_0& xb = x[static_cast<size_t>(c) * blocks + b];
+      const llmrt_block_q8_0& xb = *xc;
       const int8x16_t x0 = vld1q_s8(xb.qs), x1 = vld1q_s8(xb.qs + 16);
-      const float32x4_t scale = vmulq_n_f32(dw, fp16_to_float(xb.d));
-      int32x4_t sums[4];
-      sums[0] = vdotq_laneq_s32(vdotq_laneq_s32(vdupq_n_s32(0), wq[0], x0, 0), wq[4], x1, 0);
-      sums[1] = vdotq_laneq_s32(vdotq_laneq_s32(vdupq_n_s32(0), wq[1], x0, 1), wq[5], x1, 1);
-      sums[2] = vdotq_laneq_s32(vdotq_laneq_s32(vdupq_n_s32(0), wq[2], x0, 2), wq[6], x1, 2);
-      sums[3] = vdotq_laneq_s32(vdotq_laneq_s32(vdupq_n_s32(0), wq[3], x0, 3), wq[7], x1, 3);
-      LLMK_ARM_UNROLL
-      for (int l = 0; l < 4; ++l) {
-        acc[c][l] = vfmaq_f32(acc[c][l], vcvtq_f32_s32(sums[l]), scale);  // exact conversion
+      acc[c] = vfmaq_f32(acc[c], W::to_float(block_sums(wq, x0, x1)),
+                         vmulq_n_f32(dw, fp16_to_float(xb.d)));
+      xc += blocks;
+      if (c % kRows4x4TokensInFlight == kRows4x4TokensInFlight - 1) {
+        xc = after(xc, acc + c + 1 - kRows4x4TokensInFlight);
       }
     }
   }
-  // The row kernels' vaddvq_f32: (lane 0 + lane 1) + (lane 2 + lane 3).
   LLMK_ARM_UNROLL
-  for (int c = 0; c < C; ++c) {
-    out[c] = vaddq_f32(vaddq_f32(acc[c][0], acc[c][1]), vaddq_f32(acc[c][2], acc[c][3]));
-  }
+  for (int c = 0; c < C; ++c) out[c] = acc[c];
 }
 
+/// out[g] (lane r: row 4g + r) = the G groups' rows (`group_bytes` apart) . one token's
+/// activation row over `blocks` blocks: rows4x4_tile's sums, the token's activations loaded
+/// and its scale converted once per block for G groups.
+template <class W, int G>
+LLMK_ARM_INLINE void rows4x4_token_tile(const uint8_t* w, size_t group_bytes,
+                                        const llmrt_block_q8_0* x, int blocks,
+                                        float32x4_t out[G]) {
+  const int column_bytes = 4 * sizeof(llmrt_fp16) + W::kQuantBytes;
+  float32x4_t acc[G];
+  LLMK_ARM_UNROLL
+  for (int g = 0; g < G; ++g) acc[g] = vdupq_n_f32(0.0f);
+  for (int b = 0; b < blocks; ++b) {
+    const llmrt_block_q8_0& xb = x[b];
+    const int8x16_t x0 = vld1q_s8(xb.qs), x1 = vld1q_s8(xb.qs + 16);
+    const float dx = fp16_to_float(xb.d);
+    LLMK_ARM_UNROLL
+    for (int g = 0; g < G; ++g) {
+      int8x16_t wq[8];
+      const float32x4_t dw =
+          load_column<W>(w + g * group_bytes + static_cast<size_t>(b) * column_bytes, wq);
+      acc[g] = vfmaq_f32(acc[g], W::to_float(block_sums(wq, x0, x1)), vmulq_n_f32(dw, dx));
+    }
+  }
+  LLMK_ARM_UNROLL
+  for (int g = 0; g < G; ++g) out[g] = acc[g];
+}
+
+/// Tokens per tile of the r4x4 kernels: 8 float accumulators and 8 registers of weights, the
+/// weights' loading and unpacking shared by 8 tokens; kRows4x4TokensInFlight tokens' activations,
+/// sums and scales fill the other 16 of the 32 vector registers.
+const int kRows4x4Tokens = 8;
+
 /// y[:, row_begin:row_end] = xq * w[row_begin:row_end, :]^T (+ bias) for weights in
-/// #arm.rows4x4; m, row_begin and row_end multiples of 4. Tokens two at a time: 8 float and 8
-/// weight registers, and the 4 sums of a token.
+/// #arm.rows4x4; m, row_begin and row_end multiples of 4. Tokens kRows4x4Tokens at a time, then
+/// the rest 4 and 2 at a time, and a last lone token (decode: the only one) 2 groups a tile;
+/// each output is computed the same way whatever its tile.
 template <class W>
 void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, blocks, 4) */,
                     const float* bias, int n, int k, int m, int row_begin, int row_end,
@@ -103,12 +168,12 @@ void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, b
   const size_t group_bytes =
       static_cast<size_t>(blocks) * (4 * sizeof(llmrt_fp16) + W::kQuantBytes);
   const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
-  const uint8_t* groups = static_cast<const uint8_t*>(w);
+  const uint8_t* groups_base = static_cast<const uint8_t*>(w);
   auto tokens = [&](auto count, int i) {
     constexpr int C = decltype(count)::value;
     for (int o = row_begin; o < row_end; o += Rows4x4::kRows) {
       float32x4_t out[C];
-      rows4x4_tile<W, C>(groups + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
+      rows4x4_tile<W, C>(groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
                          x + static_cast<size_t>(i) * blocks, blocks, out);
       const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o) : vdupq_n_f32(0.0f);
       LLMK_ARM_UNROLL
@@ -118,8 +183,31 @@ void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, b
     }
   };
   int i = 0;
-  for (; i + 2 <= n; i += 2) tokens(std::integral_constant<int, 2>(), i);
-  if (i < n) tokens(std::integral_constant<int, 1>(), i);
+  for (; i + kRows4x4Tokens <= n; i += kRows4x4Tokens) {
+    tokens(std::integral_constant<int, kRows4x4Tokens>(), i);
+  }
+  if (i + 4 <= n) tokens(std::integral_constant<int, 4>(), i), i += 4;
+  if (i + 2 <= n) tokens(std::integral_constant<int, 2>(), i), i += 2;
+  if (i < n) {  // a lone token (decode): 2 groups a tile
+    auto groups = [&](auto count, int o) {
+      constexpr int G = decltype(count)::value;
+      float32x4_t out[G];
+      const uint8_t* first = groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes;
+      rows4x4_token_tile<W, G>(first, group_bytes, x + static_cast<size_t>(i) * blocks, blocks,
+                               out);
+      LLMK_ARM_UNROLL
+      for (int g = 0; g < G; ++g) {
+        const int row = o + Rows4x4::kRows * g;
+        const float32x4_t b = bias != nullptr ? vld1q_f32(bias + row) : vdupq_n_f32(0.0f);
+        vst1q_f32(y + static_cast<size_t>(i) * m + row, vaddq_f32(out[g], b));
+      }
+    };
+    int o = row_begin;
+    for (; o + 2 * Rows4x4::kRows <= row_end; o += 2 * Rows4x4::kRows) {
+      groups(std::integral_constant<int, 2>(), o);
+    }
+    if (o < row_end) groups(std::integral_constant<int, 1>(), o);
+  }
 }
 
 }  // namespace

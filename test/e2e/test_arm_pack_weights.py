@@ -5,17 +5,17 @@ smmla), cross-built with clang++ -Wall -Wextra -Werror.
 - q8_0, packed (the targets' default): against the generic target as test_arm.py holds q4_0
   (test_arm_quantized_matches_generic, which runs packed q4_0): logits within
   test_x86_quantized.py's bounds, the same greedy text;
-- q4_0 packed against `--pack-weights=false` on arm-dotprod: its r4x4 kernels add the row
-  kernels' integer lane sums in the same float order, so the logits are bit-identical (arm-i8mm's
-  r2x8 kernels sum a block in one lane: within the bounds above only).
+- q4_0 with `--pack-weights=false` on arm-dotprod (the row kernels; test_arm.py runs it packed)
+  against the generic target within the same bounds: the r4x4 kernels sum a block's products
+  of a row in one int32 lane where the row kernels keep four, so packed and unpacked differ in
+  the order of their float operations, as each differs from the generic kernel.
 """
 
-import numpy as np
 import pytest
 
 from conftest import ARM_TARGETS, STORIES_BIN, STORIES_TOK, WERROR, build_for, cxx_or_skip, \
     skip_unless_runnable
-from llmc import accuracy, driver
+from llmc import driver
 from test_arm import LAYOUT_SUFFIX, check_against_generic
 
 pytestmark = pytest.mark.llmc
@@ -44,15 +44,14 @@ def test_packed_q8_0_matches_generic(workspace, target):
     check_against_generic(workspace, "q8_0", out, build_dir)
 
 
-def test_packed_q4_0_is_bit_identical_to_rows(workspace, tmp_path):
+def test_unpacked_q4_0_matches_generic(workspace, tmp_path):
     target = "arm-dotprod"
-    packed, packed_dir = packed_build(workspace, target, "q4_0")
+    skip_unless_runnable(target)
+    cxx_or_skip("clang++")
     rows = tmp_path / "out"
     driver.compile(STORIES_BIN, rows, "--tokenizer", str(STORIES_TOK), "--target", target,
                    "--quant", "q4_0", "--pack-weights=false", check=True)
     assert not calls_layout_kernels(rows, target, "q4_0")
     rows_dir = build_for(target, rows, cxx="clang++", build_dir=tmp_path / "build",
                          cxx_flags=WERROR)
-    story = accuracy.story_tokens()
-    np.testing.assert_array_equal(accuracy.model_logits(packed_dir, packed, story),
-                                  accuracy.model_logits(rows_dir, rows, story))
+    check_against_generic(workspace, "q4_0", rows, rows_dir)

@@ -36,7 +36,9 @@ def Arm_Rows4x4Attr : Arm_LayoutAttr<"Rows4x4", "rows4x4"> {
     4-byte word of the quants the 4 rows' words (`weight_layouts.h`, `packRows4x4`; ggml's
     q4_0_4x4 and q8_0_4x4, made at compile time). One 16-byte load holds a word of each of 4
     rows, which `sdot` by lane multiplies with one word of the activations broadcast: 4 rows'
-    dot products in the lanes of one register. q8_0 and q4_0; rows a multiple of 4. Read by the
+    dot products in the lanes of one register. q8_0 and q4_0 (its quant bytes xor 0x88, each
+    nibble q + 8 stored as q in 4-bit two's complement, as ggml's repacking does); rows a
+    multiple of 4. Read by the
     `r4x4` kernels of arm-dotprod (`llmk_dotprod_linear_q4_0r4x4_rows`).
 
     ```mlir
@@ -52,8 +54,9 @@ def Arm_Rows2x8Attr : Arm_LayoutAttr<"Rows2x8", "rows2x8"> {
     8-byte word of the quants the 2 rows' words (`weight_layouts.h`, `packRows2x8`; ggml's
     q4_0_4x8 made at compile time, on pairs of rows). Each 16 bytes are a 2x8 int8 matrix that
     `smmla` multiplies with 8 values of 2 tokens into a 2x2 int32 tile (q4_0: values 8j.. in
-    the low nibbles, 16+8j.. in the high ones). q8_0 and q4_0; rows a multiple of 2. Read by
-    the `r2x8` kernels of arm-i8mm (`llmk_i8mm_linear_q4_0r2x8_rows`).
+    the low nibbles, 16+8j.. in the high ones, each flipped as in `#arm.rows4x4`: xor 0x88).
+    q8_0 and q4_0; rows a multiple of 2. Read by the `r2x8` kernels of arm-i8mm
+    (`llmk_i8mm_linear_q4_0r2x8_rows`).
 
     ```mlir
     llm.weight @w : !llm.qweight<q8_0, [64, 64], block = 32, layout = #arm.rows2x8>

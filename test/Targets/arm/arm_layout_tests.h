@@ -2,8 +2,9 @@
 // (targets/arm/weight_layouts.h), through kernel_tests.h's check with a PackedLayout:
 //   linear_*r4x4_rows   on the weights packed by packRows4x4 (m and the cuts multiples of 4)
 //   linear_*r2x8_rows   on the weights packed by packRows2x8 (m and the cuts multiples of 2)
-// each against the generic linear; the r4x4 kernels also bit for bit against the ISA's row
-// kernel for every token count. An ISA whose table lacks a layout's kernels skips its tests.
+// each against the generic linear (both sum a block's products of a row in one int32 lane, where
+// the row kernels keep four: never the row kernels' bits). An ISA whose table lacks a layout's
+// kernels skips its tests.
 #ifndef LLMC_TEST_TARGETS_ARM_ARM_LAYOUT_TESTS_H
 #define LLMC_TEST_TARGETS_ARM_ARM_LAYOUT_TESTS_H
 
@@ -27,10 +28,9 @@ inline void pack_rows2x8(const void* in, int64_t rows, int64_t /*group_rows: 2*/
 
 inline PackedLayout rows4x4(quant_linear_rows_fn linear) {
   const int rows = int(llmc::arm::kRows4x4);
-  return {linear, "rows4x4", pack_rows4x4, rows, rows, 1};
+  return {linear, "rows4x4", pack_rows4x4, rows, rows, std::numeric_limits<int>::max()};
 }
 
-/// The r2x8 kernels add each block's products in one lane: never the row kernels' bits.
 inline PackedLayout rows2x8(quant_linear_rows_fn linear) {
   const int rows = int(llmc::arm::kRows2x8);
   return {linear, "rows2x8", pack_rows2x8, rows, rows, std::numeric_limits<int>::max()};

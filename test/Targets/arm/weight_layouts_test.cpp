@@ -20,17 +20,21 @@ std::vector<uint8_t> numberedBlocks(int64_t rows, int64_t row_blocks, int64_t bl
 }
 
 /// `pack` on q4_0 (18-byte) and q8_0 (34-byte) blocks: groups of `group` rows, block column by
-/// block column, the scales, then each `word`-byte word of the quants for the group's rows.
+/// block column, the scales, then each `word`-byte word of the quants for the group's rows, q4_0's
+/// quant bytes xor q4_0_flip.
 void checkWordGroups(void (*pack)(const void*, int64_t, int64_t, int64_t, void*), int64_t group,
-                     int64_t word) {
+                     int64_t word, uint8_t q4_0_flip) {
   for (int64_t block_bytes : {18, 34}) {
     const int64_t rows = 3 * group, row_blocks = 3, words = (block_bytes - kScaleBytes) / word;
     std::vector<uint8_t> in = numberedBlocks(rows, row_blocks, block_bytes);
     std::vector<uint8_t> out(in.size(), 0xee);
     pack(in.data(), rows, row_blocks, block_bytes, out.data());
+    const uint8_t flip = block_bytes == 18 ? q4_0_flip : 0;
+    std::vector<uint8_t> want(in);
+    for (size_t i = 0; i < want.size(); ++i) want[i] ^= i % block_bytes >= kScaleBytes ? flip : 0;
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t b = 0; b < row_blocks; ++b) {
-        const uint8_t* block = &in[(r * row_blocks + b) * block_bytes];
+        const uint8_t* block = &want[(r * row_blocks + b) * block_bytes];
         const uint8_t* column = &out[((r / group) * row_blocks + b) * group * block_bytes];
         EXPECT_EQ(0, std::memcmp(column + kScaleBytes * (r % group), block, kScaleBytes));
         for (int64_t j = 0; j < words; ++j) {
@@ -44,11 +48,11 @@ void checkWordGroups(void (*pack)(const void*, int64_t, int64_t, int64_t, void*)
 }
 
 TEST(ArmWeightLayouts, Rows4x4PutsEachRowsWordInItsLane) {
-  checkWordGroups(llmc::arm::packRows4x4, llmc::arm::kRows4x4, 4);
+  checkWordGroups(llmc::arm::packRows4x4, llmc::arm::kRows4x4, 4, llmc::arm::kQ4_0NibbleFlip);
 }
 
 TEST(ArmWeightLayouts, Rows2x8PutsTwoRowsWordsInEachMatrix) {
-  checkWordGroups(llmc::arm::packRows2x8, llmc::arm::kRows2x8, 8);
+  checkWordGroups(llmc::arm::packRows2x8, llmc::arm::kRows2x8, 8, llmc::arm::kQ4_0NibbleFlip);
 }
 
 }  // namespace
