@@ -419,9 +419,25 @@ bool write_rows(std::FILE* f, const float* rows, size_t count) {
   return std::fwrite(rows, sizeof(float), count, f) == count;
 }
 
+// Text for the model must be valid UTF-8, whatever the tokenizer: a SentencePiece vocabulary
+// would spell stray bytes with its byte tokens where sentencepiece itself reads U+FFFD, and a
+// byte-level one refuses them. "what" names the text for the message.
+int refuse_invalid_utf8(const char* what, const char* text, size_t len) {
+  size_t valid = llmrt_utf8_valid_prefix(text, len);
+  if (valid == len) return k_exit_ok;
+  return fail("%s is not valid UTF-8 (byte %zu, 0x%02X)", what, valid,
+              static_cast<unsigned>(static_cast<unsigned char>(text[valid])));
+}
+
 // Builds run->prompt from --chat-prompt (and --system) by the model's chat template.
 int build_chat_prompt(Run* run) {
   const Options& o = run->opts;
+  for (const char* text : {o.system, o.chat_prompt}) {
+    if (text == nullptr) continue;
+    int status = refuse_invalid_utf8(text == o.system ? "--system" : "--chat-prompt", text,
+                                     std::strlen(text));
+    if (status != k_exit_ok) return status;
+  }
   llm_chat_message messages[2] = {{"system", o.system}, {"user", o.chat_prompt}};
   const llm_chat_message* first = o.system != nullptr ? messages : messages + 1;
   const int n = o.system != nullptr ? 2 : 1;
@@ -448,6 +464,8 @@ int build_prompt(Run* run, int vocab) {
     parse_token_list(o.tokens, &run->prompt);
   } else {
     size_t len = std::strlen(o.prompt);
+    int invalid = refuse_invalid_utf8("the prompt", o.prompt, len);
+    if (invalid != k_exit_ok) return invalid;
     run->prompt.resize(llmrt_tokenizer_max_tokens(len));
     int count = 0;
     llm_status s = llm_tokenize(run->tokenizer, o.prompt, len, o.no_bos ? 0 : 1,
@@ -456,11 +474,6 @@ int build_prompt(Run* run, int vocab) {
       return fail("%s has no tokenizer (the model was compiled without one): give the prompt as "
                   "token ids with --tokens",
                   o.tokenizer);
-    }
-    size_t valid = llmrt_utf8_valid_prefix(o.prompt, len);
-    if (s == LLM_ERR_ARGUMENT && valid != len) {
-      return fail("the prompt is not valid UTF-8 (byte %zu, 0x%02X)", valid,
-                  static_cast<unsigned>(static_cast<unsigned char>(o.prompt[valid])));
     }
     if (s != LLM_OK) return fail("cannot encode the prompt: %s", llm_status_string(s));
     run->prompt.resize(static_cast<size_t>(count));
@@ -824,7 +837,9 @@ int run_chat(Run* run) {
   start_chat(run->opts, &chat);
   std::string line;
   for (int turn = 1; read_line(&line); ++turn) {
-    int status = chat_turn(run, &chat, line, turn);
+    int status = refuse_invalid_utf8("the message", line.data(), line.size());
+    if (status != k_exit_ok) return status;
+    status = chat_turn(run, &chat, line, turn);
     if (status != k_exit_ok) return status;
   }
   return k_exit_ok;

@@ -178,6 +178,18 @@ TEST_F(LlmRunTest, RefusesTextForAModelWithoutTokenizer) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// Invalid UTF-8 is refused for a SentencePiece vocabulary too (byte fallback would spell the
+// stray byte, where sentencepiece reads U+FFFD), naming the first bad byte.
+TEST_F(LlmRunTest, RefusesAPromptThatIsNotUtf8) {
+  Result r = run("--prompt \"$(printf 'ab\\377c')\" --steps 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the prompt is not valid UTF-8 (byte 2, 0xFF)"), std::string::npos)
+      << r.err;
+  r = run("--system \"$(printf '\\300')\" --chat-prompt hi --steps 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--system is not valid UTF-8 (byte 0, 0xC0)"), std::string::npos) << r.err;
+}
+
 TEST_F(LlmRunTest, PrintsText) {
   // BOS -> b c <unk> <s> b; the control token prints nothing.
   Result r = run("--steps 5 --temperature 0");
