@@ -78,6 +78,14 @@ def built_tool(name: str, env_var: str) -> Path:
     return path
 
 
+def meta_llama3_tokenizer():
+    """Meta's Llama 3 tokenizer object (tiktoken inside) and the tokenizer.model that the
+    llama-models package ships (never copied into the repository); skips without the package."""
+    module = pytest.importorskip("llama_models.llama3.tokenizer")
+    path = Path(module.__file__).parent / "tokenizer.model"
+    return module.Tokenizer(path), path
+
+
 def llmc_tokenize() -> Path:
     """build/bin/llmc-tokenize (test/tokenizer): built_tool's lookup."""
     return built_tool("llmc-tokenize", "LLMC_TOKENIZE")

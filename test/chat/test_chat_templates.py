@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from llmc import driver, gguf_export, hf_models
-from llmc.testing import cxx_or_skip, llmc_tokenize as tool, require_llmc_tokenize
+from llmc.testing import (cxx_or_skip, llmc_tokenize as tool, meta_llama3_tokenizer,
+                          require_llmc_tokenize)
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,7 +30,7 @@ transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 pytest.importorskip("jinja2")
 sentencepiece = pytest.importorskip("sentencepiece")
-llama3_tokenizer = pytest.importorskip("llama_models.llama3.tokenizer")
+pytest.importorskip("llama_models.llama3.tokenizer")
 
 # What Python's str.isspace() (and so str.strip() and Jinja's trim) calls whitespace: the
 # conversations hold each of these characters at both ends of a message.
@@ -63,8 +64,7 @@ def _tool_built():
 @pytest.fixture(scope="module")
 def llama3():
     """Meta's Llama 3 tokenizer (tiktoken inside) and its tokenizer.model."""
-    path = Path(llama3_tokenizer.__file__).parent / "tokenizer.model"
-    return llama3_tokenizer.Tokenizer(path), path
+    return meta_llama3_tokenizer()
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from llmc.testing import llmc_tokenize as tool, require_llmc_tokenize
+from llmc.testing import llmc_tokenize as tool, meta_llama3_tokenizer, require_llmc_tokenize
 
 REPO = Path(__file__).resolve().parents[2]
 LLAMA2_MODEL = REPO / "models" / "llama2-tokenizer" / "tokenizer.model"
@@ -33,7 +33,7 @@ LLAMA2_MODEL = REPO / "models" / "llama2-tokenizer" / "tokenizer.model"
 tiktoken = pytest.importorskip("tiktoken")
 tokenizers = pytest.importorskip("tokenizers")
 sentencepiece = pytest.importorskip("sentencepiece")
-llama3_tokenizer = pytest.importorskip("llama_models.llama3.tokenizer")
+pytest.importorskip("llama_models.llama3.tokenizer")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -99,8 +99,7 @@ SPECIAL_TEXTS = [
 @pytest.fixture(scope="module")
 def llama3():
     """Meta's tokenizer object (tiktoken inside) and its tokenizer.model."""
-    path = Path(llama3_tokenizer.__file__).parent / "tokenizer.model"
-    return llama3_tokenizer.Tokenizer(path), path
+    return meta_llama3_tokenizer()
 
 
 @pytest.fixture(scope="module")
