@@ -2,6 +2,7 @@
 #include "compiler/Emitter/ProgramMemory.h"
 
 #include "runtime/blob_format.h"
+#include "runtime/llmrt.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -96,12 +97,11 @@ FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
   return layout;
 }
 
-/// The arena is laid out as the runtime lays it out (llmrt_arena_layout_of; model.cpp checks
-/// that the two agree), each part 64-byte aligned: the llm_model and the model's Weights (1 KiB
-/// and a pointer a tensor), the activations llm-plan-memory placed, the final hidden states of
-/// a prefill call, the logits of the last token and llm_generate's sampler scratch (a float and
-/// an int32 per token of the vocabulary, an int32 per position of the context for the
-/// penalties' recent tokens). The KV cache holds the keys of every layer, then the values.
+/// The arena is the runtime's own layout (llmrt_arena_layout_of, runtime/llmrt.h: the
+/// llm_model and the model's Weights, the activations llm-plan-memory placed, a prefill's final
+/// hidden states, the last token's logits, llm_generate's sampler scratch), asked of the same
+/// function, so the two cannot disagree. The KV cache holds the keys of every layer, then the
+/// values.
 ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t tokenizerBytes,
                             int64_t threads, std::optional<uint64_t> streamBudget) {
   ProgramMemory memory;
@@ -119,9 +119,10 @@ ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t 
   int64_t tensors = llvm::range_size(planned.getOps<llm::WeightOp>());
   int64_t activations = planned->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();
   int64_t vocab = vocabSizeOf(planned);
-  memory.arena = align64(1024 + 8 * tensors) + align64(activations) +
-                 align64(4 * prefillTokensOf(planned) * hiddenSizeOf(planned)) +
-                 align64(4 * vocab) + align64(8 * vocab + 4 * kv.contextLength);
+  memory.arena = llmrt_arena_layout_of(size_t(tensors), size_t(activations),
+                                       int(prefillTokensOf(planned)), int(hiddenSizeOf(planned)),
+                                       int(vocab), int(kv.contextLength))
+                     .bytes;
   memory.kvCache = 2 * kv.totalFloats * 4;
   memory.tokenizer = tokenizerBytes + kTokenizerIndexBytesPerToken * uint64_t(vocab);
   // Streamed weights add the reader's thread.
