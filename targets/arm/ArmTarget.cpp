@@ -142,8 +142,10 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
     d.kernelFiles.push_back(file);
   if (sdot)
     d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
-  if (!weightLayout.empty())
+  if (!weightLayout.empty()) {
+    d.kernelFiles.push_back("arm/kernels_arm_tiles.h");
     d.kernelFiles.push_back("arm/kernels_arm_" + weightLayout + ".h");
+  }
   d.kernelFiles.push_back("arm/kernels_arm_entries.h");
   d.kernelFiles.push_back("common/kernels_attend_rows.h");
   d.kernelFiles.push_back("arm/kernels_arm_ops.h");

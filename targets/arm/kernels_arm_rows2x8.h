@@ -13,6 +13,7 @@
 #define LLMC_TARGETS_ARM_KERNELS_ARM_ROWS2X8_H
 
 #include "kernels_arm_rows.h"
+#include "kernels_arm_tiles.h"
 
 #include <arm_neon.h>
 
@@ -27,13 +28,10 @@ struct Rows2x8 {
 // A weight type W: kQuantBytes, a row pair's quant bytes per block; W::matrices(p, out), the
 // 2x8 matrices of values 8j..8j+7 (j = 0..3) of the 2 rows as signed bytes (times a power of
 // two), from the quants at p; W::to_float(sum), a sum of their products with int8 activations
-// as the float of the true quants' sum (exact: |sum| < 2^24); and kPromptPairs, the row pairs
-// of a prompt tile: 4 (8 rows by 4 tokens) where the compilers keep the tile in registers, 2
-// where they spill it (q4_0's unpacking takes the registers).
+// as the float of the true quants' sum (exact: |sum| < 2^24).
 
 struct Q8_0Rows2x8 {
   static const int kQuantBytes = 64;
-  static const int kPromptPairs = 4;
   static void matrices(const uint8_t* p, int8x16_t out[4]) {
     LLMK_ARM_UNROLL
     for (int j = 0; j < 4; ++j) out[j] = vld1q_s8(reinterpret_cast<const int8_t*>(p) + 16 * j);
@@ -46,7 +44,6 @@ struct Q8_0Rows2x8 {
 /// (llmc::arm::kQ4_0NibbleFlip): moved to the top of its byte, 16 q.
 struct Q4_0Rows2x8 {
   static const int kQuantBytes = 32;
-  static const int kPromptPairs = 2;
   static void matrices(const uint8_t* p, int8x16_t out[4]) {
     LLMK_ARM_UNROLL
     for (int h = 0; h < 2; ++h) {
@@ -70,56 +67,86 @@ inline void token_pair_matrices(const llmrt_block_q8_0& t, const llmrt_block_q8_
   }
 }
 
-/// out[p][q] (lanes: row 2p with tokens 2q, 2q + 1, then row 2p + 1 with them) for P row pairs
-/// (`pair_bytes` apart) and T token pairs over `blocks` blocks; `tokens` (1..2T) are the rows of
-/// x, the missing ones replaced by the last.
-template <class W, int P, int T>
-void rows2x8_tile(const uint8_t* w, size_t pair_bytes, const llmrt_block_q8_0* x, int tokens,
-                  int blocks, float32x4_t out[P][T]) {
-  const int column_bytes = 2 * sizeof(llmrt_fp16) + W::kQuantBytes;
-  float32x4_t acc[P][T];
-  LLMK_ARM_UNROLL
-  for (int p = 0; p < P; ++p) {
-    LLMK_ARM_UNROLL
-    for (int q = 0; q < T; ++q) acc[p][q] = vdupq_n_f32(0.0f);
-  }
-  for (int b = 0; b < blocks; ++b) {
-    int8x16_t xm[T][4];
-    float32x4_t dx[T];  // the pair's scales: t, u, t, u
-    LLMK_ARM_UNROLL
-    for (int q = 0; q < T; ++q) {
-      // A tile's missing tokens read its last one (their outputs are not stored).
-      const int t = min_int(2 * q, tokens - 1), u = min_int(2 * q + 1, tokens - 1);
-      const llmrt_block_q8_0& xt = x[static_cast<size_t>(t) * blocks + b];
-      const llmrt_block_q8_0& xu = x[static_cast<size_t>(u) * blocks + b];
-      token_pair_matrices(xt, xu, xm[q]);
-      const float32x2_t pair = {fp16_to_float(xt.d), fp16_to_float(xu.d)};
-      dx[q] = vcombine_f32(pair, pair);
-    }
-    LLMK_ARM_UNROLL
-    for (int p = 0; p < P; ++p) {
-      const uint8_t* column = w + p * pair_bytes + static_cast<size_t>(b) * column_bytes;
-      llmrt_fp16 scale_bits[2];
-      std::memcpy(scale_bits, column, sizeof(scale_bits));
-      const float32x4_t dw = vcombine_f32(vdup_n_f32(fp16_to_float(scale_bits[0])),
-                                          vdup_n_f32(fp16_to_float(scale_bits[1])));
-      int8x16_t wm[4];
-      W::matrices(column + sizeof(scale_bits), wm);
-      LLMK_ARM_UNROLL
+/// T token pairs' activations of a pass's blocks (kTilePassBlocks), block after block: each
+/// pair's 4 smmla matrices (token_pair_matrices) and its scales as float, t, t, u, u (the
+/// lanes of rows2x8_tile's tiles).
+template <int T>
+struct Rows2x8Pass {
+  int8x16_t matrices[kTilePassBlocks][T][4];
+  float32x4_t scales[kTilePassBlocks][T];
+
+  /// Blocks first .. first + count - 1 of the `tokens` (1 .. 2T) activation rows at x
+  /// (`blocks` blocks apart); a missing token is the last one again (its outputs are not
+  /// stored).
+  void stage(const llmrt_block_q8_0* x, int blocks, int tokens, int first, int count) {
+    for (int b = 0; b < count; ++b) {
       for (int q = 0; q < T; ++q) {
-        int32x4_t sums = vmmlaq_s32(vdupq_n_s32(0), wm[0], xm[q][0]);
-        sums = vmmlaq_s32(sums, wm[1], xm[q][1]);
-        sums = vmmlaq_s32(sums, wm[2], xm[q][2]);
-        sums = vmmlaq_s32(sums, wm[3], xm[q][3]);
-        // Exact: |sum| <= 32 * 128 * 127 < 2^24.
-        acc[p][q] = vfmaq_f32(acc[p][q], W::to_float(sums), vmulq_f32(dw, dx[q]));
+        const int t = min_int(2 * q, tokens - 1), u = min_int(2 * q + 1, tokens - 1);
+        const llmrt_block_q8_0& xt = x[static_cast<size_t>(t) * blocks + first + b];
+        const llmrt_block_q8_0& xu = x[static_cast<size_t>(u) * blocks + first + b];
+        token_pair_matrices(xt, xu, matrices[b][q]);
+        scales[b][q] = vcombine_f32(vdup_n_f32(fp16_to_float(xt.d)), vdup_n_f32(fp16_to_float(xu.d)));
       }
     }
   }
-  LLMK_ARM_UNROLL
-  for (int p = 0; p < P; ++p) {
+};
+
+/// The pair's 2 fp16 scales at `column` as float, row 0, row 1, row 0, row 1 (exact).
+LLMK_ARM_INLINE float32x4_t pair_scales(const uint8_t* column) {
+  uint32_t bits;
+  std::memcpy(&bits, column, sizeof(bits));
+  return vcvt_f32_f16(vreinterpret_f16_u32(vdup_n_u32(bits)));
+}
+
+/// acc[p][q] (lanes: token 2q with rows 2p, 2p + 1, then token 2q + 1 with them) += P row pairs
+/// (`pair_bytes` apart) . T token pairs over the `count` blocks staged in `pass`, from the
+/// pairs' block `first` on. The row pairs' matrices are loaded (unpacked) once a block for all
+/// the token pairs. smmla takes the tokens as its first operand, so that the tile's lanes take
+/// the weights' scales in the order they are stored.
+template <class W, int P, int T>
+LLMK_ARM_INLINE void rows2x8_tile(const uint8_t* w, size_t pair_bytes, const Rows2x8Pass<T>& pass,
+                                  int first, int count, float32x4_t acc[P][T]) {
+  const int column_bytes = 2 * sizeof(llmrt_fp16) + W::kQuantBytes;
+  for (int b = 0; b < count; ++b) {
+    int8x16_t wm[P][4];
+    float32x4_t dw[P];
     LLMK_ARM_UNROLL
-    for (int q = 0; q < T; ++q) out[p][q] = acc[p][q];
+    for (int p = 0; p < P; ++p) {
+      const uint8_t* column = w + p * pair_bytes + static_cast<size_t>(first + b) * column_bytes;
+      dw[p] = pair_scales(column);
+      W::matrices(column + 2 * sizeof(llmrt_fp16), wm[p]);
+    }
+    // Two token pairs at a time: 2P chains of smmla side by side, which in-order cores (the
+    // A510) need to issue one a cycle.
+    constexpr int S = T < 2 ? T : 2;
+    const int8x16_t* xm = pass.matrices[b][0];
+    LLMK_ARM_UNROLL
+    for (int q0 = 0; q0 < T; q0 += S) {
+      int32x4_t sums[S][P];
+      LLMK_ARM_UNROLL
+      for (int j = 0; j < 4; ++j) {
+        LLMK_ARM_UNROLL
+        for (int q = 0; q < S; ++q) {
+          LLMK_ARM_UNROLL
+          for (int p = 0; p < P; ++p) {
+            sums[q][p] = vmmlaq_s32(j == 0 ? zero_sums() : sums[q][p], xm[4 * q + j], wm[p][j]);
+          }
+        }
+      }
+      LLMK_ARM_UNROLL
+      for (int q = 0; q < S; ++q) {
+        LLMK_ARM_UNROLL
+        for (int p = 0; p < P; ++p) {
+          // Exact: |sum| <= 32 * 128 * 127 < 2^24.
+          acc[p][q0 + q] = vfmaq_f32(acc[p][q0 + q], W::to_float(sums[q][p]),
+                                     vmulq_f32(dw[p], pass.scales[b][q0 + q]));
+        }
+      }
+      float32x4_t done[P * S];
+      LLMK_ARM_UNROLL
+      for (int j = 0; j < P * S; ++j) done[j] = acc[j % P][q0 + j / P];
+      xm = after_sums<P * S>(xm + 4 * S, done);
+    }
   }
 }
 
@@ -173,11 +200,11 @@ LLMK_ARM_INLINE void rows2x8_token_tile(const uint8_t* w, size_t pair_bytes,
 }
 
 /// y[:, row_begin:row_end] = xq * w[row_begin:row_end, :]^T (+ bias) for weights in
-/// #arm.rows2x8; m, row_begin and row_end multiples of 2. Tiles of W::kPromptPairs row pairs,
-/// then 2 (4 rows, the thread split's unit), by 2 token pairs, or 1 for the last one or two
-/// tokens; a last lone token (decode: the only one) by sdot, 8 rows at a time, then 4; a
-/// range's last pair on its own. Every path adds the same exact block sums in the same float
-/// order, so an output does not depend on its tile.
+/// #arm.rows2x8; m, row_begin and row_end multiples of 2. Tokens 8 at a time (4 pairs), the
+/// rest 4 and 2 at a time, each group by tiles of 2 row pairs (4 rows, the thread split's unit)
+/// and a range's last pair on its own, kTilePassBlocks blocks a pass; a last lone token
+/// (decode: the only one) by sdot, 8 rows at a time, then 4. Every path adds the same exact
+/// block sums in the same float order, so an output does not depend on its tile.
 template <class W>
 void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, blocks, 2) */,
                     const float* bias, int n, int k, int m, int row_begin, int row_end,
@@ -187,59 +214,76 @@ void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, b
       static_cast<size_t>(blocks) * (2 * sizeof(llmrt_fp16) + W::kQuantBytes);
   const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
   const uint8_t* pairs = static_cast<const uint8_t*>(w);
-  // Rows o .. o + 2P - 1 for tokens i .. i + min(2T, n - i) - 1.
-  auto tile = [&](auto row_pairs, auto token_pairs, int o, int i) {
-    constexpr int P = decltype(row_pairs)::value, T = decltype(token_pairs)::value;
-    const int tokens = min_int(2 * T, n - i);
-    float32x4_t out[P][T];
-    rows2x8_tile<W, P, T>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
-                          pair_bytes, x + static_cast<size_t>(i) * blocks, tokens, blocks, out);
-    LLMK_ARM_UNROLL
-    for (int p = 0; p < P; ++p) {
-      LLMK_ARM_UNROLL
-      for (int q = 0; q < T; ++q) {
-        float part[4];
-        vst1q_f32(part, out[p][q]);
-        for (int j = 0; j < 4; ++j) {
-          const int row = o + 2 * p + j / 2, token = 2 * q + j % 2;
-          if (token >= tokens) continue;
-          const float b = bias != nullptr ? bias[row] : 0.0f;
-          y[static_cast<size_t>(i + token) * m + row] = part[j] + b;
-        }
-      }
-    }
-  };
-  auto rows = [&](auto token_pairs, int i) {
-    typedef std::integral_constant<int, 1> One;
-    typedef std::integral_constant<int, 2> Two;
-    int o = row_begin;
-    if (n - i == 1) {  // a lone token (decode): sdot
-      auto lone = [&](auto quads) {
-        constexpr int Q = decltype(quads)::value;
-        float32x4_t out[Q];
-        rows2x8_token_tile<W, Q>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
-                                 pair_bytes, x + static_cast<size_t>(i) * blocks, blocks, out);
+  // Tokens i .. i + tokens - 1 (at most 2T) of rows from .. row_end - 1.
+  auto token_pairs = [&](auto pair_count, int i, int tokens, int from) {
+    constexpr int T = decltype(pair_count)::value;
+    Rows2x8Pass<T> pass;
+    for (int first = 0; first < blocks; first += kTilePassBlocks) {
+      const int passed = min_int(kTilePassBlocks, blocks - first);
+      const bool last = first + passed == blocks;
+      pass.stage(x + static_cast<size_t>(i) * blocks, blocks, tokens, first, passed);
+      // Rows o .. o + 2P - 1; between passes the output holds the sums so far, the bias last.
+      auto tile = [&](auto row_pairs, int o) {
+        constexpr int P = decltype(row_pairs)::value;
+        float32x4_t acc[P][T];
         LLMK_ARM_UNROLL
-        for (int q = 0; q < Q; ++q) {
-          const float32x4_t b =
-              bias != nullptr ? vld1q_f32(bias + o + 4 * q) : vdupq_n_f32(0.0f);
-          vst1q_f32(y + static_cast<size_t>(i) * m + o + 4 * q, vaddq_f32(out[q], b));
+        for (int p = 0; p < P; ++p) {
+          LLMK_ARM_UNROLL
+          for (int q = 0; q < T; ++q) {
+            float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            for (int j = 0; first > 0 && j < 4; ++j) {
+              const int row = o + 2 * p + j % 2, token = 2 * q + j / 2;
+              if (token < tokens) part[j] = y[static_cast<size_t>(i + token) * m + row];
+            }
+            acc[p][q] = vld1q_f32(part);
+          }
         }
-        o += 4 * Q;
+        rows2x8_tile<W, P, T>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
+                              pair_bytes, pass, first, passed, acc);
+        LLMK_ARM_UNROLL
+        for (int p = 0; p < P; ++p) {
+          LLMK_ARM_UNROLL
+          for (int q = 0; q < T; ++q) {
+            float part[4];
+            vst1q_f32(part, acc[p][q]);
+            for (int j = 0; j < 4; ++j) {
+              const int row = o + 2 * p + j % 2, token = 2 * q + j / 2;
+              if (token >= tokens) continue;
+              const float b = last && bias != nullptr ? bias[row] : 0.0f;
+              y[static_cast<size_t>(i + token) * m + row] = last ? part[j] + b : part[j];
+            }
+          }
+        }
       };
-      while (o + 8 <= row_end) lone(std::integral_constant<int, 2>());
-      if (o + 4 <= row_end) lone(One());
+      int o = from;
+      for (; o + 4 <= row_end; o += 4) tile(std::integral_constant<int, 2>(), o);
+      if (o < row_end) tile(std::integral_constant<int, 1>(), o);
     }
-    typedef std::integral_constant<int, W::kPromptPairs> Prompt;
-    const int prompt_rows = 2 * Prompt::value;
-    for (; o + prompt_rows <= row_end; o += prompt_rows) tile(Prompt(), token_pairs, o, i);
-    for (; o + 4 <= row_end; o += 4) tile(Two(), token_pairs, o, i);
-    if (o < row_end) tile(One(), token_pairs, o, i);
   };
-  // Tokens 4 at a time, the last 1 or 2 (decode: all of them) as one pair.
+  typedef std::integral_constant<int, 1> One;
   int i = 0;
-  for (; i + 2 < n; i += 4) rows(std::integral_constant<int, 2>(), i);
-  if (i < n) rows(std::integral_constant<int, 1>(), i);
+  for (; i + 8 <= n; i += 8) token_pairs(std::integral_constant<int, 4>(), i, 8, row_begin);
+  if (i + 4 <= n) token_pairs(std::integral_constant<int, 2>(), i, 4, row_begin), i += 4;
+  if (i + 2 <= n) token_pairs(One(), i, 2, row_begin), i += 2;
+  if (i == n) return;
+  // A lone last token (decode: the only one): sdot, 8 rows at a time, then 4, and a range's
+  // last pair by smmla with the token twice.
+  int o = row_begin;
+  auto lone = [&](auto quads) {
+    constexpr int Q = decltype(quads)::value;
+    float32x4_t out[Q];
+    rows2x8_token_tile<W, Q>(pairs + static_cast<size_t>(o / Rows2x8::kRows) * pair_bytes,
+                             pair_bytes, x + static_cast<size_t>(i) * blocks, blocks, out);
+    LLMK_ARM_UNROLL
+    for (int q = 0; q < Q; ++q) {
+      const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o + 4 * q) : vdupq_n_f32(0.0f);
+      vst1q_f32(y + static_cast<size_t>(i) * m + o + 4 * q, vaddq_f32(out[q], b));
+    }
+    o += 4 * Q;
+  };
+  while (o + 8 <= row_end) lone(std::integral_constant<int, 2>());
+  if (o + 4 <= row_end) lone(One());
+  if (o < row_end) token_pairs(One(), i, 1, o);
 }
 
 }  // namespace

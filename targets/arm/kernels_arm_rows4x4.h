@@ -12,6 +12,7 @@
 #define LLMC_TARGETS_ARM_KERNELS_ARM_ROWS4X4_H
 
 #include "kernels_arm_rows.h"
+#include "kernels_arm_tiles.h"
 
 #include <arm_neon.h>
 
@@ -66,62 +67,90 @@ LLMK_ARM_INLINE float32x4_t load_column(const uint8_t* column, int8x16_t wq[8]) 
   return vcvt_f32_f16(scales_h);
 }
 
-/// Lane r: the products of a block of row r (its words wq) with one token's activations x0, x1,
-/// the 8 words' sdots chained into one register.
-LLMK_ARM_INLINE int32x4_t block_sums(const int8x16_t wq[8], int8x16_t x0, int8x16_t x1) {
-  int32x4_t sum = vdotq_laneq_s32(vdupq_n_s32(0), wq[0], x0, 0);
-  sum = vdotq_laneq_s32(sum, wq[1], x0, 1);
-  sum = vdotq_laneq_s32(sum, wq[2], x0, 2);
-  sum = vdotq_laneq_s32(sum, wq[3], x0, 3);
-  sum = vdotq_laneq_s32(sum, wq[4], x1, 0);
-  sum = vdotq_laneq_s32(sum, wq[5], x1, 1);
-  sum = vdotq_laneq_s32(sum, wq[6], x1, 2);
-  return vdotq_laneq_s32(sum, wq[7], x1, 3);
+/// sums[t] (lane r: row r) += word J of the 4 rows (wq[J]) . word J of token t's activations
+/// (x[t][J / 4], lane J % 4), for the T tokens in turn: T chains of sdot side by side, so that
+/// an in-order core (the A55) issues one a cycle rather than waiting out each one's latency.
+template <int J, int T>
+LLMK_ARM_INLINE void sdot_word(int32x4_t sums[T], const int8x16_t wq[8],
+                               const int8x16_t x[T][2]) {
+  LLMK_ARM_UNROLL
+  for (int t = 0; t < T; ++t) sums[t] = vdotq_laneq_s32(sums[t], wq[J], x[t][J / 4], J % 4);
+}
+
+/// Lane r of sums[t] (zeros on entry) += the products of a block of row r (its words wq) with
+/// token t's activations x[t], the 8 words' sdots chained into one register.
+template <int T>
+LLMK_ARM_INLINE void block_sums(const int8x16_t wq[8], const int8x16_t x[T][2],
+                                int32x4_t sums[T]) {
+  sdot_word<0, T>(sums, wq, x);
+  sdot_word<1, T>(sums, wq, x);
+  sdot_word<2, T>(sums, wq, x);
+  sdot_word<3, T>(sums, wq, x);
+  sdot_word<4, T>(sums, wq, x);
+  sdot_word<5, T>(sums, wq, x);
+  sdot_word<6, T>(sums, wq, x);
+  sdot_word<7, T>(sums, wq, x);
 }
 
 /// Tokens whose sums a tile's loop finishes before it loads the next ones' activations.
 const int kRows4x4TokensInFlight = 4;
 
-/// next, with the compilers told that it depends on the 4 accumulators: they cannot load the
-/// next tokens' activations (or the next block's) before these tokens' sums are done. Left
-/// free, clang loads every token's activations first (16 registers beside 8 of weights and 8
-/// accumulators) and spills; the asm is empty, so the cores, which reorder loads themselves,
-/// see nothing of it.
-LLMK_ARM_INLINE const llmrt_block_q8_0* after(const llmrt_block_q8_0* next,
-                                              const float32x4_t* acc) {
-  __asm__("" : "+r"(next) : "w"(acc[0]), "w"(acc[1]), "w"(acc[2]), "w"(acc[3]));
-  return next;
-}
+/// C tokens' activations of a pass's blocks (kTilePassBlocks), block after block: each token's
+/// 32 quants, and its scales as float.
+template <int C>
+struct Rows4x4Pass {
+  int8_t qs[kTilePassBlocks][C][LLMRT_QK];
+  float scales[kTilePassBlocks][C];
 
-/// out[c] (lane r: row r) = the group's 4 rows . activation row c over `blocks` blocks, for C
-/// tokens (rows `blocks` blocks apart). Each block's 32 products of a row and token add up in
-/// one int32 lane (8 sdot by lane into one register), so a block costs a token one conversion
-/// and one fma for the 4 rows, its scale (the rows' 4 scales times the token's) one multiply.
-template <class W, int C>
-LLMK_ARM_INLINE void rows4x4_tile(const uint8_t* w, const llmrt_block_q8_0* x, int blocks,
-                                  float32x4_t out[C]) {
-  const int column_bytes = 4 * sizeof(llmrt_fp16) + W::kQuantBytes;
-  float32x4_t acc[C];
-  LLMK_ARM_UNROLL
-  for (int c = 0; c < C; ++c) acc[c] = vdupq_n_f32(0.0f);
-  for (int b = 0; b < blocks; ++b) {
-    int8x16_t wq[8];
-    const float32x4_t dw = load_column<W>(w + static_cast<size_t>(b) * column_bytes, wq);
-    const llmrt_block_q8_0* xc = x + b;  // token c's block b
-    LLMK_ARM_UNROLL
-    for (int c = 0; c < C; ++c) {
-      const llmrt_block_q8_0& xb = *xc;
-      const int8x16_t x0 = vld1q_s8(xb.qs), x1 = vld1q_s8(xb.qs + 16);
-      acc[c] = vfmaq_f32(acc[c], W::to_float(block_sums(wq, x0, x1)),
-                         vmulq_n_f32(dw, fp16_to_float(xb.d)));
-      xc += blocks;
-      if (c % kRows4x4TokensInFlight == kRows4x4TokensInFlight - 1) {
-        xc = after(xc, acc + c + 1 - kRows4x4TokensInFlight);
+  /// Blocks first .. first + count - 1 of the C activation rows at x (`blocks` blocks apart).
+  void stage(const llmrt_block_q8_0* x, int blocks, int first, int count) {
+    for (int b = 0; b < count; ++b) {
+      for (int c = 0; c < C; ++c) {
+        const llmrt_block_q8_0& xb = x[static_cast<size_t>(c) * blocks + first + b];
+        std::memcpy(qs[b][c], xb.qs, sizeof(qs[b][c]));
+        scales[b][c] = fp16_to_float(xb.d);
       }
     }
   }
-  LLMK_ARM_UNROLL
-  for (int c = 0; c < C; ++c) out[c] = acc[c];
+};
+
+/// acc[c] (lane r: row r) += the group's 4 rows . token c's activations over the `count` blocks
+/// staged in `pass`, from the group's block `first` on. Each block's 32 products of a row and
+/// token add up in one int32 lane (8 sdot by lane into one register), so a block costs a token
+/// one conversion and one fma for the 4 rows, its scale (the rows' 4 scales times the token's)
+/// one multiply.
+template <class W, int C>
+LLMK_ARM_INLINE void rows4x4_tile(const uint8_t* w, const Rows4x4Pass<C>& pass, int first,
+                                  int count, float32x4_t acc[C]) {
+  const int column_bytes = 4 * sizeof(llmrt_fp16) + W::kQuantBytes;
+  const uint8_t* column = w + static_cast<size_t>(first) * column_bytes;
+  for (int b = 0; b < count; ++b, column += column_bytes) {
+    int8x16_t wq[8];
+    const float32x4_t dw = load_column<W>(column, wq);
+    const int8_t* xc = pass.qs[b][0];  // token c's quants
+    const int8_t* xh = unpaired(xc + 16);  // and their second half
+    constexpr int T = C < kRows4x4TokensInFlight ? C : kRows4x4TokensInFlight;
+    LLMK_ARM_UNROLL
+    for (int c = 0; c < C; c += T) {
+      int8x16_t x[T][2];
+      LLMK_ARM_UNROLL
+      for (int t = 0; t < T; ++t) {
+        x[t][0] = vld1q_s8(xc + LLMRT_QK * t);
+        x[t][1] = vld1q_s8(xh + LLMRT_QK * t);
+      }
+      int32x4_t sums[T];
+      LLMK_ARM_UNROLL
+      for (int t = 0; t < T; ++t) sums[t] = zero_sums();
+      block_sums<T>(wq, x, sums);
+      LLMK_ARM_UNROLL
+      for (int t = 0; t < T; ++t) {
+        acc[c + t] = vfmaq_f32(acc[c + t], W::to_float(sums[t]),
+                               vmulq_n_f32(dw, pass.scales[b][c + t]));
+      }
+      xc = after_sums<T>(xc + LLMRT_QK * T, acc + c);
+      xh = unpaired(xc + 16);
+    }
+  }
 }
 
 /// out[g] (lane r: row 4g + r) = the G groups' rows (`group_bytes` apart) . one token's
@@ -141,10 +170,13 @@ LLMK_ARM_INLINE void rows4x4_token_tile(const uint8_t* w, size_t group_bytes,
     const float dx = fp16_to_float(xb.d);
     LLMK_ARM_UNROLL
     for (int g = 0; g < G; ++g) {
+      const uint8_t* column = w + g * group_bytes + static_cast<size_t>(b) * column_bytes;
       int8x16_t wq[8];
-      const float32x4_t dw =
-          load_column<W>(w + g * group_bytes + static_cast<size_t>(b) * column_bytes, wq);
-      acc[g] = vfmaq_f32(acc[g], W::to_float(block_sums(wq, x0, x1)), vmulq_n_f32(dw, dx));
+      const float32x4_t dw = load_column<W>(column, wq);
+      const int8x16_t xw[1][2] = {{x0, x1}};
+      int32x4_t sums[1] = {vdupq_n_s32(0)};
+      block_sums<1>(wq, xw, sums);
+      acc[g] = vfmaq_f32(acc[g], W::to_float(sums[0]), vmulq_n_f32(dw, dx));
     }
   }
   LLMK_ARM_UNROLL
@@ -169,16 +201,29 @@ void linear_rows4x4(const void* xq /* (n, blocks) */, const void* w /* (m / 4, b
       static_cast<size_t>(blocks) * (4 * sizeof(llmrt_fp16) + W::kQuantBytes);
   const llmrt_block_q8_0* x = static_cast<const llmrt_block_q8_0*>(xq);
   const uint8_t* groups_base = static_cast<const uint8_t*>(w);
+  // Tokens i .. i + C - 1, every group of the range, kTilePassBlocks blocks a pass.
   auto tokens = [&](auto count, int i) {
     constexpr int C = decltype(count)::value;
-    for (int o = row_begin; o < row_end; o += Rows4x4::kRows) {
-      float32x4_t out[C];
-      rows4x4_tile<W, C>(groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
-                         x + static_cast<size_t>(i) * blocks, blocks, out);
-      const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o) : vdupq_n_f32(0.0f);
-      LLMK_ARM_UNROLL
-      for (int c = 0; c < C; ++c) {
-        vst1q_f32(y + static_cast<size_t>(i + c) * m + o, vaddq_f32(out[c], b));
+    float* yi = y + static_cast<size_t>(i) * m;
+    Rows4x4Pass<C> pass;
+    for (int first = 0; first < blocks; first += kTilePassBlocks) {
+      const int passed = min_int(kTilePassBlocks, blocks - first);
+      const bool last = first + passed == blocks;
+      pass.stage(x + static_cast<size_t>(i) * blocks, blocks, first, passed);
+      for (int o = row_begin; o < row_end; o += Rows4x4::kRows) {
+        float32x4_t acc[C];
+        LLMK_ARM_UNROLL
+        for (int c = 0; c < C; ++c) {
+          acc[c] = first == 0 ? vdupq_n_f32(0.0f) : vld1q_f32(yi + static_cast<size_t>(c) * m + o);
+        }
+        rows4x4_tile<W, C>(groups_base + static_cast<size_t>(o / Rows4x4::kRows) * group_bytes,
+                           pass, first, passed, acc);
+        // Between passes the output holds the sums so far; the bias comes last.
+        const float32x4_t b = bias != nullptr ? vld1q_f32(bias + o) : vdupq_n_f32(0.0f);
+        LLMK_ARM_UNROLL
+        for (int c = 0; c < C; ++c) {
+          vst1q_f32(yi + static_cast<size_t>(c) * m + o, last ? vaddq_f32(acc[c], b) : acc[c]);
+        }
       }
     }
   };
