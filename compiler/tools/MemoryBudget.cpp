@@ -51,12 +51,14 @@ uint64_t MemoryBudgetPlan::leastBudget() const {
   return bytes;
 }
 
-std::vector<int64_t> budgetContexts(int64_t context, bool explicitContext) {
+std::vector<int64_t> budgetContexts(int64_t context, bool explicitContext,
+                                    int64_t prefillTokens) {
   std::vector<int64_t> contexts = {context};
   if (explicitContext)
     return contexts;
-  for (int64_t shorter = int64_t(llvm::PowerOf2Ceil(uint64_t(context))) / 2;
-       shorter >= kShortestBudgetContext; shorter /= 2)
+  int64_t shortest = std::max(kShortestBudgetContext, prefillTokens);
+  for (int64_t shorter = int64_t(llvm::PowerOf2Ceil(uint64_t(context))) / 2; shorter >= shortest;
+       shorter /= 2)
     if (shorter < context)
       contexts.push_back(shorter);
   return contexts;

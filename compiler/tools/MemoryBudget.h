@@ -48,8 +48,9 @@ struct MemoryBudgetPlan {
 
 /// The KV-cache lengths to try, preferred first: `context` alone when the user gave it
 /// (`explicitContext`), else `context` and then each power of two below it down to
-/// kShortestBudgetContext.
-std::vector<int64_t> budgetContexts(int64_t context, bool explicitContext);
+/// kShortestBudgetContext and no shorter than a prefill call's `prefillTokens`.
+std::vector<int64_t> budgetContexts(int64_t context, bool explicitContext,
+                                    int64_t prefillTokens);
 
 /// Plans `budget` bytes: for each of `contexts` in turn, each of `modes` in turn (mapped and
 /// embedded hold the whole of weights.bin; streamed gets a weight buffer of what the KV cache,

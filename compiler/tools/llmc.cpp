@@ -426,8 +426,10 @@ std::optional<llmc::MemoryChoice> planForMemoryBudget(
   std::vector<llmc::WeightsMode> modes = {mode};
   if (!weightsMode.getNumOccurrences())
     modes = {llmc::WeightsMode::Mapped, llmc::WeightsMode::Streamed};
+  std::vector<int64_t> contexts =
+      llmc::budgetContexts(kvLength, contextLength.getNumOccurrences() > 0, prefillTokens);
   std::optional<llmc::MemoryBudgetPlan> plan = llmc::planMemoryBudget(
-      budget, llmc::budgetContexts(kvLength, contextLength.getNumOccurrences() > 0), modes,
+      budget, contexts, modes,
       llmc::modelTokenizerBlobBytes(model.vocabulary, model.config).size(), plannedModule);
   if (!plan)
     return std::nullopt;

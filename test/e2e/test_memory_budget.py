@@ -106,11 +106,15 @@ def test_planned_ram_is_inspect_rams(tmp_path):
 def test_shorter_context_when_the_default_does_not_fit(tmp_path):
     """A model of 2048 positions whose KV cache is most of its RAM: a budget that fits streamed
     at 1024 positions but nothing at 2048 shortens the cache, says so on stderr and in
-    manifest.json, and with --context 2048 is refused instead."""
+    manifest.json, and with --context 2048 is refused instead. The lengths tried go down to 512,
+    or to a prefill call's tokens where those are more."""
     model = hf_models.write_random_llama(tmp_path / "model", hf_models.LlamaSpec(
         num_layers=4, max_position_embeddings=2048, seed=23))
     least = least_budgets(model, tmp_path, "--no-tokenizer")
     assert [context for mode, context in least if mode == "streamed"] == [2048, 1024, 512]
+    # Never shorter than a prefill call.
+    long_prefill = least_budgets(model, tmp_path, "--no-tokenizer", "--prefill-tokens", "1024")
+    assert [context for mode, context in long_prefill if mode == "streamed"] == [2048, 1024]
     budget = least[("streamed", 1024)]
     assert budget < least[("mapped", 1024)]
     out = tmp_path / "short"
