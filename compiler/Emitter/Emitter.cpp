@@ -49,13 +49,12 @@ std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name) {
 
 llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
                                const ModelConfig &config, llvm::StringRef path) {
-  Vocabulary vocabulary = source ? *source : placeholderVocabulary(config);
-  if (int64_t(vocabulary.pieces.size()) != config.vocabSize)
+  if (source && int64_t(source->pieces.size()) != config.vocabSize)
     return llvm::createStringError(
         llvm::inconvertibleErrorCode(),
-        "the tokenizer has " + std::to_string(vocabulary.pieces.size()) +
+        "the tokenizer has " + std::to_string(source->pieces.size()) +
             " pieces but the model's vocabulary has " + std::to_string(config.vocabSize));
-  return writeFile(path, tokenizerBlobBytes(vocabulary, !source));
+  return writeFile(path, modelTokenizerBlobBytes(source, config));
 }
 
 llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
@@ -97,6 +96,7 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   if (mlir::failed(kv))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "no KV-cache plan");
   summary.ram = programMemory(module, *kv, tokenizerBytes, 1, streamBudget);
+  summary.contextLength = kv->contextLength;
   return writeProjectFiles(model, options, directory, summary);
 }
 

@@ -48,6 +48,11 @@ struct EmitOptions {
   WeightsMode weightsMode = WeightsMode::Mapped;
   /// WeightsMode::Streamed: the bytes of the weight buffer (--weights-budget), llm_open's default.
   uint64_t weightsBudget = 0;
+  /// llmc compile --memory-budget: the bytes of RAM the compile was planned to fit (0: none).
+  uint64_t memoryBudget = 0;
+  /// The KV-cache length without --memory-budget (--context, else the model's default): more
+  /// than the module's when the budget shortened it.
+  int64_t defaultContext = 0;
 };
 
 /// Bytes of RAM of the compiled program, by what holds them, at its peak (every weight read,
@@ -77,6 +82,7 @@ struct EmitSummary {
   ProgramMemory ram; ///< programMemory() for one kernel thread
   int64_t layers = 0;         ///< streamed: the model's layers
   int64_t residentLayers = 0; ///< streamed: the first layers the budget keeps in memory
+  int64_t contextLength = 0;  ///< the KV cache's positions (llm.context_length)
 };
 
 /// Writes model.h, model.cpp, the target's kernels, weights.bin, tokenizer.bin, CMakeLists.txt,

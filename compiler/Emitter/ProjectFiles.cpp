@@ -123,6 +123,15 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
         json.attribute("layers", summary.layers);
         json.attribute("resident_layers", summary.residentLayers);
       });
+    json.attribute("context_length", summary.contextLength);
+    if (options.memoryBudget)
+      json.attributeObject("memory_budget", [&] {
+        json.attribute("bytes", int64_t(options.memoryBudget));
+        // The plan is the weights mode, streamed's resident layers, context_length and
+        // ram_bytes above and below; this says when it shortened the KV cache.
+        if (summary.contextLength < options.defaultContext)
+          json.attribute("context_shortened_from", options.defaultContext);
+      });
     if (!summary.coreSpeeds.empty())
       json.attributeArray("cores", [&] {
         for (double speed : summary.coreSpeeds)

@@ -37,6 +37,12 @@ Vocabulary placeholderVocabulary(const ModelConfig &config) {
   return vocabulary;
 }
 
+std::string modelTokenizerBlobBytes(const std::optional<Vocabulary> &vocabulary,
+                                    const ModelConfig &config) {
+  return tokenizerBlobBytes(vocabulary ? *vocabulary : placeholderVocabulary(config),
+                            !vocabulary);
+}
+
 std::string tokenizerBlobBytes(const Vocabulary &vocabulary, bool idsOnly) {
   llmrt_tokenizer_header header = {};
   std::memcpy(header.magic, LLMRT_TOKENIZER_MAGIC, sizeof header.magic);

@@ -8,6 +8,7 @@
 
 #include "compiler/Importer/ModelConfig.h"
 
+#include <optional>
 #include <string>
 
 namespace llmc {
@@ -19,6 +20,10 @@ Vocabulary placeholderVocabulary(const ModelConfig &config);
 /// tokenizer.bin's bytes (runtime/blob_format.h, the current version) for `vocabulary`; with
 /// `idsOnly`, flagged as placeholder pieces that cannot encode text.
 std::string tokenizerBlobBytes(const Vocabulary &vocabulary, bool idsOnly);
+
+/// The tokenizer.bin a compile writes: `vocabulary`'s, or placeholder pieces when there is none.
+std::string modelTokenizerBlobBytes(const std::optional<Vocabulary> &vocabulary,
+                                    const ModelConfig &config);
 
 } // namespace llmc
 

@@ -42,12 +42,6 @@ std::string smallestFit(uint64_t bytes) {
   return "none (over 8 GiB)";
 }
 
-std::string mib(uint64_t bytes) {
-  std::string text;
-  llvm::raw_string_ostream(text) << llvm::format("%.1f", double(bytes) / (1 << 20));
-  return text;
-}
-
 /// The memory of the program compiled for `scheme` with a KV cache of `context` positions.
 std::optional<ProgramMemory> planned(MLIRContext &mlir, const ImportedModel &model,
                                      const PipelineOptions &pipeline, int64_t context,
@@ -69,15 +63,19 @@ std::optional<ProgramMemory> planned(MLIRContext &mlir, const ImportedModel &mod
 
 } // namespace
 
+std::string mib(uint64_t bytes) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%.1f", double(bytes) / (1 << 20));
+  return text;
+}
+
 int runInspectRam(const ImportedModel &model, ArrayRef<std::string> schemes,
                   const std::function<PipelineOptions(StringRef scheme)> &pipelineFor,
                   int64_t prefillTokens, int64_t threads, raw_ostream &os) {
   DialectRegistry registry;
   registerTargetDialects(registry);
   MLIRContext mlir(registry);
-  Vocabulary vocabulary =
-      model.vocabulary ? *model.vocabulary : placeholderVocabulary(model.config);
-  uint64_t tokenizerBytes = tokenizerBlobBytes(vocabulary, !model.vocabulary).size();
+  uint64_t tokenizerBytes = modelTokenizerBlobBytes(model.vocabulary, model.config).size();
   os << "RAM of the compiled program at its peak (every weight read, the KV cache full), in MiB,\n"
         "with "
      << threads << " kernel thread" << (threads == 1 ? "" : "s")

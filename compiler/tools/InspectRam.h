@@ -14,6 +14,9 @@
 
 namespace llmc {
 
+/// `bytes` in MiB with one decimal, as the RAM tables print them.
+std::string mib(uint64_t bytes);
+
 /// Prints, for each of `schemes` and each context length of 512, 2048 and 4096, the RAM the compiled program
 /// will use (programMemory() on the module `llmc compile` would emit: `pipelineFor(scheme)` is
 /// the compile's pipeline, `prefillTokens` its --prefill-tokens) running its kernels on

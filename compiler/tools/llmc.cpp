@@ -3,6 +3,7 @@
 //   llmc compile MODEL -o OUT [--target generic] [--quant q4_0] [--tokenizer FILE] [--quiet]
 //                [--api-prefix NAME] [--chat-template NAME]
 //                [--weights-mode mapped|embedded|streamed] [--weights-budget SIZE]
+//                [--memory-budget SIZE]
 //   llmc inspect MODEL [--quant q8_0,q4_0] [--ram [--target T] [--threads N]]
 //
 // Reads the model, builds the llm module, runs the pipeline for the target and writes OUT/
@@ -13,6 +14,7 @@
 #include "compiler/Emitter/CppText.h"
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/OutputFolder.h"
+#include "compiler/Emitter/TokenizerBlob.h"
 #include "compiler/Importer/ChatTemplate.h"
 #include "compiler/Importer/Importer.h"
 #include "compiler/Importer/LlamaToIR.h"
@@ -20,6 +22,7 @@
 #include "compiler/Weights/WeightCheck.h"
 #include "compiler/tools/Inspect.h"
 #include "compiler/tools/InspectRam.h"
+#include "compiler/tools/MemoryBudget.h"
 #include "targets/Targets.h"
 #include "targets/common/CoreDescription.h"
 #include "dialects/llm/LLMDialect.h"
@@ -149,6 +152,14 @@ cl::opt<std::string> weightsBudget(
              "time"),
     cl::value_desc("size"), cl::sub(compileCommand));
 
+cl::opt<std::string> memoryBudget(
+    "memory-budget",
+    cl::desc("The RAM the program may use (e.g. 512M, 1G): picks the weights mode (mapped, else "
+             "streamed with as many layers resident as fit), then, unless --context is given, a "
+             "shorter KV cache (down to 512 positions); an error with a table of what would fit "
+             "when nothing does"),
+    cl::value_desc("size"), cl::sub(compileCommand));
+
 /// The default cap keeps the KV cache of long-context models (Llama 3: 131072) reasonable on a
 /// device; --context overrides it.
 constexpr int64_t kDefaultContextCap = 4096;
@@ -170,6 +181,17 @@ std::optional<uint64_t> parseByteSize(StringRef text) {
   if (text.empty() || text.getAsInteger(10, value) || value == 0 || value > UINT64_MAX / scale)
     return std::nullopt;
   return value * scale;
+}
+
+/// A SIZE flag's bytes (parseByteSize); nothing when it is not given.
+Expected<std::optional<uint64_t>> sizeFlag(const cl::opt<std::string> &flag) {
+  if (!flag.getNumOccurrences())
+    return std::nullopt;
+  if (std::optional<uint64_t> bytes = parseByteSize(flag))
+    return bytes;
+  return createStringError(inconvertibleErrorCode(),
+                           "--" + flag.ArgStr + " '" + flag.getValue() +
+                               "' is not a size (bytes, or a number with K, M or G)");
 }
 
 int fail(const Twine &message) {
@@ -361,6 +383,72 @@ int inspect() {
   return llmc::runInspect(*model, schemes, *context, outs());
 }
 
+/// The module `llmc compile` emits with a KV cache of `kvLength` positions: imported and checked,
+/// and with `planned` run through the target's pipeline. Null after an error it reports.
+mlir::OwningOpRef<mlir::ModuleOp> compiledModule(mlir::MLIRContext &context,
+                                                 const llmc::ImportedModel &model,
+                                                 int64_t kvLength,
+                                                 const llmc::CoreDescription &cores,
+                                                 const llmc::TargetBackend &backend,
+                                                 bool planned) {
+  llmc::LlamaToIROptions importOptions;
+  importOptions.contextLength = kvLength;
+  importOptions.prefillTokens = prefillTokens;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      llmc::buildLlamaModule(context, model.config, model.weights, importOptions);
+  if (!cores.speeds.empty())
+    (*module)->setAttr(llmc::kCoresAttr, mlir::DenseF64ArrayAttr::get(&context, cores.speeds));
+  if (failed(mlir::verify(*module))) {
+    fail(modelPath + ": the imported model does not verify (see above)");
+    return nullptr;
+  }
+  if (!planned)
+    return module;
+  // The imported module is the same for every target; from here on it is planned for one.
+  (*module)->setAttr(llmc::kTargetAttr,
+                     llmc::cpuModelAttr(&context, target, backend.getDescription().cpu));
+  mlir::PassManager pm(&context);
+  llmc::buildCompilePipeline(pm, pipelineFor(quant, cores));
+  if (failed(pm.run(*module))) {
+    fail("the " + target + " pipeline failed (see above)");
+    return nullptr;
+  }
+  return module;
+}
+
+/// --memory-budget: the first plan that fits `budget` bytes, trying --weights-mode's `mode` if
+/// given (else mapped, then streamed) and the KV-cache length `kvLength`, then, without
+/// --context, shorter ones (a note says so). Nothing after an error it reports: a module's, or
+/// a budget nothing fits, with the table of what each plan needs.
+std::optional<llmc::MemoryChoice> planForMemoryBudget(
+    uint64_t budget, llmc::WeightsMode mode, int64_t kvLength, const llmc::ImportedModel &model,
+    function_ref<mlir::OwningOpRef<mlir::ModuleOp>(int64_t)> plannedModule) {
+  std::vector<llmc::WeightsMode> modes = {mode};
+  if (!weightsMode.getNumOccurrences())
+    modes = {llmc::WeightsMode::Mapped, llmc::WeightsMode::Streamed};
+  std::vector<int64_t> contexts =
+      llmc::budgetContexts(kvLength, contextLength.getNumOccurrences() > 0, prefillTokens);
+  std::optional<llmc::MemoryBudgetPlan> plan = llmc::planMemoryBudget(
+      budget, contexts, modes,
+      llmc::modelTokenizerBlobBytes(model.vocabulary, model.config).size(), plannedModule);
+  if (!plan)
+    return std::nullopt;
+  if (!plan->chosen) {
+    uint64_t least = plan->leastBudget();
+    fail("--memory-budget " + memoryBudget + " (" + Twine(budget) + " bytes) is too small for " +
+         modelPath + ": the least plan needs " + humanBytes(least) + " (--memory-budget " +
+         Twine(least) + ")");
+    llmc::printMemoryBudgetTable(*plan, errs());
+    return std::nullopt;
+  }
+  if (plan->chosen->context != kvLength)
+    WithColor::note(errs(), "llmc")
+        << "--memory-budget " << memoryBudget << ": the KV cache holds "
+        << plan->chosen->context << " positions instead of " << kvLength
+        << " to fit (--context N keeps a length, or fails)\n";
+  return plan->chosen;
+}
+
 int compile() {
   bool progress = !quiet && sys::Process::StandardErrIsDisplayed();
   const llmc::TargetBackend *backend = llmc::lookupTarget(target);
@@ -384,13 +472,19 @@ int compile() {
   if (!mode)
     return fail("unknown --weights-mode '" + weightsMode +
                 "' (supported: mapped, embedded, streamed)");
-  std::optional<uint64_t> budget;
-  if (!weightsBudget.empty() && !(budget = parseByteSize(weightsBudget)))
-    return fail("--weights-budget '" + weightsBudget +
-                "' is not a size (bytes, or a number with K, M or G)");
-  if (*mode == llmc::WeightsMode::Streamed && !budget)
-    return fail("--weights-mode streamed needs --weights-budget SIZE (the weight buffer's bytes)");
-  if (*mode != llmc::WeightsMode::Streamed && budget)
+  Expected<std::optional<uint64_t>> budget = sizeFlag(weightsBudget);
+  if (!budget)
+    return fail(budget.takeError());
+  Expected<std::optional<uint64_t>> ramBudget = sizeFlag(memoryBudget);
+  if (!ramBudget)
+    return fail(ramBudget.takeError());
+  if (*budget && *ramBudget)
+    return fail("--weights-budget and --memory-budget contradict each other: --memory-budget "
+                "sizes the weight buffer from what the rest of the program leaves; give one");
+  if (*mode == llmc::WeightsMode::Streamed && !*budget && !*ramBudget)
+    return fail("--weights-mode streamed needs --weights-budget SIZE (the weight buffer's bytes) "
+                "or --memory-budget SIZE (the program's)");
+  if (*mode != llmc::WeightsMode::Streamed && *budget)
     return fail("--weights-budget is for --weights-mode streamed");
 
   // Check the destination before the expensive work, so a bad -o fails at once.
@@ -429,29 +523,26 @@ int compile() {
     WithColor::error(errs(), "llmc") << diag.getLocation() << ": " << diag.str() << "\n";
     return mlir::success();
   });
-  llmc::LlamaToIROptions importOptions;
-  importOptions.contextLength = *kvLength;
-  importOptions.prefillTokens = prefillTokens;
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      llmc::buildLlamaModule(context, model->config, model->weights, importOptions);
-  if (!coreDescription->speeds.empty())
-    (*module)->setAttr(llmc::kCoresAttr,
-                       mlir::DenseF64ArrayAttr::get(&context, coreDescription->speeds));
-  if (failed(mlir::verify(*module)))
-    return fail(modelPath + ": the imported model does not verify (see above)");
-  if (emit == "mlir") {
-    module->print(outs());
-    return 0;
-  }
-  // The imported module is the same for every target; from here on it is planned for one.
-  (*module)->setAttr(llmc::kTargetAttr,
-                     llmc::cpuModelAttr(&context, target, backend->getDescription().cpu));
+  auto moduleFor = [&](int64_t kvPositions, bool planned) {
+    return compiledModule(context, *model, kvPositions, *coreDescription, *backend, planned);
+  };
 
-  mlir::PassManager pm(&context);
-  llmc::buildCompilePipeline(pm, pipelineFor(quant, *coreDescription));
-  if (failed(pm.run(*module)))
-    return fail("the " + target + " pipeline failed (see above)");
-  if (emit == "mlir-planned") {
+  std::optional<llmc::MemoryChoice> ramChoice;
+  if (*ramBudget) {
+    auto planned = [&](int64_t kvPositions) { return moduleFor(kvPositions, true); };
+    ramChoice = planForMemoryBudget(**ramBudget, *mode, *kvLength, *model, planned);
+    if (!ramChoice)
+      return 1; // reported
+    *mode = ramChoice->mode;
+    *budget = ramChoice->weightsBudget ? std::optional<uint64_t>(ramChoice->weightsBudget)
+                                       : std::nullopt;
+  }
+
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      moduleFor(ramChoice ? ramChoice->context : *kvLength, emit != "mlir");
+  if (!module)
+    return 1; // reported
+  if (emit != "out") { // mlir, mlir-planned
     module->print(outs());
     return 0;
   }
@@ -465,13 +556,19 @@ int compile() {
   emitOptions.showProgress = progress;
   emitOptions.apiPrefix = apiPrefix;
   emitOptions.weightsMode = *mode;
-  emitOptions.weightsBudget = budget.value_or(0);
+  emitOptions.weightsBudget = budget->value_or(0);
+  emitOptions.memoryBudget = ramBudget->value_or(0);
+  emitOptions.defaultContext = *kvLength;
   llmc::EmitSummary summary;
   if (Error error = llmc::emitOutputFolder(*module, *model, emitOptions, output->stagingPath(),
                                            summary))
     return fail(output->namingDestination(std::move(error)));
   if (Error error = output->commit())
     return fail(std::move(error));
+  if (!quiet && ramChoice)
+    errs() << "llmc: --memory-budget " << memoryBudget << ": "
+           << llmc::describeMemoryChoice(*ramChoice) << ", planned "
+           << humanBytes(summary.ram.total()) << "\n";
   if (!quiet)
     errs() << "llmc: wrote " << outputPath << " (" << target << ", " << emitOptions.quant
            << "): weights "

@@ -16,6 +16,7 @@ import platform
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ WERROR = "-Wall -Wextra -Werror"
 __all__ = [
     "ARM_TARGETS", "REPO", "STORIES_BIN", "STORIES_TOK", "WERROR", "ModelCache", "Workspace",
     "_llmc_required", "arm_emulator", "build_for", "built_tool", "can_run", "cpu_has",
-    "cxx_or_skip",
+    "cxx_or_skip", "peak_rss_bytes",
     "pytest_collection_modifyitems", "pytest_configure", "random_prompt", "skip_unless_runnable",
     "workspace",
 ]
@@ -263,6 +264,25 @@ class Workspace(ModelCache):
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory) -> Workspace:
     return Workspace(tmp_path_factory.mktemp("e2e"))
+
+
+def peak_rss_bytes(cmd: list[str]) -> int:
+    """Runs cmd and returns its peak resident set: VmHWM of /proc/PID/status, read until it
+    exits (it only grows). Not ru_maxrss: a child forked from this process, which holds the
+    model generator's memory, keeps that high-water mark across exec."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+        except OSError:
+            break  # exited between poll and read
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) * 1024)
+        time.sleep(0.005)
+    assert proc.wait() == 0, proc.stderr.read().decode()
+    return peak
 
 
 def random_prompt(vocab_size: int, n: int = 10, seed: int = 0) -> list[int]:

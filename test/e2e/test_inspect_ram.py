@@ -7,12 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from llmc import driver, hf_models
+from llmc.testing import peak_rss_bytes
 
 pytestmark = [pytest.mark.llmc,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")]
@@ -21,25 +20,6 @@ TINYLLAMA_ONE_LAYER = hf_models.LlamaSpec(
     hidden_size=2048, intermediate_size=5632, num_layers=1, num_heads=32, num_kv_heads=4,
     vocab_size=32000, max_position_embeddings=2048, dtype="float16", seed=19)
 CONTEXT = 64
-
-
-def peak_rss_bytes(cmd: list[str]) -> int:
-    """Runs cmd and returns its peak resident set: VmHWM of /proc/PID/status, read until it
-    exits (it only grows). Not ru_maxrss: a child forked from this process, which holds the
-    model generator's memory, keeps that high-water mark across exec."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        try:
-            status = Path(f"/proc/{proc.pid}/status").read_text()
-        except OSError:
-            break  # exited between poll and read
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                peak = max(peak, int(line.split()[1]) * 1024)
-        time.sleep(0.005)
-    assert proc.wait() == 0, proc.stderr.read().decode()
-    return peak
 
 
 @pytest.fixture(scope="module")
