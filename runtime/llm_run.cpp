@@ -19,46 +19,12 @@
 #include <sched.h>
 #endif
 
+#include "runtime/driver.h"
 #include "runtime/llm.h"
 #include "runtime/llmrt.h"
 
-#ifndef LLM_MODEL_DIR
-#define LLM_MODEL_DIR "."
-#endif
-
-#if defined(__GNUC__)
-#define LLM_RUN_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
-#else
-#define LLM_RUN_PRINTF(fmt_index, first_arg)
-#endif
-
+namespace llm_run {
 namespace {
-
-const int k_exit_ok = 0;
-const int k_exit_error = 1;  // a file, the model or the output failed
-const int k_exit_usage = 2;  // a bad flag or flag value
-
-struct Options {
-  const char* weights = nullptr;  // NULL: the weights compiled in, else LLM_MODEL_DIR/weights.bin
-  const char* tokenizer = LLM_MODEL_DIR "/tokenizer.bin";
-  int steps = 64;
-  llm_sampler_params sampling = llm_sampler_params_default();
-  const char* prompt = "";
-  const char* tokens = nullptr;  // "1,2,3" or nullptr
-  const char* chat_prompt = nullptr;  // a user message for the chat template, or nullptr
-  const char* system = nullptr;       // the system message before it, or nullptr
-  bool chat = false;                  // --chat: user turns from stdin, one per line
-  bool no_bos = false;
-  bool ignore_eos = false;
-  const char* dump_logits = nullptr;
-  bool print_token_ids = false;
-  bool echo = false;
-  bool verbose = false;
-  int threads = 0;  // 0: all hardware threads
-  uint64_t weights_budget = 0;  // streamed weights: 0 for the compiled budget
-  std::vector<int32_t> cpus;  // --cpus: worker t on cpus[t]
-  int n_cpus = 0;             // llm_open_options' n_cpus: 0 default, -1 off
-};
 
 void print_usage(std::FILE* f) {
   std::fprintf(f,
@@ -197,13 +163,18 @@ bool parse_token_list(const char* s, std::vector<int32_t>* out) {
   }
 }
 
+// "llm-run: " + before + the message + after, a line on stderr.
+void report(const char* before, const char* after, const char* fmt, va_list args) {
+  std::fprintf(stderr, "llm-run: %s", before);
+  std::vfprintf(stderr, fmt, args);
+  std::fprintf(stderr, "%s\n", after);
+}
+
 int usage_error(const char* fmt, ...) LLM_RUN_PRINTF(1, 2);
 int usage_error(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
-  std::fprintf(stderr, "llm-run: ");
-  std::vfprintf(stderr, fmt, args);
-  std::fprintf(stderr, " (see --help)\n");
+  report("", " (see --help)", fmt, args);
   va_end(args);
   return k_exit_usage;
 }
@@ -336,42 +307,7 @@ int parse_args(int argc, char** argv, Options* opts) {
   return -1;
 }
 
-// Everything main() owns, released in one place.
-struct Run {
-  Options opts;
-  llm_model* model = nullptr;
-  llm_tokenizer* tokenizer = nullptr;  // NULL: ids in and out only
-  llmrt_sampler sampler;
-  std::FILE* dump = nullptr;
-  std::vector<int32_t> prompt;  // (n_prompt)
-  std::vector<float> logits;    // (n_prompt, vocab) prompt logits, only with --dump-logits
-  std::vector<int32_t> stops;   // generation ends at any of these (EOS, a chat's end of turn)
-  llmrt_utf8_stream stream;     // text on its way to stdout, whole characters at a time
-  bool first_id = true;         // --print-token-ids: no space before the next id
 
-  Run() {
-    std::memset(&sampler, 0, sizeof(sampler));
-    std::memset(&stream, 0, sizeof(stream));
-  }
-  ~Run() {
-    if (dump != nullptr) std::fclose(dump);
-    llmrt_sampler_free(&sampler);
-    llm_tokenizer_close(tokenizer);
-    llm_close(model);
-  }
-};
-
-int fail(const char* fmt, ...) LLM_RUN_PRINTF(1, 2);
-
-int fail(const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  std::fprintf(stderr, "llm-run: error: ");
-  std::vfprintf(stderr, fmt, args);
-  std::fprintf(stderr, "\n");
-  va_end(args);
-  return k_exit_error;
-}
 
 // Pins this thread, thread 0 of the kernels, to `cpu` (--cpus' first entry), which the runtime
 // leaves to the application: 0, or the error number. Linux only; elsewhere 0.
@@ -407,26 +343,8 @@ void print_token(Run* run, int32_t prev, int32_t token) {
   }
 }
 
-// Ends a line of output: what the stream holds, then a newline.
-void end_line(Run* run) {
-  llmrt_utf8_stream_flush(&run->stream, write_stdout, nullptr);
-  run->first_id = true;
-  std::printf("\n");
-  std::fflush(stdout);
-}
-
 bool write_rows(std::FILE* f, const float* rows, size_t count) {
   return std::fwrite(rows, sizeof(float), count, f) == count;
-}
-
-// Text for the model must be valid UTF-8, whatever the tokenizer: a SentencePiece vocabulary
-// would spell stray bytes with its byte tokens where sentencepiece itself reads U+FFFD, and a
-// byte-level one refuses them. "what" names the text for the message.
-int refuse_invalid_utf8(const char* what, const char* text, size_t len) {
-  size_t valid = llmrt_utf8_valid_prefix(text, len);
-  if (valid == len) return k_exit_ok;
-  return fail("%s is not valid UTF-8 (byte %zu, 0x%02X)", what, valid,
-              static_cast<unsigned>(static_cast<unsigned char>(text[valid])));
 }
 
 // Builds run->prompt from --chat-prompt (and --system) by the model's chat template.
@@ -563,7 +481,32 @@ bool is_stop(const Run& run, int32_t token) {
   return false;
 }
 
-// Prints the tokens a prompt feeds (--echo): as text, or as ids (on a line of their own in a chat).
+}  // namespace
+
+// The steps llm_run_chat.cpp shares, declared with what each does in driver.h.
+
+int fail(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  report("error: ", "", fmt, args);
+  va_end(args);
+  return k_exit_error;
+}
+
+void end_line(Run* run) {
+  llmrt_utf8_stream_flush(&run->stream, write_stdout, nullptr);
+  run->first_id = true;
+  std::printf("\n");
+  std::fflush(stdout);
+}
+
+int refuse_invalid_utf8(const char* what, const char* text, size_t len) {
+  size_t valid = llmrt_utf8_valid_prefix(text, len);
+  if (valid == len) return k_exit_ok;
+  return fail("%s is not valid UTF-8 (byte %zu, 0x%02X)", what, valid,
+              static_cast<unsigned>(static_cast<unsigned char>(text[valid])));
+}
+
 void echo(Run* run, const int32_t* ids, int n, int32_t prev) {
   for (int i = 0; i < n; ++i) {
     print_token(run, prev, ids[i]);
@@ -572,7 +515,6 @@ void echo(Run* run, const int32_t* ids, int n, int32_t prev) {
   if (run->opts.chat && run->opts.print_token_ids) end_line(run);
 }
 
-// Runs n prompt tokens at the current position (their logits to --dump-logits); seconds taken.
 int prefill(Run* run, const int32_t* ids, int n, double* out_seconds) {
   const int vocab = llm_vocab_size(run->model);
   if (run->dump != nullptr) run->logits.resize(static_cast<size_t>(n) * vocab);
@@ -590,8 +532,6 @@ int prefill(Run* run, const int32_t* ids, int n, double* out_seconds) {
   return k_exit_ok;
 }
 
-// Samples, prints and feeds back (all but the last of) up to `steps` tokens after `prev`, until a
-// stop token. Appends the generated tokens to *out_tokens and counts those fed in *out_fed.
 int generate(Run* run, int32_t prev, int steps, std::vector<int32_t>* out_tokens, int* out_fed,
              double* out_seconds) {
   const int vocab = llm_vocab_size(run->model);
@@ -628,8 +568,6 @@ void print_rate(const char* what, int tokens, double seconds) {
                seconds > 0 ? tokens / seconds : 0.0);
 }
 
-// Streamed weights: the bytes a token reads (one pass over the streamed layers) and how long the
-// model waited for the reader. Nothing for other weights modes.
 void print_stream_stats(const llm_model* model) {
   llm_stream_stats st;
   if (llm_get_stream_stats(model, &st) != LLM_OK) return;
@@ -641,6 +579,8 @@ void print_stream_stats(const llm_model* model) {
                passes > 0 ? double(st.bytes_read) / passes : 0.0, streamed, st.bytes_read,
                passes, st.wait_seconds);
 }
+
+namespace {
 
 // One prompt (--prompt, --tokens, --chat-prompt), one reply.
 int run_once(Run* run) {
@@ -689,162 +629,6 @@ int run_once(Run* run) {
   return k_exit_ok;
 }
 
-// ---- --chat -------------------------------------------------------------------------------
-
-// A conversation: its messages and the ids the KV cache holds.
-struct Chat {
-  std::vector<std::string> roles;
-  std::vector<std::string> contents;
-  std::vector<int32_t> cached;  // what the model has been fed since position 0
-};
-
-// bytes with each byte that is not part of a valid UTF-8 character replaced by U+FFFD, as the
-// chat template needs valid text (a reply may hold invalid bytes).
-std::string valid_utf8(const std::string& bytes) {
-  std::string text;
-  size_t pos = 0;
-  while (pos < bytes.size()) {
-    const size_t valid = llmrt_utf8_valid_prefix(bytes.data() + pos, bytes.size() - pos);
-    text.append(bytes, pos, valid);
-    pos += valid;
-    if (pos < bytes.size()) {
-      text += "\xEF\xBF\xBD";
-      ++pos;
-    }
-  }
-  return text;
-}
-
-// The ids of the whole conversation with the assistant's turn to follow, by the chat template.
-int tokenize_chat(Run* run, const Chat& chat, std::vector<int32_t>* out_ids) {
-  std::vector<llm_chat_message> messages;
-  for (size_t i = 0; i < chat.roles.size(); ++i) {
-    messages.push_back({chat.roles[i].c_str(), chat.contents[i].c_str()});
-  }
-  const int n = static_cast<int>(messages.size());
-  char err[512];
-  int count = 0;
-  llm_status s = llm_chat_tokenize(run->tokenizer, messages.data(), n, 1, nullptr, 0, &count, err,
-                                   sizeof(err));
-  if (s == LLM_ERR_ARGUMENT && count > 0) {
-    out_ids->resize(static_cast<size_t>(count));
-    s = llm_chat_tokenize(run->tokenizer, messages.data(), n, 1, out_ids->data(), count, &count,
-                          err, sizeof(err));
-  }
-  if (s != LLM_OK) return fail("%s: %s", run->opts.tokenizer, err);
-  return k_exit_ok;
-}
-
-// The conversation from the start: the system message (if any) and nothing else.
-void start_chat(const Options& o, Chat* chat) {
-  chat->roles.clear();
-  chat->contents.clear();
-  chat->cached.clear();
-  if (o.system != nullptr) {
-    chat->roles.push_back("system");
-    chat->contents.push_back(o.system);
-  }
-}
-
-// One line of stdin without its line ending; false at EOF.
-bool read_line(std::string* line) {
-  line->clear();
-  int c;
-  while ((c = std::fgetc(stdin)) != EOF && c != '\n') line->push_back(static_cast<char>(c));
-  if (c == EOF && line->empty()) return false;
-  if (!line->empty() && line->back() == '\r') line->pop_back();
-  return true;
-}
-
-// A user turn: the conversation's ids after what the cache holds and keeps are fed, then the
-// reply is generated, printed and added to the conversation.
-int chat_turn(Run* run, Chat* chat, const std::string& message, int turn) {
-  const Options& o = run->opts;
-  const int context = llm_context_length(run->model);
-  chat->roles.push_back("user");
-  chat->contents.push_back(message);
-  std::vector<int32_t> ids;
-  int status = tokenize_chat(run, *chat, &ids);
-  if (status != k_exit_ok) return status;
-  if (ids.size() >= static_cast<size_t>(context)) {
-    // No room for a reply after the conversation: start again from the system message.
-    start_chat(o, chat);
-    chat->roles.push_back("user");
-    chat->contents.push_back(message);
-    status = tokenize_chat(run, *chat, &ids);
-    if (status != k_exit_ok) return status;
-    if (ids.size() >= static_cast<size_t>(context)) {
-      return fail("turn %d: the message needs %zu tokens but the context holds %d", turn,
-                  ids.size(), context);
-    }
-    std::fprintf(stderr,
-                 "llm-run: note: turn %d: the conversation no longer fits the context (%d "
-                 "tokens); starting again from the system message and this turn\n",
-                 turn, context);
-  }
-  // The cache keeps what the new ids start with; the rest of it is forgotten. At least one id is
-  // fed, for the logits of the reply's first token.
-  size_t keep = 0;
-  while (keep < chat->cached.size() && keep + 1 < ids.size() && chat->cached[keep] == ids[keep]) {
-    ++keep;
-  }
-  llm_rewind(run->model, static_cast<int>(keep));
-  chat->cached.resize(keep);
-  const int n_new = static_cast<int>(ids.size() - keep);
-  if (o.echo) echo(run, ids.data() + keep, n_new, keep > 0 ? ids[keep - 1] : -1);
-  double prefill_s = 0, decode_s = 0;
-  status = prefill(run, ids.data() + keep, n_new, &prefill_s);
-  if (status != k_exit_ok) return status;
-  chat->cached.insert(chat->cached.end(), ids.begin() + keep, ids.end());
-
-  // Tokens fed = the conversation + steps - 1 must fit in the context.
-  const int steps = std::min(o.steps, context - static_cast<int>(ids.size()) + 1);
-  std::vector<int32_t> reply;
-  int fed = 0;
-  status = generate(run, ids.back(), steps, &reply, &fed, &decode_s);
-  if (status != k_exit_ok) return status;
-  end_line(run);
-  chat->cached.insert(chat->cached.end(), reply.begin(), reply.begin() + fed);
-  std::string text;
-  int32_t prev = ids.back();
-  for (int32_t token : reply) {
-    size_t len = 0;
-    const char* bytes = llm_token_to_bytes(run->tokenizer, prev, token, &len);
-    text.append(bytes, len);
-    prev = token;
-  }
-  chat->roles.push_back("assistant");
-  chat->contents.push_back(valid_utf8(text));
-  if (o.verbose) {
-    std::fprintf(stderr, "llm-run: turn %d: %zu tokens kept in the cache; ", turn, keep);
-    print_rate("prompt", n_new, prefill_s);
-    print_rate(", generated", static_cast<int>(reply.size()), decode_s);
-    std::fprintf(stderr, "\n");
-    print_stream_stats(run->model);
-  }
-  return k_exit_ok;
-}
-
-// --chat: a user message per line of stdin until EOF, each answered in turn.
-int run_chat(Run* run) {
-  if (llm_chat_template(run->tokenizer) == nullptr) {
-    return fail("%s: the model has no chat template (compile it with llmc compile "
-                "--chat-template NAME)",
-                run->opts.tokenizer);
-  }
-  if (run->opts.verbose) std::fprintf(stderr, "llm-run: %d threads\n", llm_threads(run->model));
-  Chat chat;
-  start_chat(run->opts, &chat);
-  std::string line;
-  for (int turn = 1; read_line(&line); ++turn) {
-    int status = refuse_invalid_utf8("the message", line.data(), line.size());
-    if (status != k_exit_ok) return status;
-    status = chat_turn(run, &chat, line, turn);
-    if (status != k_exit_ok) return status;
-  }
-  return k_exit_ok;
-}
-
 int run_main(Run* run) {
   int status = open_model(run);
   if (status != k_exit_ok) return status;
@@ -852,10 +636,11 @@ int run_main(Run* run) {
 }
 
 }  // namespace
+}  // namespace llm_run
 
 int main(int argc, char** argv) {
-  Run run;
-  int status = parse_args(argc, argv, &run.opts);
+  llm_run::Run run;
+  int status = llm_run::parse_args(argc, argv, &run.opts);
   if (status >= 0) return status;
-  return run_main(&run);
+  return llm_run::run_main(&run);
 }

@@ -1,13 +1,13 @@
 // stream.cpp - streamed weights (llmc compile --weights-mode streamed): weights.bin read into a
 // weight buffer of a fixed budget while the model runs.
 //
-// The tensors outside layers (embedding, final norm, classifier) and the first layers that fit
-// stay in memory (stream_plan.h); every other layer is read for each token, in execution order,
-// into one of two buffers by a reader thread, the next layer while this one computes. Reads
-// bypass the page cache (O_DIRECT) where the file system allows it, so the cache does not hold a
-// second copy of the model; elsewhere they are plain reads, and the cache is told to drop what
-// was read. Each tensor's checksum is checked on every read: a weights.bin truncated or
-// overwritten while the model runs is an error, never wrong numbers.
+// The tensors outside layers (embedding, final norm, classifier) and the first layers that fit stay
+// in memory (stream_plan.h); every other layer is read for each token, in execution order, into one
+// of two buffers by a reader thread, the next layer while this one computes. Reads bypass the page
+// cache (O_DIRECT; F_NOCACHE on macOS) where the file system allows it, so the cache does not hold
+// a second copy of the model; elsewhere they are plain reads, and the cache is told to drop what
+// was read. Each tensor's checksum is checked on every read: a weights.bin truncated or overwritten
+// while the model runs is an error, never wrong numbers.
 #include <chrono>
 #include <condition_variable>
 #include <cerrno>
@@ -47,7 +47,7 @@ struct weights_file {
 #else
   std::FILE* f = nullptr;
 #endif
-  bool direct = false;  // opened with O_DIRECT: offsets, lengths and buffers 4096-aligned
+  bool direct = false;  // O_DIRECT (macOS: F_NOCACHE): offsets, lengths and buffers 4096-aligned
 };
 
 bool file_open(const char* path, bool direct, weights_file* out) {
@@ -56,9 +56,15 @@ bool file_open(const char* path, bool direct, weights_file* out) {
   int flags = O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0);
 #else
   int flags = O_RDONLY | O_CLOEXEC;
-  direct = false;
 #endif
   out->fd = open(path, flags);
+#ifdef __APPLE__
+  // macOS has no O_DIRECT: F_NOCACHE keeps this descriptor's reads out of the page cache (the
+  // aligned reads of a direct file suit it best).
+  if (direct && out->fd >= 0 && fcntl(out->fd, F_NOCACHE, 1) != 0) direct = false;
+#elif !defined(O_DIRECT)
+  direct = false;
+#endif
   out->direct = direct && out->fd >= 0;
   return out->fd >= 0;
 #else

@@ -13,6 +13,8 @@ namespace llmc {
 
 struct EmbeddedFile {
   const char *path;     ///< relative to the repository root, e.g. "runtime/blob.cpp"
+  bool llmRun;          ///< one of llm-run's sources (runtime/llm_run_sources.cmake), built
+                        ///< into that executable, not into the model's library
   const char *contents;
 };
 

@@ -38,7 +38,10 @@ bool needsThreads(const EmitOptions &options) {
   return options.targetInfo->threaded || options.weightsMode == WeightsMode::Streamed;
 }
 
-std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources) {
+/// out/CMakeLists.txt: the model's library of `sources` and llm-run of `runSources`, files of
+/// out/.
+std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources,
+                       llvm::ArrayRef<std::string> runSources) {
   const std::string library = options.apiPrefix + "_model", run = options.apiPrefix + "-run";
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -58,7 +61,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
      << (needsThreads(options) ? "find_package(Threads REQUIRED)\n\n" : "")
      << "add_library(" << library << " STATIC\n";
   for (const std::string &source : sources)
-    if (llvm::StringRef(source).ends_with(".cpp") && source != "runtime/llm_run.cpp")
+    if (llvm::StringRef(source).ends_with(".cpp"))
       os << "  " << source << "\n";
   os << ")\n"
      << "target_include_directories(" << library << " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
@@ -88,7 +91,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
   if (options.weightsMode == WeightsMode::Embedded)
     os << embeddedWeightsCMake(options);
   os << "\n"
-     << "add_executable(" << run << " runtime/llm_run.cpp)\n"
+     << "add_executable(" << run << " " << llvm::join(runSources, " ") << ")\n"
      << "target_link_libraries(" << run << " PRIVATE " << library << ")\n"
      << "# " << run << " finds weights.bin and tokenizer.bin here unless --weights/--tokenizer say.\n"
      << "target_compile_definitions(" << run << " PRIVATE "
@@ -180,7 +183,7 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
 
 llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
                               llvm::StringRef directory, const EmitSummary &summary) {
-  std::vector<std::string> copied;
+  std::vector<std::string> librarySources, runSources;
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
     std::string destination = destinationOf(kEmbeddedFiles[i].path, options);
     if (destination.empty())
@@ -194,23 +197,23 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
     if (llvm::Error error =
             writeFile(path, withApiPrefix(kEmbeddedFiles[i].contents, options.apiPrefix)))
       return error;
-    copied.push_back(destination);
+    (kEmbeddedFiles[i].llmRun ? runSources : librarySources).push_back(destination);
   }
-  size_t kernelsCopied = llvm::count_if(copied, [](const std::string &file) {
+  size_t kernelSources = llvm::count_if(librarySources, [](const std::string &file) {
     return !llvm::StringRef(file).starts_with("runtime/");
   });
-  if (kernelsCopied != options.targetInfo->kernelFiles.size())
+  if (kernelSources != options.targetInfo->kernelFiles.size())
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "this llmc was built without all of the " + options.target +
                                        " kernel sources");
-  copied.push_back("model.cpp");
+  librarySources.push_back("model.cpp");
   if (options.weightsMode == WeightsMode::Embedded)
-    copied.push_back("weights_embedded.cpp");
-  llvm::sort(copied);
+    librarySources.push_back("weights_embedded.cpp");
+  llvm::sort(librarySources);
 
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "CMakeLists.txt");
-  if (llvm::Error error = writeFile(path, cmakeLists(options, copied)))
+  if (llvm::Error error = writeFile(path, cmakeLists(options, librarySources, runSources)))
     return error;
   path = directory;
   llvm::sys::path::append(path, "manifest.json");

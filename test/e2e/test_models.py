@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from safetensors import safe_open
 
-from conftest import WERROR, cxx_or_skip, random_prompt, skip_unless_runnable
+from conftest import ARM_TARGETS, WERROR, cxx_or_skip, random_prompt, skip_unless_runnable
 from llmc import driver, hf_models, reference
 
 pytestmark = pytest.mark.llmc
@@ -103,25 +103,50 @@ def test_bf16_matrices_stay_bf16(workspace, tmp_path, target):
     assert np.array_equal(bf16_logits, f32_logits), np.abs(bf16_logits - f32_logits).max()
 
 
-@pytest.mark.parametrize("name,target", [
-    *((name, target) for target in ("generic", "x86-avx2")
+# stories260K on the targets the weights-mode matrices below and test_streamed_weights.py cover
+# besides generic, x86-avx2 and arm-neon, as float and as q4_0, which arm-dotprod and arm-i8mm
+# store in their packed layouts (test_arm_pack_weights.py), each mode reading those bytes.
+PACKED_MODE_CASES = [("stories_bin", target, quant)
+                     for target in ("x86-avx512", "arm-dotprod", "arm-i8mm")
+                     for quant in ("f32", "q4_0")]
+
+
+def mode_compiler(target, quant):
+    """(C++ compiler, CMAKE_CXX_FLAGS) of a weights-mode case's builds, those of the other tests'
+    builds of the same folder, so that its mapped build is theirs: test_arm.py builds a --quant
+    stories260K for ARM with clang++ under -Werror, test_thread_counts.py for x86 with g++."""
+    if quant is not None and target in ARM_TARGETS:
+        cxx_or_skip("clang++")
+        return "clang++", WERROR
+    return "g++", None
+
+
+def built_in_mode(workspace, name, target, quant, weights_mode="mapped"):
+    cxx, flags = mode_compiler(target, quant)
+    return workspace.built(name, cxx, flags, target=target, quant=quant,
+                           weights_mode=weights_mode)
+
+
+@pytest.mark.parametrize("name,target,quant", [
+    *((name, target, None) for target in ("generic", "x86-avx2")
       for name in ("stories_bin", *hf_models.TEST_SPECS)),
-    ("stories_bin", "arm-neon"),
+    ("stories_bin", "arm-neon", None),
+    *PACKED_MODE_CASES,
 ])
-def test_embedded_weights_match_mapped(workspace, name, target):
+def test_embedded_weights_match_mapped(workspace, name, target, quant):
     """--weights-mode embedded: weights.bin is part of the program, which opens no weights file
     (the folder's is moved away while it runs) and computes the same greedy tokens and the same
     logits, bit for bit, as the mapped build (checked against transformers by the tests above;
-    arm-neon cross-built and run under qemu, where this machine is not ARM)."""
+    the ARM targets cross-built and run under qemu, where this machine is not ARM)."""
     skip_unless_runnable(target)
     vocab = 512 if name == "stories_bin" else hf_models.TEST_SPECS[name].vocab_size
     prompt = random_prompt(vocab, PROMPT_LEN, seed=11)
-    out = workspace.compiled(name, target)
-    mapped = driver.run(workspace.built(name, target=target), prompt, STEPS, out=out,
+    out = workspace.compiled(name, target, quant)
+    mapped = driver.run(built_in_mode(workspace, name, target, quant), prompt, STEPS, out=out,
                         extra=["--threads", "2"])
-    embedded_out = workspace.compiled(name, target, weights_mode="embedded")
+    embedded_out = workspace.compiled(name, target, quant, weights_mode="embedded")
     assert json.loads((embedded_out / "manifest.json").read_text())["weights_mode"] == "embedded"
-    build_dir = workspace.built(name, target=target, weights_mode="embedded")
+    build_dir = built_in_mode(workspace, name, target, quant, weights_mode="embedded")
     blob, moved = embedded_out / "weights.bin", embedded_out / "weights.bin.moved"
     os.rename(blob, moved)
     try:

@@ -1,11 +1,11 @@
 """--weights-mode streamed: weights.bin read layer by layer into a buffer of --weights-budget.
 
 The same greedy tokens and the same logits, bit for bit, as the mapped build (checked against
-transformers by test_models.py; arm-neon cross-built and run under qemu where this is not ARM),
-built with -Wall -Wextra -Werror, with a budget that keeps some layers resident and with the least
-budget, which keeps none (llm-run --weights-budget: the run-time override); a weights.bin cut short
-while the program runs is LLM_ERR_IO with a message, and a budget too small for the model a clear
-error at llm_open.
+transformers by test_models.py; the ARM targets cross-built and run under qemu where this is not
+ARM), built with -Wall -Wextra -Werror, with a budget that keeps some layers resident and with the
+least budget, which keeps none (llm-run --weights-budget: the run-time override); a weights.bin
+cut short while the program runs is LLM_ERR_IO with a message, and a budget too small for the
+model a clear error at llm_open.
 """
 
 import dataclasses
@@ -19,6 +19,7 @@ import pytest
 from conftest import WERROR, random_prompt, skip_unless_runnable
 from llmc import driver, hf_models
 from llmc.testing import REPO, STORIES_BIN, STORIES_TOK, build_for
+from test_models import PACKED_MODE_CASES, built_in_mode, mode_compiler
 
 APP = REPO / "test" / "e2e" / "stream_app"
 PROMPT_LEN, STEPS = 10, 10
@@ -35,12 +36,14 @@ def least_budget(model, tmp_path, *extra):
     return int(match.group(1))
 
 
-def compile_streamed(model, target, tmp_path):
+def compile_streamed(model, target, tmp_path, quant=None):
     """out/ streamed with the largest budget that keeps some but not all layers resident, its
     least budget (no layer resident) and manifest.json's plan."""
     extra = ["--target", target]
     if model == STORIES_BIN:
         extra += ["--tokenizer", str(STORIES_TOK)]
+    if quant is not None:
+        extra += ["--quant", quant]
     least = least_budget(model, tmp_path, *extra)
     out = tmp_path / "streamed"
     blob = 1 << 40  # more than any test model: every layer resident
@@ -70,18 +73,23 @@ def stories_streamed(workspace, tmp_path_factory):
     return out, least, plan, driver.build(out, build_dir=tmp_path / "build", cxx_flags=WERROR)
 
 
-@pytest.mark.parametrize("name,target", [
-    pytest.param("stories_bin", "generic", marks=pytest.mark.tsan),
-    ("stories_bin", "x86-avx2"),
-    ("gqa_llama3", "generic"),
-    ("mha", "x86-avx2"),
-    ("stories_bin", "arm-neon"),
+@pytest.mark.parametrize("name,target,quant", [
+    pytest.param("stories_bin", "generic", None, marks=pytest.mark.tsan),
+    ("stories_bin", "x86-avx2", None),
+    ("gqa_llama3", "generic", None),
+    ("mha", "x86-avx2", None),
+    ("stories_bin", "arm-neon", None),
+    *PACKED_MODE_CASES,
 ])
-def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, name, target):
+def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, name, target,
+                                       quant):
+    """With no layer resident every layer's tensors, in arm-dotprod's and arm-i8mm's packed
+    layouts at q4_0, are read into the two buffers by turns."""
     skip_unless_runnable(target)
     if name == "stories_bin":
         vocab = 512
-        mapped_out, mapped_build = workspace.compiled(name, target), workspace.built(name, target=target)
+        mapped_out = workspace.compiled(name, target, quant)
+        mapped_build = built_in_mode(workspace, name, target, quant)
     else:
         vocab = FOUR_LAYERS[name].vocab_size
         model = hf_models.write_random_llama(tmp_path / "model", FOUR_LAYERS[name])
@@ -95,8 +103,9 @@ def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, na
         out, least, plan, build_dir = stories_streamed
     else:
         out, least, plan = compile_streamed(STORIES_BIN if name == "stories_bin" else model,
-                                            target, tmp_path)
-        build_dir = build_for(target, out, build_dir=tmp_path / "build", cxx_flags=WERROR)
+                                            target, tmp_path, quant)
+        cxx, _ = mode_compiler(target, quant)
+        build_dir = build_for(target, out, cxx, build_dir=tmp_path / "build", cxx_flags=WERROR)
     for budget in ([], ["--weights-budget", str(least)]):
         ids, logits = driver.run(build_dir, prompt, STEPS, out=out,
                                  extra=["--threads", "2", *budget])

@@ -10,7 +10,7 @@ buffers for data races as well; `make test-asan` runs them under AddressSanitize
 import numpy as np
 import pytest
 
-from conftest import STORIES_BIN, STORIES_TOK, skip_unless_runnable
+from conftest import skip_unless_runnable
 from llmc import driver
 
 pytestmark = [pytest.mark.llmc, pytest.mark.asan, pytest.mark.tsan]
@@ -24,12 +24,11 @@ THREADS = (1, 2, 4)
 # also interleaves stories260K's gate and up, test_x86_quantized.py).
 @pytest.mark.parametrize("scheme", ["f32", "q8_0", "q4_0"])
 @pytest.mark.parametrize("target", ["x86-avx2", "x86-avx512"])
-def test_thread_count_keeps_logits(tmp_path, target, scheme):
+def test_thread_count_keeps_logits(workspace, target, scheme):
     skip_unless_runnable(target)
-    out = tmp_path / "out"
-    driver.compile(STORIES_BIN, out, "--tokenizer", str(STORIES_TOK), "--target", target,
-                   "--quant", scheme, check=True)
-    build = driver.build(out, build_dir=tmp_path / "build")
+    # The workspace's folder and build, which test_models.py's weights-mode checks share.
+    out = workspace.compiled("stories_bin", target, scheme)
+    build = workspace.built("stories_bin", target=target, quant=scheme)
     runs = {n: driver.run(build, PROMPT, STEPS, out=out, extra=["--threads", str(n)])
             for n in THREADS}
     ids, logits = runs[1]
