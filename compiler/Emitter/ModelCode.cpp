@@ -10,11 +10,6 @@ std::string ModelCode::weightRef(FlatSymbolRefAttr symbol) const {
   return "w." + weightMember.lookup(symbol.getValue());
 }
 
-bool ModelCode::isPacked(FlatSymbolRefAttr symbol) {
-  llm::QWeightType quantized = module.lookupSymbol<llm::WeightOp>(symbol).getQuantizedType();
-  return quantized && quantized.getLayout();
-}
-
 FailureOr<std::string> ModelCode::kernelOf(Operation *op) {
   if (auto kernel = op->getAttrOfType<StringAttr>(kKernelAttr))
     return kernel.str();

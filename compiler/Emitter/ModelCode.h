@@ -43,8 +43,6 @@ public:
   std::string valueName(mlir::Value value) const { return valueNames.lookup(value); }
   /// "w.layers_0_q_proj" (each function binds w to the model's Weights)
   std::string weightRef(mlir::FlatSymbolRefAttr symbol) const;
-  /// Whether the weight's blocks are in a target's layout (only that target's kernels read it).
-  bool isPacked(mlir::FlatSymbolRefAttr symbol);
   /// Columns of a (tokens, columns) activation.
   static int64_t columns(mlir::Value v) {
     return mlir::cast<mlir::RankedTensorType>(v.getType()).getDimSize(1);

@@ -335,9 +335,7 @@ private:
     if (failed(kernel))
       return failure();
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
-      if (isPacked(embed.getTableAttr()))
-        return op.emitError() << "the embedding table " << embed.getTableAttr()
-                              << " is packed; only linears read packed weights";
+      // A packed table has its layout's kernel (llm-select-kernels checks that there is one).
       call << *kernel << "("
            << weightRef(embed.getTableAttr()) << ", tokens, n, " << columns(embed.getResult())
            << ", " << out << ")";

@@ -41,6 +41,13 @@ private:
     return available.contains(own) ? own : "llmk_generic_" + entry.str();
   }
 
+  /// Whether `weight` is stored in a layout other than rows, which only the kernels written for
+  /// that layout read (no generic twin).
+  static bool isPacked(llm::WeightOp weight) {
+    llm::QWeightType quantized = weight.getQuantizedType();
+    return quantized && quantized.getLayout();
+  }
+
   /// The weight `symbol` names, or an error on `user`.
   static FailureOr<llm::WeightOp> weightOf(Operation *user, FlatSymbolRefAttr symbol) {
     if (auto weight = SymbolTable::lookupNearestSymbolFrom<llm::WeightOp>(user, symbol))
@@ -56,7 +63,15 @@ private:
     };
     if (auto embed = dyn_cast<llm::EmbedOp>(op)) {
       FailureOr<llm::WeightOp> table = weightOf(op, embed.getTableAttr());
-      return failed(table) ? failure() : setKernel("embed_" + table->getStorageName());
+      if (failed(table))
+        return failure();
+      std::string entry = "embed_" + table->getStorageName();
+      if (isPacked(*table) && !available.contains("llmk_" + prefix + "_" + entry))
+        return op->emitError() << "table " << embed.getTableAttr() << " is stored as "
+                               << table->getStorageName()
+                               << ", which no embedding kernel of the target (prefix " << prefix
+                               << ") reads";
+      return setKernel(entry);
     }
     if (isa<llm::RMSNormOp>(op))
       return setKernel("rms_norm_f32");
@@ -95,7 +110,7 @@ private:
       llm::QWeightType quantized = weight->getQuantizedType();
       if (quantized && format.empty())
         format = quantized.getActivationFormat().str();
-      if (quantized && quantized.getLayout() && !available.contains(kernel))
+      if (isPacked(*weight) && !available.contains(kernel))
         return op->emitError() << "weight " << symbol << " is stored as " << storage
                                << ", which no kernel of the target (prefix " << prefix << ") reads";
       rows.push_back(b.getStringAttr(kernel));

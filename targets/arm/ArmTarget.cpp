@@ -144,6 +144,7 @@ std::unique_ptr<TargetBackend> createArmTarget(const std::string &isa, const std
     d.kernelFiles.push_back("arm/kernels_arm_sdot.h");
   if (!weightLayout.empty()) {
     d.kernelFiles.push_back("arm/kernels_arm_tiles.h");
+    d.kernelFiles.push_back("arm/kernels_arm_embed.h");
     d.kernelFiles.push_back("arm/kernels_arm_" + weightLayout + ".h");
   }
   d.kernelFiles.push_back("arm/kernels_arm_entries.h");

@@ -3,6 +3,7 @@
 // its #arm.rows4x4 weights; the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_dotprod.h"  // beside this file, here and in out/
 #include "kernels_arm_blocks.h"
+#include "kernels_arm_embed.h"
 #include "kernels_arm_ops.h"
 #include "kernels_arm_quantize.h"
 #include "kernels_arm_rows.h"

@@ -25,12 +25,24 @@
 #define LLMK_ARM_LINEAR_q8_0r2x8 linear_rows2x8<Q8_0Rows2x8>
 #define LLMK_ARM_LINEAR_q4_0r2x8 linear_rows2x8<Q4_0Rows2x8>
 
+// The packed layouts' embeddings (kernels_arm_embed.h), for a table the classifier shares.
+#define LLMK_ARM_EMBED_q8_0r4x4(...) \
+  embed_interleaved<llmrt_block_q8_0, Rows4x4::kRows, 4>(LLMRT_Q8_0, 0, __VA_ARGS__)
+#define LLMK_ARM_EMBED_q4_0r4x4(...) \
+  embed_interleaved<llmrt_block_q4_0, Rows4x4::kRows, 4>(LLMRT_Q4_0, kQ4_0PackedFlip, __VA_ARGS__)
+#define LLMK_ARM_EMBED_q8_0r2x8(...) \
+  embed_interleaved<llmrt_block_q8_0, Rows2x8::kRows, 8>(LLMRT_Q8_0, 0, __VA_ARGS__)
+#define LLMK_ARM_EMBED_q4_0r2x8(...) \
+  embed_interleaved<llmrt_block_q4_0, Rows2x8::kRows, 8>(LLMRT_Q4_0, kQ4_0PackedFlip, __VA_ARGS__)
+
 #define LLMK_QUANTIZE(isa, format) \
   LLMK_QUANTIZE_SIGNATURE(isa, format) { ArmQuantizers::format(x, n, k, out); }
 #define LLMK_LINEAR_QUANT(isa, storage, format)                                           \
   LLMK_LINEAR_QUANT_SIGNATURE(isa, storage, format) {                                     \
     LLMK_ARM_LINEAR_##storage(xq, w, bias, n, k, m, row_begin, row_end, y);                \
   }
+#define LLMK_EMBED_QUANT(isa, storage) \
+  LLMK_EMBED_SIGNATURE(isa, storage) { LLMK_ARM_EMBED_##storage(table, tokens, n, dim, out); }
 #define LLMK_LINEAR_FLOAT(isa, storage, T)                                                  \
   LLMK_LINEAR_FLOAT_SIGNATURE(isa, storage) {                                               \
     linear_float_rows(x, static_cast<const T*>(w), bias, n, k, m, row_begin, row_end, y);   \

@@ -3,6 +3,7 @@
 // on its #arm.rows2x8 weights; the ops around them are kernels_arm_ops.h's.
 #include "kernels_arm_i8mm.h"  // beside this file, here and in out/
 #include "kernels_arm_blocks.h"
+#include "kernels_arm_embed.h"
 #include "kernels_arm_ops.h"
 #include "kernels_arm_quantize.h"
 #include "kernels_arm_rows.h"

@@ -97,9 +97,14 @@ def test_arm_quantized_matches_generic(workspace, target, scheme):
     cxx_or_skip("clang++")
     isa = target.removeprefix("arm-")
     out = workspace.compiled("stories_bin", target, scheme)
-    # q4_0 in the target's weight layout where it has one.
-    packed = f"linear_q4_0{LAYOUT_SUFFIX.get(target, '')}_rows"
-    kernels = tuple(packed if k == "linear_q4_0_rows" else k for k in STORIES_KERNELS[scheme])
+    # q4_0 and q8_0 in the target's weight layout where it has one, the tied classifier's table
+    # too, which the embedding then reads with the layout's kernel.
+    suffix = LAYOUT_SUFFIX.get(target, "")
+    packable = {"linear_q4_0_rows": f"linear_q4_0{suffix}_rows",
+                "linear_q8_0_rows": f"linear_q8_0{suffix}_rows"}
+    kernels = tuple(packable.get(k, k) for k in STORIES_KERNELS[scheme])
+    if suffix:
+        kernels += (f"embed_q8_0{suffix}",)
     assert_calls(out, isa, kernels + OPS_KERNELS)
     check_against_generic(workspace, scheme, out, quantized_build(workspace, target, scheme))
 

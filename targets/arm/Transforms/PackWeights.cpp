@@ -37,8 +37,10 @@ struct ArmPackWeightsPass : llmc::impl::LLMArmPackWeightsBase<ArmPackWeightsPass
       return signalPassFailure();
     }
     const int64_t groupRows = llmc::arm::layoutGroupRows(layout);
+    // Both layouts have embedding kernels (kernels_arm_embed.h): a table the classifier shares
+    // is packed with it.
     llvm::DenseMap<StringAttr, int64_t> alignment =
-        llmc::packableRowGroups(module, {groupRows});
+        llmc::packableRowGroups(module, {groupRows}, /*embedReadsLayouts=*/true);
     for (auto weight : module.getOps<llm::WeightOp>()) {
       llm::QWeightType quantized = weight.getQuantizedType();
       if (!quantized || quantized.getLayout() || alignment.lookup(weight.getSymNameAttr()) == 0)

@@ -25,9 +25,14 @@ int64_t partAlignment(Operation *op, ArrayRef<int64_t> groups) {
 } // namespace
 
 llvm::DenseMap<StringAttr, int64_t> packableRowGroups(ModuleOp module,
-                                                      ArrayRef<int64_t> groups) {
+                                                      ArrayRef<int64_t> groups,
+                                                      bool embedReadsLayouts) {
   llvm::DenseMap<StringAttr, int64_t> alignment;
   module.walk([&](Operation *op) {
+    // An embedding reads one row a token wherever its group lies.
+    auto embed = dyn_cast<llm::EmbedOp>(op);
+    if (embed && embedReadsLayouts)
+      return;
     SmallVector<FlatSymbolRefAttr> matrices;
     if (auto linear = dyn_cast<llm::LinearOpInterface>(op))
       matrices = linear.getMatrixWeights();

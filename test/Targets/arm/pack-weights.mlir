@@ -6,13 +6,14 @@
 
 // Which weights llm-arm-pack-weights packs: q8_0 and q4_0 matrices with whole groups of rows (4
 // for rows4x4, 2 for rows2x8) whose every reader is a linear op split into parts of whole
-// groups.
+// groups, or llm.embed, which has a kernel for each layout.
 
 // Without llm-split-rows no linear is split: nothing is packed.
 // CHECK-NOT: #arm.
 
 module attributes {llm.context_length = 64 : i64} {
-  // R4X4: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  // R4X4: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = #arm.rows4x4>
+  // R4X4: llm.weight @table : !llm.qweight<q8_0, [256, 64], block = 32>
   // R4X4: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #arm.rows4x4>
   // R4X4: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32>
   // R4X4: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
@@ -22,7 +23,8 @@ module attributes {llm.context_length = 64 : i64} {
   // R4X4: llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32>
   // R4X4: llm.weight @norm : tensor<64xf32>
   // arm-i8mm's layout: 30 rows are whole pairs.
-  // R2X8: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  // R2X8: llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32, layout = #arm.rows2x8>
+  // R2X8: llm.weight @table : !llm.qweight<q8_0, [256, 64], block = 32>
   // R2X8: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32, layout = #arm.rows2x8>
   // R2X8: llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32, layout = #arm.rows2x8>
   // R2X8: llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
@@ -32,6 +34,7 @@ module attributes {llm.context_length = 64 : i64} {
   // PAIRS: llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32>
   // BAD: llm-arm-pack-weights: unknown layout 'rows8x8' (rows4x4 or rows2x8)
   llm.weight @embed : !llm.qweight<q8_0, [256, 64], block = 32>
+  llm.weight @table : !llm.qweight<q8_0, [256, 64], block = 32>
   llm.weight @w : !llm.qweight<q4_0, [128, 64], block = 32>
   llm.weight @odd : !llm.qweight<q4_0, [30, 64], block = 32>
   llm.weight @gate : !llm.qweight<q4_k, [512, 256], block = 256>
@@ -41,8 +44,10 @@ module attributes {llm.context_length = 64 : i64} {
   llm.weight @kv : !llm.qweight<q4_1, [128, 64], block = 32>
   llm.weight @norm : tensor<64xf32>
   func.func @f(%tokens: tensor<1xi32>, %x: tensor<1x64xf32>, %x256: tensor<1x256xf32>, %pos: index) -> (tensor<1x256xf32>, tensor<1x128xf32>, tensor<1x30xf32>, tensor<1x512xf32>, tensor<1x64xf32>, tensor<1x512xf32>) {
-    // Tied embeddings: llm.embed reads the table row by row, so it keeps the row layout.
+    // Tied embeddings: the classifier packs, and llm.embed reads the packed table.
     %e = llm.embed @embed[%tokens] : tensor<1xi32> -> tensor<1x64xf32>
+    // A table only llm.embed reads gains nothing: it stays in rows.
+    %t = llm.embed @table[%tokens] : tensor<1xi32> -> tensor<1x64xf32>
     %logits = llm.linear %x, @embed : tensor<1x64xf32> -> tensor<1x256xf32>
     // A norm prologue is not a matrix operand; the weight still packs.
     %a = llm.linear %x, @w norm @norm eps 1.0e-05 : tensor<1x64xf32> -> tensor<1x128xf32>

@@ -60,6 +60,7 @@ typedef void (*f16_linear_rows_fn)(const float* x, const void* w, const float* b
 typedef void (*attend_fn)(const float* q, int n, int pos0, int n_heads, int n_kv_heads,
                           int head_dim, const float* key_cache, const float* value_cache,
                           int head_begin, int head_end, float* scores, float* out);
+typedef void (*embed_fn)(const void* table, const int32_t* tokens, int n, int dim, float* out);
 typedef void (*generic_quant_linear_fn)(const float* x, const void* w, const float* bias, int n,
                                         int k, int m, void* x_scratch, float* y);
 
@@ -77,6 +78,8 @@ struct IsaKernels {
   f16_linear_rows_fn linear_bf16_rows = nullptr;  // bfloat16 weights, float activations
   /// The quantized linears by storage: "q4_0", "q4_0x4" (#x86.interleave4), "q4_0p8" (panels).
   std::map<std::string, quant_linear_rows_fn> quant_linear;
+  /// The embeddings of quantized tables the table lists (the generic target's serve the rest).
+  std::map<std::string, embed_fn> quant_embed;
   void (*rms_norm)(const float* x, const float* weight, int n, int dim, float eps,
                    float* out) = nullptr;
   void (*swiglu)(const float* gate, const float* up, int count, float* out) = nullptr;
@@ -89,6 +92,10 @@ struct IsaKernels {
   quant_linear_rows_fn linear(const std::string& storage) const {
     auto it = quant_linear.find(storage);
     return it == quant_linear.end() ? nullptr : it->second;
+  }
+  embed_fn embed(const std::string& storage) const {
+    auto it = quant_embed.find(storage);
+    return it == quant_embed.end() ? nullptr : it->second;
   }
 };
 

@@ -11,6 +11,8 @@
   kernels.linear_##storage##_rows = llmk_##isa##_linear_##storage##_rows;
 #define LLMK_LINEAR_QUANT(isa, storage, format) \
   kernels.quant_linear[#storage] = llmk_##isa##_linear_##storage##_rows;
+#define LLMK_EMBED_QUANT(isa, storage) \
+  kernels.quant_embed[#storage] = llmk_##isa##_embed_##storage;
 #define LLMK_ELEMENTWISE(isa, op) kernels.op = llmk_##isa##_##op##_f32;
 #define LLMK_ROPE(isa) kernels.rope = llmk_##isa##_rope_f32;
 #include "kernels_abi_defaults.h"
