@@ -9,9 +9,11 @@ quantized linears of its kernel table whose storage is q4_0 or q8_0 (or a layout
 q4_0x4, ...), so the table measures what the targets emit today and lists what they lack.
 llama.cpp's are ggml-cpu's arch/arm quants.c and repack.cpp from the llama-cpp-python source
 package (pip download, cached), built by the same clang++ with the same -O3 and -march; the
-kernel of each row is the one llama.cpp picks on such a CPU (repack.cpp's
-ggml_repack_get_optimal_repack_type: 4x8 with i8mm, 4x4 with the dot product, else quants.c's
-vec_dot). How a loop is found and measured: llmc/arm_hot_loop.py.
+kernel beside each of llmc's is the one llama.cpp runs in the same case: for a packed layout,
+the kernel of the weights llama.cpp repacks on such a CPU (repack.cpp's
+ggml_repack_get_optimal_repack_type: 4x8 with i8mm, 4x4 with the dot product); for weights in
+rows, quants.c's vec_dot, which it runs on a weight it does not repack. How a loop is found and
+measured: llmc/arm_hot_loop.py.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ CPU_FEATURES = {"cortex-a76": {"dotprod"}, "cortex-a55": {"dotprod"},
 # Instructions the inner loop of each ISA's kernels must hold (arm_hot_loop step 5).
 EXPECTED = {"neon": ("smull", "smlal", "sadalp"), "dotprod": ("sdot",),
             "i8mm": ("sdot", "smmla")}
-# llama.cpp's kernel for (ISA, path), {t} the weight type.
+# llama.cpp's kernel for (ISA, path) on a weight it repacks, {t} the weight type.
 LLAMA_CPP_KERNELS = {
     ("neon", "decode"): "ggml_vec_dot_{t}_q8_0", ("neon", "prompt"): "ggml_vec_dot_{t}_q8_0",
     ("dotprod", "decode"): "ggml_gemv_{t}_4x4_q8_0",
@@ -59,6 +61,17 @@ LLAMA_CPP_KERNELS = {
     ("i8mm", "decode"): "ggml_gemv_{t}_4x8_q8_0", ("i8mm", "prompt"): "ggml_gemm_{t}_4x8_q8_0",
 }
 HARNESS = Path(__file__).with_name("bench_arm_mca_harness.cpp")
+
+
+def llama_cpp_kernel(isa: str, path: str, scheme: str, storage: str) -> str:
+    """llama.cpp's kernel for what llmc's kernel of `storage` does: a weight in one of llmc's
+    packed layouts against llama.cpp's repacked kernel for the ISA (gemv / gemm); a weight in
+    rows (llmc's fallback: rows that fill no whole group, or --pack-weights=false) against the
+    kernel llama.cpp runs on a weight it does not repack (quants.c's vec_dot, one row and token
+    at a time, built with the same -march)."""
+    if storage == scheme:
+        return f"ggml_vec_dot_{scheme}_q8_0"
+    return LLAMA_CPP_KERNELS[(isa, path)].format(t=scheme)
 _ENTRY = re.compile(r"^\s*LLMK_LINEAR_QUANT\(\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*\)", re.MULTILINE)
 _KERNEL_FLAGS = re.compile(
     r"set_source_files_properties\((kernels_arm_\w+\.cpp)\s+PROPERTIES\s+"
@@ -226,13 +239,15 @@ def measure_isa(work: Path, isa: str, ggml: Path, cpus: list[str], result: dict)
                 if s == scheme or (s.startswith(scheme) and not s[len(scheme)].isdigit())]
         if not mine:
             result["missing"].append(f"arm-{isa}: no {scheme} linear in kernels_arm_{isa}.def")
+        # A row per llmc kernel, beside llama.cpp's kernel for the same case.
         for path in PATHS:
-            ggml_name = LLAMA_CPP_KERNELS[(isa, path)].format(t=scheme)
-            row = {"isa": isa, "scheme": scheme, "path": path, "cpus": isa_cpus,
-                   "llama_cpp": harness.measure("ggml", ggml_name, path, EXPECTED[isa]),
-                   "llmc": [harness.measure("llmc", f"llmk_{isa}_linear_{storage}_rows", path,
-                                            EXPECTED[isa]) for storage in mine]}
-            result["rows"].append(row)
+            for storage in mine or [scheme]:
+                ggml_name = llama_cpp_kernel(isa, path, scheme, storage)
+                row = {"isa": isa, "scheme": scheme, "path": path, "cpus": isa_cpus,
+                       "llama_cpp": harness.measure("ggml", ggml_name, path, EXPECTED[isa]),
+                       "llmc": [harness.measure("llmc", f"llmk_{isa}_linear_{storage}_rows",
+                                                path, EXPECTED[isa])] if mine else []}
+                result["rows"].append(row)
 
 
 # ---- the roofline ----------------------------------------------------------------------------
@@ -270,7 +285,7 @@ def roofline(result: dict, bandwidth: float, ghz: float, cores: int) -> list[dic
             if (row["scheme"], row["path"], row["isa"]) != (scheme, "decode", "dotprod"):
                 continue
             cpu = "cortex-a76"
-            engines = {"llama.cpp": row["llama_cpp"]}
+            engines = {f"llama.cpp {row['llama_cpp']['kernel']}": row["llama_cpp"]}
             engines.update({m["kernel"]: m for m in row["llmc"]})
             for label, m in engines.items():
                 cycles = m["cycles_per_32"].get(cpu)
