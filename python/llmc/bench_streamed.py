@@ -7,13 +7,14 @@
    11008, 32 layers, 32 heads, vocab 32000, every matrix Q4_0; 3.8 GB) is written once to
    WORK/streamed-7b/ (about 30 s).
 2. llmc compiles it for --target with `--weights-mode streamed --weights-budget BUDGET` and the
-   output is built with g++ (CMake Release).
+   output is built with g++ (CMake Release). A budget llmc refuses as too small is recorded, and
+   the least budget its message names is measured instead.
 3. Each run first drops weights.bin from the page cache (POSIX_FADV_DONTNEED), measures the file's
-   read bandwidth the way the reader reads (O_DIRECT preads of a layer's size, 64 MiB at a time,
-   over the layers' part of the file), runs `llm-run --verbose` (a 4-token prompt, then --steps
-   tokens) in a fresh child whose peak RSS is measured, and measures the bandwidth again. Its
-   figure: decode tok/s against the roofline bandwidth / streamed bytes per token, both
-   bandwidth samples beside it.
+   read bandwidth the way the reader reads (O_DIRECT, a layer's size at a time in preads of
+   8 MiB, the first --bandwidth-bytes of the file), runs `llm-run --verbose` (a 4-token prompt, then --steps
+   tokens, --dump-logits: every logit must be finite) in a fresh child whose peak RSS is
+   measured, and measures the bandwidth again. Its figure: decode tok/s against the roofline
+   (the mean of the two bandwidth samples / streamed bytes per token).
 4. llama.cpp (llama-cpp-python, when importable) runs the same GGUF with its default mmap: the
    file dropped from the cache first, then load, the prompt and --steps tokens; tok/s and peak
    RSS. Under --memory-limit where one can be set (`systemd-run --user --scope -p MemoryMax=`);
@@ -39,7 +40,7 @@ from llmc.bench_common import measured, write_results
 from llmc.random_gguf import LLAMA2_7B, write_random_q4_0_gguf
 
 PROMPT_TOKENS = 4
-READ_CHUNK = 1 << 26  # the reader's largest single pread (runtime/stream.cpp file_read)
+READ_CHUNK = 1 << 23  # the reader's pieces (runtime/stream.cpp k_piece)
 
 _STREAMED_RE = re.compile(r"streamed ([0-9]+) bytes per token \(([0-9]+) layers\), ([0-9]+) bytes "
                           r"in ([0-9.]+) passes; waited ([0-9.]+) s for the reader")
@@ -119,9 +120,13 @@ def memory_limit_prefix(limit: int) -> tuple[list[str] | None, str]:
 def llmc_streamed_run(build_dir: Path, weights: Path, steps: int, threads: int,
                       prefix: list[str] | None, budget: int | None) -> dict:
     """weights.bin dropped from the cache, then one llm-run in a fresh child: its timings, the
-    reader's figures and peak RSS."""
+    reader's figures, peak RSS and whether every logit was finite (random weights whose scale
+    let activations overflow would time the same and mean nothing)."""
+    import numpy as np
     drop_from_page_cache(weights)
+    logits_file = weights.parent / "bench-logits.f32"
     cmd = [str(driver.executable(build_dir)), "--weights", str(weights),
+           "--dump-logits", str(logits_file),
            "--tokens", ",".join(str(t) for t in range(100, 100 + PROMPT_TOKENS)),
            "--steps", str(steps), "--temperature", "0", "--ignore-eos", "--verbose",
            "--print-token-ids", "--threads", str(threads)]
@@ -133,6 +138,8 @@ def llmc_streamed_run(build_dir: Path, weights: Path, steps: int, threads: int,
                      _PROMPT_RE.search(err))
     if not (s and plan and g and p):
         raise RuntimeError(f"unexpected llm-run output:\n{err}")
+    logits = np.fromfile(logits_file, dtype=np.float32)
+    logits_file.unlink()
     n, secs = int(g.group(1)), float(g.group(2))
     total_s = float(p.group(2)) + secs
     return {"threads": threads, "rss_bytes": rss, "other_cores_busy": round(others, 2),
@@ -143,7 +150,9 @@ def llmc_streamed_run(build_dir: Path, weights: Path, steps: int, threads: int,
             "reader_wait_s": float(s.group(5)), "prompt_s": float(p.group(2)),
             "decode_tokens": n - 1, "decode_s": secs,
             "decode_tok_s": (n - 1) / secs if secs > 0 else None,
-            "run_s": total_s, "tokens": proc.stdout.split()[:PROMPT_TOKENS + steps]}
+            "run_s": total_s, "tokens": proc.stdout.split()[:PROMPT_TOKENS + steps],
+            "logits_finite": bool(np.isfinite(logits).all()) and logits.size > 0,
+            "logits_max_abs": float(np.abs(logits).max()) if logits.size else None}
 
 
 def llama_cpp_run(gguf: Path, steps: int, threads: int, prefix: list[str] | None) -> dict:
@@ -180,10 +189,21 @@ def streamed_7b(args) -> dict:
         t = time.time()
         write_random_q4_0_gguf(gguf, LLAMA2_7B)
         log(f"wrote {gguf} ({gguf.stat().st_size / 1e9:.2f} GB) in {time.time() - t:.0f} s")
-    budget = parse_size(args.budget)
+    asked = parse_size(args.budget)
+    budget, refused = asked, None
     out = work / f"llmc-streamed-{args.target}"
     log(f"llmc compile {gguf.name} --weights-mode streamed --weights-budget {budget}")
-    build_dir = llmc_streamed_build(gguf, out, args.target, budget, args.context)
+    try:
+        build_dir = llmc_streamed_build(gguf, out, args.target, budget, args.context)
+    except driver.CompileError as e:
+        # Too small a budget: measure with the least one, which llmc's refusal names.
+        least = re.search(r"need at least ([0-9]+) bytes", str(e))
+        if not least:
+            raise
+        refused = str(e).strip().splitlines()[-1]
+        budget = int(least.group(1))
+        log(refused, f"-> the least budget, {budget} bytes")
+        build_dir = llmc_streamed_build(gguf, out, args.target, budget, args.context)
     weights = out / "weights.bin"
     manifest = json.loads((out / "manifest.json").read_text())
     layers = manifest["streamed"]["layers"]
@@ -193,7 +213,8 @@ def streamed_7b(args) -> dict:
     threads = [int(t) for t in args.threads.split(",") if t]
     result = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
               "model": dict(LLAMA2_7B, gguf_bytes=gguf.stat().st_size, types="q4_0 (norms f32)"),
-              "target": args.target, "budget_bytes": budget, "context": args.context,
+              "target": args.target, "budget_asked_bytes": asked, "budget_refused": refused,
+              "budget_bytes": budget, "context": args.context,
               "weights_bin_bytes": weights.stat().st_size,
               "manifest_streamed": manifest["streamed"], "ram_bytes": manifest.get("ram_bytes"),
               "prompt_tokens": PROMPT_TOKENS, "steps": args.steps,
@@ -224,7 +245,9 @@ def streamed_7b(args) -> dict:
             log(f"llmc t{t}: {run['decode_tok_s']:.3f} tok/s, {run['bytes_per_token'] / 1e6:.0f} MB"
                 f"/token, read {bw_before / 1e9:.2f}/{bw_after / 1e9:.2f} GB/s -> ratio "
                 f"{run['ratio']:.2f}; waited {run['reader_wait_s']:.1f} s of "
-                f"{run['run_s']:.1f}; peak RSS {run['rss_bytes'] / 2**20:.0f} MiB")
+                f"{run['run_s']:.1f}; peak RSS {run['rss_bytes'] / 2**20:.0f} MiB; logits "
+                f"{'finite' if run['logits_finite'] else 'NOT FINITE'}, max |logit| "
+                f"{run['logits_max_abs']:.3g}")
             if have_llama:
                 lrun = llama_cpp_run(gguf, args.steps, t, prefix)
                 result["llama_cpp"].append(lrun)
@@ -295,6 +318,8 @@ def run_command(args) -> int:
     path = Path(args.work) / "streamed-7b" / "streamed-7b.json"
     write_results(path, result, markdown_table(result))
     print(markdown_table(result))
+    if result["budget_refused"]:
+        print(f"{result['budget_refused']}: measured with that least budget")
     if result["memory_limit_unavailable"]:
         print("no memory limit:", result["memory_limit_unavailable"])
     print(f"wrote {path} and {path.with_suffix('.md')}")
