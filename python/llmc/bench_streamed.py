@@ -118,7 +118,7 @@ def memory_limit_prefix(limit: int) -> tuple[list[str] | None, str]:
 
 
 def llmc_streamed_run(build_dir: Path, weights: Path, steps: int, threads: int,
-                      prefix: list[str] | None, budget: int | None) -> dict:
+                      prefix: list[str] | None) -> dict:
     """weights.bin dropped from the cache, then one llm-run in a fresh child: its timings, the
     reader's figures, peak RSS and whether every logit was finite (random weights whose scale
     let activations overflow would time the same and mean nothing)."""
@@ -130,8 +130,6 @@ def llmc_streamed_run(build_dir: Path, weights: Path, steps: int, threads: int,
            "--tokens", ",".join(str(t) for t in range(100, 100 + PROMPT_TOKENS)),
            "--steps", str(steps), "--temperature", "0", "--ignore-eos", "--verbose",
            "--print-token-ids", "--threads", str(threads)]
-    if budget:
-        cmd += ["--weights-budget", str(budget)]
     rss, proc, others = measured((prefix or []) + cmd)
     err = proc.stderr
     s, plan, g, p = (_STREAMED_RE.search(err), _PLAN_RE.search(err), _GEN_RE.search(err),
@@ -230,11 +228,11 @@ def streamed_7b(args) -> dict:
         have_llama = False
     size = weights.stat().st_size
     layer_bytes = size // layers
-    for r in range(args.repeats):
+    for _ in range(args.repeats):
         for t in threads:
             bw_before = direct_read_bandwidth(weights, 0, min(size, args.bandwidth_bytes),
                                               layer_bytes)
-            run = llmc_streamed_run(build_dir, weights, args.steps, t, prefix, None)
+            run = llmc_streamed_run(build_dir, weights, args.steps, t, prefix)
             bw_after = direct_read_bandwidth(weights, 0, min(size, args.bandwidth_bytes),
                                              layer_bytes)
             bw = (bw_before + bw_after) / 2
