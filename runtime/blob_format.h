@@ -26,7 +26,7 @@
 LLMRT_NAMESPACE_BEGIN
 
 static const char LLMRT_BLOB_MAGIC[8] = {'L', 'L', 'M', 'C', 'W', 'G', 'T', '\0'};
-static const uint32_t LLMRT_BLOB_VERSION = 1;
+static const uint32_t LLMRT_BLOB_VERSION = 2;  // 1: a checksum of one lane
 static const uint64_t LLMRT_BLOB_ALIGN = 64;
 static const size_t LLMRT_TENSOR_NAME_BYTES = 64;  // including the terminating NUL
 static const uint32_t LLMRT_MAX_DIMS = 4;
@@ -169,12 +169,16 @@ struct llmrt_merge_record {
 };
 static_assert(sizeof(llmrt_merge_record) == 12, "merge record layout");
 
-/// Streaming 64-bit checksum: words of 8 little-endian bytes, a multiply-xorshift mix per word.
-/// Fast (one multiply per 8 bytes) so validating a multi-gigabyte blob at load costs well under
-/// a second per gigabyte. Not cryptographic: it catches truncation, corruption and mixed files.
+/// Streaming 64-bit checksum: words of 8 little-endian bytes, a multiply-xorshift mix per word,
+/// word k into lane k % 4, the lanes mixed together at the end. One multiply per 8 bytes, and four
+/// independent chains of them, so a core checks several gigabytes a second: fast enough to
+/// validate a blob at load and each streamed layer as it is read. Not cryptographic: it catches
+/// truncation, corruption and mixed files.
+static const unsigned LLMRT_HASH_LANES = 4;
+
 struct llmrt_hasher {
-  uint64_t state;
-  uint64_t length;
+  uint64_t lanes[LLMRT_HASH_LANES];
+  uint64_t length;  // bytes so far
   unsigned char tail[8];
   unsigned tail_len;
 };
@@ -186,42 +190,83 @@ static inline uint64_t llmrt_hash_mix(uint64_t h, uint64_t word) {
   return h;
 }
 
+// The 8 little-endian bytes at p as a word.
+static inline uint64_t llmrt_hash_word(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
 static inline void llmrt_hasher_init(llmrt_hasher* hs) {
-  hs->state = 0xCBF29CE484222325ull;
+  for (unsigned i = 0; i < LLMRT_HASH_LANES; ++i) hs->lanes[i] = 0xCBF29CE484222325ull + i;
   hs->length = 0;
   hs->tail_len = 0;
 }
 
 static inline void llmrt_hasher_update(llmrt_hasher* hs, const void* data, size_t n) {
   const unsigned char* p = static_cast<const unsigned char*>(data);
+  unsigned lane = unsigned(hs->length / 8 % LLMRT_HASH_LANES);  // of the next whole word
   hs->length += n;
-  while (hs->tail_len != 0 && n != 0) {  // finish a word started by the previous call
-    hs->tail[hs->tail_len++] = *p++;
-    --n;
-    if (hs->tail_len == 8) {
-      uint64_t w;
-      std::memcpy(&w, hs->tail, 8);
-      hs->state = llmrt_hash_mix(hs->state, w);
-      hs->tail_len = 0;
-    }
+  if (hs->tail_len != 0) {  // finish a word started by the previous call
+    size_t take = 8 - hs->tail_len < n ? 8 - hs->tail_len : n;
+    std::memcpy(hs->tail + hs->tail_len, p, take);
+    hs->tail_len += unsigned(take);
+    p += take;
+    n -= take;
+    if (hs->tail_len < 8) return;  // n is 0
+    hs->lanes[lane] = llmrt_hash_mix(hs->lanes[lane], llmrt_hash_word(hs->tail));
+    lane = (lane + 1) % LLMRT_HASH_LANES;
+    hs->tail_len = 0;
   }
-  for (; n >= 8; n -= 8, p += 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    hs->state = llmrt_hash_mix(hs->state, w);
+  for (; n >= 8 && lane != 0; n -= 8, p += 8) {
+    hs->lanes[lane] = llmrt_hash_mix(hs->lanes[lane], llmrt_hash_word(p));
+    lane = (lane + 1) % LLMRT_HASH_LANES;
   }
-  for (; n != 0; --n) hs->tail[hs->tail_len++] = *p++;
+  // Lane 0 is next (or fewer than 8 bytes are left). Whole rounds of the four lanes: independent
+  // multiplies the core overlaps.
+  uint64_t l0 = hs->lanes[0], l1 = hs->lanes[1], l2 = hs->lanes[2], l3 = hs->lanes[3];
+  for (; n >= 8 * LLMRT_HASH_LANES; n -= 8 * LLMRT_HASH_LANES, p += 8 * LLMRT_HASH_LANES) {
+    uint64_t w[LLMRT_HASH_LANES];
+    std::memcpy(w, p, sizeof w);
+    l0 = llmrt_hash_mix(l0, w[0]);
+    l1 = llmrt_hash_mix(l1, w[1]);
+    l2 = llmrt_hash_mix(l2, w[2]);
+    l3 = llmrt_hash_mix(l3, w[3]);
+  }
+  if (n >= 8) {  // up to three words more, into lanes 0, 1, 2
+    l0 = llmrt_hash_mix(l0, llmrt_hash_word(p));
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 8) {
+    l1 = llmrt_hash_mix(l1, llmrt_hash_word(p));
+    p += 8;
+    n -= 8;
+  }
+  if (n >= 8) {
+    l2 = llmrt_hash_mix(l2, llmrt_hash_word(p));
+    p += 8;
+    n -= 8;
+  }
+  hs->lanes[0] = l0;
+  hs->lanes[1] = l1;
+  hs->lanes[2] = l2;
+  hs->lanes[3] = l3;
+  std::memcpy(hs->tail, p, n);  // n < 8, and the tail was empty
+  hs->tail_len = unsigned(n);
 }
 
 static inline uint64_t llmrt_hasher_final(const llmrt_hasher* hs) {
-  uint64_t h = hs->state;
-  if (hs->tail_len != 0) {
-    unsigned char last[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::memcpy(last, hs->tail, hs->tail_len);
-    uint64_t w;
-    std::memcpy(&w, last, 8);
-    h = llmrt_hash_mix(h, w);
+  uint64_t lanes[LLMRT_HASH_LANES];
+  std::memcpy(lanes, hs->lanes, sizeof lanes);
+  if (hs->tail_len != 0) {  // a final partial word, zero-padded, into its lane
+    unsigned char bytes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(bytes, hs->tail, hs->tail_len);
+    unsigned lane = unsigned(hs->length / 8 % LLMRT_HASH_LANES);
+    lanes[lane] = llmrt_hash_mix(lanes[lane], llmrt_hash_word(bytes));
   }
+  uint64_t h = lanes[0];
+  for (unsigned i = 1; i < LLMRT_HASH_LANES; ++i) h = llmrt_hash_mix(h, lanes[i]);
   return llmrt_hash_mix(h, hs->length);
 }
 

@@ -1,13 +1,14 @@
 // stream.cpp - streamed weights (llmc compile --weights-mode streamed): weights.bin read into a
 // weight buffer of a fixed budget while the model runs.
 //
-// The tensors outside layers (embedding, final norm, classifier) and the first layers that fit stay
-// in memory (stream_plan.h); every other layer is read for each token, in execution order, into one
-// of two buffers by a reader thread, the next layer while this one computes. Reads bypass the page
-// cache (O_DIRECT; F_NOCACHE on macOS) where the file system allows it, so the cache does not hold
-// a second copy of the model; elsewhere they are plain reads, and the cache is told to drop what
-// was read. Each tensor's checksum is checked on every read: a weights.bin truncated or overwritten
-// while the model runs is an error, never wrong numbers.
+// The tensors outside layers (embedding, final norm, classifier) and the first layers that fit
+// stay in memory (stream_plan.h); every other layer is read for each token, in execution order,
+// into one of two buffers by a reader thread, the next layer while this one computes. Reads
+// bypass the page cache (O_DIRECT; F_NOCACHE on macOS) where the file system allows it, so the
+// cache does not hold a second copy of the model; elsewhere they are plain reads, and the cache is
+// told to drop what was read. Each tensor's checksum is checked on every read, by a checker thread
+// that follows the reader piece by piece (so checking overlaps reading rather than adding to it):
+// a weights.bin truncated or overwritten while the model runs is an error, never wrong numbers.
 #include <chrono>
 #include <condition_variable>
 #include <cerrno>
@@ -145,11 +146,17 @@ struct layer_span {
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED };
 
+// A slot in SLOT_READING is filled by the reader and checked by the checker behind it, piece by
+// piece; it becomes SLOT_READY (or SLOT_FAILED) when both are done with it.
 struct read_slot {
   unsigned char* buffer = nullptr;  // (slot_bytes) 4096-aligned, in the stream's allocation
   int layer = -1;
   slot_state state = SLOT_EMPTY;
-  const unsigned char* layer_data = nullptr;  // where the layer's first tensor landed in buffer
+  const unsigned char* layer_data = nullptr;  // where the layer's first tensor lands in buffer
+  uint64_t filled = 0;     // bytes of layer data (from layer_data) read so far
+  bool reading = false;    // the reader has not finished this slot
+  bool checking = false;   // the checker has not finished this slot
+  bool failed = false;     // the read or a checksum failed; error says why
   char error[512] = "";
 };
 
@@ -181,6 +188,7 @@ struct llmrt_stream {
   std::mutex mutex;
   std::condition_variable changed;
   std::thread reader;
+  std::thread checker;        // checksums what the reader has read, while it reads on
   bool stop = false;
   bool direct_io = false;     // file.direct as the reader last left it
   uint64_t bytes_read = 0;    // streamed layers, since open
@@ -191,87 +199,185 @@ struct llmrt_stream {
 
 namespace {
 
-// Reads layer `l` into slot `s` and checks its tensors' checksums; false with s->error set.
+// Reads of a layer are split into pieces of this many bytes, each handed to the checker as it
+// lands, so that checksumming overlaps the reading of the next piece instead of following the
+// whole layer's read.
+const uint64_t k_piece = uint64_t(1) << 23;
+
+// A slot's read and check are both over: it is ready or failed. Holds the lock.
+void finish_slot(llmrt_stream* st, read_slot* s) {
+  if (s->reading || s->checking) return;
+  s->state = s->failed ? SLOT_FAILED : SLOT_READY;
+  st->changed.notify_all();
+}
+
+// Publishes `filled` bytes of slot s, or its failure, to the checker.
+void publish(llmrt_stream* st, read_slot* s, uint64_t filled, const char* error) {
+  std::lock_guard<std::mutex> lock(st->mutex);
+  if (filled > s->filled) s->filled = filled;
+  if (error != nullptr) {
+    s->failed = true;
+    std::snprintf(s->error, sizeof s->error, "%s", error);
+  }
+  st->changed.notify_all();
+}
+
+// Reads layer `l` into slot `s` piece by piece, publishing each piece; false on failure (after
+// publishing it).
 bool read_layer(llmrt_stream* st, int l, read_slot* s) {
   const layer_span& span = st->layers[l];
-  uint64_t start = st->header.data_offset + span.offset;
-  uint64_t first = st->file.direct ? align_down(start) : start;
-  uint64_t want = st->file.direct ? align_up(start + span.bytes) - first : span.bytes;
-  long long got = file_read(&st->file, first, s->buffer, want);
-#if LLMRT_HAVE_PREAD && defined(O_DIRECT)
-  if (got < 0 && errno == EINVAL && st->file.direct) {
-    // The file system refuses O_DIRECT reads (tmpfs opens with it and fails here): plain reads.
-    file_close(&st->file);
-    if (!file_open(st->path, false, &st->file)) {
-      std::snprintf(s->error, sizeof s->error, "%s: cannot open again for layer %d (%s)",
-                    st->path, l, std::strerror(errno));
-      return false;
-    }
-    first = start;
-    want = span.bytes;
-    got = file_read(&st->file, first, s->buffer, want);
-  }
-#endif
-  if (got < 0) {
-    std::snprintf(s->error, sizeof s->error, "%s: reading layer %d failed (%s)", st->path, l,
-                  std::strerror(errno));
-    return false;
-  }
+  const uint64_t start = st->header.data_offset + span.offset;
   // The last tensor ends before the 64-byte padding, which the end of the file may omit.
   const llmrt_tensor_entry& last = st->table[span.end - 1];
-  uint64_t need = start - first + (last.offset + last.size - span.offset);
-  if (uint64_t(got) < need) {
-    std::snprintf(s->error, sizeof s->error,
-                  "%s: layer %d ends at byte %llu but the file ends at %llu (truncated since "
-                  "llm_open?)",
-                  st->path, l, static_cast<unsigned long long>(first + need),
-                  static_cast<unsigned long long>(first + uint64_t(got)));
-    return false;
-  }
-  file_drop_cache(&st->file, first, want);
-  s->layer_data = s->buffer + (start - first);
-  for (uint32_t i = span.first; i < span.end; ++i) {
-    const llmrt_tensor_entry& e = st->table[i];
-    if (llmrt_hash64(s->layer_data + (e.offset - span.offset), e.size) != e.checksum) {
-      std::snprintf(s->error, sizeof s->error,
-                    "%s: checksum mismatch in tensor '%s' read for layer %d (weights.bin changed "
-                    "since llm_open?)",
-                    st->path, e.name, l);
-      return false;
+  const uint64_t need = start + (last.offset + last.size - span.offset);
+  char error[512];
+  for (;;) {
+    const uint64_t first = st->file.direct ? align_down(start) : start;
+    const uint64_t end = st->file.direct ? align_up(start + span.bytes) : start + span.bytes;
+    {
+      std::lock_guard<std::mutex> lock(st->mutex);
+      s->layer_data = s->buffer + (start - first);
     }
+    uint64_t at = first;
+    bool reopened = false;
+    while (at < end) {
+      uint64_t want = end - at < k_piece ? end - at : k_piece;
+      long long got = file_read(&st->file, at, s->buffer + (at - first), want);
+#if LLMRT_HAVE_PREAD && defined(O_DIRECT)
+      if (got < 0 && errno == EINVAL && st->file.direct && at == first) {
+        // The file system refuses O_DIRECT reads (tmpfs opens with it and fails here): plain
+        // reads from now on.
+        file_close(&st->file);
+        if (!file_open(st->path, false, &st->file)) {
+          std::snprintf(error, sizeof error, "%s: cannot open again for layer %d (%s)", st->path,
+                        l, std::strerror(errno));
+          publish(st, s, 0, error);
+          return false;
+        }
+        reopened = true;
+        break;
+      }
+#endif
+      if (got < 0) {
+        std::snprintf(error, sizeof error, "%s: reading layer %d failed (%s)", st->path, l,
+                      std::strerror(errno));
+        publish(st, s, 0, error);
+        return false;
+      }
+      at += uint64_t(got);
+      if (uint64_t(got) < want && at < need) {
+        std::snprintf(error, sizeof error,
+                      "%s: layer %d ends at byte %llu but the file ends at %llu (truncated since "
+                      "llm_open?)",
+                      st->path, l, static_cast<unsigned long long>(need),
+                      static_cast<unsigned long long>(at));
+        publish(st, s, 0, error);
+        return false;
+      }
+      publish(st, s, at > start ? at - start : 0, nullptr);
+      if (uint64_t(got) < want) break;  // the end of the file, past the last tensor
+    }
+    if (reopened) continue;
+    file_drop_cache(&st->file, first, end - first);
+    return true;
   }
-  return true;
+}
+
+// Waits for a slot that `wanted` accepts; nullptr once the stream stops. Holds the lock.
+template <typename Wanted>
+read_slot* wait_for_slot(llmrt_stream* st, std::unique_lock<std::mutex>& lock, Wanted wanted) {
+  read_slot* s = nullptr;
+  st->changed.wait(lock, [&] {
+    if (st->stop) return true;
+    for (read_slot& slot : st->slots)
+      if (wanted(slot)) s = &slot;
+    return s != nullptr;
+  });
+  return st->stop ? nullptr : s;
 }
 
 void reader_main(llmrt_stream* st) {
   std::unique_lock<std::mutex> lock(st->mutex);
   for (;;) {
-    read_slot* s = nullptr;
-    st->changed.wait(lock, [&] {
-      if (st->stop) return true;
-      for (read_slot& slot : st->slots)
-        if (slot.state == SLOT_QUEUED) s = &slot;
-      return s != nullptr;
-    });
-    if (st->stop) return;
+    read_slot* s =
+        wait_for_slot(st, lock, [](const read_slot& slot) { return slot.state == SLOT_QUEUED; });
+    if (s == nullptr) return;
     s->state = SLOT_READING;
+    s->reading = true;
+    s->checking = true;
+    s->failed = false;
+    s->filled = 0;
+    st->changed.notify_all();
     int l = s->layer;
     lock.unlock();
     bool ok = read_layer(st, l, s);
     lock.lock();
-    s->state = ok ? SLOT_READY : SLOT_FAILED;
+    s->reading = false;
     st->direct_io = st->file.direct;
     if (ok) {
       st->bytes_read += st->layers[l].bytes;
       st->layers_read += 1;
     }
-    st->changed.notify_all();
+    finish_slot(st, s);
   }
 }
 
-// Queues layer `l` into slot s once the reader is done with it. Holds the lock.
+// Checks the checksum of every tensor of the slot the reader is filling, each piece as it lands.
+void checker_main(llmrt_stream* st) {
+  std::unique_lock<std::mutex> lock(st->mutex);
+  for (;;) {
+    read_slot* s = wait_for_slot(st, lock, [](const read_slot& slot) { return slot.checking; });
+    if (s == nullptr) return;
+    const int l = s->layer;
+    const layer_span& span = st->layers[l];
+    uint32_t i = span.first;
+    llmrt_hasher hasher;
+    llmrt_hasher_init(&hasher);
+    uint64_t hashed = 0;  // of tensor i's bytes
+    while (i < span.end && !s->failed) {
+      const llmrt_tensor_entry& e = st->table[i];
+      const uint64_t begin = e.offset - span.offset;  // in the layer's data
+      if (hashed < e.size) {
+        st->changed.wait(lock, [&] {
+          return st->stop || s->failed || s->filled > begin + hashed || !s->reading;
+        });
+        if (st->stop) return;
+        if (s->failed) break;
+        uint64_t upto = s->filled < begin + e.size ? s->filled : begin + e.size;
+        if (upto <= begin + hashed) break;  // the reader stopped short without saying why
+        const unsigned char* data = s->layer_data + begin + hashed;
+        lock.unlock();
+        llmrt_hasher_update(&hasher, data, size_t(upto - begin - hashed));
+        lock.lock();
+        hashed = upto - begin;
+        if (hashed < e.size) continue;
+      }
+      if (llmrt_hasher_final(&hasher) != e.checksum) {
+        s->failed = true;
+        std::snprintf(s->error, sizeof s->error,
+                      "%s: checksum mismatch in tensor '%s' read for layer %d (weights.bin "
+                      "changed since llm_open?)",
+                      st->path, e.name, l);
+        break;
+      }
+      ++i;
+      llmrt_hasher_init(&hasher);
+      hashed = 0;
+    }
+    if (i < span.end && !s->failed) {
+      s->failed = true;
+      std::snprintf(s->error, sizeof s->error, "%s: layer %d was not read whole", st->path, l);
+    }
+    s->checking = false;
+    finish_slot(st, s);
+  }
+}
+
+// Queues layer `l` into slot s once the reader and checker are done with it. Holds the lock.
 void queue_read(llmrt_stream* st, std::unique_lock<std::mutex>& lock, read_slot* s, int l) {
-  st->changed.wait(lock, [&] { return s->state != SLOT_READING && s->state != SLOT_QUEUED; });
+  st->changed.wait(lock, [&] {
+    return s->state != SLOT_READING && s->state != SLOT_QUEUED && !s->reading && !s->checking;
+  });
   s->layer = l;
   s->state = SLOT_QUEUED;
   s->error[0] = '\0';
@@ -488,6 +594,7 @@ void stream_close(llmrt_stream* st) {
     }
     st->changed.notify_all();
     st->reader.join();
+    if (st->checker.joinable()) st->checker.join();
   }
   file_close(&st->file);
   llmrt_free(st->memory);
@@ -531,6 +638,7 @@ llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_
     }
     st->direct_io = st->file.direct;
     st->reader = std::thread(reader_main, st);
+    st->checker = std::thread(checker_main, st);
   }
   *out_stream = st;
   return LLM_OK;

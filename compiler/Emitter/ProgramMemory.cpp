@@ -125,9 +125,9 @@ ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t 
                      .bytes;
   memory.kvCache = 2 * kv.totalFloats * 4;
   memory.tokenizer = tokenizerBytes + kTokenizerIndexBytesPerToken * uint64_t(vocab);
-  // Streamed weights add the reader's thread.
+  // Streamed weights add the reader's and the checker's threads.
   memory.runtime = kProgramBytes + kThreadBytes * uint64_t(std::max<int64_t>(threads - 1, 0) +
-                                                           (streamBudget ? 1 : 0));
+                                                           (streamBudget ? 2 : 0));
   return memory;
 }
 

@@ -4,6 +4,7 @@
     python -m llmc.bench quant-accuracy [--work DIR] [--gguf FILE] [--schemes q8_0,q4_0,...]
     python -m llmc.bench speed [--work DIR] [--targets x86-avx2,generic] [--quick] ...
     python -m llmc.bench arm-mca [--work DIR] [--isas neon,dotprod,i8mm] [--cpus ...]
+    python -m llmc.bench streamed-7b [--work DIR] [--budget 256M] [--threads 2] [--clean]
 
 compile-memory writes a TinyLlama-1.1B-shaped Hugging Face folder with random f16 weights
 (hidden 2048, intermediate 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000), compiles it with
@@ -25,6 +26,10 @@ RSS, and decode as a fraction of the measured memory-bandwidth roofline; see doc
 arm-mca (llmc/bench_arm_mca.py) compares the ARM targets' q4_0 and q8_0 linear kernels with
 llama.cpp's NEON, dotprod and i8mm kernels in llvm-mca cycles per 32 weights of their inner loops
 on Cortex-A76, A55, Neoverse-N1 (and i8mm cores), and prints the Raspberry Pi 5 decode roofline.
+
+streamed-7b (llmc/bench_streamed.py) runs a Llama-2-7B-shaped q4_0 model of random weights with
+--weights-mode streamed: decode tokens/s against the file's read bandwidth measured in the same
+run, peak RSS, and llama.cpp's default mmap on the same file.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmc import bench_arm_mca, bench_speed, driver
+from llmc import bench_arm_mca, bench_speed, bench_streamed, driver
 # What the subcommands share (the TinyLlama-shaped model, peak-RSS measurement, llama.cpp's
 # quantizer) lives in bench_common, which imports neither bench nor bench_speed.
 from llmc.bench_common import (LLAMA_CPP_FTYPES, LLAMA_CPP_INSTALL, TINYLLAMA, gguf_tensor_types,
@@ -217,11 +222,14 @@ def main(argv=None) -> int:
     qa.add_argument("--schemes", default=",".join(QUANT_SCHEMES))
     bench_speed.add_parser(sub)
     bench_arm_mca.add_parser(sub)
+    bench_streamed.add_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "speed":
         return bench_speed.run_command(args)
     if args.command == "arm-mca":
         return bench_arm_mca.run_command(args)
+    if args.command == "streamed-7b":
+        return bench_streamed.run_command(args)
     if args.command == "compile-memory":
         print(json.dumps(compile_memory(args), indent=2))
     else:

@@ -144,6 +144,12 @@ def child_env() -> dict:
     return env
 
 
+def write_results(json_path: Path, result: dict, markdown: str) -> None:
+    """A benchmark's results: everything as JSON at json_path, its table beside it as .md."""
+    json_path.write_text(json.dumps(result, indent=2))
+    json_path.with_suffix(".md").write_text(markdown)
+
+
 # ---- llama.cpp (llama-cpp-python) -------------------------------------------------------------
 
 # llmc scheme -> llama.cpp's file type (llama_cpp.LLAMA_FTYPE_<name>) for llama_model_quantize.

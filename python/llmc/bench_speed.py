@@ -46,7 +46,7 @@ import numpy as np
 from llmc import driver
 from llmc.bench_common import (LLAMA_CPP_FTYPES, LLAMA_CPP_INSTALL, TINYLLAMA, child_env,
                                cpu_busy_seconds, gguf_tensor_types, llama_cpp_quantize, measured,
-                               write_random_f16_folder)
+                               write_random_f16_folder, write_results)
 
 N_CTX = 1024
 N_BATCH = 512
@@ -143,6 +143,22 @@ def _sentencepiece_vocab(writer, tokenizer_model: Path) -> int:
     return sp.vocab_size()
 
 
+def llama_gguf_writer(path: Path, config: dict, name: str, file_type, tokenizer_model: Path):
+    """A gguf.GGUFWriter for `path` with a Llama config's metadata (gguf_export's), general.name
+    `name`, general.file_type `file_type` and the SentencePiece vocabulary of `tokenizer_model`,
+    which must have the config's vocab_size tokens."""
+    import gguf
+    from llmc.gguf_export import add_llama_metadata
+    writer = gguf.GGUFWriter(str(path), "llama")
+    add_llama_metadata(writer, config, name)
+    writer.add_file_type(file_type)
+    n_vocab = _sentencepiece_vocab(writer, tokenizer_model)
+    if n_vocab != config["vocab_size"]:
+        raise ValueError(f"{tokenizer_model} has {n_vocab} tokens, "
+                         f"the model {config['vocab_size']}")
+    return writer
+
+
 def write_f16_gguf(hf_folder: Path, path: Path,
                    tokenizer_model: Path = driver.REPO_ROOT / "models" / "llama2-tokenizer"
                    / "tokenizer.model") -> Path:
@@ -152,18 +168,13 @@ def write_f16_gguf(hf_folder: Path, path: Path,
     so memory stays near one tensor (write_gguf holds the whole model as float32)."""
     import gguf
     from safetensors import safe_open
-    from llmc.gguf_export import _tensor_order, add_llama_metadata, gguf_name, permute_qk
+    from llmc.gguf_export import _tensor_order, gguf_name, permute_qk
 
     config = json.loads((hf_folder / "config.json").read_text())
     n_head, n_kv = config["num_attention_heads"], config["num_key_value_heads"]
     tmp = path.with_suffix(".gguf.tmp")
-    writer = gguf.GGUFWriter(str(tmp), "llama")
-    add_llama_metadata(writer, config, "tinyllama-shaped-random")
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
-    n_vocab = _sentencepiece_vocab(writer, tokenizer_model)
-    if n_vocab != config["vocab_size"]:
-        raise ValueError(f"{tokenizer_model} has {n_vocab} tokens, "
-                         f"the model {config['vocab_size']}")
+    writer = llama_gguf_writer(tmp, config, "tinyllama-shaped-random",
+                               gguf.LlamaFileType.MOSTLY_F16, tokenizer_model)
 
     where = {}  # hf name -> (file, shape)
     for f in sorted(hf_folder.glob("*.safetensors")):
@@ -720,8 +731,7 @@ def add_parser(sub) -> None:
 def run_command(args) -> int:
     result = speed(args)
     path = Path(args.work) / "speed" / "speed.json"
-    path.write_text(json.dumps(result, indent=2))
-    path.with_suffix(".md").write_text(markdown_table(result))
+    write_results(path, result, markdown_table(result))
     print_speed_table(result)
     print(f"wrote {path} and {path.with_suffix('.md')}")
     return 0

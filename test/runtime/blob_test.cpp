@@ -5,6 +5,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -240,8 +241,8 @@ TEST_F(BlobTest, RejectsTinyFile) {
 
 TEST_F(BlobTest, RejectsWrongVersion) {
   BlobImage image(sample_tensors());
-  image.header()->version = 2;
-  expect_format_error(image, "unsupported version 2");
+  image.header()->version = 1;  // the format before the checksum had four lanes
+  expect_format_error(image, "unsupported version 1");
 }
 
 TEST_F(BlobTest, RejectsTruncatedFile) {
@@ -568,6 +569,18 @@ TEST(HasherTest, StreamingEqualsOneShotForRandomSplits) {
     }
     EXPECT_EQ(llmrt_hasher_final(&hs), expected) << "trial " << trial;
   }
+}
+
+TEST(HasherTest, WordsInOtherLanesDoNotCommute) {
+  // Words 0 and 1 go to different lanes, words 0 and 4 to the same one: swapping either pair
+  // changes the hash.
+  uint64_t words[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  const uint64_t original = llmrt_hash64(words, sizeof words);
+  std::swap(words[0], words[1]);
+  EXPECT_NE(llmrt_hash64(words, sizeof words), original);
+  std::swap(words[0], words[1]);
+  std::swap(words[0], words[4]);
+  EXPECT_NE(llmrt_hash64(words, sizeof words), original);
 }
 
 TEST(HasherTest, DetectsChangesAndLength) {

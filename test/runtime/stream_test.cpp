@@ -3,6 +3,7 @@
 // for the budget, corrupt, truncated or overwritten while running is a clear error.
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -23,14 +24,15 @@ using llmrt_test::write_file;
 
 // Layers large beside the page of room a read buffer adds, so that streaming saves memory.
 constexpr int k_layers = 6;
-constexpr uint64_t k_layer_bytes = 256 * 64 * 4 + 256;  // a (256, 64) f32 matrix, a (64) vector
+constexpr int k_rows = 256;  // of each layer's matrix
+constexpr uint64_t k_layer_bytes = k_rows * 64 * 4 + 256;  // a (256, 64) f32 matrix, a (64) vector
 constexpr uint64_t k_other_bytes = 16 * 8 * 4 + 64;   // embedding (16, 8) and norm (8)
 
-std::vector<TestTensor> model_tensors() {
+std::vector<TestTensor> model_tensors(int rows = k_rows) {
   std::vector<TestTensor> tensors = {{"embed", LLMRT_DTYPE_F32, {16, 8}}};
   for (int l = 0; l < k_layers; ++l) {
     std::string prefix = "layers." + std::to_string(l) + ".";
-    tensors.push_back({prefix + "a", LLMRT_DTYPE_F32, {256, 64}});
+    tensors.push_back({prefix + "a", LLMRT_DTYPE_F32, {uint64_t(rows), 64}});
     tensors.push_back({prefix + "b", LLMRT_DTYPE_F32, {64}});
   }
   tensors.push_back({"norm", LLMRT_DTYPE_F32, {8}});
@@ -40,10 +42,10 @@ std::vector<TestTensor> model_tensors() {
 class StreamTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    image_ = BlobImage(model_tensors());
+    image_ = BlobImage(model_tensors(rows()));
     path_ = temp_path("weights.bin");
     write_file(path_, image_.bytes);
-    std::vector<TestTensor> tensors = model_tensors();
+    std::vector<TestTensor> tensors = model_tensors(rows());
     names_.reserve(tensors.size());  // specs_ point into the names
     for (size_t i = 0; i < tensors.size(); ++i) {
       llmrt_weight_spec spec = {};
@@ -56,6 +58,7 @@ class StreamTest : public ::testing::Test {
     }
     weights_.assign(specs_.size(), nullptr);
   }
+  virtual int rows() const { return k_rows; }
   void TearDown() override {
     llmrt_stream_reader.close(model_.stream);
     std::remove(path_.c_str());
@@ -76,6 +79,16 @@ class StreamTest : public ::testing::Test {
     ASSERT_NE(weights_[i], nullptr) << i;
     const llmrt_tensor_entry* e = image_.entry(i);
     EXPECT_EQ(std::memcmp(weights_[i], image_.tensor_data(i), e->size), 0) << e->name;
+  }
+  // Flips the bits of the file's byte `bytes_in` into tensor i, as a write while running would.
+  void overwrite_byte(size_t i, uint64_t bytes_in) {
+    std::FILE* f = std::fopen(path_.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    long at = long(image_.header()->data_offset + image_.entry(i)->offset + bytes_in);
+    ASSERT_EQ(std::fseek(f, at, SEEK_SET), 0);
+    unsigned char byte = static_cast<unsigned char>(image_.bytes[size_t(at)] ^ 0xff);
+    ASSERT_EQ(std::fwrite(&byte, 1, 1, f), 1u);
+    ASSERT_EQ(std::fclose(f), 0);
   }
   llm_stream_stats stats() {
     llm_stream_stats s = {};
@@ -202,17 +215,50 @@ TEST_F(StreamTest, ATruncatedFileIsAnIoErrorNotACrash) {
 
 TEST_F(StreamTest, AnOverwrittenLayerIsAChecksumError) {
   ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
-  std::FILE* f = std::fopen(path_.c_str(), "r+b");
-  ASSERT_NE(f, nullptr);
-  long at = long(image_.header()->data_offset + image_.entry(matrix_of(1))->offset + 100);
-  ASSERT_EQ(std::fseek(f, at, SEEK_SET), 0);
-  unsigned char byte = static_cast<unsigned char>(image_.bytes[size_t(at)] ^ 0xff);
-  ASSERT_EQ(std::fwrite(&byte, 1, 1, f), 1u);
-  ASSERT_EQ(std::fclose(f), 0);
+  overwrite_byte(matrix_of(1), 100);
   ASSERT_TRUE(llmrt_stream_layer(&model_, 0));
   EXPECT_FALSE(llmrt_stream_layer(&model_, 1));
   EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream),
                         "checksum mismatch in tensor 'layers.1.a' read for layer 1"),
+            nullptr)
+      << llmrt_stream_reader.error(model_.stream);
+}
+
+// Layers larger than the reader's 8 MiB pieces: the checker checks each piece while the next is
+// read, and a tensor whose bytes span two pieces is checked whole.
+class StreamPiecesTest : public StreamTest {
+ protected:
+  static constexpr int k_big_rows = 40000;  // 10 MB of f32 matrix per layer
+  int rows() const override { return k_big_rows; }
+  // Opens with the least budget, which the refusal of a budget of 1 names.
+  void open_with_least_budget() {
+    ASSERT_EQ(open(1), LLM_ERR_ARGUMENT);
+    const char* least = std::strstr(err_, "need at least ");
+    ASSERT_NE(least, nullptr) << err_;
+    ASSERT_EQ(open(std::strtoull(least + 14, nullptr, 10)), LLM_OK) << err_;
+  }
+};
+
+TEST_F(StreamPiecesTest, LayersOfSeveralPiecesArriveIntact) {
+  ASSERT_NO_FATAL_FAILURE(open_with_least_budget());
+  EXPECT_EQ(stats().resident_layers, 0);
+  for (int token = 0; token < 2; ++token) {
+    for (int l = 0; l < k_layers; ++l) {
+      ASSERT_TRUE(llmrt_stream_layer(&model_, l)) << llmrt_stream_reader.error(model_.stream);
+      expect_tensor_intact(matrix_of(l));
+      expect_tensor_intact(matrix_of(l) + 1);
+    }
+  }
+}
+
+TEST_F(StreamPiecesTest, AByteChangedInALaterPieceIsAChecksumError) {
+  ASSERT_NO_FATAL_FAILURE(open_with_least_budget());
+  overwrite_byte(matrix_of(2), 9 << 20);  // 9 MiB into layer 2's matrix: its second piece
+  ASSERT_TRUE(llmrt_stream_layer(&model_, 0));
+  ASSERT_TRUE(llmrt_stream_layer(&model_, 1));
+  EXPECT_FALSE(llmrt_stream_layer(&model_, 2));
+  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream),
+                        "checksum mismatch in tensor 'layers.2.a' read for layer 2"),
             nullptr)
       << llmrt_stream_reader.error(model_.stream);
 }
