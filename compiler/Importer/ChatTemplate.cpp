@@ -25,9 +25,9 @@ struct KnownTemplate {
 };
 
 const KnownTemplate kKnownTemplates[] = {
-    {0x006276b6e4ee65eeull, LLMRT_CHAT_TEMPLATE_LLAMA2, "meta-llama/Llama-2-7b-chat-hf"},
-    {0x0ca87cfe5d36eebcull, LLMRT_CHAT_TEMPLATE_LLAMA3, "meta-llama/Meta-Llama-3-8B-Instruct"},
-    {0x28bfd3823a50c3d4ull, LLMRT_CHAT_TEMPLATE_ZEPHYR, "TinyLlama/TinyLlama-1.1B-Chat-v1.0"},
+    {0x6e3adb80662ba44full, LLMRT_CHAT_TEMPLATE_LLAMA2, "meta-llama/Llama-2-7b-chat-hf"},
+    {0x043b975771c032c1ull, LLMRT_CHAT_TEMPLATE_LLAMA3, "meta-llama/Meta-Llama-3-8B-Instruct"},
+    {0x0e2735fa5d4fc66eull, LLMRT_CHAT_TEMPLATE_ZEPHYR, "TinyLlama/TinyLlama-1.1B-Chat-v1.0"},
 };
 
 bool isWordChar(char c) { return llvm::isAlnum(c) || c == '_'; }
