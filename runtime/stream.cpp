@@ -746,10 +746,23 @@ bool llmrt_stream_unit(llm_model* m, int unit) {
   read_slot* s = nullptr;
   for (read_slot& slot : st->slots)
     if (slot.unit == unit && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
-  if (s == nullptr) {
+  const bool prefetched = s != nullptr;
+  if (!prefetched) {
     s = &st->slots[st->current == 0 ? 1 : 0];
     queue_read(st, lock, s, unit);
   }
+  // The next streamed unit (after the last, the first streamed one of the next token) goes into
+  // the other buffer, whose unit the model is done with: it called for this one. Queued before
+  // waiting, the reader goes on to it as soon as this unit is read, without waiting for the
+  // checker and this thread; queued after, where this unit's own read is only now queued (the
+  // reader takes queued slots in no order).
+  read_slot* other = &st->slots[s == &st->slots[0] ? 1 : 0];
+  const int next = uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->first_streamed);
+  auto read_next = [&] {
+    if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
+      queue_read(st, lock, other, next);
+  };
+  if (prefetched) read_next();
   auto start = std::chrono::steady_clock::now();
   st->changed.wait(lock, [&] { return s->state == SLOT_READY || s->state == SLOT_FAILED; });
   st->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -762,12 +775,7 @@ bool llmrt_stream_unit(llm_model* m, int unit) {
   }
   st->current = int(s - st->slots);
   bind_span(st, st->units[unit], s->unit_data);
-  // The next streamed unit goes into the other buffer, whose unit has been computed: the next
-  // of this token, or the first streamed one of the next token.
-  int next = uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->first_streamed);
-  read_slot* other = &st->slots[1 - st->current];
-  if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
-    queue_read(st, lock, other, next);
+  if (!prefetched) read_next();
   return true;
 }
 
