@@ -357,6 +357,10 @@ struct llmrt_model_desc {
   /// budget of llmc compile --weights-budget, the default of llm_open_options' weights_budget.
   const struct llmrt_stream_ops* stream = nullptr;
   uint64_t weights_budget = 0;
+  /// LLM_WEIGHTS_STREAMED: the table index of each stream unit's first tensor (stream_plan.h),
+  /// ascending; a unit runs to the next one's start or its layer's end.
+  const uint32_t* stream_units = nullptr;
+  uint32_t stream_unit_count = 0;
 };
 
 // ---- streamed weights (stream.cpp) ------------------------------------------------------------
@@ -370,25 +374,27 @@ struct llmrt_stream;
 /// llmrt_stream_reader.
 struct llmrt_stream_ops {
   /// Validates the header and table of `path` (no tensor bytes), checks them against the model's
-  /// `specs` (count), plans the buffer for `budget` bytes (stream_plan.h: LLM_ERR_ARGUMENT when
-  /// nothing fits), reads and checks the resident tensors, binds every resident tensor into
-  /// `weights` and starts the reader thread. All or nothing.
+  /// `specs` (count) and the layers' tensors against the stream units (`units`, unit_count: as
+  /// llmrt_model_desc::stream_units), plans the buffer for `budget` bytes (stream_plan.h:
+  /// LLM_ERR_ARGUMENT when nothing fits), reads and checks the resident tensors, binds every
+  /// resident tensor into `weights` and starts the reader thread. All or nothing.
   llm_status (*open)(const char* path, const llmrt_weight_spec* specs, uint32_t count,
-                     uint64_t budget, void* weights, llmrt_stream** out_stream, char* err,
-                     size_t err_len);
+                     const uint32_t* units, uint32_t unit_count, uint64_t budget, void* weights,
+                     llmrt_stream** out_stream, char* err, size_t err_len);
   /// Stops the reader and releases everything. NULL is ignored.
   void (*close)(llmrt_stream* stream);
   void (*stats)(const llmrt_stream* stream, llm_stream_stats* out);
-  /// Why the last llmrt_stream_layer failed ("" if it did not).
+  /// Why the last llmrt_stream_unit failed ("" if it did not).
   const char* (*error)(const llmrt_stream* stream);
 };
 extern const llmrt_stream_ops llmrt_stream_reader;
 
-/// Called by the generated code where layer `layer` starts: waits until its tensors are in
-/// memory, points its Weights members at them and starts reading the next streamed layer into
-/// the other buffer. false after a read error or a checksum mismatch (llm_error_message says
-/// which); the caller then returns NULL and the C API LLM_ERR_IO.
-bool llmrt_stream_layer(llm_model* m, int layer);
+/// Called by the generated code before a kernel call that reads the weights of stream unit
+/// `unit`: waits until its tensors are in memory, points its Weights members at them and starts
+/// reading the next streamed unit into the other buffer. false after a read error or a checksum
+/// mismatch (llm_error_message says which); the caller then returns NULL and the C API
+/// LLM_ERR_IO.
+bool llmrt_stream_unit(llm_model* m, int unit);
 
 /// The model of this program (or of this API prefix): defined by the generated model.cpp.
 extern const llmrt_model_desc llmrt_compiled_model;

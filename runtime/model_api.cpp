@@ -104,8 +104,9 @@ llm_status llm_open_with_options(const llm_open_options* options, llm_model** ou
   m->value_cache = memory.kv_cache + d.kv_cache_floats;
   if (d.stream != nullptr) {
     uint64_t budget = options->weights_budget != 0 ? options->weights_budget : d.weights_budget;
-    status = d.stream->open(options->weights_path, d.weights, d.weight_count, budget,
-                            memory.arena + layout.weights, &m->stream, err, err_len);
+    status = d.stream->open(options->weights_path, d.weights, d.weight_count, d.stream_units,
+                            d.stream_unit_count, budget, memory.arena + layout.weights,
+                            &m->stream, err, err_len);
   } else {
     status = llmrt_bind_weights(&m->blob, d.weights, d.weight_count,
                                 memory.arena + layout.weights, err, err_len);

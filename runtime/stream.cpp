@@ -2,13 +2,14 @@
 // weight buffer of a fixed budget while the model runs.
 //
 // The tensors outside layers (embedding, final norm, classifier) and the first layers that fit
-// stay in memory (stream_plan.h); every other layer is read for each token, in execution order,
-// into one of two buffers by a reader thread, the next layer while this one computes. Reads
-// bypass the page cache (O_DIRECT; F_NOCACHE on macOS) where the file system allows it, so the
-// cache does not hold a second copy of the model; elsewhere they are plain reads, and the cache is
-// told to drop what was read. Each tensor's checksum is checked on every read, by a checker thread
-// that follows the reader piece by piece (so checking overlaps reading rather than adding to it):
-// a weights.bin truncated or overwritten while the model runs is an error, never wrong numbers.
+// stay in memory (stream_plan.h); the other layers' stream units (the tensors one kernel call
+// reads) are read for each token, in execution order, into one of two buffers by a reader thread,
+// the next unit while this one computes. Reads bypass the page cache (O_DIRECT; F_NOCACHE on
+// macOS) where the file system allows it, so the cache does not hold a second copy of the model;
+// elsewhere they are plain reads, and the cache is told to drop what was read. Each tensor's
+// checksum is checked on every read, by a checker thread that follows the reader piece by piece
+// (so checking overlaps reading rather than adding to it): a weights.bin truncated or overwritten
+// while the model runs is an error, never wrong numbers.
 #include <chrono>
 #include <condition_variable>
 #include <cerrno>
@@ -136,12 +137,13 @@ void file_drop_cache(weights_file* file, uint64_t offset, uint64_t bytes) {
 #endif
 }
 
-// A layer's tensors: table entries [first, end), contiguous in the file.
-struct layer_span {
+// A layer's tensors, or a stream unit's: table entries [first, end), contiguous in the file.
+struct tensor_span {
   uint32_t first;
   uint32_t end;
   uint64_t offset;  // in the file, of the first tensor
   uint64_t bytes;   // to the end of the last tensor, rounded up to 64
+  int layer;        // whose tensors they are
 };
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED };
@@ -150,10 +152,10 @@ enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED
 // piece; it becomes SLOT_READY (or SLOT_FAILED) when both are done with it.
 struct read_slot {
   unsigned char* buffer = nullptr;  // (slot_bytes) 4096-aligned, in the stream's allocation
-  int layer = -1;
+  int unit = -1;
   slot_state state = SLOT_EMPTY;
-  const unsigned char* layer_data = nullptr;  // where the layer's first tensor lands in buffer
-  uint64_t filled = 0;     // bytes of layer data (from layer_data) read so far
+  const unsigned char* unit_data = nullptr;  // where the unit's first tensor lands in buffer
+  uint64_t filled = 0;     // bytes of unit data (from unit_data) read so far
   bool reading = false;    // the reader has not finished this slot
   bool checking = false;   // the checker has not finished this slot
   bool failed = false;     // the read or a checksum failed; error says why
@@ -178,30 +180,33 @@ struct llmrt_stream {
   llmrt_tensor_entry* table;  // (header.tensor_count) a copy of the validated table
   const llmrt_weight_spec* specs;
   void* weights;              // the model's Weights: a pointer per tensor
-  layer_span* layers;         // (layer_count)
+  tensor_span* layers;        // (layer_count)
   uint32_t layer_count;
+  tensor_span* units;         // (unit_count) in execution order
+  uint32_t unit_count;
+  uint32_t first_streamed;    // the first unit of a streamed layer
   llmrt_stream_plan plan;
   uint64_t budget;
   void* memory;               // (plan.total_bytes + k_align) resident tensors, then the slots
   read_slot slots[2];
-  int current = -1;           // the slot whose layer the model is computing, -1 before the first
+  int current = -1;           // the slot whose unit the model is computing, -1 before the first
   std::mutex mutex;
   std::condition_variable changed;
   std::thread reader;
   std::thread checker;        // checksums what the reader has read, while it reads on
   bool stop = false;
   bool direct_io = false;     // file.direct as the reader last left it
-  uint64_t bytes_read = 0;    // streamed layers, since open
-  uint64_t layers_read = 0;
+  uint64_t bytes_read = 0;    // streamed units, since open
+  uint64_t layers_read = 0;   // streamed layers whose last unit was read, since open
   double wait_seconds = 0;
-  char error[512] = "";       // why the last llmrt_stream_layer failed
+  char error[512] = "";       // why the last llmrt_stream_unit failed
 };
 
 namespace {
 
-// Reads of a layer are split into pieces of this many bytes, each handed to the checker as it
+// Reads of a unit are split into pieces of this many bytes, each handed to the checker as it
 // lands, so that checksumming overlaps the reading of the next piece instead of following the
-// whole layer's read.
+// whole unit's read.
 const uint64_t k_piece = uint64_t(1) << 23;
 
 // A slot's read and check are both over: it is ready or failed. Holds the lock.
@@ -222,10 +227,11 @@ void publish(llmrt_stream* st, read_slot* s, uint64_t filled, const char* error)
   st->changed.notify_all();
 }
 
-// Reads layer `l` into slot `s` piece by piece, publishing each piece; false on failure (after
+// Reads unit `u` into slot `s` piece by piece, publishing each piece; false on failure (after
 // publishing it).
-bool read_layer(llmrt_stream* st, int l, read_slot* s) {
-  const layer_span& span = st->layers[l];
+bool read_unit(llmrt_stream* st, int u, read_slot* s) {
+  const tensor_span& span = st->units[u];
+  const int l = span.layer;
   const uint64_t start = st->header.data_offset + span.offset;
   // The last tensor ends before the 64-byte padding, which the end of the file may omit.
   const llmrt_tensor_entry& last = st->table[span.end - 1];
@@ -236,7 +242,7 @@ bool read_layer(llmrt_stream* st, int l, read_slot* s) {
     const uint64_t end = st->file.direct ? align_up(start + span.bytes) : start + span.bytes;
     {
       std::lock_guard<std::mutex> lock(st->mutex);
-      s->layer_data = s->buffer + (start - first);
+      s->unit_data = s->buffer + (start - first);
     }
     uint64_t at = first;
     bool reopened = false;
@@ -267,9 +273,9 @@ bool read_layer(llmrt_stream* st, int l, read_slot* s) {
       at += uint64_t(got);
       if (uint64_t(got) < want && at < need) {
         std::snprintf(error, sizeof error,
-                      "%s: layer %d ends at byte %llu but the file ends at %llu (truncated since "
-                      "llm_open?)",
-                      st->path, l, static_cast<unsigned long long>(need),
+                      "%s: tensor '%s' of layer %d ends at byte %llu but the file ends at %llu "
+                      "(truncated since llm_open?)",
+                      st->path, last.name, l, static_cast<unsigned long long>(need),
                       static_cast<unsigned long long>(at));
         publish(st, s, 0, error);
         return false;
@@ -308,15 +314,16 @@ void reader_main(llmrt_stream* st) {
     s->failed = false;
     s->filled = 0;
     st->changed.notify_all();
-    int l = s->layer;
+    int u = s->unit;
     lock.unlock();
-    bool ok = read_layer(st, l, s);
+    bool ok = read_unit(st, u, s);
     lock.lock();
     s->reading = false;
     st->direct_io = st->file.direct;
     if (ok) {
-      st->bytes_read += st->layers[l].bytes;
-      st->layers_read += 1;
+      const tensor_span& span = st->units[u];
+      st->bytes_read += span.bytes;
+      if (span.end == st->layers[span.layer].end) st->layers_read += 1;
     }
     finish_slot(st, s);
   }
@@ -328,15 +335,15 @@ void checker_main(llmrt_stream* st) {
   for (;;) {
     read_slot* s = wait_for_slot(st, lock, [](const read_slot& slot) { return slot.checking; });
     if (s == nullptr) return;
-    const int l = s->layer;
-    const layer_span& span = st->layers[l];
+    const tensor_span& span = st->units[s->unit];
+    const int l = span.layer;
     uint32_t i = span.first;
     llmrt_hasher hasher;
     llmrt_hasher_init(&hasher);
     uint64_t hashed = 0;  // of tensor i's bytes
     while (i < span.end && !s->failed) {
       const llmrt_tensor_entry& e = st->table[i];
-      const uint64_t begin = e.offset - span.offset;  // in the layer's data
+      const uint64_t begin = e.offset - span.offset;  // in the unit's data
       if (hashed < e.size) {
         st->changed.wait(lock, [&] {
           return st->stop || s->failed || s->filled > begin + hashed || !s->reading;
@@ -345,7 +352,7 @@ void checker_main(llmrt_stream* st) {
         if (s->failed) break;
         uint64_t upto = s->filled < begin + e.size ? s->filled : begin + e.size;
         if (upto <= begin + hashed) break;  // the reader stopped short without saying why
-        const unsigned char* data = s->layer_data + begin + hashed;
+        const unsigned char* data = s->unit_data + begin + hashed;
         lock.unlock();
         llmrt_hasher_update(&hasher, data, size_t(upto - begin - hashed));
         lock.lock();
@@ -366,27 +373,27 @@ void checker_main(llmrt_stream* st) {
     }
     if (i < span.end && !s->failed) {
       s->failed = true;
-      std::snprintf(s->error, sizeof s->error, "%s: layer %d was not read whole", st->path, l);
+      std::snprintf(s->error, sizeof s->error, "%s: tensor '%s' of layer %d was not read whole",
+                    st->path, st->table[i].name, l);
     }
     s->checking = false;
     finish_slot(st, s);
   }
 }
 
-// Queues layer `l` into slot s once the reader and checker are done with it. Holds the lock.
-void queue_read(llmrt_stream* st, std::unique_lock<std::mutex>& lock, read_slot* s, int l) {
+// Queues unit `u` into slot s once the reader and checker are done with it. Holds the lock.
+void queue_read(llmrt_stream* st, std::unique_lock<std::mutex>& lock, read_slot* s, int u) {
   st->changed.wait(lock, [&] {
     return s->state != SLOT_READING && s->state != SLOT_QUEUED && !s->reading && !s->checking;
   });
-  s->layer = l;
+  s->unit = u;
   s->state = SLOT_QUEUED;
   s->error[0] = '\0';
   st->changed.notify_all();
 }
 
-// Points the Weights members of layer l's tensors at `data`, where its first tensor is.
-void bind_layer(llmrt_stream* st, int l, const unsigned char* data) {
-  const layer_span& span = st->layers[l];
+// Points the Weights members of the span's tensors at `data`, where its first tensor is.
+void bind_span(llmrt_stream* st, const tensor_span& span, const unsigned char* data) {
   for (uint32_t i = span.first; i < span.end; ++i) {
     const void* p = data + (st->table[i].offset - span.offset);
     std::memcpy(static_cast<unsigned char*>(st->weights) + st->specs[i].offset, &p, sizeof p);
@@ -403,7 +410,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
     if (l + 1 > layers) layers = l + 1;
   }
   st->layer_count = uint32_t(layers);
-  st->layers = static_cast<layer_span*>(llmrt_alloc(sizeof(layer_span) * size_t(layers + 1)));
+  st->layers = static_cast<tensor_span*>(llmrt_alloc(sizeof(tensor_span) * size_t(layers + 1)));
   if (st->layers == nullptr) {
     llmrt_format_error(err, err_len, "%s: out of memory for the layer table", st->path);
     return LLM_ERR_NO_MEMORY;
@@ -417,7 +424,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
       ++i;
       continue;
     }
-    layer_span& span = st->layers[l];
+    tensor_span& span = st->layers[l];
     if (span.end != 0) {
       llmrt_format_error(err, err_len,
                          "%s: the tensors of layer %d are not together in the table (tensor "
@@ -427,6 +434,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
     }
     span.first = i;
     span.offset = e.offset;
+    span.layer = l;
     uint64_t end = e.offset;
     for (; i < count && layer_of(st->table[i].name) == l; ++i) {
       if (st->table[i].offset != end) {
@@ -446,6 +454,54 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
       llmrt_format_error(err, err_len, "%s: layer %d has no tensors", st->path, l);
       return LLM_ERR_FORMAT;
     }
+  }
+  return LLM_OK;
+}
+
+// Splits the layers into the model's stream units (`starts`, count: each unit's first tensor,
+// ascending, every layer's first tensor among them).
+llm_status find_units(llmrt_stream* st, const uint32_t* starts, uint32_t count, char* err,
+                      size_t err_len) {
+  st->units = static_cast<tensor_span*>(llmrt_alloc(sizeof(tensor_span) * size_t(count + 1)));
+  if (st->units == nullptr) {
+    llmrt_format_error(err, err_len, "%s: out of memory for the stream units", st->path);
+    return LLM_ERR_NO_MEMORY;
+  }
+  st->unit_count = count;
+  int layer = -1;
+  for (uint32_t u = 0; u <= count; ++u) {
+    // A unit starts each layer, in order, and the units of the last layer end the table's layers.
+    bool ok = true;
+    int l = -1;
+    if (u < count) {
+      ok = starts[u] < st->header.tensor_count && (u == 0 || starts[u] > starts[u - 1]);
+      l = ok ? layer_of(st->table[starts[u]].name) : -1;
+      ok = ok && l >= 0 && (l == layer || (l == layer + 1 && starts[u] == st->layers[l].first));
+    } else {
+      ok = layer + 1 == int(st->layer_count);
+    }
+    if (!ok) {
+      const char* name = u < count && starts[u] < st->header.tensor_count
+                             ? st->table[starts[u]].name
+                             : "(none)";
+      llmrt_format_error(err, err_len,
+                         "%s: the model's stream unit %u (tensor '%s') does not fit the layers of "
+                         "the table; weights.bin and model.cpp must come from the same llmc "
+                         "compile",
+                         st->path, u, name);
+      return LLM_ERR_FORMAT;
+    }
+    if (u == count) break;
+    layer = l;
+    const bool last = u + 1 == count || starts[u + 1] >= st->layers[l].end;
+    tensor_span& span = st->units[u];
+    span.first = starts[u];
+    span.end = last ? st->layers[l].end : starts[u + 1];
+    span.offset = st->table[span.first].offset;
+    span.bytes = (last ? st->layers[l].offset + st->layers[l].bytes
+                       : st->table[span.end].offset) -
+                 span.offset;
+    span.layer = l;
   }
   return LLM_OK;
 }
@@ -529,25 +585,42 @@ llm_status read_table(llmrt_stream* st, const llmrt_weight_spec* specs, uint32_t
 }
 
 // Plans the buffer, reads the resident tensors into it and binds them.
-llm_status load_resident(llmrt_stream* st, char* err, size_t err_len) {
+llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_count, char* err,
+                         size_t err_len) {
   uint64_t other = 0;
   llm_status status = find_layers(st, &other, err, err_len);
+  if (status == LLM_OK) status = find_units(st, units, unit_count, err, err_len);
   if (status != LLM_OK) return status;
-  uint64_t* layer_bytes =
-      static_cast<uint64_t*>(llmrt_alloc(sizeof(uint64_t) * (st->layer_count + 1)));
-  if (layer_bytes == nullptr) return LLM_ERR_NO_MEMORY;
-  for (uint32_t l = 0; l < st->layer_count; ++l) layer_bytes[l] = st->layers[l].bytes;
-  bool fits = llmrt_plan_stream(layer_bytes, st->layer_count, other, st->budget, &st->plan);
-  llmrt_free(layer_bytes);
+  uint64_t* unit_bytes = static_cast<uint64_t*>(llmrt_alloc(sizeof(uint64_t) * (unit_count + 1)));
+  uint32_t* unit_layer = static_cast<uint32_t*>(llmrt_alloc(sizeof(uint32_t) * (unit_count + 1)));
+  bool fits = false;
+  if (unit_bytes != nullptr && unit_layer != nullptr) {
+    for (uint32_t u = 0; u < unit_count; ++u) {
+      unit_bytes[u] = st->units[u].bytes;
+      unit_layer[u] = uint32_t(st->units[u].layer);
+    }
+    fits = llmrt_plan_stream(unit_bytes, unit_layer, unit_count, st->layer_count, other,
+                             st->budget, &st->plan);
+  }
+  const bool allocated = unit_bytes != nullptr && unit_layer != nullptr;
+  llmrt_free(unit_bytes);
+  llmrt_free(unit_layer);
+  if (!allocated) {
+    llmrt_format_error(err, err_len, "%s: out of memory for the stream plan", st->path);
+    return LLM_ERR_NO_MEMORY;
+  }
   if (!fits) {
     llmrt_format_error(err, err_len,
                        "%s: a weights budget of %llu bytes is too small: the tensors outside "
-                       "layers and two read buffers of the largest layer need at least %llu "
-                       "(llm_open_options.weights_budget, llmc compile --weights-budget)",
+                       "layers and two read buffers of the largest op's weights need at least "
+                       "%llu (llm_open_options.weights_budget, llmc compile --weights-budget)",
                        st->path, static_cast<unsigned long long>(st->budget),
                        static_cast<unsigned long long>(st->plan.min_budget));
     return LLM_ERR_ARGUMENT;
   }
+  st->first_streamed = unit_count;
+  for (uint32_t u = unit_count; u-- > 0;)
+    if (uint32_t(st->units[u].layer) >= st->plan.resident_layers) st->first_streamed = u;
   st->memory = llmrt_alloc(size_t(st->plan.total_bytes + k_align));
   if (st->memory == nullptr) {
     llmrt_format_error(err, err_len, "%s: out of memory for a weight buffer of %llu bytes",
@@ -572,12 +645,12 @@ llm_status load_resident(llmrt_stream* st, char* err, size_t err_len) {
     used += llmrt_stream_align64(e.size);
   }
   for (uint32_t l = 0; l < st->plan.resident_layers; ++l) {
-    const layer_span& span = st->layers[l];
+    const tensor_span& span = st->layers[l];
     const llmrt_tensor_entry& last = st->table[span.end - 1];
     status = read_resident(st, span.offset, last.offset + last.size - span.offset, span.first,
                            span.end, base + used, err, err_len);
     if (status != LLM_OK) return status;
-    bind_layer(st, int(l), base + used);
+    bind_span(st, span, base + used);
     used += span.bytes;
   }
   // Read-ahead brought in pages beyond the tensors read: the cache may drop the whole file.
@@ -599,14 +672,15 @@ void stream_close(llmrt_stream* st) {
   file_close(&st->file);
   llmrt_free(st->memory);
   llmrt_free(st->layers);
+  llmrt_free(st->units);
   llmrt_free(st->table);
   st->~llmrt_stream();
   llmrt_free(st);
 }
 
 llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_t count,
-                       uint64_t budget, void* weights, llmrt_stream** out_stream, char* err,
-                       size_t err_len) {
+                       const uint32_t* units, uint32_t unit_count, uint64_t budget, void* weights,
+                       llmrt_stream** out_stream, char* err, size_t err_len) {
   *out_stream = nullptr;
   void* memory = llmrt_alloc(sizeof(llmrt_stream));
   if (memory == nullptr) {
@@ -624,7 +698,7 @@ llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_
     return LLM_ERR_IO;
   }
   llm_status status = read_table(st, specs, count, err, err_len);
-  if (status == LLM_OK) status = load_resident(st, err, err_len);
+  if (status == LLM_OK) status = load_resident(st, units, unit_count, err, err_len);
   if (status != LLM_OK) {
     stream_close(st);
     return status;
@@ -664,18 +738,31 @@ const char* stream_error(const llmrt_stream* st) { return st->error; }
 const llmrt_stream_ops llmrt_stream_reader = {stream_open, stream_close, stream_stats,
                                               stream_error};
 
-bool llmrt_stream_layer(llm_model* m, int layer) {
+bool llmrt_stream_unit(llm_model* m, int unit) {
   llmrt_stream* st = m->stream;
   st->error[0] = '\0';
-  if (layer < 0 || uint32_t(layer) < st->plan.resident_layers) return true;
+  if (unit < 0 || uint32_t(unit) < st->first_streamed) return true;
   std::unique_lock<std::mutex> lock(st->mutex);
   read_slot* s = nullptr;
   for (read_slot& slot : st->slots)
-    if (slot.layer == layer && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
-  if (s == nullptr) {
+    if (slot.unit == unit && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
+  const bool prefetched = s != nullptr;
+  if (!prefetched) {
     s = &st->slots[st->current == 0 ? 1 : 0];
-    queue_read(st, lock, s, layer);
+    queue_read(st, lock, s, unit);
   }
+  // The next streamed unit (after the last, the first streamed one of the next token) goes into
+  // the other buffer, whose unit the model is done with: it called for this one. Queued before
+  // waiting, the reader goes on to it as soon as this unit is read, without waiting for the
+  // checker and this thread; queued after, where this unit's own read is only now queued (the
+  // reader takes queued slots in no order).
+  read_slot* other = &st->slots[s == &st->slots[0] ? 1 : 0];
+  const int next = uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->first_streamed);
+  auto read_next = [&] {
+    if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
+      queue_read(st, lock, other, next);
+  };
+  if (prefetched) read_next();
   auto start = std::chrono::steady_clock::now();
   st->changed.wait(lock, [&] { return s->state == SLOT_READY || s->state == SLOT_FAILED; });
   st->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -683,17 +770,12 @@ bool llmrt_stream_layer(llm_model* m, int layer) {
   if (s->state == SLOT_FAILED) {
     std::snprintf(st->error, sizeof st->error, "%s", s->error);
     s->state = SLOT_EMPTY;
-    s->layer = -1;
+    s->unit = -1;
     return false;
   }
   st->current = int(s - st->slots);
-  bind_layer(st, layer, s->layer_data);
-  // The next streamed layer goes into the other buffer, whose layer has been computed: the next
-  // of this token, or the first streamed one of the next token.
-  int next = uint32_t(layer + 1) < st->layer_count ? layer + 1 : int(st->plan.resident_layers);
-  read_slot* other = &st->slots[1 - st->current];
-  if (next != layer && !(other->layer == next && other->state != SLOT_FAILED))
-    queue_read(st, lock, other, next);
+  bind_span(st, st->units[unit], s->unit_data);
+  if (!prefetched) read_next();
   return true;
 }
 

@@ -73,8 +73,8 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
           "--weights-budget " + std::to_string(options.weightsBudget) +
-              " is too small: the tensors outside layers and two read buffers of the largest "
-              "layer need at least " +
+              " is too small: the tensors outside layers and two read buffers of the largest op's "
+              "weights need at least " +
               std::to_string(plan.min_budget) + " bytes");
     summary.residentLayers = plan.resident_layers;
     streamBudget = options.weightsBudget;

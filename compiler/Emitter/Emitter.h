@@ -25,7 +25,7 @@ namespace llmc {
 enum class WeightsMode {
   Mapped,   ///< weights.bin opened at run time, mapped read-only
   Embedded, ///< weights.bin part of the program (weights_embedded.S or a byte array)
-  Streamed, ///< weights.bin read layer by layer into a buffer of a budget while the model runs
+  Streamed, ///< weights.bin read op by op into a buffer of a budget while the model runs
 };
 
 /// "mapped", "embedded", "streamed": the spelling of the flag, the manifest and llm_weights_mode_name.
@@ -60,7 +60,7 @@ struct EmitOptions {
 struct ProgramMemory {
   uint64_t weightsResident = 0; ///< weights.bin: every byte (mapped: validated at open and
                                 ///< read by each token; embedded: part of the program image);
-                                ///< streamed: the weight buffer (resident tensors, two layers)
+                                ///< streamed: the weight buffer (resident tensors, 2 buffers)
   uint64_t kvCache = 0;         ///< LLM_MODEL_KV_CACHE_BYTES
   uint64_t arena = 0;           ///< LLM_MODEL_ARENA_BYTES (llmrt_arena_layout_of)
   uint64_t tokenizer = 0;       ///< tokenizer.bin (mapped) and the index llm_tokenizer_open builds

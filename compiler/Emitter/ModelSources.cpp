@@ -10,6 +10,7 @@
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/ModelCode.h"
 #include "compiler/Emitter/ProgramMemory.h"
+#include "compiler/Emitter/StreamUnits.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,6 +21,7 @@
 
 #include <cctype>
 #include <map>
+#include <optional>
 
 using namespace mlir;
 
@@ -73,6 +75,8 @@ private:
       weightMember[weight.getSymName()] = cppIdentifier(weight.getSymName());
       weights.push_back(weight);
     }
+    if (streamed())
+      units = streamUnits(module);
   }
 
   int64_t vocabSize() { return vocabSizeOf(module); }
@@ -184,6 +188,15 @@ private:
          << weightMember[weight.getSymName()] << ")},\n";
     }
     os << "};\n\n";
+    if (streamed() && !units.starts.empty()) {
+      os << "// Streamed weights: the table index of each stream unit's first tensor, the tensors "
+            "one kernel\n// call reads (a unit runs to the next one's start or its layer's "
+            "end).\n"
+         << "const uint32_t kStreamUnits[] = {";
+      for (size_t u = 0; u < units.starts.size(); ++u)
+        os << (u % 12 == 0 ? "\n    " : " ") << units.starts[u] << ",";
+      os << "\n};\n\n";
+    }
   }
 
   /// The runtime lays out the arena (llmrt_arena_layout_of); model.h states its size.
@@ -234,6 +247,7 @@ private:
     if (isDecode)
       os << "  const int n = 1;\n";
     std::string currentLayer;
+    std::optional<uint32_t> currentUnit;
     for (Operation &op : func.getBody().front()) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         os << "  return " << valueName(ret.getOperand(0)) << ";\n}\n\n";
@@ -241,15 +255,19 @@ private:
       }
       std::string opName = nameOf(op);
       std::string layer = layerPrefix(opName);
-      if (layer != currentLayer && !layer.empty()) {
+      if (layer != currentLayer && !layer.empty())
         os << "\n  // " << layer << "\n";
-        if (streamed())
-          os << "  if (!llmrt_stream_layer(m, " << layer.substr(7)
-             << ")) return nullptr;  // its weights read; the next layer's read started\n";
-      }
       currentLayer = layer;
-      if (streamed() && failed(checkStreamedWeights(op, currentLayer)))
-        return failure();
+      if (streamed()) {
+        FailureOr<std::optional<uint32_t>> unit = streamUnitOf(op);
+        if (failed(unit))
+          return failure();
+        if (*unit && *unit != currentUnit)
+          os << "  if (!llmrt_stream_unit(m, " << **unit << ")) return nullptr;  // "
+             << opName << "'s weights read; the next unit's read started\n";
+        if (*unit)
+          currentUnit = *unit;
+      }
       if (failed(declareResult(op, opName, rows)) || failed(writeCall(op)))
         return failure();
     }
@@ -258,20 +276,22 @@ private:
 
   bool streamed() const { return options.weightsMode == WeightsMode::Streamed; }
 
-  /// Streamed weights: an op reads weights of the layer whose block it is in, or resident ones
-  /// outside layers; another layer's weights are not in memory then.
-  LogicalResult checkStreamedWeights(Operation &op, StringRef layer) {
+  /// Streamed weights: the stream unit whose tensors the op reads (none for an op that reads
+  /// only resident tensors outside layers). Only one unit is sure to be in memory during a call.
+  FailureOr<std::optional<uint32_t>> streamUnitOf(Operation &op) {
+    std::optional<uint32_t> unit;
     for (NamedAttribute attr : op.getAttrs()) {
       auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
-      if (!ref || !weightMember.count(ref.getValue().str()))
+      auto it = ref ? units.unitOfWeight.find(ref.getValue()) : units.unitOfWeight.end();
+      if (it == units.unitOfWeight.end())
         continue;
-      std::string owner = layerPrefix(ref.getValue());
-      if (!owner.empty() && owner != layer)
-        return op.emitError() << "reads weight @" << ref.getValue() << " in the block of "
-                              << (layer.empty() ? StringRef("no layer") : layer)
-                              << ": streamed weights need each layer's ops together";
+      if (unit && *unit != it->second)
+        return op.emitError() << "reads weight @" << ref.getValue()
+                              << " of another layer than its other weights: streamed weights "
+                                 "need each op's weights in one layer";
+      unit = it->second;
     }
-    return success();
+    return unit;
   }
 
   /// "layers.3.q_proj" -> "layers.3"; "" for names outside a layer.
@@ -428,12 +448,15 @@ private:
     if (streamed())
       os << "    &llmrt_stream_reader,  // runtime/stream.cpp\n"
          << "    " << options.weightsBudget
-         << "ull,  // llmc compile --weights-budget: llm_open_options' default\n";
+         << "ull,  // llmc compile --weights-budget: llm_open_options' default\n"
+         << (units.starts.empty() ? "    nullptr,\n    0,  // no layers: no stream units\n"
+                                  : "    kStreamUnits,\n    uint32_t(std::size(kStreamUnits)),\n");
     os << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }
 
   std::vector<llm::WeightOp> weights;
+  StreamUnits units; ///< streamed weights only
   std::map<std::string, std::string> ropeTables; ///< values key -> table name
 };
 

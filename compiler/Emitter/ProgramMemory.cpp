@@ -1,5 +1,6 @@
 //===- ProgramMemory.cpp - the RAM a compiled program uses ----------------===//
 #include "compiler/Emitter/ProgramMemory.h"
+#include "compiler/Emitter/StreamUnits.h"
 
 #include "runtime/blob_format.h"
 #include "runtime/llmrt.h"
@@ -54,24 +55,10 @@ uint64_t weightBlobBytes(ModuleOp module) {
 
 bool planStreamedWeights(ModuleOp module, uint64_t budget, llmrt_stream_plan &out,
                          int64_t &outLayers) {
-  std::vector<uint64_t> layerBytes;
-  uint64_t other = 0;
-  for (auto weight : module.getOps<llm::WeightOp>()) {
-    uint64_t bytes = llmrt_stream_align64(weight.getStoredBytes());
-    StringRef name = weight.getSymName();
-    unsigned layer = 0;
-    // "layers.N.<tensor>", as the runtime splits the table.
-    if (!name.consume_front("layers.") || name.consumeInteger(10, layer) ||
-        !name.starts_with(".")) {
-      other += bytes;
-      continue;
-    }
-    if (layer >= layerBytes.size())
-      layerBytes.resize(layer + 1, 0);
-    layerBytes[layer] += bytes;
-  }
-  outLayers = int64_t(layerBytes.size());
-  return llmrt_plan_stream(layerBytes.data(), uint32_t(layerBytes.size()), other, budget, &out);
+  StreamUnits units = streamUnits(module);
+  outLayers = int64_t(units.layers);
+  return llmrt_plan_stream(units.bytes.data(), units.layer.data(), uint32_t(units.starts.size()),
+                           units.layers, units.otherBytes, budget, &out);
 }
 
 FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {

@@ -85,7 +85,8 @@ int runInspectRam(const ImportedModel &model, ArrayRef<std::string> schemes,
   for (bool streamed : {false, true}) {
     if (streamed)
       os << "Streamed (llmc compile --weights-mode streamed) with the least --weights-budget: the\n"
-            "weights column is that budget, the tensors outside layers and two layer buffers.\n";
+            "weights column is that budget, the tensors outside layers and two read buffers\n"
+            "of the largest op's weights.\n";
     os << "  scheme  context    weights   KV cache    arena   runtime      total  fits\n";
     for (const std::string &scheme : schemes) {
       PipelineOptions pipeline = pipelineFor(scheme);

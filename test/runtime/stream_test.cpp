@@ -1,6 +1,6 @@
 // stream_test.cpp - streamed weights (runtime/stream.cpp): the plan keeps what fits, the other
-// layers are read into two buffers in turn with their bytes intact, and a file that is too small
-// for the budget, corrupt, truncated or overwritten while running is a clear error.
+// layers' units are read into two buffers in turn with their bytes intact, and a file that is too
+// small for the budget, corrupt, truncated or overwritten while running is a clear error.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +57,7 @@ class StreamTest : public ::testing::Test {
       specs_.push_back(spec);
     }
     weights_.assign(specs_.size(), nullptr);
+    for (int l = 0; l < k_layers; ++l) units_.push_back(uint32_t(matrix_of(l)));
   }
   virtual int rows() const { return k_rows; }
   void TearDown() override {
@@ -65,7 +66,8 @@ class StreamTest : public ::testing::Test {
   }
 
   llm_status open(uint64_t budget) {
-    return llmrt_stream_reader.open(path_.c_str(), specs_.data(), uint32_t(specs_.size()), budget,
+    return llmrt_stream_reader.open(path_.c_str(), specs_.data(), uint32_t(specs_.size()),
+                                    units_.data(), uint32_t(units_.size()), budget,
                                     weights_.data(), &model_.stream, err_, sizeof err_);
   }
   // The least budget: the tensors outside layers and two buffers of a layer (a page of room).
@@ -90,6 +92,14 @@ class StreamTest : public ::testing::Test {
     ASSERT_EQ(std::fwrite(&byte, 1, 1, f), 1u);
     ASSERT_EQ(std::fclose(f), 0);
   }
+  // Units before `unit` arrive; `unit` fails with an error that contains `message`.
+  void expect_read_error_at(int unit, const char* message) {
+    for (int u = 0; u < unit; ++u)
+      ASSERT_TRUE(llmrt_stream_unit(&model_, u)) << llmrt_stream_reader.error(model_.stream);
+    EXPECT_FALSE(llmrt_stream_unit(&model_, unit));
+    EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream), message), nullptr)
+        << llmrt_stream_reader.error(model_.stream);
+  }
   llm_stream_stats stats() {
     llm_stream_stats s = {};
     llmrt_stream_reader.stats(model_.stream, &s);
@@ -101,29 +111,47 @@ class StreamTest : public ::testing::Test {
   std::vector<std::string> names_ = std::vector<std::string>();
   std::vector<llmrt_weight_spec> specs_;
   std::vector<const void*> weights_;  // the model's Weights: a pointer per tensor
+  std::vector<uint32_t> units_;       // each stream unit's first tensor: a unit per layer
   llm_model model_ = {};
   char err_[512] = {};
 };
 
 TEST_F(StreamTest, PlanKeepsLeadingLayersThatFitBesideTwoBuffers) {
   const uint64_t layers[] = {100000, 100000, 100000, 100000};
+  const uint32_t layer_of_unit[] = {0, 1, 2, 3};
   const uint64_t buffer = 102400 + 4096;  // a layer rounded up to a page, and a page
   llmrt_stream_plan plan;
   // Everything fits: no buffers.
-  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 400050, &plan));
+  ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 400050, &plan));
   EXPECT_EQ(plan.resident_layers, 4u);
   EXPECT_EQ(plan.slot_bytes, 0u);
   EXPECT_EQ(plan.total_bytes, 400050u);
   // A byte less: layer 0 stays, layers 1 to 3 stream (keeping 2 would need 413042).
-  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 400049, &plan));
+  ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 400049, &plan));
   EXPECT_EQ(plan.resident_layers, 1u);
   EXPECT_EQ(plan.slot_bytes, buffer);
   EXPECT_EQ(plan.resident_bytes, 100050u);
   EXPECT_EQ(plan.total_bytes, 100050u + 2 * buffer);
-  ASSERT_TRUE(llmrt_plan_stream(layers, 4, 50, 50 + 2 * buffer, &plan));
+  ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 50 + 2 * buffer, &plan));
   EXPECT_EQ(plan.resident_layers, 0u);
-  EXPECT_FALSE(llmrt_plan_stream(layers, 4, 50, 50 + 2 * buffer - 1, &plan));
+  EXPECT_FALSE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 50 + 2 * buffer - 1, &plan));
   EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
+}
+
+TEST_F(StreamTest, PlanBuffersHoldTheLargestUnitNotALayer) {
+  // Three layers of two units each: 60000 and 40000 bytes.
+  const uint64_t units[] = {60000, 40000, 60000, 40000, 60000, 40000};
+  const uint32_t layer_of_unit[] = {0, 0, 1, 1, 2, 2};
+  const uint64_t buffer = 61440 + 4096;
+  llmrt_stream_plan plan;
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 50 + 2 * buffer, &plan));
+  EXPECT_EQ(plan.resident_layers, 0u);
+  EXPECT_EQ(plan.slot_bytes, buffer);
+  EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
+  // Layer 0 resident whole; the other layers' units stream.
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 100050 + 2 * buffer, &plan));
+  EXPECT_EQ(plan.resident_layers, 1u);
+  EXPECT_EQ(plan.resident_bytes, 100050u);
 }
 
 TEST_F(StreamTest, StreamsEveryLayerThroughTwoBuffersInTurn) {
@@ -135,7 +163,7 @@ TEST_F(StreamTest, StreamsEveryLayerThroughTwoBuffersInTurn) {
   for (int token = 0; token < 3; ++token) {
     const void* first = nullptr;
     for (int l = 0; l < k_layers; ++l) {
-      ASSERT_TRUE(llmrt_stream_layer(&model_, l)) << llmrt_stream_reader.error(model_.stream);
+      ASSERT_TRUE(llmrt_stream_unit(&model_, l)) << llmrt_stream_reader.error(model_.stream);
       expect_tensor_intact(matrix_of(l));
       expect_tensor_intact(matrix_of(l) + 1);
       const unsigned char* p = static_cast<const unsigned char*>(weights_[matrix_of(l)]);
@@ -160,7 +188,7 @@ TEST_F(StreamTest, KeepsTheFirstLayersResidentWhenTheBudgetAllows) {
   EXPECT_EQ(stats().resident_layers, 1);
   expect_tensor_intact(matrix_of(0));  // bound at open, never read again
   const void* resident = weights_[matrix_of(0)];
-  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_unit(&model_, l));
   EXPECT_EQ(weights_[matrix_of(0)], resident);
   expect_tensor_intact(matrix_of(k_layers - 1));
   EXPECT_GE(stats().layers_read, uint64_t(k_layers - 1));
@@ -170,7 +198,7 @@ TEST_F(StreamTest, AllResidentReadsNothingWhileRunning) {
   ASSERT_EQ(open(uint64_t(1) << 30), LLM_OK) << err_;
   EXPECT_EQ(stats().resident_layers, k_layers);
   EXPECT_EQ(stats().buffer_bytes, k_other_bytes + k_layers * k_layer_bytes);
-  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_unit(&model_, l));
   for (size_t i = 0; i < specs_.size(); ++i) expect_tensor_intact(i);
   EXPECT_EQ(stats().layers_read, 0u);
 }
@@ -199,29 +227,24 @@ TEST_F(StreamTest, RefusesAModelWhoseSpecsDiffer) {
 
 TEST_F(StreamTest, ATruncatedFileIsAnIoErrorNotACrash) {
   ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
-  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_layer(&model_, l));
+  for (int l = 0; l < k_layers; ++l) ASSERT_TRUE(llmrt_stream_unit(&model_, l));
   const llmrt_tensor_entry* layer1 = image_.entry(matrix_of(1));
   ASSERT_EQ(truncate(path_.c_str(), off_t(image_.header()->data_offset + layer1->offset + 64)), 0);
   // Layer 0 of the next token may already be in memory; layer 1 is read after the truncation.
   bool failed = false;
-  for (int l = 0; l < k_layers && !failed; ++l) failed = !llmrt_stream_layer(&model_, l);
+  for (int l = 0; l < k_layers && !failed; ++l) failed = !llmrt_stream_unit(&model_, l);
   ASSERT_TRUE(failed);
   EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream), "truncated since llm_open"), nullptr)
       << llmrt_stream_reader.error(model_.stream);
   EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream), path_.c_str()), nullptr);
   // It stays an error, and a sane one, on every later call.
-  EXPECT_FALSE(llmrt_stream_layer(&model_, 1));
+  EXPECT_FALSE(llmrt_stream_unit(&model_, 1));
 }
 
 TEST_F(StreamTest, AnOverwrittenLayerIsAChecksumError) {
   ASSERT_EQ(open(least_budget()), LLM_OK) << err_;
   overwrite_byte(matrix_of(1), 100);
-  ASSERT_TRUE(llmrt_stream_layer(&model_, 0));
-  EXPECT_FALSE(llmrt_stream_layer(&model_, 1));
-  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream),
-                        "checksum mismatch in tensor 'layers.1.a' read for layer 1"),
-            nullptr)
-      << llmrt_stream_reader.error(model_.stream);
+  expect_read_error_at(1, "checksum mismatch in tensor 'layers.1.a' read for layer 1");
 }
 
 // Layers larger than the reader's 8 MiB pieces: the checker checks each piece while the next is
@@ -244,7 +267,7 @@ TEST_F(StreamPiecesTest, LayersOfSeveralPiecesArriveIntact) {
   EXPECT_EQ(stats().resident_layers, 0);
   for (int token = 0; token < 2; ++token) {
     for (int l = 0; l < k_layers; ++l) {
-      ASSERT_TRUE(llmrt_stream_layer(&model_, l)) << llmrt_stream_reader.error(model_.stream);
+      ASSERT_TRUE(llmrt_stream_unit(&model_, l)) << llmrt_stream_reader.error(model_.stream);
       expect_tensor_intact(matrix_of(l));
       expect_tensor_intact(matrix_of(l) + 1);
     }
@@ -254,13 +277,60 @@ TEST_F(StreamPiecesTest, LayersOfSeveralPiecesArriveIntact) {
 TEST_F(StreamPiecesTest, AByteChangedInALaterPieceIsAChecksumError) {
   ASSERT_NO_FATAL_FAILURE(open_with_least_budget());
   overwrite_byte(matrix_of(2), 9 << 20);  // 9 MiB into layer 2's matrix: its second piece
-  ASSERT_TRUE(llmrt_stream_layer(&model_, 0));
-  ASSERT_TRUE(llmrt_stream_layer(&model_, 1));
-  EXPECT_FALSE(llmrt_stream_layer(&model_, 2));
-  EXPECT_NE(std::strstr(llmrt_stream_reader.error(model_.stream),
-                        "checksum mismatch in tensor 'layers.2.a' read for layer 2"),
+  expect_read_error_at(2, "checksum mismatch in tensor 'layers.2.a' read for layer 2");
+}
+
+// Each tensor its own unit, as for a layer of several ops: the buffers hold the largest tensor
+// rather than a layer, and the units alternate between them.
+class StreamUnitsTest : public StreamTest {
+ protected:
+  void SetUp() override {
+    StreamTest::SetUp();
+    units_.clear();
+    for (int l = 0; l < k_layers; ++l) {
+      units_.push_back(uint32_t(matrix_of(l)));
+      units_.push_back(uint32_t(matrix_of(l) + 1));
+    }
+  }
+  static constexpr uint64_t k_matrix_bytes = k_rows * 64 * 4;
+  static uint64_t least_unit_budget() {
+    return k_other_bytes + 2 * ((k_matrix_bytes + 4095) / 4096 * 4096 + 4096);
+  }
+};
+
+TEST_F(StreamUnitsTest, StreamsEachUnitIntactInBuffersOfTheLargestUnit) {
+  ASSERT_LT(least_unit_budget(), least_budget());
+  ASSERT_EQ(open(least_unit_budget() - 1), LLM_ERR_ARGUMENT);
+  ASSERT_EQ(open(least_unit_budget()), LLM_OK) << err_;
+  EXPECT_EQ(stats().resident_layers, 0);
+  for (int token = 0; token < 2; ++token) {
+    for (int u = 0; u < 2 * k_layers; ++u) {
+      ASSERT_TRUE(llmrt_stream_unit(&model_, u)) << llmrt_stream_reader.error(model_.stream);
+      expect_tensor_intact(units_[size_t(u)]);
+    }
+  }
+  llm_stream_stats s = stats();
+  // A layer counts once its last unit is read: 2 tokens, and the next token's first unit perhaps.
+  EXPECT_EQ(s.layers_read, 2u * k_layers);
+  EXPECT_GE(s.bytes_read, 2u * k_layers * k_layer_bytes);
+  EXPECT_LE(s.bytes_read, 2u * k_layers * k_layer_bytes + k_matrix_bytes);
+}
+
+TEST_F(StreamUnitsTest, OverwrittenUnitNamesItsTensorAndLayer) {
+  ASSERT_EQ(open(least_unit_budget()), LLM_OK) << err_;
+  overwrite_byte(matrix_of(1) + 1, 8);  // layer 1's vector: unit 3
+  expect_read_error_at(3, "checksum mismatch in tensor 'layers.1.b' read for layer 1");
+}
+
+TEST_F(StreamUnitsTest, RefusesUnitsThatDoNotStartEachLayer) {
+  units_.erase(units_.begin() + 2);  // layer 1's first tensor
+  EXPECT_EQ(open(least_budget()), LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "stream unit 2 (tensor 'layers.1.b') does not fit the layers"),
             nullptr)
-      << llmrt_stream_reader.error(model_.stream);
+      << err_;
+  units_ = {1, 3};  // the other layers in no unit
+  EXPECT_EQ(open(least_budget()), LLM_ERR_FORMAT);
+  EXPECT_NE(std::strstr(err_, "does not fit the layers of the table"), nullptr) << err_;
 }
 
 }  // namespace
