@@ -280,17 +280,20 @@ private:
   /// only resident tensors outside layers). Only one unit is sure to be in memory during a call.
   FailureOr<std::optional<uint32_t>> streamUnitOf(Operation &op) {
     std::optional<uint32_t> unit;
-    for (NamedAttribute attr : op.getAttrs()) {
-      auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
-      auto it = ref ? units.unitOfWeight.find(ref.getValue()) : units.unitOfWeight.end();
+    FlatSymbolRefAttr stray;
+    // Nested too: llm.linear_group names its weights in an array.
+    op.getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
+      auto it = units.unitOfWeight.find(ref.getValue());
       if (it == units.unitOfWeight.end())
-        continue;
+        return;
       if (unit && *unit != it->second)
-        return op.emitError() << "reads weight @" << ref.getValue()
-                              << " of another layer than its other weights: streamed weights "
-                                 "need each op's weights in one layer";
+        stray = ref;
       unit = it->second;
-    }
+    });
+    if (stray)
+      return op.emitError() << "reads weight " << stray
+                            << " of another layer than its other weights: streamed weights "
+                               "need each op's weights in one layer";
     return unit;
   }
 

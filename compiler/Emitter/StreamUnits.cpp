@@ -38,14 +38,14 @@ StreamUnits streamUnits(ModuleOp module) {
     if (isa<llm::WeightOp>(op))
       return;
     uint32_t first = UINT32_MAX, last = 0;
-    for (NamedAttribute attr : op->getAttrs()) {
-      auto ref = dyn_cast<FlatSymbolRefAttr>(attr.getValue());
-      auto it = ref ? index.find(ref.getValue()) : index.end();
+    // Nested too: llm.linear_group names its weights in an array.
+    op->getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
+      auto it = index.find(ref.getValue());
       if (it == index.end() || layer[it->second] < 0)
-        continue;
+        return;
       first = std::min(first, it->second);
       last = std::max(last, it->second);
-    }
+    });
     if (first != UINT32_MAX) {
       starts[first] = true;
       reads.push_back({first, last});
