@@ -233,25 +233,13 @@ static inline void llmrt_hasher_update(llmrt_hasher* hs, const void* data, size_
     l2 = llmrt_hash_mix(l2, w[2]);
     l3 = llmrt_hash_mix(l3, w[3]);
   }
-  if (n >= 8) {  // up to three words more, into lanes 0, 1, 2
-    l0 = llmrt_hash_mix(l0, llmrt_hash_word(p));
-    p += 8;
-    n -= 8;
-  }
-  if (n >= 8) {
-    l1 = llmrt_hash_mix(l1, llmrt_hash_word(p));
-    p += 8;
-    n -= 8;
-  }
-  if (n >= 8) {
-    l2 = llmrt_hash_mix(l2, llmrt_hash_word(p));
-    p += 8;
-    n -= 8;
-  }
   hs->lanes[0] = l0;
   hs->lanes[1] = l1;
   hs->lanes[2] = l2;
   hs->lanes[3] = l3;
+  for (unsigned i = 0; n >= 8; ++i, n -= 8, p += 8) {  // up to three words more, lanes 0, 1, 2
+    hs->lanes[i] = llmrt_hash_mix(hs->lanes[i], llmrt_hash_word(p));
+  }
   std::memcpy(hs->tail, p, n);  // n < 8, and the tail was empty
   hs->tail_len = unsigned(n);
 }
