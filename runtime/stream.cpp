@@ -14,7 +14,6 @@
 #include <condition_variable>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <new>
@@ -161,15 +160,6 @@ struct read_slot {
   bool failed = false;     // the read or a checksum failed; error says why
   char error[512] = "";
 };
-
-// The layer number of "layers.N.<name>", or -1.
-int layer_of(const char* name) {
-  if (std::strncmp(name, "layers.", 7) != 0) return -1;
-  char* end = nullptr;
-  long n = std::strtol(name + 7, &end, 10);
-  if (end == name + 7 || *end != '.' || n < 0 || n > 1000000) return -1;
-  return int(n);
-}
 
 }  // namespace
 
@@ -406,7 +396,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
   uint32_t count = st->header.tensor_count;
   int layers = 0;
   for (uint32_t i = 0; i < count; ++i) {
-    int l = layer_of(st->table[i].name);
+    int l = llmrt_stream_layer_of(st->table[i].name);
     if (l + 1 > layers) layers = l + 1;
   }
   st->layer_count = uint32_t(layers);
@@ -418,7 +408,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
   *out_other = 0;
   for (uint32_t i = 0; i < count;) {
     const llmrt_tensor_entry& e = st->table[i];
-    int l = layer_of(e.name);
+    int l = llmrt_stream_layer_of(e.name);
     if (l < 0) {
       *out_other += llmrt_stream_align64(e.size);
       ++i;
@@ -436,7 +426,7 @@ llm_status find_layers(llmrt_stream* st, uint64_t* out_other, char* err, size_t 
     span.offset = e.offset;
     span.layer = l;
     uint64_t end = e.offset;
-    for (; i < count && layer_of(st->table[i].name) == l; ++i) {
+    for (; i < count && llmrt_stream_layer_of(st->table[i].name) == l; ++i) {
       if (st->table[i].offset != end) {
         llmrt_format_error(err, err_len,
                            "%s: tensor '%s' of layer %d does not follow the one before it in "
@@ -475,7 +465,7 @@ llm_status find_units(llmrt_stream* st, const uint32_t* starts, uint32_t count, 
     int l = -1;
     if (u < count) {
       ok = starts[u] < st->header.tensor_count && (u == 0 || starts[u] > starts[u - 1]);
-      l = ok ? layer_of(st->table[starts[u]].name) : -1;
+      l = ok ? llmrt_stream_layer_of(st->table[starts[u]].name) : -1;
       ok = ok && l >= 0 && (l == layer || (l == layer + 1 && starts[u] == st->layers[l].first));
     } else {
       ok = layer + 1 == int(st->layer_count);
@@ -637,7 +627,7 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
   uint64_t used = 0;
   for (uint32_t i = 0; i < st->header.tensor_count; ++i) {
     const llmrt_tensor_entry& e = st->table[i];
-    if (layer_of(e.name) >= 0) continue;
+    if (llmrt_stream_layer_of(e.name) >= 0) continue;
     status = read_resident(st, e.offset, e.size, i, i + 1, base + used, err, err_len);
     if (status != LLM_OK) return status;
     const void* p = base + used;

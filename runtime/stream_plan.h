@@ -16,6 +16,21 @@ LLMRT_NAMESPACE_BEGIN
 /// such a boundary: each read buffer is a whole number of these, one more than its unit needs.
 static const uint64_t LLMRT_STREAM_READ_ALIGN = 4096;
 
+/// The layer of a weights.bin tensor: N of "layers.N.<name>", or -1 for a tensor outside layers.
+inline int llmrt_stream_layer_of(const char* name) {
+  const char prefix[] = "layers.";
+  for (size_t i = 0; i + 1 < sizeof(prefix); ++i) {
+    if (name[i] != prefix[i]) return -1;
+  }
+  const char* p = name + sizeof(prefix) - 1;
+  long n = 0;
+  for (; *p >= '0' && *p <= '9'; ++p) {
+    n = n * 10 + (*p - '0');
+    if (n > 1000000) return -1;
+  }
+  return p != name + sizeof(prefix) - 1 && *p == '.' ? int(n) : -1;
+}
+
 /// The tensors' bytes in the weight buffer, each 64-byte aligned as in weights.bin.
 constexpr uint64_t llmrt_stream_align64(uint64_t bytes) { return (bytes + 63) / 64 * 64; }
 

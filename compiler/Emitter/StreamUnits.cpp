@@ -9,17 +9,6 @@
 using namespace mlir;
 
 namespace llmc {
-namespace {
-
-/// N of "layers.N.<tensor>", as the runtime splits the table; -1 for tensors outside layers.
-int64_t layerOf(StringRef name) {
-  unsigned layer = 0;
-  if (!name.consume_front("layers.") || name.consumeInteger(10, layer) || !name.starts_with("."))
-    return -1;
-  return layer;
-}
-
-} // namespace
 
 StreamUnits streamUnits(ModuleOp module) {
   StreamUnits units;
@@ -28,7 +17,7 @@ StreamUnits streamUnits(ModuleOp module) {
   llvm::StringMap<uint32_t> index;
   for (auto weight : module.getOps<llm::WeightOp>()) {
     index[weight.getSymName()] = uint32_t(layer.size());
-    layer.push_back(layerOf(weight.getSymName()));
+    layer.push_back(llmrt_stream_layer_of(weight.getSymName().str().c_str()));
     bytes.push_back(llmrt_stream_align64(weight.getStoredBytes()));
   }
   // starts[i]: tensor i begins a unit. Each op's layer tensors [first, last] form one unit.
