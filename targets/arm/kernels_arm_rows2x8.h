@@ -225,6 +225,11 @@ void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, b
       // Rows o .. o + 2P - 1; between passes the output holds the sums so far, the bias last.
       auto tile = [&](auto row_pairs, int o) {
         constexpr int P = decltype(row_pairs)::value;
+        // The output of lane j of tile (p, q), nullptr for a missing token.
+        auto output = [&](int p, int q, int j) -> float* {
+          const int row = o + 2 * p + j % 2, token = 2 * q + j / 2;
+          return token < tokens ? y + static_cast<size_t>(i + token) * m + row : nullptr;
+        };
         float32x4_t acc[P][T];
         LLMK_ARM_UNROLL
         for (int p = 0; p < P; ++p) {
@@ -232,8 +237,7 @@ void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, b
           for (int q = 0; q < T; ++q) {
             float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};
             for (int j = 0; first > 0 && j < 4; ++j) {
-              const int row = o + 2 * p + j % 2, token = 2 * q + j / 2;
-              if (token < tokens) part[j] = y[static_cast<size_t>(i + token) * m + row];
+              if (const float* at = output(p, q, j)) part[j] = *at;
             }
             acc[p][q] = vld1q_f32(part);
           }
@@ -247,10 +251,10 @@ void linear_rows2x8(const void* xq /* (n, blocks) */, const void* w /* (m / 2, b
             float part[4];
             vst1q_f32(part, acc[p][q]);
             for (int j = 0; j < 4; ++j) {
-              const int row = o + 2 * p + j % 2, token = 2 * q + j / 2;
-              if (token >= tokens) continue;
-              const float b = last && bias != nullptr ? bias[row] : 0.0f;
-              y[static_cast<size_t>(i + token) * m + row] = last ? part[j] + b : part[j];
+              float* at = output(p, q, j);
+              if (at == nullptr) continue;
+              const int row = o + 2 * p + j % 2;
+              *at = last ? part[j] + (bias != nullptr ? bias[row] : 0.0f) : part[j];
             }
           }
         }
