@@ -280,6 +280,22 @@ TEST_F(StreamPiecesTest, AByteChangedInALaterPieceIsAChecksumError) {
   expect_read_error_at(2, "checksum mismatch in tensor 'layers.2.a' read for layer 2");
 }
 
+// The two readers each read a piece of a layer: a file cut inside the layer's first or second
+// piece is an I/O error whichever piece finds the end, and no piece is left in flight.
+TEST_F(StreamPiecesTest, ATruncationInsideAnyPieceIsAnIoError) {
+  for (uint64_t cut : {uint64_t(4) << 20, uint64_t(9) << 20}) {
+    SCOPED_TRACE(cut);
+    write_file(path_, image_.bytes);
+    ASSERT_NO_FATAL_FAILURE(open_with_least_budget());
+    const llmrt_tensor_entry* matrix = image_.entry(matrix_of(3));
+    ASSERT_EQ(truncate(path_.c_str(), off_t(image_.header()->data_offset + matrix->offset + cut)),
+              0);
+    expect_read_error_at(3, "truncated since llm_open");
+    llmrt_stream_reader.close(model_.stream);
+    model_.stream = nullptr;
+  }
+}
+
 // Each tensor its own unit, as for a layer of several ops: the buffers hold the largest tensor
 // rather than a layer, and the units alternate between them.
 class StreamUnitsTest : public StreamTest {
