@@ -62,7 +62,13 @@ def compile_streamed(model, target, tmp_path, quant=None):
 
 # Test models of four layers: with two, streaming a layer takes more memory than keeping it.
 FOUR_LAYERS = {name: dataclasses.replace(hf_models.TEST_SPECS[name], num_layers=4)
-               for name in ("gqa_llama3", "mha")}
+               for name in ("gqa_llama3", "mha", "tied", "odd_sizes", "head_dim")}
+
+# The end-to-end configs' shapes on the targets the cases above leave to stories260K: a tied
+# classifier packed for arm-dotprod, rows that end in part of a tile for arm-i8mm, grouped-query
+# attention in x86-avx512's layouts, a head size apart from hidden / heads for arm-neon.
+HF_MODE_CASES = [("tied", "arm-dotprod", "q4_0"), ("odd_sizes", "arm-i8mm", "q4_0"),
+                 ("gqa_llama3", "x86-avx512", "q4_0"), ("head_dim", "arm-neon", None)]
 
 
 @pytest.fixture(scope="module")
@@ -80,11 +86,14 @@ def stories_streamed(workspace, tmp_path_factory):
     ("mha", "x86-avx2", None),
     ("stories_bin", "arm-neon", None),
     *PACKED_MODE_CASES,
+    *HF_MODE_CASES,
 ])
 def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, name, target,
                                        quant):
     """With no layer resident every layer's tensors, in arm-dotprod's and arm-i8mm's packed
-    layouts at q4_0, are read into the two buffers by turns."""
+    layouts at q4_0, are read into the two buffers by turns. The end-to-end configs are built
+    embedded too (test_models.py covers stories260K's): the same tokens and logits, with the
+    folder's weights.bin moved away."""
     skip_unless_runnable(target)
     if name == "stories_bin":
         vocab = 512
@@ -94,11 +103,17 @@ def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, na
         vocab = FOUR_LAYERS[name].vocab_size
         model = hf_models.write_random_llama(tmp_path / "model", FOUR_LAYERS[name])
         mapped_out = tmp_path / "mapped"
-        driver.compile(model, mapped_out, "--target", target, check=True)
-        mapped_build = build_for(target, mapped_out, build_dir=tmp_path / "mapped-build")
+        driver.compile(model, mapped_out, "--target", target, *quant_flag(quant), check=True)
+        cxx, _ = mode_compiler(target, quant)
+        mapped_build = build_for(target, mapped_out, cxx, build_dir=tmp_path / "mapped-build",
+                                 cxx_flags=WERROR)
     prompt = random_prompt(vocab, PROMPT_LEN, seed=13)
     mapped_ids, mapped_logits = driver.run(mapped_build, prompt, STEPS, out=mapped_out,
                                            extra=["--threads", "2"])
+    if name != "stories_bin":
+        ids, logits = run_embedded(model, target, quant, tmp_path, prompt)
+        assert ids == mapped_ids
+        assert (logits == mapped_logits).all(), abs(logits - mapped_logits).max()
     if (name, target) == ("stories_bin", "generic"):
         out, least, plan, build_dir = stories_streamed
     else:
@@ -119,6 +134,24 @@ def test_streamed_weights_match_mapped(workspace, tmp_path, stories_streamed, na
     assert re.search(r"llm-run: streamed \d+ bytes per token \(%d layers\)" % plan["layers"],
                      proc.stderr), proc.stderr
     assert "waited" in proc.stderr
+
+
+def quant_flag(quant):
+    return [] if quant is None else ["--quant", quant]
+
+
+def run_embedded(model, target, quant, tmp_path, prompt):
+    """Greedy ids and logits of `model` compiled --weights-mode embedded, run with its folder's
+    weights.bin moved away."""
+    out = tmp_path / "embedded"
+    driver.compile(model, out, "--target", target, *quant_flag(quant), "--weights-mode",
+                   "embedded", check=True)
+    cxx, _ = mode_compiler(target, quant)
+    build_dir = build_for(target, out, cxx, build_dir=tmp_path / "embedded-build",
+                          cxx_flags=WERROR)
+    (out / "weights.bin").rename(tmp_path / "weights.bin.moved")
+    return driver.run(build_dir, prompt, STEPS, tokenizer=out / "tokenizer.bin",
+                      extra=["--threads", "2"])
 
 
 def build_app(out, build_dir):
