@@ -120,7 +120,7 @@ typedef struct llm_open_options {
   int n_cpus;
   /* LLM_WEIGHTS_STREAMED only (elsewhere it must be 0): the bytes of the weight buffer, 0 for the
    * budget the model was compiled with (llmc compile --weights-budget). A budget smaller than
-   * the tensors outside layers plus two buffers of the largest op's weights is LLM_ERR_ARGUMENT,
+   * the tensors outside layers plus two read buffers for the ops' weights is LLM_ERR_ARGUMENT,
    * err saying the least that fits. Streamed weights come from weights_path only. */
   size_t weights_budget;
 } llm_open_options;

@@ -150,7 +150,7 @@ enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED
 // A slot in SLOT_READING is filled by the reader and checked by the checker behind it, piece by
 // piece; it becomes SLOT_READY (or SLOT_FAILED) when both are done with it.
 struct read_slot {
-  unsigned char* buffer = nullptr;  // (slot_bytes) 4096-aligned, in the stream's allocation
+  unsigned char* buffer = nullptr;  // (plan.slot_bytes[i]) 4096-aligned, in st->memory
   int unit = -1;
   slot_state state = SLOT_EMPTY;
   const unsigned char* unit_data = nullptr;  // where the unit's first tensor lands in buffer
@@ -174,7 +174,6 @@ struct llmrt_stream {
   uint32_t layer_count;
   tensor_span* units;         // (unit_count) in execution order
   uint32_t unit_count;
-  uint32_t first_streamed;    // the first unit of a streamed layer
   llmrt_stream_plan plan;
   uint64_t budget;
   void* memory;               // (plan.total_bytes + k_align) resident tensors, then the slots
@@ -584,6 +583,7 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
   uint64_t* unit_bytes = static_cast<uint64_t*>(llmrt_alloc(sizeof(uint64_t) * (unit_count + 1)));
   uint32_t* unit_layer = static_cast<uint32_t*>(llmrt_alloc(sizeof(uint32_t) * (unit_count + 1)));
   bool fits = false;
+  long misfit = -1;
   if (unit_bytes != nullptr && unit_layer != nullptr) {
     for (uint32_t u = 0; u < unit_count; ++u) {
       unit_bytes[u] = st->units[u].bytes;
@@ -591,6 +591,7 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
     }
     fits = llmrt_plan_stream(unit_bytes, unit_layer, unit_count, st->layer_count, other,
                              st->budget, &st->plan);
+    if (fits) misfit = llmrt_stream_plan_misfit(&st->plan, unit_bytes, unit_count);
   }
   const bool allocated = unit_bytes != nullptr && unit_layer != nullptr;
   llmrt_free(unit_bytes);
@@ -602,15 +603,20 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
   if (!fits) {
     llmrt_format_error(err, err_len,
                        "%s: a weights budget of %llu bytes is too small: the tensors outside "
-                       "layers and two read buffers of the largest op's weights need at least "
+                       "layers and two read buffers for the ops' weights need at least "
                        "%llu (llm_open_options.weights_budget, llmc compile --weights-budget)",
                        st->path, static_cast<unsigned long long>(st->budget),
                        static_cast<unsigned long long>(st->plan.min_budget));
     return LLM_ERR_ARGUMENT;
   }
-  st->first_streamed = unit_count;
-  for (uint32_t u = unit_count; u-- > 0;)
-    if (uint32_t(st->units[u].layer) >= st->plan.resident_layers) st->first_streamed = u;
+  if (misfit >= 0) {
+    llmrt_format_error(err, err_len,
+                       "%s: internal error: the stream plan reads unit %ld (tensor '%s', %llu "
+                       "bytes) into a read buffer too small for it",
+                       st->path, misfit, st->table[st->units[misfit].first].name,
+                       static_cast<unsigned long long>(st->units[misfit].bytes));
+    return LLM_ERR_FORMAT;
+  }
   st->memory = llmrt_alloc(size_t(st->plan.total_bytes + k_align));
   if (st->memory == nullptr) {
     llmrt_format_error(err, err_len, "%s: out of memory for a weight buffer of %llu bytes",
@@ -622,7 +628,7 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
                                          st->plan.resident_bytes) -
                          reinterpret_cast<uintptr_t>(base);
   st->slots[0].buffer = slots;
-  st->slots[1].buffer = slots + st->plan.slot_bytes;
+  st->slots[1].buffer = slots + st->plan.slot_bytes[0];
   // The tensors outside layers one by one, then the resident layers whole.
   uint64_t used = 0;
   for (uint32_t i = 0; i < st->header.tensor_count; ++i) {
@@ -731,23 +737,28 @@ const llmrt_stream_ops llmrt_stream_reader = {stream_open, stream_close, stream_
 bool llmrt_stream_unit(llm_model* m, int unit) {
   llmrt_stream* st = m->stream;
   st->error[0] = '\0';
-  if (unit < 0 || uint32_t(unit) < st->first_streamed) return true;
+  if (unit < 0 || uint32_t(unit) < st->plan.first_streamed) return true;
   std::unique_lock<std::mutex> lock(st->mutex);
   read_slot* s = nullptr;
   for (read_slot& slot : st->slots)
     if (slot.unit == unit && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
   const bool prefetched = s != nullptr;
   if (!prefetched) {
-    s = &st->slots[st->current == 0 ? 1 : 0];
+    // The buffer the plan sized for this unit (by its parity), else the one the model is done
+    // with.
+    const int planned = llmrt_stream_slot_of(&st->plan, uint32_t(unit));
+    s = &st->slots[planned >= 0 ? planned : st->current == 0 ? 1 : 0];
     queue_read(st, lock, s, unit);
   }
   // The next streamed unit (after the last, the first streamed one of the next token) goes into
-  // the other buffer, whose unit the model is done with: it called for this one. Queued before
+  // the other buffer, whose unit the model is done with: it called for this one (in a plan by
+  // parity, an even number of units a token, that is the next unit's own buffer). Queued before
   // waiting, the reader goes on to it as soon as this unit is read, without waiting for the
   // checker and this thread; queued after, where this unit's own read is only now queued (the
   // reader takes queued slots in no order).
   read_slot* other = &st->slots[s == &st->slots[0] ? 1 : 0];
-  const int next = uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->first_streamed);
+  const int next =
+      uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->plan.first_streamed);
   auto read_next = [&] {
     if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
       queue_read(st, lock, other, next);

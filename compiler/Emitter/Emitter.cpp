@@ -73,10 +73,11 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
           "--weights-budget " + std::to_string(options.weightsBudget) +
-              " is too small: the tensors outside layers and two read buffers of the largest op's "
+              " is too small: the tensors outside layers and two read buffers for the ops' "
               "weights need at least " +
               std::to_string(plan.min_budget) + " bytes");
     summary.residentLayers = plan.resident_layers;
+    summary.readBufferBytes = {plan.slot_bytes[0], plan.slot_bytes[1]};
     streamBudget = options.weightsBudget;
   }
   if (llvm::Error error = writeModelSources(module, options, directory, summary))

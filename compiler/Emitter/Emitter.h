@@ -14,6 +14,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -82,6 +83,8 @@ struct EmitSummary {
   ProgramMemory ram; ///< programMemory() for one kernel thread
   int64_t layers = 0;         ///< streamed: the model's layers
   int64_t residentLayers = 0; ///< streamed: the first layers the budget keeps in memory
+  /// streamed: the bytes of each of the two read buffers (runtime/stream_plan.h)
+  std::array<uint64_t, 2> readBufferBytes = {0, 0};
   int64_t contextLength = 0;  ///< the KV cache's positions (llm.context_length)
 };
 

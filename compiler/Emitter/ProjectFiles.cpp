@@ -125,6 +125,10 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
         json.attribute("weights_budget", int64_t(options.weightsBudget));
         json.attribute("layers", summary.layers);
         json.attribute("resident_layers", summary.residentLayers);
+        json.attributeArray("read_buffer_bytes", [&] {
+          for (uint64_t bytes : summary.readBufferBytes)
+            json.value(int64_t(bytes));
+        });
       });
     json.attribute("context_length", summary.contextLength);
     if (options.memoryBudget)

@@ -1,7 +1,7 @@
 //===- StreamUnits.h - the units streamed weights are read in -------------===//
 //
 // With --weights-mode streamed a layer's weights are read in stream units (runtime/stream_plan.h):
-// the tensors one kernel call reads, so that a read buffer holds the largest op's weights rather
+// the tensors one kernel call reads, so that a read buffer holds the weights of ops rather
 // than a whole layer's. The plan (planStreamedWeights), the llmrt_stream_unit calls model.cpp
 // makes and the unit table llm_open checks all come from streamUnits(), so they cannot disagree.
 //

@@ -86,7 +86,7 @@ int runInspectRam(const ImportedModel &model, ArrayRef<std::string> schemes,
     if (streamed)
       os << "Streamed (llmc compile --weights-mode streamed) with the least --weights-budget: the\n"
             "weights column is that budget, the tensors outside layers and two read buffers\n"
-            "of the largest op's weights.\n";
+            "for the ops' weights, each sized for the ops it reads.\n";
     os << "  scheme  context    weights   KV cache    arena   runtime      total  fits\n";
     for (const std::string &scheme : schemes) {
       PipelineOptions pipeline = pipelineFor(scheme);

@@ -82,13 +82,14 @@ class StreamTest : public ::testing::Test {
     const llmrt_tensor_entry* e = image_.entry(i);
     EXPECT_EQ(std::memcmp(weights_[i], image_.tensor_data(i), e->size), 0) << e->name;
   }
-  // Flips the bits of the file's byte `bytes_in` into tensor i, as a write while running would.
-  void overwrite_byte(size_t i, uint64_t bytes_in) {
+  // Flips the bits of the file's byte `bytes_in` into tensor i, as a write while running would
+  // (`flip` false: writes it back as it was).
+  void overwrite_byte(size_t i, uint64_t bytes_in, bool flip = true) {
     std::FILE* f = std::fopen(path_.c_str(), "r+b");
     ASSERT_NE(f, nullptr);
     long at = long(image_.header()->data_offset + image_.entry(i)->offset + bytes_in);
     ASSERT_EQ(std::fseek(f, at, SEEK_SET), 0);
-    unsigned char byte = static_cast<unsigned char>(image_.bytes[size_t(at)] ^ 0xff);
+    unsigned char byte = static_cast<unsigned char>(image_.bytes[size_t(at)] ^ (flip ? 0xff : 0));
     ASSERT_EQ(std::fwrite(&byte, 1, 1, f), 1u);
     ASSERT_EQ(std::fclose(f), 0);
   }
@@ -124,12 +125,14 @@ TEST_F(StreamTest, PlanKeepsLeadingLayersThatFitBesideTwoBuffers) {
   // Everything fits: no buffers.
   ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 400050, &plan));
   EXPECT_EQ(plan.resident_layers, 4u);
-  EXPECT_EQ(plan.slot_bytes, 0u);
+  EXPECT_EQ(plan.slot_bytes[0], 0u);
+  EXPECT_EQ(plan.slot_bytes[1], 0u);
   EXPECT_EQ(plan.total_bytes, 400050u);
   // A byte less: layer 0 stays, layers 1 to 3 stream (keeping 2 would need 413042).
   ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 400049, &plan));
   EXPECT_EQ(plan.resident_layers, 1u);
-  EXPECT_EQ(plan.slot_bytes, buffer);
+  EXPECT_EQ(plan.slot_bytes[0], buffer);
+  EXPECT_EQ(plan.slot_bytes[1], buffer);
   EXPECT_EQ(plan.resident_bytes, 100050u);
   EXPECT_EQ(plan.total_bytes, 100050u + 2 * buffer);
   ASSERT_TRUE(llmrt_plan_stream(layers, layer_of_unit, 4, 4, 50, 50 + 2 * buffer, &plan));
@@ -138,20 +141,69 @@ TEST_F(StreamTest, PlanKeepsLeadingLayersThatFitBesideTwoBuffers) {
   EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
 }
 
-TEST_F(StreamTest, PlanBuffersHoldTheLargestUnitNotALayer) {
-  // Three layers of two units each: 60000 and 40000 bytes.
+TEST_F(StreamTest, PlanSizesEachBufferForItsOwnUnitsWhenATokenStreamsAnEvenNumber) {
+  // Three layers of two units each: 60000 and 40000 bytes. Six streamed units a token: the
+  // first of each layer always lands in buffer 0, the second in buffer 1.
   const uint64_t units[] = {60000, 40000, 60000, 40000, 60000, 40000};
   const uint32_t layer_of_unit[] = {0, 0, 1, 1, 2, 2};
-  const uint64_t buffer = 61440 + 4096;
+  const uint64_t first = 61440 + 4096, second = 40960 + 4096;  // rounded up to a page, a page
   llmrt_stream_plan plan;
-  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 50 + 2 * buffer, &plan));
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 50 + first + second, &plan));
   EXPECT_EQ(plan.resident_layers, 0u);
-  EXPECT_EQ(plan.slot_bytes, buffer);
-  EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
-  // Layer 0 resident whole; the other layers' units stream.
-  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 100050 + 2 * buffer, &plan));
+  EXPECT_TRUE(plan.by_parity);
+  EXPECT_EQ(plan.first_streamed, 0u);
+  EXPECT_EQ(plan.slot_bytes[0], first);
+  EXPECT_EQ(plan.slot_bytes[1], second);
+  EXPECT_EQ(plan.min_budget, 50u + first + second);
+  EXPECT_EQ(llmrt_stream_slot_of(&plan, 4), 0);
+  EXPECT_EQ(llmrt_stream_slot_of(&plan, 5), 1);
+  EXPECT_EQ(llmrt_stream_plan_misfit(&plan, units, 6), -1);
+  EXPECT_FALSE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 49 + first + second, &plan));
+  // Layer 0 resident whole; the other layers' units stream, counted from unit 2.
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 6, 3, 50, 100050 + first + second, &plan));
   EXPECT_EQ(plan.resident_layers, 1u);
   EXPECT_EQ(plan.resident_bytes, 100050u);
+  EXPECT_EQ(plan.first_streamed, 2u);
+  EXPECT_EQ(llmrt_stream_slot_of(&plan, 2), 0);
+  EXPECT_EQ(llmrt_stream_slot_of(&plan, 5), 1);
+}
+
+TEST_F(StreamTest, PlanGivesBothBuffersTheLargestUnitWhenATokenStreamsAnOddNumber) {
+  // Five streamed units a token: each token's units land one buffer later than the last's, so
+  // either buffer gets every unit.
+  const uint64_t units[] = {60000, 40000, 60000, 40000, 60000};
+  const uint32_t layer_of_unit[] = {0, 0, 1, 1, 2};
+  const uint64_t buffer = 61440 + 4096;
+  llmrt_stream_plan plan;
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 5, 3, 50, 50 + 2 * buffer, &plan));
+  EXPECT_EQ(plan.resident_layers, 0u);
+  EXPECT_FALSE(plan.by_parity);
+  EXPECT_EQ(plan.slot_bytes[0], buffer);
+  EXPECT_EQ(plan.slot_bytes[1], buffer);
+  EXPECT_EQ(plan.min_budget, 50u + 2 * buffer);
+  EXPECT_EQ(llmrt_stream_slot_of(&plan, 1), -1);
+  EXPECT_EQ(llmrt_stream_plan_misfit(&plan, units, 5), -1);
+  // Layer 0 resident: three units stream, still odd.
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 5, 3, 50, 100050 + 2 * buffer, &plan));
+  EXPECT_EQ(plan.resident_layers, 1u);
+  EXPECT_FALSE(plan.by_parity);
+  EXPECT_EQ(plan.slot_bytes[1], buffer);
+}
+
+TEST_F(StreamTest, PlanMisfitNamesAUnitLargerThanItsBuffer) {
+  const uint64_t units[] = {60000, 40000, 60000, 40000};
+  const uint32_t layer_of_unit[] = {0, 0, 1, 1};
+  llmrt_stream_plan plan;
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 4, 2, 50, 1 << 20, &plan));
+  ASSERT_TRUE(llmrt_plan_stream(units, layer_of_unit, 4, 2, 50, plan.min_budget, &plan));
+  ASSERT_TRUE(plan.by_parity);
+  llmrt_stream_plan small = plan;
+  small.slot_bytes[1] -= 1;
+  EXPECT_EQ(llmrt_stream_plan_misfit(&small, units, 4), 1);
+  // Left to the run, a unit may land in either buffer: the smaller must hold the largest.
+  llmrt_stream_plan unplanned = plan;
+  unplanned.by_parity = false;
+  EXPECT_EQ(llmrt_stream_plan_misfit(&unplanned, units, 4), 0);
 }
 
 TEST_F(StreamTest, StreamsEveryLayerThroughTwoBuffersInTurn) {
@@ -280,8 +332,8 @@ TEST_F(StreamPiecesTest, AByteChangedInALaterPieceIsAChecksumError) {
   expect_read_error_at(2, "checksum mismatch in tensor 'layers.2.a' read for layer 2");
 }
 
-// The two readers each read a piece of a layer: a file cut inside the layer's first or second
-// piece is an I/O error whichever piece finds the end, and no piece is left in flight.
+// A file cut inside a layer's first or second piece is an I/O error, whichever piece finds the
+// end.
 TEST_F(StreamPiecesTest, ATruncationInsideAnyPieceIsAnIoError) {
   for (uint64_t cut : {uint64_t(4) << 20, uint64_t(9) << 20}) {
     SCOPED_TRACE(cut);
@@ -296,8 +348,8 @@ TEST_F(StreamPiecesTest, ATruncationInsideAnyPieceIsAnIoError) {
   }
 }
 
-// Each tensor its own unit, as for a layer of several ops: the buffers hold the largest tensor
-// rather than a layer, and the units alternate between them.
+// Each tensor its own unit, as for a layer of several ops: the units alternate between the
+// buffers, an even number a token, so one buffer holds the matrices and the other the vectors.
 class StreamUnitsTest : public StreamTest {
  protected:
   void SetUp() override {
@@ -309,27 +361,52 @@ class StreamUnitsTest : public StreamTest {
     }
   }
   static constexpr uint64_t k_matrix_bytes = k_rows * 64 * 4;
+  // A buffer of matrices and a buffer of vectors (256 bytes), each with a page of room.
   static uint64_t least_unit_budget() {
-    return k_other_bytes + 2 * ((k_matrix_bytes + 4095) / 4096 * 4096 + 4096);
+    return k_other_bytes + (k_matrix_bytes + 4095) / 4096 * 4096 + 4096 + 2 * 4096;
   }
+  // Unit u arrives intact: in the matrices' buffer (beside unit 0's) for even u, else apart.
+  void expect_unit_in_its_buffer(int u) {
+    ASSERT_TRUE(llmrt_stream_unit(&model_, u)) << llmrt_stream_reader.error(model_.stream);
+    expect_tensor_intact(units_[size_t(u)]);
+    const unsigned char* p = static_cast<const unsigned char*>(weights_[units_[size_t(u)]]);
+    if (u == 0) matrices_ = p;
+    ASSERT_NE(matrices_, nullptr);
+    uint64_t apart = uint64_t(p > matrices_ ? p - matrices_ : matrices_ - p);
+    if (u % 2 == 0) EXPECT_LT(apart, 4096u) << u;
+    if (u % 2 == 1) EXPECT_GE(apart, k_matrix_bytes) << u;
+  }
+  const unsigned char* matrices_ = nullptr;
 };
 
-TEST_F(StreamUnitsTest, StreamsEachUnitIntactInBuffersOfTheLargestUnit) {
+TEST_F(StreamUnitsTest, StreamsEachUnitIntactInTheBufferSizedForIt) {
   ASSERT_LT(least_unit_budget(), least_budget());
   ASSERT_EQ(open(least_unit_budget() - 1), LLM_ERR_ARGUMENT);
   ASSERT_EQ(open(least_unit_budget()), LLM_OK) << err_;
   EXPECT_EQ(stats().resident_layers, 0);
-  for (int token = 0; token < 2; ++token) {
-    for (int u = 0; u < 2 * k_layers; ++u) {
-      ASSERT_TRUE(llmrt_stream_unit(&model_, u)) << llmrt_stream_reader.error(model_.stream);
-      expect_tensor_intact(units_[size_t(u)]);
-    }
-  }
+  EXPECT_EQ(stats().buffer_bytes, least_unit_budget());
+  for (int token = 0; token < 2; ++token)
+    for (int u = 0; u < 2 * k_layers; ++u) ASSERT_NO_FATAL_FAILURE(expect_unit_in_its_buffer(u));
   llm_stream_stats s = stats();
   // A layer counts once its last unit is read: 2 tokens, and the next token's first unit perhaps.
   EXPECT_EQ(s.layers_read, 2u * k_layers);
   EXPECT_GE(s.bytes_read, 2u * k_layers * k_layer_bytes);
   EXPECT_LE(s.bytes_read, 2u * k_layers * k_layer_bytes + k_matrix_bytes);
+}
+
+// A new prompt may start over at unit 0 after any unit, and a failed read leaves the next call
+// to any unit: each still lands in its own buffer, never in the vectors' small one.
+TEST_F(StreamUnitsTest, UnitsKeepTheirBuffersAcrossANewPromptAndAFailedRead) {
+  ASSERT_EQ(open(least_unit_budget()), LLM_OK) << err_;
+  for (int u = 0; u < 5; ++u) ASSERT_NO_FATAL_FAILURE(expect_unit_in_its_buffer(u));
+  // Unit 4 in the matrices' buffer, then a new prompt.
+  for (int u = 0; u < 2; ++u) ASSERT_NO_FATAL_FAILURE(expect_unit_in_its_buffer(u));
+  // Unit 3 is read (while unit 2 computes) after this, and fails.
+  overwrite_byte(matrix_of(1) + 1, 8);
+  ASSERT_NO_FATAL_FAILURE(expect_unit_in_its_buffer(2));
+  EXPECT_FALSE(llmrt_stream_unit(&model_, 3));
+  overwrite_byte(matrix_of(1) + 1, 8, false);
+  for (int u = 0; u < 2 * k_layers; ++u) ASSERT_NO_FATAL_FAILURE(expect_unit_in_its_buffer(u));
 }
 
 TEST_F(StreamUnitsTest, OverwrittenUnitNamesItsTensorAndLayer) {
