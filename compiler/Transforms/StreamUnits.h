@@ -2,14 +2,16 @@
 //
 // With --weights-mode streamed a layer's weights are read in stream units (runtime/stream_plan.h):
 // the tensors one kernel call reads, so that a read buffer holds the largest op's weights rather
-// than a whole layer's. The plan (planStreamedWeights), the llmrt_stream_unit calls model.cpp
-// makes and the unit table llm_open checks all come from streamUnits(), so they cannot disagree.
+// than a whole layer's. streamUnitStarts() is the one place the grouping is decided;
+// llm-plan-weights records it on the module (llm.stream_units) and each op's unit on the op
+// (llm.stream_unit), and the emitter's plan, llmrt_stream_unit calls and unit table read those.
 //
 //===----------------------------------------------------------------------===//
-#ifndef LLMC_COMPILER_EMITTER_STREAMUNITS_H
-#define LLMC_COMPILER_EMITTER_STREAMUNITS_H
+#ifndef LLMC_COMPILER_TRANSFORMS_STREAMUNITS_H
+#define LLMC_COMPILER_TRANSFORMS_STREAMUNITS_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cstdint>
@@ -26,11 +28,20 @@ struct StreamUnits {
   llvm::StringMap<uint32_t> unitOfWeight; ///< a layer tensor's symbol -> its unit
 };
 
-/// The module's stream units, in table order: a unit starts at each layer's first tensor and at
+/// Where the module's stream units start, in table order: at each layer's first tensor and at
 /// the first tensor any op reads; the tensors between two starts (those an op reads together,
 /// and any no op reads) belong to the first.
+std::vector<int64_t> streamUnitStarts(mlir::ModuleOp module);
+
+/// The units that start at `starts`: ascending table indices of tensors in layers, among them
+/// each layer's first (llm.stream_units as the dialect verifies it).
+StreamUnits streamUnitsAt(mlir::ModuleOp module, llvm::ArrayRef<int64_t> starts);
+
+/// streamUnitsAt(streamUnitStarts()): the units streamed weights of the module are read in, or
+/// would be (what --memory-budget and `llmc inspect --ram` weigh on a module planned for
+/// another weights mode).
 StreamUnits streamUnits(mlir::ModuleOp module);
 
 } // namespace llmc
 
-#endif // LLMC_COMPILER_EMITTER_STREAMUNITS_H
+#endif // LLMC_COMPILER_TRANSFORMS_STREAMUNITS_H
