@@ -28,24 +28,50 @@ llvm::Error closeAndCheck(llvm::raw_fd_ostream &os, llvm::StringRef path) {
   return llvm::createStringError(ec, path + ": write failed: " + ec.message());
 }
 
-llvm::StringRef weightsModeName(WeightsMode mode) {
-  switch (mode) {
-  case WeightsMode::Mapped:
-    return "mapped";
-  case WeightsMode::Embedded:
-    return "embedded";
-  case WeightsMode::Streamed:
-    return "streamed";
-  }
-  llvm_unreachable("a WeightsMode without a name");
+namespace {
+
+llvm::Error moduleError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name) {
-  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded, WeightsMode::Streamed})
-    if (name == weightsModeName(mode))
-      return mode;
-  return std::nullopt;
+/// The weights mode the module records (llm-plan-weights) into `summary`, and for streamed
+/// weights their units, budget and plan, checked before any file is written: a budget nothing
+/// fits in is the user's to change.
+llvm::Expected<std::optional<StreamedWeights>> readWeightsPlan(mlir::ModuleOp module,
+                                                               EmitSummary &summary) {
+  if (mlir::Attribute attr = module->getAttr(kWeightsModeAttr)) {
+    auto name = llvm::dyn_cast<mlir::StringAttr>(attr);
+    std::optional<WeightsMode> mode = name ? parseWeightsMode(name.getValue()) : std::nullopt;
+    if (!mode) {
+      std::string text;
+      llvm::raw_string_ostream(text) << attr;
+      return moduleError("the module's '" + kWeightsModeAttr + "' is " + text +
+                         ", not \"mapped\", \"embedded\" or \"streamed\"");
+    }
+    summary.weightsMode = *mode;
+  }
+  if (summary.weightsMode != WeightsMode::Streamed)
+    return std::nullopt;
+  auto budget = module->getAttrOfType<mlir::IntegerAttr>(kWeightsBudgetAttr);
+  auto starts = module->getAttrOfType<mlir::DenseI64ArrayAttr>(kStreamUnitsAttr);
+  if (!budget || !starts)
+    return moduleError("streamed weights need '" + kWeightsBudgetAttr + "' and '" +
+                       kStreamUnitsAttr + "' on the module: run llm-plan-weights");
+  StreamUnits units = streamUnitsAt(module, starts.asArrayRef());
+  summary.weightsBudget = uint64_t(budget.getInt());
+  summary.layers = units.layers;
+  llmrt_stream_plan plan;
+  if (!planStreamedWeights(units, summary.weightsBudget, plan))
+    return moduleError("--weights-budget " + llvm::Twine(summary.weightsBudget) +
+                       " is too small: the tensors outside layers and two read buffers for the "
+                       "ops' weights need at least " +
+                       llvm::Twine(plan.min_budget) + " bytes");
+  summary.residentLayers = plan.resident_layers;
+  summary.readBufferBytes = {plan.slot_bytes[0], plan.slot_bytes[1]};
+  return StreamedWeights{std::move(units), summary.weightsBudget};
 }
+
+} // namespace
 
 llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &source,
                                const ModelConfig &config, llvm::StringRef path) {
@@ -65,21 +91,9 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
     llvm::sys::path::append(path, name);
     return path;
   };
-  std::optional<uint64_t> streamBudget;
-  if (options.weightsMode == WeightsMode::Streamed) {
-    // Before any file is written: a budget nothing fits in is the user's to change.
-    llmrt_stream_plan plan;
-    if (!planStreamedWeights(module, options.weightsBudget, plan, summary.layers))
-      return llvm::createStringError(
-          llvm::inconvertibleErrorCode(),
-          "--weights-budget " + std::to_string(options.weightsBudget) +
-              " is too small: the tensors outside layers and two read buffers for the ops' "
-              "weights need at least " +
-              std::to_string(plan.min_budget) + " bytes");
-    summary.residentLayers = plan.resident_layers;
-    summary.readBufferBytes = {plan.slot_bytes[0], plan.slot_bytes[1]};
-    streamBudget = options.weightsBudget;
-  }
+  llvm::Expected<std::optional<StreamedWeights>> streamed = readWeightsPlan(module, summary);
+  if (!streamed)
+    return streamed.takeError();
   if (llvm::Error error = writeModelSources(module, options, directory, summary))
     return error;
   if (llvm::Error error = writeTokenizerBlob(model.vocabulary, model.config, file("tokenizer.bin")))
@@ -87,7 +101,7 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   if (llvm::Error error = writeWeightBlob(module, model.weights, file("weights.bin"),
                                           options.showProgress, summary))
     return error;
-  if (options.weightsMode == WeightsMode::Embedded)
+  if (summary.weightsMode == WeightsMode::Embedded)
     if (llvm::Error error = writeEmbeddedWeightsSources(options, directory, summary))
       return error;
   uint64_t tokenizerBytes = 0;
@@ -96,7 +110,7 @@ llvm::Error emitOutputFolder(mlir::ModuleOp module, const ImportedModel &model,
   mlir::FailureOr<KVCacheLayout> kv = planKVCache(module);
   if (mlir::failed(kv))
     return llvm::createStringError(llvm::inconvertibleErrorCode(), "no KV-cache plan");
-  summary.ram = programMemory(module, *kv, tokenizerBytes, 1, streamBudget);
+  summary.ram = programMemory(module, *kv, tokenizerBytes, 1, *streamed);
   summary.contextLength = kv->contextLength;
   return writeProjectFiles(model, options, directory, summary);
 }

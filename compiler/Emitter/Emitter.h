@@ -8,6 +8,7 @@
 #define LLMC_COMPILER_EMITTER_EMITTER_H
 
 #include "compiler/Importer/ModelConfig.h"
+#include "dialects/llm/LLMDialect.h"
 #include "targets/common/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -22,18 +23,6 @@
 
 namespace llmc {
 
-/// How the generated program holds its weights (llmc compile --weights-mode).
-enum class WeightsMode {
-  Mapped,   ///< weights.bin opened at run time, mapped read-only
-  Embedded, ///< weights.bin part of the program (weights_embedded.S or a byte array)
-  Streamed, ///< weights.bin read op by op into a buffer of a budget while the model runs
-};
-
-/// "mapped", "embedded", "streamed": the spelling of the flag, the manifest and llm_weights_mode_name.
-llvm::StringRef weightsModeName(WeightsMode mode);
-/// The mode a name spells, or nothing.
-std::optional<WeightsMode> parseWeightsMode(llvm::StringRef name);
-
 struct EmitOptions {
   std::string modelName;         ///< e.g. "stories260K": a file name, never a path
   std::string sourceDescription; ///< e.g. "llama2.c checkpoint v0"
@@ -46,9 +35,6 @@ struct EmitOptions {
   /// C++ names in a namespace of their own (runtime/namespace.h), so that folders compiled with
   /// different prefixes link into one program.
   std::string apiPrefix = "llm";
-  WeightsMode weightsMode = WeightsMode::Mapped;
-  /// WeightsMode::Streamed: the bytes of the weight buffer (--weights-budget), llm_open's default.
-  uint64_t weightsBudget = 0;
   /// llmc compile --memory-budget: the bytes of RAM the compile was planned to fit (0: none).
   uint64_t memoryBudget = 0;
   /// The KV-cache length without --memory-budget (--context, else the model's default): more
@@ -81,6 +67,10 @@ struct EmitSummary {
   /// The core speeds of a `--cores COUNTxSPEED,...` description (llm.cores); empty otherwise.
   std::vector<double> coreSpeeds;
   ProgramMemory ram; ///< programMemory() for one kernel thread
+  /// The module's llm.weights_mode (mapped without one) and, streamed, llm.weights_budget: the
+  /// weight buffer's bytes, llm_open's default.
+  WeightsMode weightsMode = WeightsMode::Mapped;
+  uint64_t weightsBudget = 0;
   int64_t layers = 0;         ///< streamed: the model's layers
   int64_t residentLayers = 0; ///< streamed: the first layers the budget keeps in memory
   /// streamed: the bytes of each of the two read buffers (runtime/stream_plan.h)
@@ -111,7 +101,7 @@ llvm::Error writeTokenizerBlob(const std::optional<Vocabulary> &vocabulary,
 llvm::Error writeModelSources(mlir::ModuleOp module, const EmitOptions &options,
                               llvm::StringRef directory, EmitSummary &summary);
 
-/// CMakeLists.txt, the runtime and kernel sources, manifest.json.
+/// CMakeLists.txt, the runtime and kernel sources (for `summary.weightsMode`), manifest.json.
 llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &options,
                               llvm::StringRef directory, const EmitSummary &summary);
 

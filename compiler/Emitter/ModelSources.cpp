@@ -10,7 +10,6 @@
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/ModelCode.h"
 #include "compiler/Emitter/ProgramMemory.h"
-#include "compiler/Emitter/StreamUnits.h"
 #include "dialects/llm/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -54,7 +53,9 @@ std::string blobDtype(llm::WeightOp weight) {
 /// Writes the body of model.cpp.
 class ModelCppWriter : public ModelCode {
 public:
-  using ModelCode::ModelCode;
+  ModelCppWriter(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv,
+                 const EmitSummary &summary, raw_ostream &os)
+      : ModelCode(module, options, kv, os), summary(summary) {}
 
   LogicalResult write() {
     collectWeights();
@@ -75,8 +76,6 @@ private:
       weightMember[weight.getSymName()] = cppIdentifier(weight.getSymName());
       weights.push_back(weight);
     }
-    if (streamed())
-      units = streamUnits(module);
   }
 
   int64_t vocabSize() { return vocabSizeOf(module); }
@@ -188,13 +187,13 @@ private:
          << weightMember[weight.getSymName()] << ")},\n";
     }
     os << "};\n\n";
-    if (streamed() && !units.starts.empty()) {
+    if (streamed() && !unitStarts().empty()) {
       os << "// Streamed weights: the table index of each stream unit's first tensor, the tensors "
             "one kernel\n// call reads (a unit runs to the next one's start or its layer's "
             "end).\n"
          << "const uint32_t kStreamUnits[] = {";
-      for (size_t u = 0; u < units.starts.size(); ++u)
-        os << (u % 12 == 0 ? "\n    " : " ") << units.starts[u] << ",";
+      for (auto [u, start] : llvm::enumerate(unitStarts()))
+        os << (u % 12 == 0 ? "\n    " : " ") << start << ",";
       os << "\n};\n\n";
     }
   }
@@ -247,7 +246,7 @@ private:
     if (isDecode)
       os << "  const int n = 1;\n";
     std::string currentLayer;
-    std::optional<uint32_t> currentUnit;
+    std::optional<int64_t> currentUnit;
     for (Operation &op : func.getBody().front()) {
       if (auto ret = dyn_cast<func::ReturnOp>(op)) {
         os << "  return " << valueName(ret.getOperand(0)) << ";\n}\n\n";
@@ -258,15 +257,13 @@ private:
       if (layer != currentLayer && !layer.empty())
         os << "\n  // " << layer << "\n";
       currentLayer = layer;
-      if (streamed()) {
-        FailureOr<std::optional<uint32_t>> unit = streamUnitOf(op);
-        if (failed(unit))
-          return failure();
-        if (*unit && *unit != currentUnit)
-          os << "  if (!llmrt_stream_unit(m, " << **unit << ")) return nullptr;  // "
-             << opName << "'s weights read; the next unit's read started\n";
-        if (*unit)
-          currentUnit = *unit;
+      // The unit llm-plan-weights found the op's weights in: only one unit is sure to be in
+      // memory during a call.
+      auto unit = op.getAttrOfType<IntegerAttr>(kStreamUnitAttr);
+      if (streamed() && unit && unit.getInt() != currentUnit) {
+        currentUnit = unit.getInt();
+        os << "  if (!llmrt_stream_unit(m, " << *currentUnit << ")) return nullptr;  // "
+           << opName << "'s weights read; the next unit's read started\n";
       }
       if (failed(declareResult(op, opName, rows)) || failed(writeCall(op)))
         return failure();
@@ -274,27 +271,11 @@ private:
     return success();
   }
 
-  bool streamed() const { return options.weightsMode == WeightsMode::Streamed; }
+  bool streamed() const { return summary.weightsMode == WeightsMode::Streamed; }
 
-  /// Streamed weights: the stream unit whose tensors the op reads (none for an op that reads
-  /// only resident tensors outside layers). Only one unit is sure to be in memory during a call.
-  FailureOr<std::optional<uint32_t>> streamUnitOf(Operation &op) {
-    std::optional<uint32_t> unit;
-    FlatSymbolRefAttr stray;
-    // Nested too: llm.linear_group names its weights in an array.
-    op.getAttrDictionary().walk([&](FlatSymbolRefAttr ref) {
-      auto it = units.unitOfWeight.find(ref.getValue());
-      if (it == units.unitOfWeight.end())
-        return;
-      if (unit && *unit != it->second)
-        stray = ref;
-      unit = it->second;
-    });
-    if (stray)
-      return op.emitError() << "reads weight " << stray
-                            << " of another layer than its other weights: streamed weights "
-                               "need each op's weights in one layer";
-    return unit;
+  /// Streamed weights: the table index of each unit's first tensor (llm.stream_units).
+  ArrayRef<int64_t> unitStarts() const {
+    return module->getAttrOfType<DenseI64ArrayAttr>(kStreamUnitsAttr).asArrayRef();
   }
 
   /// "layers.3.q_proj" -> "layers.3"; "" for names outside a layer.
@@ -437,7 +418,7 @@ private:
                                "    nullptr,\n")
        << (checksCpu() ? "    missing_cpu_features,\n"
                        : "    nullptr,  // portable kernels: any CPU\n")
-       << (options.weightsMode == WeightsMode::Embedded
+       << (summary.weightsMode == WeightsMode::Embedded
                ? "    LLM_WEIGHTS_EMBEDDED,\n    &llmrt_compiled_weights,  // weights_embedded.cpp\n"
            : streamed() ? "    LLM_WEIGHTS_STREAMED,\n    nullptr,  // weights.bin is read while "
                           "the model runs\n"
@@ -450,20 +431,21 @@ private:
       os << "    0,  // no described cores\n";
     if (streamed())
       os << "    &llmrt_stream_reader,  // runtime/stream.cpp\n"
-         << "    " << options.weightsBudget
+         << "    " << summary.weightsBudget
          << "ull,  // llmc compile --weights-budget: llm_open_options' default\n"
-         << (units.starts.empty() ? "    nullptr,\n    0,  // no layers: no stream units\n"
+         << (unitStarts().empty() ? "    nullptr,\n    0,  // no layers: no stream units\n"
                                   : "    kStreamUnits,\n    uint32_t(std::size(kStreamUnits)),\n");
     os << "};\n"
        << "LLMRT_NAMESPACE_END\n";
   }
 
+  const EmitSummary &summary; ///< the weights mode and budget the module records
   std::vector<llm::WeightOp> weights;
-  StreamUnits units; ///< streamed weights only
   std::map<std::string, std::string> ropeTables; ///< values key -> table name
 };
 
-std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv) {
+std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCacheLayout &kv,
+                        WeightsMode mode) {
   int64_t vocab = vocabSizeOf(module);
   int64_t context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr).getInt();
   ProgramMemory memory = programMemory(module, kv, 0, 1);
@@ -483,7 +465,7 @@ std::string modelHeader(ModuleOp module, const EmitOptions &options, const KVCac
      << api("#define LLM_MODEL_TARGET \"" + options.target + "\"\n" +
             "#define LLM_MODEL_VOCAB_SIZE " + std::to_string(vocab) + "\n" +
             "#define LLM_MODEL_CONTEXT_LENGTH " + std::to_string(context) + "\n" +
-            "#define LLM_MODEL_WEIGHTS_MODE \"" + weightsModeName(options.weightsMode).str() +
+            "#define LLM_MODEL_WEIGHTS_MODE \"" + weightsModeName(mode).str() +
             "\"  /* llm_compiled_weights_mode() */\n\n" +
             "/* llm_memory_requirements: buffers for llm_open_with_options, e.g. static arrays\n" +
             " *   alignas(64) static unsigned char arena[LLM_MODEL_ARENA_BYTES]; */\n" +
@@ -512,7 +494,7 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
     return failedEmit();
   std::string code;
   llvm::raw_string_ostream os(code);
-  if (failed(ModelCppWriter(module, options, *kv, os).write()))
+  if (failed(ModelCppWriter(module, options, *kv, summary, os).write()))
     return failedEmit();
   // The code names the C API as llm_*; the title is the one line that holds the model's name.
   std::string source = "// model.cpp - " + options.modelName + " compiled by llmc for the " +
@@ -529,7 +511,7 @@ llvm::Error writeModelSources(ModuleOp module, const EmitOptions &options,
     return error;
   path = directory;
   llvm::sys::path::append(path, "model.h");
-  return writeFile(path, modelHeader(module, options, *kv));
+  return writeFile(path, modelHeader(module, options, *kv, summary.weightsMode));
 }
 
 } // namespace llmc

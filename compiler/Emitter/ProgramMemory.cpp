@@ -1,6 +1,5 @@
 //===- ProgramMemory.cpp - the RAM a compiled program uses ----------------===//
 #include "compiler/Emitter/ProgramMemory.h"
-#include "compiler/Emitter/StreamUnits.h"
 
 #include "runtime/blob_format.h"
 #include "runtime/llmrt.h"
@@ -53,10 +52,7 @@ uint64_t weightBlobBytes(ModuleOp module) {
   return align64(sizeof(llmrt_blob_header) + tensors * sizeof(llmrt_tensor_entry)) + data;
 }
 
-bool planStreamedWeights(ModuleOp module, uint64_t budget, llmrt_stream_plan &out,
-                         int64_t &outLayers) {
-  StreamUnits units = streamUnits(module);
-  outLayers = int64_t(units.layers);
+bool planStreamedWeights(const StreamUnits &units, uint64_t budget, llmrt_stream_plan &out) {
   return llmrt_plan_stream(units.bytes.data(), units.layer.data(), uint32_t(units.starts.size()),
                            units.layers, units.otherBytes, budget, &out);
 }
@@ -90,16 +86,15 @@ FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
 /// function, so the two cannot disagree. The KV cache holds the keys of every layer, then the
 /// values.
 ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t tokenizerBytes,
-                            int64_t threads, std::optional<uint64_t> streamBudget) {
+                            int64_t threads, const std::optional<StreamedWeights> &streamed) {
   ProgramMemory memory;
   memory.weightsResident = weightBlobBytes(planned);
-  if (streamBudget) {
+  if (streamed) {
     llmrt_stream_plan plan;
-    int64_t layers = 0;
-    uint64_t budget = *streamBudget;
-    if (budget == 0 && !planStreamedWeights(planned, 0, plan, layers))
+    uint64_t budget = streamed->budget;
+    if (budget == 0 && !planStreamedWeights(streamed->units, 0, plan))
       budget = plan.min_budget;
-    memory.weightsResident = planStreamedWeights(planned, budget, plan, layers)
+    memory.weightsResident = planStreamedWeights(streamed->units, budget, plan)
                                  ? plan.total_bytes
                                  : plan.min_budget;
   }
@@ -114,7 +109,7 @@ ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t 
   memory.tokenizer = tokenizerBytes + kTokenizerIndexBytesPerToken * uint64_t(vocab);
   // Streamed weights add the reader's and the checker's threads.
   memory.runtime = kProgramBytes + kThreadBytes * uint64_t(std::max<int64_t>(threads - 1, 0) +
-                                                           (streamBudget ? 2 : 0));
+                                                           (streamed ? 2 : 0));
   return memory;
 }
 

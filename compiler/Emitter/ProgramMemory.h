@@ -10,6 +10,7 @@
 
 #include "compiler/Emitter/Emitter.h"
 #include "compiler/Emitter/ModelCode.h"
+#include "compiler/Transforms/StreamUnits.h"
 
 #include "runtime/stream_plan.h"
 
@@ -32,19 +33,25 @@ uint64_t weightBlobBytes(mlir::ModuleOp module);
 mlir::FailureOr<KVCacheLayout> planKVCache(mlir::ModuleOp module);
 
 /// The streamed weights' plan for a buffer of `budget` bytes (runtime/stream_plan.h, the
-/// function llm_open plans with, on the sizes of the module's llm.weight ops): false when nothing
-/// fits, `out.min_budget` saying what would. `outLayers` is the number of layers.
-bool planStreamedWeights(mlir::ModuleOp module, uint64_t budget, llmrt_stream_plan &out,
-                         int64_t &outLayers);
+/// function llm_open plans with, on the sizes of `units`): false when nothing fits,
+/// `out.min_budget` saying what would.
+bool planStreamedWeights(const StreamUnits &units, uint64_t budget, llmrt_stream_plan &out);
+
+/// Streamed weights: the units they are read in and the weight buffer's bytes (0: the least
+/// that fits).
+struct StreamedWeights {
+  StreamUnits units;
+  uint64_t budget = 0;
+};
 
 /// The memory of the program compiled from `planned` (after llm-plan-memory), with
 /// `tokenizerBytes` of tokenizer.bin, running its kernels on `threads`. The same in the mapped
 /// and embedded modes: at the peak both hold every byte of the blob, in pages of the page
-/// cache (shared, evictable) or of the program image. With `streamBudget` the weights are
-/// streamed: they hold the weight buffer planned for that budget (0: the least that fits).
+/// cache (shared, evictable) or of the program image. With `streamed` the weights are
+/// streamed: they hold the weight buffer planned for its budget.
 ProgramMemory programMemory(mlir::ModuleOp planned, const KVCacheLayout &kv,
                             uint64_t tokenizerBytes, int64_t threads,
-                            std::optional<uint64_t> streamBudget = std::nullopt);
+                            const std::optional<StreamedWeights> &streamed = std::nullopt);
 
 } // namespace llmc
 

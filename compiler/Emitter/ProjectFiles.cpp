@@ -18,12 +18,12 @@ constexpr const char *kLlmcVersion = LLMC_VERSION;
 /// Where an embedded source goes in out/: runtime/* keeps its folder, the target's kernel files
 /// go to the top. Empty for files this target does not use (threads.cpp of single-threaded
 /// targets among them) or this weights mode does not (stream.cpp outside streamed mode).
-std::string destinationOf(llvm::StringRef source, const EmitOptions &options) {
+std::string destinationOf(llvm::StringRef source, const EmitOptions &options, WeightsMode mode) {
   const TargetDescription &target = *options.targetInfo;
   // The thread pool, and with it the need for a thread library, only where kernels use it.
   if (source == "runtime/threads.cpp" && !target.threaded)
     return "";
-  if (source == "runtime/stream.cpp" && options.weightsMode != WeightsMode::Streamed)
+  if (source == "runtime/stream.cpp" && mode != WeightsMode::Streamed)
     return "";
   if (source.starts_with("runtime/"))
     return source.str();
@@ -34,13 +34,14 @@ std::string destinationOf(llvm::StringRef source, const EmitOptions &options) {
 }
 
 /// Kernel threads or the streamed weights' reader thread.
-bool needsThreads(const EmitOptions &options) {
-  return options.targetInfo->threaded || options.weightsMode == WeightsMode::Streamed;
+bool needsThreads(const EmitOptions &options, WeightsMode mode) {
+  return options.targetInfo->threaded || mode == WeightsMode::Streamed;
 }
 
 /// out/CMakeLists.txt: the model's library of `sources` and llm-run of `runSources`, files of
 /// out/.
-std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> sources,
+std::string cmakeLists(const EmitOptions &options, WeightsMode mode,
+                       llvm::ArrayRef<std::string> sources,
                        llvm::ArrayRef<std::string> runSources) {
   const std::string library = options.apiPrefix + "_model", run = options.apiPrefix + "-run";
   std::string text;
@@ -58,7 +59,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
      << "if(CMAKE_SOURCE_DIR STREQUAL CMAKE_CURRENT_SOURCE_DIR AND NOT CMAKE_BUILD_TYPE)\n"
      << "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"\" FORCE)\n"
      << "endif()\n\n"
-     << (needsThreads(options) ? "find_package(Threads REQUIRED)\n\n" : "")
+     << (needsThreads(options, mode) ? "find_package(Threads REQUIRED)\n\n" : "")
      << "add_library(" << library << " STATIC\n";
   for (const std::string &source : sources)
     if (llvm::StringRef(source).ends_with(".cpp"))
@@ -66,7 +67,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
   os << ")\n"
      << "target_include_directories(" << library << " PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n"
      << "target_compile_features(" << library << " PUBLIC cxx_std_17)\n";
-  if (needsThreads(options))
+  if (needsThreads(options, mode))
     os << "target_link_libraries(" << library << " PUBLIC Threads::Threads)\n";
   // The runtime's and kernels' C++ names go into a namespace of this API's own, so that
   // another model compiled with another prefix links into the same program.
@@ -88,7 +89,7 @@ std::string cmakeLists(const EmitOptions &options, llvm::ArrayRef<std::string> s
     os << "PROPERTIES\n    COMPILE_OPTIONS \"" << llvm::join(target.compileFlags, ";")
        << "\")\nendif()\n";
   }
-  if (options.weightsMode == WeightsMode::Embedded)
+  if (mode == WeightsMode::Embedded)
     os << embeddedWeightsCMake(options);
   os << "\n"
      << "add_executable(" << run << " " << llvm::join(runSources, " ") << ")\n"
@@ -119,10 +120,10 @@ std::string manifest(const ImportedModel &model, const EmitOptions &options,
         json.attribute(name, value);
     });
     json.attribute("quant", options.quant);
-    json.attribute("weights_mode", weightsModeName(options.weightsMode));
-    if (options.weightsMode == WeightsMode::Streamed)
+    json.attribute("weights_mode", weightsModeName(summary.weightsMode));
+    if (summary.weightsMode == WeightsMode::Streamed)
       json.attributeObject("streamed", [&] {
-        json.attribute("weights_budget", int64_t(options.weightsBudget));
+        json.attribute("weights_budget", int64_t(summary.weightsBudget));
         json.attribute("layers", summary.layers);
         json.attribute("resident_layers", summary.residentLayers);
         json.attributeArray("read_buffer_bytes", [&] {
@@ -189,7 +190,7 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                               llvm::StringRef directory, const EmitSummary &summary) {
   std::vector<std::string> librarySources, runSources;
   for (size_t i = 0; i < kEmbeddedFileCount; ++i) {
-    std::string destination = destinationOf(kEmbeddedFiles[i].path, options);
+    std::string destination = destinationOf(kEmbeddedFiles[i].path, options, summary.weightsMode);
     if (destination.empty())
       continue;
     llvm::SmallString<256> path(directory);
@@ -211,13 +212,14 @@ llvm::Error writeProjectFiles(const ImportedModel &model, const EmitOptions &opt
                                    "this llmc was built without all of the " + options.target +
                                        " kernel sources");
   librarySources.push_back("model.cpp");
-  if (options.weightsMode == WeightsMode::Embedded)
+  if (summary.weightsMode == WeightsMode::Embedded)
     librarySources.push_back("weights_embedded.cpp");
   llvm::sort(librarySources);
 
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "CMakeLists.txt");
-  if (llvm::Error error = writeFile(path, cmakeLists(options, librarySources, runSources)))
+  if (llvm::Error error = writeFile(
+          path, cmakeLists(options, summary.weightsMode, librarySources, runSources)))
     return error;
   path = directory;
   llvm::sys::path::append(path, "manifest.json");

@@ -30,6 +30,10 @@ void buildCompilePipeline(mlir::OpPassManager &pm, const PipelineOptions &option
   select.kernels = target->getDescription().kernels;
   pm.addPass(createLLMSelectKernels(select));
   pm.addPass(createLLMPlanMemory());
+  LLMPlanWeightsOptions weights;
+  weights.mode = weightsModeName(options.weightsMode).str();
+  weights.budget = options.weightsBudget;
+  pm.addPass(createLLMPlanWeights(weights));
 }
 
 void registerLLMPassesAndPipelines() {

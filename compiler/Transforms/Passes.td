@@ -235,4 +235,42 @@ def LLMPlanMemory : Pass<"llm-plan-memory", "mlir::ModuleOp"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def LLMPlanWeights : Pass<"llm-plan-weights", "mlir::ModuleOp"> {
+  let summary = "records how the program holds its weights, and what streamed weights are read in";
+  let description = [{
+    Records `mode` on the module as `llm.weights_mode` (`llmc compile --weights-mode`): `mapped`
+    (weights.bin mapped at run time; also what a module without the attribute means),
+    `embedded` (part of the program) or `streamed` (read while the model runs into a weight
+    buffer of `budget` bytes, recorded as `llm.weights_budget`; `llmc compile --weights-budget`).
+
+    For `streamed` it also groups each layer's tensors into stream units, the tensors one kernel
+    call reads (compiler/Transforms/StreamUnits.h), and records each unit's first tensor (its
+    index in weights.bin's table, which lists the `llm.weight` ops in order) as
+    `llm.stream_units` on the module and, on each op that reads layer weights, the unit they are
+    in as `llm.stream_unit`. The pass fails on an op whose weights lie in two layers. Best run
+    last: the units follow the ops the fusion passes leave.
+
+    After `llm-plan-weights{mode=streamed budget=768000}`:
+    ```mlir
+    module attributes {llm.stream_units = array<i64: 1, 5, 6, 9, ...>,
+                       llm.weights_budget = 768000 : i64, llm.weights_mode = "streamed"} {
+      llm.weight @embed_tokens : tensor<512x64xf32>
+      llm.weight @layers.0.input_norm : tensor<64xf32>
+      ...
+      %q = llm.qkv_projection %h, @layers.0.q_proj, @layers.0.k_proj, @layers.0.v_proj at %pos
+          norm @layers.0.input_norm eps 1.0e-05 {..., llm.stream_unit = 0 : i64, ...} ...
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"mapped\"",
+           "mapped, embedded or streamed">,
+    Option<"budget", "budget", "uint64_t", /*default=*/"0",
+           "streamed: the weight buffer's bytes (1 to 2^63-1)">,
+  ];
+}
+
 #endif // LLMC_COMPILER_TRANSFORMS_PASSES_TD

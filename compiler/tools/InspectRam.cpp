@@ -58,7 +58,10 @@ std::optional<ProgramMemory> planned(MLIRContext &mlir, const ImportedModel &mod
   FailureOr<KVCacheLayout> kv = planKVCache(*module);
   if (failed(kv))
     return std::nullopt;
-  return programMemory(*module, *kv, tokenizerBytes, threads, streamBudget);
+  std::optional<StreamedWeights> streamed;
+  if (streamBudget)
+    streamed = StreamedWeights{streamUnits(*module), *streamBudget};
+  return programMemory(*module, *kv, tokenizerBytes, threads, streamed);
 }
 
 } // namespace

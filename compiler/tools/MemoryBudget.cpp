@@ -23,13 +23,15 @@ MemoryChoice streamedChoice(ModuleOp module, const KVCacheLayout &kv, uint64_t t
   MemoryChoice choice;
   choice.mode = WeightsMode::Streamed;
   choice.context = kv.contextLength;
+  StreamedWeights streamed{streamUnits(module), weightsBudget};
   llmrt_stream_plan plan;
-  if (weightsBudget == 0 && !planStreamedWeights(module, 0, plan, choice.layers))
-    weightsBudget = plan.min_budget;
-  planStreamedWeights(module, weightsBudget, plan, choice.layers);
-  choice.weightsBudget = weightsBudget;
+  if (streamed.budget == 0 && !planStreamedWeights(streamed.units, 0, plan))
+    streamed.budget = plan.min_budget;
+  planStreamedWeights(streamed.units, streamed.budget, plan);
+  choice.weightsBudget = streamed.budget;
+  choice.layers = streamed.units.layers;
   choice.residentLayers = plan.resident_layers;
-  choice.ram = programMemory(module, kv, tokenizerBytes, 1, weightsBudget);
+  choice.ram = programMemory(module, kv, tokenizerBytes, 1, streamed);
   return choice;
 }
 

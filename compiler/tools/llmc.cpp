@@ -384,13 +384,11 @@ int inspect() {
 }
 
 /// The module `llmc compile` emits with a KV cache of `kvLength` positions: imported and checked,
-/// and with `planned` run through the target's pipeline. Null after an error it reports.
-mlir::OwningOpRef<mlir::ModuleOp> compiledModule(mlir::MLIRContext &context,
-                                                 const llmc::ImportedModel &model,
-                                                 int64_t kvLength,
-                                                 const llmc::CoreDescription &cores,
-                                                 const llmc::TargetBackend &backend,
-                                                 bool planned) {
+/// and run through `pipeline` when there is one. Null after an error it reports.
+mlir::OwningOpRef<mlir::ModuleOp>
+compiledModule(mlir::MLIRContext &context, const llmc::ImportedModel &model, int64_t kvLength,
+               const llmc::CoreDescription &cores, const llmc::TargetBackend &backend,
+               const std::optional<llmc::PipelineOptions> &pipeline) {
   llmc::LlamaToIROptions importOptions;
   importOptions.contextLength = kvLength;
   importOptions.prefillTokens = prefillTokens;
@@ -402,13 +400,13 @@ mlir::OwningOpRef<mlir::ModuleOp> compiledModule(mlir::MLIRContext &context,
     fail(modelPath + ": the imported model does not verify (see above)");
     return nullptr;
   }
-  if (!planned)
+  if (!pipeline)
     return module;
   // The imported module is the same for every target; from here on it is planned for one.
   (*module)->setAttr(llmc::kTargetAttr,
                      llmc::cpuModelAttr(&context, target, backend.getDescription().cpu));
   mlir::PassManager pm(&context);
-  llmc::buildCompilePipeline(pm, pipelineFor(quant, cores));
+  llmc::buildCompilePipeline(pm, *pipeline);
   if (failed(pm.run(*module))) {
     fail("the " + target + " pipeline failed (see above)");
     return nullptr;
@@ -523,13 +521,16 @@ int compile() {
     WithColor::error(errs(), "llmc") << diag.getLocation() << ": " << diag.str() << "\n";
     return mlir::success();
   });
-  auto moduleFor = [&](int64_t kvPositions, bool planned) {
-    return compiledModule(context, *model, kvPositions, *coreDescription, *backend, planned);
+  auto moduleFor = [&](int64_t kvPositions, const std::optional<llmc::PipelineOptions> &pipeline) {
+    return compiledModule(context, *model, kvPositions, *coreDescription, *backend, pipeline);
   };
 
   std::optional<llmc::MemoryChoice> ramChoice;
   if (*ramBudget) {
-    auto planned = [&](int64_t kvPositions) { return moduleFor(kvPositions, true); };
+    // Planned for mapped weights: the planner weighs each mode on the same module.
+    auto planned = [&](int64_t kvPositions) {
+      return moduleFor(kvPositions, pipelineFor(quant, *coreDescription));
+    };
     ramChoice = planForMemoryBudget(**ramBudget, *mode, *kvLength, *model, planned);
     if (!ramChoice)
       return 1; // reported
@@ -538,8 +539,14 @@ int compile() {
                                        : std::nullopt;
   }
 
+  std::optional<llmc::PipelineOptions> pipeline;
+  if (emit != "mlir") {
+    pipeline = pipelineFor(quant, *coreDescription);
+    pipeline->weightsMode = *mode;
+    pipeline->weightsBudget = budget->value_or(0);
+  }
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      moduleFor(ramChoice ? ramChoice->context : *kvLength, emit != "mlir");
+      moduleFor(ramChoice ? ramChoice->context : *kvLength, pipeline);
   if (!module)
     return 1; // reported
   if (emit != "out") { // mlir, mlir-planned
@@ -555,8 +562,6 @@ int compile() {
   emitOptions.quant = quant.empty() ? "as imported" : quant.getValue();
   emitOptions.showProgress = progress;
   emitOptions.apiPrefix = apiPrefix;
-  emitOptions.weightsMode = *mode;
-  emitOptions.weightsBudget = budget->value_or(0);
   emitOptions.memoryBudget = ramBudget->value_or(0);
   emitOptions.defaultContext = *kvLength;
   llmc::EmitSummary summary;

@@ -1,14 +1,16 @@
 //===- LLMAttrVerifier.cpp - checks of the discardable llm.* attributes ---===//
 //
 // The pipeline records its decisions as discardable attributes: the context length (importer),
-// the thread split (a target's tiling pass), the kernels (llm-select-kernels) and the memory
-// plan (llm-plan-memory). The emitter trusts them, so the dialect checks each one wherever it
-// appears, and refuses `llm.*` names it does not know (a misspelt attribute would otherwise be
-// silently ignored).
+// the thread split (a target's tiling pass), the kernels (llm-select-kernels), the memory
+// plan (llm-plan-memory) and how the weights are held (llm-plan-weights). The emitter trusts
+// them, so the dialect checks each one wherever it appears, and refuses `llm.*` names it does
+// not know (a misspelt attribute would otherwise be silently ignored).
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/llm/LLMDialect.h"
 #include "dialects/llm/LLMOps.h"
+
+#include "runtime/stream_plan.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -135,6 +137,73 @@ LogicalResult verifyTarget(Operation *op, NamedAttribute attr) {
   return success();
 }
 
+/// llm.stream_units: ascending indices into the table of the module's llm.weight ops, of
+/// tensors in layers, among them each layer's first (as the runtime checks at llm_open).
+LogicalResult verifyStreamUnits(ModuleOp module, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  auto starts = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+  if (!starts)
+    return module.emitError() << "'" << name << "' must be an array<i64> of table indices";
+  int64_t next = 0, index = 0, lastLayer = -1;
+  for (auto weight : module.getOps<WeightOp>()) {
+    int64_t layer = llmrt_stream_layer_of(weight.getSymName().str().c_str());
+    bool starting = next < int64_t(starts.size()) && starts[next] == index;
+    next += starting;
+    if (layer < 0 && starting)
+      return module.emitError() << "'" << name << "': tensor " << index << " ("
+                                << weight.getSymName() << ") is outside layers";
+    if (layer >= 0 && layer != lastLayer && !starting)
+      return module.emitError() << "'" << name << "': tensor " << index << " ("
+                                << weight.getSymName() << ") begins layer " << layer
+                                << " but no unit";
+    if (layer >= 0)
+      lastLayer = layer;
+    ++index;
+  }
+  if (next != int64_t(starts.size()))
+    return module.emitError() << "'" << name << "' must hold ascending indices of the module's "
+                              << index << " tensors";
+  return success();
+}
+
+/// The weights attributes: the mode on the module, the budget and the unit table only beside
+/// "streamed", each op's unit an index into that table.
+LogicalResult verifyWeightsAttr(Operation *op, NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == llmc::kStreamUnitAttr) {
+    auto module = op->getParentOfType<ModuleOp>();
+    auto units = module ? module->getAttrOfType<DenseI64ArrayAttr>(llmc::kStreamUnitsAttr)
+                        : nullptr;
+    if (!units)
+      return op->emitError() << "'" << name << "' needs '" << llmc::kStreamUnitsAttr
+                             << "' on the module";
+    FailureOr<int64_t> unit = integerAtLeast(op, attr, 0);
+    if (failed(unit))
+      return failure();
+    if (*unit >= int64_t(units.size()))
+      return op->emitError() << "'" << name << "' is " << *unit << ", but the module has "
+                             << units.size() << " stream units";
+    return success();
+  }
+  if (!isa<ModuleOp>(op))
+    return op->emitError() << "'" << name << "' belongs on the module";
+  if (name == llmc::kWeightsModeAttr) {
+    auto mode = dyn_cast<StringAttr>(attr.getValue());
+    if (!mode || !llmc::parseWeightsMode(mode.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be \"mapped\", \"embedded\" or \"streamed\", got "
+                             << attr.getValue();
+    return success();
+  }
+  auto mode = op->getAttrOfType<StringAttr>(llmc::kWeightsModeAttr);
+  if (!mode || mode.getValue() != llmc::weightsModeName(llmc::WeightsMode::Streamed))
+    return op->emitError() << "'" << name << "' needs '" << llmc::kWeightsModeAttr
+                           << " = \"streamed\"' beside it";
+  if (name == llmc::kWeightsBudgetAttr)
+    return integerAtLeast(op, attr, 1);
+  return verifyStreamUnits(cast<ModuleOp>(op), attr);
+}
+
 } // namespace
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute attr) {
@@ -192,6 +261,9 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op, NamedAttribute
     return verifyCores(op, attr);
   if (name == llmc::kTargetAttr)
     return verifyTarget(op, attr);
+  if (name == llmc::kWeightsModeAttr || name == llmc::kWeightsBudgetAttr ||
+      name == llmc::kStreamUnitsAttr || name == llmc::kStreamUnitAttr)
+    return verifyWeightsAttr(op, attr);
   if (name == llmc::kKernelAttr)
     return verifyKernelName(op, name, attr.getValue());
   if (name == llmc::kKernelsAttr)

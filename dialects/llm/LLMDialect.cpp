@@ -5,6 +5,7 @@
 #include "dialects/llm/LLMTypes.h"
 
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/ErrorHandling.h"
 
 using namespace mlir;
 using namespace mlir::llm;
@@ -30,4 +31,23 @@ void LLMDialect::initialize() {
 #define GET_TYPEDEF_LIST
 #include "dialects/llm/LLMTypes.cpp.inc"
       >();
+}
+
+llvm::StringRef llmc::weightsModeName(WeightsMode mode) {
+  switch (mode) {
+  case WeightsMode::Mapped:
+    return "mapped";
+  case WeightsMode::Embedded:
+    return "embedded";
+  case WeightsMode::Streamed:
+    return "streamed";
+  }
+  llvm_unreachable("a WeightsMode without a name");
+}
+
+std::optional<llmc::WeightsMode> llmc::parseWeightsMode(llvm::StringRef name) {
+  for (WeightsMode mode : {WeightsMode::Mapped, WeightsMode::Embedded, WeightsMode::Streamed})
+    if (name == weightsModeName(mode))
+      return mode;
+  return std::nullopt;
 }

@@ -356,3 +356,66 @@ func.func @typo(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
   %y = llm.add %x, %x {llm.arena_ofset = 0 : i64} : tensor<2x16xf32>
   return %y : tensor<2x16xf32>
 }
+
+// -----
+
+// Tests that the weights mode is one the emitter knows.
+// expected-error @+1 {{'llm.weights_mode' must be "mapped", "embedded" or "streamed", got "flash"}}
+module attributes {llm.weights_mode = "flash"} {
+}
+
+// -----
+
+// Tests that the weights mode belongs on the module.
+func.func @mode(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{'llm.weights_mode' belongs on the module}}
+  %y = llm.add %x, %x {llm.weights_mode = "mapped"} : tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+// Tests that a weight budget is for streamed weights only.
+// expected-error @+1 {{'llm.weights_budget' needs 'llm.weights_mode = "streamed"' beside it}}
+module attributes {llm.weights_budget = 4096 : i64, llm.weights_mode = "mapped"} {
+}
+
+// -----
+
+// Tests that the stream units start each layer's first tensor.
+// expected-error @+1 {{'llm.stream_units': tensor 2 (layers.1.w) begins layer 1 but no unit}}
+module attributes {llm.stream_units = array<i64: 0>, llm.weights_budget = 4096 : i64, llm.weights_mode = "streamed"} {
+  llm.weight @layers.0.w : tensor<16x16xf32>
+  llm.weight @layers.0.v : tensor<16x16xf32>
+  llm.weight @layers.1.w : tensor<16x16xf32>
+}
+
+// -----
+
+// Tests that no stream unit starts outside layers.
+// expected-error @+1 {{'llm.stream_units': tensor 0 (norm) is outside layers}}
+module attributes {llm.stream_units = array<i64: 0, 1>, llm.weights_budget = 4096 : i64, llm.weights_mode = "streamed"} {
+  llm.weight @norm : tensor<16xf32>
+  llm.weight @layers.0.w : tensor<16x16xf32>
+}
+
+// -----
+
+// Tests that the stream units are ascending indices of the module's tensors.
+// expected-error @+1 {{'llm.stream_units' must hold ascending indices of the module's 2 tensors}}
+module attributes {llm.stream_units = array<i64: 0, 1, 1>, llm.weights_budget = 4096 : i64, llm.weights_mode = "streamed"} {
+  llm.weight @layers.0.v : tensor<16x16xf32>
+  llm.weight @layers.0.w : tensor<16x16xf32>
+}
+
+// -----
+
+// Tests that an op's stream unit is one of the module's.
+module attributes {llm.stream_units = array<i64: 0>, llm.weights_budget = 4096 : i64, llm.weights_mode = "streamed"} {
+  llm.weight @layers.0.w : tensor<16x16xf32>
+  func.func @unit(%x: tensor<2x16xf32>) -> tensor<2x16xf32> {
+    // expected-error @+1 {{'llm.stream_unit' is 1, but the module has 1 stream units}}
+    %y = llm.linear %x, @layers.0.w {llm.stream_unit = 1 : i64} : tensor<2x16xf32> -> tensor<2x16xf32>
+    return %y : tensor<2x16xf32>
+  }
+}

@@ -1,24 +1,22 @@
 //===- StreamUnits.cpp - the units streamed weights are read in -----------===//
-#include "compiler/Emitter/StreamUnits.h"
+#include "compiler/Transforms/StreamUnits.h"
 
 #include "dialects/llm/LLMOps.h"
 #include "runtime/stream_plan.h"
 
 #include <algorithm>
+#include <cassert>
 
 using namespace mlir;
 
 namespace llmc {
 
-StreamUnits streamUnits(ModuleOp module) {
-  StreamUnits units;
+std::vector<int64_t> streamUnitStarts(ModuleOp module) {
   std::vector<int64_t> layer;
-  std::vector<uint64_t> bytes;
   llvm::StringMap<uint32_t> index;
   for (auto weight : module.getOps<llm::WeightOp>()) {
     index[weight.getSymName()] = uint32_t(layer.size());
     layer.push_back(llmrt_stream_layer_of(weight.getSymName().str().c_str()));
-    bytes.push_back(llmrt_stream_align64(weight.getStoredBytes()));
   }
   // starts[i]: tensor i begins a unit. Each op's layer tensors [first, last] form one unit.
   std::vector<bool> starts(layer.size(), false);
@@ -43,27 +41,44 @@ StreamUnits streamUnits(ModuleOp module) {
   for (auto [first, last] : reads)
     for (uint32_t i = first + 1; i <= last; ++i)
       starts[i] = false;
+  std::vector<int64_t> result;
   for (uint32_t i = 0; i < layer.size(); ++i) {
-    if (layer[i] < 0) {
-      units.otherBytes += bytes[i];
+    if (layer[i] < 0)
+      continue;
+    // A layer's first tensor starts a unit even where an op reads across layers (llm-plan-weights
+    // refuses that op).
+    if (starts[i] || result.empty() || layer[i] != layer[result.back()])
+      result.push_back(i);
+  }
+  return result;
+}
+
+StreamUnits streamUnitsAt(ModuleOp module, ArrayRef<int64_t> starts) {
+  StreamUnits units;
+  size_t next = 0;
+  for (auto [i, weight] : llvm::enumerate(module.getOps<llm::WeightOp>())) {
+    int64_t layer = llmrt_stream_layer_of(weight.getSymName().str().c_str());
+    uint64_t bytes = llmrt_stream_align64(weight.getStoredBytes());
+    if (layer < 0) {
+      units.otherBytes += bytes;
       continue;
     }
-    // A layer's first tensor starts a unit even where an op reads across layers (the emitter
-    // refuses that op).
-    if (starts[i] || units.starts.empty() || layer[i] != int64_t(units.layer.back())) {
-      units.starts.push_back(i);
-      units.layer.push_back(uint32_t(layer[i]));
+    if (next < starts.size() && starts[next] == int64_t(i)) {
+      units.starts.push_back(uint32_t(i));
+      units.layer.push_back(uint32_t(layer));
       units.bytes.push_back(0);
-      units.layers = std::max(units.layers, uint32_t(layer[i]) + 1);
+      units.layers = std::max(units.layers, uint32_t(layer) + 1);
+      ++next;
     }
-    units.bytes.back() += bytes[i];
+    assert(!units.starts.empty() && "each layer's first tensor starts a unit");
+    units.bytes.back() += bytes;
+    units.unitOfWeight[weight.getSymName()] = uint32_t(units.starts.size() - 1);
   }
-  for (auto &[name, i] : index)
-    if (layer[i] >= 0)
-      units.unitOfWeight[name] =
-          uint32_t(std::upper_bound(units.starts.begin(), units.starts.end(), i) -
-                   units.starts.begin() - 1);
   return units;
+}
+
+StreamUnits streamUnits(ModuleOp module) {
+  return streamUnitsAt(module, streamUnitStarts(module));
 }
 
 } // namespace llmc
