@@ -170,7 +170,7 @@ void report(const char* before, const char* after, const char* fmt, va_list args
   std::fprintf(stderr, "%s\n", after);
 }
 
-int usage_error(const char* fmt, ...) LLM_RUN_PRINTF(1, 2);
+int usage_error(const char* fmt, ...) LLMRT_PRINTF(1, 2);
 int usage_error(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
