@@ -17,12 +17,6 @@
 #define LLM_MODEL_DIR "."
 #endif
 
-#if defined(__GNUC__)
-#define LLM_RUN_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
-#else
-#define LLM_RUN_PRINTF(fmt_index, first_arg)
-#endif
-
 namespace llm_run {
 
 const int k_exit_ok = 0;
@@ -77,7 +71,7 @@ struct Run {
 };
 
 // Prints "llm-run: error: " and the message to stderr; returns k_exit_error.
-int fail(const char* fmt, ...) LLM_RUN_PRINTF(1, 2);
+int fail(const char* fmt, ...) LLMRT_PRINTF(1, 2);
 
 // Text for the model must be valid UTF-8, whatever the tokenizer: a SentencePiece vocabulary
 // would spell stray bytes with its byte tokens where sentencepiece itself reads U+FFFD, and a

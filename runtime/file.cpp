@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #define LLMRT_HAVE_MMAP 1
+#elif defined(_WIN32)
+#include "runtime/windows_api.h"
+#define LLMRT_HAVE_MMAP 1
 #else
 #define LLMRT_HAVE_MMAP 0
 #endif
@@ -19,7 +22,29 @@ LLMRT_NAMESPACE_BEGIN
 
 namespace {
 
-#if LLMRT_HAVE_MMAP
+#if LLMRT_HAVE_MMAP && defined(_WIN32)
+// Maps a non-empty file read-only (a view of a section object, which keeps the file open until
+// it is unmapped); NULL where that cannot be done (the caller then reads the file, and reports
+// what goes wrong there).
+const unsigned char* map_readonly(const char* path, size_t* out_size) {
+  HANDLE file = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                            FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (file == INVALID_HANDLE_VALUE) return nullptr;
+  LARGE_INTEGER size;
+  void* data = nullptr;
+  if (GetFileType(file) == FILE_TYPE_DISK && GetFileSizeEx(file, &size) && size.QuadPart > 0 &&
+      static_cast<unsigned long long>(size.QuadPart) <= SIZE_MAX) {
+    HANDLE section = CreateFileMappingA(file, nullptr, PAGE_READONLY, 0, 0, nullptr);
+    if (section != nullptr) {
+      data = MapViewOfFile(section, FILE_MAP_READ, 0, 0, 0);
+      CloseHandle(section);  // the view keeps the section
+      if (data != nullptr) *out_size = static_cast<size_t>(size.QuadPart);
+    }
+  }
+  CloseHandle(file);  // and the section the file
+  return static_cast<const unsigned char*>(data);
+}
+#elif LLMRT_HAVE_MMAP
 // Maps a non-empty regular file read-only; NULL where that cannot be done (the caller then reads
 // the file, and reports what goes wrong there).
 const unsigned char* map_readonly(const char* path, size_t* out_size) {
@@ -62,7 +87,7 @@ llm_status llmrt_read_file(const char* path, unsigned char** out_data, size_t* o
     llmrt_format_error(err, err_len, "%s: cannot open (%s)", path, std::strerror(errno));
     return LLM_ERR_IO;
   }
-#if LLMRT_HAVE_MMAP
+#if LLMRT_HAVE_MMAP && !defined(_WIN32)
   // A folder opens for reading here, and its "size" is the largest offset.
   struct stat st;
   if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -139,7 +164,10 @@ void llmrt_unmap_file(const unsigned char* data, size_t size, llmrt_storage stor
       llmrt_free(const_cast<unsigned char*>(data));
       break;
     case LLMRT_STORAGE_MAPPED:
-#if LLMRT_HAVE_MMAP
+#if LLMRT_HAVE_MMAP && defined(_WIN32)
+      (void)size;  // a view is unmapped whole
+      UnmapViewOfFile(data);
+#elif LLMRT_HAVE_MMAP
       munmap(const_cast<unsigned char*>(data), size);
 #else
       (void)size;  // nothing is mapped where there is no mmap

@@ -162,7 +162,8 @@ typedef struct llm_stream_stats {
   unsigned long long buffer_bytes;    /* what the resident tensors and the two read buffers take */
   int layers;                         /* transformer layers in the model */
   int resident_layers;                /* the first layers, kept in memory; the rest stream */
-  int direct_io;                      /* 1: reads bypass the page cache (O_DIRECT, F_NOCACHE) */
+  int direct_io;                      /* 1: reads bypass the page cache (O_DIRECT, F_NOCACHE,
+                                         FILE_FLAG_NO_BUFFERING) */
   unsigned long long bytes_read;      /* streamed layers' bytes read since llm_open */
   unsigned long long layers_read;     /* streamed layers read since llm_open */
   double wait_seconds;                /* how long the model waited for the reader in all */

@@ -17,6 +17,8 @@
 
 #if defined(__linux__)
 #include <sched.h>
+#elif defined(_WIN32)
+#include "runtime/windows_api.h"
 #endif
 
 #include "runtime/driver.h"
@@ -67,8 +69,8 @@ void print_usage(std::FILE* f) {
                "                       fed to the model (prompt tokens, then each generated "
                "token fed back)\n"
                "  --threads N          threads for the kernels (default: all hardware threads)\n"
-               "  --cpus 0,1,..|off    pin kernel thread t to entry t of the list, from 0 (Linux;\n"
-               "                       thread 0 is this one); off: no pinning\n"
+               "  --cpus 0,1,..|off    pin kernel thread t to entry t of the list, from 0 (Linux,\n"
+               "                       Windows; thread 0 is this one); off: no pinning\n"
                "                       (default: CPU t for a model compiled with llmc --cores\n"
                "                       COUNTxSPEED,..., none otherwise)\n"
                "  --weights-budget N   bytes of the weight buffer of a model compiled with\n"
@@ -170,7 +172,7 @@ void report(const char* before, const char* after, const char* fmt, va_list args
   std::fprintf(stderr, "%s\n", after);
 }
 
-int usage_error(const char* fmt, ...) LLM_RUN_PRINTF(1, 2);
+int usage_error(const char* fmt, ...) LLMRT_PRINTF(1, 2);
 int usage_error(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
@@ -310,9 +312,12 @@ int parse_args(int argc, char** argv, Options* opts) {
 
 
 // Pins this thread, thread 0 of the kernels, to `cpu` (--cpus' first entry), which the runtime
-// leaves to the application: 0, or the error number. Linux only; elsewhere 0.
+// leaves to the application: 0, or the error number. Linux and Windows; elsewhere 0.
 int pin_this_thread(int cpu) {
-#if defined(__linux__)
+#if defined(_WIN32)
+  if (cpu < 0 || cpu >= int(sizeof(DWORD_PTR) * 8)) return EINVAL;
+  return SetThreadAffinityMask(GetCurrentThread(), DWORD_PTR(1) << cpu) != 0 ? 0 : EINVAL;
+#elif defined(__linux__)
   if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
   cpu_set_t set;
   CPU_ZERO(&set);

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>  // MinGW: __MINGW_PRINTF_FORMAT, for LLMRT_PRINTF
 #include <cstring>
 
 #include "runtime/blob_format.h"
@@ -18,12 +19,19 @@ LLMRT_NAMESPACE_BEGIN
 
 // ---- errors and memory ------------------------------------------------------------------------
 
-/// snprintf into err (if not NULL); always NUL-terminates.
-void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+/// Marks a printf-like function for the compiler's format checks. MinGW's C++ printf family is
+/// its own C99 one (__USE_MINGW_ANSI_STDIO: %zu, %lld), not Microsoft's, so checked as GNU's.
+#if defined(__MINGW_PRINTF_FORMAT)
+#define LLMRT_PRINTF(fmt_index, first_arg) \
+  __attribute__((format(__MINGW_PRINTF_FORMAT, fmt_index, first_arg)))
+#elif defined(__GNUC__)
+#define LLMRT_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
+#else
+#define LLMRT_PRINTF(fmt_index, first_arg)
 #endif
-    ;
+
+/// snprintf into err (if not NULL); always NUL-terminates.
+void llmrt_format_error(char* err, size_t err_len, const char* fmt, ...) LLMRT_PRINTF(3, 4);
 
 /// 64-byte aligned, zero-filled; NULL on failure. Release with llmrt_free.
 void* llmrt_alloc(size_t bytes);

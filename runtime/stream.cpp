@@ -30,6 +30,7 @@
 #else
 #define LLMRT_HAVE_PREAD 0
 #endif
+#include "runtime/windows_api.h"
 
 LLMRT_NAMESPACE_BEGIN
 
@@ -40,16 +41,41 @@ const uint64_t k_align = LLMRT_STREAM_READ_ALIGN;
 uint64_t align_down(uint64_t x) { return x / k_align * k_align; }
 uint64_t align_up(uint64_t x) { return (x + k_align - 1) / k_align * k_align; }
 
-// An open weights.bin: a descriptor with pread where there is one, else a stdio stream (read by
-// one thread at a time: the opener, then the reader).
+// An open weights.bin: a descriptor with pread where there is one, a handle read at offsets
+// on Windows, else a stdio stream (read by one thread at a time: the opener, then the reader).
 struct weights_file {
 #if LLMRT_HAVE_PREAD
   int fd = -1;
+#elif defined(_WIN32)
+  HANDLE handle = INVALID_HANDLE_VALUE;
 #else
   std::FILE* f = nullptr;
 #endif
-  bool direct = false;  // O_DIRECT (macOS: F_NOCACHE): offsets, lengths and buffers 4096-aligned
+  // O_DIRECT (macOS: F_NOCACHE, Windows: FILE_FLAG_NO_BUFFERING): offsets, lengths and buffers
+  // 4096-aligned
+  bool direct = false;
 };
+
+#if defined(_WIN32)
+// errno for the last Windows error, for the messages that quote strerror(errno).
+void set_errno_from_windows() {
+  switch (GetLastError()) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+      errno = ENOENT;
+      break;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+      errno = EACCES;
+      break;
+    case ERROR_INVALID_PARAMETER:
+      errno = EINVAL;
+      break;
+    default:
+      errno = EIO;
+  }
+}
+#endif
 
 bool file_open(const char* path, bool direct, weights_file* out) {
 #if LLMRT_HAVE_PREAD
@@ -68,6 +94,14 @@ bool file_open(const char* path, bool direct, weights_file* out) {
 #endif
   out->direct = direct && out->fd >= 0;
   return out->fd >= 0;
+#elif defined(_WIN32)
+  // FILE_FLAG_NO_BUFFERING is Windows' O_DIRECT: reads of whole sectors (4096 covers them) into
+  // aligned buffers, past the system's file cache.
+  out->handle = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
+                            direct ? FILE_FLAG_NO_BUFFERING : FILE_ATTRIBUTE_NORMAL, nullptr);
+  if (out->handle == INVALID_HANDLE_VALUE) set_errno_from_windows();
+  out->direct = direct && out->handle != INVALID_HANDLE_VALUE;
+  return out->handle != INVALID_HANDLE_VALUE;
 #else
   if (direct) return false;
   out->f = std::fopen(path, "rb");
@@ -79,6 +113,9 @@ void file_close(weights_file* file) {
 #if LLMRT_HAVE_PREAD
   if (file->fd >= 0) close(file->fd);
   file->fd = -1;
+#elif defined(_WIN32)
+  if (file->handle != INVALID_HANDLE_VALUE) CloseHandle(file->handle);
+  file->handle = INVALID_HANDLE_VALUE;
 #else
   if (file->f != nullptr) std::fclose(file->f);
   file->f = nullptr;
@@ -91,8 +128,10 @@ long long file_size(weights_file* file) {
   if (fstat(file->fd, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
   return static_cast<long long>(st.st_size);
 #elif defined(_WIN32)
-  if (_fseeki64(file->f, 0, SEEK_END) != 0) return -1;
-  return _ftelli64(file->f);
+  LARGE_INTEGER size;
+  if (GetFileType(file->handle) != FILE_TYPE_DISK || !GetFileSizeEx(file->handle, &size))
+    return -1;
+  return static_cast<long long>(size.QuadPart);
 #else
   if (std::fseek(file->f, 0, SEEK_END) != 0) return -1;
   return std::ftell(file->f);
@@ -110,12 +149,19 @@ long long file_read(weights_file* file, uint64_t offset, unsigned char* out, uin
     ssize_t got = pread(file->fd, out + done, size_t(want), off_t(offset + done));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return -1;
-#else
-#if defined(_WIN32)
-    if (_fseeki64(file->f, static_cast<long long>(offset + done), SEEK_SET) != 0) return -1;
+#elif defined(_WIN32)
+    // A synchronous handle reads at the OVERLAPPED's offset and waits: a positional read.
+    OVERLAPPED at = {};
+    at.Offset = DWORD(offset + done);
+    at.OffsetHigh = DWORD((offset + done) >> 32);
+    DWORD got = 0;
+    if (!ReadFile(file->handle, out + done, DWORD(want), &got, &at) &&
+        GetLastError() != ERROR_HANDLE_EOF) {
+      set_errno_from_windows();
+      return -1;
+    }
 #else
     if (std::fseek(file->f, long(offset + done), SEEK_SET) != 0) return -1;
-#endif
     size_t got = std::fread(out + done, 1, size_t(want), file->f);
     if (got == 0 && std::ferror(file->f)) return -1;
 #endif

@@ -25,6 +25,10 @@
 #include <sched.h>
 #include <cerrno>
 #include <cstring>
+#elif defined(_WIN32)
+#include "runtime/windows_api.h"
+#include <cerrno>
+#include <cstring>
 #endif
 
 LLMRT_NAMESPACE_BEGIN
@@ -113,9 +117,25 @@ void worker_main(llmrt_pool* pool, int thread) {
   }
 }
 
-/// Pins `worker` to `cpu`: 0, or the error number of the failure. Linux only; elsewhere 0.
+#if defined(_WIN32)
+/// The Win32 handle of a std::thread: MSVC's native handle is one; MinGW's std::thread is
+/// winpthreads', whose pthread_t leads to one.
+HANDLE win32_handle(std::thread& thread) {
+#if defined(__WINPTHREADS_VERSION)
+  return static_cast<HANDLE>(pthread_gethandle(thread.native_handle()));
+#else
+  return static_cast<HANDLE>(thread.native_handle());
+#endif
+}
+#endif
+
+/// Pins `worker` to `cpu`: 0, or the error number of the failure. Linux and Windows (the CPUs
+/// of the process's processor group, 0-63); elsewhere 0.
 int pin_to_cpu(std::thread& worker, int cpu) {
-#if defined(__linux__)
+#if defined(_WIN32)
+  if (cpu < 0 || cpu >= int(sizeof(DWORD_PTR) * 8)) return EINVAL;
+  return SetThreadAffinityMask(win32_handle(worker), DWORD_PTR(1) << cpu) != 0 ? 0 : EINVAL;
+#elif defined(__linux__)
   if (cpu < 0 || cpu >= CPU_SETSIZE) return EINVAL;
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -143,7 +163,7 @@ llm_status pin_workers(llmrt_pool* pool, const llmrt_pinning& pinning, char* err
     int cpu = pinning.cpus != nullptr ? pinning.cpus[thread] : thread;
     int error = pin_to_cpu(pool->workers[i], cpu);
     if (error != 0 && pinning.required) {
-#if defined(__linux__)
+#if defined(__linux__) || defined(_WIN32)
       const char* why = std::strerror(error);
 #else
       const char* why = "unknown";

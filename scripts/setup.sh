@@ -6,7 +6,10 @@
 #   qemu-user-static (runs x86-avx512 output as a CPU without AVX-512, for the CPU check test,
 #   and the ARM targets' kernel tests and output as Cortex-A53, Cortex-A76 or a CPU with every
 #   feature), the aarch64 cross compiler and C library (g++-aarch64-linux-gnu,
-#   libc6-dev-arm64-cross) that builds them, for aarch64-linux-gnu-g++ and clang++ --target.
+#   libc6-dev-arm64-cross) that builds them, for aarch64-linux-gnu-g++ and clang++ --target,
+#   MinGW-w64's g++ (g++-mingw-w64-x86-64-posix) and wine64, which cross-build the output for
+#   Windows and run it (test/e2e/test_windows_build.py; wine64 without its recommended
+#   packages: fonts, sound, graphics, which a console program does not need).
 #   Python: a virtual environment (default ~/.cache/llmc/venv, override with LLMC_VENV) that
 #   sees the system's site-packages, with numpy, torch, transformers, safetensors, gguf,
 #   sentencepiece, pytest, and for the tokenizer tests tokenizers, tiktoken, protobuf (transformers
@@ -22,8 +25,10 @@ APT_PACKAGES=(
   cmake ninja-build ccache g++ make git python3 python3-venv python3-pip
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools clang-19 libclang-rt-19-dev
   protobuf-compiler libprotobuf-dev libgtest-dev libsimde-dev qemu-user-static
-  g++-aarch64-linux-gnu libc6-dev-arm64-cross
+  g++-aarch64-linux-gnu libc6-dev-arm64-cross g++-mingw-w64-x86-64-posix
 )
+# Installed without the packages they recommend.
+APT_PACKAGES_NO_RECOMMENDS=(wine64)
 PIP_PACKAGES=(numpy torch transformers safetensors gguf sentencepiece pytest tokenizers tiktoken
               protobuf unicodedata2==16.0.0 jinja2)
 # What each package must make importable (a statement for python -c).
@@ -31,16 +36,26 @@ PIP_MODULES=(numpy torch transformers safetensors gguf sentencepiece pytest toke
              google.protobuf
              "unicodedata2; assert unicodedata2.unidata_version == '16.0.0'" jinja2)
 
-missing=()
-for pkg in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
+# The packages of a list that are not installed.
+not_installed() {
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || echo "$pkg"
+  done
+}
+mapfile -t missing < <(not_installed "${APT_PACKAGES[@]}")
+mapfile -t missing_bare < <(not_installed "${APT_PACKAGES_NO_RECOMMENDS[@]}")
+if ((${#missing[@]} + ${#missing_bare[@]})); then
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  say "installing Debian packages: ${missing[*]}"
+  say "installing Debian packages: ${missing[*]} ${missing_bare[*]}"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ((${#missing_bare[@]})); then
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+      "${missing_bare[@]}" >/dev/null
+  fi
 else
   say "Debian packages: all present"
 fi

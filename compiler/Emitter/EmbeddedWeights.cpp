@@ -1,10 +1,10 @@
 //===- EmbeddedWeights.cpp - weights.bin as part of the program -----------===//
 //
 // --weights-mode embedded: the sources that put weights.bin into the program, and the lines of
-// CMakeLists.txt that build them. GCC and Clang on ELF take the assembler's .incbin, fast for any
-// size, into a section of its own that a linker script can place in flash; other toolchains
-// (MSVC, Apple's and Windows' object formats) a byte array that CMake writes from weights.bin at
-// build time. Either way the symbols are the same and weights_embedded.cpp hands them, with the
+// CMakeLists.txt that build them. GCC and Clang on ELF and on MinGW's COFF take the assembler's
+// .incbin, fast for any size, into a section of its own that a linker script can place in flash;
+// other toolchains (MSVC, Apple's object format) a byte array that CMake writes from weights.bin
+// at build time. Either way the symbols are the same and weights_embedded.cpp hands them, with the
 // table checksum of the blob this code was compiled for, to the runtime.
 //
 //===----------------------------------------------------------------------===//
@@ -19,7 +19,8 @@
 namespace llmc {
 namespace {
 
-/// weights_embedded.S: ELF only (CMakeLists.txt picks it for GCC and Clang there).
+/// weights_embedded.S: ELF, and COFF for 64-bit Windows (CMakeLists.txt picks it for GCC and
+/// Clang there; MinGW's). COFF has no symbol types or sizes and no GNU-stack note.
 std::string assemblySource(const EmitOptions &options) {
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -30,22 +31,31 @@ std::string assemblySource(const EmitOptions &options) {
             " * .llm_weights, 64-byte aligned as its tensors are; a linker script can place that\n"
             " * section in flash (docs/embedding.md). LLM_WEIGHTS_FILE, the path of weights.bin,\n"
             " * comes from CMakeLists.txt. */\n"
+            "#if defined(_WIN32)\n"
+            "/* COFF (MinGW): read-only data; no symbol types or sizes. */\n"
+            "#define LLM_OBJECT(symbol)\n"
+            "#define LLM_SIZE(symbol, bytes)\n"
+            "  .section .llm_weights,\"dr\"\n"
+            "#else\n"
+            "#define LLM_OBJECT(symbol) .type symbol, %object\n"
+            "#define LLM_SIZE(symbol, bytes) .size symbol, bytes\n"
+            "/* No executable stack. */\n"
+            "  .section .note.GNU-stack,\"\",%progbits\n"
             "  .section .llm_weights,\"a\",%progbits\n"
+            "#endif\n"
             "  .balign 64\n"
             "  .global llm_weights_blob\n"
-            "  .type llm_weights_blob, %object\n"
+            "  LLM_OBJECT(llm_weights_blob)\n"
             "llm_weights_blob:\n"
             "  .incbin LLM_WEIGHTS_FILE\n"
             "llm_weights_blob_end:\n"
-            "  .size llm_weights_blob, llm_weights_blob_end - llm_weights_blob\n"
+            "  LLM_SIZE(llm_weights_blob, llm_weights_blob_end - llm_weights_blob)\n"
             "  .balign 8\n"
             "  .global llm_weights_blob_bytes\n"
-            "  .type llm_weights_blob_bytes, %object\n"
+            "  LLM_OBJECT(llm_weights_blob_bytes)\n"
             "llm_weights_blob_bytes:\n"
             "  .quad llm_weights_blob_end - llm_weights_blob\n"
-            "  .size llm_weights_blob_bytes, 8\n"
-            "/* No executable stack. */\n"
-            "  .section .note.GNU-stack,\"\",%progbits\n",
+            "  LLM_SIZE(llm_weights_blob_bytes, 8)\n",
             options.apiPrefix);
   return text;
 }
@@ -55,7 +65,7 @@ std::string assemblySource(const EmitOptions &options) {
 std::string arrayScript(const EmitOptions &options) {
   return withApiPrefix(
       "# weights_array.cmake - weights.bin as a C++ byte array: the embedded weights where the\n"
-      "# assembler's .incbin does not fit (MSVC; Apple and Windows object formats).\n"
+      "# assembler's .incbin does not fit (MSVC; Apple's object format).\n"
       "#   cmake -DWEIGHTS=weights.bin -DOUTPUT=weights_array.cpp -P weights_array.cmake\n"
       "file(SIZE \"${WEIGHTS}\" size)\n"
       "file(READ \"${WEIGHTS}\" hex HEX)\n"
@@ -122,11 +132,11 @@ std::string embeddedWeightsCMake(const EmitOptions &options) {
   return withApiPrefix(
       "\n"
       "# weights.bin is part of the program (llmc compile --weights-mode embedded): the assembler\n"
-      "# puts it into section .llm_weights (GCC and Clang on ELF), elsewhere a byte array written\n"
-      "# from it at build time does. Either way a new weights.bin rebuilds it.\n"
+      "# puts it into section .llm_weights (GCC and Clang on ELF, MinGW's on COFF), elsewhere a\n"
+      "# byte array written from it at build time does. Either way a new weights.bin rebuilds it.\n"
       "option(LLM_WEIGHTS_AS_ARRAY \"Embed weights.bin as a C++ byte array, not with .incbin\" "
       "OFF)\n"
-      "if(CMAKE_CXX_COMPILER_ID MATCHES \"GNU|Clang\" AND NOT APPLE AND NOT WIN32\n"
+      "if(CMAKE_CXX_COMPILER_ID MATCHES \"GNU|Clang\" AND NOT APPLE AND (MINGW OR NOT WIN32)\n"
       "   AND NOT LLM_WEIGHTS_AS_ARRAY)\n"
       "  # The C++ compiler assembles it, for the machine it compiles for (cross builds too).\n"
       "  if(NOT CMAKE_ASM_COMPILER)\n"

@@ -126,12 +126,14 @@ def build(out, cxx: str = "g++", build_dir=None, cxx_flags: Optional[str] = None
 
 
 def executable(build_dir) -> Path:
-    """llm-run inside a build folder (multi-config generators put it one level deeper)."""
+    """llm-run inside a build folder (multi-config generators put it one level deeper; a build
+    for Windows names it llm-run.exe)."""
     build_dir = Path(build_dir)
-    for p in (build_dir / "llm-run", build_dir / "Release" / "llm-run"):
-        if p.is_file():
-            return p
-    found = sorted(build_dir.rglob("llm-run"))
+    for name in ("llm-run", "llm-run.exe"):
+        for p in (build_dir / name, build_dir / "Release" / name):
+            if p.is_file():
+                return p
+    found = sorted(build_dir.rglob("llm-run")) + sorted(build_dir.rglob("llm-run.exe"))
     if not found:
         raise FileNotFoundError(f"no llm-run under {build_dir}")
     return found[0]
