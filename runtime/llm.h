@@ -64,8 +64,8 @@ typedef enum llm_weights_mode {
                              * e.g. in flash) and used in place: llm_open(NULL, ...) opens it */
   LLM_WEIGHTS_STREAMED = 2, /* weights.bin is read into a weight buffer of a budget: the tensors
                              * outside layers and the first layers that fit stay, the others are
-                             * read for every token by a reader thread, the next layer while this
-                             * one computes (llm_open_options' weights_budget) */
+                             * read for every token by reader threads, the next op's weights while
+                             * this one computes (llm_open_options' weights_budget) */
 } llm_weights_mode;
 
 /* The weights mode of the compiled model; model.h repeats it as LLM_MODEL_WEIGHTS_MODE. */

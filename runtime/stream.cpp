@@ -3,12 +3,13 @@
 //
 // The tensors outside layers (embedding, final norm, classifier) and the first layers that fit
 // stay in memory (stream_plan.h); the other layers' stream units (the tensors one kernel call
-// reads) are read for each token, in execution order, into one of two buffers by a reader thread,
-// the next unit while this one computes. Reads bypass the page cache (O_DIRECT; F_NOCACHE on
-// macOS) where the file system allows it, so the cache does not hold a second copy of the model;
-// elsewhere they are plain reads, and the cache is told to drop what was read. Each tensor's
-// checksum is checked on every read, by a checker thread that follows the reader piece by piece
-// (so checking overlaps reading rather than adding to it): a weights.bin truncated or overwritten
+// reads) are read for each token, in execution order, into one of two buffers, the next unit
+// while this one computes, by two reader threads that each keep a piece of it in flight. Reads
+// bypass the page cache (O_DIRECT; F_NOCACHE on macOS; FILE_FLAG_NO_BUFFERING on Windows) where
+// the file system allows it, so the cache does not hold a second copy of the model; elsewhere
+// they are plain reads, and the cache is told to drop what was read. Each tensor's checksum is
+// checked on every read, by a checker thread that follows the readers piece by piece (so
+// checking overlaps reading rather than adding to it): a weights.bin truncated or overwritten
 // while the model runs is an error, never wrong numbers.
 #include <chrono>
 #include <condition_variable>
@@ -32,6 +33,16 @@
 #endif
 #include "runtime/windows_api.h"
 
+// Reader threads, each with one read in flight, so that the disk has a read queued while a reader
+// waits for a core between its reads (on a busy machine, a wait as long as a read). Positional
+// reads (pread, ReadFile at an offset) let them share a file; a stdio stream has one position, so
+// one reader.
+#if LLMRT_HAVE_PREAD || defined(_WIN32)
+#define LLMRT_STREAM_READERS 2
+#else
+#define LLMRT_STREAM_READERS 1
+#endif
+
 LLMRT_NAMESPACE_BEGIN
 
 namespace {
@@ -42,7 +53,8 @@ uint64_t align_down(uint64_t x) { return x / k_align * k_align; }
 uint64_t align_up(uint64_t x) { return (x + k_align - 1) / k_align * k_align; }
 
 // An open weights.bin: a descriptor with pread where there is one, a handle read at offsets
-// on Windows, else a stdio stream (read by one thread at a time: the opener, then the reader).
+// on Windows, else a stdio stream (read by one thread at a time: the opener, then the one
+// reader).
 struct weights_file {
 #if LLMRT_HAVE_PREAD
   int fd = -1;
@@ -193,15 +205,26 @@ struct tensor_span {
 
 enum slot_state { SLOT_EMPTY, SLOT_QUEUED, SLOT_READING, SLOT_READY, SLOT_FAILED };
 
-// A slot in SLOT_READING is filled by the reader and checked by the checker behind it, piece by
-// piece; it becomes SLOT_READY (or SLOT_FAILED) when both are done with it.
+// A slot in SLOT_READING is filled by the readers, a piece each at a time, and checked by the
+// checker behind them, piece by piece in file order; it becomes SLOT_READY (or SLOT_FAILED) when
+// all are done with it.
 struct read_slot {
   unsigned char* buffer = nullptr;  // (plan.slot_bytes[i]) 4096-aligned, in st->memory
   int unit = -1;
   slot_state state = SLOT_EMPTY;
+  uint64_t queued = 0;     // when it was queued: readers take pieces of the earliest first
   const unsigned char* unit_data = nullptr;  // where the unit's first tensor lands in buffer
-  uint64_t filled = 0;     // bytes of unit data (from unit_data) read so far
-  bool reading = false;    // the reader has not finished this slot
+  uint64_t first = 0;      // the file bytes [first, end) read into buffer (4096-aligned when
+  uint64_t end = 0;        // direct), in pieces of piece_bytes
+  uint64_t need = 0;       // the end of the unit's last tensor in the file
+  uint64_t piece_bytes = 0;
+  uint32_t pieces = 0;
+  uint32_t claimed = 0;    // pieces a reader has started
+  uint32_t finished = 0;   // pieces a reader has finished
+  uint64_t done_mask = 0;  // bit p: piece p read
+  uint64_t file_end = 0;   // where a read found the end of the file (past need), else end
+  uint64_t filled = 0;     // bytes of unit data (from unit_data) read so far, with no gap
+  bool reading = false;    // the readers have not finished this slot
   bool checking = false;   // the checker has not finished this slot
   bool failed = false;     // the read or a checksum failed; error says why
   char error[512] = "";
@@ -211,7 +234,7 @@ struct read_slot {
 
 struct llmrt_stream {
   char path[256];
-  weights_file file;         // the open-time reads, then the reader's
+  weights_file file;         // the open-time reads, then the readers'
   llmrt_blob_header header;
   llmrt_tensor_entry* table;  // (header.tensor_count) a copy of the validated table
   const llmrt_weight_spec* specs;
@@ -227,10 +250,11 @@ struct llmrt_stream {
   int current = -1;           // the slot whose unit the model is computing, -1 before the first
   std::mutex mutex;
   std::condition_variable changed;
-  std::thread reader;
-  std::thread checker;        // checksums what the reader has read, while it reads on
+  std::thread readers[LLMRT_STREAM_READERS];
+  std::thread checker;        // checksums what the readers have read, while they read on
+  uint64_t queued = 0;        // slots queued since open
   bool stop = false;
-  bool direct_io = false;     // file.direct as the reader last left it
+  bool direct_io = false;     // file.direct
   uint64_t bytes_read = 0;    // streamed units, since open
   uint64_t layers_read = 0;   // streamed layers whose last unit was read, since open
   double wait_seconds = 0;
@@ -239,10 +263,11 @@ struct llmrt_stream {
 
 namespace {
 
-// Reads of a unit are split into pieces of this many bytes, each handed to the checker as it
-// lands, so that checksumming overlaps the reading of the next piece instead of following the
-// whole unit's read.
+// Reads of a unit are split into pieces of this many bytes (more where a unit would need more
+// than k_max_pieces), each handed to the checker as it lands, so that checksumming overlaps the
+// reading of the next pieces instead of following the whole unit's read.
 const uint64_t k_piece = uint64_t(1) << 23;
+const uint32_t k_max_pieces = 64;  // the bits of read_slot::done_mask
 
 // A slot's read and check are both over: it is ready or failed. Holds the lock.
 void finish_slot(llmrt_stream* st, read_slot* s) {
@@ -251,116 +276,112 @@ void finish_slot(llmrt_stream* st, read_slot* s) {
   st->changed.notify_all();
 }
 
-// Publishes `filled` bytes of slot s, or its failure, to the checker.
-void publish(llmrt_stream* st, read_slot* s, uint64_t filled, const char* error) {
-  std::lock_guard<std::mutex> lock(st->mutex);
-  if (filled > s->filled) s->filled = filled;
-  if (error != nullptr) {
-    s->failed = true;
-    std::snprintf(s->error, sizeof s->error, "%s", error);
+void fail_slot(read_slot* s, const char* error) {
+  if (s->failed) return;  // the first failure says why
+  s->failed = true;
+  std::snprintf(s->error, sizeof s->error, "%s", error);
+}
+
+// Waits for a slot that `wanted` accepts, the one queued first where both are (the unit the model
+// waits for, or will next); nullptr once the stream stops. Holds the lock.
+template <typename Wanted>
+read_slot* wait_for_slot(llmrt_stream* st, std::unique_lock<std::mutex>& lock, Wanted wanted) {
+  read_slot* found = nullptr;
+  st->changed.wait(lock, [&] {
+    if (st->stop) return true;
+    for (read_slot& s : st->slots)
+      if (wanted(s) && (found == nullptr || s.queued < found->queued)) found = &s;
+    return found != nullptr;
+  });
+  return st->stop ? nullptr : found;
+}
+
+// Starts reading the unit queued in slot s: its file range and pieces. Holds the lock.
+void start_slot(llmrt_stream* st, read_slot* s) {
+  const tensor_span& span = st->units[s->unit];
+  const uint64_t start = st->header.data_offset + span.offset;
+  // The last tensor ends before the 64-byte padding, which the end of the file may omit.
+  const llmrt_tensor_entry& last = st->table[span.end - 1];
+  s->need = start + (last.offset + last.size - span.offset);
+  s->first = st->file.direct ? align_down(start) : start;
+  s->end = st->file.direct ? align_up(start + span.bytes) : start + span.bytes;
+  s->unit_data = s->buffer + (start - s->first);
+  const uint64_t bytes = s->end - s->first;
+  s->piece_bytes = k_piece;
+  if (bytes > k_piece * k_max_pieces) s->piece_bytes = align_up((bytes - 1) / k_max_pieces + 1);
+  s->pieces = uint32_t((bytes + s->piece_bytes - 1) / s->piece_bytes);
+  s->claimed = s->finished = 0;
+  s->done_mask = 0;
+  s->file_end = s->end;
+  s->filled = 0;
+  s->state = SLOT_READING;
+  s->reading = true;
+  s->checking = true;
+  s->failed = false;
+  st->changed.notify_all();
+}
+
+// Records piece p of slot s, which read `got` of `want` bytes at file offset `at` (-1: failed
+// with read_errno): a failure, or the unit data read with no gap, for the checker. Holds the lock.
+void finish_piece(llmrt_stream* st, read_slot* s, uint32_t p, uint64_t at, uint64_t want,
+                  long long got, int read_errno) {
+  const tensor_span& span = st->units[s->unit];
+  const int l = span.layer;
+  char error[512];
+  if (got < 0) {
+    std::snprintf(error, sizeof error, "%s: reading layer %d failed (%s)", st->path, l,
+                  std::strerror(read_errno));
+    fail_slot(s, error);
+  } else if (uint64_t(got) < want && at + uint64_t(got) < s->need) {
+    const llmrt_tensor_entry& last = st->table[span.end - 1];
+    std::snprintf(error, sizeof error,
+                  "%s: tensor '%s' of layer %d ends at byte %llu but the file ends at %llu "
+                  "(truncated since llm_open?)",
+                  st->path, last.name, l, static_cast<unsigned long long>(s->need),
+                  static_cast<unsigned long long>(at + uint64_t(got)));
+    fail_slot(s, error);
+  } else {
+    s->done_mask |= uint64_t(1) << p;
+    if (uint64_t(got) < want && at + uint64_t(got) < s->file_end) s->file_end = at + uint64_t(got);
+    uint32_t read_through = 0;  // pieces read from the first with no gap
+    while (read_through < s->pieces && (s->done_mask >> read_through & 1) != 0) ++read_through;
+    uint64_t upto = s->first + uint64_t(read_through) * s->piece_bytes;
+    if (upto > s->file_end) upto = s->file_end;
+    const uint64_t start = s->first + uint64_t(s->unit_data - s->buffer);
+    if (upto > start && upto - start > s->filled) s->filled = upto - start;
+  }
+  s->finished += 1;
+  if (s->finished == s->claimed && (s->failed || s->finished == s->pieces)) {
+    s->reading = false;
+    if (!s->failed) {
+      file_drop_cache(&st->file, s->first, s->end - s->first);
+      st->bytes_read += span.bytes;
+      if (span.end == st->layers[l].end) st->layers_read += 1;
+    }
+    finish_slot(st, s);
   }
   st->changed.notify_all();
 }
 
-// Reads unit `u` into slot `s` piece by piece, publishing each piece; false on failure (after
-// publishing it).
-bool read_unit(llmrt_stream* st, int u, read_slot* s) {
-  const tensor_span& span = st->units[u];
-  const int l = span.layer;
-  const uint64_t start = st->header.data_offset + span.offset;
-  // The last tensor ends before the 64-byte padding, which the end of the file may omit.
-  const llmrt_tensor_entry& last = st->table[span.end - 1];
-  const uint64_t need = start + (last.offset + last.size - span.offset);
-  char error[512];
-  for (;;) {
-    const uint64_t first = st->file.direct ? align_down(start) : start;
-    const uint64_t end = st->file.direct ? align_up(start + span.bytes) : start + span.bytes;
-    {
-      std::lock_guard<std::mutex> lock(st->mutex);
-      s->unit_data = s->buffer + (start - first);
-    }
-    uint64_t at = first;
-    bool reopened = false;
-    while (at < end) {
-      uint64_t want = end - at < k_piece ? end - at : k_piece;
-      long long got = file_read(&st->file, at, s->buffer + (at - first), want);
-#if LLMRT_HAVE_PREAD && defined(O_DIRECT)
-      if (got < 0 && errno == EINVAL && st->file.direct && at == first) {
-        // The file system refuses O_DIRECT reads (tmpfs opens with it and fails here): plain
-        // reads from now on.
-        file_close(&st->file);
-        if (!file_open(st->path, false, &st->file)) {
-          std::snprintf(error, sizeof error, "%s: cannot open again for layer %d (%s)", st->path,
-                        l, std::strerror(errno));
-          publish(st, s, 0, error);
-          return false;
-        }
-        reopened = true;
-        break;
-      }
-#endif
-      if (got < 0) {
-        std::snprintf(error, sizeof error, "%s: reading layer %d failed (%s)", st->path, l,
-                      std::strerror(errno));
-        publish(st, s, 0, error);
-        return false;
-      }
-      at += uint64_t(got);
-      if (uint64_t(got) < want && at < need) {
-        std::snprintf(error, sizeof error,
-                      "%s: tensor '%s' of layer %d ends at byte %llu but the file ends at %llu "
-                      "(truncated since llm_open?)",
-                      st->path, last.name, l, static_cast<unsigned long long>(need),
-                      static_cast<unsigned long long>(at));
-        publish(st, s, 0, error);
-        return false;
-      }
-      publish(st, s, at > start ? at - start : 0, nullptr);
-      if (uint64_t(got) < want) break;  // the end of the file, past the last tensor
-    }
-    if (reopened) continue;
-    file_drop_cache(&st->file, first, end - first);
-    return true;
-  }
-}
-
-// Waits for a slot that `wanted` accepts; nullptr once the stream stops. Holds the lock.
-template <typename Wanted>
-read_slot* wait_for_slot(llmrt_stream* st, std::unique_lock<std::mutex>& lock, Wanted wanted) {
-  read_slot* s = nullptr;
-  st->changed.wait(lock, [&] {
-    if (st->stop) return true;
-    for (read_slot& slot : st->slots)
-      if (wanted(slot)) s = &slot;
-    return s != nullptr;
-  });
-  return st->stop ? nullptr : s;
-}
-
+// Each reader takes the next piece of the earliest queued unit, reads it and records it.
 void reader_main(llmrt_stream* st) {
   std::unique_lock<std::mutex> lock(st->mutex);
   for (;;) {
-    read_slot* s =
-        wait_for_slot(st, lock, [](const read_slot& slot) { return slot.state == SLOT_QUEUED; });
+    read_slot* s = wait_for_slot(st, lock, [](const read_slot& slot) {
+      return slot.state == SLOT_QUEUED ||
+             (slot.state == SLOT_READING && !slot.failed && slot.claimed < slot.pieces);
+    });
     if (s == nullptr) return;
-    s->state = SLOT_READING;
-    s->reading = true;
-    s->checking = true;
-    s->failed = false;
-    s->filled = 0;
-    st->changed.notify_all();
-    int u = s->unit;
+    if (s->state == SLOT_QUEUED) start_slot(st, s);
+    const uint32_t p = s->claimed++;
+    const uint64_t at = s->first + uint64_t(p) * s->piece_bytes;
+    const uint64_t want = s->end - at < s->piece_bytes ? s->end - at : s->piece_bytes;
+    unsigned char* into = s->buffer + (at - s->first);
     lock.unlock();
-    bool ok = read_unit(st, u, s);
+    const long long got = file_read(&st->file, at, into, want);
+    const int read_errno = errno;
     lock.lock();
-    s->reading = false;
-    st->direct_io = st->file.direct;
-    if (ok) {
-      const tensor_span& span = st->units[u];
-      st->bytes_read += span.bytes;
-      if (span.end == st->layers[span.layer].end) st->layers_read += 1;
-    }
-    finish_slot(st, s);
+    finish_piece(st, s, p, at, want, got, read_errno);
   }
 }
 
@@ -422,6 +443,7 @@ void queue_read(llmrt_stream* st, std::unique_lock<std::mutex>& lock, read_slot*
     return s->state != SLOT_READING && s->state != SLOT_QUEUED && !s->reading && !s->checking;
   });
   s->unit = u;
+  s->queued = ++st->queued;
   s->state = SLOT_QUEUED;
   s->error[0] = '\0';
   st->changed.notify_all();
@@ -702,15 +724,14 @@ llm_status load_resident(llmrt_stream* st, const uint32_t* units, uint32_t unit_
 
 void stream_close(llmrt_stream* st) {
   if (st == nullptr) return;
-  if (st->reader.joinable()) {
-    {
-      std::lock_guard<std::mutex> lock(st->mutex);
-      st->stop = true;
-    }
-    st->changed.notify_all();
-    st->reader.join();
-    if (st->checker.joinable()) st->checker.join();
+  {
+    std::lock_guard<std::mutex> lock(st->mutex);
+    st->stop = true;
   }
+  st->changed.notify_all();
+  for (std::thread& reader : st->readers)
+    if (reader.joinable()) reader.join();
+  if (st->checker.joinable()) st->checker.join();
   file_close(&st->file);
   llmrt_free(st->memory);
   llmrt_free(st->layers);
@@ -746,14 +767,20 @@ llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_
     return status;
   }
   if (st->plan.resident_layers < st->layer_count) {
-    // The reader's own descriptor, without the page cache where the file system allows.
+    // The readers' own descriptor, without the page cache where the file system allows: tried
+    // with a first read, which a file system that opens with O_DIRECT but cannot read so (tmpfs)
+    // refuses with EINVAL.
     weights_file direct;
     if (file_open(path, true, &direct)) {
-      file_close(&st->file);
-      st->file = direct;
+      if (file_read(&direct, 0, st->slots[0].buffer, k_align) >= 0) {
+        file_close(&st->file);
+        st->file = direct;
+      } else {
+        file_close(&direct);
+      }
     }
     st->direct_io = st->file.direct;
-    st->reader = std::thread(reader_main, st);
+    for (std::thread& reader : st->readers) reader = std::thread(reader_main, st);
     st->checker = std::thread(checker_main, st);
   }
   *out_stream = st;

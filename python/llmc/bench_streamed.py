@@ -10,8 +10,8 @@
    output is built with g++ (CMake Release). A budget llmc refuses as too small is recorded, and
    the least budget its message names is measured instead.
 3. Each run first drops weights.bin from the page cache (POSIX_FADV_DONTNEED), measures the file's
-   read bandwidth the way the reader reads (O_DIRECT, a layer's size at a time in preads of
-   8 MiB, the first --bandwidth-bytes of the file), runs `llm-run --verbose` (a 4-token prompt, then --steps
+   read bandwidth the way the readers read (O_DIRECT, a layer's size at a time in preads of
+   8 MiB, two in flight, the first --bandwidth-bytes of the file), runs `llm-run --verbose` (a 4-token prompt, then --steps
    tokens, --dump-logits: every logit must be finite) in a fresh child whose peak RSS is
    measured, and measures the bandwidth again. Its figure: decode tok/s against the roofline
    (the mean of the two bandwidth samples / streamed bytes per token).
@@ -40,7 +40,8 @@ from llmc.bench_common import measured, write_results
 from llmc.random_gguf import LLAMA2_7B, write_random_q4_0_gguf
 
 PROMPT_TOKENS = 4
-READ_CHUNK = 1 << 23  # the reader's pieces (runtime/stream.cpp k_piece)
+READ_CHUNK = 1 << 23  # the readers' pieces (runtime/stream.cpp k_piece)
+READERS = 2  # reads in flight (runtime/stream.cpp LLMRT_STREAM_READERS)
 
 _STREAMED_RE = re.compile(r"streamed ([0-9]+) bytes per token \(([0-9]+) layers\), ([0-9]+) bytes "
                           r"in ([0-9.]+) passes; waited ([0-9.]+) s for the reader")
@@ -69,38 +70,56 @@ def drop_from_page_cache(path: Path) -> None:
 
 
 def direct_read_bandwidth(path: Path, start: int, length: int, unit: int) -> float:
-    """Bytes/s of reading [start, start + length) of `path` as the streamed reader does: O_DIRECT
+    """Bytes/s of reading [start, start + length) of `path` as the streamed readers do: O_DIRECT
     (falling back to plain reads after dropping the file from the cache where the file system
-    refuses it), `unit`-byte reads split into READ_CHUNK preads, offsets 4096-aligned."""
+    refuses it), `unit`-byte reads split into READ_CHUNK pieces, offsets 4096-aligned, READERS
+    threads each taking the next piece (preads release the GIL, so both are in flight)."""
+    import threading
     align = 4096
     start -= start % align
     unit = (unit + align - 1) // align * align
-    buf = mmap.mmap(-1, min(unit, READ_CHUNK))  # page-aligned, as O_DIRECT wants
     flags = os.O_RDONLY | getattr(os, "O_DIRECT", 0)
+    probe = mmap.mmap(-1, align)  # page-aligned, as O_DIRECT wants
     try:
         fd = os.open(path, flags)
-        os.preadv(fd, [memoryview(buf)[:align]], start)
+        os.preadv(fd, [probe], start)
     except OSError:
         drop_from_page_cache(path)
         fd = os.open(path, os.O_RDONLY)
-    done, t = 0, time.perf_counter()
+    finally:
+        probe.close()
+    pieces = iter([(unit_at + at, min(READ_CHUNK, unit_size - at))
+                   for unit_at in range(start, start + length, unit)
+                   for unit_size in [min(unit, start + length - unit_at)]
+                   for at in range(0, unit_size, READ_CHUNK)])
+    lock = threading.Lock()
+    done = [0]
+
+    def reader() -> None:
+        buf = mmap.mmap(-1, READ_CHUNK)
+        try:
+            while True:
+                with lock:
+                    piece = next(pieces, None)
+                if piece is None:
+                    return
+                offset, size = piece
+                got = os.preadv(fd, [memoryview(buf)[:size]], offset)
+                with lock:
+                    done[0] += got
+        finally:
+            buf.close()
+
+    t = time.perf_counter()
     try:
-        while done < length:
-            want = min(unit, length - done)
-            got = 0
-            while got < want:
-                n = os.preadv(fd, [memoryview(buf)[:min(READ_CHUNK, want - got)]],
-                              start + done + got)
-                if n <= 0:
-                    break
-                got += n
-            done += got
-            if got < want:
-                break
-        return done / (time.perf_counter() - t)
+        threads = [threading.Thread(target=reader) for _ in range(READERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return done[0] / (time.perf_counter() - t)
     finally:
         os.close(fd)
-        buf.close()
 
 
 def memory_limit_prefix(limit: int) -> tuple[list[str] | None, str]:
