@@ -5,6 +5,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace llmc {
 namespace {
@@ -35,10 +36,26 @@ std::string describeValue(float value) {
   return value > 0 ? "+Inf" : "-Inf";
 }
 
+/// Whether every value is finite: one pass without a branch per value, which the compiler
+/// turns into vector code (an exponent of all ones is an infinity or a NaN).
+bool allFinite(llvm::ArrayRef<float> values) {
+  uint32_t nonFinite = 0;
+  for (float v : values) {
+    uint32_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    nonFinite |= uint32_t((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return nonFinite == 0;
+}
+
 llvm::Expected<ValueSummary> summarize(const WeightStore &weights, const WeightTensor &tensor,
                                        bool allowNonFinite) {
   ValueSummary s;
   auto visit = [&](int64_t first, llvm::ArrayRef<float> values) {
+    // A trained tensor is known to vary after its first values: from then on a block of finite
+    // values changes nothing, and the value-by-value loop below runs only where one does not.
+    if (s.any && !s.constant && allFinite(values))
+      return true;
     for (size_t i = 0; i < values.size(); ++i) {
       float v = values[i];
       if (!std::isfinite(v)) {

@@ -102,6 +102,20 @@ def test_nonfinite_weight_is_refused(tmp_path, bad, shown, dtype):
 
 
 @pytest.mark.llmc
+@pytest.mark.parametrize("hf_name,name,shape", [("lm_head.weight", "lm_head", "64, 32"),
+                                                ("model.norm.weight", "norm", "32")])
+def test_nonfinite_in_a_late_tensor_leaves_nothing(tmp_path, hf_name, name, shape):
+    """The last tensors the blob writer would reach: a NaN there still ends the compile with
+    nothing in or beside the output folder."""
+    tensors = llama_tensors()
+    tensors[hf_name].flat[-1] = np.nan
+    last = ", ".join(str(d - 1) for d in tensors[hf_name].shape)
+    model = write_model(tmp_path / "hf_model", tensors=tensors)
+    expect_refused(model, tmp_path, "model.safetensors",
+                   rf"tensor '{name}' \[{shape}\] holds NaN at \[{last}\]")
+
+
+@pytest.mark.llmc
 def test_constant_matrices_warn(tmp_path):
     tensors = llama_tensors()
     tensors[Q_PROJ][:] = 0

@@ -146,6 +146,36 @@ TEST(WeightCheckTest, FindsNonFiniteValuesInEveryDType) {
                                                       "at [1, 2]");
 }
 
+TEST(WeightCheckTest, LooksAtEveryPieceOfALargeTensor) {
+  // scanF32 hands over 16384 float32 values at a time; after the first piece the check knows
+  // the tensor varies and takes a faster path, which must still find a +Inf and a NaN in later
+  // pieces, and still count each.
+  const int64_t columns = 1 << 14;
+  std::string varied = encode("F32", 3 * columns, [&](int64_t i) {
+    return i == columns + 3616 ? INFINITY : i == 2 * columns + 7232 ? NAN : float(i);
+  });
+  WeightStore store;
+  ASSERT_FALSE(bool(store.addMapped("w", DType::F32, {3, columns}, bufferOf(varied), 0, "f")));
+  std::vector<std::string> warnings;
+  EXPECT_CONTAINS(checkError(store, false, warnings), "holds +Inf at [1, 3616]");
+  EXPECT_EQ(checkError(store, true, warnings), "");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_CONTAINS(warnings[0], "holds 2 non-finite values, the first +Inf at [1, 3616]");
+
+  // Equal values through the first piece: one different value in the last keeps it quiet.
+  std::string zerosThenOne =
+      encode("F32", 2 * columns, [&](int64_t i) { return i == 2 * columns - 1 ? 1.0f : 0.0f; });
+  std::string zeros = encode("F32", 2 * columns, [](int64_t) { return 0.0f; });
+  WeightStore constant;
+  ASSERT_FALSE(bool(
+      constant.addMapped("a", DType::F32, {2, columns}, bufferOf(zerosThenOne), 0, "f")));
+  ASSERT_FALSE(bool(constant.addMapped("b", DType::F32, {2, columns}, bufferOf(zeros), 0, "f")));
+  warnings.clear();
+  EXPECT_EQ(checkError(constant, false, warnings), "");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_CONTAINS(warnings[0], "tensor 'b' [2, 16384] is all zeros");
+}
+
 TEST(WeightCheckTest, WarnsAboutConstantMatricesOnly) {
   std::string zeros = encode("F32", 6, [](int64_t) { return 0.0f; });
   std::string ones = encode("F16", 4, [](int64_t) { return 1.0f; });
