@@ -254,7 +254,6 @@ struct llmrt_stream {
   std::thread checker;        // checksums what the readers have read, while they read on
   uint64_t queued = 0;        // slots queued since open
   bool stop = false;
-  bool direct_io = false;     // file.direct
   uint64_t bytes_read = 0;    // streamed units, since open
   uint64_t layers_read = 0;   // streamed layers whose last unit was read, since open
   double wait_seconds = 0;
@@ -779,7 +778,6 @@ llm_status stream_open(const char* path, const llmrt_weight_spec* specs, uint32_
         file_close(&direct);
       }
     }
-    st->direct_io = st->file.direct;
     for (std::thread& reader : st->readers) reader = std::thread(reader_main, st);
     st->checker = std::thread(checker_main, st);
   }
@@ -794,7 +792,7 @@ void stream_stats(const llmrt_stream* st, llm_stream_stats* out) {
   out->buffer_bytes = s->plan.total_bytes;
   out->layers = int(s->layer_count);
   out->resident_layers = int(s->plan.resident_layers);
-  out->direct_io = s->direct_io ? 1 : 0;
+  out->direct_io = s->file.direct ? 1 : 0;
   out->bytes_read = s->bytes_read;
   out->layers_read = s->layers_read;
   out->wait_seconds = s->wait_seconds;
@@ -815,8 +813,7 @@ bool llmrt_stream_unit(llm_model* m, int unit) {
   read_slot* s = nullptr;
   for (read_slot& slot : st->slots)
     if (slot.unit == unit && slot.state != SLOT_EMPTY && slot.state != SLOT_FAILED) s = &slot;
-  const bool prefetched = s != nullptr;
-  if (!prefetched) {
+  if (s == nullptr) {
     // The buffer the plan sized for this unit (by its parity), else the one the model is done
     // with.
     const int planned = llmrt_stream_slot_of(&st->plan, uint32_t(unit));
@@ -826,17 +823,13 @@ bool llmrt_stream_unit(llm_model* m, int unit) {
   // The next streamed unit (after the last, the first streamed one of the next token) goes into
   // the other buffer, whose unit the model is done with: it called for this one (in a plan by
   // parity, an even number of units a token, that is the next unit's own buffer). Queued before
-  // waiting, the reader goes on to it as soon as this unit is read, without waiting for the
-  // checker and this thread; queued after, where this unit's own read is only now queued (the
-  // reader takes queued slots in no order).
+  // waiting: the readers take units in the order they were queued, so they go on to it as soon
+  // as this unit is read, without waiting for the checker and this thread.
   read_slot* other = &st->slots[s == &st->slots[0] ? 1 : 0];
   const int next =
       uint32_t(unit + 1) < st->unit_count ? unit + 1 : int(st->plan.first_streamed);
-  auto read_next = [&] {
-    if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
-      queue_read(st, lock, other, next);
-  };
-  if (prefetched) read_next();
+  if (next != unit && !(other->unit == next && other->state != SLOT_FAILED))
+    queue_read(st, lock, other, next);
   auto start = std::chrono::steady_clock::now();
   st->changed.wait(lock, [&] { return s->state == SLOT_READY || s->state == SLOT_FAILED; });
   st->wait_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -849,7 +842,6 @@ bool llmrt_stream_unit(llm_model* m, int unit) {
   }
   st->current = int(s - st->slots);
   bind_span(st, st->units[unit], s->unit_data);
-  if (!prefetched) read_next();
   return true;
 }
 

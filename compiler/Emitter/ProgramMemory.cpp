@@ -57,6 +57,14 @@ bool planStreamedWeights(const StreamUnits &units, uint64_t budget, llmrt_stream
                            units.layers, units.otherBytes, budget, &out);
 }
 
+bool planStreamedWeights(const StreamedWeights &streamed, llmrt_stream_plan &out,
+                         uint64_t &outBudget) {
+  outBudget = streamed.budget;
+  if (outBudget == 0 && !planStreamedWeights(streamed.units, 0, out))
+    outBudget = out.min_budget;
+  return planStreamedWeights(streamed.units, outBudget, out);
+}
+
 FailureOr<KVCacheLayout> planKVCache(ModuleOp module) {
   KVCacheLayout layout;
   auto context = module->getAttrOfType<IntegerAttr>(kContextLengthAttr);
@@ -91,12 +99,9 @@ ProgramMemory programMemory(ModuleOp planned, const KVCacheLayout &kv, uint64_t 
   memory.weightsResident = weightBlobBytes(planned);
   if (streamed) {
     llmrt_stream_plan plan;
-    uint64_t budget = streamed->budget;
-    if (budget == 0 && !planStreamedWeights(streamed->units, 0, plan))
-      budget = plan.min_budget;
-    memory.weightsResident = planStreamedWeights(streamed->units, budget, plan)
-                                 ? plan.total_bytes
-                                 : plan.min_budget;
+    uint64_t budget = 0;
+    memory.weightsResident =
+        planStreamedWeights(*streamed, plan, budget) ? plan.total_bytes : plan.min_budget;
   }
   int64_t tensors = llvm::range_size(planned.getOps<llm::WeightOp>());
   int64_t activations = planned->getAttrOfType<IntegerAttr>(kArenaBytesAttr).getInt();

@@ -44,6 +44,11 @@ struct StreamedWeights {
   uint64_t budget = 0;
 };
 
+/// planStreamedWeights for `streamed`'s budget, 0 meaning the least that fits, into `outBudget`:
+/// false when that budget is too small.
+bool planStreamedWeights(const StreamedWeights &streamed, llmrt_stream_plan &out,
+                         uint64_t &outBudget);
+
 /// The memory of the program compiled from `planned` (after llm-plan-memory), with
 /// `tokenizerBytes` of tokenizer.bin, running its kernels on `threads`. The same in the mapped
 /// and embedded modes: at the peak both hold every byte of the blob, in pages of the page

@@ -25,10 +25,7 @@ MemoryChoice streamedChoice(ModuleOp module, const KVCacheLayout &kv, uint64_t t
   choice.context = kv.contextLength;
   StreamedWeights streamed{streamUnits(module), weightsBudget};
   llmrt_stream_plan plan;
-  if (streamed.budget == 0 && !planStreamedWeights(streamed.units, 0, plan))
-    streamed.budget = plan.min_budget;
-  planStreamedWeights(streamed.units, streamed.budget, plan);
-  choice.weightsBudget = streamed.budget;
+  planStreamedWeights(streamed, plan, choice.weightsBudget);
   choice.layers = streamed.units.layers;
   choice.residentLayers = plan.resident_layers;
   choice.ram = programMemory(module, kv, tokenizerBytes, 1, streamed);
