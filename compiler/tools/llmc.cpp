@@ -141,8 +141,8 @@ cl::opt<std::string> weightsMode(
     "weights-mode",
     cl::desc("How the program holds its weights: mapped (weights.bin opened at run time, mapped "
              "read-only; the default), embedded (weights.bin part of the program, in a section "
-             "of its own that can be placed in flash) or streamed (weights.bin read layer by "
-             "layer into a buffer of --weights-budget while the model runs)"),
+             "of its own that can be placed in flash) or streamed (weights.bin read op by op "
+             "into a buffer of --weights-budget while the model runs)"),
     cl::value_desc("mode"), cl::init("mapped"), cl::sub(compileCommand));
 
 cl::opt<std::string> weightsBudget(

@@ -1,4 +1,4 @@
-"""--weights-mode streamed: weights.bin read layer by layer into a buffer of --weights-budget.
+"""--weights-mode streamed: weights.bin read op by op into a buffer of --weights-budget.
 
 The same greedy tokens and the same logits, bit for bit, as the mapped build (checked against
 transformers by test_models.py; the ARM targets cross-built and run under qemu where this is not
